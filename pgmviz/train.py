@@ -1,0 +1,215 @@
+"""Training an RBM by stochastic gradient ascent on the log-likelihood, as a stream of snapshots.
+
+One update on a mini-batch V_pos (n rows) with negative samples V_neg (m rows):
+
+    grad_W = V_pos^T p(h|V_pos) / n  -  V_neg^T p(h|V_neg) / m  -  weight_decay * W
+    dW     = momentum * dW + lr * grad_W ;   W += dW            (b and c alike, without decay)
+
+`Trainer` owns the model, the optimiser state and the negative phase. Pages call
+``trainer.run(n)`` in short slices and draw the `Snapshot` it returns, so training never blocks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from pgmviz.negative import NegativePhase, make_negative_phase
+from pgmviz.partition import exact_feasible, log_Z_exact
+from pgmviz.rbm import RBM, check_visible, softplus
+from pgmviz.rng import as_rng
+
+
+@dataclass
+class TrainSettings:
+    lr: float = 0.05  # learning rate (epsilon)
+    momentum: float = 0.5  # the practical guide starts at 0.5 and raises it to 0.9
+    weight_decay: float = 2e-4  # L2 penalty on W (a Gaussian prior); biases are not decayed
+    batch_size: int = 100
+    sampler: str = "cd"  # a key of negative.NEGATIVE_PHASES
+    k: int = 1  # Gibbs steps per update
+    n_chains: int = 100  # persistent chains (PCD and the population methods)
+    seed: int = 0
+    max_abs_weight: float = 1e3  # weights beyond this mean the learning rate is far too high
+
+    def __post_init__(self) -> None:
+        checks = {
+            "lr": self.lr > 0 and np.isfinite(self.lr),
+            "momentum": 0 <= self.momentum < 1,
+            "weight_decay": self.weight_decay >= 0,
+            "batch_size": self.batch_size >= 1,
+            "k": self.k >= 1,
+            "n_chains": self.n_chains >= 1,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError("invalid training settings: " + ", ".join(f"{n}={getattr(self, n)!r}" for n in bad))
+
+
+@dataclass
+class Snapshot:
+    """What a page draws after a slice of training: a copy of the model and the metrics."""
+
+    step: int
+    epoch: float
+    rbm: RBM
+    metrics: dict[str, float]
+    dW: np.ndarray  # the last weight update (for the update-size histogram)
+    diverged: str | None = None
+
+
+@dataclass
+class Trainer:
+    rbm: RBM
+    X_train: np.ndarray
+    X_test: np.ndarray | None = None
+    settings: TrainSettings = field(default_factory=TrainSettings)
+    negative_phase: NegativePhase | None = None
+    monitor_size: int = 500  # rows of train/test data used for the metrics
+    exact_max_units: int = 20  # exact log-likelihood while min(n_v, n_h) <= this
+
+    def __post_init__(self) -> None:
+        self.X_train = check_visible(self.X_train, self.rbm.n_v, self.rbm.dtype)
+        if self.X_train.shape[0] == 0:
+            raise ValueError("no training data")
+        if self.X_test is not None:
+            self.X_test = check_visible(self.X_test, self.rbm.n_v, self.rbm.dtype)
+        s = self.settings
+        self.rng = as_rng(s.seed)
+        if self.negative_phase is None:
+            self.negative_phase = make_negative_phase(s.sampler, k=s.k, n_chains=s.n_chains)
+        self.step = 0
+        self.history: list[dict[str, float]] = []
+        self.diverged: str | None = None
+        self.dW = np.zeros_like(self.rbm.W)
+        self.db = np.zeros_like(self.rbm.b)
+        self.dc = np.zeros_like(self.rbm.c)
+        self._order = self.rng.permutation(self.X_train.shape[0])
+        self._cursor = 0
+        self.seconds_training = 0.0
+        # Fixed monitoring subsets (and a fixed bit to flip per row for the pseudo-likelihood),
+        # so the metric curves move only because the model moves.
+        mon = np.random.default_rng(12345)
+        self._mon_train = self.X_train[mon.permutation(self.X_train.shape[0])[: self.monitor_size]]
+        self._mon_test = None if self.X_test is None else self.X_test[: self.monitor_size]
+        self._pll_bits = mon.integers(0, self.rbm.n_v, size=self._mon_train.shape[0])
+
+    # ------------------------------------------------------------------ training
+    @property
+    def epoch(self) -> float:
+        return self.step * self.settings.batch_size / self.X_train.shape[0]
+
+    def _next_batch(self) -> np.ndarray:
+        n, bs = self.X_train.shape[0], min(self.settings.batch_size, self.X_train.shape[0])
+        if self._cursor + bs > n:  # new epoch: reshuffle
+            self._order = self.rng.permutation(n)
+            self._cursor = 0
+        idx = self._order[self._cursor : self._cursor + bs]
+        self._cursor += bs
+        return self.X_train[idx]
+
+    def update(self) -> None:
+        """One gradient step on the next mini-batch."""
+        s, rbm = self.settings, self.rbm
+        V_pos = self._next_batch()
+        P_pos = rbm.p_h_given_v(V_pos)
+        V_neg, P_neg = self.negative_phase.negative(rbm, V_pos, P_pos, self.rng)
+        n, m = V_pos.shape[0], V_neg.shape[0]
+        # One matrix product for both phases: [V_pos; V_neg]^T [P_pos / n; -P_neg / m].
+        grad_W = np.vstack([V_pos, V_neg]).T @ np.vstack([P_pos / n, P_neg / (-m)])
+        grad_W -= s.weight_decay * rbm.W
+        grad_b = V_pos.mean(axis=0) - V_neg.mean(axis=0)
+        grad_c = P_pos.mean(axis=0) - P_neg.mean(axis=0)
+        self.dW *= s.momentum
+        self.dW += s.lr * grad_W
+        self.db = s.momentum * self.db + s.lr * grad_b
+        self.dc = s.momentum * self.dc + s.lr * grad_c
+        old = rbm.copy() if type(self.negative_phase).after_update is not NegativePhase.after_update else None
+        rbm.W += self.dW
+        rbm.b += self.db
+        rbm.c += self.dc
+        if old is not None:
+            self.negative_phase.after_update(old, rbm, self.rng)
+        self.step += 1
+
+    def run(self, n_updates: int, with_metrics: bool = True) -> Snapshot:
+        """Do up to ``n_updates`` updates, then return a snapshot.
+
+        Stops early, restores the last finite parameters and sets ``diverged`` when the model
+        blows up (NaN/inf or weights beyond ``max_abs_weight``); a diverged trainer does nothing.
+        """
+        if self.diverged is None:
+            t0 = time.perf_counter()
+            for _ in range(int(n_updates)):
+                good = (self.rbm.W.copy(), self.rbm.b.copy(), self.rbm.c.copy())
+                with np.errstate(over="ignore", invalid="ignore"):
+                    self.update()
+                problem = self._check()
+                if problem:
+                    self.rbm.W, self.rbm.b, self.rbm.c = good
+                    self.dW[:] = 0
+                    self.db[:] = 0
+                    self.dc[:] = 0
+                    self.diverged = problem + f" at update {self.step}; the last good parameters were kept"
+                    self.step -= 1
+                    break
+            self.seconds_training += time.perf_counter() - t0
+        metrics = self.evaluate() if with_metrics else {}
+        if with_metrics:
+            self.history.append({"step": self.step, "epoch": self.epoch, **metrics})
+        return Snapshot(self.step, self.epoch, self.rbm.copy(), metrics, self.dW.copy(), self.diverged)
+
+    def _check(self) -> str | None:
+        if not self.rbm.is_finite():
+            return "training diverged (NaN or infinite parameters; lower the learning rate)"
+        w = float(np.abs(self.rbm.W).max())
+        if w > self.settings.max_abs_weight:
+            return f"training diverged (a weight reached {w:.3g}; lower the learning rate)"
+        return None
+
+    # ------------------------------------------------------------------ metrics
+    def evaluate(self) -> dict[str, float]:
+        """Reconstruction error, pseudo-log-likelihood, free-energy gap, exact log-likelihood when small."""
+        rbm, V = self.rbm, self._mon_train
+        out: dict[str, float] = {
+            "recon_error": reconstruction_error(rbm, V),
+            "pseudo_ll": pseudo_log_likelihood(rbm, V, self._pll_bits),
+        }
+        F_train = float(rbm.free_energy(V).mean())
+        if self._mon_test is not None:
+            out["free_energy_gap"] = float(rbm.free_energy(self._mon_test).mean()) - F_train
+        if exact_feasible(rbm, self.exact_max_units):
+            log_Z = log_Z_exact(rbm)
+            out["log_Z"] = log_Z
+            out["ll_train"] = -float(rbm.astype(np.float64).free_energy(V).mean()) - log_Z
+            if self._mon_test is not None:
+                out["ll_test"] = -float(rbm.astype(np.float64).free_energy(self._mon_test).mean()) - log_Z
+        out.update(self.negative_phase.metrics())
+        out["updates_per_s"] = self.step / self.seconds_training if self.seconds_training > 0 else 0.0
+        return out
+
+    def settings_dict(self) -> dict:
+        return asdict(self.settings)
+
+
+def reconstruction_error(rbm: RBM, V: np.ndarray) -> float:
+    """Mean squared error per pixel between v and its mean-field reconstruction p(v | p(h | v))."""
+    return float(((V - rbm.reconstruct(V)) ** 2).mean())
+
+
+def pseudo_log_likelihood(rbm: RBM, V: np.ndarray, bits: np.ndarray | None = None, rng=None) -> float:
+    """Stochastic pseudo-log-likelihood n_v * mean log sigmoid(F(v~) - F(v)), v~ = v with one bit flipped.
+
+    log p(v_i | v_-i) = log sigmoid(F(v~) - F(v)); summing over i is too costly per snapshot, so
+    one bit per row is flipped (a fixed one, when ``bits`` is given) and scaled by n_v.
+    """
+    V = check_visible(V, rbm.n_v, rbm.dtype)
+    if bits is None:
+        bits = as_rng(rng).integers(0, rbm.n_v, size=V.shape[0])
+    rows = np.arange(V.shape[0])
+    V_flip = V.copy()
+    V_flip[rows, bits] = 1 - V_flip[rows, bits]
+    delta = rbm.free_energy(V_flip) - rbm.free_energy(V)
+    return float(-rbm.n_v * softplus(-delta).mean())
