@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -44,7 +45,7 @@ def load_model(source: str | Path | BinaryIO | bytes) -> tuple[RBM, dict]:
             arrays = {k: f[k] for k in f.files}
     except ValueError as e:  # includes "Object arrays cannot be loaded when allow_pickle=False"
         raise ValueError(f"not a valid pgmviz model file: {e}") from None
-    except (OSError, EOFError, KeyError) as e:
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
         raise ValueError(f"not a readable .npz model file ({type(e).__name__}: {e})") from None
     if not isinstance(arrays, dict) or not arrays:
         raise ValueError("not a pgmviz model file: no arrays found")

@@ -1,0 +1,125 @@
+"""Negative phases and the Trainer: learning raises the exact likelihood; bad settings are caught."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from pgmviz.negative import CD, PCD, make_negative_phase
+from pgmviz.partition import log_likelihood_exact
+from pgmviz.rbm import RBM
+from pgmviz.train import Trainer, TrainSettings, pseudo_log_likelihood
+from tests.unit.exact import joint, random_rbm, states
+
+
+def bars_and_stripes_3x3():
+    pats = set()
+    for bits in itertools.product([0, 1], repeat=3):
+        img = np.repeat(np.array(bits)[:, None], 3, 1)
+        pats.add(tuple(img.ravel()))
+        pats.add(tuple(img.T.ravel()))
+    return np.array(sorted(pats), float)
+
+
+@pytest.mark.parametrize("sampler", ["cd", "pcd"])
+def test_learning_raises_the_exact_log_likelihood(sampler):
+    X = bars_and_stripes_3x3()  # 14 patterns: the best possible mean log p(v) is -log 14 = -2.64
+    r = RBM.random(9, 8, seed=0, data=X, sigma=0.1, dtype=np.float64)
+    start = log_likelihood_exact(r, X)
+    t = Trainer(r, X, X, TrainSettings(lr=0.1, weight_decay=0, batch_size=14, sampler=sampler, seed=0))
+    snap = t.run(2000)
+    assert snap.metrics["ll_train"] == pytest.approx(log_likelihood_exact(t.rbm, X))
+    assert start < -6 and snap.metrics["ll_train"] > -3.6, (start, snap.metrics["ll_train"])
+
+
+def test_same_seed_same_training():
+    X = bars_and_stripes_3x3()
+    runs = []
+    for seed in (0, 0, 1):
+        r = RBM.random(9, 4, seed=0, data=X)
+        t = Trainer(r, X, settings=TrainSettings(batch_size=5, sampler="pcd", seed=seed))
+        t.run(50, with_metrics=False)
+        runs.append(t.rbm.W)
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+def test_one_cd_update_is_the_documented_rule():
+    """lr * (<vh>_data - <vh>_recon - wd W) with the negative samples the phase returns."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 2, (4, 5)).astype(float)
+    r = random_rbm(rng, 5, 3)
+    s = TrainSettings(lr=0.3, momentum=0.0, weight_decay=0.01, batch_size=4, seed=7)
+    t = Trainer(r.copy(), X, settings=s)
+    # replay the trainer's randomness: the batch order, then the CD draws
+    replay = np.random.default_rng(7)
+    order = replay.permutation(4)
+    V_pos = X[order]
+    P_pos = r.p_h_given_v(V_pos)
+    V_neg, P_neg = CD(k=1).negative(r, V_pos, P_pos, replay)
+    t.update()
+    expected_W = r.W + 0.3 * ((V_pos.T @ P_pos - V_neg.T @ P_neg) / 4 - 0.01 * r.W)
+    np.testing.assert_allclose(t.rbm.W, expected_W, rtol=1e-12)
+    np.testing.assert_allclose(t.rbm.c, r.c + 0.3 * (P_pos.mean(0) - P_neg.mean(0)), rtol=1e-12)
+
+
+def test_pcd_chains_persist_between_updates():
+    X = bars_and_stripes_3x3()
+    r = RBM.random(9, 4, seed=0, data=X)
+    pcd = PCD(k=1, n_chains=7)
+    rng = np.random.default_rng(0)
+    V1, _ = pcd.negative(r, X, r.p_h_given_v(X), rng)
+    assert V1.shape == (7, 9) and pcd.particles is V1
+    V2, _ = pcd.negative(r, X, r.p_h_given_v(X), rng)
+    assert pcd.particles is V2 and V2.shape == (7, 9)
+
+
+def test_divergence_is_caught_and_the_model_kept():
+    X = bars_and_stripes_3x3()
+    r = RBM.random(9, 8, seed=0, data=X)
+    t = Trainer(r, X, settings=TrainSettings(lr=1e6, batch_size=14))
+    before = t.rbm.copy()
+    snap = t.run(100)
+    assert snap.diverged and "learning rate" in snap.diverged
+    assert t.rbm.is_finite()
+    np.testing.assert_array_equal(t.rbm.W, before.W)
+    assert t.run(10).step == snap.step  # a diverged trainer does nothing more
+
+
+def test_free_energy_gap_grows_with_overfitting():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 2, (60, 16)).astype(float)
+    train, test = X[:20], X[20:]
+    r = RBM.random(16, 32, seed=0, data=train, dtype=np.float64)
+    t = Trainer(r, train, test, TrainSettings(lr=0.1, weight_decay=0, batch_size=10, sampler="pcd"))
+    first = t.run(1)
+    last = t.run(3000)
+    assert last.metrics["free_energy_gap"] > first.metrics["free_energy_gap"] + 1.0
+    assert last.metrics["ll_train"] > last.metrics["ll_test"] + 1.0
+
+
+def test_pseudo_log_likelihood_all_bits_matches_exact_conditionals():
+    r = random_rbm(np.random.default_rng(1), 4, 3)
+    V, _, P = joint(r)
+    p_v = P.sum(axis=1)
+    v_idx = 5
+    exact = 0.0
+    for i in range(4):
+        flipped = V[v_idx].copy()
+        flipped[i] = 1 - flipped[i]
+        j = int(flipped @ (2 ** np.arange(3, -1, -1)))
+        exact += np.log(p_v[v_idx] / (p_v[v_idx] + p_v[j]))
+    one_bit = [pseudo_log_likelihood(r, V[[v_idx]], bits=np.array([i])) for i in range(4)]
+    assert np.mean(one_bit) == pytest.approx(exact, rel=1e-10)
+
+
+def test_bad_settings_and_data_are_refused():
+    with pytest.raises(ValueError, match="lr"):
+        TrainSettings(lr=-1)
+    with pytest.raises(ValueError, match="momentum"):
+        TrainSettings(momentum=1.5)
+    with pytest.raises(ValueError, match="unknown negative phase"):
+        make_negative_phase("magic")
+    with pytest.raises(ValueError, match="shape"):
+        Trainer(RBM.random(4, 2), states(5))
+    assert isinstance(make_negative_phase("pcd", k=3, n_chains=9, lr=1), PCD)
