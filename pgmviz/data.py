@@ -1,0 +1,537 @@
+"""Datasets: the bundled MNIST subset, derived views, bars-and-stripes, IDX folders and uploads.
+
+Images are rows: a batch of 28x28 digits is ``X`` of shape (n, 784), row-major, white ink on a
+black background (MNIST's convention). Raw pixels are ``uint8`` 0..255; everything a model sees
+is ``float32`` in [0, 1] (``to_unit``), usually binarised to {0, 1} (``binarize``,
+``binarize_stochastic``). Labels ``y`` are ``int64`` digits 0..9.
+
+Every loader checks what it reads and raises ``ValueError`` (or ``FileNotFoundError``) with a
+message naming the problem, because its input may be a user's file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from pgmviz.rng import as_rng
+
+SIDE = 28                 # MNIST images are 28 x 28
+N_PIXELS = SIDE * SIDE    # 784
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+MNIST_SUBSET_PATH = ASSETS_DIR / "mnist_5k.npz"
+
+MAX_IMAGE_BYTES = 20 * 2**20    # uploaded picture, encoded
+MAX_IMAGE_SIDE = 4096           # pixels, checked before decoding (guards against decompression bombs)
+MAX_ARRAY_BYTES = 100 * 2**20   # uploaded .npz/.npy/.csv, as sent
+MAX_ARRAY_ELEMENTS = 70_000 * N_PIXELS  # full MNIST; also caps what a compressed .npz may expand to
+MAX_IDX_BYTES = 256 * 2**20     # one decompressed IDX file (full MNIST train images: 47 MB)
+
+
+# ---------------------------------------------------------------------------- bundled MNIST
+def load_mnist_subset(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The bundled 5,000 real MNIST digits, 500 per class, in shuffled order.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The ``.npz`` to read; defaults to ``assets/mnist_5k.npz`` next to the package.
+
+    Returns
+    -------
+    X : ndarray of shape (5000, 784), uint8
+        Pixel intensities 0..255.
+    y : ndarray of shape (5000,), int64
+        Digit labels 0..9.
+    """
+    X, y, _ = _read_subset(path)
+    return X, y
+
+
+def mnist_split(
+    path: str | Path | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The bundled subset split by its stored ``test_idx``: 4,000 train, 1,000 test digits.
+
+    The split is stratified (400 train and 100 test digits per class) and fixed in the asset,
+    so every page holds out the same digits.
+
+    Returns
+    -------
+    X_train : ndarray of shape (4000, 784), uint8
+    y_train : ndarray of shape (4000,), int64
+    X_test : ndarray of shape (1000, 784), uint8
+    y_test : ndarray of shape (1000,), int64
+    """
+    X, y, test_idx = _read_subset(path)
+    is_test = np.zeros(len(y), dtype=bool)
+    is_test[test_idx] = True
+    return X[~is_test], y[~is_test], X[is_test], y[is_test]
+
+
+def _read_subset(path: str | Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    path = MNIST_SUBSET_PATH if path is None else Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"MNIST subset not found at {path}; rebuild it with `python scripts/make_mnist_asset.py`"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = {"X", "y", "test_idx"} - set(f.files)
+            if missing:
+                raise ValueError(f"{path.name}: missing arrays {sorted(missing)}; found {f.files}")
+            X, y, test_idx = f["X"], f["y"], f["test_idx"]
+    except (OSError, zipfile.BadZipFile, EOFError) as e:
+        raise ValueError(f"{path.name} is not a readable .npz file: {e}") from e
+    if X.dtype != np.uint8 or X.shape != (5000, N_PIXELS):
+        raise ValueError(f"{path.name}: X must be uint8 (5000, {N_PIXELS}); got {X.dtype} {X.shape}")
+    if y.shape != (5000,) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"{path.name}: y must be integer (5000,); got {y.dtype} {y.shape}")
+    if y.min() < 0 or y.max() > 9:
+        raise ValueError(f"{path.name}: labels must be 0..9; got {y.min()}..{y.max()}")
+    if not np.issubdtype(test_idx.dtype, np.integer) or test_idx.ndim != 1:
+        raise ValueError(f"{path.name}: test_idx must be a 1-D integer array; got {test_idx.dtype} {test_idx.shape}")
+    if len(test_idx) and (test_idx.min() < 0 or test_idx.max() >= len(y)):
+        raise ValueError(f"{path.name}: test_idx has indices outside 0..{len(y) - 1}")
+    if len(np.unique(test_idx)) != len(test_idx):
+        raise ValueError(f"{path.name}: test_idx has repeated indices")
+    return X, y.astype(np.int64), test_idx.astype(np.int64)
+
+
+# ---------------------------------------------------------------------------- derived views
+def to_unit(X: np.ndarray) -> np.ndarray:
+    """Pixel intensities as float32 in [0, 1]: uint8 / 255; floats in [0, 1] pass through (copied).
+
+    Parameters
+    ----------
+    X : ndarray, uint8 (0..255), bool, or float (0..1)
+
+    Returns
+    -------
+    ndarray of the same shape, float32 in [0, 1]
+    """
+    X = np.asarray(X)
+    if X.dtype == np.uint8:
+        return X.astype(np.float32) / np.float32(255)
+    if X.dtype == np.bool_:
+        return X.astype(np.float32)
+    if np.issubdtype(X.dtype, np.floating):
+        if X.size and not np.isfinite(X).all():
+            raise ValueError("pixel values contain NaN or infinity")
+        if X.size and (X.min() < 0 or X.max() > 1):
+            raise ValueError(f"float pixel values must lie in [0, 1]; got {X.min():g}..{X.max():g}")
+        return X.astype(np.float32)  # astype copies, so callers may modify the result
+    raise ValueError(f"pixels must be uint8 (0..255) or float (0..1); got dtype {X.dtype}")
+
+
+def binarize(X: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """v_i = 1 if intensity_i > threshold else 0 (intensity in [0, 1]); float32 {0, 1}.
+
+    For uint8 input the default threshold 0.5 turns on pixels >= 128.
+    """
+    if not 0 <= threshold < 1:
+        raise ValueError(f"threshold must be in [0, 1); got {threshold}")
+    return (to_unit(X) > threshold).astype(np.float32)
+
+
+def binarize_stochastic(X: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
+    """v_i ~ Bernoulli(intensity_i): each pixel on with probability equal to its intensity.
+
+    Parameters
+    ----------
+    X : ndarray, uint8 (0..255) or float (0..1)
+    rng : int seed, numpy Generator or None
+        The same seed gives the same binary images.
+
+    Returns
+    -------
+    ndarray of the same shape, float32 {0, 1}
+    """
+    P = to_unit(X)
+    return (as_rng(rng).random(P.shape, dtype=np.float32) < P).astype(np.float32)
+
+
+@lru_cache(maxsize=None)
+def _area_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """A (n_out, n_in): A[i, j] = overlap of output cell i with input pixel j, over cell width.
+
+    Output cell i covers [i, i+1) * n_in / n_out in input pixel units, so each row sums to 1
+    (a constant image stays constant) and each column to n_out / n_in (the mean is kept).
+    """
+    width = n_in / n_out
+    lo = np.arange(n_out)[:, None] * width              # (n_out, 1) cell starts
+    j = np.arange(n_in)[None, :]                        # (1, n_in) pixel starts
+    overlap = np.clip(np.minimum(lo + width, j + 1) - np.maximum(lo, j), 0, None)
+    A = overlap / width
+    A.setflags(write=False)
+    return A
+
+
+def downsample(X: np.ndarray, size: int = 16) -> np.ndarray:
+    """Shrink 28x28 images to size x size by exact area averaging; float32 in [0, 1].
+
+    Each output pixel is the mean of the input over its square, pixels cut by the square's
+    edge counting in proportion to the area inside (28 is not a multiple of 16, so plain
+    block means would not do). Used for the classic "50 features on 16x16 images of 2s".
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, 784) or (784,), uint8 (0..255) or float (0..1)
+    size : int, 1..28
+
+    Returns
+    -------
+    ndarray of shape (n, size * size) or (size * size,), float32
+    """
+    if not isinstance(size, (int, np.integer)) or not 1 <= size <= SIDE:
+        raise ValueError(f"size must be an integer from 1 to {SIDE}; got {size!r}")
+    X = to_unit(X)
+    if X.shape[-1:] != (N_PIXELS,) or X.ndim > 2:
+        raise ValueError(f"expected images of shape (n, {N_PIXELS}) or ({N_PIXELS},); got {X.shape}")
+    A = _area_matrix(SIDE, int(size))
+    imgs = X.reshape(-1, SIDE, SIDE).astype(np.float64)  # (n, 28, 28)
+    small = A @ imgs @ A.T                                # (n, size, size)
+    out = np.clip(small, 0, 1).astype(np.float32).reshape(-1, size * size)
+    return out[0] if X.ndim == 1 else out
+
+
+def only_class(X: np.ndarray, y: np.ndarray, digit: int) -> np.ndarray:
+    """The rows of X whose label is ``digit`` (e.g. only the 2s)."""
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"X and y need the same number of rows; got {len(X)} and {len(y)}")
+    if digit not in set(np.unique(y).tolist()):
+        raise ValueError(f"no rows with label {digit!r}; labels present: {np.unique(y).tolist()}")
+    return X[y == digit]
+
+
+def bars_and_stripes(n: int) -> np.ndarray:
+    """All 2^(n+1) - 2 distinct n x n bars-and-stripes images, float32 of shape (2^(n+1) - 2, n*n).
+
+    An image is "stripes" (every row all on or all off: 2^n choices) or "bars" (every column
+    all on or all off: 2^n choices); the all-off and all-on images are both, counted once.
+    Stripes come first, in binary order of the row pattern, then the bars that are not stripes.
+    """
+    if not isinstance(n, (int, np.integer)) or not 1 <= n <= 12:
+        raise ValueError(f"n must be an integer from 1 to 12; got {n!r}")
+    n = int(n)
+    patterns = (np.arange(2**n)[:, None] >> np.arange(n)[::-1]) & 1   # (2^n, n) binary counts
+    stripes = np.repeat(patterns[:, :, None], n, axis=2)               # (2^n, n, n) rows constant
+    bars = stripes.transpose(0, 2, 1)[1:-1]                            # columns constant, minus all-off/on
+    return np.concatenate([stripes, bars]).reshape(-1, n * n).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------- full MNIST (IDX)
+_IDX_FILES = {
+    "train_images": ("train-images", "idx3-ubyte"),
+    "train_labels": ("train-labels", "idx1-ubyte"),
+    "test_images": ("t10k-images", "idx3-ubyte"),
+    "test_labels": ("t10k-labels", "idx1-ubyte"),
+}
+
+
+def load_idx_dir(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Full MNIST from a folder holding the four standard IDX files (70,000 digits for the real set).
+
+    Looks for ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+    ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each raw or ``.gz``, also with
+    a dot before ``idx`` (``train-images.idx3-ubyte``). Counts are not fixed, so a smaller
+    set in the same format loads too.
+
+    Returns
+    -------
+    X_train : ndarray of shape (n_train, 784), uint8
+    y_train : ndarray of shape (n_train,), int64
+    X_test : ndarray of shape (n_test, 784), uint8
+    y_test : ndarray of shape (n_test,), int64
+    """
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no such folder: {folder}")
+    arrays = {key: _read_idx(_find_idx(folder, *parts)) for key, parts in _IDX_FILES.items()}
+    out = []
+    for split in ("train", "test"):
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if images.ndim != 3 or images.shape[1:] != (SIDE, SIDE):
+            raise ValueError(f"{split} images must be 28x28 (an idx3 file); got dimensions {images.shape}")
+        if labels.ndim != 1:
+            raise ValueError(f"{split} labels must be an idx1 file; got dimensions {labels.shape}")
+        if len(images) != len(labels):
+            raise ValueError(f"{split}: {len(images)} images but {len(labels)} labels")
+        if labels.size and labels.max() > 9:
+            raise ValueError(f"{split} labels must be digits 0..9; found {labels.max()}")
+        out += [images.reshape(len(images), N_PIXELS), labels.astype(np.int64)]
+    return tuple(out)
+
+
+def _find_idx(folder: Path, stem: str, kind: str) -> Path:
+    names = [f"{stem}{sep}{kind}{gz}" for sep in ("-", ".") for gz in ("", ".gz")]
+    for name in names:
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"{folder} has no {names[0]} (also tried {', '.join(names[1:])})")
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Parse one IDX file (raw or gzip): magic 0x0000 08 ndim, ndim big-endian uint32 sizes, bytes."""
+    try:
+        with open(path, "rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"  # trust the content, not the file name
+        with (gzip.open if gzipped else open)(path, "rb") as f:
+            data = f.read(MAX_IDX_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
+        raise ValueError(f"{path.name}: cannot read, corrupt or truncated gzip ({e})") from e
+    if len(data) > MAX_IDX_BYTES:
+        raise ValueError(f"{path.name}: larger than {MAX_IDX_BYTES // 2**20} MB; not an MNIST file")
+    if len(data) < 4 or data[:2] != b"\x00\x00":
+        raise ValueError(f"{path.name}: bad magic number {data[:4].hex() or '(empty file)'}; not an IDX file")
+    if data[2] != 0x08:
+        raise ValueError(f"{path.name}: element type 0x{data[2]:02x}; only unsigned bytes (0x08) are MNIST")
+    ndim = data[3]
+    if ndim not in (1, 3):
+        raise ValueError(f"{path.name}: {ndim} dimensions; MNIST uses 1 (labels) or 3 (images)")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{path.name}: truncated header")
+    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    expected = int(np.prod(dims))
+    if len(data) - header != expected:
+        raise ValueError(
+            f"{path.name}: header declares {dims} = {expected:,} bytes of data but the file has "
+            f"{len(data) - header:,} (truncated or corrupt)"
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
+
+
+# ---------------------------------------------------------------------------- uploads
+def load_image(data: bytes) -> np.ndarray:
+    """A user's picture of a digit as an MNIST-like image: float32 (784,) in [0, 1], ink high.
+
+    Decodes PNG/JPG/... with Pillow (any size up to 4096 px a side, any colour mode), then
+    ``digit_from_array`` does what MNIST's makers did: ink made bright on black, cropped to
+    its bounding box, scaled to fit a 20x20 box and centred by mass in 28x28.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ValueError(f"expected the file's bytes; got {type(data).__name__}")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValueError(f"image file too large: {len(data) / 2**20:.1f} MB (limit {MAX_IMAGE_BYTES // 2**20} MB)")
+    if len(data) == 0:
+        raise ValueError("not an image: the file is empty")
+    try:
+        img = Image.open(io.BytesIO(data))
+        w, h = img.size  # read from the header, before any pixels are decoded
+        if max(w, h) > MAX_IMAGE_SIDE:
+            raise ValueError(f"image too large: {w}x{h} px (limit {MAX_IMAGE_SIDE} px a side)")
+        img.load()
+        img = ImageOps.exif_transpose(img)  # phone photos carry their rotation in EXIF
+    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
+        raise ValueError(f"not an image (or a format Pillow cannot read): {e}") from e
+    except (OSError, SyntaxError, EOFError) as e:
+        raise ValueError(f"not an image: the file is damaged or truncated ({e})") from e
+    return digit_from_array(_pil_to_gray(img))
+
+
+def _pil_to_gray(img) -> np.ndarray:
+    """Any Pillow image -> luminance float64 (H, W) in [0, 1], transparency composited away."""
+    from PIL import Image
+
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # 16-bit / 32-bit grayscale
+        a = np.asarray(img, dtype=np.float64)
+        if img.mode == "F":
+            top = max(1.0, float(a.max()))
+        else:
+            top = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
+        return np.clip(a / top, 0, 1)
+    has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
+    if not has_alpha:
+        return np.asarray(img.convert("L"), dtype=np.float64) / 255
+    rgba = np.asarray(img.convert("RGBA"), dtype=np.float64) / 255
+    alpha = rgba[..., 3]
+    lum = np.asarray(img.convert("RGBA").convert("L"), dtype=np.float64) / 255
+    # Usually dark ink on a transparent sheet: composite on white. If what is drawn is light
+    # (white strokes on transparency, as canvas widgets export), composite on black instead,
+    # otherwise the ink would vanish into the background.
+    drawn_is_light = alpha.sum() > 0 and (lum * alpha).sum() / alpha.sum() > 0.5
+    background = 0.0 if drawn_is_light else 1.0
+    return alpha * lum + (1 - alpha) * background
+
+
+def digit_from_array(img: np.ndarray) -> np.ndarray:
+    """Preprocess a grayscale or colour picture of one digit like MNIST; float32 (784,) in [0, 1].
+
+    Steps: to luminance; invert if the background (the median of the border pixels) is light,
+    so ink is bright on black; stretch so background -> 0 and the strongest ink -> 1; crop to the
+    ink's bounding box; scale the longer side to 20 px; place in 28x28 with the centre of mass
+    at the centre (as LeCun et al. did for MNIST).
+
+    Parameters
+    ----------
+    img : ndarray of shape (H, W), (H, W, 3) or (H, W, 4)
+        uint8 (0..255) or float (0..1). An alpha channel is composited like ``load_image`` does.
+    """
+    from PIL import Image
+
+    a = np.asarray(img)
+    if a.ndim == 3 and a.shape[2] in (3, 4):
+        mode = "RGBA" if a.shape[2] == 4 else "RGB"
+        u8 = a if a.dtype == np.uint8 else (to_unit(a) * 255).round().astype(np.uint8)
+        a = _pil_to_gray(Image.fromarray(np.ascontiguousarray(u8), mode))
+    elif a.ndim == 2:
+        a = to_unit(a).astype(np.float64)
+    else:
+        raise ValueError(f"expected an image of shape (H, W), (H, W, 3) or (H, W, 4); got {a.shape}")
+    if min(a.shape) < 1 or max(a.shape) > MAX_IMAGE_SIDE:
+        raise ValueError(f"image size {a.shape[1]}x{a.shape[0]} px is outside 1..{MAX_IMAGE_SIDE}")
+
+    edge = lambda m: np.concatenate([m[0], m[-1], m[:, 0], m[:, -1]])  # noqa: E731
+    ink = 1 - a if np.median(edge(a)) > 0.5 else a       # MNIST is white ink on black
+    lo, hi = np.median(edge(ink)), ink.max()              # background level, strongest ink
+    if hi - lo < 0.1:
+        raise ValueError("no digit found: the image is blank or has too little contrast")
+    ink = np.clip((ink - lo) / (hi - lo), 0, 1)
+
+    rows, cols = np.flatnonzero((ink > 0.25).any(axis=1)), np.flatnonzero((ink > 0.25).any(axis=0))
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    ch, cw = crop.shape
+    scale = 20 / max(ch, cw)                               # longer side -> 20 px, like MNIST
+    nh, nw = max(1, round(ch * scale)), max(1, round(cw * scale))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    small = np.asarray(Image.fromarray(crop.astype(np.float32), "F").resize((nw, nh), resample))
+    small = np.clip(small, 0, 1)
+
+    mass = small.sum()
+    cy = (small.sum(axis=1) @ np.arange(nh)) / mass        # centre of mass, in the patch's pixels
+    cx = (small.sum(axis=0) @ np.arange(nw)) / mass
+    top = int(np.clip(round((SIDE - 1) / 2 - cy), 0, SIDE - nh))
+    left = int(np.clip(round((SIDE - 1) / 2 - cx), 0, SIDE - nw))
+    out = np.zeros((SIDE, SIDE), dtype=np.float32)
+    out[top:top + nh, left:left + nw] = small
+    return out.reshape(N_PIXELS)
+
+
+def load_array(data: bytes, filename: str, n_features: int) -> np.ndarray:
+    """A user's uploaded data set as float32 (n, n_features) in [0, 1].
+
+    Reads ``.npz`` (the array ``X``, or the only array; never unpickles), ``.npy`` or ``.csv``
+    (comma-separated numbers, one row per example, an optional header line). Values in 0..1 are
+    kept; values in 0..255 (maximum above 1) are divided by 255. Rows of shape (a, b) with
+    a * b == n_features are flattened.
+
+    Raises
+    ------
+    ValueError
+        Unknown extension, unreadable file, pickled objects, wrong shape, NaN/inf, values
+        outside 0..255, or more than 70,000 x 784 values.
+    """
+    if not isinstance(n_features, (int, np.integer)) or n_features < 1:
+        raise ValueError(f"n_features must be a positive integer; got {n_features!r}")
+    if len(data) > MAX_ARRAY_BYTES:
+        raise ValueError(f"file too large: {len(data) / 2**20:.1f} MB (limit {MAX_ARRAY_BYTES // 2**20} MB)")
+    name = str(filename)
+    ext = Path(name).suffix.lower()
+    if ext == ".npz":
+        X = _read_npz(data, name)
+    elif ext == ".npy":
+        X = _read_npy(io.BytesIO(data), name)
+    elif ext == ".csv":
+        X = _read_csv(data, name)
+    else:
+        raise ValueError(f"{name}: unsupported file type {ext or '(none)'}; upload .npz, .npy or .csv")
+    return _check_array(X, name, int(n_features))
+
+
+def _read_npy(f, name: str, member: bool = False) -> np.ndarray:
+    try:
+        # read_array for an archive member (what NpzFile itself does); np.load for a whole file
+        X = np.lib.format.read_array(f, allow_pickle=False) if member else np.load(f, allow_pickle=False)
+    except ValueError as e:
+        if "pickle" in str(e).lower():
+            raise ValueError(f"{name}: holds pickled Python objects, which are never loaded; save plain numbers") from e
+        raise ValueError(f"{name}: not a readable .npy array ({e})") from e
+    except (OSError, EOFError) as e:
+        raise ValueError(f"{name}: not a readable .npy array ({e})") from e
+    if not isinstance(X, np.ndarray):
+        raise ValueError(f"{name}: not a .npy array")
+    return X
+
+
+def _read_npz(data: bytes, name: str) -> np.ndarray:
+    if not bytes(data[:4]) == b"PK\x03\x04":  # not a zip archive: maybe a lone .npy renamed
+        return _read_npy(io.BytesIO(data), name)
+    try:
+        npz = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{name}: not a readable .npz file ({e})") from e
+    with npz:
+        keys = npz.files
+        if "X" in keys:
+            key = "X"
+        elif len(keys) == 1:
+            key = keys[0]
+        else:
+            raise ValueError(f"{name}: holds {len(keys)} arrays {keys}; name the data array 'X'")
+        member = key + ".npy" if key + ".npy" in npz.zip.namelist() else key
+        # Check the stored (uncompressed) size before inflating it: a small .npz can expand hugely.
+        if npz.zip.getinfo(member).file_size > 8 * MAX_ARRAY_ELEMENTS + 4096:
+            raise ValueError(f"{name}: array '{key}' is too large when decompressed")
+        try:
+            with npz.zip.open(member) as f:
+                return _read_npy(f, f"{name}[{key}]", member=True)
+        except (zipfile.BadZipFile, zlib.error) as e:
+            raise ValueError(f"{name}: corrupt archive ({e})") from e
+
+
+def _read_csv(data: bytes, name: str) -> np.ndarray:
+    try:
+        text = bytes(data).decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{name}: not a text CSV file (not UTF-8)") from e
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), None)
+    if first is None:
+        raise ValueError(f"{name}: the file is empty")
+    try:
+        [float(tok) for tok in first.split(",")]
+        skip = 0
+    except ValueError:
+        skip = lines.index(first) + 1  # a header line of column names
+    try:
+        return np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2, dtype=np.float64, skiprows=skip)
+    except ValueError as e:
+        raise ValueError(f"{name}: cannot parse as comma-separated numbers ({e})") from e
+
+
+def _check_array(X: np.ndarray, name: str, n_features: int) -> np.ndarray:
+    if X.dtype == np.bool_:
+        X = X.astype(np.float32)
+    if not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)):
+        raise ValueError(f"{name}: needs real numbers; got dtype {X.dtype}")
+    if X.size > MAX_ARRAY_ELEMENTS:
+        raise ValueError(f"{name}: {X.size:,} values is more than the limit of {MAX_ARRAY_ELEMENTS:,}")
+    if X.ndim == 1 and X.shape[0] == n_features:
+        X = X[None, :]                                            # one example
+    elif X.ndim == 3 and X.shape[1] * X.shape[2] == n_features:
+        X = X.reshape(len(X), n_features)                         # (n, a, b) images -> rows
+    if X.ndim != 2 or X.shape[1] != n_features:
+        hint = " (drop the label column?)" if X.ndim == 2 and X.shape[1] == n_features + 1 else ""
+        raise ValueError(f"{name}: expected shape (n, {n_features}); got {X.shape}{hint}")
+    if len(X) == 0:
+        raise ValueError(f"{name}: contains no rows")
+    X = X.astype(np.float64)
+    bad = ~np.isfinite(X)
+    if bad.any():
+        raise ValueError(f"{name}: {int(bad.sum())} values are NaN or infinite")
+    lo, hi = X.min(), X.max()
+    if lo < 0 or hi > 255:
+        raise ValueError(f"{name}: values must lie in 0..1 or 0..255; got {lo:g}..{hi:g}")
+    if hi > 1:
+        X = X / 255  # pixel intensities 0..255
+    return X.astype(np.float32)

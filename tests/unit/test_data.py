@@ -1,0 +1,459 @@
+"""pgmviz.data: the bundled MNIST asset, derived views, bars-and-stripes, IDX files, uploads."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pgmviz import data
+from pgmviz.data import (
+    bars_and_stripes,
+    binarize,
+    binarize_stochastic,
+    digit_from_array,
+    downsample,
+    load_array,
+    load_idx_dir,
+    load_image,
+    load_mnist_subset,
+    mnist_split,
+    only_class,
+    to_unit,
+)
+
+
+# ---------------------------------------------------------------------------- bundled MNIST
+@pytest.fixture(scope="module")
+def mnist():
+    return load_mnist_subset()
+
+
+def test_subset_shapes_and_500_per_class(mnist):
+    X, y = mnist
+    assert X.shape == (5000, 784) and X.dtype == np.uint8
+    assert y.shape == (5000,)
+    assert np.bincount(y, minlength=10).tolist() == [500] * 10
+    assert X.max() == 255 and X.min() == 0
+
+
+def test_subset_is_shuffled_not_sorted(mnist):
+    _, y = mnist
+    assert not np.all(np.diff(y) >= 0)
+    # every block of 500 rows holds most digits; a sorted file would give one digit per block
+    for start in range(0, 5000, 500):
+        assert len(np.unique(y[start:start + 500])) == 10
+
+
+def test_subset_digits_look_like_mnist(mnist):
+    X, _ = mnist
+    imgs = X.reshape(-1, 28, 28).astype(float)
+    # white ink on black: borders dark, centre bright on average
+    assert imgs[:, 0, :].mean() < 1 and imgs[:, :, 0].mean() < 1
+    assert imgs[:, 10:18, 10:18].mean() > 60
+
+
+def test_loader_does_not_depend_on_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    X, _ = load_mnist_subset()
+    assert X.shape == (5000, 784)
+
+
+def test_split_stratified_disjoint_and_covering(mnist):
+    X, y = mnist
+    X_tr, y_tr, X_te, y_te = mnist_split()
+    assert X_tr.shape == (4000, 784) and X_te.shape == (1000, 784)
+    assert np.bincount(y_te, minlength=10).tolist() == [100] * 10
+    assert np.bincount(y_tr, minlength=10).tolist() == [400] * 10
+    with np.load(data.MNIST_SUBSET_PATH) as f:
+        test_idx = f["test_idx"]
+    assert len(np.unique(test_idx)) == 1000
+    assert np.array_equal(X_te, X[np.sort(test_idx)])
+    # disjoint and together the whole set, by content (the 5,000 images are all different)
+    tr, te = {r.tobytes() for r in X_tr}, {r.tobytes() for r in X_te}
+    assert len(tr) == 4000 and len(te) == 1000
+    assert not tr & te
+    assert tr | te == {r.tobytes() for r in X}
+
+
+def test_split_is_the_same_every_call():
+    a, b = mnist_split(), mnist_split()
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+
+
+def test_asset_file_validation(tmp_path, mnist):
+    X, y = mnist
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, X=X, y=y)  # no test_idx
+    with pytest.raises(ValueError, match="test_idx"):
+        load_mnist_subset(bad)
+    np.savez(bad, X=X.astype(np.float32), y=y, test_idx=np.arange(10))
+    with pytest.raises(ValueError, match="uint8"):
+        load_mnist_subset(bad)
+    yy = y.copy()
+    yy[0] = 12
+    np.savez(bad, X=X, y=yy, test_idx=np.arange(10))
+    with pytest.raises(ValueError, match="0..9"):
+        load_mnist_subset(bad)
+    np.savez(bad, X=X, y=y, test_idx=np.array([1, 1]))
+    with pytest.raises(ValueError, match="repeated"):
+        mnist_split(bad)
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError):
+        load_mnist_subset(tmp_path / "junk.npz")
+    with pytest.raises(FileNotFoundError, match="make_mnist_asset"):
+        load_mnist_subset(tmp_path / "missing.npz")
+
+
+# ---------------------------------------------------------------------------- derived views
+def test_to_unit_and_binarize_values():
+    X = np.array([[0, 127, 128, 255]], dtype=np.uint8)
+    U = to_unit(X)
+    assert U.dtype == np.float32 and U[0, 0] == 0 and U[0, 3] == 1
+    B = binarize(X)
+    assert B.dtype == np.float32 and B.tolist() == [[0, 0, 1, 1]]
+    assert binarize(np.array([0.2, 0.6, 0.9]), threshold=0.7).tolist() == [0, 0, 1]
+    with pytest.raises(ValueError):
+        to_unit(np.array([0.5, 1.5]))
+    with pytest.raises(ValueError):
+        to_unit(np.array([0.5, np.nan]))
+    with pytest.raises(ValueError):
+        binarize(X, threshold=1.0)
+
+
+def test_binarize_on_real_digits(mnist):
+    B = binarize(mnist[0][:100])
+    assert set(np.unique(B).tolist()) == {0.0, 1.0}
+    assert 0.05 < B.mean() < 0.25  # MNIST digits cover roughly 10-20% of the field
+
+
+def test_binarize_stochastic_probabilities_and_seed():
+    P = np.full((20000, 3), [0.0, 0.3, 1.0], dtype=np.float32)
+    S = binarize_stochastic(P, rng=0)
+    assert S.dtype == np.float32 and set(np.unique(S).tolist()) <= {0.0, 1.0}
+    m = S.mean(axis=0)
+    assert m[0] == 0 and m[2] == 1
+    assert abs(m[1] - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 20000)
+    assert np.array_equal(S, binarize_stochastic(P, rng=0))
+    assert np.array_equal(S, binarize_stochastic(P, rng=np.random.default_rng(0)))
+    assert not np.array_equal(S, binarize_stochastic(P, rng=1))
+    u8 = np.full((1, 4), 255, dtype=np.uint8)
+    assert binarize_stochastic(u8, 3).tolist() == [[1, 1, 1, 1]]
+
+
+def test_downsample_constant_image_stays_constant():
+    X = np.full((2, 784), 0.37, dtype=np.float32)
+    for size in (16, 14, 10, 7, 1):
+        D = downsample(X, size)
+        assert D.shape == (2, size * size) and D.dtype == np.float32
+        np.testing.assert_allclose(D, 0.37, rtol=0, atol=1e-6)
+
+
+def test_downsample_block_pattern_is_exact():
+    # 2x2 blocks of distinct values -> 14x14 gives each block's value exactly
+    blocks = np.arange(14 * 14, dtype=np.float64).reshape(14, 14) / 195
+    img = np.kron(blocks, np.ones((2, 2)))
+    np.testing.assert_allclose(downsample(img.ravel(), 14).reshape(14, 14), blocks, atol=1e-6)
+    # halves: 28/16 = 1.75 px per cell, and cell 8 starts exactly at pixel 14
+    half = np.zeros((28, 28))
+    half[:, :14] = 1
+    D = downsample(half.ravel(), 16).reshape(16, 16)
+    assert np.array_equal(D[:, :8], np.ones((16, 8))) and np.array_equal(D[:, 8:], np.zeros((16, 8)))
+    # one bright pixel at (0, 1) = columns [1, 2): cell 0 covers [0, 1.75) so gets 0.75 / 1.75^2 of it
+    dot = np.zeros((28, 28))
+    dot[0, 1] = 1
+    D = downsample(dot.ravel(), 16).reshape(16, 16)
+    np.testing.assert_allclose(D[0, :2], [0.75 / 1.75**2, 0.25 / 1.75**2], atol=1e-7)
+    assert D.sum() * 1.75**2 == pytest.approx(1.0)
+
+
+def test_downsample_matches_supersampled_reference(mnist):
+    # exact reference: split every pixel into 16x16 subpixels (448 = 16 * 28 subpixels a side),
+    # then each 16x16 output cell is the plain mean of a 28x28 block of subpixels
+    X = mnist[0][:20]
+    D = downsample(X, 16)
+    fine = np.kron(to_unit(X).reshape(20, 28, 28), np.ones((1, 16, 16)))     # (20, 448, 448)
+    ref = fine.reshape(20, 16, 28, 16, 28).mean(axis=(2, 4)).reshape(20, 256)
+    np.testing.assert_allclose(D, ref, atol=1e-6)
+    np.testing.assert_allclose(D.mean(axis=1), to_unit(X).mean(axis=1), atol=1e-6)  # mean kept
+    assert downsample(X[0], 16).shape == (256,)
+    with pytest.raises(ValueError):
+        downsample(X, 29)
+    with pytest.raises(ValueError):
+        downsample(np.zeros((3, 100)), 16)
+
+
+def test_only_class(mnist):
+    X, y = mnist
+    twos = only_class(X, y, 2)
+    assert twos.shape == (500, 784)
+    assert np.array_equal(twos, X[y == 2])
+    with pytest.raises(ValueError):
+        only_class(X, y, 11)
+    with pytest.raises(ValueError):
+        only_class(X[:10], y, 2)
+
+
+# ---------------------------------------------------------------------------- bars and stripes
+def _is_bars_or_stripes(img: np.ndarray) -> bool:
+    rows_const = np.all(img == img[:, :1], axis=1).all()
+    cols_const = np.all(img == img[:1, :], axis=0).all()
+    return bool(rows_const or cols_const)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_bars_and_stripes_counts_and_validity(n):
+    B = bars_and_stripes(n)
+    assert B.shape == (2 ** (n + 1) - 2, n * n) and B.dtype == np.float32
+    assert set(np.unique(B).tolist()) <= {0.0, 1.0}
+    assert len({row.tobytes() for row in B}) == len(B)  # all distinct
+    assert all(_is_bars_or_stripes(row.reshape(n, n)) for row in B)
+
+
+def test_bars_and_stripes_3_is_complete():
+    B = bars_and_stripes(3)
+    assert len(B) == 14
+    # brute force: of all 2^9 binary 3x3 images exactly 14 are bars or stripes
+    everything = (np.arange(512)[:, None] >> np.arange(9)) & 1
+    valid = {img.astype(np.float32).tobytes() for img in everything if _is_bars_or_stripes(img.reshape(3, 3))}
+    assert {row.tobytes() for row in B} == valid
+    with pytest.raises(ValueError):
+        bars_and_stripes(0)
+
+
+# ---------------------------------------------------------------------------- IDX files
+def _idx_bytes(arr: np.ndarray) -> bytes:
+    arr = np.asarray(arr, dtype=np.uint8)
+    return struct.pack(">HBB", 0, 0x08, arr.ndim) + struct.pack(f">{arr.ndim}I", *arr.shape) + arr.tobytes()
+
+
+def _write_idx_dir(folder, rng, n_train=7, n_test=3, gz=False, dot=False):
+    folder.mkdir(exist_ok=True)
+    arrays = {
+        "train-images": rng.integers(0, 256, (n_train, 28, 28)),
+        "train-labels": rng.integers(0, 10, n_train),
+        "t10k-images": rng.integers(0, 256, (n_test, 28, 28)),
+        "t10k-labels": rng.integers(0, 10, n_test),
+    }
+    for stem, arr in arrays.items():
+        kind = "idx3-ubyte" if arr.ndim == 3 else "idx1-ubyte"
+        name = f"{stem}{'.' if dot else '-'}{kind}"
+        payload = _idx_bytes(arr)
+        if gz:
+            (folder / (name + ".gz")).write_bytes(gzip.compress(payload))
+        else:
+            (folder / name).write_bytes(payload)
+    return arrays
+
+
+@pytest.mark.parametrize("gz,dot", [(False, False), (True, False), (False, True), (True, True)])
+def test_idx_round_trip(tmp_path, gz, dot):
+    arrays = _write_idx_dir(tmp_path / "mnist", np.random.default_rng(1), gz=gz, dot=dot)
+    X_tr, y_tr, X_te, y_te = load_idx_dir(tmp_path / "mnist")
+    assert X_tr.dtype == np.uint8 and X_tr.shape == (7, 784) and X_te.shape == (3, 784)
+    assert np.array_equal(X_tr, arrays["train-images"].reshape(7, 784))
+    assert np.array_equal(y_tr, arrays["train-labels"])
+    assert np.array_equal(X_te, arrays["t10k-images"].reshape(3, 784))
+    assert np.array_equal(y_te, arrays["t10k-labels"])
+
+
+def test_idx_missing_file_is_named(tmp_path):
+    folder = tmp_path / "mnist"
+    _write_idx_dir(folder, np.random.default_rng(2))
+    (folder / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(FileNotFoundError, match="t10k-labels-idx1-ubyte"):
+        load_idx_dir(folder)
+    with pytest.raises(FileNotFoundError):
+        load_idx_dir(tmp_path / "nowhere")
+
+
+def _corrupt(folder, name, payload):
+    (folder / name).write_bytes(payload)
+    with pytest.raises(ValueError) as err:
+        load_idx_dir(folder)
+    return str(err.value)
+
+
+def test_idx_corrupt_files(tmp_path):
+    folder = tmp_path / "mnist"
+    arrays = _write_idx_dir(folder, np.random.default_rng(3))
+    good = _idx_bytes(arrays["train-images"])
+    assert "magic" in _corrupt(folder, "train-images-idx3-ubyte", b"\x12\x34" + good[2:])
+    assert "truncated" in _corrupt(folder, "train-images-idx3-ubyte", good[:-5])
+    assert "0x0d" in _corrupt(folder, "train-images-idx3-ubyte", good[:2] + b"\x0d" + good[3:])
+    assert "magic" in _corrupt(folder, "train-images-idx3-ubyte", b"")
+    # truncated gzip stream
+    (folder / "train-images-idx3-ubyte").unlink()
+    assert "gzip" in _corrupt(folder, "train-images-idx3-ubyte.gz", gzip.compress(good)[:-30])
+    (folder / "train-images-idx3-ubyte.gz").unlink()
+    (folder / "train-images-idx3-ubyte").write_bytes(good)
+    # labels out of range, counts disagreeing, images not 28x28
+    assert "0..9" in _corrupt(folder, "train-labels-idx1-ubyte", _idx_bytes(np.full(7, 10)))
+    assert "labels" in _corrupt(folder, "train-labels-idx1-ubyte", _idx_bytes(np.zeros(6)))
+    (folder / "train-labels-idx1-ubyte").write_bytes(_idx_bytes(arrays["train-labels"]))
+    assert "28x28" in _corrupt(folder, "train-images-idx3-ubyte", _idx_bytes(np.zeros((7, 28, 27))))
+
+
+# ---------------------------------------------------------------------------- uploaded images
+def _drawn_seven(ink: int, paper: int, size=(90, 120), mode="L") -> Image.Image:
+    img = Image.new(mode, size, paper)
+    d = ImageDraw.Draw(img)
+    d.line([(25, 25), (70, 25), (40, 100)], fill=ink, width=9)
+    return img
+
+
+def _png(img: Image.Image, fmt="PNG") -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def _check_digit(v: np.ndarray):
+    assert v.shape == (784,) and v.dtype == np.float32
+    assert v.min() >= 0 and v.max() <= 1
+    img = v.reshape(28, 28)
+    assert img.max() > 0.9                              # ink is high
+    assert img[0].max() == img[-1].max() == img[:, 0].max() == img[:, -1].max() == 0  # margin
+    ys, xs = np.nonzero(img > 0.25)
+    assert max(np.ptp(ys), np.ptp(xs)) + 1 <= 21            # fits the 20-px box (one px of antialiasing)
+    assert max(np.ptp(ys), np.ptp(xs)) + 1 >= 17            # and fills it along the longer side
+    com = np.array([(img.sum(1) @ np.arange(28)), (img.sum(0) @ np.arange(28))]) / img.sum()
+    assert np.all(np.abs(com - 13.5) <= 1.0)            # centred by mass
+    assert 0.05 < (img > 0.5).mean() < 0.4
+
+
+def test_load_image_white_on_black_and_black_on_white_agree():
+    a = load_image(_png(_drawn_seven(ink=255, paper=0)))
+    b = load_image(_png(_drawn_seven(ink=0, paper=255)))
+    _check_digit(a)
+    _check_digit(b)
+    np.testing.assert_allclose(a, b, atol=0.02)
+
+
+@pytest.mark.parametrize("variant", ["rgb_jpeg", "rgba_transparent", "rgba_white_on_clear", "palette", "gray_paper", "big"])
+def test_load_image_modes(variant):
+    if variant == "rgb_jpeg":
+        img = _drawn_seven(ink=(20, 20, 120), paper=(250, 250, 240), mode="RGB")
+        data_ = _png(img, "JPEG")
+    elif variant == "rgba_transparent":  # dark ink on a transparent sheet
+        img = _drawn_seven(ink=(0, 0, 0, 255), paper=(0, 0, 0, 0), mode="RGBA")
+        data_ = _png(img)
+    elif variant == "rgba_white_on_clear":  # what canvas widgets export
+        img = _drawn_seven(ink=(255, 255, 255, 255), paper=(0, 0, 0, 0), mode="RGBA")
+        data_ = _png(img)
+    elif variant == "palette":
+        data_ = _png(_drawn_seven(ink=0, paper=255).convert("P"))
+    elif variant == "gray_paper":  # photographed paper is grey, not white
+        data_ = _png(_drawn_seven(ink=40, paper=170))
+    else:
+        data_ = _png(_drawn_seven(ink=0, paper=255).resize((900, 1200)))
+    _check_digit(load_image(data_))
+
+
+def test_load_image_refusals():
+    with pytest.raises(ValueError, match="not an image"):
+        load_image(b"this is certainly not a PNG file")
+    with pytest.raises(ValueError, match="not an image"):
+        load_image(b"")
+    with pytest.raises(ValueError, match="not an image"):
+        load_image(_png(_drawn_seven(0, 255))[:200])  # truncated PNG
+    with pytest.raises(ValueError, match="blank"):
+        load_image(_png(Image.new("L", (50, 50), 255)))
+    with pytest.raises(ValueError, match="too large"):
+        load_image(_png(Image.new("1", (5000, 10), 1)))
+    with pytest.raises(ValueError, match="too large"):
+        load_image(b"\x00" * (data.MAX_IMAGE_BYTES + 1))
+
+
+def test_digit_from_array_matches_load_image():
+    img = _drawn_seven(ink=255, paper=0)
+    np.testing.assert_allclose(digit_from_array(np.asarray(img)), load_image(_png(img)), atol=1e-6)
+
+
+def test_load_image_on_real_digits_gives_them_back(mnist):
+    # MNIST digits blown up to 140x140 and inverted come back as themselves, up to a one-pixel
+    # shift (centring by mass rounds to whole pixels, and the crop sees the blurred edges)
+    X, _ = mnist
+    for x in X[:10]:
+        big = Image.fromarray(255 - x.reshape(28, 28)).resize((140, 140), Image.Resampling.BILINEAR)
+        v = load_image(_png(big)).reshape(28, 28)
+        u = to_unit(x).reshape(28, 28)
+        best = max(
+            np.corrcoef(u.ravel(), np.roll(v, (dy, dx), axis=(0, 1)).ravel())[0, 1]
+            for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+        )
+        assert best > 0.9
+
+
+# ---------------------------------------------------------------------------- uploaded arrays
+def _npz(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_load_array_npz_and_csv():
+    X = np.random.default_rng(0).integers(0, 256, (5, 16)).astype(np.uint8)
+    out = load_array(_npz(X=X, y=np.arange(5)), "d.npz", 16)
+    assert out.dtype == np.float32 and out.shape == (5, 16)
+    np.testing.assert_allclose(out, X / 255, atol=1e-6)
+    np.testing.assert_allclose(load_array(_npz(data=X.reshape(5, 4, 4)), "d.npz", 16), X / 255, atol=1e-6)
+    unit = (X > 128).astype(np.float64)
+    np.testing.assert_array_equal(load_array(_npz(only=unit), "d.NPZ", 16), unit)
+    csv = "\n".join(",".join(str(v) for v in row) for row in X).encode()
+    np.testing.assert_allclose(load_array(csv, "d.csv", 16), X / 255, atol=1e-6)
+    header = (",".join(f"p{i}" for i in range(16)) + "\n").encode()
+    np.testing.assert_allclose(load_array(header + csv, "d.csv", 16), X / 255, atol=1e-6)
+    buf = io.BytesIO()
+    np.save(buf, unit)
+    np.testing.assert_array_equal(load_array(buf.getvalue(), "d.npy", 16), unit)
+
+
+def test_load_array_refusals():
+    X = np.zeros((5, 16))
+    with pytest.raises(ValueError, match=r"\(n, 14\)"):
+        load_array(_npz(X=X), "d.npz", 14)
+    with pytest.raises(ValueError, match="label column"):
+        load_array(_npz(X=np.zeros((5, 17))), "d.npz", 16)
+    with pytest.raises(ValueError, match="NaN"):
+        load_array(_npz(X=np.where(np.eye(5, 16) > 0, np.nan, 0.5)), "d.npz", 16)
+    with pytest.raises(ValueError, match="NaN"):
+        load_array(b"0,1\nnan,1\n", "d.csv", 2)
+    with pytest.raises(ValueError, match="0..255"):
+        load_array(_npz(X=np.full((2, 16), 300.0)), "d.npz", 16)
+    with pytest.raises(ValueError, match="0..255"):
+        load_array(_npz(X=np.full((2, 16), -1.0)), "d.npz", 16)
+    with pytest.raises(ValueError, match="'X'"):
+        load_array(_npz(a=X, b=X), "d.npz", 16)
+    with pytest.raises(ValueError, match="no rows"):
+        load_array(_npz(X=np.zeros((0, 16))), "d.npz", 16)
+    with pytest.raises(ValueError, match="unsupported"):
+        load_array(b"x", "d.pkl", 16)
+    with pytest.raises(ValueError):
+        load_array(b"not a zip", "d.npz", 16)
+    with pytest.raises(ValueError, match="cannot parse"):
+        load_array(b"1,2\n3,four\n", "d.csv", 2)
+
+
+class _Boom:
+    """Unpickling this would run code; the loader must refuse before that."""
+
+    def __reduce__(self):
+        return (pytest.fail, ("an uploaded pickle was unpickled",))
+
+
+def test_load_array_never_unpickles():
+    obj = np.empty(2, dtype=object)
+    obj[0], obj[1] = _Boom(), _Boom()
+    buf = io.BytesIO()
+    np.savez(buf, X=obj)
+    with pytest.raises(ValueError, match="pickle"):
+        load_array(buf.getvalue(), "evil.npz", 2)
+    buf = io.BytesIO()
+    np.save(buf, obj, allow_pickle=True)
+    with pytest.raises(ValueError, match="pickle"):
+        load_array(buf.getvalue(), "evil.npy", 2)
