@@ -117,4 +117,194 @@ def make_negative_phase(name: str, **options) -> NegativePhase:
     except KeyError:
         raise ValueError(f"unknown negative phase {name!r}; choose one of {sorted(NEGATIVE_PHASES)}") from None
     fields = getattr(cls, "__dataclass_fields__", {})
-    return cls(**{k: v for k, v in options.items() if k in fields and fields[k].init and k != "V_chain"})
+    state = {"V_chain", "log_w", "n_resamples", "betas", "V"}
+    return cls(**{k: v for k, v in options.items() if k in fields and fields[k].init and k not in state})
+
+
+def tempered(rbm: RBM, beta: float) -> RBM:
+    """The RBM at inverse temperature beta: p_beta(v, h) ~ exp(-beta E(v, h)), i.e. all parameters times beta."""
+    return RBM(rbm.W * beta, rbm.b * beta, rbm.c * beta)
+
+
+def effective_sample_size(log_w: np.ndarray) -> float:
+    """ESS = (sum w)^2 / sum w^2 of importance weights given as logs (R for equal weights, 1 for one)."""
+    if len(log_w) == 0:
+        return 0.0
+    w = np.exp(log_w - np.max(log_w))
+    return float(w.sum() ** 2 / (w**2).sum())
+
+
+def systematic_resample(log_w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Indices of R particles drawn in proportion to their weights with one uniform offset.
+
+    Systematic resampling keeps particle r about R * w_r times (never fewer than floor, never more
+    than ceil), so it adds less noise than multinomial draws while preserving the weighted mean.
+    """
+    w = np.exp(log_w - np.max(log_w))
+    cdf = np.cumsum(w / w.sum())
+    cdf[-1] = 1.0
+    R = len(log_w)
+    points = (rng.random() + np.arange(R)) / R
+    return np.searchsorted(cdf, points, side="right").clip(0, R - 1)
+
+
+@dataclass
+class PopulationAnnealing(PCD):
+    """Population annealing (Machta 2010) as a negative phase: PCD with importance weights.
+
+    When an update moves the parameters from theta to theta', each particle v is reweighted by
+    p_theta'(v) / p_theta(v) ~ exp(-(F'(v) - F(v))), the free energies marginalising h. When the
+    effective sample size falls below ``ess_threshold * R`` the population is resampled in
+    proportion to the weights; then every particle gets k Gibbs sweeps. With ``reweight=False``
+    the weights stay equal, nothing is resampled, and this is exactly PCD.
+
+    ``init_betas`` > 0 builds the first population by annealing from beta = 0 (uniform) to 1 in
+    that many steps instead of starting at data.
+    """
+
+    ess_threshold: float = 0.5
+    reweight: bool = True
+    init_betas: int = 0
+    log_w: np.ndarray | None = field(default=None, repr=False)
+    n_resamples: int = 0
+    name = "pa"
+    label = "Population annealing (reweighted PCD)"
+
+    def _init_chains(self, rbm, V_pos, rng):
+        if self.init_betas > 0:
+            self.V_chain, log_w = anneal_population(rbm, self.n_chains, np.linspace(0, 1, self.init_betas + 1), rng,
+                                                     k=1, ess_threshold=self.ess_threshold)[:2]
+            self.log_w = log_w
+        else:
+            super()._init_chains(rbm, V_pos, rng)
+            self.log_w = np.zeros(self.n_chains)
+
+    def negative(self, rbm, V_pos, P_h_pos, rng):
+        if self.V_chain is None or self.V_chain.shape[1] != rbm.n_v:
+            self._init_chains(rbm, V_pos, rng)
+        if self.reweight and effective_sample_size(self.log_w) < self.ess_threshold * self.n_chains:
+            idx = systematic_resample(self.log_w, rng)
+            self.V_chain = self.V_chain[idx]
+            self.log_w = np.zeros(self.n_chains)
+            self.n_resamples += 1
+        return super().negative(rbm, V_pos, P_h_pos, rng)
+
+    def after_update(self, old, new, rng):
+        if self.reweight and self.V_chain is not None:
+            self.log_w = self.log_w - (new.free_energy(self.V_chain) - old.free_energy(self.V_chain))
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Normalised importance weights of the particles returned by the last `negative` call."""
+        if not self.reweight or self.log_w is None:
+            return None
+        w = np.exp(self.log_w - self.log_w.max())
+        return w / w.sum()
+
+    def metrics(self):
+        ess = effective_sample_size(self.log_w) if self.log_w is not None else float(self.n_chains)
+        return {"ess": ess / self.n_chains, "resamples": float(self.n_resamples)}
+
+
+def anneal_population(rbm: RBM, n: int, betas: np.ndarray, rng: np.random.Generator, k: int = 1,
+                      ess_threshold: float = 0.5, progress=None):
+    """Anneal n particles from beta = betas[0] (0: uniform) to betas[-1], reweighting, resampling, sweeping.
+
+    Returns ``(V, log_w, log_Z_ratio, var_log_Z, n_resamples)``: final particles and log-weights,
+    the estimate of log Z(betas[-1]) - log Z(betas[0]) as the sum over steps of the log weighted
+    mean of the incremental weights, and a delta-method variance of that sum.
+    """
+    V = bernoulli(np.full((n, rbm.n_v), 0.5), rng) if betas[0] == 0 else None
+    if V is None:
+        V = tempered(rbm, betas[0]).gibbs(bernoulli(np.full((n, rbm.n_v), 0.5), rng), 50, rng)[0]
+    log_w = np.zeros(n)
+    log_ratio, var, n_res = 0.0, 0.0, 0
+    F_prev = tempered(rbm, betas[0]).free_energy(V)
+    for t in range(1, len(betas)):
+        model = tempered(rbm, betas[t])
+        F_new = model.free_energy(V)
+        inc = -(F_new - F_prev)
+        # log of the weighted mean of the incremental weights = this step's log Z ratio
+        w_prev = np.exp(log_w - log_w.max())
+        w_prev /= w_prev.sum()
+        m = inc.max()
+        e = np.exp(inc - m)
+        mean_e = float(w_prev @ e)
+        log_ratio += m + np.log(mean_e)
+        var += float(w_prev @ (e / mean_e - 1) ** 2) / effective_sample_size(log_w)
+        log_w = log_w + inc
+        if effective_sample_size(log_w) < ess_threshold * n:
+            V = V[systematic_resample(log_w, rng)]
+            log_w = np.zeros(n)
+            n_res += 1
+        V = model.gibbs(V, k, rng)[0]
+        F_prev = model.free_energy(V)
+        if progress is not None:
+            progress(t / (len(betas) - 1))
+    return V, log_w, log_ratio, var, n_res
+
+
+@dataclass
+class ParallelTempering(NegativePhase):
+    """Parallel tempering (Desjardins et al. 2010): chains at M inverse temperatures swap states.
+
+    Chains at small beta mix fast (beta = 0 is uniform); neighbours propose to swap their joint
+    states (v, h), accepted with probability min(1, exp((beta_i - beta_j)(E(x_i) - E(x_j)))), so
+    good moves found at high temperature travel down to beta = 1, whose chains give the samples.
+    """
+
+    k: int = 1
+    n_chains: int = 100
+    n_temps: int = 10
+    betas: np.ndarray | None = field(default=None, repr=False)
+    V: np.ndarray | None = field(default=None, repr=False)  # (n_temps, n_chains, n_v)
+    name = "pt"
+    label = "Parallel tempering"
+
+    def __post_init__(self) -> None:
+        if self.k < 1 or self.n_chains < 1 or self.n_temps < 2:
+            raise ValueError(f"PT needs k >= 1, n_chains >= 1, n_temps >= 2; got {self.k}, {self.n_chains}, {self.n_temps}")
+        if self.betas is None:
+            self.betas = np.linspace(1.0, 0.0, self.n_temps)
+        self.betas = np.asarray(self.betas, dtype=np.float64)
+        self._accepted = np.zeros(len(self.betas) - 1)
+        self._proposed = np.zeros(len(self.betas) - 1)
+
+    def negative(self, rbm, V_pos, P_h_pos, rng):
+        M, R = len(self.betas), self.n_chains
+        if self.V is None or self.V.shape[2] != rbm.n_v:
+            self.V = bernoulli(np.full((M, R, rbm.n_v), 0.5, dtype=rbm.dtype), rng)
+        H = np.empty((M, R, rbm.n_h), dtype=rbm.dtype)
+        E = np.empty((M, R))
+        for m, beta in enumerate(self.betas):
+            model = tempered(rbm, beta)
+            self.V[m], H[m] = model.gibbs(self.V[m], self.k, rng)
+            E[m] = rbm.energy(self.V[m], H[m])  # untempered energy: beta enters the acceptance
+        # Swap neighbours (even pairs, then odd pairs), each chain index independently.
+        for start in (0, 1):
+            for m in range(start, M - 1, 2):
+                log_a = (self.betas[m] - self.betas[m + 1]) * (E[m] - E[m + 1])
+                accept = np.log(rng.random(R)) < log_a
+                self._proposed[m] += R
+                self._accepted[m] += accept.sum()
+                for X in (self.V, H):
+                    tmp = X[m, accept].copy()
+                    X[m, accept] = X[m + 1, accept]
+                    X[m + 1, accept] = tmp
+                E[m, accept], E[m + 1, accept] = E[m + 1, accept], E[m, accept].copy()
+        V_neg = self.V[0]
+        return V_neg, rbm.p_h_given_v(V_neg)
+
+    def swap_rates(self) -> np.ndarray:
+        return self._accepted / np.maximum(self._proposed, 1)
+
+    def metrics(self):
+        rates = self.swap_rates()
+        return {"swap_rate": float(rates.mean()), "swap_rate_min": float(rates.min())}
+
+    @property
+    def particles(self):
+        return None if self.V is None else self.V[0]
+
+
+NEGATIVE_PHASES.update({"pa": PopulationAnnealing, "pt": ParallelTempering})

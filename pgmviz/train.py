@@ -117,11 +117,15 @@ class Trainer:
         P_pos = rbm.p_h_given_v(V_pos)
         V_neg, P_neg = self.negative_phase.negative(rbm, V_pos, P_pos, self.rng)
         n, m = V_pos.shape[0], V_neg.shape[0]
-        # One matrix product for both phases: [V_pos; V_neg]^T [P_pos / n; -P_neg / m].
-        grad_W = np.vstack([V_pos, V_neg]).T @ np.vstack([P_pos / n, P_neg / (-m)])
+        # Importance-weighted samplers (population annealing) average the negative phase with
+        # their particle weights; the others weight every sample 1/m.
+        w = getattr(self.negative_phase, "weights", None)
+        w = np.full(m, 1.0 / m, dtype=rbm.dtype) if w is None else w.astype(rbm.dtype)
+        # One matrix product for both phases: [V_pos; V_neg]^T [P_pos / n; -w P_neg].
+        grad_W = np.vstack([V_pos, V_neg]).T @ np.vstack([P_pos / n, P_neg * -w[:, None]])
         grad_W -= s.weight_decay * rbm.W
-        grad_b = V_pos.mean(axis=0) - V_neg.mean(axis=0)
-        grad_c = P_pos.mean(axis=0) - P_neg.mean(axis=0)
+        grad_b = V_pos.mean(axis=0) - w @ V_neg
+        grad_c = P_pos.mean(axis=0) - w @ P_neg
         self.dW *= s.momentum
         self.dW += s.lr * grad_W
         self.db = s.momentum * self.db + s.lr * grad_b
