@@ -1,0 +1,34 @@
+"""pgmviz: the entry point. Run with ``streamlit run app.py`` (or ``make run``).
+
+This file only routes: the home page plus one page per registered lesson
+(``pgmviz/ui/lessons.py``), grouped into sections. Streamlit runs it on every rerun and then
+runs the selected page.
+"""
+
+import streamlit as st
+
+from pgmviz.ui.layout import start_kernel_warm_up
+from pgmviz.ui.lessons import lessons_by_section
+
+st.set_page_config(
+    page_title="pgmviz",
+    page_icon=":material/hub:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+    menu_items={"About": "pgmviz: Boltzmann machines and belief nets as graphical models."},
+)
+
+# Compile the Numba kernels in the background while the student reads; pages that need them
+# wait for it (pgmviz.ui.layout.warm_up_kernels). Runs once per server process.
+start_kernel_warm_up()
+
+home = st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True)
+
+sections = {
+    section: [st.Page(l.path, title=l.title, icon=l.icon, url_path=l.url_path) for l in lessons]
+    for section, lessons in lessons_by_section().items()
+}
+
+# With no lessons registered yet, a single page: st.navigation then hides the menu.
+pages = {"": [home], **sections} if sections else [home]
+st.navigation(pages, position="sidebar", expanded=True).run()

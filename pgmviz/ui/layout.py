@@ -1,0 +1,110 @@
+"""Page furniture every lesson uses: the claim at the top, "what to notice" at the bottom, links,
+and the one-time warm-up of the Numba kernels.
+
+A lesson page reads, top to bottom::
+
+    from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
+
+    lesson_header("Energy and probability", "An RBM assigns every joint state a probability ...")
+    warm_up_kernels()          # only on pages that call Numba kernels
+    ...controls and evidence...
+    notice("The probabilities of all 2^n states add up to exactly one ...")
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from pgmviz.ui.lessons import Lesson
+
+WARM_UP_MESSAGE = "Compiling numerical kernels (first start only)..."
+
+
+def lesson_header(title: str, claim: str) -> None:
+    """The page title and the one-sentence claim the page goes on to show."""
+    st.title(title)
+    st.markdown(f"##### {claim}", anchors=False)
+
+
+def notice(text: str) -> None:
+    """The "what to notice" box that closes a lesson."""
+    st.info(f"**What to notice.** {text}", icon=":material/visibility:")
+
+
+def lesson_link(lesson: Lesson) -> None:
+    """A link to a lesson page (with its icon), or its plain title outside the multipage app.
+
+    ``st.page_link`` can only point at pages the running app registered with ``st.navigation``.
+    When a page script runs on its own (``streamlit run pages/home.py`` or an AppTest of one
+    page) there is nothing to link to, so the title is shown as text instead.
+    """
+    try:
+        st.page_link(lesson.path, label=lesson.title, icon=lesson.icon)
+    except st.errors.StreamlitPageNotFoundError:
+        st.markdown(f"**{lesson.title}**")
+
+
+# --- kernel warm-up --------------------------------------------------------------------------
+# Numba compiles a kernel the first time it is called (seconds per kernel) and caches the result
+# on disk. The warm-up runs once per server process in a background thread started by app.py, so
+# it overlaps with the student reading the home page; a page that needs the kernels waits for it
+# behind a spinner.
+
+
+@dataclass
+class _WarmUp:
+    thread: threading.Thread | None = None
+    ran: bool = False  # True once a pgmviz.kernels.warm_up() was found and finished
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+def _run_warm_up(state: _WarmUp) -> None:
+    try:
+        try:
+            kernels = importlib.import_module("pgmviz.kernels")
+        except ModuleNotFoundError as exc:
+            if exc.name != "pgmviz.kernels":  # the module exists but one of its imports is missing
+                raise
+            kernels = None
+        warm_up = getattr(kernels, "warm_up", None)
+        if callable(warm_up):
+            warm_up()
+            state.ran = True
+    except BaseException as exc:  # handed to the page that waits, which raises it visibly
+        state.error = exc
+    finally:
+        state.done.set()
+
+
+@st.cache_resource(show_spinner=False)
+def _kernel_warm_up() -> _WarmUp:
+    """Start the warm-up once per server process (``st.cache_resource`` is process-wide)."""
+    state = _WarmUp()
+    state.thread = threading.Thread(target=_run_warm_up, args=(state,), name="pgmviz-warm-up", daemon=True)
+    state.thread.start()
+    return state
+
+
+def start_kernel_warm_up() -> None:
+    """Begin compiling the kernels in the background, without waiting (called by app.py)."""
+    _kernel_warm_up()
+
+
+def warm_up_kernels() -> bool:
+    """Make sure ``pgmviz.kernels.warm_up()`` has run in this server, waiting behind a spinner.
+
+    Returns True if a warm-up function exists and ran, False if there is none (yet). An error in
+    the warm-up is raised here, so the page shows it instead of failing later in a kernel.
+    """
+    state = _kernel_warm_up()
+    if not state.done.is_set():
+        with st.spinner(WARM_UP_MESSAGE):
+            state.done.wait()
+    if state.error is not None:
+        raise RuntimeError("Compiling the numerical kernels failed") from state.error
+    return state.ran

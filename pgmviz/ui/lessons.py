@@ -1,0 +1,141 @@
+"""The lesson registry: which pages the app has, in which order and section, and what is coming.
+
+Plain data, no streamlit: ``app.py`` turns ``LESSONS`` into ``st.Page`` objects, the home page
+lists them, and the browser test visits every one of them by its ``url_path``.
+
+Adding a page (when its file lands in ``pages/``):
+    1. append a ``Lesson`` to ``LESSONS`` below, in teaching order;
+    2. delete its entry from ``PLANNED``.
+That is all: navigation, the home page's list and the browser smoke test pick it up from here.
+A test checks that every registered file exists, so never register a page before its file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Navigation sections, in the order the sidebar shows them. Empty sections are not shown.
+SECTIONS: tuple[str, ...] = (
+    "Boltzmann machines",
+    "Evaluation",
+    "Belief nets",
+    "Deep belief nets",
+)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson page.
+
+    key      : short id, also the screenshot name ``docs/screenshots/<key>.png``
+    title    : shown in the navigation and on the home page
+    path     : the page script, relative to the repository root (``pages/energy.py``)
+    icon     : an emoji or a Material icon such as ``":material/bolt:"``
+    blurb    : one sentence: what the page shows
+    url_path : the page's address, ``http://host/<url_path>`` (no slashes)
+    section  : one of ``SECTIONS``
+    """
+
+    key: str
+    title: str
+    path: str
+    icon: str
+    blurb: str
+    url_path: str
+    section: str = "Boltzmann machines"
+
+    def __post_init__(self) -> None:
+        if self.section not in SECTIONS:
+            raise ValueError(f"Lesson {self.key!r}: section must be one of {SECTIONS}, not {self.section!r}")
+        if not self.url_path or "/" in self.url_path:
+            raise ValueError(f"Lesson {self.key!r}: url_path must be a non-empty name without '/'")
+        if not self.path.startswith("pages/") or not self.path.endswith(".py"):
+            raise ValueError(f"Lesson {self.key!r}: path must look like 'pages/<name>.py', not {self.path!r}")
+
+
+@dataclass(frozen=True)
+class PlannedLesson:
+    """A lesson that is being built: the home page lists it as coming, with no link."""
+
+    title: str
+    sentence: str
+    section: str
+
+    def __post_init__(self) -> None:
+        if self.section not in SECTIONS:
+            raise ValueError(f"Planned {self.title!r}: section must be one of {SECTIONS}")
+
+
+# Pages that exist, in teaching order. Register a page only once its file is in pages/.
+LESSONS: list[Lesson] = []
+
+
+# Pages being built. Move an entry to LESSONS (and delete it here) when its page lands.
+PLANNED: list[PlannedLesson] = [
+    PlannedLesson(
+        "Energy and probability",
+        "A tiny RBM small enough to list every state: its energy, its exact probability, and "
+        "the check that p(v) sums to one.",
+        "Boltzmann machines",
+    ),
+    PlannedLesson(
+        "Filter learning",
+        "Train an RBM on real digit images with contrastive divergence and watch its weights "
+        "turn into stroke detectors.",
+        "Boltzmann machines",
+    ),
+    PlannedLesson(
+        "Reconstructions",
+        "Send an image up to the hidden units and back down, and see what the model keeps.",
+        "Boltzmann machines",
+    ),
+    PlannedLesson(
+        "Fantasies",
+        "Let the Gibbs chain run on its own and look at what the model believes digits are.",
+        "Boltzmann machines",
+    ),
+    PlannedLesson(
+        "Samplers compared",
+        "CD-k, persistent CD, population annealing and parallel tempering on the same model, "
+        "judged by the exact log-likelihood.",
+        "Boltzmann machines",
+    ),
+    PlannedLesson(
+        "How good is the model?",
+        "Estimate the partition function by annealing and compare with exact enumeration.",
+        "Evaluation",
+    ),
+    PlannedLesson(
+        "Explaining away",
+        "Two independent causes become dependent once their common effect is observed.",
+        "Belief nets",
+    ),
+    PlannedLesson(
+        "The infinite belief net",
+        "Unroll an RBM into a directed net with tied weights and check that both give the "
+        "same samples.",
+        "Belief nets",
+    ),
+    PlannedLesson(
+        "Greedy stacking",
+        "Train a deep belief net one RBM at a time and watch the variational bound rise.",
+        "Deep belief nets",
+    ),
+]
+
+
+def available_lessons() -> list[Lesson]:
+    """The registered lessons, in order. No filtering: a missing file is a bug a test catches."""
+    return list(LESSONS)
+
+
+def lessons_by_section() -> dict[str, list[Lesson]]:
+    """Registered lessons grouped by section, in ``SECTIONS`` order, leaving out empty sections."""
+    groups = {name: [lesson for lesson in LESSONS if lesson.section == name] for name in SECTIONS}
+    return {name: items for name, items in groups.items() if items}
+
+
+def planned_by_section() -> dict[str, list[PlannedLesson]]:
+    """Planned lessons grouped like ``lessons_by_section``."""
+    groups = {name: [p for p in PLANNED if p.section == name] for name in SECTIONS}
+    return {name: items for name, items in groups.items() if items}
