@@ -1,0 +1,344 @@
+"""Fantasy chains: let block Gibbs sampling run on its own and record what the model dreams up.
+
+One chain alternates h_t ~ p(h | v_t) and v_(t+1) ~ p(v | h_t), starting from some v_0 (noise, a
+data vector, a drawing). After enough steps v_t is a sample from the model's own p(v): "a
+fantasy". A step here is one full v -> h -> v update, as in `RBM.gibbs`.
+
+What is recorded, for chains started from the rows of V0 (n chains) and run for T steps:
+
+    step t = 0, m, 2m, ..., T   v_t, h_t ~ p(h | v_t) and p(v | h_t) (the mean the next v is drawn from)
+    step t = 0, 1, ..., T       F(v_t) = -b.v_t - sum_j softplus(c_j + v_t.W[:, j])
+
+Successive samples are too correlated to be worth a frame each, so the pictures keep one frame
+every m steps; the free energy is one number per chain and step, so it is kept for every step.
+
+Frames for the animation are *index images* (uint8): 0..GREY_MAX is a grey ramp for pixels and
+a few values above it name the colours of the hidden units and the gaps (see `PALETTE`). One
+(n_frames, height, width) uint8 array holds the whole animation; `colorize` turns one frame (or
+all) into RGB for display, `gif` encodes them. The RBM is only read, never changed.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.special import expit as sigmoid
+
+from pgmviz.rbm import RBM, bernoulli, check_visible, softplus
+from pgmviz.rng import as_rng
+from pgmviz.viz import gif_bytes, upscale
+
+try:  # one BLAS thread per chain run: see `run_chains`
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - optional
+    threadpool_limits = None
+
+# Memory guard: frames x chains x (n_v + n_h) recorded values (about two bytes each: v and h as
+# uint8, p(v|h) as float16, plus about the same again for the animation frames). 16 M values is
+# ~100 chains x 125 frames of a 784x500 model.
+MAX_RECORDED_VALUES = 16_000_000
+# F(v) is one float64 per chain and step.
+MAX_FREE_ENERGY_VALUES = 20_000_000
+
+# --- the animation's palette -------------------------------------------------------------------
+GREY_MAX = 250  # pixel intensity p in [0, 1] -> round(p * GREY_MAX)
+GAP, H_OFF, H_ON = 251, 253, 254  # index values above the grey ramp
+BACKGROUND = (43, 51, 64)   # slate: the gaps between pictures and chains
+HIDDEN_OFF = (70, 52, 36)   # dark amber: a hidden unit that is off
+HIDDEN_ON = (255, 176, 0)   # amber: a hidden unit that is on (a different layer, a different colour)
+
+
+def _palette() -> np.ndarray:
+    lut = np.zeros((256, 3), dtype=np.uint8)
+    lut[: GREY_MAX + 1] = np.round(np.linspace(0, 255, GREY_MAX + 1))[:, None]
+    lut[GREY_MAX + 1:] = BACKGROUND
+    lut[H_OFF], lut[H_ON] = HIDDEN_OFF, HIDDEN_ON
+    lut.setflags(write=False)
+    return lut
+
+
+PALETTE = _palette()  # (256, 3) uint8: index image value -> RGB
+
+
+# --- start states ------------------------------------------------------------------------------
+def start_noise(n: int, n_v: int, rng: int | np.random.Generator | None = None,
+                p: float | np.ndarray = 0.5) -> np.ndarray:
+    """n random binary vectors with P(v_i = 1) = p: uniform bits (p = 0.5) or a base rate.
+
+    Parameters
+    ----------
+    n, n_v : int
+        Number of chains and visible units.
+    p : float or ndarray of shape (n_v,)
+        Probability that a pixel is on: one number, or one per pixel (e.g. the training data's
+        pixel means, so the noise has the data's base rate).
+
+    Returns
+    -------
+    ndarray of shape (n, n_v), float32 in {0, 1}
+    """
+    p = np.broadcast_to(np.asarray(p, dtype=np.float64), (n_v,))
+    if not (np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()):
+        raise ValueError("the base rate p must lie in [0, 1]")
+    if n < 1:
+        raise ValueError(f"need at least one chain; got n={n}")
+    return (as_rng(rng).random((n, n_v)) < p).astype(np.float32)
+
+
+def start_data(X: np.ndarray, n: int, rng: int | np.random.Generator | None = None) -> np.ndarray:
+    """n rows of X picked at random (without replacement while X has enough rows). (n, n_v)"""
+    X = np.atleast_2d(np.asarray(X))
+    if X.shape[0] == 0:
+        raise ValueError("no data to start the chains from")
+    if n < 1:
+        raise ValueError(f"need at least one chain; got n={n}")
+    rng = as_rng(rng)
+    idx = rng.choice(X.shape[0], size=n, replace=n > X.shape[0])
+    return X[idx].astype(np.float32)
+
+
+# --- the record --------------------------------------------------------------------------------
+@dataclass
+class ChainRecord:
+    """What `run_chains` kept: pictures every ``every`` steps, the free energy at every step."""
+
+    steps: np.ndarray        # (n_frames,) the Gibbs step of each frame: 0, m, 2m, ..., T
+    V: np.ndarray            # (n_frames, n, n_v) uint8: the samples v_t
+    P_v: np.ndarray          # (n_frames, n, n_v) float16: p(v | h_t), the mean of v_(t+1)
+    H: np.ndarray            # (n_frames, n, n_h) uint8: h_t ~ p(h | v_t)
+    free_energy: np.ndarray  # (T + 1, n) float64: F(v_t) for t = 0..T
+    every: int               # m
+    seconds: float           # wall time of the sampling
+
+    @property
+    def n_frames(self) -> int:
+        return self.V.shape[0]
+
+    @property
+    def n_chains(self) -> int:
+        return self.V.shape[1]
+
+    @property
+    def n_steps(self) -> int:
+        return self.free_energy.shape[0] - 1
+
+    def frame_free_energy(self, frame: int) -> np.ndarray:
+        """F(v) of each chain at the given frame. (n,)"""
+        return self.free_energy[self.steps[frame]]
+
+
+def frame_steps(n_steps: int, every: int) -> np.ndarray:
+    """The steps that get a frame: 0, m, 2m, ... and always the last step T."""
+    steps = np.arange(0, n_steps + 1, every)
+    if steps[-1] != n_steps:
+        steps = np.append(steps, n_steps)
+    return steps
+
+
+def check_request(n_chains: int, n_v: int, n_h: int, n_steps: int, every: int) -> int:
+    """Validate a chain request against the memory caps; return the number of frames.
+
+    Raises ValueError with a message a student can act on when the request is too big.
+    """
+    for name, value, lo in (("number of chains", n_chains, 1), ("number of steps", n_steps, 0),
+                            ("frame interval m", every, 1)):
+        if not isinstance(value, (int, np.integer)) or value < lo:
+            raise ValueError(f"the {name} must be an integer >= {lo}; got {value!r}")
+    n_frames = len(frame_steps(n_steps, every))
+    values = n_frames * n_chains * (n_v + n_h)
+    if values > MAX_RECORDED_VALUES:
+        # the largest frame count that would fit, as a suggestion
+        fit = max(1, MAX_RECORDED_VALUES // (n_chains * (n_v + n_h)))
+        m_ok = int(np.ceil(n_steps / max(fit - 1, 1)))
+        raise ValueError(
+            f"Too much to record: {n_frames:,} frames x {n_chains} chains x {n_v + n_h} units "
+            f"= {values:,} values (the limit is {MAX_RECORDED_VALUES:,}). Use fewer chains, fewer "
+            f"steps, or keep a frame less often (m >= {m_ok} would fit)."
+        )
+    f_values = (n_steps + 1) * n_chains
+    if f_values > MAX_FREE_ENERGY_VALUES:
+        raise ValueError(
+            f"Too many steps: {n_steps + 1:,} steps x {n_chains} chains of free energies "
+            f"= {f_values:,} values (the limit is {MAX_FREE_ENERGY_VALUES:,}). Use fewer steps or chains."
+        )
+    return n_frames
+
+
+def run_chains(
+    rbm: RBM,
+    V0: np.ndarray,
+    n_steps: int,
+    every: int = 1,
+    rng: int | np.random.Generator | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ChainRecord:
+    """Run one block-Gibbs chain from each row of V0 for ``n_steps`` steps and record it.
+
+    Parameters
+    ----------
+    rbm : RBM
+        The model (read only).
+    V0 : ndarray of shape (n, n_v)
+        Binary start states, one chain per row.
+    n_steps : int
+        T, the number of v -> h -> v steps.
+    every : int
+        m: keep the pictures (v, p(v|h), h) of one step in m; the free energy is kept every step.
+    rng : int, Generator or None
+        Same seed, same chains.
+    progress : callable(step, n_steps), optional
+        Called now and then while sampling (for a progress bar).
+
+    Returns
+    -------
+    ChainRecord
+    """
+    V = check_visible(V0, rbm.n_v, rbm.dtype)
+    if not np.isin(V, (0, 1)).all():
+        raise ValueError("start states must be binary (0 or 1); threshold or sample them first")
+    n = V.shape[0]
+    n_frames = check_request(n, rbm.n_v, rbm.n_h, n_steps, every)
+    rng = as_rng(rng)
+    steps = frame_steps(n_steps, every)
+    rec_V = np.empty((n_frames, n, rbm.n_v), dtype=np.uint8)
+    rec_P = np.empty((n_frames, n, rbm.n_v), dtype=np.float16)
+    rec_H = np.empty((n_frames, n, rbm.n_h), dtype=np.uint8)
+    F = np.empty((n_steps + 1, n), dtype=np.float64)
+
+    start = time.perf_counter()
+    report_every = max(1, n_steps // 100)
+    # The products here are small (n x n_v x n_h per step), so BLAS threads buy little, and on a
+    # busy 2-core server (several students, a training run) they were 20x slower than one thread.
+    with (threadpool_limits(1, user_api="blas") if threadpool_limits else nullcontext()):
+        _sample(rbm, V, n_steps, steps, rng, rec_V, rec_P, rec_H, F, progress, report_every)
+    if progress is not None:
+        progress(n_steps, n_steps)
+    return ChainRecord(steps, rec_V, rec_P, rec_H, F, int(every), time.perf_counter() - start)
+
+
+def _sample(rbm, V, n_steps, steps, rng, rec_V, rec_P, rec_H, F, progress, report_every) -> None:
+    """The Gibbs loop of `run_chains`, filling the record arrays in place."""
+    W, b, c = rbm.W, rbm.b, rbm.c
+    n_frames = len(steps)
+    frame = 0
+    for t in range(n_steps + 1):
+        act_h = V @ W + c                                     # (n, n_h): c_j + v.W[:, j]
+        F[t] = -(V @ b) - softplus(act_h).sum(axis=1)         # the same sum as RBM.free_energy
+        H = bernoulli(sigmoid(act_h), rng)                    # h_t ~ p(h | v_t)
+        P_v = sigmoid(H @ W.T + b)                            # (n, n_v): p(v | h_t)
+        if frame < n_frames and steps[frame] == t:
+            rec_V[frame], rec_P[frame], rec_H[frame] = V, P_v, H
+            frame += 1
+        if t == n_steps:
+            break
+        V = bernoulli(P_v, rng)                               # v_(t+1) ~ p(v | h_t)
+        if progress is not None and (t + 1) % report_every == 0:
+            progress(t + 1, n_steps)
+
+
+# --- pictures ----------------------------------------------------------------------------------
+def hidden_grid_shape(n_h: int, max_rows: int) -> tuple[int, int]:
+    """(rows, cols) of the small grid that draws the hidden units: near square, <= max_rows tall."""
+    rows = max(1, min(max_rows, int(np.ceil(np.sqrt(n_h)))))
+    return rows, int(np.ceil(n_h / rows))
+
+
+@dataclass(frozen=True)
+class FrameLayout:
+    """Where each chain's three panels (v | p(v|h) | h) sit in a frame; all sizes in pixels."""
+
+    image_shape: tuple[int, int]   # (h, w) of a visible picture
+    hidden_shape: tuple[int, int]  # (rows, cols) of the hidden grid
+    n_chains: int
+    n_cols: int                    # chains per row of the frame
+    gap: int = 1                   # between the panels of one chain
+    pad: int = 3                   # between chains and around the frame
+
+    @property
+    def cell(self) -> tuple[int, int]:
+        h, w = self.image_shape
+        return h, 2 * w + self.hidden_shape[1] + 2 * self.gap
+
+    @property
+    def n_rows(self) -> int:
+        return int(np.ceil(self.n_chains / self.n_cols))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        ch, cw = self.cell
+        return self.n_rows * (ch + self.pad) + self.pad, self.n_cols * (cw + self.pad) + self.pad
+
+    def origin(self, k: int) -> tuple[int, int]:
+        """Top-left pixel of chain k's cell."""
+        r, col = divmod(k, self.n_cols)
+        ch, cw = self.cell
+        return self.pad + r * (ch + self.pad), self.pad + col * (cw + self.pad)
+
+
+def frame_layout(image_shape: tuple[int, int], n_h: int, n_chains: int, n_cols: int | None = None,
+                 aspect: float = 1.6) -> FrameLayout:
+    """A layout for n_chains cells, with about ``aspect`` (width / height) unless n_cols is given."""
+    hidden = hidden_grid_shape(n_h, image_shape[0])
+    probe = FrameLayout(tuple(image_shape), hidden, n_chains, 1)
+    ch, cw = probe.cell
+    if n_cols is None:
+        n_cols = int(np.ceil(np.sqrt(n_chains * aspect * (ch + probe.pad) / (cw + probe.pad))))
+    n_cols = int(max(1, min(n_chains, n_cols)))
+    return FrameLayout(tuple(image_shape), hidden, n_chains, n_cols)
+
+
+def render_frames(record: ChainRecord, image_shape: tuple[int, int], n_cols: int | None = None) -> np.ndarray:
+    """Every frame of the record as an index image: per chain v | p(v|h) | h. (n_frames, H, W) uint8
+
+    Colour them with `colorize`. Drawn once, all frames at a time, so an animation only has to
+    pick a frame and colour it.
+    """
+    ih, iw = image_shape
+    n_f, n, n_v = record.V.shape
+    n_h = record.H.shape[2]
+    if ih * iw != n_v:
+        raise ValueError(f"image shape {image_shape} does not hold {n_v} visible units")
+    lay = frame_layout((ih, iw), n_h, n, n_cols)
+    out = np.full((n_f, *lay.shape), GAP, dtype=np.uint8)
+    v_img = (record.V * np.uint8(GREY_MAX)).reshape(n_f, n, ih, iw)                       # (F, n, h, w)
+    p_img = np.rint(record.P_v.astype(np.float32) * GREY_MAX).astype(np.uint8).reshape(n_f, n, ih, iw)
+    hr, hc = lay.hidden_shape
+    h_img = np.full((n_f, n, hr * hc), GAP, dtype=np.uint8)
+    h_img[:, :, :n_h] = np.where(record.H > 0, H_ON, H_OFF)
+    h_img = h_img.reshape(n_f, n, hr, hc)                                                  # (F, n, hr, hc)
+    h_top = (ih - hr) // 2  # centre the hidden grid vertically next to the pictures
+    for k in range(n):
+        y, x = lay.origin(k)
+        out[:, y:y + ih, x:x + iw] = v_img[:, k]
+        x += iw + lay.gap
+        out[:, y:y + ih, x:x + iw] = p_img[:, k]
+        x += iw + lay.gap
+        out[:, y + h_top:y + h_top + hr, x:x + hc] = h_img[:, k]
+    return out
+
+
+def colorize(index_image: np.ndarray, scale: int = 1) -> np.ndarray:
+    """Index image(s) (..., H, W) uint8 -> RGB (..., H*scale, W*scale, 3) uint8, crisp upscaling."""
+    rgb = PALETTE[index_image]
+    if scale > 1:
+        rgb = rgb.repeat(scale, axis=-3).repeat(scale, axis=-2)
+    return rgb
+
+
+def gif(frames: np.ndarray, scale: int = 2, duration_ms: int = 120) -> bytes:
+    """An animated GIF of index-image frames (n_frames, H, W), each upscaled by ``scale``."""
+    return gif_bytes([upscale(f, scale) for f in frames], duration_ms=duration_ms, palette=PALETTE)
+
+
+def contact_sheet(V: np.ndarray, image_shape: tuple[int, int], n_cols: int | None = None,
+                  scale: int = 3) -> np.ndarray:
+    """The chains' samples (n, n_v) in [0, 1] side by side, white on black; RGB uint8."""
+    from pgmviz.viz import tile
+
+    grid = tile(np.rint(np.asarray(V, dtype=np.float32) * GREY_MAX).astype(np.uint8), image_shape,
+                n_cols=n_cols, pad=2, fill=GAP)
+    return upscale(PALETTE[grid], scale)
