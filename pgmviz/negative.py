@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pgmviz.annealing import anneal_population, effective_sample_size, systematic_resample, tempered
 from pgmviz.rbm import RBM, bernoulli
 
 
@@ -121,33 +122,6 @@ def make_negative_phase(name: str, **options) -> NegativePhase:
     return cls(**{k: v for k, v in options.items() if k in fields and fields[k].init and k not in state})
 
 
-def tempered(rbm: RBM, beta: float) -> RBM:
-    """The RBM at inverse temperature beta: p_beta(v, h) ~ exp(-beta E(v, h)), i.e. all parameters times beta."""
-    return RBM(rbm.W * beta, rbm.b * beta, rbm.c * beta)
-
-
-def effective_sample_size(log_w: np.ndarray) -> float:
-    """ESS = (sum w)^2 / sum w^2 of importance weights given as logs (R for equal weights, 1 for one)."""
-    if len(log_w) == 0:
-        return 0.0
-    w = np.exp(log_w - np.max(log_w))
-    return float(w.sum() ** 2 / (w**2).sum())
-
-
-def systematic_resample(log_w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Indices of R particles drawn in proportion to their weights with one uniform offset.
-
-    Systematic resampling keeps particle r about R * w_r times (never fewer than floor, never more
-    than ceil), so it adds less noise than multinomial draws while preserving the weighted mean.
-    """
-    w = np.exp(log_w - np.max(log_w))
-    cdf = np.cumsum(w / w.sum())
-    cdf[-1] = 1.0
-    R = len(log_w)
-    points = (rng.random() + np.arange(R)) / R
-    return np.searchsorted(cdf, points, side="right").clip(0, R - 1)
-
-
 @dataclass
 class PopulationAnnealing(PCD):
     """Population annealing (Machta 2010) as a negative phase: PCD with importance weights.
@@ -204,44 +178,6 @@ class PopulationAnnealing(PCD):
     def metrics(self):
         ess = effective_sample_size(self.log_w) if self.log_w is not None else float(self.n_chains)
         return {"ess": ess / self.n_chains, "resamples": float(self.n_resamples)}
-
-
-def anneal_population(rbm: RBM, n: int, betas: np.ndarray, rng: np.random.Generator, k: int = 1,
-                      ess_threshold: float = 0.5, progress=None):
-    """Anneal n particles from beta = betas[0] (0: uniform) to betas[-1], reweighting, resampling, sweeping.
-
-    Returns ``(V, log_w, log_Z_ratio, var_log_Z, n_resamples)``: final particles and log-weights,
-    the estimate of log Z(betas[-1]) - log Z(betas[0]) as the sum over steps of the log weighted
-    mean of the incremental weights, and a delta-method variance of that sum.
-    """
-    V = bernoulli(np.full((n, rbm.n_v), 0.5), rng) if betas[0] == 0 else None
-    if V is None:
-        V = tempered(rbm, betas[0]).gibbs(bernoulli(np.full((n, rbm.n_v), 0.5), rng), 50, rng)[0]
-    log_w = np.zeros(n)
-    log_ratio, var, n_res = 0.0, 0.0, 0
-    F_prev = tempered(rbm, betas[0]).free_energy(V)
-    for t in range(1, len(betas)):
-        model = tempered(rbm, betas[t])
-        F_new = model.free_energy(V)
-        inc = -(F_new - F_prev)
-        # log of the weighted mean of the incremental weights = this step's log Z ratio
-        w_prev = np.exp(log_w - log_w.max())
-        w_prev /= w_prev.sum()
-        m = inc.max()
-        e = np.exp(inc - m)
-        mean_e = float(w_prev @ e)
-        log_ratio += m + np.log(mean_e)
-        var += float(w_prev @ (e / mean_e - 1) ** 2) / effective_sample_size(log_w)
-        log_w = log_w + inc
-        if effective_sample_size(log_w) < ess_threshold * n:
-            V = V[systematic_resample(log_w, rng)]
-            log_w = np.zeros(n)
-            n_res += 1
-        V = model.gibbs(V, k, rng)[0]
-        F_prev = model.free_energy(V)
-        if progress is not None:
-            progress(t / (len(betas) - 1))
-    return V, log_w, log_ratio, var, n_res
 
 
 @dataclass
