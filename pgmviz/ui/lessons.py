@@ -67,17 +67,22 @@ class PlannedLesson:
 
 
 # Pages that exist, in teaching order. Register a page only once its file is in pages/.
-LESSONS: list[Lesson] = []
+LESSONS: list[Lesson] = [
+    Lesson(
+        key="energy",
+        title="Energy and probability",
+        path="pages/energy.py",
+        icon=":material/bolt:",
+        blurb="A tiny RBM with every state listed: energy, exp(-E), exact probabilities that sum to "
+              "one, the free energy, the MRF and exponential-family readings, the QUBO matrix, and "
+              "what hidden-hidden couplings break.",
+        url_path="energy",
+    ),
+]
 
 
 # Pages being built. Move an entry to LESSONS (and delete it here) when its page lands.
 PLANNED: list[PlannedLesson] = [
-    PlannedLesson(
-        "Energy and probability",
-        "A tiny RBM small enough to list every state: its energy, its exact probability, and "
-        "the check that p(v) sums to one.",
-        "Boltzmann machines",
-    ),
     PlannedLesson(
         "Filter learning",
         "Train an RBM on real digit images with contrastive divergence and watch its weights "
