@@ -101,6 +101,27 @@ def start_data(X: np.ndarray, n: int, rng: int | np.random.Generator | None = No
     return X[idx].astype(np.float32)
 
 
+def start_image(img: np.ndarray, image_shape: tuple[int, int], n: int, threshold: float = 0.5) -> np.ndarray:
+    """n copies of one picture of a digit (e.g. a drawing), prepared like MNIST and thresholded.
+
+    The picture is centred and scaled like an MNIST digit (`data.digit_from_array`), averaged
+    down to the model's square ``image_shape`` (e.g. 16x16) and thresholded to binary.
+    Returns ndarray of shape (n, h * w), float32 in {0, 1}.
+    """
+    from pgmviz.data import SIDE, digit_from_array, downsample
+
+    h, w = image_shape
+    if h != w or not 1 <= h <= SIDE:
+        raise ValueError(f"a drawing can start a model of square images up to {SIDE}x{SIDE}; this one is {h}x{w}")
+    if n < 1:
+        raise ValueError(f"need at least one chain; got n={n}")
+    x = digit_from_array(img)                         # (784,) float32 in [0, 1]
+    if h != SIDE:
+        x = downsample(x, h)                          # (h * h,)
+    v = (x > threshold).astype(np.float32)
+    return np.repeat(v[None, :], n, axis=0)
+
+
 # --- the record --------------------------------------------------------------------------------
 @dataclass
 class ChainRecord:
@@ -291,7 +312,8 @@ def frame_layout(image_shape: tuple[int, int], n_h: int, n_chains: int, n_cols: 
     return FrameLayout(tuple(image_shape), hidden, n_chains, n_cols)
 
 
-def render_frames(record: ChainRecord, image_shape: tuple[int, int], n_cols: int | None = None) -> np.ndarray:
+def render_frames(record: ChainRecord, image_shape: tuple[int, int], n_cols: int | None = None,
+                  aspect: float = 1.6) -> np.ndarray:
     """Every frame of the record as an index image: per chain v | p(v|h) | h. (n_frames, H, W) uint8
 
     Colour them with `colorize`. Drawn once, all frames at a time, so an animation only has to
@@ -302,7 +324,7 @@ def render_frames(record: ChainRecord, image_shape: tuple[int, int], n_cols: int
     n_h = record.H.shape[2]
     if ih * iw != n_v:
         raise ValueError(f"image shape {image_shape} does not hold {n_v} visible units")
-    lay = frame_layout((ih, iw), n_h, n, n_cols)
+    lay = frame_layout((ih, iw), n_h, n, n_cols, aspect)
     out = np.full((n_f, *lay.shape), GAP, dtype=np.uint8)
     v_img = (record.V * np.uint8(GREY_MAX)).reshape(n_f, n, ih, iw)                       # (F, n, h, w)
     p_img = np.rint(record.P_v.astype(np.float32) * GREY_MAX).astype(np.uint8).reshape(n_f, n, ih, iw)
@@ -327,6 +349,20 @@ def colorize(index_image: np.ndarray, scale: int = 1) -> np.ndarray:
     if scale > 1:
         rgb = rgb.repeat(scale, axis=-3).repeat(scale, axis=-2)
     return rgb
+
+
+def frame_png(index_image: np.ndarray) -> bytes:
+    """One index-image frame as a palette PNG: one byte per pixel, no upscaling (let the browser
+    scale it with ``image-rendering: pixelated``), so an animation tick encodes in a few ms."""
+    import io
+
+    from PIL import Image
+
+    im = Image.fromarray(np.ascontiguousarray(index_image, dtype=np.uint8), "L")
+    im.putpalette(PALETTE.tobytes())  # "L" + palette -> "P"
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def gif(frames: np.ndarray, scale: int = 2, duration_ms: int = 120) -> bytes:

@@ -78,6 +78,15 @@ LESSONS: list[Lesson] = [
               "what hidden-hidden couplings break.",
         url_path="energy",
     ),
+    Lesson(
+        key="fantasy",
+        title="Fantasy chains",
+        path="pages/fantasy.py",
+        icon=":material/auto_awesome:",
+        blurb="Let alternating Gibbs sampling run on its own from noise, a digit or your drawing, and "
+              "watch the chains turn into the model's fantasies while their free energy falls.",
+        url_path="fantasy",
+    ),
 ]
 
 
@@ -92,11 +101,6 @@ PLANNED: list[PlannedLesson] = [
     PlannedLesson(
         "Reconstructions",
         "Send an image up to the hidden units and back down, and see what the model keeps.",
-        "Boltzmann machines",
-    ),
-    PlannedLesson(
-        "Fantasies",
-        "Let the Gibbs chain run on its own and look at what the model believes digits are.",
         "Boltzmann machines",
     ),
     PlannedLesson(

@@ -62,6 +62,21 @@ def test_start_data_picks_rows_of_the_data():
         chains.start_data(X[:0], 3)
 
 
+def test_start_image_from_a_drawing():
+    img = np.zeros((200, 200, 4), np.uint8)  # white strokes on a transparent canvas, like st_canvas
+    img[40:160, 90:110] = 255                # a "1"
+    V = chains.start_image(img, (16, 16), 3)
+    assert V.shape == (3, 256) and set(np.unique(V)) == {0.0, 1.0}
+    assert (V == V[0]).all()
+    col = V[0].reshape(16, 16).sum(axis=0)
+    assert col[6:10].sum() > 0.8 * col.sum()  # the stroke stays in the middle columns
+    assert chains.start_image(img, (28, 28), 1).shape == (1, 784)
+    with pytest.raises(ValueError, match="square"):
+        chains.start_image(img, (1, 100), 1)
+    with pytest.raises(ValueError, match="no digit"):
+        chains.start_image(np.zeros((50, 50)), (28, 28), 1)
+
+
 # --- the record ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("n_steps, every, frames", [(10, 1, 11), (10, 5, 3), (10, 3, 5), (0, 4, 1), (7, 100, 2)])
 def test_shapes_and_frame_count(digits_rbm, n_steps, every, frames):
@@ -208,6 +223,9 @@ def test_colours_gif_and_contact_sheet(digits_rbm):
     assert gif.n_frames == rec.n_frames
     gif.seek(2)
     np.testing.assert_array_equal(np.asarray(gif.convert("RGB")), chains.colorize(frames[2], 2))
+    png = Image.open(io.BytesIO(chains.frame_png(frames[1])))
+    assert png.mode == "P" and png.size == (frames.shape[2], frames.shape[1])
+    np.testing.assert_array_equal(np.asarray(png.convert("RGB")), chains.colorize(frames[1]))
     sheet = chains.contact_sheet(rec.V[-1], (4, 4), n_cols=4, scale=2)
     assert sheet.shape == ((4 + 4) * 2, (4 * 6 + 2) * 2, 3)
 

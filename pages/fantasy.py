@@ -1,0 +1,367 @@
+"""Lesson 4, fantasy chains: let alternating Gibbs sampling run on its own and watch what it draws.
+
+Widgets and drawing only; the sampling, the recorded frames and the GIF are ``pgmviz.chains``.
+Pressing Run samples every chain once (with a progress bar) and renders every frame once as a
+uint8 index image; the result lives in ``st.session_state``, so reruns and animation ticks only
+pick a frame and colour it. Playing is a ``st.fragment(run_every=...)`` that advances the frame
+slider; Play/Pause and the speed sit outside it because they change its ``run_every``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from pgmviz import chains
+from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.models import dataset, image_shape, model_picker
+
+st.set_page_config(page_title="Fantasy chains · pgmviz", layout="wide")
+
+# --- settings ---------------------------------------------------------------------------------
+P = "fc_"  # prefix of this page's session-state keys (the session is shared by all pages)
+DEFAULTS = {"start": "noise", "noise": "uniform", "n_chains": 16, "n_steps": 1000, "every": 10, "seed": 0}
+MAX_CHAINS = 36
+MAX_STEPS = 20_000
+STARTS = {"noise": "Random noise", "data": "Test digits", "drawing": "Your drawing"}
+NOISE = {"uniform": "Uniform bits (each pixel on with p = 0.5)",
+         "base_rate": "Bits at the data's base rate (each pixel as often on as in the data)"}
+# playback speed: label -> (seconds between ticks, frames advanced per tick)
+SPEEDS = {"0.5x": (0.5, 1), "1x": (0.25, 1), "2x": (0.125, 1), "4x": (0.125, 2), "8x": (0.125, 4)}
+FRAME_ASPECT = 1.3  # width / height of the animation picture: about the shape of its column
+DISPLAY_WIDTH = 1100  # target pixels of the animation picture before the browser fits it
+MAX_CURVE_POINTS = 300  # points per chain in the free-energy chart (keeps each tick light)
+CHAIN_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
+                 "#9d755d", "#bab0ac"]
+DATA_COLOUR, MEAN_COLOUR, CURSOR_COLOUR = "#2ca02c", "#222222", "#ffb000"
+FONT = dict(size=15)
+
+ss = st.session_state
+for key, value in DEFAULTS.items():
+    ss.setdefault(P + key, value)
+ss.setdefault(P + "playing", False)
+ss.setdefault(P + "speed", "1x")
+
+# Pixel art stays crisp when the browser fits the picture to the column.
+st.html("<style>[data-testid='stImage'] img {image-rendering: pixelated;}</style>")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def data_key(rbm, meta: dict) -> str | None:
+    """The data set the model was trained on, or a guess from its size; None if there is none."""
+    key = meta.get("dataset")
+    if key:
+        return key
+    return {784: "mnist", 256: "mnist16"}.get(rbm.n_v)
+
+
+def reference_free_energy(name: str, rbm, key: str | None) -> float | None:
+    """Mean F(v) of the held-out digits under this model (cached per model in the session)."""
+    if key is None:
+        return None
+    cache = ss.setdefault(P + "ref_F", {})
+    if (name, key) not in cache:
+        X = dataset(key).X_test
+        cache[(name, key)] = float(rbm.free_energy(X[:1000]).mean()) if X.shape[1] == rbm.n_v else None
+    return cache[(name, key)]
+
+
+def start_states(rbm, key: str | None, shape, n: int, rng: np.random.Generator) -> np.ndarray:
+    start = ss[P + "start"]
+    if start == "data":
+        return chains.start_data(dataset(key).X_test, n, rng)
+    if start == "drawing":
+        img = ss.get(P + "drawing")
+        if img is None:
+            raise ValueError("Draw a digit on the canvas first.")
+        return chains.start_image(img, shape, n)
+    p = dataset(key).X_train.mean(axis=0) if ss[P + "noise"] == "base_rate" and key else 0.5
+    return chains.start_noise(n, rbm.n_v, rng, p=p)
+
+
+def run(name: str, rbm, meta: dict, shape, request: tuple) -> None:
+    """Sample the chains (progress bar), render every frame once, keep it all in the session."""
+    key = data_key(rbm, meta)
+    n, T, m, seed = (int(ss[P + k]) for k in ("n_chains", "n_steps", "every", "seed"))
+    rng = np.random.default_rng(seed)
+    try:
+        chains.check_request(n, rbm.n_v, rbm.n_h, T, m)
+        V0 = start_states(rbm, key, shape, n, rng)
+    except ValueError as e:
+        ss[P + "error"] = str(e)
+        return
+    bar = st.progress(0.0, text="Running the chains ...")
+
+    def progress(t: int, total: int) -> None:
+        bar.progress(t / max(total, 1), text=f"Gibbs step {t:,} of {total:,}")
+
+    record = chains.run_chains(rbm, V0, T, m, rng, progress=progress)
+    frames = chains.render_frames(record, shape, aspect=FRAME_ASPECT)
+    bar.empty()
+    ss[P + "result"] = {
+        "request": request, "model": name, "record": record, "frames": frames, "shape": tuple(shape),
+        "start": STARTS[ss[P + "start"]], "seed": seed,
+        "ref_F": reference_free_energy(name, rbm, key),
+        "scale": max(1, min(8, DISPLAY_WIDTH // frames.shape[2])),
+    }
+    ss[P + "frame"] = 0
+    ss[P + "playing"] = True  # computed, now animate ...
+    ss[P + "hold"] = True     # ... from frame 0: this run draws it, the next tick moves on
+
+
+def on_play() -> None:
+    ss[P + "playing"] = not ss[P + "playing"]
+
+
+def step_frame(delta: int | None = None, to: int | None = None) -> None:
+    n_frames = ss[P + "result"]["record"].n_frames
+    frame = int(ss.get(P + "frame", 0))
+    ss[P + "frame"] = int(np.clip(to if to is not None else frame + delta, 0, n_frames - 1))
+    ss[P + "playing"] = False
+    ss[P + "hold"] = True
+
+
+def hold() -> None:
+    """The user moved the frame slider: show that frame before playing on."""
+    ss[P + "hold"] = True
+
+
+def free_energy_figure(record: chains.ChainRecord, ref_F: float | None) -> dict:
+    """F(v_t) of every chain along the run, the chains' mean, and the held-out digits' mean."""
+    T = record.n_steps
+    stride = max(1, int(np.ceil((T + 1) / MAX_CURVE_POINTS)))
+    t = np.arange(0, T + 1, stride)
+    F = np.round(record.free_energy[t], 2)  # two decimals are plenty on a chart and halve the JSON
+    fig = go.Figure()
+    for k in range(record.n_chains):
+        fig.add_scatter(x=t, y=F[:, k], mode="lines", name=f"chain {k + 1}", showlegend=False,
+                        line=dict(width=1, color=CHAIN_COLOURS[k % len(CHAIN_COLOURS)]), opacity=0.45,
+                        hovertemplate="chain " + str(k + 1) + ", step %{x}: F = %{y:.1f}<extra></extra>")
+    fig.add_scatter(x=t, y=F.mean(axis=1), mode="lines", name="mean of the chains",
+                    line=dict(width=3, color=MEAN_COLOUR))
+    if ref_F is not None:
+        fig.add_hline(y=ref_F, line=dict(color=DATA_COLOUR, width=2, dash="dash"))
+        fig.add_scatter(x=[None], y=[None], mode="lines", name="mean of held-out digits",
+                        line=dict(color=DATA_COLOUR, width=2, dash="dash"))
+    # The first steps from noise fall from far above; keep the y-range on the rest of the run.
+    settled = record.free_energy[min(T, max(1, T // 50)):]
+    lo = min(float(settled.min()), ref_F if ref_F is not None else np.inf)
+    hi = max(float(settled.max()), ref_F if ref_F is not None else -np.inf)
+    pad = 0.1 * max(hi - lo, 1.0)
+    fig.update_layout(
+        height=400, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
+        xaxis_title="Gibbs step", yaxis_title="F(v)   (lower = more probable)",
+        yaxis_range=[lo - pad, hi + pad], hovermode="closest",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=13)),
+    )
+    return fig.to_dict()
+
+
+def with_cursor(fig: dict, step: int) -> dict:
+    """The cached figure plus a vertical line at the shown frame's step."""
+    layout = dict(fig["layout"])
+    cursor = dict(type="line", xref="x", yref="paper", x0=step, x1=step, y0=0, y1=1,
+                  line=dict(color=CURSOR_COLOUR, width=3))
+    layout["shapes"] = [*layout.get("shapes", []), cursor]
+    return {"data": fig["data"], "layout": layout}
+
+
+# --- the page ---------------------------------------------------------------------------------
+lesson_header(
+    "Fantasy chains",
+    "Start anywhere and alternate between sampling all the hidden units and all the visible units: "
+    "after enough steps every chain shows a sample from the model's own p(v), a fantasy of what "
+    "the model believes digits look like.",
+)
+
+picked = model_picker(prefer="MNIST 784x500 PCD-1")
+if picked is None:
+    st.info("There is no model yet. Train one on the *Filter learning* page (or load a .npz in the "
+            "sidebar), then come back to let it fantasise.", icon=":material/info:")
+    st.stop()
+name, rbm, meta = picked
+shape = image_shape(rbm, meta)
+dkey = data_key(rbm, meta)
+if dkey is not None and dataset(dkey).X_test.shape[1] != rbm.n_v:
+    dkey = None
+square = shape[0] == shape[1] and shape[0] <= 28
+
+# --- controls (sidebar) ------------------------------------------------------------------------
+starts = [s for s in STARTS if (s != "data" or dkey) and (s != "drawing" or square)]
+if ss[P + "start"] not in starts:
+    ss[P + "start"] = "noise"
+with st.sidebar:
+    st.markdown("**Chains**")
+    st.radio("Start the chains from", starts, format_func=STARTS.get, key=P + "start")
+    if ss[P + "start"] == "noise":
+        st.radio("Noise", list(NOISE) if dkey else ["uniform"], format_func=NOISE.get, key=P + "noise")
+    elif ss[P + "start"] == "data":
+        st.caption(f"Random held-out digits from *{dataset(dkey).title}*, one per chain.")
+    st.slider("Chains", 1, MAX_CHAINS, key=P + "n_chains", help="How many independent chains run side by side.")
+    st.number_input("Gibbs steps T", 0, MAX_STEPS, step=100, key=P + "n_steps",
+                    help="One step samples all hidden units given v, then all visible units given h.")
+    a, b = st.columns(2)
+    a.number_input("Frame every m steps", 1, MAX_STEPS, step=1, key=P + "every",
+                   help="Successive samples are too correlated to be worth a frame each, so the animation "
+                        "keeps one frame every m steps. The free energy is recorded at every step.")
+    b.number_input("Seed", 0, 2**31 - 1, step=1, key=P + "seed", help="The same seed gives the same chains.")
+
+n, T, m = int(ss[P + "n_chains"]), int(ss[P + "n_steps"]), int(ss[P + "every"])
+try:
+    n_frames = chains.check_request(n, rbm.n_v, rbm.n_h, T, m)
+    too_big = None
+except ValueError as e:
+    n_frames, too_big = None, str(e)
+rc = st.columns([1.3, 5], vertical_alignment="center")
+run_clicked = rc[0].button("Run the chains", type="primary", icon=":material/play_circle:", key=P + "run",
+                           disabled=too_big is not None, width="stretch")
+request = (name, ss[P + "start"], ss[P + "noise"], n, T, m, int(ss[P + "seed"]))
+if n_frames is not None:
+    res = ss.get(P + "result")
+    shown = res is not None and res.get("request") == request and ss[P + "start"] != "drawing"
+    rc[1].markdown(f"{n} chains from *{STARTS[ss[P + 'start']].lower()}*, {T:,} Gibbs steps, a frame every "
+                   f"{m:,} steps: **{n_frames:,} frames**" + (" (shown below)." if shown else ". Settings are in "
+                                                            "the sidebar."))
+
+if ss[P + "start"] == "drawing":
+    from streamlit_drawable_canvas import st_canvas
+
+    dc1, dc2 = st.columns([1, 3])
+    with dc1:
+        canvas = st_canvas(stroke_width=18, stroke_color="#ffffff", background_color="#000000",
+                           height=224, width=224, drawing_mode="freedraw", return_image_data=True,
+                           key=P + "canvas")
+    img = getattr(canvas, "image_data", None) if canvas is not None else None
+    ss[P + "drawing"] = img if img is not None and img[..., :3].max() > 0 else None
+    with dc2:
+        if ss[P + "drawing"] is None:
+            st.caption("Draw a digit (white on black); every chain starts from it.")
+        else:
+            try:
+                v0 = chains.start_image(ss[P + "drawing"], shape, 1)
+                st.image(chains.contact_sheet(v0, shape, scale=max(1, 112 // shape[0])), output_format="PNG",
+                         caption=f"What the chains start from: your drawing at {shape[0]}x{shape[1]}, thresholded")
+            except ValueError as e:
+                st.caption(str(e))
+
+if too_big:
+    st.error(too_big, icon=":material/error:")
+ss.pop(P + "error", None)
+if run_clicked and too_big is None:
+    run(name, rbm, meta, shape, request)
+if ss.get(P + "error"):
+    st.error(ss[P + "error"], icon=":material/error:")
+
+res = ss.get(P + "result")
+if res is None or "frames" not in res:
+    st.info("Press **Run the chains** to start sampling.", icon=":material/play_circle:")
+    notice("Chains from noise settle within a few steps into states that look like digits, and their free "
+           "energy falls steeply and then only fluctuates. Chains started at real digits stay near them "
+           "for a while and wander off slowly.")
+    st.stop()
+
+record: chains.ChainRecord = res["record"]
+if res["model"] != name:
+    st.warning(f"These chains were run with **{res['model']}**; press Run to sample **{name}**.",
+               icon=":material/sync_problem:")
+if "figure" not in res:
+    res["figure"] = free_energy_figure(record, res["ref_F"])
+st.caption(f"Shown: {record.n_chains} chains of **{res['model']}** from *{res['start'].lower()}*, "
+           f"{record.n_steps:,} steps, a frame every {record.every:,} steps ({record.n_frames:,} frames), "
+           f"sampled in {record.seconds:.2f} s (seed {res['seed']}).")
+
+# --- playback controls (outside the fragment: they change how often it reruns) ---------------
+playing = bool(ss[P + "playing"]) and record.n_frames > 1
+pc = st.columns([1.3, 1, 1, 1, 1, 2.5], vertical_alignment="center")
+pc[0].button("Pause" if playing else "Play", key=P + "play", on_click=on_play, type="primary",
+             icon=":material/pause:" if playing else ":material/play_arrow:", width="stretch",
+             disabled=record.n_frames < 2)
+pc[1].button("First", key=P + "first", icon=":material/first_page:", on_click=step_frame, kwargs={"to": 0},
+             help="First frame", width="stretch")
+pc[2].button("Back", key=P + "back", icon=":material/chevron_left:", on_click=step_frame, args=(-1,),
+             help="One frame back", width="stretch")
+pc[3].button("Next", key=P + "next", icon=":material/chevron_right:", on_click=step_frame, args=(1,),
+             help="One frame on", width="stretch")
+pc[4].button("Last", key=P + "last", icon=":material/last_page:", on_click=step_frame,
+             kwargs={"to": record.n_frames - 1}, help="Last frame", width="stretch")
+pc[5].select_slider("Speed", list(SPEEDS), key=P + "speed", help="Playback speed (frames per second).")
+tick_s, stride = SPEEDS[ss[P + "speed"]]
+
+
+def animation() -> None:
+    """One tick: advance the frame while playing, then draw that frame, its numbers and the chart."""
+    res = ss[P + "result"]
+    record: chains.ChainRecord = res["record"]
+    n_frames = record.n_frames
+    frame = int(np.clip(ss.get(P + "frame", 0), 0, n_frames - 1))
+    if playing and not ss.pop(P + "hold", False):
+        frame = (frame + stride) % n_frames  # loop
+    ss[P + "frame"] = frame
+    steps = record.steps
+    st.select_slider("Frame", list(range(n_frames)), key=P + "frame", label_visibility="collapsed",
+                     format_func=lambda i: f"step {steps[i]:,}", on_change=hold)
+    frame = int(ss[P + "frame"])
+    step = int(steps[frame])
+
+    F = record.frame_free_energy(frame)
+    mc = st.columns(4)
+    mc[0].metric("Gibbs step", f"{step:,}")
+    mc[1].metric("Mean F(v) of the chains", f"{F.mean():.2f}",
+                 help="The mean free energy of the chains' samples v at this step (lower = more probable).")
+    if res["ref_F"] is not None:
+        mc[2].metric("Mean F(v) of held-out digits", f"{res['ref_F']:.2f}",
+                     help="The mean free energy of held-out digits of the model's data set, for comparison.")
+    mc[3].metric("Hidden units on", f"{record.H[frame].mean():.1%}", help="The fraction of h that is 1 at this step.")
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.image(chains.frame_png(res["frames"][frame]), output_format="PNG", width="stretch")
+        st.caption("Each chain: **v** (the sample) | **p(v | h)** (the mean the next sample is drawn from) | "
+                   "**h** (its hidden units, amber = on). All chains are independent.")
+    with right:
+        st.markdown("**Free energy F(v) along each chain**")
+        st.plotly_chart(with_cursor(res["figure"], step), key=P + "fe_chart", width="stretch",
+                        config={"displayModeBar": False})
+        st.caption(f"The amber line marks the frame shown; the chains' F(v) there ranges over "
+                   f"[{F.min():.1f}, {F.max():.1f}].")
+
+
+st.fragment(run_every=tick_s if playing else None)(animation)()
+
+# --- final samples and the GIF ----------------------------------------------------------------
+st.markdown("#### Where the chains ended")
+scale = max(2, min(6, 480 // (int(np.ceil(np.sqrt(record.n_chains))) * (res["shape"][1] + 2))))
+ec = st.columns(3)
+ec[0].image(chains.contact_sheet(record.V[0], res["shape"], scale=scale), output_format="PNG",
+            caption="The start states (step 0)", width="stretch")
+ec[1].image(chains.contact_sheet(record.V[-1], res["shape"], scale=scale), output_format="PNG",
+            caption=f"Final samples v (step {record.n_steps:,})", width="stretch")
+ec[2].image(chains.contact_sheet(record.P_v[-1], res["shape"], scale=scale), output_format="PNG",
+            caption=f"Final means p(v | h) (step {record.n_steps:,})", width="stretch")
+
+
+def make_gif() -> bytes:
+    res = ss[P + "result"]
+    return chains.gif(res["frames"], scale=min(res["scale"], 3), duration_ms=int(1000 * tick_s / stride))
+
+
+st.download_button("Download the animation (GIF)", data=make_gif, file_name="fantasy_chains.gif",
+                   mime="image/gif", icon=":material/download:", key=P + "gif")
+
+with st.expander("The code that ran", icon=":material/code:"):
+    start_code = {"Random noise": "chains.start_noise(n, rbm.n_v, rng)",
+                  "Test digits": "chains.start_data(X_test, n, rng)",
+                  "Your drawing": "chains.start_image(drawing, image_shape, n)"}[res["start"]]
+    st.code(f"""from pgmviz import chains
+rng = np.random.default_rng({res['seed']})
+V0 = {start_code}          # {record.n_chains} start states
+record = chains.run_chains(rbm, V0, n_steps={record.n_steps}, every={record.every}, rng=rng)
+# inside: for each step t,  h_t ~ p(h | v_t),  v_(t+1) ~ p(v | h_t),  F(v_t) recorded
+frames = chains.render_frames(record, {tuple(res['shape'])})""", language="python")
+
+notice("Chains started from noise turn into digit-like shapes within a few steps while their free energy "
+       "falls steeply, then it only fluctuates: the chains have reached the states the model finds probable. "
+       "Chains started at real digits wander away from them only slowly, because successive samples are "
+       "strongly correlated. Compare the chains' free energy with the held-out digits' line: fantasies far "
+       "below it are states the model believes in more than real digits.")

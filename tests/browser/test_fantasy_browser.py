@@ -1,0 +1,80 @@
+"""The fantasy-chains page in a real browser: Run samples the chains, Play animates them (the
+picture changes on its own over time), Pause stops it, and the page shows no exception.
+
+While playing, the page's fragment reruns itself, so the app is never idle: the test waits for
+elements and texts instead of ``wait_idle`` there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+IMG = '[data-testid="stMain"] [data-testid="stImage"] img'
+
+
+def first_image_digest(page) -> str:
+    """A hash of the animation picture's source (a new frame is a new image URL or data)."""
+    src = page.locator(IMG).first.get_attribute("src") or ""
+    return hashlib.sha1(src.encode()).hexdigest()
+
+
+def changes_within(page, before: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if first_image_digest(page) != before:
+            return True
+        page.wait_for_timeout(100)
+    return False
+
+
+def test_run_play_pause(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
+    open_app("fantasy", timeout=180)
+    assert page.locator("h1", has_text="Fantasy chains").first.is_visible()
+
+    start = time.monotonic()
+    page.get_by_role("button", name="Run the chains").click()
+    # after Run the animation starts playing by itself: a Pause button appears
+    pause = page.get_by_role("button", name="Pause")
+    pause.wait_for(timeout=120_000)
+    record_timing("fantasy: Run to first frame (16 chains x 1000 steps)", time.monotonic() - start)
+    page.locator(IMG).first.wait_for(timeout=30_000)
+    assert_no_exception(page)
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
+
+    # playing: the picture changes over time
+    before = first_image_digest(page)
+    assert changes_within(page, before, 10), "the animation did not advance while playing"
+    t0, seen = time.monotonic(), {first_image_digest(page)}
+    while time.monotonic() - t0 < 3:
+        seen.add(first_image_digest(page))
+        page.wait_for_timeout(50)
+    record_timing("fantasy: distinct frames shown in 3 s of playing at 1x", len(seen))
+    assert len(seen) >= 3
+
+    # pause: it stops
+    pause.click()
+    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    wait_idle(page, timeout=60)
+    still = first_image_digest(page)
+    page.wait_for_timeout(1500)
+    assert first_image_digest(page) == still, "the animation kept moving after Pause"
+
+    # step one frame on with the Next button
+    slider_text = page.locator('[data-testid="stSlider"]').last.inner_text()
+    page.get_by_role("button", name="Next").click()
+    wait_idle(page, timeout=60)
+    assert first_image_digest(page) != still
+    assert page.locator('[data-testid="stSlider"]').last.inner_text() != slider_text
+
+    # press play again and it moves
+    page.get_by_role("button", name="Play").click()
+    pause.wait_for(timeout=30_000)
+    assert changes_within(page, first_image_digest(page), 10)
+    assert_no_exception(page)
+    assert not page.js_errors, page.js_errors
+    pause.click()
+    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    wait_idle(page, timeout=60)
+    save_screenshot(page, "fantasy_running")
