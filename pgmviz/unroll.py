@@ -1,0 +1,218 @@
+"""An RBM unrolled into a directed sigmoid belief net with tied weights (Hinton, Osindero & Teh 2006).
+
+Block Gibbs sampling alternates h ~ p(h|v) = sigmoid(c + v W) and v ~ p(v|h) = sigmoid(b + h W^T).
+Write each step as a layer of a directed net and the chain becomes a net of K levels, top to bottom
+
+    v_K  --W^T-->  h_{K-1}  --W-->  v_{K-1}  --W^T-->  ...  --W^T-->  h_0  --W-->  v_0
+
+with the same W in every level (tied weights). As an `pgmviz.sbn.SBN` (bottom layer first) the
+layers are ``[v_0, h_0, v_1, h_1, ..., v_K]``: ``weights[2k] = W`` (n_v, n_h) carries h_k down to
+v_k, ``weights[2k+1] = W^T`` (n_h, n_v) carries v_{k+1} down to h_k (the SBN orientation: weights
+of shape (n_below, n_above)). Biases: b on v layers, c on h layers.
+
+* A top-down pass from a top state v_K is K steps of block Gibbs started at v_K: the same draws
+  in the same order (`ancestral_pass`, `gibbs_pass`).
+* With the RBM's equilibrium p(v) as the top prior every layer is at equilibrium, v_0 has the
+  RBM's p(v) for every K, and the prior the layers above put on h_0 is "complementary": the
+  posterior p(h_0 | v_0) factorises into sigmoid(c + v_0 W). Inference is one multiplication by W^T.
+* Untie the weights above h_0 (``W_above`` != W) and the prior over h_0 is the h-marginal of a
+  different RBM: the posterior no longer factorises (`posterior_h0`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pgmviz.partition import all_states, log_p_v_all
+from pgmviz.rbm import RBM, bernoulli
+from pgmviz.rng import as_rng
+from pgmviz.sbn import SBN, factorial_table
+
+# Exact tables need 2^n_v x 2^n_h transition matrices.
+MAX_EXACT_UNITS = 12  # per layer
+
+
+def _f64(rbm: RBM) -> RBM:
+    return rbm.astype(np.float64)
+
+
+def equilibrium_v(rbm: RBM) -> np.ndarray:
+    """The RBM's exact p(v) over all 2^n_v visible states (``all_states`` order)."""
+    return np.exp(log_p_v_all(_f64(rbm)))
+
+
+def equilibrium_h(rbm: RBM) -> np.ndarray:
+    """The RBM's exact p(h) over all 2^n_h hidden states: the same sums with the layers swapped."""
+    swapped = RBM(rbm.W.T, rbm.c, rbm.b).astype(np.float64)
+    return np.exp(log_p_v_all(swapped))
+
+
+def unrolled_net(rbm: RBM, K: int, top: str | np.ndarray = "equilibrium",
+                 W_above: np.ndarray | None = None) -> SBN:
+    """The RBM as a directed net of K levels, ``[v_0, h_0, v_1, ..., v_K]`` bottom first.
+
+    Parameters
+    ----------
+    rbm : RBM
+        Supplies W (n_v, n_h), b, c. Copied into float64; never modified.
+    K : int
+        Number of levels (= block-Gibbs steps); the net has 2K + 1 layers. K = 0 is just v_0.
+    top : "equilibrium", "uniform" or ndarray of shape (2^n_v,)
+        The prior over the top layer v_K: the equilibrium p(v) of the RBM that the layers above
+        h_0 are tied to (the "infinite" net above level K folded into its stationary
+        distribution); every top state equally likely; or any table.
+    W_above : ndarray of shape (n_v, n_h), optional
+        Weights for every level above h_0 (still tied among themselves); default W (all tied).
+        With ``top="equilibrium"`` the top prior is then the equilibrium of RBM(W_above, b, c).
+    """
+    if K < 0:
+        raise ValueError(f"K must be >= 0; got {K}")
+    r = _f64(rbm)
+    W = r.W
+    Wa = W if W_above is None else np.asarray(W_above, dtype=np.float64)
+    if Wa.shape != W.shape:
+        raise ValueError(f"W_above must have the shape of W {W.shape}; got {Wa.shape}")
+    if isinstance(top, str):
+        if top == "equilibrium":
+            prior = equilibrium_v(RBM(Wa, r.b, r.c)) if r.n_v <= MAX_EXACT_UNITS else None
+            if prior is None:
+                raise ValueError(f"the equilibrium top prior needs exact p(v): at most {MAX_EXACT_UNITS} visible units")
+        elif top == "uniform":
+            prior = None  # independent top units with bias 0: p = 1/2 each
+        else:
+            raise ValueError(f"top must be 'equilibrium', 'uniform' or a table; got {top!r}")
+    else:
+        prior = np.asarray(top, dtype=np.float64)
+    weights, biases, names = [], [r.b], ["v0"]
+    for k in range(K):
+        Wk = W if k == 0 else Wa  # only the bottom level's v <- h weights stay W when untied
+        weights += [Wk, Wa.T.copy()]
+        biases += [r.c, r.b]
+        names += [f"h{k}", f"v{k + 1}"]
+    if prior is None:
+        biases[-1] = np.zeros(r.n_v)
+    return SBN(weights, biases, top_prior=prior, names=names)
+
+
+# ---------------------------------------------------------------------------- sampling
+def ancestral_pass(rbm: RBM, v_top: np.ndarray, K: int, rng: int | np.random.Generator | None = None
+                   ) -> list[np.ndarray]:
+    """Sample down the tied net from top states v_K (n, n_v). Returns ``[v_K, h_{K-1}, ..., h_0, v_0]``, top first."""
+    net = unrolled_net(rbm, K, top="uniform")  # the top is given, so its prior is never used
+    return net.sample(rng=rng, top=v_top)[::-1]
+
+
+def gibbs_pass(rbm: RBM, v_start: np.ndarray, K: int, rng: int | np.random.Generator | None = None
+               ) -> list[np.ndarray]:
+    """K block-Gibbs steps from v_start (n, n_v) with the RBM's own conditionals.
+
+    Returns ``[v, h, v, h, ..., v]`` (2K + 1 states, start first). Draws in the same order as
+    `ancestral_pass`, so the same seed gives bit for bit the same states.
+    """
+    r, rng = _f64(rbm), as_rng(rng)
+    V = np.atleast_2d(np.asarray(v_start, dtype=np.float64))
+    states = [V]
+    for _ in range(K):
+        H = bernoulli(r.p_h_given_v(states[-1]), rng)
+        states += [H, bernoulli(r.p_v_given_h(H), rng)]
+    return states
+
+
+def generate_down(rbm: RBM, v_top: np.ndarray, K: int, keep: list[int],
+                  rng: int | np.random.Generator | None = None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """A top-down pass through K tied levels for a big model, keeping only some visible layers.
+
+    ``keep`` lists levels counted from the top (0 = v_K, the start; K = v_0, the bottom). Returns
+    {level: (v, p(v | h above))} with arrays (n, n_v); for level 0 the "probabilities" are v itself.
+    Same draws as `ancestral_pass` and `gibbs_pass`, without storing every layer.
+    """
+    r, rng = _f64(rbm), as_rng(rng)
+    V = np.atleast_2d(np.asarray(v_top, dtype=np.float64))
+    wanted = set(keep)
+    out = {0: (V, V)} if 0 in wanted else {}
+    for level in range(1, K + 1):
+        H = bernoulli(r.p_h_given_v(V), rng)
+        P = r.p_v_given_h(H)
+        V = bernoulli(P, rng)
+        if level in wanted:
+            out[level] = (V, P)
+    return out
+
+
+# ---------------------------------------------------------------------------- exact distributions
+def transition_matrices(rbm: RBM) -> tuple[np.ndarray, np.ndarray]:
+    """T_vh[v, h] = p(h | v) and T_hv[h, v] = p(v | h) over all states, from the RBM's conditionals.
+
+    Returns arrays of shape (2^n_v, 2^n_h) and (2^n_h, 2^n_v); every row sums to one. One
+    block-Gibbs step moves a distribution p over v to p @ T_vh @ T_hv.
+    """
+    r = _f64(rbm)
+    if max(r.n_v, r.n_h) > MAX_EXACT_UNITS:
+        raise ValueError(f"exact transition matrices need at most {MAX_EXACT_UNITS} units per layer")
+    V, H = all_states(r.n_v), all_states(r.n_h)
+    return _factorial_rows(r.p_h_given_v(V), H), _factorial_rows(r.p_v_given_h(H), V)
+
+
+def _factorial_rows(P: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Row a: prod_i P[a,i]^x_i (1 - P[a,i])^(1 - x_i) for every state x (rows of X)."""
+    with np.errstate(divide="ignore"):
+        return np.exp(np.log(P) @ X.T + np.log1p(-P) @ (1.0 - X).T)
+
+
+def gibbs_distributions(rbm: RBM, p0: np.ndarray, K: int) -> np.ndarray:
+    """Exact distribution of v after k = 0..K block-Gibbs steps from v ~ p0. -> (K + 1, 2^n_v)"""
+    T_vh, T_hv = transition_matrices(rbm)
+    out = [np.asarray(p0, dtype=np.float64)]
+    for _ in range(K):
+        out.append(out[-1] @ T_vh @ T_hv)
+    return np.array(out)
+
+
+def unrolled_distributions(rbm: RBM, p_top: np.ndarray, K: int) -> np.ndarray:
+    """Exact distribution of the v layer k levels below the top, k = 0..K, in the tied net of K levels.
+
+    Computed from the directed net alone (`SBN.layer_marginals`: push the top prior down, layer
+    by layer, through its sigmoid conditionals): no Gibbs chain involved. -> (K + 1, 2^n_v)
+    """
+    marg = unrolled_net(rbm, K, top=np.asarray(p_top, dtype=np.float64)).layer_marginals()
+    return np.array([marg[2 * (K - k)] for k in range(K + 1)])  # v_{K-k} sits at index 2(K-k)
+
+
+def tv_distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Total variation 1/2 sum_x |p(x) - q(x)| (last axis), between 0 (equal) and 1 (disjoint)."""
+    return 0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum(axis=-1)
+
+
+def point_mass(state: np.ndarray) -> np.ndarray:
+    """The distribution that puts all its mass on one binary state (``all_states`` order)."""
+    from pgmviz.sbn import state_index
+
+    state = np.atleast_2d(state)
+    p = np.zeros(2 ** state.shape[1])
+    p[state_index(state)[0]] = 1.0
+    return p
+
+
+# ---------------------------------------------------------------------------- complementary prior
+def prior_h0(rbm: RBM, W_above: np.ndarray | None = None, K: int = 2) -> np.ndarray:
+    """p(h_0) in the unrolled net: the marginal the layers above h_0 generate. -> (2^n_h,)"""
+    return unrolled_net(rbm, max(K, 1), W_above=W_above).layer_marginals()[1]
+
+
+def posterior_h0(rbm: RBM, v0: np.ndarray, W_above: np.ndarray | None = None, K: int = 2) -> np.ndarray:
+    """Exact p(h_0 | v_0) in the unrolled net of K levels, by enumeration (Bayes' rule over h_0).
+
+    p(h_0 | v_0) is proportional to p(h_0) p(v_0 | h_0): p(v_0 | h_0) uses W; the prior p(h_0) is
+    the marginal of the layers above (their weights ``W_above``, default W). -> (2^n_h,)
+    """
+    return unrolled_net(rbm, max(K, 1), W_above=W_above).posterior_layer(v0, 1)
+
+
+def factorial_posterior(rbm: RBM, v0: np.ndarray) -> np.ndarray:
+    """The RBM's p(h | v_0) = prod_j sigmoid(c_j + v_0 W[:, j]) as a table over h states. -> (2^n_h,)"""
+    return factorial_table(_f64(rbm).p_h_given_v(v0)[0])
+
+
+def perturbation(shape: tuple[int, int], seed: int | np.random.Generator | None = 0) -> np.ndarray:
+    """A fixed direction N(0, 1) to untie W_above = W + epsilon * direction (one seed, one direction)."""
+    return as_rng(seed).standard_normal(shape)

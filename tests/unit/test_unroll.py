@@ -1,0 +1,136 @@
+"""pgmviz.unroll against exact answers on tiny RBMs: the tied directed net and block Gibbs give
+the same distribution (and the same samples), it approaches the RBM's p(v), and the tied prior is
+complementary (factorial posterior) while an untied one is not."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from pgmviz import sbn, unroll
+from pgmviz.rbm import RBM
+
+
+def tiny_rbm(seed: int = 0, n_v: int = 3, n_h: int = 2, scale: float = 1.5) -> RBM:
+    rng = np.random.default_rng(seed)
+    return RBM(rng.normal(0, scale, (n_v, n_h)), rng.normal(0, 1, n_v), rng.normal(0, 1, n_h))
+
+
+def brute_p_v(rbm: RBM) -> np.ndarray:
+    """p(v) by summing exp(-E(v, h)) over every joint state with plain loops."""
+    n_v, n_h = rbm.W.shape
+    w = np.zeros(2 ** n_v)
+    for i, v in enumerate(itertools.product((0, 1), repeat=n_v)):
+        for h in itertools.product((0, 1), repeat=n_h):
+            e = -sum(rbm.b[a] * v[a] for a in range(n_v)) - sum(rbm.c[j] * h[j] for j in range(n_h)) \
+                - sum(v[a] * rbm.W[a, j] * h[j] for a in range(n_v) for j in range(n_h))
+            w[i] += math.exp(-e)
+    return w / w.sum()
+
+
+def brute_gibbs_step(rbm: RBM, p: np.ndarray) -> np.ndarray:
+    """One block-Gibbs step v -> h -> v on a distribution, with plain loops over states."""
+    n_v, n_h = rbm.W.shape
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    V = list(itertools.product((0, 1), repeat=n_v))
+    H = list(itertools.product((0, 1), repeat=n_h))
+    out = np.zeros(len(V))
+    for a, v in enumerate(V):
+        for h in H:
+            p_h = math.prod(sig(rbm.c[j] + sum(v[i] * rbm.W[i, j] for i in range(n_v))) if h[j]
+                            else sig(-(rbm.c[j] + sum(v[i] * rbm.W[i, j] for i in range(n_v))))
+                            for j in range(n_h))
+            for b_, v2 in enumerate(V):
+                p_v = math.prod(sig(rbm.b[i] + sum(rbm.W[i, j] * h[j] for j in range(n_h))) if v2[i]
+                                else sig(-(rbm.b[i] + sum(rbm.W[i, j] * h[j] for j in range(n_h))))
+                                for i in range(n_v))
+                out[b_] += p[a] * p_h * p_v
+    return out
+
+
+@pytest.fixture(scope="module")
+def rbm() -> RBM:
+    return tiny_rbm()
+
+
+def test_unrolled_net_structure(rbm):
+    net = unroll.unrolled_net(rbm, 3)
+    assert net.names == ["v0", "h0", "v1", "h1", "v2", "h2", "v3"]
+    assert net.sizes == [3, 2, 3, 2, 3, 2, 3]
+    for k in range(3):
+        assert np.array_equal(net.weights[2 * k], rbm.W)  # h_k -> v_k
+        assert np.array_equal(net.weights[2 * k + 1], rbm.W.T)  # v_{k+1} -> h_k
+    assert np.allclose(net.top_prior, brute_p_v(rbm), atol=1e-14)
+    assert rbm.W.dtype == np.float64 and unroll.unrolled_net(rbm, 0).sizes == [3]
+
+
+@pytest.mark.parametrize("start", ["point", "uniform"])
+def test_k_layers_equal_k_gibbs_steps_exactly(rbm, start):
+    p0 = unroll.point_mass(np.array([1, 0, 1])) if start == "point" else np.full(8, 1 / 8)
+    K = 6
+    net_dist = unroll.unrolled_distributions(rbm, p0, K)
+    gibbs = unroll.gibbs_distributions(rbm, p0, K)
+    assert np.abs(net_dist - gibbs).max() < 1e-14
+    # and both agree with a Gibbs step written out as loops over states
+    p = p0
+    for k in range(3):
+        assert np.allclose(gibbs[k], p, atol=1e-14)
+        p = brute_gibbs_step(rbm, p)
+
+
+def test_k_layers_equal_the_full_joint_enumeration(rbm):
+    """The v_0 marginal of the 2-level net by summing its joint over every hidden layer."""
+    p0 = unroll.point_mass(np.array([0, 1, 1]))
+    net = unroll.unrolled_net(rbm, 2, top=p0)
+    p_v0 = np.array([math.exp(net.log_p_v(np.array(v))) for v in itertools.product((0, 1), repeat=3)])
+    assert np.allclose(p_v0, unroll.gibbs_distributions(rbm, p0, 2)[2], atol=1e-14)
+
+
+def test_same_draws_same_states(rbm):
+    start = np.array([[1, 1, 0]] * 4 + [[0, 0, 0]] * 4, dtype=float)
+    down = unroll.ancestral_pass(rbm, start, 5, rng=7)
+    chain = unroll.gibbs_pass(rbm, start, 5, rng=7)
+    assert len(down) == len(chain) == 11
+    assert all(np.array_equal(a, b) for a, b in zip(down, chain))
+    kept = unroll.generate_down(rbm, start, 5, keep=[0, 2, 5], rng=7)
+    assert np.array_equal(kept[2][0], chain[4]) and np.array_equal(kept[5][0], chain[10])
+
+
+def test_tv_to_p_v_falls_with_k(rbm):
+    p_v = unroll.equilibrium_v(rbm)
+    assert np.allclose(p_v, brute_p_v(rbm), atol=1e-14)
+    tv = unroll.tv_distance(unroll.gibbs_distributions(rbm, unroll.point_mass(np.array([1, 1, 1])), 25), p_v)
+    assert tv[0] > 0.5 and tv[-1] < 1e-3
+    assert np.all(np.diff(tv) <= 1e-15)  # a Markov chain never moves away from its equilibrium in TV
+    # with the RBM's own p(v) on top, every layer is at equilibrium
+    at_eq = unroll.unrolled_distributions(rbm, p_v, 4)
+    assert np.abs(at_eq - p_v).max() < 1e-14
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_tied_posterior_is_the_factorial_sigmoid(seed):
+    r = tiny_rbm(seed, n_v=4, n_h=3, scale=2.0)
+    for v0 in itertools.product((0, 1), repeat=4):
+        v0 = np.array(v0)
+        post = unroll.posterior_h0(r, v0)
+        assert np.abs(post - unroll.factorial_posterior(r, v0)).max() < 1e-12
+        assert sbn.kl_to_factorial(post, 3) < 1e-12
+        assert np.allclose(sbn.marginals(post, 3), 1 / (1 + np.exp(-(r.c + v0 @ r.W))), atol=1e-12)
+    assert np.allclose(unroll.prior_h0(r), unroll.equilibrium_h(r), atol=1e-14)
+
+
+def test_untied_posterior_is_not_factorial():
+    r = tiny_rbm(1, n_v=4, n_h=3, scale=2.0)
+    v0 = np.array([1, 0, 1, 1])
+    d = unroll.perturbation(r.W.shape, seed=0)
+    kls = [sbn.kl_to_factorial(unroll.posterior_h0(r, v0, W_above=r.W + e * d), 3) for e in (0.0, 0.5, 2.0)]
+    assert kls[0] < 1e-12 < 1e-4 < kls[1] and kls[2] > 1e-3
+    untied = unroll.posterior_h0(r, v0, W_above=r.W + 2.0 * d)
+    assert np.abs(untied - unroll.factorial_posterior(r, v0)).max() > 1e-3
+    # the prior over h0 is the h-marginal of the RBM the layers above are tied to, whatever K
+    other = RBM(r.W + 2.0 * d, r.b, r.c)
+    for K in (1, 3):
+        assert np.allclose(unroll.prior_h0(r, W_above=other.W, K=K), unroll.equilibrium_h(other), atol=1e-14)
