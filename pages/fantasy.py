@@ -9,6 +9,8 @@ slider; Play/Pause and the speed sit outside it because they change its ``run_ev
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -240,8 +242,9 @@ if ss[P + "start"] == "drawing":
         else:
             try:
                 v0 = chains.start_image(ss[P + "drawing"], shape, 1)
-                st.image(chains.contact_sheet(v0, shape, scale=max(1, 112 // shape[0])), output_format="PNG",
-                         caption=f"What the chains start from: your drawing at {shape[0]}x{shape[1]}, thresholded")
+                st.image(chains.contact_sheet(v0, shape, scale=max(1, 160 // shape[0])), output_format="PNG",
+                         caption=f"The start of every chain: your drawing at {shape[0]}x{shape[1]}, thresholded",
+                         width=180)
             except ValueError as e:
                 st.caption(str(e))
 
@@ -341,11 +344,9 @@ ec[2].image(chains.contact_sheet(record.P_v[-1], res["shape"], scale=scale), out
             caption=f"Final means p(v | h) (step {record.n_steps:,})", width="stretch")
 
 
-def make_gif() -> bytes:
-    res = ss[P + "result"]
-    return chains.gif(res["frames"], scale=min(res["scale"], 3), duration_ms=int(1000 * tick_s / stride))
-
-
+# The GIF is encoded only when the button is clicked, in a worker thread without the session:
+# the callable gets the frames themselves, not st.session_state.
+make_gif = partial(chains.gif, res["frames"], scale=min(res["scale"], 2), duration_ms=int(1000 * tick_s / stride))
 st.download_button("Download the animation (GIF)", data=make_gif, file_name="fantasy_chains.gif",
                    mime="image/gif", icon=":material/download:", key=P + "gif")
 

@@ -28,7 +28,7 @@ def changes_within(page, before: str, seconds: float) -> bool:
     return False
 
 
-def test_run_play_pause(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
+def test_run_play_pause_and_download(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
     open_app("fantasy", timeout=180)
     assert page.locator("h1", has_text="Fantasy chains").first.is_visible()
 
@@ -78,3 +78,10 @@ def test_run_play_pause(page, open_app, wait_idle, assert_no_exception, save_scr
     page.get_by_role("button", name="Play").wait_for(timeout=30_000)
     wait_idle(page, timeout=60)
     save_screenshot(page, "fantasy_running")
+
+    # the GIF is encoded when the button is clicked (outside the script run) and downloads
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download the animation (GIF)").click()
+    with open(download.value.path(), "rb") as f:
+        assert f.read(6) == b"GIF89a"
+    assert_no_exception(page)
