@@ -87,6 +87,17 @@ LESSONS: list[Lesson] = [
               "watch the chains turn into the model's fantasies while their free energy falls.",
         url_path="fantasy",
     ),
+    Lesson(
+        key="explaining_away",
+        title="Explaining away",
+        path="pages/explaining_away.py",
+        icon=":material/call_merge:",
+        blurb="Truck or earthquake? Two independent causes of a jumping house become competitors once "
+              "the jump is seen: the exact posterior, the earthquake explaining the truck away, and on a "
+              "random sigmoid belief net a posterior that does not factorise.",
+        url_path="explaining_away",
+        section="Belief nets",
+    ),
 ]
 
 
@@ -113,11 +124,6 @@ PLANNED: list[PlannedLesson] = [
         "How good is the model?",
         "Estimate the partition function by annealing and compare with exact enumeration.",
         "Evaluation",
-    ),
-    PlannedLesson(
-        "Explaining away",
-        "Two independent causes become dependent once their common effect is observed.",
-        "Belief nets",
     ),
     PlannedLesson(
         "The infinite belief net",
