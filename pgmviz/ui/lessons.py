@@ -79,6 +79,15 @@ LESSONS: list[Lesson] = [
         url_path="energy",
     ),
     Lesson(
+        key="reconstructions",
+        title="Reconstructions",
+        path="pages/reconstructions.py",
+        icon=":material/flip:",
+        blurb="Send a digit (held out, drawn or uploaded) up to the hidden features and back down: "
+              "a model trained only on 2s gives every image back as a 2, and its error per class shows it.",
+        url_path="reconstructions",
+    ),
+    Lesson(
         key="fantasy",
         title="Fantasy chains",
         path="pages/fantasy.py",
@@ -107,11 +116,6 @@ PLANNED: list[PlannedLesson] = [
         "Filter learning",
         "Train an RBM on real digit images with contrastive divergence and watch its weights "
         "turn into stroke detectors.",
-        "Boltzmann machines",
-    ),
-    PlannedLesson(
-        "Reconstructions",
-        "Send an image up to the hidden units and back down, and see what the model keeps.",
         "Boltzmann machines",
     ),
     PlannedLesson(
