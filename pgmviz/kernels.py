@@ -8,6 +8,8 @@ next to BLAS's own thread pool ran several times slower on this 2-core machine.
 
 from __future__ import annotations
 
+import threading
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -165,52 +167,198 @@ def log_Z_softplus(Wt, b, c, inner_bits):
     return _logsumexp(block_lse)
 
 
-@njit(cache=True)
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+# ---------------------------------------------------------------------------- small-model Gibbs
+# Chains of a tiny RBM: no BLAS call is worth its overhead, so each chain runs in registers and L1.
+# - Units are binary, so the input to a layer is a sum of weight rows selected by the other
+#   layer's bits. Precomputed partial sums over 8 units at a time ("byte tables",
+#   T[g*256 + byte] = sum of the rows whose bits are set in byte) turn n_in multiply-adds per
+#   output unit into ceil(n_in / 8) table lookups. When the other layer has <= 8 units the table
+#   holds sigmoid(input) directly and that half-sweep needs no exp at all.
+# - Each chain has its own counter-based random stream (splitmix64 of seed and chain index), so
+#   the chains are independent of the order they run in: serial and parallel kernels give
+#   bit-identical samples. float32 models use 24 random bits per uniform (two per 64-bit draw),
+#   float64 models 53, like numpy's Generator.random.
+# - The sampled bit is set without a branch (a branch on a coin flip is mispredicted half the
+#   time, which cost more than the exp and the random draw together).
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_U24 = np.uint64(0xFFFFFF)
+# A parallel Gibbs call is worth its thread start-up from about this many chain-sweeps.
+GIBBS_PARALLEL_MIN_WORK = 200_000
+
+
+@njit(cache=True, inline="always")
+def _mix64(z):
+    """splitmix64's finaliser: a bijection of uint64 that scrambles every input bit into every output bit."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
 
 
 @njit(cache=True)
-def _gibbs_kernel(W, b, c, V, k, seed):
-    """k block-Gibbs steps per chain, chain by chain (a tiny model lives in L1 cache)."""
-    np.random.seed(seed)
+def _byte_tables(Wrows, bias, as_prob):
+    """Input to one layer from the other's bits, 8 at a time: T[g*256 + byte] (float64 sums, returned in Wrows' dtype).
+
+    ``Wrows`` (n_in, n_out): row i is what input unit i adds. T[g*256 + byte, :] = sum of
+    Wrows[8g + t] over the set bits t of byte, plus ``bias`` in group 0, so the input for a state
+    is sum_g T[g*256 + byte_g]. With ``as_prob`` (one group) the table holds sigmoid(input).
+    """
+    m, n_out = Wrows.shape
+    G = (m + 7) // 8
+    T = np.zeros((G * 256, n_out))
+    T[0, :] = bias
+    for g in range(G):
+        for code in range(1, 256):
+            t = 0
+            while ((code >> t) & 1) == 0:
+                t += 1
+            i = 8 * g + t
+            prev = code & (code - 1)  # code without its lowest set bit
+            for j in range(n_out):
+                T[g * 256 + code, j] = T[g * 256 + prev, j] + (Wrows[i, j] if i < m else 0.0)
+    if as_prob:
+        for code in range(256):
+            for j in range(n_out):
+                T[code, j] = 1.0 / (1.0 + np.exp(-T[code, j]))
+    return T.astype(Wrows.dtype)
+
+
+@njit(cache=True, inline="always")
+def _draw_layer(T, as_prob, codes_in, x, codes_out, state, one, wide):
+    """Sample a layer given the other's packed bits ``codes_in``; write its bits to ``codes_out``; return the RNG state."""
+    n_out = x.shape[0]
+    row = codes_in[0]
+    for j in range(n_out):
+        x[j] = T[row, j]
+    for g in range(1, codes_in.shape[0]):
+        row = g * 256 + codes_in[g]
+        for j in range(n_out):
+            x[j] += T[row, j]
+    if not as_prob:
+        for j in range(n_out):
+            x[j] = one / (one + np.exp(-x[j]))
+    byte = 0
+    z = np.uint64(0)
+    for j in range(n_out):
+        if wide:  # float64: 53 random bits per uniform
+            state += _GOLDEN
+            u = np.int64(_mix64(state) >> np.uint64(11)) * 1.1102230246251565e-16
+        elif (j & 1) == 0:  # float32: 24 bits per uniform, two uniforms per 64-bit draw
+            state += _GOLDEN
+            z = _mix64(state)
+            u = np.int64(z >> np.uint64(40)) * 5.960464477539063e-08
+        else:
+            u = np.int64((z >> np.uint64(8)) & _U24) * 5.960464477539063e-08
+        byte |= np.int64(u < x[j]) << (j & 7)  # branchless: the bit is a coin flip
+        if (j & 7) == 7 or j == n_out - 1:
+            codes_out[j >> 3] = byte
+            byte = 0
+    return state
+
+
+@njit(cache=True, inline="always")
+def _gibbs_chain(r, V, k, base, Th, Tv, prob_h, prob_v, V_out, H_out, vb, hb, xh, xv, one, wide):
+    """Chain r: pack V[r] into bytes, k sweeps h|v then v|h, a last h|v, unpack into V_out[r], H_out[r]."""
+    n_v, n_h = V.shape[1], H_out.shape[1]
+    state = _mix64(base ^ (np.uint64(r) * _M2))
+    for g in range(vb.shape[0]):
+        byte = 0
+        for t in range(8):
+            i = 8 * g + t
+            if i < n_v and V[r, i] > 0.5:
+                byte |= 1 << t
+        vb[g] = byte
+    for step in range(k + 1):
+        state = _draw_layer(Th, prob_h, vb, xh, hb, state, one, wide)
+        if step == k:
+            break
+        state = _draw_layer(Tv, prob_v, hb, xv, vb, state, one, wide)
+    for i in range(n_v):
+        V_out[r, i] = (vb[i >> 3] >> (i & 7)) & 1
+    for j in range(n_h):
+        H_out[r, j] = (hb[j >> 3] >> (j & 7)) & 1
+
+
+@njit(cache=True)
+def _gibbs_kernel(W, b, c, V, k, seed, one, wide):
+    """k block-Gibbs sweeps per chain, chain after chain (one thread). Returns (V_k, H_k)."""
     n, n_v = V.shape
     n_h = W.shape[1]
+    Gv, Gh = (n_v + 7) // 8, (n_h + 7) // 8
+    Th = _byte_tables(W, c, Gv == 1)  # input to h from v's bytes
+    Tv = _byte_tables(np.ascontiguousarray(W.T), b, Gh == 1)  # input to v from h's bytes
     V_out = np.empty_like(V)
     H_out = np.empty((n, n_h), dtype=V.dtype)
-    v = np.empty(n_v, dtype=V.dtype)
-    h = np.empty(n_h, dtype=V.dtype)
+    vb = np.empty(Gv, np.int64)
+    hb = np.empty(Gh, np.int64)
+    xh = np.empty(n_h, dtype=W.dtype)
+    xv = np.empty(n_v, dtype=W.dtype)
+    base = _mix64(np.uint64(seed) * _GOLDEN + np.uint64(1))
     for r in range(n):
-        v[:] = V[r]
-        for step in range(k + 1):
-            for j in range(n_h):
-                x = c[j]
-                for i in range(n_v):
-                    x += v[i] * W[i, j]
-                h[j] = 1.0 if np.random.random() < _sigmoid(x) else 0.0
-            if step == k:
-                break
-            for i in range(n_v):
-                x = b[i]
-                for j in range(n_h):
-                    x += W[i, j] * h[j]
-                v[i] = 1.0 if np.random.random() < _sigmoid(x) else 0.0
-        V_out[r] = v
-        H_out[r] = h
+        _gibbs_chain(r, V, k, base, Th, Tv, Gv == 1, Gh == 1, V_out, H_out, vb, hb, xh, xv, one, wide)
     return V_out, H_out
 
 
-def gibbs_chains(W, b, c, V, k, seed):
-    """Run `k` block-Gibbs steps from each row of V with a seeded Numba kernel. Returns (V_k, H_k)."""
+@njit(cache=True, parallel=True)
+def _gibbs_kernel_par(W, b, c, V, k, seed, one, wide):
+    """`_gibbs_kernel` with the chains split over threads; the same samples bit for bit."""
+    n, n_v = V.shape
+    n_h = W.shape[1]
+    Gv, Gh = (n_v + 7) // 8, (n_h + 7) // 8
+    Th = _byte_tables(W, c, Gv == 1)
+    Tv = _byte_tables(np.ascontiguousarray(W.T), b, Gh == 1)
+    V_out = np.empty_like(V)
+    H_out = np.empty((n, n_h), dtype=V.dtype)
+    base = _mix64(np.uint64(seed) * _GOLDEN + np.uint64(1))
+    n_blocks = min(n, 64)
+    for blk in prange(n_blocks):
+        vb = np.empty(Gv, np.int64)
+        hb = np.empty(Gh, np.int64)
+        xh = np.empty(n_h, dtype=W.dtype)
+        xv = np.empty(n_v, dtype=W.dtype)
+        for r in range(blk * n // n_blocks, (blk + 1) * n // n_blocks):
+            _gibbs_chain(r, V, k, base, Th, Tv, Gv == 1, Gh == 1, V_out, H_out, vb, hb, xh, xv, one, wide)
+    return V_out, H_out
+
+
+# The workqueue threading layer aborts the process if two Python threads enter parallel kernels
+# at once (Streamlit runs each session in its own thread). So the parallel Gibbs kernel runs only
+# from the main thread and only while no other caller holds this lock; otherwise the serial
+# kernel runs, which gives the same samples.
+_PARALLEL_LOCK = threading.Lock()
+
+
+def gibbs_chains(W, b, c, V, k, seed, parallel=None):
+    """Run `k` block-Gibbs steps from each row of V with a seeded Numba kernel. Returns (V_k, H_k).
+
+    ``parallel=None`` splits the chains over threads when the work is large enough and the caller
+    is the main thread; the result does not depend on it (each chain has its own random stream).
+    """
+    W, b, c = (np.ascontiguousarray(x) for x in (W, b, c))
     V = np.ascontiguousarray(V, dtype=W.dtype)
-    return _gibbs_kernel(W, b, c, V, int(k), int(seed))
+    args = (W, b.astype(W.dtype, copy=False), c.astype(W.dtype, copy=False), V, int(k), int(seed),
+            W.dtype.type(1.0), W.dtype == np.float64)
+    if parallel is None:
+        parallel = V.shape[0] > 1 and V.shape[0] * (int(k) + 1) >= GIBBS_PARALLEL_MIN_WORK
+    if parallel and threading.current_thread() is threading.main_thread() and _PARALLEL_LOCK.acquire(blocking=False):
+        try:
+            return _gibbs_kernel_par(*args)
+        finally:
+            _PARALLEL_LOCK.release()
+    return _gibbs_kernel(*args)
 
 
 def warm_up() -> None:
     """Compile (or load from cache) every kernel on tiny inputs, so the first real call is fast."""
     for dtype in (np.float32, np.float64):
         W = np.zeros((2, 2), dtype)
-        gibbs_chains(W, np.zeros(2, dtype), np.zeros(2, dtype), np.zeros((1, 2), dtype), 1, 0)
+        args = (W, np.zeros(2, dtype), np.zeros(2, dtype), np.zeros((2, 2), dtype), 1, 0)
+        gibbs_chains(*args, parallel=False)
+        # Compile (or load) the parallel kernel without running it: entering the workqueue from
+        # this (possibly background) thread could collide with a kernel running in another one.
+        full = (*args[:4], np.int64(1), np.int64(0), dtype(1.0), dtype == np.float64)
+        _gibbs_kernel_par.compile(tuple(numba.typeof(a) for a in full))
     Wt = np.zeros((2, 3))
     log_Z_gray(Wt, np.zeros(3), np.zeros(2), 1)
     log_Z_softplus(Wt, np.zeros(3), np.zeros(2), 1)
