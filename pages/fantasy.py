@@ -39,9 +39,41 @@ CHAIN_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b
 DATA_COLOUR, MEAN_COLOUR, CURSOR_COLOUR = "#2ca02c", "#222222", "#ffb000"
 FONT = dict(size=15)
 
+# The settings a link can carry (?start=data&n_chains=9&n_steps=2000&every=20&seed=3), so a
+# teacher can share an exact setup: name -> allowed values, or (min, max) for integers.
+URL_SETTINGS = {"start": list(STARTS), "noise": list(NOISE), "n_chains": (1, MAX_CHAINS),
+                "n_steps": (0, MAX_STEPS), "every": (1, MAX_STEPS), "seed": (0, 2**31 - 1)}
+
 ss = st.session_state
 for key, value in DEFAULTS.items():
     ss.setdefault(P + key, value)
+
+
+def settings_from_url() -> None:
+    """Copy valid settings from the page's URL into the session (ignoring anything else)."""
+    for name, allowed in URL_SETTINGS.items():
+        raw = st.query_params.get(name)
+        if raw is None:
+            continue
+        if isinstance(allowed, list):
+            if raw in allowed:
+                ss[P + name] = raw
+            continue
+        try:
+            value = int(raw)
+        except ValueError:
+            continue
+        if allowed[0] <= value <= allowed[1]:
+            ss[P + name] = value
+
+
+def settings_to_url() -> None:
+    st.query_params.from_dict({name: str(ss[P + name]) for name in URL_SETTINGS})
+
+
+if not ss.get(P + "url_read"):  # once per session: afterwards the widgets own the settings
+    settings_from_url()
+    ss[P + "url_read"] = True
 ss.setdefault(P + "playing", False)
 ss.setdefault(P + "speed", "1x")
 
@@ -107,6 +139,7 @@ def run(name: str, rbm, meta: dict, shape, request: tuple) -> None:
         "ref_F": reference_free_energy(name, rbm, key),
         "scale": max(1, min(8, DISPLAY_WIDTH // frames.shape[2])),
     }
+    settings_to_url()  # the address now reproduces what is shown
     ss[P + "frame"] = 0
     ss[P + "playing"] = True  # computed, now animate ...
     ss[P + "hold"] = True     # ... from frame 0: this run draws it, the next tick moves on

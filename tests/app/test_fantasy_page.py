@@ -216,3 +216,25 @@ def test_default_pretrained_model_runs():
     at.number_input(key="fc_n_steps").set_value(50).run()
     run_and_pause(at)
     assert result(at)["record"].n_chains == 4
+
+
+def test_settings_round_trip_through_the_url(small_model):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    rbm, meta = small_model
+    at.session_state["user_models"] = {MODEL: {"rbm": rbm, "meta": meta}}
+    at.session_state["current_model"] = MODEL
+    at.query_params.update(start="data", n_chains="5", n_steps="40", every="8", seed="9",
+                           noise="nonsense", bogus="1")
+    at.run()
+    assert at.radio(key="fc_start").value == "data"
+    assert at.slider(key="fc_n_chains").value == 5
+    assert at.number_input(key="fc_n_steps").value == 40 and at.number_input(key="fc_every").value == 8
+    assert at.number_input(key="fc_seed").value == 9
+    assert at.session_state["fc_noise"] == "uniform"  # invalid values are ignored
+    run_and_pause(at)
+    rec = result(at)["record"]
+    assert (rec.n_chains, rec.n_steps, rec.every) == (5, 40, 8)
+    # after Run the address describes what is shown
+    shown = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    assert shown == {"start": "data", "noise": "uniform", "n_chains": "5", "n_steps": "40", "every": "8",
+                     "seed": "9"}
