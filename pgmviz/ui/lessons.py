@@ -107,6 +107,17 @@ LESSONS: list[Lesson] = [
         url_path="explaining_away",
         section="Belief nets",
     ),
+    Lesson(
+        key="evaluate",
+        title="How good is the model?",
+        path="pages/evaluate.py",
+        icon=":material/speed:",
+        blurb="Score a model by the mean log-probability of held-out digits, in nats: log Z by exact "
+              "enumeration where it fits, by AIS and by population annealing with error bars, and how "
+              "many temperatures the estimates need to agree.",
+        url_path="evaluate",
+        section="Evaluation",
+    ),
 ]
 
 
@@ -123,11 +134,6 @@ PLANNED: list[PlannedLesson] = [
         "CD-k, persistent CD, population annealing and parallel tempering on the same model, "
         "judged by the exact log-likelihood.",
         "Boltzmann machines",
-    ),
-    PlannedLesson(
-        "How good is the model?",
-        "Estimate the partition function by annealing and compare with exact enumeration.",
-        "Evaluation",
     ),
     PlannedLesson(
         "The infinite belief net",

@@ -1,0 +1,122 @@
+"""pgmviz.evaluate against exact enumeration: the estimates bracket log_Z_exact, the sweep runs one
+estimate per number of temperatures and can be stopped, bad requests are refused, and the
+log-likelihood is the library's."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pgmviz import evaluate as ev
+from pgmviz.partition import log_likelihood_exact, log_Z_exact
+from pgmviz.rbm import RBM
+from tests.unit.exact import log_Z, random_rbm
+
+
+@pytest.fixture(scope="module")
+def small():
+    r = random_rbm(np.random.default_rng(3), 12, 8)
+    assert log_Z_exact(r) == pytest.approx(log_Z(r), rel=1e-12)
+    return r, log_Z_exact(r)
+
+
+@pytest.mark.parametrize("method", ["AIS", "PA"])
+def test_estimate_brackets_the_exact_log_Z(small, method):
+    r, exact = small
+    est = ev.estimate_log_Z(r, method, n_runs=300, n_betas=300, seed=1)
+    assert abs(est.log_Z - exact) < 0.15, est.log_Z - exact
+    assert est.contains(exact) and est.low < est.log_Z < est.high
+    assert (est.method, est.n_runs, est.n_betas, est.seed) == (method, 300, 300, 1)
+    assert est.seconds > 0
+    if method == "AIS":
+        assert est.log_w.shape == (300,) and 1 <= est.ess <= 300
+    else:
+        assert est.ess is None
+    assert "temperatures" in est.label and "log_w" not in est.as_dict()
+
+
+def test_same_seed_same_estimate(small):
+    r, _ = small
+    a = ev.estimate_log_Z(r, "AIS", 20, 50, seed=4)
+    b = ev.estimate_log_Z(r, "AIS", 20, 50, seed=4)
+    assert a.log_Z == b.log_Z
+
+
+def test_base_rate_data_is_used_by_ais(small):
+    r, exact = small
+    X = (np.random.default_rng(0).random((50, 12)) < 0.3).astype(np.float32)
+    est = ev.estimate_log_Z(r, "AIS", 200, 300, seed=0, base=X)
+    assert est.contains(exact)
+    assert est.log_Z != ev.estimate_log_Z(r, "AIS", 200, 300, seed=0).log_Z
+
+
+def test_sweep_one_point_per_temperature_count_with_progress(small):
+    r, exact = small
+    seen, points = [], []
+    out = ev.convergence_sweep(r, "AIS", (10, 30, 300), n_runs=100, seed=7, progress=seen.append,
+                               on_point=points.append)
+    assert [e.n_betas for e in out] == [10, 30, 300] and points == out
+    assert [e.seed for e in out] == [7, 8, 9]
+    assert np.all(np.diff(seen) >= 0) and seen[-1] == pytest.approx(1.0)
+    assert abs(out[-1].log_Z - exact) < 0.2
+
+
+@pytest.mark.parametrize("method", ["AIS", "PA"])
+def test_cancel_stops_and_keeps_the_finished_points(small, method):
+    r, _ = small
+    seen, points = [], []
+    with pytest.raises(InterruptedError):
+        ev.convergence_sweep(r, method, (20, 2000), n_runs=10, progress=seen.append,
+                             on_point=points.append, cancel=lambda: bool(seen) and seen[-1] > 0.2)
+    assert [e.n_betas for e in points] == [20]
+    assert seen[-1] < 0.5
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("AIS", 100, 10**7), "10,000,000 temperatures"),
+        (("PA", 100, 1), "at least 2 temperatures"),
+        (("AIS", 1, 100), "between 2 and"),
+        (("PA", 10**6, 100), "particles"),
+        (("AIS", 1000, [3000, 3000]), "too much"),
+        (("Gibbs", 100, 100), "unknown method"),
+    ],
+)
+def test_bad_requests_are_refused_clearly(small, args, words):
+    r, _ = small
+    with pytest.raises(ValueError, match=words):
+        ev.check_request(*args, n_v=784, n_h=500)
+    method, runs, temps = args
+    if np.ndim(temps) == 0:
+        with pytest.raises(ValueError):
+            ev.estimate_log_Z(r, method, runs, temps)
+
+
+def test_log_likelihood_is_the_library_s(small):
+    r, exact = small
+    V = (np.random.default_rng(1).random((40, 12)) < 0.5).astype(np.float32)
+    assert ev.mean_log_likelihood(r, V, exact) == pytest.approx(log_likelihood_exact(r, V), rel=1e-12)
+    assert ev.mean_neg_free_energy(r, V) - exact == pytest.approx(log_likelihood_exact(r, V, exact))
+
+
+def test_units_and_references():
+    assert ev.nats_to_bits(-math.log(2) * 10) == pytest.approx(-10)
+    assert ev.uniform_log_likelihood(784) == pytest.approx(-784 * math.log(2))
+    # a model with no parameters is the uniform distribution over (v, h): log p(v) = -n_v log 2
+    zero = RBM(np.zeros((5, 3)), np.zeros(5), np.zeros(3))
+    assert ev.mean_log_likelihood(zero, np.ones((2, 5)), log_Z_exact(zero)) == pytest.approx(
+        ev.uniform_log_likelihood(5))
+
+
+def test_fingerprint_tells_models_apart(small):
+    r, _ = small
+    assert ev.model_fingerprint(r) == ev.model_fingerprint(r.copy())
+    other = r.copy()
+    other.W[0, 0] += 1e-6
+    assert ev.model_fingerprint(other) != ev.model_fingerprint(r)
+
+
+def test_time_guide_grows_with_the_model():
+    assert ev.estimated_seconds("AIS", 100, 1000, 784, 500) > ev.estimated_seconds("AIS", 100, 1000, 784, 20)
+    assert ev.estimated_seconds("PA", 100, 1000, 784, 500) > ev.estimated_seconds("AIS", 100, 1000, 784, 500)
