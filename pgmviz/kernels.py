@@ -91,7 +91,98 @@ def _block_start(Wt, b, c, hi, inner_bits, a, E, Einv):
     return s
 
 
+@njit(cache=True)
+def _log_Z_gray_block(Wt, nWt, expW, expnW, b, c, inner_bits, blk):
+    """logsumexp of the 2**inner_bits terms of block ``blk`` (its high bits fixed), in Gray-code order."""
+    n_v = Wt.shape[1]
+    n_inner = 1 << inner_bits
+    a = np.empty(n_v)
+    E = np.empty(n_v)
+    Einv = np.empty(n_v)
+    terms = np.empty(n_inner)
+    zero = np.zeros(n_v)
+    ones = np.ones(n_v)
+    s = _block_start(Wt, b, c, blk, inner_bits, a, E, Einv)
+    pos, prod = _gray_step(a, E, Einv, zero, ones, ones)
+    terms[0] = s + pos + np.log(prod)
+    code = 0
+    for m in range(1, n_inner):
+        j = _trailing_zeros(m)
+        code ^= 1 << j
+        if (code >> j) & 1:
+            pos, prod = _gray_step(a, E, Einv, Wt[j], expW[j], expnW[j])
+            s += c[j]
+        else:
+            pos, prod = _gray_step(a, E, Einv, nWt[j], expnW[j], expW[j])
+            s -= c[j]
+        terms[m] = s + pos + np.log(prod)
+    return _logsumexp(terms)
+
+
+@njit(cache=True)
+def _log_Z_softplus_block(Wt, b, c, inner_bits, blk):
+    """The same block sum with softplus evaluated directly: slower, valid for any weights."""
+    n_h, n_v = Wt.shape
+    n_inner = 1 << inner_bits
+    a = b.copy()
+    s = 0.0
+    for j in range(inner_bits, n_h):
+        if (blk >> (j - inner_bits)) & 1:
+            a += Wt[j]
+            s += c[j]
+    terms = np.empty(n_inner)
+    code = 0
+    for m in range(n_inner):
+        if m > 0:
+            j = _trailing_zeros(m)
+            code ^= 1 << j
+            sign = 1.0 if (code >> j) & 1 else -1.0
+            for i in range(n_v):
+                a[i] += sign * Wt[j, i]
+            s += sign * c[j]
+        t = s
+        for i in range(n_v):
+            t += _softplus(a[i])
+        terms[m] = t
+    return _logsumexp(terms)
+
+
 @njit(cache=True, parallel=True)
+def _log_Z_gray_par(Wt, b, c, inner_bits):
+    nWt = -Wt
+    expW, expnW = np.exp(Wt), np.exp(nWt)
+    block_lse = np.empty(1 << (Wt.shape[0] - inner_bits))
+    for blk in prange(block_lse.shape[0]):
+        block_lse[blk] = _log_Z_gray_block(Wt, nWt, expW, expnW, b, c, inner_bits, blk)
+    return _logsumexp(block_lse)
+
+
+@njit(cache=True)
+def _log_Z_gray_serial(Wt, b, c, inner_bits):
+    nWt = -Wt
+    expW, expnW = np.exp(Wt), np.exp(nWt)
+    block_lse = np.empty(1 << (Wt.shape[0] - inner_bits))
+    for blk in range(block_lse.shape[0]):
+        block_lse[blk] = _log_Z_gray_block(Wt, nWt, expW, expnW, b, c, inner_bits, blk)
+    return _logsumexp(block_lse)
+
+
+@njit(cache=True, parallel=True)
+def _log_Z_softplus_par(Wt, b, c, inner_bits):
+    block_lse = np.empty(1 << (Wt.shape[0] - inner_bits))
+    for blk in prange(block_lse.shape[0]):
+        block_lse[blk] = _log_Z_softplus_block(Wt, b, c, inner_bits, blk)
+    return _logsumexp(block_lse)
+
+
+@njit(cache=True)
+def _log_Z_softplus_serial(Wt, b, c, inner_bits):
+    block_lse = np.empty(1 << (Wt.shape[0] - inner_bits))
+    for blk in range(block_lse.shape[0]):
+        block_lse[blk] = _log_Z_softplus_block(Wt, b, c, inner_bits, blk)
+    return _logsumexp(block_lse)
+
+
 def log_Z_gray(Wt, b, c, inner_bits):
     """log sum_h exp(c.h + sum_i softplus(b_i + Wt[:, i].h)) over all h in {0,1}^n_h.
 
@@ -102,69 +193,14 @@ def log_Z_gray(Wt, b, c, inner_bits):
     product of factors in (1, 2] (no overflow for n_v < 1000) instead of n_v exp/log pairs.
     Clipping e^+-a at +-700 at a block start is harmless while |a| cannot fall below ~37 (where
     e^-|a| vanishes against 1) within the block; the caller checks that bound.
+    Blocks run in parallel when no other thread is in a parallel kernel (see `_run_parallel`).
     """
-    n_h, n_v = Wt.shape
-    n_blocks = 1 << (n_h - inner_bits)
-    n_inner = 1 << inner_bits
-    nWt = -Wt
-    expW = np.exp(Wt)
-    expnW = np.exp(nWt)
-    block_lse = np.empty(n_blocks)
-    for blk in prange(n_blocks):
-        a = np.empty(n_v)
-        E = np.empty(n_v)
-        Einv = np.empty(n_v)
-        terms = np.empty(n_inner)
-        zero = np.zeros(n_v)
-        ones = np.ones(n_v)
-        s = _block_start(Wt, b, c, blk, inner_bits, a, E, Einv)
-        pos, prod = _gray_step(a, E, Einv, zero, ones, ones)
-        terms[0] = s + pos + np.log(prod)
-        code = 0
-        for m in range(1, n_inner):
-            j = _trailing_zeros(m)
-            code ^= 1 << j
-            if (code >> j) & 1:
-                pos, prod = _gray_step(a, E, Einv, Wt[j], expW[j], expnW[j])
-                s += c[j]
-            else:
-                pos, prod = _gray_step(a, E, Einv, nWt[j], expnW[j], expW[j])
-                s -= c[j]
-            terms[m] = s + pos + np.log(prod)
-        block_lse[blk] = _logsumexp(terms)
-    return _logsumexp(block_lse)
+    return _run_parallel(_log_Z_gray_par, _log_Z_gray_serial, Wt, b, c, inner_bits)
 
 
-@njit(cache=True, parallel=True)
 def log_Z_softplus(Wt, b, c, inner_bits):
     """The same sum as `log_Z_gray` with softplus evaluated directly: slower, valid for any weights."""
-    n_h, n_v = Wt.shape
-    n_blocks = 1 << (n_h - inner_bits)
-    n_inner = 1 << inner_bits
-    block_lse = np.empty(n_blocks)
-    for blk in prange(n_blocks):
-        a = b.copy()
-        s = 0.0
-        for j in range(inner_bits, n_h):
-            if (blk >> (j - inner_bits)) & 1:
-                a += Wt[j]
-                s += c[j]
-        terms = np.empty(n_inner)
-        code = 0
-        for m in range(n_inner):
-            if m > 0:
-                j = _trailing_zeros(m)
-                code ^= 1 << j
-                sign = 1.0 if (code >> j) & 1 else -1.0
-                for i in range(n_v):
-                    a[i] += sign * Wt[j, i]
-                s += sign * c[j]
-            t = s
-            for i in range(n_v):
-                t += _softplus(a[i])
-            terms[m] = t
-        block_lse[blk] = _logsumexp(terms)
-    return _logsumexp(block_lse)
+    return _run_parallel(_log_Z_softplus_par, _log_Z_softplus_serial, Wt, b, c, inner_bits)
 
 
 # ---------------------------------------------------------------------------- small-model Gibbs
@@ -323,17 +359,27 @@ def _gibbs_kernel_par(W, b, c, V, k, seed, one, wide):
 
 
 # The workqueue threading layer aborts the process if two Python threads enter parallel kernels
-# at once (Streamlit runs each session in its own thread). So the parallel Gibbs kernel runs only
-# from the main thread and only while no other caller holds this lock; otherwise the serial
-# kernel runs, which gives the same samples.
+# at once (Streamlit runs each session in its own thread). So a parallel kernel runs only while
+# its caller holds this lock; a caller that finds it taken runs the serial twin, which computes
+# the same result.
 _PARALLEL_LOCK = threading.Lock()
+
+
+def _run_parallel(parallel_kernel, serial_kernel, *args):
+    if _PARALLEL_LOCK.acquire(blocking=False):
+        try:
+            return parallel_kernel(*args)
+        finally:
+            _PARALLEL_LOCK.release()
+    return serial_kernel(*args)
 
 
 def gibbs_chains(W, b, c, V, k, seed, parallel=None):
     """Run `k` block-Gibbs steps from each row of V with a seeded Numba kernel. Returns (V_k, H_k).
 
-    ``parallel=None`` splits the chains over threads when the work is large enough and the caller
-    is the main thread; the result does not depend on it (each chain has its own random stream).
+    ``parallel=None`` splits the chains over threads when the work is large enough (and no other
+    thread is in a parallel kernel); the result does not depend on it: each chain has its own
+    random stream.
     """
     W, b, c = (np.ascontiguousarray(x) for x in (W, b, c))
     V = np.ascontiguousarray(V, dtype=W.dtype)
@@ -341,11 +387,8 @@ def gibbs_chains(W, b, c, V, k, seed, parallel=None):
             W.dtype.type(1.0), W.dtype == np.float64)
     if parallel is None:
         parallel = V.shape[0] > 1 and V.shape[0] * (int(k) + 1) >= GIBBS_PARALLEL_MIN_WORK
-    if parallel and threading.current_thread() is threading.main_thread() and _PARALLEL_LOCK.acquire(blocking=False):
-        try:
-            return _gibbs_kernel_par(*args)
-        finally:
-            _PARALLEL_LOCK.release()
+    if parallel:
+        return _run_parallel(_gibbs_kernel_par, _gibbs_kernel, *args)
     return _gibbs_kernel(*args)
 
 
@@ -359,6 +402,10 @@ def warm_up() -> None:
         # this (possibly background) thread could collide with a kernel running in another one.
         full = (*args[:4], np.int64(1), np.int64(0), dtype(1.0), dtype == np.float64)
         _gibbs_kernel_par.compile(tuple(numba.typeof(a) for a in full))
-    Wt = np.zeros((2, 3))
-    log_Z_gray(Wt, np.zeros(3), np.zeros(2), 1)
-    log_Z_softplus(Wt, np.zeros(3), np.zeros(2), 1)
+    Wt, b3, c2 = np.zeros((2, 3)), np.zeros(3), np.zeros(2)
+    for kernel in (_log_Z_gray_serial, _log_Z_softplus_serial):
+        kernel(Wt, b3, c2, 1)
+    # Parallel twins: compiled (or loaded), not run, for the same reason as above.
+    sig = (numba.typeof(Wt), numba.typeof(b3), numba.typeof(c2), numba.typeof(1))
+    _log_Z_gray_par.compile(sig)
+    _log_Z_softplus_par.compile(sig)

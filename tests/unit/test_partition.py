@@ -84,3 +84,15 @@ def test_refuses_what_it_cannot_do():
 def test_log_Z_of_zero_model_is_n_log_2():
     r = RBM(np.zeros((784, 20)), np.zeros(784), np.zeros(20))
     assert log_Z_exact(r) == pytest.approx(804 * np.log(2), rel=1e-13)
+
+
+def test_exact_log_Z_from_many_threads_at_once():
+    """Streamlit runs each session in a thread; parallel kernels must not collide (the workqueue
+    layer would abort the process), and every caller gets the same exact answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    r = random_rbm(np.random.default_rng(9), 200, 16, 0.3)
+    expected = log_Z_exact(r)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: log_Z_exact(r), range(8)))
+    assert results == pytest.approx([expected] * 8, rel=1e-13)
