@@ -118,6 +118,17 @@ LESSONS: list[Lesson] = [
         url_path="evaluate",
         section="Evaluation",
     ),
+    Lesson(
+        key="samplers",
+        title="Samplers compared",
+        path="pages/samplers.py",
+        icon=":material/compare_arrows:",
+        blurb="CD-1, persistent CD, population annealing and parallel tempering train the same model "
+              "side by side, judged live by the exact log-likelihood, with each method's cost per update, "
+              "ESS and swap rates and fantasy particles.",
+        url_path="samplers",
+        section="Evaluation",
+    ),
 ]
 
 
@@ -127,12 +138,6 @@ PLANNED: list[PlannedLesson] = [
         "Filter learning",
         "Train an RBM on real digit images with contrastive divergence and watch its weights "
         "turn into stroke detectors.",
-        "Boltzmann machines",
-    ),
-    PlannedLesson(
-        "Samplers compared",
-        "CD-k, persistent CD, population annealing and parallel tempering on the same model, "
-        "judged by the exact log-likelihood.",
         "Boltzmann machines",
     ),
     PlannedLesson(

@@ -1,0 +1,354 @@
+"""Samplers compared: several trainers race from the same start, differing only in the negative phase.
+
+Every learning rule here follows the same gradient <v h^T>_data - <v h^T>_model; they differ
+only in where the model samples come from (`pgmviz.negative`). A `Race` makes that the only
+difference: one `RBM.random` initialisation copied into every trainer, the same data, the same
+mini-batch order (its own random stream, so a sampler that draws more random numbers does not
+reshuffle the batches), the same optimiser settings. ``race.step(n)`` advances every method by n
+updates and records, per method, the exact log-likelihood (small models), the seconds each update
+cost, and the sampler's own diagnostics (ESS for population annealing, swap rates for parallel
+tempering).
+
+`PRESETS` are settings where the difference shows; the first is the classic failure of CD-1 at a
+high learning rate on bars-and-stripes (Fischer & Igel 2010; Desjardins et al. 2010).
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from pgmviz.negative import CD, NEGATIVE_PHASES, make_negative_phase
+from pgmviz.rbm import RBM
+from pgmviz.train import Trainer, TrainSettings
+
+try:  # one BLAS thread while training: see `Race.step`
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - optional
+    threadpool_limits = None
+
+SAMPLER_NAMES = {"cd": "CD", "pcd": "PCD", "pa": "PA", "pt": "PT"}
+BATCH_SEED_OFFSET = 1_000_003  # the batch order's stream: derived from the race seed, apart from the samplers'
+
+
+@dataclass(frozen=True)
+class Method:
+    """One contestant: a negative phase and its options."""
+
+    sampler: str  # a key of negative.NEGATIVE_PHASES: "cd", "pcd", "pa", "pt"
+    k: int = 1  # Gibbs sweeps per update (per temperature for PT)
+    n_chains: int = 100  # persistent chains / particles (PCD, PA, PT per temperature)
+    n_temps: int = 10  # PT: inverse temperatures, evenly spaced from 1 down to 0
+    ess_threshold: float = 0.5  # PA: resample when ESS < ess_threshold * n_chains
+
+    def __post_init__(self) -> None:
+        if self.sampler not in NEGATIVE_PHASES:
+            raise ValueError(f"unknown sampler {self.sampler!r}; choose one of {sorted(NEGATIVE_PHASES)}")
+        if self.k < 1 or self.n_chains < 1:
+            raise ValueError(f"{self.sampler}: k and n_chains must be >= 1; got k={self.k}, n_chains={self.n_chains}")
+        if self.sampler == "pt" and self.n_temps < 2:
+            raise ValueError(f"PT needs at least 2 temperatures; got {self.n_temps}")
+        if self.sampler == "pa" and not 0 < self.ess_threshold <= 1:
+            raise ValueError(f"PA's ESS threshold must be in (0, 1]; got {self.ess_threshold}")
+
+    @property
+    def key(self) -> str:
+        """A short unique name, also the legend label: "CD-1", "PCD-1 x100", "PT-1 x10, 10 temps"."""
+        name = f"{SAMPLER_NAMES.get(self.sampler, self.sampler.upper())}-{self.k}"
+        if self.sampler in ("pcd", "pa"):
+            name += f" x{self.n_chains}"
+        elif self.sampler == "pt":
+            name += f" x{self.n_chains}, {self.n_temps} temps"
+        return name
+
+    @property
+    def detail(self) -> str:
+        """What the method samples with, in words."""
+        if self.sampler == "cd":
+            return f"{self.k} Gibbs step(s) from the data batch"
+        if self.sampler == "pcd":
+            return f"{self.n_chains} persistent chains, {self.k} step(s) per update"
+        if self.sampler == "pa":
+            return (f"{self.n_chains} reweighted particles, {self.k} step(s) per update, "
+                    f"resampled when ESS < {self.ess_threshold:g} x {self.n_chains}")
+        return f"{self.n_chains} chains at each of {self.n_temps} temperatures, {self.k} step(s) per update"
+
+    def negative_phase(self):
+        """A fresh negative phase for this method."""
+        if self.sampler == "cd":
+            return CDKeepingSamples(k=self.k)
+        return make_negative_phase(self.sampler, k=self.k, n_chains=self.n_chains, n_temps=self.n_temps,
+                                   ess_threshold=self.ess_threshold)
+
+
+
+class CDKeepingSamples(CD):
+    """CD-k that keeps its last negative samples, so a page can show them beside the fantasy particles.
+
+    CD has no persistent particles: its "fantasies" are the data batch after k Gibbs steps.
+    """
+
+    def negative(self, rbm, V_pos, P_h_pos, rng):
+        V_neg, P_neg = super().negative(rbm, V_pos, P_h_pos, rng)
+        self.last_V_neg = V_neg
+        return V_neg, P_neg
+
+    @property
+    def particles(self):
+        return getattr(self, "last_V_neg", None)
+
+
+@dataclass(frozen=True)
+class RaceSettings:
+    """Everything that defines a race; two races with equal settings give the same curves."""
+
+    dataset: str = "bars4"  # a key of datasets.DATASETS
+    n_hidden: int = 16
+    lr: float = 0.1
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    batch_size: int = 30
+    seed: int = 0  # the initial weights, the batch order and every sampler's random stream
+    init_sigma: float = 0.01  # W ~ N(0, init_sigma^2)
+    methods: tuple[Method, ...] = (Method("cd"), Method("pcd"), Method("pa"), Method("pt"))
+
+    def __post_init__(self) -> None:
+        if self.n_hidden < 1:
+            raise ValueError(f"the model needs at least one hidden unit; got {self.n_hidden}")
+        if not self.methods:
+            raise ValueError("choose at least one method")
+        keys = [m.key for m in self.methods]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"two methods have the same name: {keys}; change k or the temperatures")
+        self.train_settings("cd")  # validates lr, momentum, weight decay, batch size
+
+    def train_settings(self, sampler: str) -> TrainSettings:
+        return TrainSettings(lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay,
+                             batch_size=self.batch_size, sampler=sampler, seed=self.seed)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["methods"] = [asdict(m) for m in self.methods]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RaceSettings":
+        d = dict(d)
+        d["methods"] = tuple(Method(**m) for m in d.get("methods", ()))
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Preset:
+    title: str
+    claim: str  # what the preset shows, one sentence
+    settings: RaceSettings
+    n_updates: int  # how long to train to see it
+
+
+PRESETS: dict[str, Preset] = {}  # filled in below, after the measurements that chose them
+
+
+class RaceTrainer(Trainer):
+    """A Trainer whose mini-batch order has its own random stream.
+
+    The plain Trainer draws batch shuffles and sampler noise from one generator, so a sampler that
+    uses more random numbers would see different batches after the first epoch; in a race the
+    batches must be the same for everyone.
+    """
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._batch_rng = np.random.default_rng(self.settings.seed + BATCH_SEED_OFFSET)
+        self._order = self._batch_rng.permutation(self.X_train.shape[0])
+
+    def _next_batch(self) -> np.ndarray:
+        n, bs = self.X_train.shape[0], min(self.settings.batch_size, self.X_train.shape[0])
+        if self._cursor + bs > n:  # new epoch: reshuffle
+            self._order = self._batch_rng.permutation(n)
+            self._cursor = 0
+        idx = self._order[self._cursor: self._cursor + bs]
+        self._cursor += bs
+        return self.X_train[idx]
+
+
+@dataclass
+class Lane:
+    """One method's trainer and its recorded curves (lists of equal length, one entry per record)."""
+
+    method: Method
+    trainer: RaceTrainer
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    swap_rates: np.ndarray | None = None  # PT: acceptance per neighbouring temperature pair
+    error: str | None = None  # a metric that could not be computed (the lane stops)
+
+    @property
+    def key(self) -> str:
+        return self.method.key
+
+    @property
+    def stopped(self) -> str | None:
+        """Why this method no longer trains (diverged, or its metrics failed); None while it trains."""
+        return self.trainer.diverged or self.error
+
+    def last(self, name: str, default: float = float("nan")) -> float:
+        values = self.curves.get(name)
+        return values[-1] if values else default
+
+    @property
+    def seconds_per_update(self) -> float:
+        """Mean wall time of one update so far (training only, no metrics)."""
+        t = self.trainer
+        return t.seconds_training / t.step if t.step > 0 else float("nan")
+
+
+def blas_one_thread():
+    """Limit BLAS to one thread (a context manager).
+
+    One update multiplies matrices of a few hundred rows; a second BLAS thread buys nothing there
+    and on a busy 2-core machine two-threaded OpenBLAS measured 20x slower per update.
+    """
+    return nullcontext() if threadpool_limits is None else threadpool_limits(limits=1, user_api="blas")
+
+
+class Race:
+    """Several trainers, one per method, from the same initial RBM on the same data and batches.
+
+    ``mass_rows``: when the data are a whole distribution (bars and stripes), its distinct patterns;
+    each record then also holds the model's total probability on them, sum_v p(v) ("p_data").
+    """
+
+    def __init__(self, settings: RaceSettings, X_train: np.ndarray, X_test: np.ndarray | None = None,
+                 chunk: int = 5, mass_rows: np.ndarray | None = None):
+        self.settings = settings
+        self.chunk = max(1, int(chunk))
+        n_v = X_train.shape[1]
+        self.rbm0 = RBM.random(n_v, settings.n_hidden, seed=settings.seed, data=X_train, sigma=settings.init_sigma)
+        self.mass_rows = None if mass_rows is None else np.unique(np.asarray(mass_rows, dtype=np.float64), axis=0)
+        self.lanes: dict[str, Lane] = {}
+        for m in settings.methods:
+            trainer = RaceTrainer(self.rbm0.copy(), X_train, X_test, settings.train_settings(m.sampler),
+                                  negative_phase=m.negative_phase())
+            self.lanes[m.key] = Lane(m, trainer)
+        self.record()
+
+    @property
+    def step_count(self) -> int:
+        """Updates done by the methods still training (all equal unless some stopped)."""
+        live = [lane.trainer.step for lane in self.lanes.values() if lane.stopped is None]
+        return max(live or [lane.trainer.step for lane in self.lanes.values()])
+
+    @property
+    def all_stopped(self) -> bool:
+        return all(lane.stopped is not None for lane in self.lanes.values())
+
+    @property
+    def exact(self) -> bool:
+        """Whether the exact log-likelihood is recorded (min(n_v, n_h) small enough to enumerate)."""
+        return any(lane.curves.get("ll_train") for lane in self.lanes.values())
+
+    def step(self, n_updates: int) -> None:
+        """Advance every method by ``n_updates`` updates, then record their metrics.
+
+        Methods take turns in chunks of a few updates, so a burst of load on a shared machine
+        slows them all alike and the cost ratios stay fair.
+        """
+        left = {key: int(n_updates) for key in self.lanes}
+        with blas_one_thread():
+            while any(v > 0 for v in left.values()):
+                for key, lane in self.lanes.items():
+                    if left[key] <= 0:
+                        continue
+                    if lane.stopped is not None:
+                        left[key] = 0
+                        continue
+                    n = min(self.chunk, left[key])
+                    lane.trainer.run(n, with_metrics=False)
+                    left[key] -= n
+            self.record()
+
+    def record(self) -> None:
+        """Append every method's current metrics to its curves."""
+        for lane in self.lanes.values():
+            if lane.error is not None:
+                continue
+            t = lane.trainer
+            try:
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    metrics = t.evaluate()
+                    if self.mass_rows is not None and "log_Z" in metrics:
+                        F = t.rbm.astype(np.float64).free_energy(self.mass_rows)
+                        metrics["p_data"] = float(np.exp(-F - metrics["log_Z"]).sum())
+            except (ValueError, FloatingPointError, OverflowError) as e:
+                lane.error = f"its metrics could not be computed at update {t.step} ({e}); it stopped"
+                continue
+            metrics["step"] = float(t.step)
+            metrics["seconds_per_update"] = lane.seconds_per_update
+            for name, value in metrics.items():
+                lane.curves.setdefault(name, []).append(float(value))
+            if lane.method.sampler == "pt":
+                lane.swap_rates = t.negative_phase.swap_rates().copy()
+
+    def relative_cost(self) -> dict[str, float]:
+        """Seconds per update of each method divided by CD-1's (NaN without a CD-1 lane)."""
+        ref = next((lane.seconds_per_update for lane in self.lanes.values()
+                    if lane.method.sampler == "cd" and lane.method.k == 1), float("nan"))
+        return {key: lane.seconds_per_update / ref for key, lane in self.lanes.items()}
+
+    def particles(self, key: str, n: int | None = None) -> np.ndarray | None:
+        """A method's fantasy particles (the first n); for CD its last negative samples."""
+        V = self.lanes[key].trainer.negative_phase.particles
+        if V is None:
+            return None
+        return V[:n] if n is not None else V
+
+
+def best_log_likelihood(dataset_key: str, n_patterns: int) -> float | None:
+    """The optimum mean log p(v) when the data are the whole, uniform distribution (bars and stripes)."""
+    return -float(np.log(n_patterns)) if dataset_key.startswith("bars") else None
+
+
+# --- presets -----------------------------------------------------------------------------------
+# Measured with this code (seeds 0, 1, 2; 10,000 updates): on bars-and-stripes 4x4 with 16 hidden
+# units, full batches and lr 0.1 without momentum or weight decay, CD-1 peaks near -4.8 nats
+# after ~3,000 updates and then slowly falls (-5.1 to -5.3 at 10,000; -6.0 at 20,000), while
+# PCD-1 with 1,000 chains, population annealing with 100 particles and parallel tempering stay
+# between -3.7 and -4.5 (the optimum is -log 30 = -3.40). PCD-1 with only 100 chains oscillates
+# and sinks (-10.6 at 10,000); population annealing with the same 100 particles does not.
+# Weight decay 0.001 rescues CD-1 here (-3.7): the failure needs weights free to grow.
+_BARS = dict(dataset="bars4", n_hidden=16, lr=0.1, momentum=0.0, weight_decay=0.0, batch_size=30, seed=0)
+
+PRESETS.update({
+    "cd_fails": Preset(
+        "CD fails at a high learning rate",
+        "Bars and stripes 4x4, 16 hidden units, learning rate 0.1: CD-1 climbs, peaks near -4.8 nats and then "
+        "falls, while the methods that sample the model itself keep close to the optimum -log 30.",
+        RaceSettings(**_BARS, methods=(Method("cd"), Method("pcd", n_chains=1000), Method("pa", n_chains=100),
+                                       Method("pt", n_chains=10, n_temps=10))),
+        n_updates=6000,
+    ),
+    "pa_vs_pcd": Preset(
+        "Population annealing rescues PCD",
+        "The same model with only 100 persistent chains: PCD-1's chains fall behind the moving model and its "
+        "likelihood sinks; population annealing, which is PCD plus importance weights, keeps the same 100 "
+        "particles honest.",
+        RaceSettings(**_BARS, methods=(Method("cd"), Method("pcd", n_chains=100), Method("pa", n_chains=100))),
+        n_updates=8000,
+    ),
+    # Measured: 3,000 updates (lr 0.05, momentum 0.5, batches of 100): CD-1 -49.9, PCD-1 -50.6,
+    # PA -48.6, PT -51.2 nats per 16x16 digit; PT's swap rate between the two coldest temperatures
+    # is about 0.45 but between the hottest ones 0.00: ten evenly spaced temperatures are too few
+    # for 256 pixels.
+    "digits": Preset(
+        "Digits: close race, broken temperature ladder",
+        "16x16 digits with 16 hidden units (exact likelihood by enumerating the hidden layer): the methods end "
+        "close together, and parallel tempering's ten evenly spaced temperatures are too few for 256 pixels, "
+        "so some neighbours almost never swap.",
+        RaceSettings(dataset="mnist16", n_hidden=16, lr=0.05, momentum=0.5, weight_decay=0.0, batch_size=100,
+                     seed=0, methods=(Method("cd"), Method("pcd", n_chains=100), Method("pa", n_chains=100),
+                                      Method("pt", n_chains=10, n_temps=10))),
+        n_updates=3000,
+    ),
+})

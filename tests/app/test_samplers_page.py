@@ -1,0 +1,103 @@
+"""AppTest of the samplers page: it runs, the preset loads, Step advances every method, the
+numbers shown are the library's, and bad settings give messages instead of exceptions.
+
+The race is the small custom one set below (bars 4x4, 6 hidden units) except in the preset test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pgmviz.compare import PRESETS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(REPO_ROOT / "pages" / "samplers.py")
+TIMEOUT = 120
+SMALL = {"n_hidden": 6, "chains_pcd": 20, "chains_pa": 20, "chains_pt": 5, "temps_pt": 3, "batch_size": 10}
+
+
+def page(**settings) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for key, value in settings.items():
+        at.session_state["sc_" + key] = value
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table(at: AppTest):
+    return at.dataframe[0].value.set_index("method")
+
+
+def test_runs_and_shows_the_claim_and_notice():
+    at = ok(page(**SMALL))
+    assert at.title[0].value == "Samplers compared"
+    assert any("What to notice" in i.value for i in at.info)
+    race = at.session_state["sc_race"]
+    assert race.step_count == 0
+    assert list(table(at).index) == list(race.lanes)
+
+
+def test_preset_loads_and_step_advances_every_method():
+    at = ok(page(**SMALL))
+    at.selectbox(key="sc_preset").set_value("pa_vs_pcd")
+    ok(at.button(key="sc_load").click().run())
+    race = at.session_state["sc_race"]
+    assert race.settings == PRESETS["pa_vs_pcd"].settings
+    assert at.session_state["sc_n_hidden"] == 16 and not at.session_state["sc_use_pt"]
+    ok(at.button(key="sc_step").click().run())
+    race = at.session_state["sc_race"]
+    assert {lane.trainer.step for lane in race.lanes.values()} == {100}
+    assert at.metric[0].value == "100"
+    shown = table(at)
+    for key, lane in race.lanes.items():
+        assert shown.loc[key, "updates"] == 100
+        assert shown.loc[key, "log-likelihood now"] == pytest.approx(lane.curves["ll_train"][-1], abs=1e-3)
+        assert shown.loc[key, "best so far"] == pytest.approx(max(lane.curves["ll_train"]), abs=1e-3)
+        assert shown.loc[key, "ms per update"] == pytest.approx(lane.seconds_per_update * 1e3, abs=1e-3)
+        assert shown.loc[key, "x CD-1"] == pytest.approx(race.relative_cost()[key], abs=0.01)
+    assert shown.loc["CD-1", "x CD-1"] == 1.0
+    # the chart draws the library's curves
+    fig = at.get("plotly_chart")[0].proto.spec
+    assert "-log 30" in fig
+
+
+def test_show_button_loads_and_starts_training():
+    at = ok(page(**SMALL))
+    ok(at.button(key="sc_show").click().run())
+    race = at.session_state["sc_race"]
+    assert race.settings == PRESETS["cd_fails"].settings
+    assert at.session_state["sc_running"] and race.step_count > 0
+    ok(at.button(key="sc_pause").click().run())
+    assert not at.session_state["sc_running"]
+
+
+def test_particles_of_every_method_are_drawn():
+    at = ok(page(**SMALL))
+    ok(at.button(key="sc_step").click().run())
+    assert len(at.get("image")) == len(at.session_state["sc_race"].lanes)
+
+
+def test_bad_settings_give_messages_not_exceptions():
+    at = ok(page(**SMALL))
+    at.session_state["sc_lr"] = 0.0
+    ok(at.button(key="sc_reset").click().run())
+    assert any("cannot start a race" in e.value for e in at.error)
+    at.session_state["sc_lr"] = 1000.0
+    ok(at.button(key="sc_reset").click().run())
+    ok(at.button(key="sc_step").click().run())
+    messages = [e.value for e in at.error] + [w.value for w in at.warning]
+    race = at.session_state["sc_race"]
+    for key in race.lanes:  # every method says what went wrong with it
+        assert any(key in m and ("diverged" in m or "learning rate" in m) for m in messages), (key, messages)
+    for unit in ("use_cd", "use_pcd", "use_pa", "use_pt"):
+        at.session_state["sc_" + unit] = False
+    ok(at.button(key="sc_reset").click().run())
+    assert any("at least one method" in e.value for e in at.error)
