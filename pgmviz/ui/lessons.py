@@ -129,6 +129,17 @@ LESSONS: list[Lesson] = [
         url_path="samplers",
         section="Evaluation",
     ),
+    Lesson(
+        key="infinite_net",
+        title="The infinite belief net",
+        path="pages/infinite_net.py",
+        icon=":material/stacks:",
+        blurb="Unroll an RBM into a directed net with tied weights: its top-down pass is block Gibbs, "
+              "its v-distribution approaches p(v) layer by layer, and its tied prior makes the posterior "
+              "factorise, until the weights above are untied.",
+        url_path="infinite_net",
+        section="Belief nets",
+    ),
 ]
 
 
@@ -139,12 +150,6 @@ PLANNED: list[PlannedLesson] = [
         "Train an RBM on real digit images with contrastive divergence and watch its weights "
         "turn into stroke detectors.",
         "Boltzmann machines",
-    ),
-    PlannedLesson(
-        "The infinite belief net",
-        "Unroll an RBM into a directed net with tied weights and check that both give the "
-        "same samples.",
-        "Belief nets",
     ),
     PlannedLesson(
         "Greedy stacking",

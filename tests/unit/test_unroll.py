@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from pgmviz import sbn, unroll
+from pgmviz.partition import log_p_v_all
 from pgmviz.rbm import RBM
 
 
@@ -102,6 +103,7 @@ def test_same_draws_same_states(rbm):
 def test_tv_to_p_v_falls_with_k(rbm):
     p_v = unroll.equilibrium_v(rbm)
     assert np.allclose(p_v, brute_p_v(rbm), atol=1e-14)
+    assert np.allclose(p_v, np.exp(log_p_v_all(rbm)), atol=1e-14)  # the partition module agrees
     tv = unroll.tv_distance(unroll.gibbs_distributions(rbm, unroll.point_mass(np.array([1, 1, 1])), 25), p_v)
     assert tv[0] > 0.5 and tv[-1] < 1e-3
     assert np.all(np.diff(tv) <= 1e-15)  # a Markov chain never moves away from its equilibrium in TV
@@ -134,3 +136,23 @@ def test_untied_posterior_is_not_factorial():
     other = RBM(r.W + 2.0 * d, r.b, r.c)
     for K in (1, 3):
         assert np.allclose(unroll.prior_h0(r, W_above=other.W, K=K), unroll.equilibrium_h(other), atol=1e-14)
+
+
+def test_slack_of_the_factorial_bound_is_kl():
+    """log p(v0) - [E_q log p(v0, h0) + H(q)] = KL(q || p(h0|v0)) with q = sigmoid(c + v0 W): zero when
+    tied, positive once the weights above h0 are untied."""
+    from pgmviz.boltzmann import kl
+
+    r = tiny_rbm(2, n_v=4, n_h=3, scale=2.0)
+    v0 = np.array([0, 1, 1, 0])
+    q = unroll.factorial_posterior(r, v0)
+    d = unroll.perturbation(r.W.shape, seed=3)
+    for eps in (0.0, 1.5):
+        net = unroll.unrolled_net(r, 1, W_above=r.W + eps * d)
+        log_prior = np.log(net.layer_marginals()[1])
+        log_lik = net.log_conditional_table(0)[:, sbn.state_index(v0)[0]]
+        log_p_v0 = np.log(np.exp(log_prior + log_lik).sum())
+        bound = q @ (log_prior + log_lik) - q @ np.log(q)
+        slack = kl(q, unroll.posterior_h0(r, v0, W_above=r.W + eps * d, K=1))
+        assert log_p_v0 - bound == pytest.approx(slack, abs=1e-12)
+        assert (slack < 1e-12) if eps == 0 else (slack > 1e-3)

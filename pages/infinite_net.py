@@ -1,0 +1,387 @@
+"""Belief nets, the infinite belief net: an RBM unrolled into a directed net with tied weights.
+
+Widgets and drawing only; the nets, the passes and every exact distribution are ``pgmviz.unroll``
+(built on ``pgmviz.sbn``). The small RBM of sections 1-4 is drawn from a seed, so one seed and
+four numbers reproduce everything; section 5 uses the session's current digit model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from pgmviz import sbn, unroll
+from pgmviz.boltzmann import kl
+from pgmviz.partition import all_states
+from pgmviz.rbm import RBM
+from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.models import image_shape, model_picker
+from pgmviz.viz import tile, to_uint8, upscale
+
+st.set_page_config(page_title="The infinite belief net · pgmviz", layout="wide")
+
+# --- settings ---------------------------------------------------------------------------------
+P = "in_"  # prefix of this page's session-state keys (the session is shared by all pages)
+DEFAULTS = {
+    "n_v": 4, "n_h": 3,  # 16 visible and 8 hidden states: every distribution is a short bar chart
+    "scale": 3.0,  # W = scale x N(0, 1): strong enough that the chain needs ~20 levels to forget
+    "seed": 0,  # the RBM's parameters
+    "K": 5,  # levels of the unrolled net = block-Gibbs steps
+    "start": "point", "top_seed": 0,  # the top state v_K: one random state (by top_seed) or uniform
+    "eps": 0.0,  # untying: W_above = W + eps x D
+    "digit_K": 200, "digit_chains": 6, "digit_seed": 0,
+}
+K_MAX, K_CURVE = 30, 40  # the K slider; the TV chart always runs to K_CURVE
+DIAGRAM_LEVELS = 4  # the diagram animates at most this many levels (the maths uses K)
+EPS_GRID = np.linspace(0.0, 3.0, 31)
+DIGIT_LEVELS = [0, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]
+BLUE, RED, GREY, ORANGE, GREEN = "#2166ac", "#b2182b", "#9e9e9e", "#f58518", "#2ca02c"
+V_COLOUR, H_COLOUR = "#4c78a8", "#f58518"
+FONT = dict(size=15)
+
+ss = st.session_state
+for key, value in DEFAULTS.items():
+    ss.setdefault(P + key, value)
+ss.setdefault(P + "v0_on", ["v1", "v3"])
+st.html("<style>[data-testid='stImage'] img {image-rendering: pixelated;}</style>")
+
+
+def tiny_rbm(n_v: int, n_h: int, scale: float, seed: int) -> RBM:
+    """W = scale x N(0, 1), b, c ~ N(0, 1): the standard normals come first, so the scale only stretches W."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n_v, n_h))
+    return RBM(scale * Z, rng.standard_normal(n_v), rng.standard_normal(n_h))
+
+
+SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sub(name: str, n: int) -> str:
+    """A layer name with a subscript index: sub("v", 12) -> "v₁₂"."""
+    return name + str(n).translate(SUB)
+
+
+def bits(x: np.ndarray) -> str:
+    return "".join(str(int(round(float(a)))) for a in np.ravel(x))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def kl_vs_eps(n_v: int, n_h: int, scale: float, seed: int, v0: tuple, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both KLs of section 4 along the untying grid EPS_GRID."""
+    r = tiny_rbm(n_v, n_h, scale, seed)
+    d = unroll.perturbation(r.W.shape, seed=seed + 1)
+    q = unroll.factorial_posterior(r, np.array(v0))
+    posts = [unroll.posterior_h0(r, np.array(v0), r.W + e * d, K=K) for e in EPS_GRID]
+    return (np.array([sbn.kl_to_factorial(p, n_h) for p in posts]),  # does the posterior factorise?
+            np.array([kl(q, p) for p in posts]))  # the slack of the bound with q = sigmoid(c + v0 W)
+
+
+# --- the diagram ------------------------------------------------------------------------------
+def _row(n: int, y: float, span: int) -> tuple[np.ndarray, np.ndarray]:
+    x = np.arange(n) - (n - 1) / 2
+    return x * (span / max(n, 1)) * 1.2, np.full(n, y)
+
+
+def diagram_frame(n_v: int, n_h: int, f: int, span: int) -> list[go.Scatter]:
+    """f levels unrolled: v0 <- h0 <- ... <- v_f directed (arrows down), the RBM (v_f, h_f) on top."""
+    layers = []  # (name, n, y, kind) bottom first
+    for k in range(f + 1):
+        layers.append((f"v{k}", n_v, 2 * k, "v"))
+        layers.append((f"h{k}", n_h, 2 * k + 1, "h"))
+    pos = {name: _row(n, y, span) for name, n, y, _ in layers}
+    und_x, und_y, dir_x, dir_y = [], [], [], []
+    head_x, head_y, wl_x, wl_y, wl_t = [], [], [], [], []
+    for (lo, _, y_lo, kind), (hi, _, _, _) in zip(layers[:-1], layers[1:]):
+        (xl, yl), (xh, yh) = pos[lo], pos[hi]
+        top_pair = lo == f"v{f}"
+        ex, ey = (und_x, und_y) if top_pair else (dir_x, dir_y)
+        for a in range(len(xl)):
+            for b in range(len(xh)):
+                ex += [xh[b], xl[a], None]
+                ey += [yh[b], yl[a], None]
+        if not top_pair:  # one arrow per weight matrix, at the left edge, pointing down
+            x_arrow = -span * 0.75
+            head_x.append(x_arrow)
+            head_y.append(y_lo + 0.28)
+            wl_x.append(x_arrow - 0.05 * span)
+            wl_y.append(y_lo + 0.55)
+            wl_t.append("W" if kind == "v" else "Wᵀ")
+            dir_x += [x_arrow, x_arrow, None]
+            dir_y += [y_lo + 0.9, y_lo + 0.3, None]
+    vx = np.concatenate([pos[n][0] for n, *_, k in layers if k == "v"])
+    vy = np.concatenate([pos[n][1] for n, *_, k in layers if k == "v"])
+    hx = np.concatenate([pos[n][0] for n, *_, k in layers if k == "h"])
+    hy = np.concatenate([pos[n][1] for n, *_, k in layers if k == "h"])
+    names = [n for n, *_ in layers]
+    label_x = [span * 0.78] * len(layers)
+    label_y = [y for _, _, y, _ in layers]
+    label_t = [f"<b>{n}</b>" for n in names]
+    label_x.append(span * 0.78)  # the undirected pair on top is the RBM
+    label_y.append(2 * f + 0.5)
+    label_t.append("<i>RBM</i>")
+    return [
+        go.Scatter(x=und_x, y=und_y, mode="lines", line=dict(color="#7e57c2", width=2), hoverinfo="skip",
+                   name="undirected (the RBM on top)"),
+        go.Scatter(x=dir_x, y=dir_y, mode="lines", line=dict(color="#90a4ae", width=1.2), hoverinfo="skip",
+                   name="directed, top-down"),
+        go.Scatter(x=head_x, y=head_y, mode="markers", marker=dict(symbol="triangle-down", size=16, color="#37474f"),
+                   hoverinfo="skip", showlegend=False),
+        go.Scatter(x=wl_x, y=wl_y, mode="text", text=wl_t, textposition="middle left",
+                   textfont=dict(size=18, color="#37474f"), hoverinfo="skip", showlegend=False),
+        go.Scatter(x=vx, y=vy, mode="markers", marker=dict(size=20, color=V_COLOUR, line=dict(color="white", width=2)),
+                   hoverinfo="skip", name="v units (bias b)"),
+        go.Scatter(x=hx, y=hy, mode="markers", marker=dict(size=20, color=H_COLOUR, line=dict(color="white", width=2)),
+                   hoverinfo="skip", name="h units (bias c)"),
+        go.Scatter(x=label_x, y=label_y, mode="text", text=label_t, textposition="middle right",
+                   textfont=dict(size=15), hoverinfo="skip", showlegend=False),
+    ]
+
+
+def diagram_figure(n_v: int, n_h: int, levels: int) -> go.Figure:
+    """The unrolling as a plotly animation: frame f has f levels of tied directed weights under the RBM."""
+    span = max(n_v, n_h)
+    frames = [go.Frame(data=diagram_frame(n_v, n_h, f, span), name=str(f)) for f in range(levels + 1)]
+    fig = go.Figure(data=frames[-1].data, frames=frames)
+    step = dict(frame=dict(duration=900, redraw=True), transition=dict(duration=300), mode="immediate")
+    fig.update_layout(
+        height=110 + 62 * (2 * levels + 2), font=FONT, margin=dict(l=10, r=10, t=40, b=10),
+        xaxis=dict(visible=False, range=[-span * 1.05, span * 1.25]),
+        yaxis=dict(visible=False, range=[-0.6, 2 * levels + 1.6]),
+        plot_bgcolor="white", legend=dict(orientation="h", y=1.06, x=0),
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
+                          buttons=[dict(label="▶ Unroll", method="animate", args=[None, {**step, "fromcurrent": False}]),
+                                   dict(label="Pause", method="animate",
+                                        args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
+        sliders=[dict(active=levels, x=0.32, len=0.68, y=-0.02, yanchor="top", currentvalue=dict(prefix="levels unrolled: "),
+                      steps=[dict(label=str(f), method="animate", args=[[str(f)], step]) for f in range(levels + 1)])],
+    )
+    return fig
+
+
+# --- page -------------------------------------------------------------------------------------
+lesson_header(
+    "The infinite belief net",
+    "An RBM is a sigmoid belief net of infinitely many layers that all share one weight matrix: "
+    "sampling down that net is block Gibbs sampling, and the prior its upper layers put on h₀ is "
+    "exactly the one that makes inference a single multiplication by Wᵀ.",
+)
+
+with st.container(border=True):
+    st.markdown("**A small RBM** (small enough to list every state: the distributions below are exact, not sampled)")
+    c = st.columns([1, 1, 2, 1, 3])
+    n_v = int(c[0].number_input("visible units", 2, 6, key=P + "n_v"))
+    n_h = int(c[1].number_input("hidden units", 2, 4, key=P + "n_h"))
+    scale = float(c[2].slider("weight scale (W = scale × N(0,1))", 0.0, 5.0, step=0.25, key=P + "scale"))
+    seed = int(c[3].number_input("seed", 0, 9999, key=P + "seed"))
+    K = int(c[4].slider("K: levels of the unrolled net = Gibbs steps", 1, K_MAX, key=P + "K"))
+rbm = tiny_rbm(n_v, n_h, scale, seed)
+with st.expander("The RBM's parameters W, b, c"):
+    st.dataframe(pd.DataFrame(rbm.W, index=[f"v{i + 1}" for i in range(n_v)],
+                              columns=[f"h{j + 1}" for j in range(n_h)]).round(3))
+    st.markdown(f"b = {np.round(rbm.b, 3).tolist()}, c = {np.round(rbm.c, 3).tolist()}")
+
+# --- 1. the unrolling --------------------------------------------------------------------------
+st.subheader("1 · Unrolling the RBM")
+d1, d2 = st.columns([3, 2])
+with d1:
+    levels = min(K, DIAGRAM_LEVELS)
+    st.plotly_chart(diagram_figure(n_v, n_h, levels), key=P + "diagram", width="stretch")
+with d2:
+    st.markdown(
+        "Press **▶ Unroll**. Start with the RBM (v₀, h₀), undirected. Its joint p(v₀, h₀) = p(h₀) p(v₀ | h₀): "
+        "replace the edges by arrows **down** with weights **W** (that is p(v₀ | h₀) = sigmoid(b + h₀Wᵀ)), "
+        "and generate h₀ from its prior p(h₀) — which is what the RBM (h₀, v₁) above it produces at "
+        "equilibrium. Unroll that RBM the same way (arrows with **Wᵀ**: p(h₀ | v₁) = sigmoid(c + v₁W)) "
+        "and again, forever: an infinite sigmoid belief net whose weights are all tied to the one W.\n\n"
+        f"The diagram draws up to {DIAGRAM_LEVELS} levels; the computations below use K = {K}. Cut the net "
+        f"at {sub('v', K)} and start it from a random state instead of the RBM: that is the truncated net of "
+        "sections 2 and 3."
+    )
+
+# --- 2. a pass down the net is block Gibbs ------------------------------------------------------
+st.subheader("2 · A top-down pass is block Gibbs sampling")
+s1, s2 = st.columns([2, 3])
+with s1:
+    top_seed = int(st.number_input("random top state: seed", 0, 9999, key=P + "top_seed"))
+    v_top = all_states(n_v)[np.random.default_rng(top_seed).integers(2 ** n_v)]
+    st.markdown(
+        f"Top state {sub('v', K)} = **{bits(v_top)}**. The directed net samples layer after layer going down "
+        f"(`SBN.sample`, sigmoid conditionals of the net); the RBM runs K = {K} block-Gibbs steps from the "
+        "same state (`RBM.p_h_given_v`, `p_v_given_h`). Both get the same random numbers in the same order."
+    )
+    down = unroll.ancestral_pass(rbm, v_top[None, :], K, rng=top_seed)
+    chain = unroll.gibbs_pass(rbm, v_top[None, :], K, rng=top_seed)
+    same = all(np.array_equal(a, b) for a, b in zip(down, chain))
+    st.metric("layers identical, bit for bit", f"{sum(np.array_equal(a, b) for a, b in zip(down, chain))} of {2 * K + 1}")
+with s2:
+    rows = []
+    for i, (a, b) in enumerate(zip(down, chain)):
+        level = K - i // 2  # top first: v_K, h_{K-1}, v_{K-1}, ...
+        name = f"v{level}" if i % 2 == 0 else f"h{level - 1}"
+        step = "start" if i == 0 else f"step {(i + 1) // 2}: " + ("h ~ p(h|v)" if i % 2 else "v ~ p(v|h)")
+        rows.append({"layer (going down)": name, "directed net": bits(a), "block Gibbs": step,
+                     "Gibbs state": bits(b), "same": "✓" if np.array_equal(a, b) else "✗"})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height=min(36 * len(rows) + 40, 420), key=P + "pass")
+
+# --- 3. exact distributions ----------------------------------------------------------------------
+st.subheader("3 · The exact distribution of v after K levels")
+start = st.radio("top of the net", ["point", "uniform"], horizontal=True, key=P + "start",
+                 format_func={"point": f"the random top state {bits(v_top)}",
+                              "uniform": "every top state equally likely"}.get)
+p_top = unroll.point_mass(v_top) if start == "point" else np.full(2 ** n_v, 2.0 ** -n_v)
+p_v = unroll.equilibrium_v(rbm)
+net_dist = unroll.unrolled_distributions(rbm, p_top, K_CURVE)  # pushed down the directed net
+gibbs_dist = unroll.gibbs_distributions(rbm, p_top, K_CURVE)  # transition matrices of the chain
+tv = unroll.tv_distance(net_dist, p_v)
+gap = float(np.abs(net_dist[K] - gibbs_dist[K]).max())
+st.markdown(
+    "Two independent exact computations over all "
+    f"{2 ** n_v} visible states: push the top distribution down the directed net, layer by layer, "
+    "through its sigmoid conditionals; and multiply it K times by the Gibbs chain's transition matrix "
+    "T = p(h|v) p(v|h). The RBM's own p(v) = exp(−F(v))/Z comes from the partition function."
+)
+m = st.columns(3)
+m[0].metric(f"max |p_net(v₀) − p_Gibbs(v)| after K = {K}", f"{gap:.1e}")
+m[1].metric(f"TV( p after K = {K} levels , RBM p(v) )", f"{tv[K]:.4g}")
+m[2].metric("TV after 1 level", f"{tv[1]:.4g}")
+t1, t2 = st.columns(2)
+with t1:
+    states = [bits(v) for v in all_states(n_v)]
+    fig = go.Figure([
+        go.Bar(x=states, y=net_dist[K], name=f"v₀ of the net with K = {K} levels", marker_color=ORANGE),
+        go.Bar(x=states, y=gibbs_dist[K], name=f"v after {K} Gibbs steps", marker_color=BLUE),
+        go.Bar(x=states, y=p_v, name="RBM p(v) (equilibrium)", marker_color=GREY),
+    ])
+    fig.update_layout(barmode="group", height=400, font=FONT, xaxis=dict(title="visible state v", type="category"),
+                      yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", y=1.15))
+    st.plotly_chart(fig, key=P + "dist", width="stretch")
+with t2:
+    ks = np.arange(K_CURVE + 1)
+    fig = go.Figure([
+        go.Scatter(x=ks, y=np.maximum(tv, 1e-16), mode="lines+markers", name="directed net, k levels",
+                   line=dict(color=ORANGE, width=3)),
+        go.Scatter(x=ks, y=np.maximum(unroll.tv_distance(gibbs_dist, p_v), 1e-16), mode="lines",
+                   name="k Gibbs steps", line=dict(color=BLUE, width=2, dash="dot")),
+        go.Scatter(x=[K], y=[max(tv[K], 1e-16)], mode="markers", marker=dict(size=15, color=RED), name=f"K = {K}"),
+    ])
+    fig.update_layout(height=400, font=FONT, xaxis_title="levels k (= Gibbs steps)",
+                      yaxis=dict(title="total variation to RBM p(v)", type="log", exponentformat="power"),
+                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15))
+    st.plotly_chart(fig, key=P + "tv", width="stretch")
+
+# --- 4. complementary prior ---------------------------------------------------------------------
+st.subheader("4 · The complementary prior: inference is one multiplication by Wᵀ")
+st.markdown(
+    "Put the RBM itself on top of the K levels (its equilibrium, the infinite net folded up). Observe v₀ and "
+    "compute the **exact** posterior over h₀ by enumeration: p(h₀ | v₀) ∝ p(h₀) p(v₀ | h₀), where the "
+    "prior p(h₀) is the marginal generated by all the layers above. In a general belief net this posterior "
+    "does not factorise (explaining away). Here the prior from the tied layers above exactly cancels "
+    "the dependencies that the likelihood p(v₀|h₀) creates: the posterior is sigmoid(c + v₀W), unit by unit. "
+    "**Untie** the weights above h₀ (W′ = W + ε·D for every level above h₀, D a fixed random direction): the "
+    "prior over h₀ becomes the h-marginal of a different RBM, no longer complementary. The posterior then "
+    "differs from sigmoid(c + v₀W), and in general no longer factorises either. Using sigmoid(c + v₀W) "
+    "anyway gives a variational lower bound on log p(v₀) whose slack is KL(q ‖ p(h₀|v₀))."
+)
+q1, q2 = st.columns([2, 3])
+v_names = [f"v{i + 1}" for i in range(n_v)]
+ss[P + "v0_on"] = [x for x in ss[P + "v0_on"] if x in v_names]
+v0_on = q1.pills("observed v₀: units that are on", v_names, selection_mode="multi", key=P + "v0_on") or []
+v0 = np.array([1.0 if name in v0_on else 0.0 for name in v_names])
+eps = float(q2.slider("ε: untie the weights above h₀ (0 = tied)", 0.0, 3.0, step=0.1, key=P + "eps"))
+D = unroll.perturbation(rbm.W.shape, seed=seed + 1)
+W_above = rbm.W + eps * D
+post = unroll.posterior_h0(rbm, v0, W_above=W_above, K=K)
+fact = unroll.factorial_posterior(rbm, v0)  # what "multiply v0 by W transpose" gives
+kl_post = sbn.kl_to_factorial(post, n_h)
+slack = kl(fact, post)  # KL(q || p): what the bound loses by using q = the factorial sigmoid
+m = st.columns(4)
+m[0].metric("KL( p(h₀|v₀) ‖ Π_j p(h₀ⱼ|v₀) )", f"{kl_post:.3g} nats",
+            help="How far the exact posterior is from factorising (0: the units of h₀ are independent given v₀).")
+m[1].metric("max |p(h₀|v₀) − Π_j sigmoid(c + v₀W)_j|", f"{np.abs(post - fact).max():.1e}")
+m[2].metric("slack of the bound: KL(q ‖ p)", f"{slack:.3g} nats",
+            help="KL(q ‖ p(h₀|v₀)) with q(h₀) = Π_j sigmoid(c + v₀W)_j: log p(v₀) minus the variational "
+                 "lower bound obtained by using q as if it were the posterior.")
+m[3].metric("prior over h₀ complementary?", "yes (tied)" if eps == 0 else "no (untied)")
+r1, r2 = st.columns([3, 2])
+with r1:
+    h_states = [bits(h) for h in all_states(n_h)]
+    fig = go.Figure([
+        go.Bar(x=h_states, y=post, name="exact posterior p(h₀ | v₀)", marker_color=ORANGE),
+        go.Bar(x=h_states, y=fact, name="Π_j sigmoid(c + v₀W)_j  (one multiplication by Wᵀ)", marker_color=BLUE),
+        go.Bar(x=h_states, y=sbn.product_of_marginals(post, n_h), name="product of the posterior's marginals",
+               marker_color=GREY),
+    ])
+    fig.update_layout(barmode="group", height=400, font=FONT, xaxis=dict(title="hidden state h₀", type="category"),
+                      yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.2))
+    st.plotly_chart(fig, key=P + "post", width="stretch")
+with r2:
+    marg = sbn.marginals(post, n_h)
+    sig = rbm.p_h_given_v(v0)[0]
+    st.dataframe(pd.DataFrame({"unit": [f"h{j + 1}" for j in range(n_h)],
+                               "exact p(h₀ⱼ=1|v₀)": marg, "sigmoid(c+v₀W)ⱼ": sig,
+                               "difference": marg - sig}),
+                 hide_index=True, key=P + "marg", width="stretch",
+                 column_config={"difference": st.column_config.NumberColumn(format="%.1e")})
+
+    # K = 1 in the curve: with the layers above at equilibrium their number does not change p(h0)
+    curve, slack_curve = kl_vs_eps(n_v, n_h, scale, seed, tuple(v0), 1)
+    floor = 1e-16  # a log axis cannot show the exact zeros at eps = 0: draw them at the rounding floor
+    fig = go.Figure([
+        go.Scatter(x=EPS_GRID, y=np.maximum(slack_curve, floor), mode="lines", line=dict(color=BLUE, width=3),
+                   name="slack KL(q ‖ p)"),
+        go.Scatter(x=EPS_GRID, y=np.maximum(curve, floor), mode="lines", line=dict(color=ORANGE, width=3),
+                   name="KL(p ‖ Π marginals)"),
+        go.Scatter(x=[eps, eps], y=[max(slack, floor), max(kl_post, floor)], mode="markers",
+                   marker=dict(size=12, color=RED), name="now"),
+    ])
+    fig.update_layout(height=300, font=FONT, xaxis_title="ε (untying)",
+                      yaxis=dict(title="nats", type="log", exponentformat="power"),
+                      legend=dict(orientation="h", y=1.18), margin=dict(l=10, r=10, t=10, b=10))
+    st.plotly_chart(fig, key=P + "kl_eps", width="stretch")
+
+# --- 5. digits -----------------------------------------------------------------------------------
+st.subheader("5 · A digit model, unrolled: generating layer by layer")
+current = model_picker(prefer="MNIST 784x500 PCD-1")
+if current is None:
+    st.info("No digit model available: train one on the *Filter learning* page or upload a .npz.")
+else:
+    name, model, meta = current  # shared read-only: unroll copies it into float64, never mutates it
+    shape = image_shape(model, meta)
+    g = st.columns([3, 1, 1])
+    digit_K = int(g[0].select_slider("levels down the tied net", options=[10, 20, 50, 100, 200, 500, 1000, 2000],
+                                     key=P + "digit_K"))
+    n_chains = int(g[1].number_input("chains", 1, 12, key=P + "digit_chains"))
+    d_seed = int(g[2].number_input("seed", 0, 9999, key=P + "digit_seed"))
+    keep = [k for k in DIGIT_LEVELS if k <= digit_K]
+    cache_key = (name, model.n_v, model.n_h, digit_K, n_chains, d_seed)
+    if ss.get(P + "digits_key") != cache_key:
+        rng = np.random.default_rng(d_seed)
+        top = (rng.random((n_chains, model.n_v)) < 0.5).astype(np.float64)  # a random top state: noise
+        with st.spinner(f"Sampling {digit_K} levels down ..."):
+            ss[P + "digits"] = unroll.generate_down(model, top, digit_K, keep, rng)
+        ss[P + "digits_key"] = cache_key
+    out = ss[P + "digits"]
+    st.caption(
+        f"{name}: each column is one layer of the directed net with tied weights, the top layer {sub('v', digit_K)} "
+        f"(random pixels) on the left, v₀ on the right; each row one pass down. Shown: p(v | h above), the "
+        f"probabilities the sigmoid units turn on with (the top layer shows its bits). The same pictures "
+        f"are {digit_K} steps of block Gibbs sampling."
+    )
+    cols = st.columns(len(keep))
+    for col, k in zip(cols, keep):
+        _, probs = out[k]
+        img = upscale(to_uint8(tile(probs, shape, n_cols=1, pad=1, fill=0.35)), 3 if shape[0] >= 20 else 5)
+        col.image(img, caption=sub("v", digit_K - k) + (" (top)" if k == 0 else " (bottom)" if k == digit_K else ""),
+                  width="stretch")
+
+notice(
+    "The net and the chain agree bit for bit, and their exact distributions agree to rounding (about "
+    "1e-16), for every K: they are the same process. The further down, the closer v gets to the RBM's "
+    "p(v). With the weights tied, the exact posterior over h₀ is the factorial sigmoid(c + v₀W) (KL = 0 up "
+    "to rounding); untie the weights above and the one-multiplication answer is wrong (the slack of the "
+    "variational bound grows) — which is the price a deep belief net pays, and wins back, when its upper "
+    "layers learn weights of their own."
+)
