@@ -44,13 +44,13 @@ for key, value in DEFAULTS.items():
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def data_key(rbm, meta: dict) -> str | None:
-    """The model's data set (meta, or a guess from its size) if its images fit the model."""
-    key = meta.get("dataset") or {784: "mnist", 256: "mnist16"}.get(rbm.n_v)
+def load_data(key: str | None, n_v: int):
+    """The model's data set, if it is known and its images fit the model; else None."""
     try:
-        return key if key and dataset(key).n_v == rbm.n_v else None
+        data = dataset(key) if key else None
     except ValueError:
         return None
+    return data if data is not None and data.n_v == n_v else None
 
 
 def fmt_states(n: int) -> str:
@@ -90,14 +90,16 @@ def run_with_progress(what: str, work, *, slot):
             shown[0] = fraction
             bar.progress(min(1.0, fraction), text=f"{what}: {fraction:.0%}")
 
+    # Not try/finally: when Streamlit interrupts the run, the marker must stay for the next run.
     try:
-        return work(progress, lambda: bool(ss.get(P + "stop")))
+        out = work(progress, lambda: bool(ss.get(P + "stop")))
     except InterruptedError:
-        ss[P + "message"] = f"Stopped: {what}, at {ss[P + 'running']['fraction']:.0%}."
-        return None
-    finally:
-        ss.pop(P + "running", None)
-        slot.empty()
+        ss[P + "message"] = (f"Stopped: {what}, at {ss[P + 'running']['fraction']:.0%}. "
+                             "An unfinished estimate is discarded.")
+        out = None
+    ss.pop(P + "running", None)
+    slot.empty()
+    return out
 
 
 def estimate_chart(res: dict, exact: float | None) -> go.Figure:
@@ -157,13 +159,24 @@ def sweep_chart(points: list, exact: float | None) -> go.Figure:
 def nats_chart(rows: list[tuple[str, float, str]]) -> go.Figure:
     """A number line of mean log p(v) per digit: uniform, this model, the published figure."""
     fig = go.Figure()
-    for i, (label, nats, colour) in enumerate(rows):
-        fig.add_scatter(x=[nats], y=[0], mode="markers+text", marker=dict(size=16, color=colour),
-                        text=[f"{label}<br>{nats:.1f} nats"], textposition="top center" if i % 2 == 0 else
-                        "bottom center", showlegend=False, hovertemplate=f"{label}: %{{x:.2f}} nats<extra></extra>")
-    fig.update_layout(height=230, margin=dict(l=20, r=20, t=10, b=40), font=FONT,
-                      xaxis=dict(title="mean log p(v) per digit (nats; higher is better)", zeroline=False),
-                      yaxis=dict(visible=False, range=[-1.3, 1.3]))
+    xs = [nats for _, nats, _ in rows]
+    lo, hi = min(xs), max(xs)
+    for label, nats, colour in rows:
+        # labels lean inwards at the ends of the line so none is cut off
+        side = "right" if nats == lo else "left" if nats == hi else "center"
+        above = label.startswith("this model")
+        fig.add_scatter(x=[nats], y=[0], mode="markers", marker=dict(size=16, color=colour), showlegend=False,
+                        hovertemplate=f"{label}: %{{x:.2f}} nats<extra></extra>")
+        fig.add_annotation(x=nats, y=0, text=f"{label}<br><b>{nats:.1f} nats</b>", showarrow=False,
+                           xanchor={"right": "left", "left": "right", "center": "center"}[side],
+                           yanchor="bottom" if above else "top", yshift=12 if above else -12,
+                           align={"right": "left", "left": "right", "center": "center"}[side],
+                           font=dict(color=colour, size=14))
+    pad = 0.04 * (hi - lo + 1)
+    fig.update_layout(height=200, margin=dict(l=20, r=20, t=10, b=40), font=FONT,
+                      xaxis=dict(title="mean log p(v) per digit (nats; higher is better)", zeroline=False,
+                                 range=[lo - pad, hi + pad]),
+                      yaxis=dict(visible=False, range=[-1.5, 1.5]))
     return fig
 
 
@@ -188,15 +201,16 @@ res = results.setdefault((name, ev.model_fingerprint(rbm)), {"exact": None, "exa
 # A run that was interrupted (Stop, or any widget while it ran) left its marker behind.
 if P + "running" in ss:
     r = ss.pop(P + "running")
-    ss[P + "message"] = f"Stopped: {r['what']}, at {r['fraction']:.0%}. Nothing from that run was kept."
+    ss[P + "message"] = f"Stopped: {r['what']}, at {r['fraction']:.0%}. An unfinished estimate is discarded."
 if ss.get(P + "message"):
     st.warning(ss.pop(P + "message"), icon=":material/stop_circle:")
 
-key = data_key(rbm, meta)
-data = dataset(key) if key else None
+key = meta.get("dataset") or {784: "mnist", 256: "mnist16"}.get(rbm.n_v)  # or a guess from its size
+data = load_data(key, rbm.n_v)
 m = min(rbm.n_v, rbm.n_h)
-neg_F_test = ev.mean_neg_free_energy(rbm, data.X_test) if data is not None else None
-neg_F_train = ev.mean_neg_free_energy(rbm, data.X_train) if data is not None else None
+if data is not None and "neg_F" not in res:  # one pass over 5,000 digits: once per model
+    res["neg_F"] = (ev.mean_neg_free_energy(rbm, data.X_test), ev.mean_neg_free_energy(rbm, data.X_train))
+neg_F_test, neg_F_train = res.get("neg_F", (None, None))
 
 # --- why log Z is hard -------------------------------------------------------------------------
 st.subheader("log p(v) = −F(v) − log Z: one easy part, one hard part")
