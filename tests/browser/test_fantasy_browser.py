@@ -41,23 +41,26 @@ def test_run_play_pause_and_download(page, open_app, wait_idle, assert_no_except
     page.locator(IMG).first.wait_for(timeout=30_000)
     assert_no_exception(page)
     page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
 
     # playing: the picture changes over time
     before = first_image_digest(page)
     assert changes_within(page, before, 10), "the animation did not advance while playing"
+    # it keeps going (not just one step): three more distinct frames; 1x asks for 4 per second,
+    # a busy machine delivers fewer, so allow plenty of time
     t0, seen = time.monotonic(), {first_image_digest(page)}
-    while time.monotonic() - t0 < 3:
+    while len(seen) < 4 and time.monotonic() - t0 < 20:
         seen.add(first_image_digest(page))
         page.wait_for_timeout(50)
-    record_timing("fantasy: distinct frames shown in 3 s of playing at 1x", len(seen))
-    assert len(seen) >= 3
+    record_timing("fantasy: frames per second while playing at 1x", (len(seen) - 1) / (time.monotonic() - t0))
+    assert len(seen) >= 4, f"only {len(seen)} distinct frames in 20 s of playing"
 
     # pause: it stops
     pause.click()
     page.get_by_role("button", name="Play").wait_for(timeout=30_000)
     wait_idle(page, timeout=60)
     still = first_image_digest(page)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 1  # settled: one chart, one picture
+    assert page.locator(IMG).count() == 4  # the frame and the three contact sheets
     page.wait_for_timeout(1500)
     assert first_image_digest(page) == still, "the animation kept moving after Pause"
 
