@@ -79,6 +79,15 @@ LESSONS: list[Lesson] = [
         url_path="energy",
     ),
     Lesson(
+        key="filters",
+        title="Filter learning",
+        path="pages/filters.py",
+        icon=":material/grid_view:",
+        blurb="Train an RBM on images of 2s (or any digits) with contrastive divergence and watch, "
+              "live, each hidden unit's weights turn into a stroke detector of its own.",
+        url_path="filters",
+    ),
+    Lesson(
         key="reconstructions",
         title="Reconstructions",
         path="pages/reconstructions.py",
@@ -145,12 +154,6 @@ LESSONS: list[Lesson] = [
 
 # Pages being built. Move an entry to LESSONS (and delete it here) when its page lands.
 PLANNED: list[PlannedLesson] = [
-    PlannedLesson(
-        "Filter learning",
-        "Train an RBM on real digit images with contrastive divergence and watch its weights "
-        "turn into stroke detectors.",
-        "Boltzmann machines",
-    ),
     PlannedLesson(
         "Greedy stacking",
         "Train a deep belief net one RBM at a time and watch the variational bound rise.",

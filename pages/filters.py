@@ -1,0 +1,575 @@
+"""Lesson 2, filter learning (live): train an RBM on digit images and watch its weights.
+
+Widgets and drawing only; the learning is ``pgmviz.train.Trainer`` and the pictures are
+``pgmviz.viz``. The trainer lives in ``st.session_state`` so a rerun continues training instead of
+restarting. Training runs in short slices inside ``st.fragment(run_every=...)`` so the sliders and
+Pause stay live; the buttons' callbacks run a slice themselves, so a plain rerun after clicking
+Step or Train (as in AppTest, which does not tick fragments) already shows a trained model.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import time
+from contextlib import nullcontext
+from dataclasses import asdict
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from pgmviz import viz
+from pgmviz.datasets import DATASETS
+from pgmviz.io import model_bytes
+from pgmviz.negative import NEGATIVE_PHASES
+from pgmviz.rbm import RBM
+from pgmviz.train import Snapshot, Trainer, TrainSettings
+from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
+from pgmviz.ui.models import dataset, set_current_model
+
+try:  # one BLAS thread while training: see `blas_one_thread`
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover - optional
+    ThreadpoolController = None
+
+st.set_page_config(page_title="Filter learning · pgmviz", layout="wide")
+
+# --- settings ---------------------------------------------------------------------------------
+P = "fl_"  # prefix of this page's session-state keys (the session is shared by all pages)
+TICK_S = 0.4  # the fragment reruns this often while training
+CURVES_TICK_S = 1.0  # the learning curves redraw this often while training
+DIAG_TICK_S = 2.0  # the diagnostics redraw this often while training
+SLICE_S = 0.25  # wall time of training per tick; the rest of the tick is drawing
+FIRST_SLICE_S = 0.15  # a shorter slice when Train is clicked, so the first new frame comes fast
+SHOWN_FILTERS = 100  # filters drawn per frame unless "show all" is on (keeps each frame cheap)
+GRID_WIDTH = 640  # target width in pixels of the filter picture
+MONITOR_ROWS = 50  # training images in the p(h|v) heat map
+RECON_ROWS = 6  # training images shown with their reconstructions
+FONT = dict(size=15)
+RED, BLUE, GREY = "#b3172b", "#2166ab", "#7f7f7f"  # the ends of viz.diverging_rgb: red = positive
+
+# Hidden units to suggest per data set: the slides' demo used 50 features on 16x16 images of 2s;
+# full-size digits need a few hundred; bars-and-stripes is small enough for the exact likelihood.
+SUGGESTED_HIDDEN = {"mnist16_2": 50, "mnist16": 100, "mnist": 200, "bars4": 16, "bars3": 9}
+HIDDEN_HINT = {
+    "mnist16_2": "50 as in the slides",
+    "mnist16": "100-300 work well",
+    "mnist": "100-500 work well; 500 is slower",
+    "bars4": "up to 20 keeps the exact log-likelihood",
+    "bars3": "up to 20 keeps the exact log-likelihood",
+}
+PACE = ["1", "3", "10", "30", "100", "max"]  # updates per frame; "max" = as many as fit in a slice
+
+# The settings that define the model: changing one needs a new model (Reset). The optimiser's
+# lr, momentum and weight decay are read by every update, so they apply live.
+STRUCTURAL = ("dataset", "n_hidden", "sampler", "k", "n_chains", "batch_size", "seed")
+STRUCTURAL_LABELS = {"dataset": "data set", "n_hidden": "hidden units", "sampler": "negative phase",
+                     "k": "Gibbs steps k", "n_chains": "chains", "batch_size": "batch size", "seed": "seed"}
+LIVE = ("lr", "momentum", "weight_decay")
+STANDARD_METRICS = {"recon_error", "pseudo_ll", "free_energy_gap", "log_Z", "ll_train", "ll_test", "updates_per_s"}
+
+ss = st.session_state
+
+
+def _defaults() -> dict:
+    s = TrainSettings()
+    return {"dataset": "mnist16_2", "n_hidden": SUGGESTED_HIDDEN["mnist16_2"], "sampler": s.sampler,
+            "k": s.k, "n_chains": s.n_chains, "batch_size": s.batch_size, "seed": s.seed,
+            "lr": 0.1, "momentum": s.momentum, "weight_decay": s.weight_decay, "pace": "max"}
+
+
+def sampler_options(name: str) -> set[str]:
+    """Which of the options k / n_chains the registered negative phase takes (its dataclass fields)."""
+    fields = getattr(NEGATIVE_PHASES[name], "__dataclass_fields__", {})
+    return {f for f in ("k", "n_chains") if f in fields}
+
+
+@st.cache_resource(show_spinner=False)
+def _blas_controller():
+    return None if ThreadpoolController is None else ThreadpoolController()
+
+
+def blas_one_thread():
+    """Limit BLAS to one thread (a context manager).
+
+    The products of one update are small (batch x n_v x n_h), so a second BLAS thread buys
+    little, and on a busy 2-core server (a class of students, each training) two-threaded
+    OpenBLAS measured 5-15x slower per update than one thread.
+    """
+    controller = _blas_controller()
+    return nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
+
+
+# --- state ------------------------------------------------------------------------------------
+def init_widget_state() -> None:
+    """Give every control a value once; after a visit to another page, take it from the model.
+
+    Streamlit forgets a page's widget values when another page runs, while the trainer stays in
+    the session; seeding the widgets from the trainer's settings keeps the two in agreement.
+    """
+    source = {**_defaults(), **ss.get(P + "built", {})}
+    if ss.get(P + "trainer") is not None:
+        source.update({k: getattr(ss[P + "trainer"].settings, k) for k in LIVE})
+    for name, value in source.items():
+        ss.setdefault(P + name, value)
+
+
+def widget_config() -> dict:
+    """The settings as the controls show them now."""
+    return {name: ss[P + name] for name in (*STRUCTURAL, *LIVE)}
+
+
+def build_trainer() -> None:
+    """A fresh model and trainer from the controls (what Reset does)."""
+    cfg = widget_config()
+    ss[P + "running"] = False
+    try:
+        settings = TrainSettings(lr=float(cfg["lr"]), momentum=float(cfg["momentum"]),
+                                 weight_decay=float(cfg["weight_decay"]), batch_size=int(cfg["batch_size"]),
+                                 sampler=cfg["sampler"], k=int(cfg["k"]), n_chains=int(cfg["n_chains"]),
+                                 seed=int(cfg["seed"]))
+    except ValueError as e:
+        ss[P + "error"] = f"These settings cannot train a model: {e}. Fix them and press Reset."
+        return
+    data = dataset(cfg["dataset"])
+    rbm = RBM.random(data.n_v, int(cfg["n_hidden"]), seed=int(cfg["seed"]), data=data.X_train)
+    trainer = Trainer(rbm, data.X_train, data.X_test, settings)
+    # A fixed set of training images for the p(h|v) heat map, so its rows stay the same images.
+    rows = np.random.default_rng(0).permutation(data.X_train.shape[0])[:MONITOR_ROWS]
+    recon_rows = rows[:RECON_ROWS]
+    ss[P + "trainer"] = trainer
+    ss[P + "built"] = {k: cfg[k] for k in STRUCTURAL}
+    ss[P + "data"] = {"key": data.key, "title": data.title, "note": data.note, "image_shape": data.image_shape,
+                      "n_train": data.X_train.shape[0], "V_monitor": data.X_train[rows],
+                      "V_recon": data.X_train[recon_rows]}
+    ss[P + "error"] = None
+    ss[P + "sec_per_update"] = None
+    publish(trainer.run(0))
+
+
+def apply_live_settings() -> bool:
+    """Copy lr / momentum / weight decay into the running trainer; False (and a message) if invalid."""
+    trainer = ss.get(P + "trainer")
+    if trainer is None:
+        return False
+    live = {k: float(ss[P + k]) for k in LIVE}
+    try:
+        TrainSettings(**{**asdict(trainer.settings), **live})  # validates, raises ValueError
+    except ValueError as e:
+        ss[P + "error"] = (f"Training is paused: {e}. The learning rate must be above 0, momentum in "
+                           "[0, 1) and weight decay at least 0.")
+        ss[P + "running"] = False
+        return False
+    for k, v in live.items():
+        setattr(trainer.settings, k, v)
+    if (ss.get(P + "error") or "").startswith("Training is paused"):
+        ss[P + "error"] = None
+    return True
+
+
+def train_slice(budget_s: float) -> None:
+    """Run as many updates as fit in ``budget_s`` seconds (at most the pace), then publish a snapshot."""
+    trainer: Trainer = ss[P + "trainer"]
+    if trainer.diverged is not None or not apply_live_settings():
+        return
+    cap = None if ss[P + "pace"] == "max" else int(ss[P + "pace"])
+    per_update = ss.get(P + "sec_per_update")  # seconds, measured on the previous chunk
+    step0, t0 = trainer.step, time.perf_counter()
+    with blas_one_thread():
+        while trainer.diverged is None:
+            done = trainer.step - step0
+            left = budget_s - (time.perf_counter() - t0)
+            # The first chunk is one update, to measure; then as many as fit in the time left.
+            chunk = 1 if per_update is None else int(left / per_update)
+            if done == 0:
+                chunk = max(chunk, 1)  # Step always steps, however slow an update is
+            if cap is not None:
+                chunk = min(chunk, cap - done)
+            if chunk < 1 or (done > 0 and left <= 0):
+                break
+            start = time.perf_counter()
+            trainer.run(chunk, with_metrics=False)
+            per_update = (time.perf_counter() - start) / chunk
+        ss[P + "sec_per_update"] = per_update
+        if trainer.diverged is not None:
+            ss[P + "running"] = False
+        publish(trainer.run(0))  # no updates: the metrics and a copy of the model
+    ss[P + "frame"] = {"updates": trainer.step - step0, "train_s": time.perf_counter() - t0}
+
+
+def model_meta(trainer: Trainer) -> dict:
+    data = ss[P + "data"]
+    return {**trainer.settings_dict(), "dataset": data["key"], "image_shape": list(data["image_shape"]),
+            "n_hidden": trainer.rbm.n_h, "step": trainer.step, "epoch": round(trainer.epoch, 3)}
+
+
+def publish(snap: Snapshot) -> None:
+    """Keep the snapshot for drawing and make it the session's current model for the other pages."""
+    ss[P + "snap"] = snap
+    trainer = ss[P + "trainer"]
+    meta = model_meta(trainer)
+    set_current_model(f"Your model ({meta['dataset']})", snap.rbm, meta)
+    # The download buttons build their files from this box when clicked, on another thread.
+    box = ss.setdefault(P + "box", {})
+    box.update(snap=snap, meta=meta)
+
+
+# --- button callbacks (they run before the script, so a plain rerun shows their effect) -------
+def on_train() -> None:
+    if ss.get(P + "trainer") is None:
+        return
+    ss[P + "running"] = True
+    train_slice(FIRST_SLICE_S)
+    ss[P + "fresh"] = True  # this rerun already trained: the fragment just draws
+
+
+def on_pause() -> None:
+    ss[P + "running"] = False
+
+
+def on_step() -> None:
+    ss[P + "running"] = False
+    if ss.get(P + "trainer") is not None:
+        train_slice(SLICE_S)
+
+
+def on_reset() -> None:
+    build_trainer()
+
+
+def on_dataset() -> None:
+    # Suggest a hidden layer size for the new data; the model itself changes only on Reset.
+    ss[P + "n_hidden"] = SUGGESTED_HIDDEN.get(ss[P + "dataset"], ss[P + "n_hidden"])
+
+
+# --- pictures ---------------------------------------------------------------------------------
+def png(img: np.ndarray) -> bytes:
+    """PNG with light compression: several times faster to encode than the default, nearly as small."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(img)).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def filter_picture(W: np.ndarray, shape: tuple[int, int], n_show: int, per_filter: bool,
+                   width: int = GRID_WIDTH) -> np.ndarray:
+    n_cols = 10 if n_show <= 100 else 25
+    cell = n_cols * (shape[1] + 1) + 1
+    scale = max(1, width // cell)
+    return viz.filter_grid(W, shape, n_cols=n_cols, scale=scale, per_filter=per_filter, max_filters=n_show)
+
+
+def recon_picture(V: np.ndarray, R: np.ndarray, shape: tuple[int, int], width: int = 400) -> np.ndarray:
+    """Images (top row) above their reconstructions (bottom row), grey levels."""
+    n_cols = V.shape[0]
+    scale = max(1, width // (n_cols * (shape[1] + 1) + 1))
+    return viz.sample_grid(np.vstack([V, R]), shape, n_cols=n_cols, scale=scale)
+
+
+def bias_picture(b: np.ndarray, shape: tuple[int, int], width: int = 200) -> np.ndarray:
+    return viz.upscale(viz.diverging_rgb(b.reshape(shape)), max(1, width // shape[1]))
+
+
+def activation_picture(P_h: np.ndarray, width: int = 600, height: int = 250) -> np.ndarray:
+    """p(h|v) as grey levels (black 0, white 1): one row per image, one column per hidden unit."""
+    n, m = P_h.shape
+    img = viz.to_uint8(P_h)
+    return img.repeat(max(1, height // n), axis=0).repeat(max(1, width // m), axis=1)
+
+
+def chart_config() -> dict:
+    # While training, charts are pictures (no hover layer to rebuild every frame); paused, they
+    # are interactive again so values can be read off.
+    return {"displayModeBar": False, "staticPlot": bool(ss.get(P + "running"))}
+
+
+def _layout(fig: go.Figure, title: str, height: int = 300, **kw) -> go.Figure:
+    fig.update_layout(title=dict(text=title, font=dict(size=17)), height=height, font=FONT,
+                      margin=dict(l=70, r=10, t=45, b=50), **kw)
+    # Fixed margins: with automargin plotly measures every tick label on every redraw.
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    return fig
+
+
+def curves_figure(history: list[dict], title: str, series: list[tuple[str, str, str]],
+                  y_title: str) -> go.Figure:
+    """One line per metric named in ``series`` (name, legend label, colour) against the update count."""
+    steps = [h["step"] for h in history]
+    fig = go.Figure()
+    for name, label, colour in series:
+        ys = [h.get(name) for h in history]
+        if any(y is not None for y in ys):
+            fig.add_trace(go.Scatter(x=steps, y=ys, name=label, mode="lines", line=dict(color=colour, width=3)))
+    return _layout(fig, title, height=220, xaxis_title="update", yaxis_title=y_title,
+                   legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
+                   showlegend=len(fig.data) > 1)
+
+
+def histogram_figure(values: np.ndarray, title: str, colour: str, x_title: str) -> go.Figure:
+    """A histogram computed in numpy: 40 bars go to the browser, not 400,000 numbers."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    lo, hi = float(values.min()), float(values.max())
+    if hi <= lo:
+        lo, hi = lo - 1e-9, hi + 1e-9
+    counts, edges = np.histogram(values, bins=40, range=(lo, hi))
+    fig = go.Figure(go.Bar(x=0.5 * (edges[:-1] + edges[1:]), y=counts, width=np.diff(edges),
+                           marker_color=colour, marker_line_width=0))
+    return _layout(fig, title, height=260, xaxis_title=x_title, yaxis_title="count", bargap=0)
+
+
+def hidden_bias_figure(c: np.ndarray) -> go.Figure:
+    colours = np.where(c >= 0, RED, BLUE)
+    fig = go.Figure(go.Bar(x=np.arange(c.size), y=c, marker_color=colours, marker_line_width=0))
+    return _layout(fig, "Hidden biases c", height=240, xaxis_title="hidden unit j", yaxis_title="c_j", bargap=0.1)
+
+
+# --- the page ---------------------------------------------------------------------------------
+lesson_header(
+    "Filter learning",
+    "Train an RBM on images of 2s and each hidden unit's weights become a feature of its own: "
+    "a piece of stroke that the unit switches on for.",
+)
+warm_up_kernels()
+init_widget_state()
+if ss.get(P + "trainer") is None:
+    build_trainer()
+ss.setdefault(P + "running", False)
+
+# --- controls (sidebar) -----------------------------------------------------------------------
+with st.sidebar:
+    st.markdown("**Model** (press Reset to apply)")
+    st.selectbox("Data set", list(DATASETS), key=P + "dataset", format_func=DATASETS.get, on_change=on_dataset)
+    st.number_input("Hidden units", 1, 1000, step=10, key=P + "n_hidden")
+    st.caption(f"Suggested: {HIDDEN_HINT.get(ss[P + 'dataset'], '')}.")
+    st.selectbox("Negative phase", list(NEGATIVE_PHASES), key=P + "sampler",
+                 format_func=lambda name: NEGATIVE_PHASES[name].label)
+    options = sampler_options(ss[P + "sampler"])
+    kc = st.columns(2)
+    if "k" in options:
+        kc[0].number_input("Gibbs steps k", 1, 100, step=1, key=P + "k")
+    if "n_chains" in options:
+        kc[1].number_input("Chains", 1, 2000, step=10, key=P + "n_chains",
+                           help="Persistent fantasy particles that carry over from update to update.")
+    bc = st.columns(2)
+    bc[0].number_input("Batch size", 1, 1000, step=10, key=P + "batch_size")
+    bc[1].number_input("Seed", 0, 2**31 - 1, step=1, key=P + "seed")
+    st.markdown("**Optimiser** (applies at once)")
+    st.number_input("Learning rate", min_value=0.0, max_value=1e9, step=0.01, format="%g", key=P + "lr")
+    st.slider("Momentum", 0.0, 0.95, step=0.05, key=P + "momentum",
+              help="The practical guide starts at 0.5 and raises it to 0.9 once learning settles.")
+    st.number_input("Weight decay", min_value=0.0, max_value=1.0, step=1e-4, format="%g", key=P + "weight_decay",
+                    help="An L2 penalty on the weights (the biases are not decayed); the practical guide "
+                         "suggests values from 1e-5 to 1e-2, often 1e-4.")
+    st.select_slider("Updates per frame", PACE, key=P + "pace",
+                     help="'max' trains as fast as the machine can; fewer updates per frame is slow motion.")
+
+trainer: Trainer | None = ss.get(P + "trainer")
+
+# --- buttons and messages ---------------------------------------------------------------------
+pending = [] if trainer is None else [STRUCTURAL_LABELS[k] for k in STRUCTURAL
+                                      if k in ss.get(P + "built", {}) and ss[P + k] != ss[P + "built"][k]
+                                      and (k not in ("k", "n_chains") or k in sampler_options(ss[P + "sampler"]))]
+live_ok = apply_live_settings() if trainer is not None else False
+running = bool(ss[P + "running"]) and live_ok
+blocked = trainer is None or trainer.diverged is not None or not live_ok
+
+bcols = st.columns([1, 1, 1, 1, 4])
+bcols[0].button("Train", key=P + "train", icon=":material/play_arrow:", type="primary", on_click=on_train,
+                disabled=blocked or running, width="stretch")
+bcols[1].button("Pause", key=P + "pause", icon=":material/pause:", on_click=on_pause, disabled=not running,
+                width="stretch")
+bcols[2].button("Step", key=P + "step", icon=":material/skip_next:", on_click=on_step, disabled=blocked,
+                width="stretch", help=f"Train for one slice (about {SLICE_S:.2f} s of updates), then stop.")
+bcols[3].button("Reset", key=P + "reset", icon=":material/restart_alt:", on_click=on_reset, width="stretch",
+                help="A new random model with the settings in the sidebar.")
+
+if ss.get(P + "error"):
+    st.error(ss[P + "error"], icon=":material/error:")
+if trainer is not None and trainer.diverged:
+    st.error(f"{trainer.diverged[0].upper()}{trainer.diverged[1:]}. Press Reset to start again.",
+             icon=":material/warning:")
+if pending:
+    st.warning(f"You changed the {', '.join(pending)}: press **Reset** to apply (the current model is kept "
+               "until then).", icon=":material/restart_alt:")
+if trainer is None:
+    st.stop()
+
+data = ss[P + "data"]
+st.caption(f"Training on **{data['title']}**: {data['note']}. Model: {trainer.rbm.n_v} visible x "
+           f"{trainer.rbm.n_h} hidden units, {NEGATIVE_PHASES[trainer.settings.sampler].label}.")
+
+
+# --- the live part: one slice of training, then redraw ----------------------------------------
+# Three fragments, so the browser redraws only what changes fast: the filters and the numbers
+# after every slice; the learning curves every second; the diagnostics (histograms, biases,
+# activations) every few seconds. Plotly charts are the costly part of a frame in the browser.
+@st.fragment(run_every=TICK_S if running else None)
+def live_view() -> None:
+    if ss[P + "running"] and not ss.pop(P + "fresh", False):
+        train_slice(SLICE_S)
+        if not ss[P + "running"]:  # diverged or paused by bad settings: stop ticking
+            st.rerun()
+    ss.pop(P + "fresh", None)
+    t0 = time.perf_counter()
+    draw_live(ss[P + "snap"])
+    ss[P + "draw_s"] = time.perf_counter() - t0
+
+
+@st.fragment(run_every=CURVES_TICK_S if running else None)
+def curves_view() -> None:
+    draw_curves(ss[P + "snap"], ss[P + "trainer"].history)
+
+
+@st.fragment(run_every=DIAG_TICK_S if running else None)
+def diagnostics_view() -> None:
+    draw_diagnostics(ss[P + "snap"])
+
+
+def update_ratio(snap: Snapshot) -> float | None:
+    """mean |dW| / mean |W|: the practical guide wants about 1e-3."""
+    W_abs, dW_abs = float(np.abs(snap.rbm.W).mean()), float(np.abs(snap.dW).mean())
+    return dW_abs / W_abs if W_abs > 0 and dW_abs > 0 else None
+
+
+def draw_live(snap: Snapshot) -> None:
+    data = ss[P + "data"]
+    shape = tuple(data["image_shape"])
+    rbm, m = snap.rbm, snap.metrics
+    ratio = update_ratio(snap)
+
+    # the progress line
+    cols = st.columns(5)
+    cols[0].metric("Updates", f"{snap.step:,}")
+    cols[1].metric("Epochs", f"{snap.epoch:.1f}")
+    cols[2].metric("Updates / s", f"{m.get('updates_per_s', 0):,.0f}")
+    cols[3].metric("Reconstruction error", f"{m['recon_error']:.4f}",
+                   help="Mean squared difference per pixel between an image and p(v | p(h | v)).")
+    cols[4].metric("Update / weight size", "-" if ratio is None else f"{ratio:.1e}",
+                   help="mean |dW| / mean |W|. Hinton's practical guide: about 1e-3 is healthy.")
+    frame = ss.get(P + "frame")
+    bits = [] if frame is None else [f"last frame: {frame['updates']:,} updates in {frame['train_s']:.2f} s"]
+    if ss.get(P + "draw_s") is not None:
+        bits.append(f"drawing {ss[P + 'draw_s']:.2f} s")
+    sampler_metrics = {k: v for k, v in m.items() if k not in STANDARD_METRICS}
+    if sampler_metrics:
+        bits.append("sampler: " + ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in sampler_metrics.items()))
+    if bits:
+        st.caption(" · ".join(bits))
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        n_h = rbm.n_h
+        show_all = n_h > SHOWN_FILTERS and ss.get(P + "show_all", False)
+        n_show = n_h if show_all else min(n_h, SHOWN_FILTERS)
+        per_filter = ss.get(P + "per_filter", True)
+        st.markdown(f"#### Each hidden unit's incoming weights, as an image ({n_show} of {n_h} units)")
+        st.image(png(filter_picture(rbm.W, shape, n_show, per_filter)), output_format="PNG")
+        st.caption("Red: a pixel that is on pushes the unit on; blue: pushes it off; white: no effect. "
+                   + ("Each filter has its own colour scale." if per_filter else "One colour scale for all."))
+        tc = st.columns(2)
+        tc[0].toggle("Own colour scale per filter", key=P + "per_filter", value=True)
+        if n_h > SHOWN_FILTERS:
+            tc[1].toggle(f"Show all {n_h} filters", key=P + "show_all", value=False,
+                         help="Drawing every filter makes each frame slower.")
+    with right:
+        V = data["V_recon"]
+        st.markdown("#### Data and reconstructions")
+        st.image(png(recon_picture(V, rbm.reconstruct(V), shape)), output_format="PNG")
+        st.caption("Top: training images. Below: p(v | h) with h from p(h | v), the model's "
+                   "reconstruction from its features. Early on they are blurs of the average digit.")
+        st.markdown("**Visible biases b**")
+        st.image(png(bias_picture(rbm.b, shape, width=150)), output_format="PNG")
+        st.caption(f"b in [{rbm.b.min():.1f}, {rbm.b.max():.1f}]; it starts at each pixel's log-odds, so the "
+                   "hidden units need not learn how often a pixel is on.")
+
+
+def draw_curves(snap: Snapshot, history: list[dict]) -> None:
+    m, rbm = snap.metrics, snap.rbm
+    st.markdown("#### Learning curves")
+    cc = st.columns(3, gap="medium")
+    cc[0].plotly_chart(curves_figure(history, "Reconstruction error", [("recon_error", "error", RED)],
+                                     "error / pixel"),
+                       key=P + "curve_recon", width="stretch", config=chart_config())
+    cc[0].caption("CD drives this down fast, but it is not what CD optimises: a model can reconstruct "
+                  "well and still give its data low probability.")
+    cc[1].plotly_chart(curves_figure(history, "Log-likelihood per image",
+                                     [("pseudo_ll", "pseudo", GREY), ("ll_train", "exact, train", RED),
+                                      ("ll_test", "exact, held-out", BLUE)], "nats"),
+                       key=P + "curve_ll", width="stretch", config=chart_config())
+    small = min(rbm.n_v, rbm.n_h)
+    if "ll_train" in m:
+        cc[1].caption(f"Exact log p(v): log Z is a sum over all 2^{small} states of the smaller layer "
+                      f"(log Z = {m['log_Z']:.2f}). Now: train {m['ll_train']:.3f}, held-out "
+                      f"{m.get('ll_test', float('nan')):.3f} nats.")
+    else:
+        cc[1].caption(f"Pseudo-log-likelihood only: the exact log p(v) needs log Z, a sum over 2^{small} "
+                      f"states here (about 10^{small * 0.30103:.0f}). With at most 20 hidden units (or "
+                      "bars and stripes) it is computed exactly.")
+    cc[2].plotly_chart(curves_figure(history, "Free-energy gap", [("free_energy_gap", "held-out - train", BLUE)],
+                                     "F(held-out) - F(train)"),
+                       key=P + "curve_gap", width="stretch", config=chart_config())
+    cc[2].caption("Mean free energy of held-out images minus training images: a gap that keeps growing "
+                  "means the model is fitting its training images too closely.")
+
+
+def draw_diagnostics(snap: Snapshot) -> None:
+    data = ss[P + "data"]
+    shape = tuple(data["image_shape"])
+    rbm = snap.rbm
+    ratio = update_ratio(snap)
+    st.markdown("#### Diagnostics from Hinton's practical guide")
+    dc = st.columns(3, gap="medium")
+    dc[0].plotly_chart(histogram_figure(rbm.W, "Weights W", RED, "w"), key=P + "hist_w", width="stretch",
+                       config=chart_config())
+    dc[1].plotly_chart(histogram_figure(snap.dW, "Last update dW", BLUE, "dw"), key=P + "hist_dw",
+                       width="stretch", config=chart_config())
+    if ratio is None:
+        dc[1].caption("No update yet.")
+    else:
+        verdict = ("about right" if 1e-4 <= ratio <= 1e-2 else
+                   "large: lower the learning rate" if ratio > 1e-2 else
+                   "small: learning is slow; a higher learning rate may help")
+        dc[1].caption(f"Rule of thumb: updates about 10^-3 of the weights. Here mean |dW| / mean |W| = "
+                      f"**{ratio:.1e}**: {verdict}.")
+    dc[2].plotly_chart(hidden_bias_figure(rbm.c), key=P + "c_bars", width="stretch",
+                       config=chart_config())
+    dc[2].caption("Hidden biases usually drift negative: each image is explained by a few active units.")
+
+    P_h = rbm.p_h_given_v(data["V_monitor"])
+    st.markdown(f"**p(h | v) for {P_h.shape[0]} fixed training images** (rows: images; columns: hidden units; "
+                "white = on)")
+    st.image(png(activation_picture(P_h)), output_format="PNG")
+    mean_on = P_h.mean(axis=0)
+    dead, saturated = int((mean_on < 0.01).sum()), int((mean_on > 0.99).sum())
+    st.caption(f"A black column is a unit that never turns on ({dead} now); a white column, one that is "
+               f"always on ({saturated} now): both are wasted. Useful units are on for some images only.")
+
+
+live_view()
+curves_view()
+diagnostics_view()
+
+# --- downloads, the code, what to notice --------------------------------------------------------
+box = ss[P + "box"]
+st.markdown("#### Take it with you")
+st.caption(f"This model is now the current model of the session: the Reconstructions and Fantasies pages "
+           f"use it. The files hold the model as it is when you click.")
+dl = st.columns([1, 1, 3])
+dl[0].download_button("Model (.npz)", data=lambda: model_bytes(box["snap"].rbm, box["meta"]),
+                      file_name=f"rbm_{data['key']}_{trainer.rbm.n_h}h.npz", mime="application/octet-stream",
+                      key=P + "dl_model", on_click="ignore", icon=":material/download:")
+dl[1].download_button("Filters (.png)",
+                      data=lambda: png(filter_picture(box["snap"].rbm.W, tuple(box["meta"]["image_shape"]),
+                                                      box["snap"].rbm.n_h, True, width=1400)),
+                      file_name=f"filters_{data['key']}_{trainer.rbm.n_h}h.png", mime="image/png",
+                      key=P + "dl_png", on_click="ignore", icon=":material/image:")
+
+with st.expander("The code that runs for every update"):
+    st.code(inspect.getsource(Trainer.update), language="python")
+
+notice("Early on the filters are speckled noise. Within a few hundred updates most units grab one piece "
+       "of stroke (a loop, the bottom bar, a diagonal) with a blue surround, and different units grab "
+       "different pieces; the reconstruction error falls fast while the hidden biases drift negative "
+       "so that each image is explained by a few active features.")

@@ -1,0 +1,99 @@
+"""The filter-learning page in a real browser: Train makes the filter picture change within a
+second, frames keep coming while training (measured for the slides' 256 x 50 demo and for a
+784 x 500 MNIST model), Pause stops them. Timings go to the terminal summary and
+test-artifacts/timings.json."""
+
+from __future__ import annotations
+
+import time
+
+FILTERS_IMG = '[data-testid="stMain"] [data-testid="stImage"] img'  # the first picture is the filter grid
+
+
+def _filter_src(page) -> str:
+    """The filter picture's URL; Streamlit names media files by a hash of their bytes."""
+    return page.locator(FILTERS_IMG).first.get_attribute("src") or ""
+
+
+def _button(page, label: str):
+    return page.locator('[data-testid="stMain"] button', has_text=label).first
+
+
+def _wait_new_frame(page, old: str, timeout: float) -> tuple[str, float]:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        src = _filter_src(page)
+        if src and src != old:
+            return src, time.monotonic() - start
+        page.wait_for_timeout(10)
+    raise AssertionError(f"the filter picture did not change within {timeout} s")
+
+
+def _count_frames(page, seconds: float) -> float:
+    """Distinct filter pictures shown per second over ``seconds`` of training."""
+    seen, last = 0, _filter_src(page)
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        src = _filter_src(page)
+        if src and src != last:
+            seen, last = seen + 1, src
+        page.wait_for_timeout(10)
+    return seen / (time.monotonic() - start)
+
+
+def _step_count(page) -> int:
+    metric = page.locator('[data-testid="stMetric"]', has_text="Updates").first
+    return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+
+
+def _train_and_measure(page, wait_idle, record_timing, label: str) -> None:
+    before = _filter_src(page)
+    assert before, "no filter picture on the page"
+    _button(page, "Train").click()
+    clicked = time.monotonic()
+    _, first = _wait_new_frame(page, before, timeout=10)
+    record_timing(f"filters {label}: Train click to first new filter frame", first)
+    assert first < 5, f"first new frame after {first:.2f} s"
+    fps = _count_frames(page, 6.0)
+    record_timing(f"filters {label}: filter frames per second while training", fps)
+    assert fps >= 1.0, f"only {fps:.2f} frames/s while training"
+    assert time.monotonic() - clicked > 5
+    _button(page, "Pause").click()
+    wait_idle(page, timeout=30)
+    steps = _step_count(page)
+    assert steps > 0
+    paused = _filter_src(page)
+    page.wait_for_timeout(1500)
+    assert _filter_src(page) == paused, "the filters kept changing after Pause"
+    assert _step_count(page) == steps
+
+
+def test_filters_train_pause(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
+    open_app("filters", timeout=180)
+    assert page.locator("h1", has_text="Filter learning").first.is_visible()
+    _train_and_measure(page, wait_idle, record_timing, "256x50 (2s, 16x16)")
+    assert_no_exception(page)
+    assert not page.js_errors, page.js_errors
+    save_screenshot(page, "filters_trained")
+
+
+def test_filters_mnist_500_frame_rate(page, open_app, wait_idle, assert_no_exception, save_screenshot,
+                                      record_timing):
+    open_app("filters", timeout=180)
+    # data set -> MNIST 28x28, 500 hidden units, Reset
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="MNIST digits, 28x28 (all classes)").click()
+    wait_idle(page, timeout=30)
+    hidden = sidebar.get_by_role("spinbutton", name="Hidden units")
+    hidden.fill("500")
+    hidden.press("Enter")
+    wait_idle(page, timeout=30)
+    assert page.get_by_text("press Reset to apply").first.is_visible()
+    _button(page, "Reset").click()
+    wait_idle(page, timeout=60)
+    assert page.get_by_text("784 visible x 500 hidden").first.is_visible()
+    _train_and_measure(page, wait_idle, record_timing, "784x500 (MNIST)")
+    assert_no_exception(page)
+    assert not page.js_errors, page.js_errors
+    save_screenshot(page, "filters_mnist500")
