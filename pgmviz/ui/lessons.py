@@ -106,17 +106,6 @@ LESSONS: list[Lesson] = [
         url_path="fantasy",
     ),
     Lesson(
-        key="explaining_away",
-        title="Explaining away",
-        path="pages/explaining_away.py",
-        icon=":material/call_merge:",
-        blurb="Truck or earthquake? Two independent causes of a jumping house become competitors once "
-              "the jump is seen: the exact posterior, the earthquake explaining the truck away, and on a "
-              "random sigmoid belief net a posterior that does not factorise.",
-        url_path="explaining_away",
-        section="Belief nets",
-    ),
-    Lesson(
         key="evaluate",
         title="How good is the model?",
         path="pages/evaluate.py",
@@ -137,6 +126,17 @@ LESSONS: list[Lesson] = [
               "ESS and swap rates and fantasy particles.",
         url_path="samplers",
         section="Evaluation",
+    ),
+    Lesson(
+        key="explaining_away",
+        title="Explaining away",
+        path="pages/explaining_away.py",
+        icon=":material/call_merge:",
+        blurb="Truck or earthquake? Two independent causes of a jumping house become competitors once "
+              "the jump is seen: the exact posterior, the earthquake explaining the truck away, and on a "
+              "random sigmoid belief net a posterior that does not factorise.",
+        url_path="explaining_away",
+        section="Belief nets",
     ),
     Lesson(
         key="infinite_net",
