@@ -21,21 +21,15 @@ of shape (n_below, n_above)). Biases: b on v layers, c on h layers.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 import numpy as np
 
 from scipy.special import logsumexp
 
+from pgmviz.chains import single_blas_thread  # process-wide limit, shared safely by sessions
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM, bernoulli
 from pgmviz.rng import as_rng
 from pgmviz.sbn import SBN, factorial_table
-
-try:  # optional: one BLAS thread for the few-chain products of `generate_down`
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
 
 # Exact tables need 2^n_v x 2^n_h transition matrices.
 MAX_EXACT_UNITS = 12  # per layer
@@ -147,7 +141,7 @@ def generate_down(rbm: RBM, v_top: np.ndarray, K: int, keep: list[int],
     out = {0: (V, V)} if 0 in wanted else {}
     # A few chains make (n, 784) x (784, 500) products: one BLAS thread does each in about a
     # millisecond, while several threads on a busy machine spend tens of milliseconds waiting.
-    with threadpool_limits(1, user_api="blas") if threadpool_limits else nullcontext():
+    with single_blas_thread():
         for level in range(1, K + 1):
             H = bernoulli(rbm.p_h_given_v(V), rng)
             P = rbm.p_v_given_h(H)
