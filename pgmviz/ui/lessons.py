@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 # Navigation sections, in the order the sidebar shows them. Empty sections are not shown.
 SECTIONS: tuple[str, ...] = (
+    "Neural networks",
     "Boltzmann machines",
     "Evaluation",
     "Belief nets",
@@ -68,6 +69,17 @@ class PlannedLesson:
 
 # Pages that exist, in teaching order. Register a page only once its file is in pages/.
 LESSONS: list[Lesson] = [
+    Lesson(
+        key="perceptron",
+        title="From perceptrons to backprop",
+        path="pages/perceptron.py",
+        icon=":material/linear_scale:",
+        blurb="A single unit learns AND and OR but never XOR (four inequalities say why); a hidden "
+              "layer trained by backprop solves it, with every gradient shown on the computation graph "
+              "and both losses read as likelihoods.",
+        url_path="perceptron",
+        section="Neural networks",
+    ),
     Lesson(
         key="energy",
         title="Energy and probability",

@@ -1,0 +1,609 @@
+"""From perceptrons to backprop: one unit learns AND and OR but never XOR; a hidden layer does.
+
+Widgets and drawing only; every number comes from ``pgmviz.mlp``. Training runs are tiny (four
+examples), so each is computed whole and cached; the animations only pick which recorded epoch
+to draw. Playing is a ``st.fragment(run_every=...)`` that advances an epoch slider; the Play and
+step buttons sit outside it because they change its ``run_every``.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from pgmviz import mlp
+from pgmviz.ui.layout import lesson_header, notice
+
+st.set_page_config(page_title="From perceptrons to backprop · pgmviz", layout="wide")
+
+# --- settings ---------------------------------------------------------------------------------
+P = "pc_"  # prefix of this page's session-state keys (the session is shared by all pages)
+ss = st.session_state
+DEFAULTS = {
+    # one unit
+    "task": "AND", "rule": "perceptron", "unit_loss": "cross_entropy", "unit_lr": 1.0, "unit_seed": 0,
+    # the XOR sliders of section 2
+    "q_w1": 1.0, "q_w2": 1.0, "q_theta": 0.5,
+    # the 2-H-1 network
+    "net_task": "XOR", "n_hidden": 2, "act": "tanh", "net_loss": "cross_entropy", "net_lr": 1.0,
+    "net_epochs": 600, "net_seed": 0,
+    # the computation graph
+    "g_input": "01", "g_epoch": 0,
+    # likelihoods
+    "lk_y": 1.0, "lk_f": 0.4, "lk_sigma": 0.5, "lk_t": 1, "lk_o": 0.8,
+}
+RULES = {"perceptron": "Perceptron rule (threshold unit)", "logistic": "Logistic unit, gradient descent"}
+LOSS_NAMES = {"cross_entropy": "cross-entropy", "squared": "squared error"}
+UNIT_EPOCHS = {"perceptron": 30, "logistic": 300}  # the perceptron makes one decision per example
+LEARNING_RATES = [0.1, 0.2, 0.5, 1.0, 2.0, 4.0]
+MAX_FRAMES = 61  # frames of an animation: enough to look smooth, few enough to step through
+TICK_S = {"unit": 0.35, "net": 0.15}  # seconds between animation frames
+INPUT_LABELS = ["00", "01", "10", "11"]
+
+ONE, ZERO = "#2166ac", "#b2182b"  # target 1 blue, target 0 red (the ends of RdBu, as on every page)
+FWD, BACK = "#1565c0", "#c62828"  # forward values blue, gradients red, in the graph
+FONT = dict(size=16)
+PLOT_CONFIG = {"displayModeBar": False}
+# Streamlit styles every text of a graphviz chart at a fixed ~10 px, whatever the DOT says, which
+# after scaling to the column is unreadable on a projector. The graph uses one font size, and a
+# rule scoped to its container gives the SVG text that size back (in the SVG's own units, so it
+# scales with the drawing and fits the boxes graphviz laid out for it).
+GRAPH_FONT = 18
+GRAPH_CSS = (f"<style>.st-key-{P}graph svg text {{ font-size: {GRAPH_FONT}px; "
+             "font-family: Helvetica, Arial, sans-serif; }}</style>")
+
+
+def remembered(key: str) -> str:
+    """Restore a control's value before it renders (Streamlit drops a widget's state when a run does
+    not draw it, e.g. while another page was open); ``remember`` saves it after it renders."""
+    full = P + key
+    if full not in ss:
+        ss[full] = ss[P + "saved"].get(key, DEFAULTS[key])
+    return full
+
+
+def remember(key: str) -> None:
+    ss[P + "saved"][key] = ss[P + key]
+
+
+if P + "saved" not in ss:
+    ss[P + "saved"] = {}
+
+
+# --- cached runs (read-only results, copies handed out by st.cache_data) ----------------------
+@st.cache_data(max_entries=64, show_spinner=False)
+def unit_run(rule: str, task: str, lr: float, loss: str, seed: int) -> mlp.UnitRun:
+    if rule == "perceptron":
+        return mlp.perceptron_train(task, UNIT_EPOCHS[rule], lr, seed)
+    return mlp.logistic_train(task, UNIT_EPOCHS[rule], lr, loss, seed)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def net_run(settings: mlp.MLPSettings) -> mlp.MLPRun:
+    return mlp.train_mlp(settings)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def net_grid(settings: mlp.MLPSettings, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+    return mlp.output_grid(net_run(settings).snapshot(epoch), settings.act, n=61)
+
+
+def frame_epochs(n_epochs: int) -> np.ndarray:
+    """The epochs an animation shows: all of them, or MAX_FRAMES spread evenly."""
+    return np.unique(np.linspace(0, n_epochs, min(n_epochs + 1, MAX_FRAMES)).round().astype(int))
+
+
+# --- playback: buttons outside a fragment, the frame slider and the drawing inside it ---------
+# The frame shown lives in ss["pc_<name>_pos"], changed only by this code. The slider is drawn
+# only while paused: a slider moved by the server on every tick would send its last drawn (stale)
+# value back with the next tick and make the animation jump backwards on a slow machine.
+def _toggle(name: str, n_frames: int) -> None:
+    playing = not ss[f"{P}{name}_playing"]
+    if playing and ss[f"{P}{name}_pos"] >= n_frames - 1:
+        ss[f"{P}{name}_pos"] = 0  # play from the start again
+    ss[f"{P}{name}_playing"] = playing
+
+
+def _step(name: str, n_frames: int, delta: int = 0, to: int | None = None) -> None:
+    pos = int(ss.get(f"{P}{name}_pos", 0))
+    ss[f"{P}{name}_pos"] = int(np.clip(to if to is not None else pos + delta, 0, n_frames - 1))
+    ss[f"{P}{name}_playing"] = False
+
+
+def _from_slider(name: str) -> None:
+    ss[f"{P}{name}_pos"] = int(ss[f"{P}{name}_slider"])
+
+
+def player(name: str, labels: list[str], signature: tuple, draw) -> None:
+    """Play/Pause/step buttons and, in a fragment, an epoch slider and ``draw(frame)``.
+
+    When ``signature`` (the settings of the run) changes, the view jumps to the last frame, so the
+    outcome shows at once; Play then replays the learning from the start.
+    """
+    n = len(labels)
+    kpos, kplay = f"{P}{name}_pos", f"{P}{name}_playing"
+    if ss.get(f"{P}{name}_sig") != signature or kpos not in ss:
+        ss[f"{P}{name}_sig"] = signature
+        ss[kpos], ss[kplay] = n - 1, False
+    playing = bool(ss[kplay]) and n > 1
+    cols = st.columns([1.4, 1, 1, 1, 1, 3], vertical_alignment="center")
+    cols[0].button("Pause" if playing else "Play", key=f"{P}{name}_play", type="primary", width="stretch",
+                   icon=":material/pause:" if playing else ":material/play_arrow:", on_click=_toggle,
+                   args=(name, n))
+    cols[1].button("Start", key=f"{P}{name}_first", icon=":material/first_page:", width="stretch",
+                   on_click=_step, args=(name, n), kwargs={"to": 0}, help="The initial weights")
+    cols[2].button("Back", key=f"{P}{name}_back", icon=":material/chevron_left:", width="stretch",
+                   on_click=_step, args=(name, n, -1))
+    cols[3].button("Next", key=f"{P}{name}_next", icon=":material/chevron_right:", width="stretch",
+                   on_click=_step, args=(name, n, 1))
+    cols[4].button("End", key=f"{P}{name}_last", icon=":material/last_page:", width="stretch",
+                   on_click=_step, args=(name, n), kwargs={"to": n - 1}, help="The last epoch")
+
+    def body() -> None:
+        pos = int(np.clip(ss.get(kpos, n - 1), 0, n - 1))
+        if playing and ss.get(kplay):
+            pos = min(pos + 1, n - 1)
+            ss[kpos] = pos
+            st.progress(pos / max(1, n - 1), text=labels[pos])
+        else:
+            ss[f"{P}{name}_slider"] = pos
+            st.select_slider("Epoch", list(range(n)), key=f"{P}{name}_slider", format_func=lambda i: labels[i],
+                             label_visibility="collapsed", on_change=_from_slider, args=(name,))
+        draw(pos)
+        if playing and pos == n - 1:  # stop at the end: a full rerun turns the fragment's timer off
+            ss[kplay] = False
+            st.rerun(scope="app")
+
+    st.fragment(run_every=TICK_S[name] if playing else None)(body)()
+
+
+# --- figures ----------------------------------------------------------------------------------
+def _plane_layout(fig: go.Figure, title: str, height: int = 440) -> go.Figure:
+    lo, hi = mlp.GRID_RANGE
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=17)), height=height, font=FONT, showlegend=False,
+        margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
+        xaxis=dict(title="x₁", range=[lo, hi], dtick=0.5, zeroline=False, showgrid=False, constrain="domain"),
+        yaxis=dict(title="x₂", range=[lo, hi], dtick=0.5, zeroline=False, showgrid=False,
+                   scaleanchor="x", constrain="domain"),
+    )
+    return fig
+
+
+def _add_points(fig: go.Figure, t: np.ndarray, predicted: np.ndarray) -> None:
+    """The four inputs: blue = target 1, red = target 0; a black ring marks a wrong answer."""
+    X = mlp.X_BOOL
+    wrong = predicted != t
+    fig.add_scatter(
+        x=X[:, 0], y=X[:, 1], mode="markers+text", text=[f"t={int(v)}" for v in t], textposition="top center",
+        textfont=dict(size=16, color="#212121"), hoverinfo="skip",
+        marker=dict(size=26, color=[ONE if v else ZERO for v in t],
+                    line=dict(color=["black" if w else "white" for w in wrong], width=[5 if w else 2 for w in wrong])),
+    )
+
+
+def _shade(fig: go.Figure, axis: np.ndarray, O: np.ndarray) -> None:
+    """The unit's output over the plane as a light background: red near 0, white at 0.5, blue near 1."""
+    fig.add_heatmap(x=axis, y=axis, z=O, zmin=0, zmax=1, showscale=False, hoverinfo="skip",
+                    colorscale=[[0, "#f4c7c3"], [0.5, "#ffffff"], [1, "#c6dbef"]])
+
+
+def _line_through_plane(w1: float, w2: float, theta: float) -> tuple[list[float], list[float]] | None:
+    """Points of w1 x1 + w2 x2 = theta at the edges of the plotted square (None if w = 0)."""
+    lo, hi = mlp.GRID_RANGE
+    if abs(w2) > abs(w1) and abs(w2) > 1e-12:
+        xs = [lo, hi]
+        return xs, [(theta - w1 * x) / w2 for x in xs]
+    if abs(w1) > 1e-12:
+        ys = [lo, hi]
+        return [(theta - w2 * y) / w1 for y in ys], ys
+    return None
+
+
+def unit_figure(run: mlp.UnitRun, k: int) -> go.Figure:
+    w1, w2 = run.w[k]
+    theta = run.theta[k]
+    axis = np.linspace(*mlp.GRID_RANGE, 61)
+    x1, x2 = np.meshgrid(axis, axis)
+    net = w1 * x1 + w2 * x2 - theta
+    fig = go.Figure()
+    _shade(fig, axis, (net >= 0).astype(float) if run.rule == "perceptron" else mlp.sigmoid(net))
+    line = _line_through_plane(w1, w2, theta)
+    if line is not None:
+        fig.add_scatter(x=line[0], y=line[1], mode="lines", line=dict(color="#212121", width=4), hoverinfo="skip")
+    _, t = mlp.boolean_task(run.task)
+    _add_points(fig, t, (run.outputs(k) >= 0.5).astype(float))
+    title = f"{run.task}, epoch {run.epochs[k]}: the line w₁x₁ + w₂x₂ = θ"
+    return _plane_layout(fig, title)
+
+
+def curve_figure(x: np.ndarray, y: np.ndarray, cursor: float, ytitle: str, floor: float | None = None,
+                 floor_text: str = "", log_y: bool = False, height: int = 440) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line=dict(color="#37474f", width=3), hoverinfo="x+y",
+                               line_shape="hv" if ytitle.startswith("inputs") else "linear"))
+    if floor is not None:
+        fig.add_hline(y=floor, line=dict(color="#ff8f00", width=3, dash="dash"), annotation_text=floor_text,
+                      annotation_font=dict(size=15, color="#e65100"), annotation_position="top right")
+    fig.add_vline(x=cursor, line=dict(color="#ffb000", width=3))
+    fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=50, b=10), showlegend=False,
+                      plot_bgcolor="white", xaxis=dict(title="epoch", gridcolor="#eeeeee"),
+                      yaxis=dict(title=ytitle, gridcolor="#eeeeee", type="log" if log_y else "linear",
+                                 rangemode="tozero", dtick=1 if log_y else None))
+    return fig
+
+
+def net_figure(settings: mlp.MLPSettings, params: mlp.MLPParams, epoch: int) -> go.Figure:
+    axis, O = net_grid(settings, epoch)
+    fig = go.Figure()
+    _shade(fig, axis, O)
+    fig.add_contour(x=axis, y=axis, z=O, showscale=False, contours=dict(start=0.5, end=0.5, coloring="none"),
+                    line=dict(color="#212121", width=4), hoverinfo="skip")
+    for j in range(params.n_hidden):  # each hidden unit's own line a_j = 0
+        line = _line_through_plane(params.W1[0, j], params.W1[1, j], -params.b1[j])
+        if line is not None:
+            fig.add_scatter(x=line[0], y=line[1], mode="lines", hoverinfo="skip",
+                            line=dict(color="#7e57c2", width=2, dash="dash"))
+    X, t = mlp.boolean_task(settings.task)
+    _add_points(fig, t, (mlp.forward(params, X, settings.act).o >= 0.5).astype(float))
+    return _plane_layout(fig, f"{settings.task}, epoch {epoch}: where o(x) = 0.5")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:+.3f}" if abs(x) >= 1e-3 or x == 0 else f"{x:+.1e}"
+
+
+def graph_dot(G: mlp.CompGraph) -> str:
+    """The computation graph in DOT: nodes show value and gradient, edges what flows each way."""
+    shapes = {"input": "box", "one": "box", "sum": "circle", "act": "circle", "loss": "doublecircle"}
+    lines = ['digraph G {', 'rankdir=LR; nodesep=0.2; ranksep=0.7; bgcolor="transparent"; newrank=true;',
+             f'node [fontname="Helvetica", fontsize={GRAPH_FONT}, style=filled, fillcolor="#fafafa", color="#546e7a", '
+             'penwidth=2, margin=0.04];',
+             f'edge [fontname="Helvetica", fontsize={GRAPH_FONT}, color="#90a4ae", penwidth=1.6, arrowsize=0.8];']
+    def text(s: str, colour: str = "#212121", bold: bool = False) -> str:
+        s = f"<b>{html.escape(s)}</b>" if bold else html.escape(s)
+        return f'<font color="{colour}">{s}</font>'
+
+    for n in G.nodes:
+        label = f"<{text(n.name, bold=True)}<br/>{text(f'{n.value:+.3f}', FWD)}<br/>{text(_fmt(n.grad), BACK)}>"
+        fill = "#eceff1" if n.kind == "one" else ("#fff3e0" if n.kind == "loss" else "#fafafa")
+        lines.append(f'"{n.name}" [label={label}, shape={shapes[n.kind]}, fillcolor="{fill}"];')
+    for e in G.edges:
+        if e.param is not None:
+            label = (f"<{text(f'{e.param} = {e.weight:+.2f}', )}<br/>{text(f'→ {e.forward:+.3f}', FWD)}"
+                     f"<br/>{text(f'∂L/∂w {_fmt(e.param_grad)}', BACK)}>")
+        else:
+            label = f"<{text(f'→ {e.forward:+.3f}', FWD)}<br/>{text(f'← {_fmt(e.back)}', BACK)}>"
+        lines.append(f'"{e.src}" -> "{e.dst}" [label={label}];')
+    # each layer in one column, top to bottom in the order of the nodes (invisible edges keep it)
+    for layer in range(6):
+        names = [f'"{n.name}"' for n in G.nodes if n.layer == layer]
+        chain = " -> ".join(names) + " [style=invis]" if len(names) > 1 else ""
+        lines.append(f"{{rank=same; {' '.join(names)}; {chain}}}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+# ============================================================================================
+lesson_header(
+    "From perceptrons to backprop",
+    "One threshold unit draws a single straight line, so it can learn AND and OR but never XOR; "
+    "add a hidden layer and train it with backpropagation, the chain rule run backwards over the "
+    "computation graph, and XOR is learned.",
+)
+
+# --- 1. one unit ------------------------------------------------------------------------------
+st.header("1 · One unit learns AND and OR, and fails on XOR", divider="gray")
+c = st.columns([1.2, 1.6, 1.1, 1.0, 0.8], vertical_alignment="bottom")
+task = c[0].segmented_control("Task", list(mlp.TASKS), key=remembered("task"), required=True)
+rule = c[1].radio("Unit", list(RULES), format_func=RULES.get, key=remembered("rule"))
+unit_loss = c[2].selectbox("Loss (logistic unit)", list(LOSS_NAMES), format_func=LOSS_NAMES.get,
+                           key=remembered("unit_loss"), disabled=rule == "perceptron")
+unit_lr = c[3].select_slider("Learning rate η", LEARNING_RATES, key=remembered("unit_lr"))
+unit_seed = c[4].number_input("Seed", 0, 10_000, step=1, key=remembered("unit_seed"),
+                              help="Seeds the initial weights and the order of the examples.")
+for k in ("task", "rule", "unit_loss", "unit_lr", "unit_seed"):
+    remember(k)
+
+if rule == "perceptron":
+    st.latex(r"y=\mathbb 1[w_1x_1+w_2x_2\ge\theta],\qquad w\leftarrow w+\eta\,(t-y)\,x,\qquad "
+             r"\theta\leftarrow\theta-\eta\,(t-y)\quad\text{(one example at a time)}")
+else:
+    st.latex(r"o=\sigma(w_1x_1+w_2x_2-\theta),\qquad w\leftarrow w-\eta\,\frac{\partial L}{\partial w},\quad"
+             r"\frac{\partial L}{\partial w}=\tfrac14\sum_n \delta_n\,x_n,\quad "
+             + (r"\delta_n=o_n-t_n" if unit_loss == "cross_entropy" else r"\delta_n=(o_n-t_n)\,o_n(1-o_n)"))
+
+run = unit_run(rule, task, float(unit_lr), unit_loss, int(unit_seed))
+n_ep = UNIT_EPOCHS[rule]
+if run.converged_at is not None:
+    st.success(f"**{task} learned**: all four inputs on the right side of the line from epoch "
+               f"{run.converged_at} on.", icon=":material/check_circle:")
+else:
+    best = int(run.errors.min())
+    msg = (f"**{task} not learned** in {n_ep} epochs: at every epoch at least {best} of the four inputs "
+           f"{'is' if best == 1 else 'are'} on the wrong side of the line.")
+    if rule == "logistic":
+        msg += f" The loss levels off at {run.loss[-1]:.4f} instead of going to zero."
+    st.warning(msg, icon=":material/block:")
+
+unit_frames = frame_epochs(n_ep)
+
+
+def draw_unit(frame: int) -> None:
+    k = int(unit_frames[frame])
+    m = st.columns(6)
+    m[0].metric("Epoch", f"{run.epochs[k]}")
+    m[1].metric("w1", f"{run.w[k, 0]:+.3f}")
+    m[2].metric("w2", f"{run.w[k, 1]:+.3f}")
+    m[3].metric("θ (threshold)", f"{run.theta[k]:+.3f}")
+    m[4].metric("Inputs misclassified", f"{run.errors[k]} of 4")
+    if run.loss is not None:
+        m[5].metric(f"Loss ({LOSS_NAMES[run.loss_kind]})", f"{run.loss[k]:.4f}")
+    left, right = st.columns(2, gap="large")
+    left.plotly_chart(unit_figure(run, k), key=f"{P}unit_plane", config=PLOT_CONFIG, width="stretch")
+    if run.loss is None:
+        fig = curve_figure(run.epochs, run.errors, k, "inputs misclassified")
+        fig.update_yaxes(range=[-0.1, 4.2], dtick=1)
+    else:
+        floor = None
+        if task == "XOR":
+            floor = np.log(2) if run.loss_kind == "cross_entropy" else 0.125
+        fig = curve_figure(run.epochs, run.loss, k, f"loss ({LOSS_NAMES[run.loss_kind]})", floor=floor,
+                           floor_text="what w = 0, θ = 0 scores on XOR")
+    right.plotly_chart(fig, key=f"{P}unit_curve", config=PLOT_CONFIG, width="stretch")
+
+
+player("unit", [f"epoch {e}" for e in unit_frames], (rule, task, unit_lr, unit_loss, unit_seed), draw_unit)
+st.caption("Blue dots have target 1, red dots target 0; a black ring marks an input the unit gets wrong. "
+           "The background is the unit's output (blue side: 1). Press **Play** to watch it learn.")
+
+# --- 2. why XOR is impossible -----------------------------------------------------------------
+st.header("2 · Why no single unit can compute XOR", divider="gray")
+a, b = st.columns([1.1, 1.0], gap="large")
+with a:
+    st.markdown("A threshold unit answers 1 exactly when $w_1x_1+w_2x_2\\ge\\theta$. "
+                "XOR asks for four things at once:")
+    st.latex(r"\begin{array}{lll}"
+             r"x=(0,0)\mapsto 0: & w_1\cdot0+w_2\cdot0<\theta & (1)\\"
+             r"x=(1,0)\mapsto 1: & w_1\ge\theta & (2)\\"
+             r"x=(0,1)\mapsto 1: & w_2\ge\theta & (3)\\"
+             r"x=(1,1)\mapsto 0: & w_1+w_2<\theta & (4)"
+             r"\end{array}")
+    st.markdown("By (1) the threshold is positive. Adding (2) and (3) gives "
+                "$w_1+w_2\\ge2\\theta>\\theta$, which contradicts (4). So no choice of "
+                "$w_1, w_2, \\theta$ satisfies all four. A sigmoid unit is no better: "
+                "$\\sigma$ is increasing, so $\\sigma(w\\cdot x-\\theta)\\ge\\tfrac12$ is the same "
+                "condition as $w\\cdot x\\ge\\theta$.")
+with b:
+    st.markdown("**Try it.** Find weights that satisfy all four conditions.")
+    s = st.columns(3)
+    q_w1 = s[0].slider("w1", -3.0, 3.0, step=0.1, key=remembered("q_w1"))
+    q_w2 = s[1].slider("w2", -3.0, 3.0, step=0.1, key=remembered("q_w2"))
+    q_theta = s[2].slider("θ", -3.0, 3.0, step=0.1, key=remembered("q_theta"))
+    for k in ("q_w1", "q_w2", "q_theta"):
+        remember(k)
+    checks = mlp.xor_inequalities(q_w1, q_w2, q_theta)
+    lhs = {"00": 0.0, "01": q_w2, "10": q_w1, "11": q_w1 + q_w2}
+    st.dataframe(
+        pd.DataFrame({"": [f"({k + 1})" for k in range(4)], "x₁x₂": [c[0] for c in checks],
+                      "condition": [c[1] for c in checks], "w·x": [lhs[c[0]] for c in checks], "θ": q_theta,
+                      "holds": ["yes" if c[2] else "NO" for c in checks]}),
+        hide_index=True, width="stretch", key=f"{P}xor_checks",
+        column_config={"w·x": st.column_config.NumberColumn(format="%.1f"),
+                       "θ": st.column_config.NumberColumn(format="%.1f")},
+    )
+    n_hold = sum(c[2] for c in checks)
+    st.metric("Conditions satisfied", f"{n_hold} of 4", help="Never 4: see the argument on the left.")
+
+# --- 3. a hidden layer ------------------------------------------------------------------------
+st.header("3 · A hidden layer, trained by backprop, solves XOR", divider="gray")
+c = st.columns([1.5, 1.0, 1.0, 1.2, 1.0, 1.0, 0.8], vertical_alignment="bottom")
+net_task = c[0].segmented_control("Task", list(mlp.TASKS), key=remembered("net_task"), required=True)
+n_hidden = c[1].select_slider("Hidden units H", [2, 3, 4], key=remembered("n_hidden"))
+act = c[2].selectbox("Hidden activation", list(mlp.ACTIVATIONS), key=remembered("act"))
+net_loss = c[3].selectbox("Loss", list(LOSS_NAMES), format_func=LOSS_NAMES.get, key=remembered("net_loss"))
+net_lr = c[4].select_slider("Learning rate η", LEARNING_RATES, key=remembered("net_lr"))
+net_epochs = c[5].select_slider("Epochs", [200, 600, 1500, 3000], key=remembered("net_epochs"))
+net_seed = c[6].number_input("Seed", 0, 10_000, step=1, key=remembered("net_seed"),
+                             help="Seeds the initial weights. Some seeds get stuck: try a few.")
+for k in ("net_task", "n_hidden", "act", "net_loss", "net_lr", "net_epochs", "net_seed"):
+    remember(k)
+settings = mlp.MLPSettings(task=net_task, n_hidden=int(n_hidden), act=act, loss=net_loss, lr=float(net_lr),
+                           epochs=int(net_epochs), seed=int(net_seed), n_snapshots=MAX_FRAMES)
+nrun = net_run(settings)
+st.latex(r"a=xW_1+b_1,\quad h=" + (r"\tanh(a)" if act == "tanh" else r"\sigma(a)")
+         + r",\quad z=h\cdot w_2+b_2,\quad o=\sigma(z),\qquad "
+         + (r"L=-\tfrac14\sum_n\big[t_n\log o_n+(1-t_n)\log(1-o_n)\big]" if net_loss == "cross_entropy"
+            else r"L=\tfrac14\sum_n\tfrac12(t_n-o_n)^2"))
+if nrun.solved_at is not None and nrun.errors[-1] == 0:
+    st.success(f"**{net_task} learned** by the 2-{n_hidden}-1 network: all four outputs on the right side "
+               f"of 0.5 from epoch {nrun.solved_at} on; final loss {nrun.loss[-1]:.4f}.",
+               icon=":material/check_circle:")
+else:
+    st.warning(f"**Stuck** after {net_epochs} epochs with {nrun.errors[-1]} of 4 wrong (loss {nrun.loss[-1]:.4f}): "
+               "gradient descent found a local minimum from this start. Try another seed or more hidden units.",
+               icon=":material/block:")
+
+X_task, t_task = mlp.boolean_task(net_task)
+
+
+def draw_net(frame: int) -> None:
+    epoch = int(nrun.snapshot_epochs[frame])
+    params = nrun.snapshots[frame]
+    fwd = mlp.forward(params, X_task, act)
+    m = st.columns(4)
+    m[0].metric("Epoch", f"{epoch}")
+    m[1].metric(f"Loss ({LOSS_NAMES[net_loss]})", f"{nrun.loss[epoch]:.4f}")
+    m[2].metric("Inputs misclassified", f"{nrun.errors[epoch]} of 4")
+    m[3].metric("Hidden units H", f"{n_hidden}")
+    left, right = st.columns([1.1, 1.0], gap="large")
+    left.plotly_chart(net_figure(settings, params, epoch), key=f"{P}net_plane", config=PLOT_CONFIG, width="stretch")
+    right.plotly_chart(curve_figure(np.arange(len(nrun.loss)), nrun.loss, epoch, f"loss ({LOSS_NAMES[net_loss]})",
+                                    log_y=True), key=f"{P}net_curve", config=PLOT_CONFIG, width="stretch")
+    left, right = st.columns([1.1, 1.0], gap="large")
+    with left:
+        st.markdown("**The four inputs through the network**")
+        table = {"x₁x₂": INPUT_LABELS, "target t": t_task.astype(int)}
+        table.update({f"h{j + 1}": fwd.h[:, j] for j in range(n_hidden)})
+        table["o(x)"] = fwd.o
+        table["right side of 0.5?"] = ["yes" if (o >= 0.5) == (tt == 1) else "NO" for o, tt in zip(fwd.o, t_task)]
+        config = {k: st.column_config.NumberColumn(format="%.3f") for k in table if k.startswith("h") or k == "o(x)"}
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key=f"{P}net_outputs",
+                     column_config=config)
+    right.markdown("Black line: the network's boundary o(x) = 0.5. Dashed purple: each hidden unit's own "
+                   "line aⱼ = 0. Each hidden unit answers a linearly separable question (\"is x above my "
+                   "line?\"), and in the hidden units' coordinates XOR becomes linearly separable, so one "
+                   "more unit on top can finish the job.")
+
+
+player("net", [f"epoch {e}" for e in nrun.snapshot_epochs], (settings,), draw_net)
+
+# --- 4. the computation graph -----------------------------------------------------------------
+st.header("4 · Backprop on the computation graph", divider="gray")
+st.markdown(
+    "The network for one input as a graph of simple operations. Forward, each node's value "
+    f"(<span style='color:{FWD}'>blue</span>) is computed from its parents; backward, each node's "
+    f"gradient ∂L/∂node (<span style='color:{BACK}'>red</span>) is the sum, over its children, of the "
+    "child's gradient times the local derivative. A weight's gradient is the value at the tail of its edge "
+    "times the gradient at its head. Biases are edges from a constant node 1.",
+    unsafe_allow_html=True,
+)
+c = st.columns([1.2, 2.5, 2.0], vertical_alignment="bottom")
+g_input = c[0].segmented_control("Input x", INPUT_LABELS, key=remembered("g_input"), required=True)
+snap_epochs = [int(e) for e in nrun.snapshot_epochs]
+if ss.get(P + "g_epoch") not in snap_epochs:
+    ss[P + "g_epoch"] = 0
+g_epoch = c[1].select_slider("Weights after epoch", snap_epochs, key=P + "g_epoch",
+                             help="Early on the gradients are large; once XOR is learned they are tiny.")
+remember("g_input")
+k_in = INPUT_LABELS.index(g_input)
+g_params = nrun.snapshot(g_epoch)
+G = mlp.computation_graph(g_params, X_task[k_in], t_task[k_in], net_loss, act)
+c[2].markdown(f"x = ({g_input[0]}, {g_input[1]}), target t = {int(t_task[k_in])}: "
+              f"o = {G.node('o').value:.4f}, L = {G.loss:.4f}")
+with st.container(key=f"{P}graph"):
+    st.html(GRAPH_CSS)
+    st.graphviz_chart(graph_dot(G), width="stretch")
+
+st.markdown("**Every parameter's gradient, two ways**: by backprop (the red numbers on the edges) and by "
+            "central finite differences, (L(w+ε) − L(w−ε)) / 2ε with ε = 10⁻⁵, for this one example.")
+x_one, t_one = X_task[k_in : k_in + 1], t_task[k_in : k_in + 1]
+numeric = mlp.numerical_gradient(g_params, x_one, t_one, net_loss, act)
+edges = [e for e in G.edges if e.param is not None]
+by_param = {e.param: e for e in edges}
+names = g_params.names()
+grad_df = pd.DataFrame({
+    "parameter": names,
+    "edge": [f"{by_param[n].src} → {by_param[n].dst}" for n in names],
+    "value": [by_param[n].weight for n in names],
+    "∂L/∂w by backprop": [by_param[n].param_grad for n in names],
+    "∂L/∂w by finite differences": numeric,
+})
+grad_df["|difference|"] = (grad_df["∂L/∂w by backprop"] - grad_df["∂L/∂w by finite differences"]).abs()
+g1, g2 = st.columns([2.2, 1.0], gap="large")
+g1.dataframe(grad_df, hide_index=True, width="stretch", key=f"{P}grads",
+             column_config={"value": st.column_config.NumberColumn(format="%.4f"),
+                            "∂L/∂w by backprop": st.column_config.NumberColumn(format="%.6e"),
+                            "∂L/∂w by finite differences": st.column_config.NumberColumn(format="%.6e"),
+                            "|difference|": st.column_config.NumberColumn(format="%.1e")})
+g2.metric("Largest |backprop − finite difference|", f"{grad_df['|difference|'].max():.1e}",
+          help="Rounding error: backprop computes the exact derivative.")
+g2.metric("Loss on this example", f"{G.loss:.6f}")
+
+# --- 5. losses are likelihoods ----------------------------------------------------------------
+st.header("5 · Both losses are negative log-likelihoods", divider="gray")
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Squared error: a Gaussian likelihood", anchor=False)
+    st.markdown("Read the output as the mean of a Gaussian: $y\\sim\\mathcal N(f(x),\\sigma^2)$. Then")
+    st.latex(r"-\log\mathcal N(y;f,\sigma^2)=\frac{(y-f)^2}{2\sigma^2}+\tfrac12\log(2\pi\sigma^2)")
+    st.markdown("The second term does not depend on $f$, so maximising the likelihood over the weights is "
+                "minimising the squared error (σ only rescales it).")
+    s = st.columns(3)
+    lk_y = s[0].slider("y (observed)", -2.0, 2.0, step=0.05, key=remembered("lk_y"))
+    lk_f = s[1].slider("f(x) (predicted)", -2.0, 2.0, step=0.05, key=remembered("lk_f"))
+    lk_sigma = s[2].slider("σ", 0.1, 2.0, step=0.05, key=remembered("lk_sigma"))
+    g_direct = float(mlp.gaussian_nll(lk_y, lk_f, lk_sigma))
+    g_formula = float(mlp.gaussian_nll_as_squared_error(lk_y, lk_f, lk_sigma))
+    m = st.columns(2)
+    m[0].metric("−log N(y; f, σ²) from the density", f"{g_direct:.6f}")
+    m[1].metric("(y−f)²/(2σ²) + ½log(2πσ²)", f"{g_formula:.6f}")
+with right:
+    st.subheader("Cross-entropy: a Bernoulli likelihood", anchor=False)
+    st.markdown("Read the sigmoid output as a probability: $t\\sim\\text{Bernoulli}(o)$, "
+                "$p(t)=o^t(1-o)^{1-t}$. Then")
+    st.latex(r"-\log\big(o^t(1-o)^{1-t}\big)=-\big[t\log o+(1-t)\log(1-o)\big]")
+    st.markdown("which is the cross-entropy loss, exactly, with no constant left over.")
+    s = st.columns(2)
+    lk_t = s[0].radio("t (observed)", [0, 1], horizontal=True, key=remembered("lk_t"))
+    lk_o = s[1].slider("o = p(t = 1)", 0.01, 0.99, step=0.01, key=remembered("lk_o"))
+    b_direct = float(mlp.bernoulli_nll(lk_t, lk_o))
+    b_formula = float(mlp.cross_entropy_terms(lk_t, lk_o))
+    m = st.columns(2)
+    m[0].metric("−log Bern(t; o) from the pmf", f"{b_direct:.6f}")
+    m[1].metric("−[t log o + (1−t) log(1−o)]", f"{b_formula:.6f}")
+for k in ("lk_y", "lk_f", "lk_sigma", "lk_t", "lk_o"):
+    remember(k)
+
+final = mlp.forward(nrun.final, X_task, act)
+st.markdown(f"**On the trained network of section 3** (four examples, last epoch):")
+lik_df = pd.DataFrame({
+    "quantity": ["Σₙ −log Bern(tₙ; oₙ)", "4 × cross-entropy loss",
+                 "Σₙ −log N(tₙ; oₙ, 1)", "4 × squared-error loss + 2 log(2π)"],
+    "value": [float(np.sum(mlp.bernoulli_nll(t_task, final.o))), 4 * mlp.cross_entropy(final.o, t_task),
+              float(np.sum(mlp.gaussian_nll(t_task, final.o, 1.0))),
+              4 * mlp.squared_error(final.o, t_task) + 2 * np.log(2 * np.pi)],
+})
+st.dataframe(lik_df, hide_index=True, key=f"{P}lik", width=560,
+             column_config={"value": st.column_config.NumberColumn(format="%.8f")})
+
+# --- 6. deep nets and graphical models --------------------------------------------------------
+st.header("6 · Deep nets and graphical models, side by side", divider="gray")
+st.markdown("Both draw a graph and both optimise an objective assembled from local pieces; they use "
+            "the graph for different things.")
+COMPARISON = [
+    ("What the graph is", "A recipe for computing: nodes are operations, edges carry numbers",
+     "A statement about the world: nodes are random variables, missing edges are independences"),
+    ("What it is for", "Predicting (classify, regress) and learning useful features",
+     "Reasoning about hidden variables: inference, explanation, transfer"),
+    ("The objective", "A loss summed over examples, built from local functions",
+     "A log-likelihood summed over factors, built from local potentials"),
+    ("Words", "neuron, activation, layer, weight", "variable, potential, factor, clique"),
+    ("How it is solved", "Almost always one method: gradient descent with backprop",
+     "Many methods, still researched: message passing, sampling, variational bounds, EM"),
+    ("Inference", "One forward pass", "Often the hard part (sums over exponentially many states)"),
+    ("How it is judged", "One end score on held-out data",
+     "Intermediate quantities too: posteriors, likelihoods, parameters against the truth"),
+    ("In practice", "Many tricks; huge real data sets with no known truth",
+     "Standard recipes; smaller, often simulated data where the truth is known"),
+]
+st.markdown("| | Deep network | Graphical model |\n|---|---|---|\n"
+            + "\n".join(f"| **{row}** | {net} | {gm} |" for row, net, gm in COMPARISON))
+st.markdown("The two meet in the rest of this app: a Boltzmann machine is a network whose graph *is* a "
+            "graphical model, and its learning rule is maximum likelihood.")
+
+with st.expander("Show the code that computed this page's numbers"):
+    st.code(
+        """from pgmviz import mlp
+
+run  = mlp.perceptron_train("XOR", epochs=30, lr=1.0, rng=0)   # w, theta, errors per epoch
+run  = mlp.logistic_train("AND", epochs=300, lr=1.0, loss="cross_entropy", rng=0)
+mlp.xor_inequalities(w1, w2, theta)                            # the four conditions, checked
+
+net  = mlp.train_mlp(mlp.MLPSettings(task="XOR", n_hidden=2, act="tanh", loss="cross_entropy"))
+G    = mlp.computation_graph(net.final, x=[0, 1], t=1.0)       # values and gradients on every node and edge
+fd   = mlp.numerical_gradient(net.final, X, t)                 # central differences, every parameter
+mlp.gaussian_nll(y, f, sigma); mlp.bernoulli_nll(t, o)         # the likelihood readings""",
+        language="python",
+    )
+
+notice(
+    "The perceptron's line stops moving on AND and OR but keeps jumping on XOR, and the logistic unit's "
+    "loss flattens at log 2 (cross-entropy) or 0.125 (squared error): no line separates XOR, as the four "
+    "inequalities prove. With two hidden units each draws its own line and the output combines them. "
+    "Backprop's gradients match finite differences to rounding error, and both losses are negative "
+    "log-likelihoods: squared error of a Gaussian, cross-entropy of a Bernoulli."
+)
