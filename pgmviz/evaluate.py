@@ -31,9 +31,10 @@ except ImportError:  # pragma: no cover - optional
 METHODS = ("AIS", "PA")
 MAX_TEMPERATURES = 100_000  # per estimate
 MAX_RUNS = 5_000  # AIS runs or PA population
-# runs x temperatures of one request (a sweep counts all of its points): 10**6 is about 2 min of AIS
-# and 5 min of PA on a 784x500 model on a busy 2-core machine; anything bigger would hang a page.
-MAX_WORK = 1_000_000
+# runs x temperatures of one request (a sweep counts all of its points): 2 * 10**6 is about 3-4 min
+# of AIS and 8-10 min of PA on a 784x500 model on a busy 2-core machine (enough for AIS to catch up on
+# the PCD model at 10,000 temperatures); anything bigger would hang a page for too long.
+MAX_WORK = 2_000_000
 SWEEP_TEMPERATURES = (100, 300, 1000, 3000)  # the default convergence sweep
 LOG2 = math.log(2.0)
 

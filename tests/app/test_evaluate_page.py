@@ -135,3 +135,20 @@ def test_model_too_big_to_enumerate_and_without_data():
     no_exception(at)
     (est,) = results(at)["runs"]
     assert np.isfinite(est.log_Z) and est.low <= est.log_Z <= est.high
+
+
+def test_disagreeing_estimates_and_a_collapsed_ais_are_flagged(model):
+    """Results already in the session (as after two runs) are shown, and their trouble is named."""
+    from pgmviz.evaluate import Estimate, model_fingerprint
+
+    rbm, meta = model
+    ais = Estimate("AIS", 100, 1000, 0, 200.0, -np.inf, 201.0, 1.0, ess=2.0)
+    pa = Estimate("PA", 100, 1000, 0, 210.0, 209.5, 210.5, 1.0)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["ev_results"] = {
+        (meta["title"], model_fingerprint(rbm)): {"exact": None, "exact_s": None, "runs": [ais, pa], "sweep": []}}
+    at.run()
+    no_exception(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "only 2.0 of its 100 runs" in warnings and "disagree by 10.0 nats" in warnings
+    assert len(results(at)["runs"]) == 2
