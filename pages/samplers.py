@@ -8,6 +8,7 @@ after Step or Train (AppTest does not tick fragments) already shows the advanced
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -24,8 +25,8 @@ st.set_page_config(page_title="Samplers compared · pgmviz", layout="wide")
 
 # --- settings ---------------------------------------------------------------------------------
 P = "sc_"  # prefix of this page's session-state keys (the session is shared by all pages)
-TICK_S = 0.5  # the fragment reruns this often while training
-SLICE_S = 0.3  # wall time of training per tick; the rest is drawing
+TICK_S = 0.8  # the fragment reruns this often while training
+SLICE_S = 0.5  # wall time of training per tick; the rest is drawing
 STEP_UPDATES = 100  # updates per click on Step
 MAX_UPDATES = 200_000  # a race stops here (keeps the session's curves small)
 SHOWN_PARTICLES = 36
@@ -36,6 +37,7 @@ SAMPLERS = {"cd": "CD-k (contrastive divergence)", "pcd": "PCD-k (persistent cha
 COLOURS = {"cd": "#e45756", "pcd": "#4c78a8", "pa": "#54a24b", "pt": "#b279a2"}
 FONT = dict(size=15)
 EXACT_MAX_HIDDEN = 20
+RECORD_EVERY = {"bars4": 50, "bars3": 50}  # updates between records; others 100 (exact log Z costs more)
 COLLAPSE_NATS = 5.0  # a method whose log-likelihood ends this far below its start gets a warning
 
 ss = st.session_state
@@ -73,6 +75,9 @@ for _k, _v in _defaults().items():
     ss.setdefault(P + _k, _v)
 ss.setdefault(P + "preset", "cd_fails")
 ss.setdefault(P + "running", False)
+# A stopped script run can go on computing while the next run starts (Streamlit starts a new
+# runner rather than wait), so training and drawing take turns on the race through this lock.
+LOCK: threading.Lock = ss.setdefault(P + "lock", threading.Lock())
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -106,16 +111,23 @@ def train_slice(budget_s: float, n_fixed: int | None = None) -> None:
         return
     if n_fixed is None:
         per = ss.get(P + "sec_per_step")  # seconds per race update (all methods), measured last slice
-        n = 10 if per is None else int(np.clip(budget_s / max(per, 1e-6), 1, 5000))
+        n = 25 if per is None else int(np.clip(budget_s / max(per, 1e-6), 1, 5000))
     else:
         n = int(n_fixed)
     n = min(n, MAX_UPDATES - race.step_count)
     if n <= 0:
         ss[P + "running"] = False
         return
-    t0 = time.perf_counter()
-    race.step(n)
-    ss[P + "sec_per_step"] = (time.perf_counter() - t0) / n
+    # Record every few updates (not once per slice), so the curves have the same resolution
+    # however fast the machine is.
+    every = RECORD_EVERY.get(race.settings.dataset, 100)
+    with LOCK:
+        t0, done = time.perf_counter(), 0
+        while done < n:
+            chunk = min(every - race.step_count % every, n - done)
+            race.step(chunk)
+            done += chunk
+        ss[P + "sec_per_step"] = (time.perf_counter() - t0) / n
     if race.all_stopped or race.step_count >= MAX_UPDATES:
         ss[P + "running"] = False
 
@@ -216,7 +228,7 @@ def swap_pairs_figure(lane) -> go.Figure:
     labels = [f"{betas[i]:.2f}-{betas[i + 1]:.2f}" for i in range(len(betas) - 1)]
     fig = go.Figure(go.Bar(x=labels, y=lane.swap_rates, marker_color=COLOURS["pt"]))
     fig.update_yaxes(range=[0, 1])
-    return _layout(fig, 250, xaxis_title="neighbouring inverse temperatures (beta)", yaxis_title="swap rate",
+    return _layout(fig, 300, xaxis_title="neighbouring inverse temperatures (beta)", yaxis_title="swap rate",
                    hovermode="closest")
 
 
@@ -318,6 +330,11 @@ def live() -> None:
     race: Race | None = ss.get(P + "race")
     if race is None:
         return
+    with LOCK:
+        draw(race)
+
+
+def draw(race: Race) -> None:
     meta = ss[P + "meta"]
     built: RaceSettings = ss[P + "built"]
     st.caption(f"{meta['title']}, {built.n_hidden} hidden units, lr {built.lr:g}, momentum {built.momentum:g}, "
@@ -337,17 +354,18 @@ def live() -> None:
     has_pa = any(lane.method.sampler == "pa" for lane in race.lanes.values())
     pt_lanes = [lane for lane in race.lanes.values() if lane.method.sampler == "pt"]
     if has_pa or pt_lanes:
-        cols = st.columns(2)
+        cols = st.columns(3)
         if has_pa:
             with cols[0]:
                 st.markdown("**Population annealing: effective sample size** (fraction of the particles)")
-                st.plotly_chart(trace_figure(race, "pa", "ess", "ESS"), key=P + "ess_chart",
-                                width="stretch")
+                st.plotly_chart(trace_figure(race, "pa", "ess", "ESS"), key=P + "ess_chart", width="stretch")
         if pt_lanes:
             with cols[1]:
-                st.markdown("**Parallel tempering: swap acceptance rate**")
+                st.markdown("**Parallel tempering: swap acceptance rate** (all swaps so far)")
                 st.plotly_chart(trace_figure(race, "pt", "swap_rate", "mean", extra="swap_rate_min"),
                                 key=P + "swap_chart", width="stretch")
+            with cols[2]:
+                st.markdown(f"**{pt_lanes[0].key}: swap rate per neighbouring pair**")
                 if pt_lanes[0].swap_rates is not None and race.step_count > 0:
                     st.plotly_chart(swap_pairs_figure(pt_lanes[0]), key=P + "pairs_chart", width="stretch")
 

@@ -15,6 +15,8 @@ high learning rate on bars-and-stripes (Fischer & Igel 2010; Desjardins et al. 2
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 
@@ -30,6 +32,7 @@ except ImportError:  # pragma: no cover - optional
     threadpool_limits = None
 
 SAMPLER_NAMES = {"cd": "CD", "pcd": "PCD", "pa": "PA", "pt": "PT"}
+COST_WINDOW = 200  # chunks in the running median of the cost per update
 BATCH_SEED_OFFSET = 1_000_003  # the batch order's stream: derived from the race seed, apart from the samplers'
 
 
@@ -183,6 +186,7 @@ class Lane:
     curves: dict[str, list[float]] = field(default_factory=dict)
     swap_rates: np.ndarray | None = None  # PT: acceptance per neighbouring temperature pair
     error: str | None = None  # a metric that could not be computed (the lane stops)
+    chunk_seconds: deque = field(default_factory=lambda: deque(maxlen=COST_WINDOW))  # per update, per chunk
 
     @property
     def key(self) -> str:
@@ -199,7 +203,13 @@ class Lane:
 
     @property
     def seconds_per_update(self) -> float:
-        """Mean wall time of one update so far (training only, no metrics)."""
+        """Wall time of one update (training only, no metrics): the median over recent chunks.
+
+        The median, not the mean, because on a shared machine a burst of load can stall any
+        chunk for a while; the chunks of different methods alternate, so bursts hit all alike.
+        """
+        if self.chunk_seconds:
+            return float(np.median(self.chunk_seconds))
         t = self.trainer
         return t.seconds_training / t.step if t.step > 0 else float("nan")
 
@@ -250,23 +260,24 @@ class Race:
         return any(lane.curves.get("ll_train") for lane in self.lanes.values())
 
     def step(self, n_updates: int) -> None:
-        """Advance every method by ``n_updates`` updates, then record their metrics.
+        """Advance every method to ``n_updates`` updates beyond the furthest one, then record metrics.
 
         Methods take turns in chunks of a few updates, so a burst of load on a shared machine
-        slows them all alike and the cost ratios stay fair.
+        slows them all alike and the cost ratios stay fair. A method left behind (a step that was
+        cut short) catches up first, so records always compare the methods at the same update.
         """
-        left = {key: int(n_updates) for key in self.lanes}
+        live = [lane for lane in self.lanes.values() if lane.stopped is None]
+        target = max((lane.trainer.step for lane in live), default=0) + int(n_updates)
         with blas_one_thread():
-            while any(v > 0 for v in left.values()):
-                for key, lane in self.lanes.items():
-                    if left[key] <= 0:
-                        continue
-                    if lane.stopped is not None:
-                        left[key] = 0
-                        continue
-                    n = min(self.chunk, left[key])
-                    lane.trainer.run(n, with_metrics=False)
-                    left[key] -= n
+            while True:
+                behind = [lane for lane in live if lane.stopped is None and lane.trainer.step < target]
+                if not behind:
+                    break
+                for lane in behind:
+                    t0, step0 = time.perf_counter(), lane.trainer.step
+                    lane.trainer.run(min(self.chunk, target - lane.trainer.step), with_metrics=False)
+                    if lane.trainer.step > step0:
+                        lane.chunk_seconds.append((time.perf_counter() - t0) / (lane.trainer.step - step0))
             self.record()
 
     def record(self) -> None:
@@ -286,8 +297,12 @@ class Race:
                 continue
             metrics["step"] = float(t.step)
             metrics["seconds_per_update"] = lane.seconds_per_update
+            # Build the new curves aside and swap them in at once, so a reader never sees one
+            # metric a record longer than another.
+            curves = {name: list(values) for name, values in lane.curves.items()}
             for name, value in metrics.items():
-                lane.curves.setdefault(name, []).append(float(value))
+                curves.setdefault(name, []).append(float(value))
+            lane.curves = curves
             if lane.method.sampler == "pt":
                 lane.swap_rates = t.negative_phase.swap_rates().copy()
 

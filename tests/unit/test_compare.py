@@ -120,3 +120,12 @@ def test_presets_are_valid():
         s = preset.settings
         assert RaceSettings.from_dict(s.to_dict()) == s
         assert min(datasets.load(s.dataset).n_v, s.n_hidden) <= 20, key  # exact likelihood stays cheap
+
+
+def test_a_lane_left_behind_catches_up(bars):
+    """A step cut short (a stopped script run) leaves lanes unequal; the next step levels them."""
+    race = Race(small(), bars.X_train)
+    race.lanes["CD-1"].trainer.run(3, with_metrics=False)
+    race.step(5)
+    assert {lane.trainer.step for lane in race.lanes.values()} == {8}
+    assert {lane.curves["step"][-1] for lane in race.lanes.values()} == {8.0}
