@@ -48,6 +48,7 @@ ONE, ZERO = "#2166ac", "#b2182b"  # target 1 blue, target 0 red (the ends of RdB
 FWD, BACK = "#1565c0", "#c62828"  # forward values blue, gradients red, in the graph
 FONT = dict(size=16)
 PLOT_CONFIG = {"displayModeBar": False}
+PLOT_HEIGHT = 520  # px: the square planes fill about half the width of a projected page
 # Streamlit styles every text of a graphviz chart at a fixed ~10 px, whatever the DOT says, which
 # after scaling to the column is unreadable on a projector. The graph uses one font size, and a
 # rule scoped to its container gives the SVG text that size back (in the SVG's own units, so it
@@ -162,7 +163,7 @@ def player(name: str, labels: list[str], signature: tuple, draw) -> None:
 
 
 # --- figures ----------------------------------------------------------------------------------
-def _plane_layout(fig: go.Figure, title: str, height: int = 440) -> go.Figure:
+def _plane_layout(fig: go.Figure, title: str, height: int = PLOT_HEIGHT) -> go.Figure:
     lo, hi = mlp.GRID_RANGE
     fig.update_layout(
         title=dict(text=title, font=dict(size=17)), height=height, font=FONT, showlegend=False,
@@ -222,7 +223,7 @@ def unit_figure(run: mlp.UnitRun, k: int) -> go.Figure:
 
 
 def curve_figure(x: np.ndarray, y: np.ndarray, cursor: float, ytitle: str, floor: float | None = None,
-                 floor_text: str = "", log_y: bool = False, height: int = 440) -> go.Figure:
+                 floor_text: str = "", log_y: bool = False, height: int = PLOT_HEIGHT) -> go.Figure:
     fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line=dict(color="#37474f", width=3), hoverinfo="x+y",
                                line_shape="hv" if ytitle.startswith("inputs") else "linear"))
     if floor is not None:
