@@ -149,9 +149,12 @@ def sweep_chart(points: list, exact: float | None) -> go.Figure:
         )
     if exact is not None:
         fig.add_hline(y=exact, line=dict(color=COLOURS["exact"], dash="dash"),
-                      annotation_text=f"exact log Z = {exact:.3f}", annotation_position="bottom right")
+                      annotation_text=f"exact log Z = {exact:.3f}", annotation_position="top left")
+    ticks = sorted({e.n_betas for e in points})
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=40), font=FONT,
-                      xaxis=dict(type="log", title="number of temperatures"), yaxis_title="estimate of log Z",
+                      xaxis=dict(type="log", title="number of temperatures (log scale)", tickvals=ticks,
+                                 ticktext=[f"{t:,}" for t in ticks]),
+                      yaxis_title="estimate of log Z",
                       legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
     return fig
 

@@ -1,6 +1,6 @@
 """The evaluation page in a real browser: it opens on the small pretrained model with its exact
 log Z, a small AIS run adds an estimate and its chart, a long run shows a progress bar and stops
-when Stop is clicked, and no exception shows anywhere.
+when Stop is clicked, a small convergence sweep draws its chart, and no exception shows anywhere.
 """
 
 from __future__ import annotations
@@ -49,4 +49,15 @@ def test_run_ais_and_stop_a_long_run(page, open_app, wait_idle, assert_no_except
     assert_no_exception(page)
     assert not page.js_errors, page.js_errors
     page.get_by_text("AIS, 100 runs x 300 temperatures").first.wait_for(timeout=10_000)  # still kept
+
+    # the convergence sweep (AIS and PA over 100 ... 3,000 temperatures, 50 runs each) draws its chart
+    set_number(page, "Runs / particles", 50)
+    wait_idle(page, timeout=60)
+    start = time.monotonic()
+    page.get_by_role("button", name="Run the sweep").click()
+    page.get_by_text("No sweep yet").wait_for(state="detached", timeout=240_000)
+    wait_idle(page, timeout=240)
+    record_timing("evaluate: sweep 2 methods x 4 temperature counts x 50 runs (784x20)", time.monotonic() - start)
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3
     save_screenshot(page, "evaluate")
