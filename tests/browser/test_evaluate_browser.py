@@ -60,4 +60,4 @@ def test_run_ais_and_stop_a_long_run(page, open_app, wait_idle, assert_no_except
     record_timing("evaluate: sweep 2 methods x 4 temperature counts x 50 runs (784x20)", time.monotonic() - start)
     assert_no_exception(page)
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3
-    save_screenshot(page, "evaluate")
+    save_screenshot(page, "evaluate_sweep")
