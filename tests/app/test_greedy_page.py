@@ -1,0 +1,84 @@
+"""AppTest of "Greedy stacking" (pages/greedy.py): it runs, each click trains the next layer (layer 2
+on layer 1's posterior), and the numbers it shows are pgmviz.dbn's for the same settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pgmviz import dbn, datasets
+from pgmviz.train import TrainSettings
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "greedy.py")
+TIMEOUT = 180
+UPDATES = 30  # per layer: enough to move the weights, cheap on a loaded machine
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="module")
+def at() -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    run(app)
+    return app
+
+
+def test_page_opens_with_the_bound_and_nothing_trained(at):
+    assert at.title[0].value == "Greedy stacking"
+    assert at.button(key="gs_train").label.startswith("Train layer 1: 256 → 100")
+    assert any("What to notice" in i.value for i in at.info)
+    # the bound numbers are the library's for the default seed and propagation
+    run_ = dbn.bound_experiment(datasets.load("bars4").X_train, n_h=8, steps2=600, every=20,
+                                propagate="samples", rng=0)
+    first, last = run_.history[0], run_.history[-1]
+    m = metrics(at)
+    assert m["log p(v), one RBM"] == f"{first['log_p_rbm1']:.3f}"
+    assert m["bound at the transposed start"] == f"{first['bound']:.3f}"  # tight
+    assert m["bound after 600 updates"] == f"{last['bound']:.3f}"
+    assert m["log p(v), two-layer DBN"] == f"{last['log_p_dbn']:.3f}"
+    assert last["bound"] > first["log_p_rbm1"]
+
+
+def test_training_advances_layer_by_layer_with_the_library_numbers(at):
+    at.number_input(key="gs_updates").set_value(UPDATES)
+    run(at)
+    at.button(key="gs_train").click()
+    run(at)
+    table = at.dataframe[0].value
+    assert len(table) == 1 and int(table["updates"][0]) == UPDATES
+    assert at.button(key="gs_train").label.startswith("Train layer 2: 100 → 50")
+
+    # the same training outside the page gives the same reconstruction error
+    X = datasets.load("mnist16").X_train
+    settings = TrainSettings(lr=0.1, momentum=0.5, weight_decay=2e-4, batch_size=100, sampler="cd", k=1, seed=0)
+    g = dbn.GreedyTrainer([256, 100, 50], X, settings)
+    g.run(UPDATES, with_metrics=False)
+    assert float(table["reconstruction error"][0]) == pytest.approx(g.trainer.evaluate()["recon_error"], rel=1e-5)
+    P_h = g.trainer.rbm.p_h_given_v(X[:40])
+    assert metrics(at)["mean p(h₁ = 1 | v)"] == f"{float(P_h.mean()):.3f}"
+
+    at.button(key="gs_train").click()
+    run(at)
+    table = at.dataframe[0].value
+    assert len(table) == 2 and table["trained on"][1] == "layer-1 probabilities"
+    assert at.button(key="gs_train").disabled
+    assert len(at.get("image")) >= 6  # filters of both layers, the posterior (3 pictures), samples
+
+
+def test_reset_forgets_the_stack(at):
+    at.button(key="gs_reset").click()
+    run(at)
+    assert at.button(key="gs_train").label.startswith("Train layer 1")
+    assert all("reconstruction error" not in df.value for df in at.dataframe)  # no layer table
+    assert "Nothing trained yet" in " ".join(i.value for i in at.info)
