@@ -1,0 +1,349 @@
+"""Deep autoencoders the 2006 way: pretrain a stack of RBMs, unroll it, fine-tune with backprop.
+
+Hinton & Salakhutdinov (Science, 2006) trained 784-1000-500-250-30 on MNIST. The recipe, at sizes
+this machine can afford:
+
+1. Pretrain greedily. RBM 1 has logistic visible units driven by pixel intensities in [0, 1]
+   (used as probabilities) and binary hidden units; each next RBM treats the hidden
+   probabilities p(h|v) of the one below as its data. The top RBM's hidden units are *linear*
+   (Gaussian with unit variance: h = c + v.W + noise), so the code is real-valued, not squashed.
+2. Unroll. Encoder: the RBMs' recognition weights W_1 .. W_L going up; decoder: the same
+   weights transposed, W_L^T .. W_1^T, going down, with the visible biases. The layers are
+   untied from here on.
+3. Fine-tune every weight with backprop on the cross-entropy between pixels x and their
+   reconstruction o: L = -sum_i [x_i log o_i + (1 - x_i) log(1 - o_i)] per image (Adam).
+
+PCA is the linear baseline with the same code size (`PCA`, via the SVD). Errors are reported
+as H&S did: squared error per image, sum_i (x_i - x_hat_i)^2, averaged over images.
+
+Orientation as everywhere in pgmviz: a layer's ``W`` has shape (n_in, n_out); rows are images.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import expit as sigmoid
+
+from pgmviz.rng import as_rng
+
+
+# ---------------------------------------------------------------------------- pretraining
+@dataclass
+class PretrainSettings:
+    epochs: int = 10
+    lr: float = 0.1  # binary layers
+    lr_linear: float = 0.005  # the layer with linear hidden units needs a much smaller rate
+    momentum: float = 0.9  # after the first epoch; 0.5 during it (practical guide)
+    weight_decay: float = 2e-4
+    batch_size: int = 100
+    init_scale: float = 0.01  # W ~ N(0, init_scale^2); the linear layer uses 0.1
+
+
+@dataclass
+class LayerRBM:
+    """One pretrained RBM: W (n_in, n_out), visible bias b (n_in,), hidden bias c (n_out,)."""
+
+    W: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+    linear: bool  # hidden units linear (the code layer) or logistic
+
+    def up(self, V: np.ndarray) -> np.ndarray:
+        """Hidden means: c + v.W (linear) or sigmoid(c + v.W)."""
+        a = V @ self.W + self.c
+        return a if self.linear else sigmoid(a)
+
+
+def cd1_layer(X: np.ndarray, n_out: int, linear: bool, settings: PretrainSettings, rng: np.random.Generator
+              ) -> Iterator[tuple[int, float, LayerRBM]]:
+    """Train one RBM with CD-1 on rows of X (values in [0, 1]); yield (epoch, recon error, rbm) per epoch.
+
+    Positive phase: h_pos = p(h|x). Drive the reconstruction with sampled h (binary, or
+    c + x.W + N(0, 1) for linear units); the reconstruction v_neg = sigmoid(b + h.W^T) is left
+    as probabilities, and h_neg = E[h | v_neg].
+    """
+    s = settings
+    n_in = X.shape[1]
+    scale = 0.1 if linear else s.init_scale
+    p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
+    rbm = LayerRBM(rng.normal(0, scale, (n_in, n_out)).astype(X.dtype), np.log(p / (1 - p)).astype(X.dtype),
+                   np.zeros(n_out, X.dtype), linear)
+    lr = s.lr_linear if linear else s.lr
+    vW, vb, vc = np.zeros_like(rbm.W), np.zeros_like(rbm.b), np.zeros_like(rbm.c)
+    for epoch in range(1, s.epochs + 1):
+        momentum = 0.5 if epoch == 1 else s.momentum
+        order = rng.permutation(len(X))
+        err = 0.0
+        for start in range(0, len(X), s.batch_size):
+            V_pos = X[order[start:start + s.batch_size]]
+            H_pos = rbm.up(V_pos)
+            if linear:
+                H_smp = H_pos + rng.standard_normal(H_pos.shape).astype(X.dtype)
+            else:
+                H_smp = (rng.random(H_pos.shape, dtype=np.float32) < H_pos).astype(X.dtype)
+            V_neg = sigmoid(H_smp @ rbm.W.T + rbm.b)
+            H_neg = rbm.up(V_neg)
+            n = len(V_pos)
+            gW = (V_pos.T @ H_pos - V_neg.T @ H_neg) / n - s.weight_decay * rbm.W
+            vW = momentum * vW + lr * gW
+            vb = momentum * vb + lr * (V_pos - V_neg).mean(axis=0)
+            vc = momentum * vc + lr * (H_pos - H_neg).mean(axis=0)
+            rbm.W += vW
+            rbm.b += vb
+            rbm.c += vc
+            err += float(((V_pos - V_neg) ** 2).sum())
+        yield epoch, err / len(X), rbm
+
+
+@dataclass
+class PretrainProgress:
+    layer: int  # 0-based index of the RBM being trained
+    epoch: int
+    recon_error: float  # squared error per row of that RBM's data, in the last epoch
+    seconds: float
+    stack: list[LayerRBM]  # the RBMs finished so far, plus the one in training (last)
+
+
+def pretrain(X: np.ndarray, sizes: list[int], settings: PretrainSettings | None = None,
+             rng: int | np.random.Generator | None = 0) -> Iterator[PretrainProgress]:
+    """Greedy layer-wise pretraining of ``sizes`` = [n_in, n_1, ..., n_code]; yields progress per epoch.
+
+    The last RBM has linear hidden units (the code). Each RBM's data are the hidden
+    probabilities of the one below on the training set.
+    """
+    s = settings or PretrainSettings()
+    rng = as_rng(rng)
+    data = np.asarray(X, dtype=np.float32)
+    stack: list[LayerRBM] = []
+    t0 = time.perf_counter()
+    n_layers = len(sizes) - 1
+    for k in range(n_layers):
+        linear = k == n_layers - 1
+        rbm = None
+        for epoch, err, rbm in cd1_layer(data, sizes[k + 1], linear, s, rng):
+            yield PretrainProgress(k, epoch, err, time.perf_counter() - t0, stack + [rbm])
+        stack.append(rbm)
+        data = rbm.up(data)
+
+
+# ---------------------------------------------------------------------------- the network
+@dataclass
+class Autoencoder:
+    """Dense layers: ``Ws[k]`` (n_k, n_{k+1}), ``bs[k]`` (n_{k+1},), activation ``acts[k]``.
+
+    The code is the output of layer ``code_layer`` (linear); the last layer is logistic.
+    """
+
+    Ws: list[np.ndarray]
+    bs: list[np.ndarray]
+    acts: list[str]  # "sigmoid" or "linear" per layer
+    code_layer: int
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.Ws[0].shape[0]] + [W.shape[1] for W in self.Ws]
+
+    @property
+    def code_size(self) -> int:
+        return self.Ws[self.code_layer].shape[1]
+
+    def copy(self) -> "Autoencoder":
+        return Autoencoder([W.copy() for W in self.Ws], [b.copy() for b in self.bs], list(self.acts), self.code_layer)
+
+    def forward(self, X: np.ndarray) -> list[np.ndarray]:
+        """Every layer's output, input first: [x, y_1, ..., o]. Backprop needs them all."""
+        outs = [np.asarray(X, dtype=self.Ws[0].dtype)]
+        for W, b, act in zip(self.Ws, self.bs, self.acts):
+            a = outs[-1] @ W + b
+            outs.append(sigmoid(a) if act == "sigmoid" else a)
+        return outs
+
+    def reconstruct(self, X: np.ndarray) -> np.ndarray:
+        return self.forward(X)[-1]
+
+    def encode(self, X: np.ndarray) -> np.ndarray:
+        """The code layer's (linear) activities. (n, code_size)"""
+        return self.forward(X)[self.code_layer + 1]
+
+    def loss(self, X: np.ndarray) -> float:
+        """Cross-entropy per image, -sum_i [x_i log o_i + (1 - x_i) log(1 - o_i)], averaged over rows."""
+        return cross_entropy(X, self._logits(X))
+
+    def _logits(self, X: np.ndarray) -> np.ndarray:
+        outs = self.forward(X)
+        return outs[-2] @ self.Ws[-1] + self.bs[-1]
+
+    def gradients(self, X: np.ndarray) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+        """(loss, dL/dW per layer, dL/db per layer) by backprop, for the mean loss over rows of X.
+
+        With a logistic output and cross-entropy, dL/d(output logit) = o - x. Going down,
+        delta_k = (delta_{k+1} W_{k+1}^T) * y_k (1 - y_k) for logistic layers (* 1 for linear).
+        """
+        X = np.asarray(X, dtype=self.Ws[0].dtype)
+        outs = self.forward(X)
+        n = len(X)
+        logits = outs[-2] @ self.Ws[-1] + self.bs[-1]
+        loss = cross_entropy(X, logits)
+        delta = (outs[-1] - X) / n  # (n, n_out): dL/d logits of the last layer
+        gW: list[np.ndarray] = [None] * len(self.Ws)  # type: ignore[list-item]
+        gb: list[np.ndarray] = [None] * len(self.Ws)  # type: ignore[list-item]
+        for k in range(len(self.Ws) - 1, -1, -1):
+            gW[k] = outs[k].T @ delta
+            gb[k] = delta.sum(axis=0)
+            if k > 0:
+                delta = delta @ self.Ws[k].T  # dL/d outs[k]
+                if self.acts[k - 1] == "sigmoid":
+                    delta = delta * outs[k] * (1 - outs[k])
+        return loss, gW, gb
+
+
+def cross_entropy(X: np.ndarray, logits: np.ndarray) -> float:
+    """-sum_i [x_i log o_i + (1 - x_i) log(1 - o_i)] with o = sigmoid(logit), per row, averaged; stable."""
+    # log o = -softplus(-z), log(1 - o) = -softplus(z)  =>  loss = softplus(z) - x z
+    z = np.asarray(logits, dtype=np.float64)
+    sp = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+    return float((sp - np.asarray(X) * z).sum(axis=1).mean())
+
+
+def unroll(stack: list[LayerRBM]) -> Autoencoder:
+    """Encoder W_1 .. W_L (biases c), decoder W_L^T .. W_1^T (biases b): the 2006 unrolling."""
+    L = len(stack)
+    Ws = [r.W.copy() for r in stack] + [r.W.T.copy() for r in reversed(stack)]
+    bs = [r.c.copy() for r in stack] + [r.b.copy() for r in reversed(stack)]
+    acts = ["linear" if r.linear else "sigmoid" for r in stack] + ["sigmoid"] * L
+    return Autoencoder(Ws, bs, acts, code_layer=L - 1)
+
+
+def random_autoencoder(sizes: list[int], rng: int | np.random.Generator | None = 0, dtype=np.float32) -> Autoencoder:
+    """The same architecture without pretraining (small random weights), for comparison and tests."""
+    rng = as_rng(rng)
+    full = list(sizes) + list(reversed(sizes[:-1]))
+    Ws = [(rng.normal(0, 1, (a, b)) / np.sqrt(a)).astype(dtype) for a, b in zip(full[:-1], full[1:])]
+    bs = [np.zeros(b, dtype) for b in full[1:]]
+    L = len(sizes) - 1
+    acts = ["sigmoid"] * (L - 1) + ["linear"] + ["sigmoid"] * L
+    return Autoencoder(Ws, bs, acts, code_layer=L - 1)
+
+
+# ---------------------------------------------------------------------------- fine-tuning
+@dataclass
+class FinetuneSettings:
+    lr: float = 3e-3  # Adam step size
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    batch_size: int = 50  # more, smaller steps: 4,000 images give 80 updates per epoch
+
+
+@dataclass
+class FineTuner:
+    """Adam on the cross-entropy, in slices: ``run(n_epochs)`` continues where the last call stopped."""
+
+    net: Autoencoder
+    X: np.ndarray
+    settings: FinetuneSettings = field(default_factory=FinetuneSettings)
+    rng: int | np.random.Generator | None = 0
+
+    def __post_init__(self) -> None:
+        self.X = np.asarray(self.X, dtype=self.net.Ws[0].dtype)
+        self.rng = as_rng(self.rng)
+        self.m = [np.zeros_like(p) for p in self.net.Ws + self.net.bs]
+        self.v = [np.zeros_like(p) for p in self.net.Ws + self.net.bs]
+        self.t = 0
+        self.epoch = 0
+        self.seconds = 0.0
+        self.history: list[float] = []  # training loss per epoch (mean over its mini-batches)
+
+    def run(self, n_epochs: int = 1) -> float:
+        s = self.settings
+        t0 = time.perf_counter()
+        for _ in range(n_epochs):
+            order = self.rng.permutation(len(self.X))
+            total, count = 0.0, 0
+            for start in range(0, len(self.X), s.batch_size):
+                batch = self.X[order[start:start + s.batch_size]]
+                loss, gW, gb = self.net.gradients(batch)
+                self._adam_step(gW + gb)
+                total += loss * len(batch)
+                count += len(batch)
+            self.epoch += 1
+            self.history.append(total / count)
+        self.seconds += time.perf_counter() - t0
+        return self.history[-1]
+
+    def _adam_step(self, grads: list[np.ndarray]) -> None:
+        s = self.settings
+        self.t += 1
+        params = self.net.Ws + self.net.bs  # the same array objects, updated in place
+        corr1, corr2 = 1 - s.beta1**self.t, 1 - s.beta2**self.t
+        for p, g, m, v in zip(params, grads, self.m, self.v):
+            m *= s.beta1
+            m += (1 - s.beta1) * g
+            v *= s.beta2
+            v += (1 - s.beta2) * g * g
+            p -= (s.lr * (m / corr1) / (np.sqrt(v / corr2) + s.eps)).astype(p.dtype)
+
+
+# ---------------------------------------------------------------------------- PCA and errors
+@dataclass
+class PCA:
+    """Principal components by the SVD of the centred training data: code = (x - mean) V_k."""
+
+    mean: np.ndarray  # (n_v,)
+    components: np.ndarray  # (k, n_v), orthonormal rows, largest variance first
+
+    @classmethod
+    def fit(cls, X: np.ndarray, k: int) -> "PCA":
+        X = np.asarray(X, dtype=np.float64)
+        mean = X.mean(axis=0)
+        _, _, Vt = np.linalg.svd(X - mean, full_matrices=False)
+        return cls(mean, Vt[:k])
+
+    def encode(self, X: np.ndarray) -> np.ndarray:
+        return (np.asarray(X, dtype=np.float64) - self.mean) @ self.components.T
+
+    def reconstruct(self, X: np.ndarray) -> np.ndarray:
+        return self.encode(X) @ self.components + self.mean
+
+
+def squared_error(X: np.ndarray, R: np.ndarray) -> float:
+    """Squared error per image: sum_i (x_i - r_i)^2, averaged over rows."""
+    return float(((np.asarray(X, dtype=np.float64) - np.asarray(R, dtype=np.float64)) ** 2).sum(axis=1).mean())
+
+
+@dataclass
+class Comparison:
+    code_size: int
+    ae_train: float
+    ae_test: float
+    pca_train: float
+    pca_test: float
+
+
+def compare_with_pca(net: Autoencoder, X_train: np.ndarray, X_test: np.ndarray, pca: PCA | None = None) -> Comparison:
+    """Squared error per image of the autoencoder and of PCA with the same code size, train and held out."""
+    pca = pca or PCA.fit(X_train, net.code_size)
+    return Comparison(net.code_size, squared_error(X_train, net.reconstruct(X_train)),
+                      squared_error(X_test, net.reconstruct(X_test)),
+                      squared_error(X_train, pca.reconstruct(X_train)), squared_error(X_test, pca.reconstruct(X_test)))
+
+
+def numerical_gradients(net: Autoencoder, X: np.ndarray, eps: float = 1e-5) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Central finite differences of `Autoencoder.loss` for every weight and bias (tiny nets only)."""
+    def grad_of(p: np.ndarray) -> np.ndarray:
+        g = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + eps
+            up = net.loss(X)
+            p[idx] = old - eps
+            down = net.loss(X)
+            p[idx] = old
+            g[idx] = (up - down) / (2 * eps)
+        return g
+
+    return [grad_of(W) for W in net.Ws], [grad_of(b) for b in net.bs]

@@ -1,0 +1,255 @@
+"""An RBM with real-valued (Gaussian) visible units and binary hidden units.
+
+Same orientation as `pgmviz.rbm`: ``W`` has shape (n_v, n_h), batches are rows. Each visible
+unit has its own standard deviation ``sigma`` (n_v,):
+
+    E(v, h)    = sum_i (v_i - b_i)^2 / (2 sigma_i^2) - c.h - sum_ij (v_i / sigma_i) W_ij h_j
+    F(v)       = sum_i (v_i - b_i)^2 / (2 sigma_i^2) - sum_j softplus(c_j + (v / sigma).W[:, j])
+    p(h_j=1|v) = sigmoid(c_j + (v / sigma).W[:, j])
+    p(v_i|h)   = Normal(mean = b_i + sigma_i W[i, :].h, variance = sigma_i^2)
+
+Two ways to use it (both supported by `train_cd`):
+
+* ``sigma`` fixed at 1 on data standardised to zero mean and unit variance per component (the
+  usual recipe; Hinton's practical guide, section 13.2). Only W, b and c are learned.
+* ``learn_sigma=True``: sigma is learned too, through log sigma so it stays positive. This is
+  what lets the model make *sharp* predictions (a small sigma) where the data are concentrated,
+  which a logistic unit cannot do (see `logistic_mean_field_free_energy`). It is slower and
+  needs a smaller learning rate; sigma is kept above ``min_sigma``.
+
+The hidden units sum over in closed form, so F(v) is exact; with a handful of hidden units the
+sum over h of the Gaussian integrals over v gives log Z exactly (`log_Z_exact`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit as sigmoid
+from scipy.special import logsumexp
+
+from pgmviz.rbm import softplus
+from pgmviz.rng import as_rng
+
+
+@dataclass
+class GaussianRBM:
+    """Gaussian visible, binary hidden: ``W`` (n_v, n_h), ``b`` (n_v,), ``c`` (n_h,), ``sigma`` (n_v,)."""
+
+    W: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+    sigma: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.W, self.b, self.c, self.sigma = (np.array(x, dtype=np.float64) for x in (self.W, self.b, self.c, self.sigma))
+        if self.W.ndim != 2:
+            raise ValueError(f"W must be 2-D (n_v, n_h); got shape {self.W.shape}")
+        n_v, n_h = self.W.shape
+        for name, x, n in (("b", self.b, n_v), ("c", self.c, n_h), ("sigma", self.sigma, n_v)):
+            if x.shape != (n,):
+                raise ValueError(f"{name} must have shape ({n},) to match W {self.W.shape}; got {x.shape}")
+        if not (self.sigma > 0).all():
+            raise ValueError("every sigma must be positive")
+
+    @classmethod
+    def random(cls, n_v: int, n_h: int, seed: int | np.random.Generator | None = 0, data: np.ndarray | None = None,
+               scale: float = 0.1) -> "GaussianRBM":
+        """W ~ N(0, scale^2), c = 0, sigma = 1, b = the data mean (0 without data)."""
+        rng = as_rng(seed)
+        b = np.zeros(n_v) if data is None else np.asarray(data, dtype=np.float64).mean(axis=0)
+        return cls(rng.normal(0.0, scale, (n_v, n_h)), b, np.zeros(n_h), np.ones(n_v))
+
+    def copy(self) -> "GaussianRBM":
+        return GaussianRBM(self.W.copy(), self.b.copy(), self.c.copy(), self.sigma.copy())
+
+    @property
+    def n_v(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def n_h(self) -> int:
+        return self.W.shape[1]
+
+    # ------------------------------------------------------------------ energies
+    def energy(self, V: np.ndarray, H: np.ndarray) -> np.ndarray:
+        """E(v, h) = sum_i (v_i - b_i)^2 / (2 sigma_i^2) - c.h - (v / sigma).W.h. (n,)"""
+        V, H = self._visible(V), np.atleast_2d(np.asarray(H, dtype=np.float64))
+        quad = (((V - self.b) / self.sigma) ** 2).sum(axis=1) / 2
+        return quad - H @ self.c - np.einsum("nj,nj->n", (V / self.sigma) @ self.W, H)
+
+    def free_energy(self, V: np.ndarray) -> np.ndarray:
+        """F(v) = sum_i (v_i - b_i)^2 / (2 sigma_i^2) - sum_j softplus(c_j + (v / sigma).W[:, j]). (n,)"""
+        V = self._visible(V)
+        quad = (((V - self.b) / self.sigma) ** 2).sum(axis=1) / 2
+        return quad - softplus((V / self.sigma) @ self.W + self.c).sum(axis=1)
+
+    def log_Z_exact(self, max_hidden: int = 20) -> float:
+        """log Z = log sum_h exp(c.h) prod_i sqrt(2 pi) sigma_i exp(b_i m_i / sigma_i + m_i^2 / 2), m = W h.
+
+        Each h leaves a product of Gaussian integrals over v, done in closed form; the sum over
+        the 2^n_h hidden states is enumerated (feasible for n_h <= ``max_hidden``).
+        """
+        if self.n_h > max_hidden:
+            raise ValueError(f"enumerating 2^{self.n_h} hidden states is too many (max_hidden={max_hidden})")
+        H = np.array(list(itertools.product([0.0, 1.0], repeat=self.n_h)))  # (2^n_h, n_h)
+        M = H @ self.W.T  # (2^n_h, n_v): W h for each h
+        terms = H @ self.c + (self.b / self.sigma * M + M**2 / 2).sum(axis=1)
+        return float(logsumexp(terms) + (0.5 * np.log(2 * np.pi) + np.log(self.sigma)).sum())
+
+    def log_p(self, V: np.ndarray) -> np.ndarray:
+        """log p(v) = -F(v) - log Z (a density over R^n_v), exact for small n_h. (n,)"""
+        return -self.free_energy(V) - self.log_Z_exact()
+
+    # ------------------------------------------------------------------ conditionals
+    def p_h_given_v(self, V: np.ndarray) -> np.ndarray:
+        """p(h_j = 1 | v) = sigmoid(c_j + (v / sigma).W[:, j]). V (n, n_v) -> (n, n_h)."""
+        return sigmoid((self._visible(V) / self.sigma) @ self.W + self.c)
+
+    def mean_v_given_h(self, H: np.ndarray) -> np.ndarray:
+        """E[v_i | h] = b_i + sigma_i W[i, :].h. H (n, n_h) -> (n, n_v). (The variance is sigma_i^2.)"""
+        return self.b + self.sigma * (np.atleast_2d(np.asarray(H, dtype=np.float64)) @ self.W.T)
+
+    def sample_h(self, V: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
+        """Draw h ~ p(h | v)."""
+        P = self.p_h_given_v(V)
+        return (as_rng(rng).random(P.shape) < P).astype(np.float64)
+
+    def sample_v(self, H: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
+        """Draw v ~ Normal(b + sigma * W h, sigma^2), independently per unit."""
+        mu = self.mean_v_given_h(H)
+        return mu + self.sigma * as_rng(rng).standard_normal(mu.shape)
+
+    def gibbs(self, V: np.ndarray, k: int = 1, rng: int | np.random.Generator | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """k block-Gibbs steps v -> h -> v from each row of V; returns (v_k, h drawn from p(h | v_k))."""
+        rng = as_rng(rng)
+        V = self._visible(V)
+        H = self.sample_h(V, rng)
+        for _ in range(k):
+            V = self.sample_v(H, rng)
+            H = self.sample_h(V, rng)
+        return V, H
+
+    def sample(self, n: int, n_steps: int = 200, rng: int | np.random.Generator | None = None,
+               start: np.ndarray | None = None) -> np.ndarray:
+        """n samples after ``n_steps`` Gibbs steps from ``start`` (default: draws from N(b, sigma^2))."""
+        rng = as_rng(rng)
+        V = self.b + self.sigma * rng.standard_normal((n, self.n_v)) if start is None else start
+        return self.gibbs(V, n_steps, rng)[0]
+
+    def _visible(self, V: np.ndarray) -> np.ndarray:
+        V = np.atleast_2d(np.asarray(V, dtype=np.float64))
+        if V.shape[1] != self.n_v:
+            raise ValueError(f"visible data must have shape (n, {self.n_v}); got {V.shape}")
+        return V
+
+
+# ---------------------------------------------------------------------------- learning
+@dataclass
+class GRBMSettings:
+    lr: float = 0.01  # for W, b, c; Gaussian units want a smaller rate than binary ones
+    lr_sigma: float = 0.001  # for log sigma (only with learn_sigma)
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    batch_size: int = 50
+    learn_sigma: bool = False
+    min_sigma: float = 0.02  # a sigma shrinking towards 0 would make the density blow up on a point
+
+
+def cd1_gradients(model: GaussianRBM, V_pos: np.ndarray, rng: np.random.Generator, learn_sigma: bool = False
+                  ) -> dict[str, np.ndarray]:
+    """CD-1 estimates of d mean log p(v) / d theta: -<dE/dtheta>_data + <dE/dtheta>_reconstruction.
+
+    dE/dW_ij = -(v_i / sigma_i) h_j ; dE/db_i = -(v_i - b_i) / sigma_i^2 ; dE/dc_j = -h_j ;
+    dE/d log sigma_i = -(v_i - b_i)^2 / sigma_i^2 + (v_i / sigma_i) W[i, :].h.
+    Hidden probabilities stand in for h in the statistics (less noise, same expectation).
+    """
+    s = model.sigma
+    P_pos = model.p_h_given_v(V_pos)
+    H_pos = (rng.random(P_pos.shape) < P_pos).astype(np.float64)
+    V_neg = model.sample_v(H_pos, rng)  # the reconstruction: one step of the chain
+    P_neg = model.p_h_given_v(V_neg)
+    n, m = len(V_pos), len(V_neg)
+    g = {
+        "W": (V_pos / s).T @ P_pos / n - (V_neg / s).T @ P_neg / m,
+        "b": ((V_pos - model.b).mean(axis=0) - (V_neg - model.b).mean(axis=0)) / s**2,
+        "c": P_pos.mean(axis=0) - P_neg.mean(axis=0),
+    }
+    if learn_sigma:
+        def minus_dE(V, P):  # -dE/d log sigma, averaged over rows
+            return (((V - model.b) / s) ** 2 - (V / s) * (P @ model.W.T)).mean(axis=0)
+
+        g["log_sigma"] = minus_dE(V_pos, P_pos) - minus_dE(V_neg, P_neg)
+    return g
+
+
+def train_cd(model: GaussianRBM, X: np.ndarray, epochs: int, settings: GRBMSettings | None = None,
+             rng: int | np.random.Generator | None = 0) -> list[float]:
+    """Train ``model`` in place with CD-1 and momentum; returns the reconstruction error per epoch.
+
+    X : ndarray of shape (n, n_v), real-valued (standardise it first when sigma is fixed at 1).
+    """
+    s = settings or GRBMSettings()
+    rng = as_rng(rng)
+    X = np.asarray(X, dtype=np.float64)
+    vel = {"W": np.zeros_like(model.W), "b": np.zeros_like(model.b), "c": np.zeros_like(model.c),
+           "log_sigma": np.zeros_like(model.sigma)}
+    errors = []
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), s.batch_size):
+            g = cd1_gradients(model, X[order[start:start + s.batch_size]], rng, s.learn_sigma)
+            g["W"] = g["W"] - s.weight_decay * model.W
+            for name, grad in g.items():
+                lr = s.lr_sigma if name == "log_sigma" else s.lr
+                vel[name] = s.momentum * vel[name] + lr * grad
+            model.W += vel["W"]
+            model.b += vel["b"]
+            model.c += vel["c"]
+            if s.learn_sigma:
+                model.sigma = np.maximum(model.sigma * np.exp(vel["log_sigma"]), s.min_sigma)
+        errors.append(reconstruction_error(model, X))
+    return errors
+
+
+def reconstruction_error(model: GaussianRBM, X: np.ndarray) -> float:
+    """Mean over rows of sum_i (x_i - E[v_i | h = p(h|x)])^2 (mean-field reconstruction)."""
+    R = model.mean_v_given_h(model.p_h_given_v(X))
+    return float(((np.asarray(X) - R) ** 2).sum(axis=1).mean())
+
+
+def standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X - mean) / std per column; returns (Z, mean, std) so samples map back as Z * std + mean."""
+    X = np.asarray(X, dtype=np.float64)
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return (X - mean) / std, mean, std
+
+
+def two_blobs(n: int = 400, seed: int | np.random.Generator | None = 0, spread: float = 0.25,
+              centres: tuple[tuple[float, float], ...] = ((-1.0, -0.6), (1.0, 0.6))) -> np.ndarray:
+    """A 2-D toy set: n points, half around each centre, isotropic Gaussian noise of std ``spread``."""
+    rng = as_rng(seed)
+    C = np.asarray(centres, dtype=np.float64)
+    which = np.arange(n) % len(C)
+    return C[which] + spread * rng.standard_normal((n, 2))
+
+
+# ---------------------------------------------------------------------------- the slide's point
+def logistic_mean_field_free_energy(p: np.ndarray, x: float) -> np.ndarray:
+    """F(p) = -x p + p log p + (1 - p) log(1 - p): a mean-field logistic unit with total input x.
+
+    The input gives a linear slope; the negative entropy a bowl whose curvature, 1/(p(1-p)), is
+    fixed. The minimum is at p = sigmoid(x), but the bowl cannot be made narrower: p = 0.7 can
+    never have much lower free energy than 0.6 and 0.8.
+    """
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return -x * p + p * np.log(p) + (1 - p) * np.log1p(-p)
+
+
+def gaussian_unit_energy(v: np.ndarray, mean: float, sigma: float) -> np.ndarray:
+    """E(v) = (v - mean)^2 / (2 sigma^2): a Gaussian unit's bowl, as narrow as sigma makes it."""
+    return (np.asarray(v, dtype=np.float64) - mean) ** 2 / (2 * sigma**2)

@@ -1,0 +1,83 @@
+"""Deep autoencoder: backprop against finite differences, unrolling, PCA, and the comparison the page makes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pgmviz import data
+from pgmviz.autoencoder import (PCA, FineTuner, FinetuneSettings, PretrainSettings, compare_with_pca,
+                                numerical_gradients, pretrain, random_autoencoder, squared_error, unroll)
+
+
+@pytest.fixture(scope="module")
+def digits16():
+    Xtr, _, Xte, _ = data.mnist_split()
+    return data.downsample(Xtr[:1000], 16), data.downsample(Xte[:500], 16)
+
+
+def test_backprop_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    net = random_autoencoder([5, 4, 3, 2], rng=1, dtype=np.float64)  # sigmoid, sigmoid, linear code, 3 up
+    for b in net.bs:
+        b[:] = rng.normal(0, 0.3, b.shape)
+    X = rng.random((6, 5))
+    loss, gW, gb = net.gradients(X)
+    assert loss == pytest.approx(net.loss(X))
+    nW, nb = numerical_gradients(net, X)
+    for a, n in zip(gW + gb, nW + nb):
+        np.testing.assert_allclose(a, n, rtol=1e-5, atol=1e-8)
+
+
+def test_unroll_ties_the_decoder_to_the_transposed_encoder(digits16):
+    Xtr, _ = digits16
+    *_, last = pretrain(Xtr[:200], [256, 16, 3], PretrainSettings(epochs=1), rng=0)
+    net = unroll(last.stack)
+    assert net.sizes == [256, 16, 3, 16, 256]
+    assert net.acts == ["sigmoid", "linear", "sigmoid", "sigmoid"]
+    np.testing.assert_array_equal(net.Ws[3], last.stack[0].W.T)
+    np.testing.assert_array_equal(net.bs[3], last.stack[0].b)
+    np.testing.assert_allclose(net.encode(Xtr[:5]), last.stack[1].up(last.stack[0].up(Xtr[:5])), rtol=1e-5)
+
+
+def test_pretrain_reports_every_layer_and_epoch(digits16):
+    Xtr, _ = digits16
+    steps = [(p.layer, p.epoch) for p in pretrain(Xtr[:200], [256, 16, 8, 2], PretrainSettings(epochs=2), rng=0)]
+    assert steps == [(0, 1), (0, 2), (1, 1), (1, 2), (2, 1), (2, 2)]
+
+
+def test_pca_is_the_best_linear_reconstruction():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 6)) @ rng.normal(size=(6, 6))
+    pca = PCA.fit(X, 2)
+    np.testing.assert_allclose(pca.components @ pca.components.T, np.eye(2), atol=1e-10)
+    err = squared_error(X, pca.reconstruct(X))
+    # the error left is the sum of the discarded eigenvalues of the covariance (times n / n)
+    ev = np.sort(np.linalg.eigvalsh(np.cov(X.T, bias=True)))[::-1]
+    assert err == pytest.approx(ev[2:].sum(), rel=1e-8)
+    assert squared_error(X, PCA.fit(X, 6).reconstruct(X)) == pytest.approx(0, abs=1e-18)
+
+
+def test_fine_tuning_lowers_the_loss_and_beats_pca_held_out(digits16):
+    """256-64-4 on 1,000 16x16 digits: measured held-out ratios AE/PCA 0.82-0.84 over seeds 0-2."""
+    Xtr, Xte = digits16
+    *_, last = pretrain(Xtr, [256, 64, 4], PretrainSettings(epochs=5), rng=0)
+    net = unroll(last.stack)
+    before = net.loss(Xtr)
+    ft = FineTuner(net, Xtr, FinetuneSettings(lr=3e-3, batch_size=25), rng=0)
+    ft.run(20)
+    assert net.loss(Xtr) < before
+    c = compare_with_pca(net, Xtr, Xte)
+    assert c.code_size == 4
+    assert c.ae_test < 0.92 * c.pca_test, c
+
+
+def test_fine_tuner_same_seed_same_result(digits16):
+    Xtr, _ = digits16
+    nets = []
+    for _ in range(2):
+        net = random_autoencoder([256, 8, 2], rng=0)
+        FineTuner(net, Xtr[:100], rng=3).run(1)
+        nets.append(net)
+    for a, b in zip(nets[0].Ws, nets[1].Ws):
+        np.testing.assert_array_equal(a, b)
