@@ -186,8 +186,8 @@ if net.n_layers:
     m = st.columns(3)
     m[0].metric("mean p(h₁ = 1 | v)", f"{float(P_h.mean()):.3f}")
     m[1].metric("units on per image (sampled)", f"{float(H.sum(axis=1).mean()):.1f} of {H.shape[1]}")
-    m[2].metric("layer 2 trains on", f"{len(g.data[1]) if len(g.data) > 1 else len(ds.X_train):,} rows of "
-                f"{propagate}")
+    m[2].metric(f"layer 2 trains on ({'p(h₁|v)' if propagate == 'probabilities' else 'samples'})",
+                f"{len(g.data[1]) if len(g.data) > 1 else len(ds.X_train):,} rows")
     st.caption("Rows of the middle picture over all training images are layer 2's training data (with "
                "'samples', rows of the right one). Their distribution, sum over v of p_data(v) p(h₁|v), is "
                "the aggregated posterior: the prior over h₁ that would make layer 1's inference right.")
@@ -238,16 +238,17 @@ with c_text:
         f"{BOUND_EVERY} updates.")
 res = bound_run(int(b_seed), b_prop)
 steps, hist = res["steps"], res["history"]
-series = [("log_p_rbm1", "log p(v), one RBM", MUTED, "dash"),
-          ("bound", "variational bound, two layers", ACCENT, "solid"),
-          ("log_p_dbn", "log p(v), two-layer DBN (exact)", GREEN, "dot")]
+series = [("log_p_rbm1", "log p(v), one RBM", MUTED, "dash", 3),
+          ("log_p_dbn", "log p(v), two-layer DBN (exact)", GREEN, "solid", 7),
+          ("bound", "variational bound, two layers", ACCENT, "solid", 3)]
 fig = go.Figure([go.Scatter(x=steps, y=[h[k] for h in hist], name=name, mode="lines",
-                            line=dict(color=colour, width=3, dash=dash)) for k, name, colour, dash in series])
+                            line=dict(color=colour, width=width, dash=dash))
+                 for k, name, colour, dash, width in series])
 fig.add_hline(y=-np.log(30), line=dict(color="#999", width=1),
               annotation_text="best possible: −log 30", annotation_position="bottom right")
-fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=15),
-                  title="Mean over the 30 images, nats", xaxis_title="updates of RBM 2",
-                  yaxis_title="nats per image", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+fig.update_layout(height=400, margin=dict(l=10, r=10, t=50, b=10), font=dict(size=15),
+                  xaxis_title="updates of RBM 2", yaxis_title="mean over the 30 images, nats",
+                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
 st.plotly_chart(fig, key=P + "bound_chart", width="stretch")
 first, last = hist[0], hist[-1]
 best = max(hist, key=lambda h: h["bound"])
