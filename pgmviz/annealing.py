@@ -45,7 +45,7 @@ def systematic_resample(log_w: np.ndarray, rng: np.random.Generator) -> np.ndarr
 
 
 def anneal_population(rbm: RBM, n: int, betas: np.ndarray, rng: np.random.Generator, k: int = 1,
-                      ess_threshold: float = 0.5, progress=None):
+                      ess_threshold: float = 0.5, progress=None, cancel=None):
     """Anneal n particles from beta = betas[0] (0: uniform) to betas[-1], reweighting, resampling, sweeping.
 
     Returns ``(V, log_w, log_Z_ratio, var_log_Z, n_resamples)``: final particles and log-weights,
@@ -79,6 +79,8 @@ def anneal_population(rbm: RBM, n: int, betas: np.ndarray, rng: np.random.Genera
         F_prev = model.free_energy(V)
         if progress is not None:
             progress(t / (len(betas) - 1))
+        if cancel is not None and cancel():
+            raise InterruptedError(f"population annealing cancelled after {t} of {len(betas) - 1} temperatures")
     return V, log_w, log_ratio, var, n_res
 
 

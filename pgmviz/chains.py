@@ -21,8 +21,6 @@ all) into RGB for display, `gif` encodes them. The RBM is only read, never chang
 from __future__ import annotations
 
 import time
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -32,11 +30,6 @@ from scipy.special import expit as sigmoid
 from pgmviz.rbm import RBM, bernoulli, check_visible, softplus
 from pgmviz.rng import as_rng
 from pgmviz.viz import gif_bytes, upscale
-
-try:  # one BLAS thread while chains run: see `single_blas_thread`
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - optional
-    threadpool_limits = None
 
 # Memory guard: frames x chains x (n_v + n_h) recorded values (about two bytes each: v and h as
 # uint8, p(v|h) as float16, plus about the same again for the animation frames). 16 M values is
@@ -190,37 +183,6 @@ def check_request(n_chains: int, n_v: int, n_h: int, n_steps: int, every: int) -
     return n_frames
 
 
-_blas_lock = threading.Lock()
-_blas_users = 0
-_blas_limiter = None
-
-
-@contextmanager
-def single_blas_thread():
-    """Limit BLAS to one thread while inside; safe when several sessions run chains at once.
-
-    The limit is process-wide (it lives in the BLAS library), so overlapping runs in different
-    threads share one: the first to enter sets it, the last to leave restores the original.
-    Without threadpoolctl this does nothing.
-    """
-    global _blas_users, _blas_limiter
-    if threadpool_limits is None:  # pragma: no cover - optional
-        yield
-        return
-    with _blas_lock:
-        if _blas_users == 0:
-            _blas_limiter = threadpool_limits(1, user_api="blas")
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0:
-                _blas_limiter.restore_original_limits()
-                _blas_limiter = None
-
-
 def run_chains(
     rbm: RBM,
     V0: np.ndarray,
@@ -264,10 +226,7 @@ def run_chains(
 
     start = time.perf_counter()
     report_every = max(1, n_steps // 100)
-    # The products here are small (n x n_v x n_h per step), so BLAS threads buy little, and on a
-    # busy 2-core server (several students, a training run) they were 20x slower than one thread.
-    with single_blas_thread():
-        _sample(rbm, V, n_steps, steps, rng, rec_V, rec_P, rec_H, F, progress, report_every)
+    _sample(rbm, V, n_steps, steps, rng, rec_V, rec_P, rec_H, F, progress, report_every)
     if progress is not None:
         progress(n_steps, n_steps)
     return ChainRecord(steps, rec_V, rec_P, rec_H, F, int(every), time.perf_counter() - start)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -25,11 +24,6 @@ import numpy as np
 from pgmviz.negative import CD, NEGATIVE_PHASES, make_negative_phase
 from pgmviz.rbm import RBM
 from pgmviz.train import Trainer, TrainSettings
-
-try:  # one BLAS thread while training: see `Race.step`
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - optional
-    threadpool_limits = None
 
 SAMPLER_NAMES = {"cd": "CD", "pcd": "PCD", "pa": "PA", "pt": "PT"}
 COST_WINDOW = 200  # chunks in the running median of the cost per update
@@ -214,15 +208,6 @@ class Lane:
         return t.seconds_training / t.step if t.step > 0 else float("nan")
 
 
-def blas_one_thread():
-    """Limit BLAS to one thread (a context manager).
-
-    One update multiplies matrices of a few hundred rows; a second BLAS thread buys nothing there
-    and on a busy 2-core machine two-threaded OpenBLAS measured 20x slower per update.
-    """
-    return nullcontext() if threadpool_limits is None else threadpool_limits(limits=1, user_api="blas")
-
-
 class Race:
     """Several trainers, one per method, from the same initial RBM on the same data and batches.
 
@@ -268,17 +253,16 @@ class Race:
         """
         live = [lane for lane in self.lanes.values() if lane.stopped is None]
         target = max((lane.trainer.step for lane in live), default=0) + int(n_updates)
-        with blas_one_thread():
-            while True:
-                behind = [lane for lane in live if lane.stopped is None and lane.trainer.step < target]
-                if not behind:
-                    break
-                for lane in behind:
-                    t0, step0 = time.perf_counter(), lane.trainer.step
-                    lane.trainer.run(min(self.chunk, target - lane.trainer.step), with_metrics=False)
-                    if lane.trainer.step > step0:
-                        lane.chunk_seconds.append((time.perf_counter() - t0) / (lane.trainer.step - step0))
-            self.record()
+        while True:
+            behind = [lane for lane in live if lane.stopped is None and lane.trainer.step < target]
+            if not behind:
+                break
+            for lane in behind:
+                t0, step0 = time.perf_counter(), lane.trainer.step
+                lane.trainer.run(min(self.chunk, target - lane.trainer.step), with_metrics=False)
+                if lane.trainer.step > step0:
+                    lane.chunk_seconds.append((time.perf_counter() - t0) / (lane.trainer.step - step0))
+        self.record()
 
     def record(self) -> None:
         """Append every method's current metrics to its curves."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -22,11 +21,6 @@ import numpy as np
 from pgmviz.annealing import effective_sample_size
 from pgmviz.partition import LogZEstimate, ais_log_Z, pa_log_Z
 from pgmviz.rbm import RBM, check_visible
-
-try:  # one BLAS thread: on a busy 2-core machine two threads made AIS ~5-10x slower
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - optional
-    threadpool_limits = None
 
 METHODS = ("AIS", "PA")
 MAX_TEMPERATURES = 100_000  # per estimate
@@ -41,11 +35,6 @@ LOG2 = math.log(2.0)
 # Rough seconds per (run x temperature) = A + B * n_v * n_h, fitted to AIS and PA on 784x20 and
 # 784x500 with one BLAS thread on a loaded 2-core machine (a guide for the page, not a promise).
 _COST = {"AIS": (15e-6, 2.4e-10), "PA": (27e-6, 6.5e-10)}
-
-
-def blas_single_thread():
-    """Context manager: one BLAS thread while it is open (a no-op without threadpoolctl)."""
-    return threadpool_limits(1, user_api="blas") if threadpool_limits else nullcontext()
 
 
 def check_request(method: str, n_runs: int, temperatures, n_v: int = 0, n_h: int = 0) -> None:
@@ -129,19 +118,12 @@ def estimate_log_Z(rbm: RBM, method: str, n_runs: int = 100, n_betas: int = 1000
     annealing goes; ``cancel()`` returning True stops it by raising InterruptedError.
     """
     check_request(method, n_runs, n_betas, rbm.n_v, rbm.n_h)
-    with blas_single_thread():
-        if method == "AIS":
-            est = ais_log_Z(rbm, n_runs=int(n_runs), n_betas=int(n_betas), seed=seed, base=base,
-                            progress=progress, cancel=cancel)
-        else:
-            # pa_log_Z reports progress every temperature but has no cancel hook: stop it from there.
-            def report(fraction: float) -> None:
-                if cancel is not None and cancel():
-                    raise InterruptedError(f"PA cancelled at {fraction:.0%} of the temperatures")
-                if progress is not None:
-                    progress(fraction)
-
-            est = pa_log_Z(rbm, population=int(n_runs), n_betas=int(n_betas), seed=seed, progress=report)
+    if method == "AIS":
+        est = ais_log_Z(rbm, n_runs=int(n_runs), n_betas=int(n_betas), seed=seed, base=base,
+                        progress=progress, cancel=cancel)
+    else:
+        est = pa_log_Z(rbm, population=int(n_runs), n_betas=int(n_betas), seed=seed,
+                       progress=progress, cancel=cancel)
     return _from_library(method, n_runs, seed, est)
 
 

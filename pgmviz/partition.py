@@ -126,12 +126,12 @@ def ais_log_Z(rbm: RBM, n_runs: int = 100, n_betas: int = 10_000, seed=0, base: 
 
 
 def pa_log_Z(rbm: RBM, population: int = 1000, n_betas: int = 1000, seed=0, k: int = 1,
-             progress=None) -> LogZEstimate:
+             progress=None, cancel=None) -> LogZEstimate:
     """Population-annealing estimate of log Z: log Z_0 + sum over steps of log(weighted mean incremental weight).
 
     The population anneals from beta = 0 (uniform, log Z_0 = (n_v + n_h) log 2) to 1, resampled
     when its ESS falls below half. The interval is +-3 delta-method standard errors, summed over
-    the steps as if they were independent.
+    the steps as if they were independent. ``progress`` and ``cancel`` work as in `ais_log_Z`.
     """
     if population < 2 or n_betas < 2:
         raise ValueError(f"PA needs a population of at least 2 and 2 temperatures; got {population}, {n_betas}")
@@ -139,7 +139,7 @@ def pa_log_Z(rbm: RBM, population: int = 1000, n_betas: int = 1000, seed=0, k: i
         raise ValueError("the model has NaN or infinite parameters; log Z is undefined")
     t0 = time.perf_counter()
     _, _, log_ratio, var, _ = annealing.anneal_population(
-        rbm, population, np.linspace(0.0, 1.0, n_betas), as_rng(seed), k=k, progress=progress)
+        rbm, population, np.linspace(0.0, 1.0, n_betas), as_rng(seed), k=k, progress=progress, cancel=cancel)
     est = (rbm.n_v + rbm.n_h) * np.log(2) + log_ratio
     sd = float(np.sqrt(var))
     return LogZEstimate(float(est), float(est - 3 * sd), float(est + 3 * sd), "PA", None, n_betas,

@@ -25,7 +25,6 @@ import numpy as np
 
 from scipy.special import logsumexp
 
-from pgmviz.chains import single_blas_thread  # process-wide limit, shared safely by sessions
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM, bernoulli
 from pgmviz.rng import as_rng
@@ -139,15 +138,12 @@ def generate_down(rbm: RBM, v_top: np.ndarray, K: int, keep: list[int],
     V = np.atleast_2d(np.asarray(v_top)).astype(rbm.dtype)
     wanted = set(keep)
     out = {0: (V, V)} if 0 in wanted else {}
-    # A few chains make (n, 784) x (784, 500) products: one BLAS thread does each in about a
-    # millisecond, while several threads on a busy machine spend tens of milliseconds waiting.
-    with single_blas_thread():
-        for level in range(1, K + 1):
-            H = bernoulli(rbm.p_h_given_v(V), rng)
-            P = rbm.p_v_given_h(H)
-            V = bernoulli(P, rng)
-            if level in wanted:
-                out[level] = (V, P)
+    for level in range(1, K + 1):
+        H = bernoulli(rbm.p_h_given_v(V), rng)
+        P = rbm.p_v_given_h(H)
+        V = bernoulli(P, rng)
+        if level in wanted:
+            out[level] = (V, P)
     return out
 
 

@@ -23,6 +23,20 @@ from pgmviz.ui.lessons import Lesson
 
 WARM_UP_MESSAGE = "Compiling numerical kernels (first start only)..."
 
+# --- one BLAS thread per server ---------------------------------------------------------------
+# Every session of the app is a thread of one server process, and a classroom runs many at once.
+# OpenBLAS's own thread pool then oversubscribes the cores: on this 2-core machine under load,
+# matrix products of the sizes the lessons use ran 5-20x slower with two BLAS threads than with
+# one. So the server uses one BLAS thread (process-wide, set once on import); sessions run in
+# parallel instead. The library itself never changes thread settings: a notebook user keeps all
+# their cores.
+try:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
+    pass
+
 
 def lesson_header(title: str, claim: str) -> None:
     """The page title and the one-sentence claim the page goes on to show."""

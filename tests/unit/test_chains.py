@@ -144,26 +144,6 @@ def test_progress_is_reported_up_to_the_end(digits_rbm):
     assert [t for t, _ in seen] == sorted(t for t, _ in seen)
 
 
-def test_blas_threads_are_restored_after_overlapping_runs(digits_rbm):
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    import threading
-
-    def blas_threads():
-        return [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
-
-    before = blas_threads()
-    inside = []
-    with chains.single_blas_thread():
-        inside.append(blas_threads())
-        worker = threading.Thread(target=chains.run_chains, args=(digits_rbm, np.zeros((2, 16)), 200, 10, 0))
-        worker.start()
-        worker.join()
-        inside.append(blas_threads())  # the other run ended, this one still holds the limit
-    assert all(n == 1 for counts in inside for n in counts)
-    assert blas_threads() == before
-
-
-# --- sampling the right distribution -------------------------------------------------------------
 def test_p_v_is_far_from_uniform(tiny):
     p = np.exp(log_p_v_all(tiny))
     assert abs(p.sum() - 1) < 1e-9
