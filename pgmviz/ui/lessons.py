@@ -161,16 +161,22 @@ LESSONS: list[Lesson] = [
         url_path="infinite_net",
         section="Belief nets",
     ),
+    Lesson(
+        key="greedy",
+        title="Greedy stacking",
+        path="pages/greedy.py",
+        icon=":material/layers:",
+        blurb="Train a deep belief net one RBM at a time, each on the hidden activities of the one below: "
+              "features of features, the aggregated posterior the next layer learns, samples from the stack, "
+              "and, computed exactly on a small model, the variational bound rising with the second layer.",
+        url_path="greedy",
+        section="Deep belief nets",
+    ),
 ]
 
 
 # Pages being built. Move an entry to LESSONS (and delete it here) when its page lands.
 PLANNED: list[PlannedLesson] = [
-    PlannedLesson(
-        "Greedy stacking",
-        "Train a deep belief net one RBM at a time and watch the variational bound rise.",
-        "Deep belief nets",
-    ),
 ]
 
 
