@@ -82,7 +82,7 @@ c_set, c_h1, c_h2, c_up, c_prop, c_lr, c_seed = st.columns([2.2, 1, 1, 1.3, 1.5,
 set_key = c_set.selectbox("Training images", list(SETS), format_func=SETS.get, key=P + "set")
 n_h1 = c_h1.number_input("Layer 1 units", 4, 1000, DEFAULT_SIZES[set_key][0], step=10, key=P + "h1_" + set_key)
 n_h2 = c_h2.number_input("Layer 2 units", 2, 1000, DEFAULT_SIZES[set_key][1], step=10, key=P + "h2_" + set_key)
-updates = c_up.number_input("Updates per layer", 10, 5000, 400, step=50, key=P + "updates",
+updates = c_up.number_input("Updates per layer", 10, 5000, 1000, step=100, key=P + "updates",
                             help="Mini-batches of 100 images (for layer 2: of their layer-1 activities).")
 propagate = c_prop.radio("Handed up", dbn.PROPAGATE, key=P + "propagate", horizontal=False,
                          format_func={"probabilities": "p(h|v)", "samples": "samples h ~ p(h|v)"}.get,
@@ -279,6 +279,7 @@ notice(
     "The bound starts exactly on the one-layer log p(v) (to rounding) and rises as soon as RBM 2 learns: "
     "it only has to model the aggregated posterior, which is easier than the images, while p(v|h) stays "
     "as it was. The expected log p(v|h) and the entropy do not move at all (open the table): all of the "
-    "gain is in the prior term. The learnt filters of layer 2 are blends of layer-1 strokes, and the stack "
-    "generates digits only after enough Gibbs steps in the top RBM."
+    "gain is in the prior term. Layer-2 filters are blends of layer-1 strokes, and the stack's samples are "
+    "blurry blends with T = 0 and become digits after some tens of Gibbs steps in the top RBM: the "
+    "top RBM holds the model's knowledge of which combinations of features go together."
 )
