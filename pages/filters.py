@@ -68,6 +68,8 @@ STRUCTURAL = ("dataset", "n_hidden", "sampler", "k", "n_chains", "batch_size", "
 STRUCTURAL_LABELS = {"dataset": "data set", "n_hidden": "hidden units", "sampler": "negative phase",
                      "k": "Gibbs steps k", "n_chains": "chains", "batch_size": "batch size", "seed": "seed"}
 LIVE = ("lr", "momentum", "weight_decay")
+SAMPLER_METRIC_LABELS = {"ess": "effective sample size / particles", "resamples": "resamplings",
+                         "swap_rate": "mean swap rate", "swap_rate_min": "lowest swap rate"}
 STANDARD_METRICS = {"recon_error", "pseudo_ll", "free_energy_gap", "log_Z", "ll_train", "ll_test", "updates_per_s"}
 
 ss = st.session_state
@@ -185,8 +187,10 @@ def train_slice(budget_s: float) -> None:
         while trainer.diverged is None:
             done = trainer.step - step0
             left = budget_s - (time.perf_counter() - t0)
-            # The first chunk is one update, to measure; then as many as fit in the time left.
-            chunk = 1 if per_update is None else int(left / per_update)
+            # The first chunk is one update, to measure; then as many as fit in the time left, but
+            # at most a quarter of the budget per chunk: on a busy machine the speed changes from
+            # one moment to the next, and a chunk sized on a stale estimate would overshoot.
+            chunk = 1 if per_update is None else int(min(left, budget_s / 4) / per_update)
             if done == 0:
                 chunk = max(chunk, 1)  # Step always steps, however slow an update is
             if cap is not None:
@@ -465,7 +469,8 @@ def draw_live(snap: Snapshot) -> None:
         bits.append(f"drawing {ss[P + 'draw_s']:.2f} s")
     sampler_metrics = {k: v for k, v in m.items() if k not in STANDARD_METRICS}
     if sampler_metrics:
-        bits.append("sampler: " + ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in sampler_metrics.items()))
+        bits.append("sampler: " + ", ".join(f"{SAMPLER_METRIC_LABELS.get(k, k.replace('_', ' '))} {v:.3g}"
+                                            for k, v in sampler_metrics.items()))
     if bits:
         st.caption(" · ".join(bits))
 

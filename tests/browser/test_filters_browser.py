@@ -110,6 +110,12 @@ def test_filters_mnist_500_frame_rate(page, open_app, wait_idle, assert_no_excep
     _button(page, "Reset").click()
     wait_idle(page, timeout=60)
     assert page.get_by_text("784 visible x 500 hidden").first.is_visible()
+    # the heaviest case: as many updates per frame as fit in a slice
+    pace = sidebar.locator('[data-testid="stSlider"]', has_text="Updates per frame").get_by_role("slider")
+    pace.focus()
+    pace.press("End")
+    wait_idle(page, timeout=30)
+    assert pace.get_attribute("aria-valuetext") == "max"
     _train_and_measure(page, wait_idle, record_timing, "784x500 (MNIST)")
     assert_no_exception(page)
     assert not page.js_errors, page.js_errors
