@@ -109,20 +109,28 @@ class PretrainProgress:
 
 
 def pretrain(X: np.ndarray, sizes: list[int], settings: PretrainSettings | None = None,
-             rng: int | np.random.Generator | None = 0) -> Iterator[PretrainProgress]:
+             rng: int | np.random.Generator | None = 0, reuse: list[LayerRBM] | None = None,
+             linear_code: bool = True) -> Iterator[PretrainProgress]:
     """Greedy layer-wise pretraining of ``sizes`` = [n_in, n_1, ..., n_code]; yields progress per epoch.
 
-    The last RBM has linear hidden units (the code). Each RBM's data are the hidden
-    probabilities of the one below on the training set.
+    The last RBM has linear hidden units (the code) unless ``linear_code`` is False. Each RBM's data are the hidden
+    probabilities of the one below on the training set. ``reuse``: RBMs already trained for the
+    bottom layers (binary hidden units, matching ``sizes``), kept as they are; only the layers
+    above them are trained. Greedy training never revisits a lower layer, so code sizes can share
+    the layers below the code.
     """
     s = settings or PretrainSettings()
     rng = as_rng(rng)
     data = np.asarray(X, dtype=np.float32)
-    stack: list[LayerRBM] = []
+    stack: list[LayerRBM] = list(reuse or [])
+    for k, r in enumerate(stack):
+        if r.W.shape != (sizes[k], sizes[k + 1]) or r.linear:
+            raise ValueError(f"reused RBM {k} has shape {r.W.shape}; layer {k} needs {(sizes[k], sizes[k + 1])}, binary")
+        data = r.up(data)
     t0 = time.perf_counter()
     n_layers = len(sizes) - 1
-    for k in range(n_layers):
-        linear = k == n_layers - 1
+    for k in range(len(stack), n_layers):
+        linear = linear_code and k == n_layers - 1
         rbm = None
         for epoch, err, rbm in cd1_layer(data, sizes[k + 1], linear, s, rng):
             yield PretrainProgress(k, epoch, err, time.perf_counter() - t0, stack + [rbm])
@@ -347,3 +355,31 @@ def numerical_gradients(net: Autoencoder, X: np.ndarray, eps: float = 1e-5) -> t
         return g
 
     return [grad_of(W) for W in net.Ws], [grad_of(b) for b in net.bs]
+
+
+def pca_error_curve(X_train: np.ndarray, X_test: np.ndarray, k_max: int) -> np.ndarray:
+    """Held-out squared error per image of PCA with k = 1 .. k_max components. (k_max,)
+
+    With orthonormal components the error left after k of them is |x - mean|^2 minus the
+    squared projections on the first k, so one SVD gives every k.
+    """
+    pca = PCA.fit(X_train, k_max)
+    Xc = np.asarray(X_test, dtype=np.float64) - pca.mean
+    proj2 = ((Xc @ pca.components.T) ** 2).mean(axis=0)  # (k_max,): mean squared projection
+    return float((Xc**2).sum(axis=1).mean()) - np.cumsum(proj2)
+
+
+def knn_agreement(codes: np.ndarray, y: np.ndarray, k: int = 5) -> float:
+    """Fraction of points whose k nearest other points (Euclidean, in the code space) vote their class.
+
+    A plain measure of how well a map keeps classes apart: 1 = every neighbourhood is pure.
+    Ties go to the smallest label.
+    """
+    Z = np.asarray(codes, dtype=np.float64)
+    y = np.asarray(y)
+    d2 = (Z**2).sum(1)[:, None] + (Z**2).sum(1)[None, :] - 2 * Z @ Z.T  # (n, n)
+    np.fill_diagonal(d2, np.inf)  # leave each point out of its own vote
+    nn = np.argpartition(d2, k, axis=1)[:, :k]  # (n, k)
+    votes = np.zeros((len(Z), int(y.max()) + 1))
+    np.add.at(votes, (np.repeat(np.arange(len(Z)), k), y[nn].ravel()), 1)
+    return float((votes.argmax(axis=1) == y).mean())

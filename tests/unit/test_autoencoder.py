@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from pgmviz import data
-from pgmviz.autoencoder import (PCA, FineTuner, FinetuneSettings, PretrainSettings, compare_with_pca,
-                                numerical_gradients, pretrain, random_autoencoder, squared_error, unroll)
+from pgmviz.autoencoder import (PCA, FineTuner, FinetuneSettings, PretrainSettings, compare_with_pca, knn_agreement,
+                                numerical_gradients, pca_error_curve, pretrain, random_autoencoder, squared_error,
+                                unroll)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_blas_thread():
+    # Two BLAS threads on a loaded 2-core machine made these matrix products 10-30x slower.
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +90,29 @@ def test_fine_tuner_same_seed_same_result(digits16):
         nets.append(net)
     for a, b in zip(nets[0].Ws, nets[1].Ws):
         np.testing.assert_array_equal(a, b)
+
+
+def test_pca_error_curve_matches_pca_at_each_k(digits16):
+    Xtr, Xte = digits16
+    curve = pca_error_curve(Xtr, Xte, 5)
+    for k in (1, 3, 5):
+        assert curve[k - 1] == pytest.approx(squared_error(Xte, PCA.fit(Xtr, k).reconstruct(Xte)), rel=1e-9)
+    assert (np.diff(curve) < 0).all()
+
+
+def test_knn_agreement_on_separated_and_mixed_clusters():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 50)
+    apart = np.array([[0, 0], [10, 0], [0, 10]])[y] + rng.normal(0, 0.5, (150, 2))
+    assert knn_agreement(apart, y) == 1.0
+    assert knn_agreement(rng.normal(size=(150, 2)), y) < 0.6
+
+
+def test_pretrain_reuses_the_bottom_layers(digits16):
+    Xtr, _ = digits16
+    *_, first = pretrain(Xtr[:200], [256, 16, 2], PretrainSettings(epochs=1), rng=0)
+    bottom = first.stack[:1]
+    *_, second = pretrain(Xtr[:200], [256, 16, 3], PretrainSettings(epochs=1), rng=1, reuse=bottom)
+    assert second.stack[0] is bottom[0] and second.stack[1].W.shape == (16, 3)
+    with pytest.raises(ValueError):
+        next(pretrain(Xtr[:200], [256, 8, 3], reuse=bottom))

@@ -1,0 +1,423 @@
+"""Lesson: deep autoencoders. Pretrain a stack of RBMs, unroll it, fine-tune it with backprop, and
+compare it with PCA at the same code size; plus Gaussian visible units on a 2-D toy set.
+
+Widgets and drawing only; the numbers come from pgmviz.autoencoder and pgmviz.grbm. A ready-made
+net per code size is computed once per server (``st.cache_data``); the student's own run lives in
+``st.session_state`` and fine-tunes in a fragment, one epoch per tick.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from pgmviz import autoencoder as ae
+from pgmviz import data, grbm
+from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.viz import sample_grid
+
+st.set_page_config(page_title="Deep autoencoder · pgmviz", layout="wide")
+
+P = "ae_"  # prefix of this page's session-state keys
+SIDE = 16  # 16x16 digits: 256 pixels, small enough to train live on a shared 2-core machine
+HIDDEN = [128, 64]  # binary hidden layers below the code (H&S 2006 used 1000-500-250 on 28x28)
+CODE_SIZES = [2, 6, 16, 30]
+DEFAULT_CODE = 6
+PRE_EPOCHS, FT_EPOCHS, SEED = 8, 15, 0  # the ready-made nets
+TICK_S = 0.3  # the fine-tuning fragment reruns this often while it trains
+FONT = dict(size=15)
+ACCENT, MUTED, GREY = "#ffb300", "#5c6bc0", "#9e9e9e"
+CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+lesson_header(
+    "Deep autoencoder",
+    "Squeeze a digit through a handful of real numbers and back: pretrain a stack of RBMs, unroll "
+    "it into an encoder and a decoder, fine-tune with backprop, and the net reconstructs held-out "
+    "digits better than PCA with the same number of numbers, and its 2-D codes keep the classes apart.",
+)
+ss = st.session_state
+
+
+# --- data and the ready-made nets -----------------------------------------------------------------
+@st.cache_data(show_spinner=False)
+def digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The bundled split, averaged down to 16x16, grey levels in [0, 1] (not thresholded)."""
+    Xtr, ytr, Xte, yte = data.mnist_split()
+    return data.downsample(Xtr, SIDE), ytr, data.downsample(Xte, SIDE), yte
+
+
+def sizes_for(code: int) -> list[int]:
+    return [SIDE * SIDE, *HIDDEN, code]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def bottom_stack(pre_epochs: int, seed: int) -> tuple[list[ae.LayerRBM], list[tuple[int, int, float]], float]:
+    """The binary RBMs below the code, shared by every code size (greedy training never revisits them)."""
+    Xtr = digits()[0]
+    log = []
+    prog = None
+    for prog in ae.pretrain(Xtr, [SIDE * SIDE, *HIDDEN], ae.PretrainSettings(epochs=pre_epochs), rng=seed,
+                            linear_code=False):
+        log.append((prog.layer, prog.epoch, prog.recon_error))
+    return prog.stack, log, prog.seconds
+
+
+def history_row(net: ae.Autoencoder, epoch: int, loss: float) -> dict:
+    Xtr, _, Xte, _ = digits()
+    return {"epoch": epoch, "train cross-entropy": loss,
+            "held-out squared error": ae.squared_error(Xte, net.reconstruct(Xte))}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def ready_made(code: int, pre_epochs: int = PRE_EPOCHS, ft_epochs: int = FT_EPOCHS, seed: int = SEED) -> dict:
+    """Pretrain (sharing the bottom RBMs), unroll, fine-tune ``ft_epochs`` epochs: the net and its history."""
+    Xtr = digits()[0]
+    bottom, log, bottom_s = bottom_stack(pre_epochs, seed)
+    t0 = time.perf_counter()
+    prog = None
+    for prog in ae.pretrain(Xtr, sizes_for(code), ae.PretrainSettings(epochs=pre_epochs), rng=seed + 1, reuse=bottom):
+        log = log + [(prog.layer, prog.epoch, prog.recon_error)]
+    net = ae.unroll(prog.stack)
+    pre_s = bottom_s + time.perf_counter() - t0
+    tuner = ae.FineTuner(net, Xtr, rng=seed)
+    history = [history_row(net, 0, net.loss(Xtr))]
+    for _ in range(ft_epochs):
+        loss = tuner.run(1)
+        history.append(history_row(net, tuner.epoch, loss))
+    return {"net": net, "pretrain_log": log, "history": history, "pretrain_s": pre_s, "finetune_s": tuner.seconds,
+            "settings": (pre_epochs, ft_epochs, seed), "source": "ready-made"}
+
+
+@st.cache_data(show_spinner=False)
+def pca_curve(k_max: int = 40) -> np.ndarray:
+    Xtr, _, Xte, _ = digits()
+    return ae.pca_error_curve(Xtr, Xte, k_max)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def toy_grbm(seed: int) -> dict:
+    """The two-blob toy set and samples from two GRBMs trained on it with CD-1: sigma fixed at 1, learned."""
+    centres = ((-1.0, -0.6), (1.0, 0.6))
+    X = grbm.two_blobs(400, seed=seed, centres=centres)
+    Z, mean, std = grbm.standardise(X)
+    out = {"X": X, "centres": np.array(centres)}
+    for learn in (False, True):
+        m = grbm.GaussianRBM.random(2, 4, seed=seed, data=Z)
+        grbm.train_cd(m, Z, 100, grbm.GRBMSettings(learn_sigma=learn), rng=seed)
+        S = m.sample(400, 200, rng=seed + 1)
+        out["learned" if learn else "fixed"] = {"samples": S * std + mean, "sigma": m.sigma.copy()}
+    return out
+
+
+def run_for(code: int) -> dict:
+    """The student's run for this code size if there is one, else the ready-made net."""
+    mine = ss.get(P + "runs", {}).get(code)
+    if mine is not None:
+        return mine
+    with st.spinner(f"Computing the ready-made {'-'.join(map(str, sizes_for(code)))} autoencoder "
+                    "(once per server: a few seconds) ..."):
+        return ready_made(code)
+
+
+def picture_rows(rows: list[np.ndarray], n_cols: int) -> np.ndarray:
+    return sample_grid(np.clip(np.vstack(rows), 0, 1), (SIDE, SIDE), n_cols=n_cols, scale=4)
+
+
+# --- 1. pretrain, unroll, fine-tune -----------------------------------------------------------------
+st.header("1 · Pretrain a stack of RBMs, unroll it, fine-tune it", divider="gray")
+Xtr, ytr, Xte, yte = digits()
+c_code, c_pre, c_ft, c_seed = st.columns([1.6, 1.4, 1.4, 0.8], gap="large")
+code = c_code.segmented_control("Code size (real numbers per digit)", CODE_SIZES, default=DEFAULT_CODE,
+                                required=True, key=P + "code")
+pre_epochs = c_pre.slider("Pretraining epochs per RBM", 1, 20, PRE_EPOCHS, key=P + "pre_epochs")
+ft_epochs = c_ft.slider("Fine-tuning epochs", 1, 60, FT_EPOCHS, key=P + "ft_epochs")
+seed = c_seed.number_input("Seed", 0, 2**31 - 1, SEED, key=P + "seed")
+sizes = sizes_for(code)
+arch = " → ".join(map(str, sizes)) + " → " + " → ".join(map(str, reversed(sizes[:-1])))
+st.caption(
+    f"Net: **{arch}** (pixels → binary features → a linear code of {code} → back). Data: 16x16 grey-level "
+    f"MNIST digits, {len(Xtr):,} for training and {len(Xte):,} held out. RBM 1 reads pixel intensities as "
+    "probabilities; each next RBM learns the hidden probabilities of the one below; the top RBM has linear "
+    "(Gaussian) hidden units, so the code is real-valued. Fine-tuning: backprop of the cross-entropy "
+    "between pixels and their reconstruction, with Adam."
+)
+
+
+def start_pretraining() -> None:
+    ss[P + "pretrain_request"] = True
+    ss[P + "tuning"] = False
+
+
+def start_finetuning() -> None:
+    run = ss.get(P + "runs", {}).get(ss[P + "code"])
+    if run is not None:
+        run["target"] = run["tuner"].epoch + ss[P + "ft_epochs"]
+        ss[P + "tuning"] = True
+
+
+def stop_finetuning() -> None:
+    ss[P + "tuning"] = False
+
+
+def forget_run() -> None:
+    ss.get(P + "runs", {}).pop(ss[P + "code"], None)
+    ss[P + "tuning"] = False
+
+
+ss.setdefault(P + "tuning", False)
+mine = ss.get(P + "runs", {}).get(code)
+b1, b2, b3, b4 = st.columns(4)
+b1.button("Pretrain a new stack", icon=":material/layers:", type="primary", on_click=start_pretraining,
+          key=P + "pretrain", width="stretch",
+          help="Trains the RBMs one after the other with CD-1, then unrolls them. Then press Fine-tune.")
+b2.button("Fine-tune", icon=":material/play_arrow:", on_click=start_finetuning, key=P + "finetune",
+          disabled=mine is None or ss[P + "tuning"], width="stretch",
+          help="Backprop through the unrolled net, one epoch per step, for the number of epochs set above.")
+b3.button("Stop", icon=":material/pause:", on_click=stop_finetuning, key=P + "stop",
+          disabled=not ss[P + "tuning"], width="stretch")
+b4.button("Back to the ready-made net", icon=":material/restart_alt:", on_click=forget_run, key=P + "forget",
+          disabled=mine is None, width="stretch")
+
+if ss.pop(P + "pretrain_request", False):
+    # Pretraining runs here, in the script, with a progress bar: a few seconds, layer by layer.
+    bar = st.progress(0.0, text="Pretraining ...")
+    n_rbms, prog = len(sizes) - 1, None
+    log = []
+    for prog in ae.pretrain(Xtr, sizes, ae.PretrainSettings(epochs=pre_epochs), rng=int(seed)):
+        log.append((prog.layer, prog.epoch, prog.recon_error))
+        done = (prog.layer * pre_epochs + prog.epoch) / (n_rbms * pre_epochs)
+        kind = "linear" if prog.layer == n_rbms - 1 else "binary"
+        bar.progress(done, text=f"RBM {prog.layer + 1} of {n_rbms} ({sizes[prog.layer]} → {sizes[prog.layer + 1]} "
+                                f"{kind}): epoch {prog.epoch}/{pre_epochs}, reconstruction error {prog.recon_error:.2f}")
+    bar.empty()
+    net = ae.unroll(prog.stack)
+    tuner = ae.FineTuner(net, Xtr, rng=int(seed))
+    ss.setdefault(P + "runs", {})[code] = {
+        "net": net, "tuner": tuner, "pretrain_log": log, "history": [history_row(net, 0, net.loss(Xtr))],
+        "pretrain_s": prog.seconds, "finetune_s": 0.0, "settings": (pre_epochs, 0, int(seed)), "source": "yours",
+        "target": 0,
+    }
+    st.rerun()
+
+run = run_for(code)
+mine = run["source"] == "yours"
+if mine:
+    st.caption(f"Showing **your** net: pretrained {run['settings'][0]} epochs per RBM with seed {run['settings'][2]}, "
+               f"fine-tuned {run['tuner'].epoch} epochs so far.")
+else:
+    st.caption(f"Showing the **ready-made** net: pretrained {run['settings'][0]} epochs per RBM, fine-tuned "
+               f"{run['settings'][1]} epochs, seed {run['settings'][2]} (computed once per server). "
+               "Press *Pretrain a new stack* to train your own, live.")
+
+
+def draw_pretraining(run: dict) -> None:
+    log = np.array(run["pretrain_log"])  # rows (layer, epoch, error)
+    fig = go.Figure()
+    for k in np.unique(log[:, 0]).astype(int):
+        rows = log[log[:, 0] == k]
+        fig.add_trace(go.Scatter(x=rows[:, 1], y=rows[:, 2], mode="lines+markers",
+                                 name=f"RBM {k + 1}: {sizes_for(code)[k]} → {sizes_for(code)[k + 1]}"))
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                      title="Pretraining: CD-1 reconstruction error of each RBM on its own data",
+                      xaxis_title="epoch", yaxis_title="squared error per row", yaxis_rangemode="tozero",
+                      legend=dict(orientation="h", y=-0.3))
+    st.plotly_chart(fig, key=P + "pretrain_chart", width="stretch")
+
+
+def draw_finetuning(run: dict) -> None:
+    hist = pd.DataFrame(run["history"])
+    pca_err = float(pca_curve()[code - 1])
+    fig = go.Figure([
+        go.Scatter(x=hist["epoch"], y=hist["held-out squared error"], mode="lines+markers", name="autoencoder",
+                   line=dict(color=ACCENT, width=3)),
+        go.Scatter(x=[0, max(1, int(hist["epoch"].max()))], y=[pca_err] * 2, mode="lines", name=f"PCA, {code} components",
+                   line=dict(color=MUTED, dash="dash", width=3)),
+    ])
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                      title="Fine-tuning: held-out squared error per image (epoch 0 = just unrolled)",
+                      xaxis_title="fine-tuning epoch", yaxis_title="squared error", yaxis_rangemode="tozero",
+                      legend=dict(orientation="h", y=-0.3))
+    st.plotly_chart(fig, key=P + "finetune_chart", width="stretch")
+    last = run["history"][-1]
+    m = st.columns(3)
+    m[0].metric("fine-tuning epochs", f"{int(last['epoch'])}")
+    m[1].metric("train cross-entropy per image", f"{last['train cross-entropy']:.2f}")
+    m[2].metric("time: pretraining + fine-tuning", f"{run['pretrain_s']:.1f} s + {run['finetune_s']:.1f} s")
+
+
+c_pre_chart, c_ft_chart = st.columns(2, gap="large")
+with c_pre_chart:
+    draw_pretraining(run)
+
+tuning = bool(ss[P + "tuning"]) and mine
+
+
+@st.fragment(run_every=TICK_S if tuning else None)
+def finetune_view() -> None:
+    r = ss.get(P + "runs", {}).get(code)
+    if ss[P + "tuning"] and r is not None:
+        loss = r["tuner"].run(1)  # one epoch per tick
+        r["history"].append(history_row(r["net"], r["tuner"].epoch, loss))
+        r["finetune_s"] = r["tuner"].seconds
+        if r["tuner"].epoch >= r["target"]:
+            ss[P + "tuning"] = False
+            st.rerun()  # the whole page, so the pictures below show the fine-tuned net
+    draw_finetuning(r if r is not None else run)
+
+
+with c_ft_chart:
+    finetune_view()
+if mine and run["tuner"].epoch == 0 and not tuning:
+    st.info("Your stack is pretrained and unrolled (epoch 0 on the right). Press **Fine-tune** to run backprop.",
+            icon=":material/arrow_upward:")
+
+# --- 2. reconstructions -------------------------------------------------------------------------
+st.header(f"2 · Reconstructions of held-out digits: autoencoder vs PCA with {code} numbers", divider="gray")
+net: ae.Autoencoder = run["net"]
+pca = ae.PCA.fit(Xtr, code)
+comp = ae.compare_with_pca(net, Xtr, Xte, pca)
+ss[P + "shown"] = {"code": code, "net": net}  # what this page drew (tests recompute the numbers from it)
+per_class = 2
+pick = np.concatenate([np.flatnonzero(yte == c)[:per_class] for c in range(10)])
+rows = [Xte[pick], net.reconstruct(Xte[pick]), pca.reconstruct(Xte[pick])]
+c_lab, c_img = st.columns([0.13, 0.87])
+for label in ("held-out digits", f"deep autoencoder ({code}-D code)", f"PCA ({code} components)"):
+    c_lab.markdown(f"<div style='height:68px;display:flex;align-items:center'><b>{label}</b></div>",
+                   unsafe_allow_html=True)
+c_img.image(picture_rows(rows, len(pick)), width="content")
+m = st.columns(4)
+m[0].metric("autoencoder: squared error per held-out image", f"{comp.ae_test:.2f}",
+            help="Σᵢ (xᵢ − x̂ᵢ)² over the 256 pixels, averaged over the 1,000 held-out digits.")
+m[1].metric("PCA: squared error per held-out image", f"{comp.pca_test:.2f}")
+m[2].metric("autoencoder / PCA", f"{comp.ae_test / comp.pca_test:.2f}")
+m[3].metric("on the training digits: autoencoder / PCA", f"{comp.ae_train:.2f} / {comp.pca_train:.2f}")
+
+curve = pca_curve()
+fig = go.Figure(go.Scatter(x=np.arange(1, len(curve) + 1), y=curve, mode="lines", name="PCA, k components",
+                           line=dict(color=MUTED, width=3)))
+points = {c: r for c, r in ss.get(P + "runs", {}).items()}
+points.setdefault(code, run)
+xs = sorted(points)
+ys = [ae.squared_error(Xte, points[c]["net"].reconstruct(Xte)) for c in xs]
+fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", name="deep autoencoder", text=[f"{y:.2f}" for y in ys],
+                         textposition="top right", marker=dict(color=ACCENT, size=14, line=dict(width=1, color="black"))))
+fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                  title="Held-out squared error per image against code size",
+                  xaxis_title="code size (numbers per digit)", yaxis_title="squared error", yaxis_rangemode="tozero")
+st.plotly_chart(fig, key=P + "code_sizes", width="stretch")
+
+# --- 3. the 2-D codes ---------------------------------------------------------------------------
+st.header("3 · Two numbers per digit: the code map", divider="gray")
+run2 = run_for(2)
+codes_ae = run2["net"].encode(Xte)
+codes_pca = ae.PCA.fit(Xtr, 2).encode(Xte)
+agree_ae, agree_pca = ae.knn_agreement(codes_ae, yte), ae.knn_agreement(codes_pca, yte)
+
+
+def code_map(Z: np.ndarray, title: str, key: str) -> None:
+    fig = go.Figure()
+    for c in range(10):
+        sel = yte == c
+        fig.add_trace(go.Scattergl(x=Z[sel, 0], y=Z[sel, 1], mode="markers", name=str(c),
+                                   marker=dict(size=6, color=CLASS_COLOURS[c], opacity=0.8),
+                                   hovertemplate=f"digit {c}<br>code (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
+    fig.update_layout(height=460, margin=dict(l=10, r=10, t=40, b=10), font=FONT, title=title,
+                      legend=dict(title="digit", itemsizing="constant"), xaxis_title="code 1", yaxis_title="code 2")
+    st.plotly_chart(fig, key=key, width="stretch")
+
+
+c_ae, c_pca = st.columns(2, gap="large")
+with c_ae:
+    code_map(codes_ae, f"Deep autoencoder {'-'.join(map(str, sizes_for(2)))}", P + "map_ae")
+    st.metric("5 nearest neighbours in the map vote the right digit", f"{agree_ae:.1%}")
+with c_pca:
+    code_map(codes_pca, "PCA: the first two principal components", P + "map_pca")
+    st.metric("5 nearest neighbours in the map vote the right digit ", f"{agree_pca:.1%}")
+st.caption(f"The {len(Xte):,} held-out digits, placed by their codes; colours are the labels, which neither "
+           "method saw. Hover a point for its digit. " + ("The autoencoder map is your 2-D net." if run2["source"] == "yours"
+                                                          else "The autoencoder map is the ready-made 2-D net."))
+
+# --- 4. Gaussian visible units --------------------------------------------------------------------
+st.header("4 · Real-valued data: Gaussian visible units", divider="gray")
+c_bowl, c_toy = st.columns([1.0, 1.3], gap="large")
+with c_bowl:
+    st.markdown("A mean-field logistic unit with total input *x* has free energy "
+                "F(p) = −x·p + p log p + (1−p) log(1−p): a slope from the input plus the negative entropy, "
+                "a bowl whose curvature the input cannot change. A Gaussian unit's bowl (v−μ)²/(2σ²) is as "
+                "narrow as σ makes it.")
+    sig = st.slider("σ of the Gaussian unit", 0.02, 0.3, 0.05, 0.01, key=P + "sigma")
+    x = float(np.log(0.7 / 0.3))  # puts the logistic unit's minimum at 0.7
+    p = np.linspace(0.005, 0.995, 397)
+    F = grbm.logistic_mean_field_free_energy(p, x)
+    E = grbm.gaussian_unit_energy(p, 0.7, sig)
+    F0 = float(grbm.logistic_mean_field_free_energy(np.array([0.7]), x)[0])
+    three = np.array([0.6, 0.7, 0.8])
+    fig = go.Figure([
+        go.Scatter(x=p, y=F - F0, mode="lines", name="logistic unit: F(p) − F(0.7)", line=dict(color=MUTED, width=3)),
+        go.Scatter(x=p, y=E, mode="lines", name=f"Gaussian unit, σ = {sig:.2f}", line=dict(color=ACCENT, width=3)),
+        go.Scatter(x=three, y=grbm.logistic_mean_field_free_energy(three, x) - F0, mode="markers", showlegend=False,
+                   marker=dict(color=MUTED, size=11)),
+        go.Scatter(x=three, y=grbm.gaussian_unit_energy(three, 0.7, sig), mode="markers", showlegend=False,
+                   marker=dict(color=ACCENT, size=11)),
+    ])
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), font=FONT, yaxis_range=[-0.1, 3],
+                      xaxis_title="value of the unit", yaxis_title="free energy above the minimum",
+                      legend=dict(orientation="h", y=1.12))
+    st.plotly_chart(fig, key=P + "bowls", width="stretch")
+    ratio_log = float(np.exp(min(grbm.logistic_mean_field_free_energy(np.array([0.6, 0.8]), x)) - F0))
+    ratio_gauss = float(np.exp(min(grbm.gaussian_unit_energy(np.array([0.6, 0.8]), 0.7, sig))))
+    m = st.columns(2)
+    m[0].metric("logistic: how much likelier 0.7 is than 0.6 or 0.8", f"{ratio_log:.3f}×")
+    m[1].metric(f"Gaussian (σ = {sig:.2f}): the same ratio", f"{ratio_gauss:,.1f}×")
+
+with c_toy:
+    toy = toy_grbm(0)
+    c_fixed, c_learned = st.columns(2)
+    for col, kind, title in ((c_fixed, "fixed", "σ fixed at 1 (standardised units)"),
+                             (c_learned, "learned", "σ learned")):
+        S = toy[kind]["samples"]
+        fig = go.Figure([
+            go.Scattergl(x=toy["X"][:, 0], y=toy["X"][:, 1], mode="markers", name="data",
+                         marker=dict(color=GREY, size=5, opacity=0.6)),
+            go.Scattergl(x=S[:, 0], y=S[:, 1], mode="markers", name="GRBM samples",
+                         marker=dict(color=ACCENT, size=5, opacity=0.7)),
+        ])
+        fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), font=FONT, title=title,
+                          xaxis=dict(range=[-4, 4]), yaxis=dict(range=[-4, 4], scaleanchor="x"),
+                          legend=dict(orientation="h", y=-0.15))
+        with col:
+            st.plotly_chart(fig, key=P + f"toy_{kind}", width="stretch")
+            s = toy[kind]["sigma"]
+            st.metric("σ per visible unit", f"{s[0]:.2f}, {s[1]:.2f}")
+    st.caption("A Gaussian-Bernoulli RBM with 4 binary hidden units, trained by CD-1 (100 epochs) on 400 points "
+               "from two blobs; samples after 200 steps of alternating Gibbs sampling. Gibbs sampling stays easy: "
+               "v given h is an independent Gaussian per unit, h given v independent logistic units.")
+
+with st.expander("Show the code behind the numbers"):
+    st.code(
+        """from pgmviz import autoencoder as ae
+
+*_, last = ae.pretrain(X_train, [256, 128, 64, code])   # greedy CD-1, one RBM after another
+net = ae.unroll(last.stack)                             # encoder W1 W2 W3, decoder W3ᵀ W2ᵀ W1ᵀ
+tuner = ae.FineTuner(net, X_train)                      # Adam on the pixel cross-entropy
+tuner.run(15)                                           # epochs of backprop
+pca = ae.PCA.fit(X_train, code)                         # SVD of the centred training digits
+ae.compare_with_pca(net, X_train, X_test, pca)          # squared error per image, both methods""",
+        language="python",
+    )
+
+notice(
+    "At epoch 0, just unrolled, the net already gives digits back, because every RBM was trained to "
+    "reconstruct the layer below it; backprop then only has to adjust, and its error falls below PCA's line. "
+    f"With {code} numbers per digit the autoencoder's held-out error is {comp.ae_test:.2f} against PCA's "
+    f"{comp.pca_test:.2f}. In the 2-D maps, a digit's 5 nearest neighbours name its class "
+    f"{agree_ae:.0%} of the time in the autoencoder's codes and {agree_pca:.0%} in PCA's: the nonlinear code "
+    "keeps more of what makes a digit a 2 or a 7, without ever seeing a label. And a logistic unit can make 0.7 "
+    f"only {ratio_log:.2f} times likelier than 0.6 or 0.8, where a Gaussian unit with σ = {sig:.2f} makes it "
+    f"{ratio_gauss:,.0f} times likelier: that is why real-valued data get Gaussian visible units."
+)
