@@ -17,7 +17,7 @@ def test_greedy(page, open_app, wait_idle, assert_no_exception, save_screenshot,
     record_timing("greedy time-to-interactive", seconds)
     assert page.locator("h1", has_text="Greedy stacking").first.is_visible()
     assert page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 1
-    assert metric_value(page, "log p(v), one RBM") == metric_value(page, "bound at the transposed start")
+    assert metric_value(page, "log p(v), one RBM") == metric_value(page, "bound at the start")
     save_screenshot(page, "greedy")
 
     box = page.get_by_role("spinbutton", name="Updates per layer")
