@@ -341,8 +341,8 @@ def hidden_bias_figure(c: np.ndarray) -> go.Figure:
 # --- the page ---------------------------------------------------------------------------------
 lesson_header(
     "Filter learning",
-    "Train an RBM on images of 2s and each hidden unit's weights become a feature of its own: "
-    "a piece of stroke that the unit switches on for.",
+    "Train an RBM on digit images and each hidden unit's weights become a feature of its own, a "
+    "piece of stroke that switches the unit on; together the features rebuild the digits.",
 )
 warm_up_kernels()
 init_widget_state()
@@ -480,7 +480,7 @@ def draw_live(snap: Snapshot) -> None:
         show_all = n_h > SHOWN_FILTERS and ss.get(P + "show_all", False)
         n_show = n_h if show_all else min(n_h, SHOWN_FILTERS)
         per_filter = ss.get(P + "per_filter", True)
-        st.markdown(f"#### Filters: each hidden unit's incoming weights ({n_show} of {n_h})")
+        st.markdown(f"#### Filters: each hidden unit's weights ({n_show} of {n_h})")
         st.image(png(filter_picture(rbm.W, shape, n_show, per_filter)), output_format="PNG")
         st.caption("Red: a pixel that is on pushes the unit on; blue: pushes it off; white: no effect. "
                    + ("Each filter has its own colour scale." if per_filter else "One colour scale for all."))
@@ -585,8 +585,8 @@ dl[1].download_button("Filters (.png)",
 with st.expander("The code that runs for every update"):
     st.code(inspect.getsource(Trainer.update), language="python")
 
-notice("The filters start as noise, then for a while every unit looks like the same blurry 2: "
-       "they all learn the average digit first. Then they split up, each taking one piece of stroke "
-       "(a loop, the base, a diagonal) with a blue surround, so that together they can rebuild any 2; "
-       "the reconstructions sharpen at the same time. The reconstruction error falls fast, but the "
-       "free-energy gap tells you when the model starts memorising its training images instead.")
+notice("The filters start as noise, then for a while every unit looks like the same blurry digit: "
+       "they all learn the average image first. Then they split up, each taking one piece of stroke "
+       "(a loop, the base of a 2, a diagonal) with a blue surround, so that together they can rebuild "
+       "any image; the reconstructions sharpen at the same time. The reconstruction error falls fast, "
+       "but the free-energy gap tells you when the model starts memorising its training images.")

@@ -172,3 +172,31 @@ def test_small_model_shows_exact_log_likelihood(at):
 
 def test_big_model_explains_why_exact_likelihood_is_missing(at):
     assert any("Pseudo-log-likelihood only" in c.value and "2^50" in c.value for c in at.caption)
+
+
+def test_tiny_models_draw_without_error(at):
+    at.selectbox(key="fl_dataset").select("bars3").run()
+    at.number_input(key="fl_n_hidden").set_value(1).run()
+    at.number_input(key="fl_batch_size").set_value(1000).run()
+    at.button(key="fl_reset").click().run()
+    at.button(key="fl_step").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (trainer(at).rbm.n_v, trainer(at).rbm.n_h) == (9, 1) and trainer(at).step > 0
+
+
+def test_leaving_the_page_and_coming_back_keeps_the_model_and_its_settings():
+    app = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=TIMEOUT).run()
+    app.switch_page("pages/filters.py").run()
+    app.selectbox(key="fl_dataset").select("bars4").run()
+    app.button(key="fl_reset").click().run()
+    app.number_input(key="fl_lr").set_value(0.03).run()
+    app.button(key="fl_step").click().run()
+    step = app.session_state["fl_trainer"].step
+    app.switch_page("pages/home.py").run()
+    app.switch_page("pages/filters.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state["fl_trainer"].step == step
+    # the controls show the model's settings again, so no spurious "press Reset"
+    assert app.selectbox(key="fl_dataset").value == "bars4"
+    assert app.number_input(key="fl_lr").value == pytest.approx(0.03)
+    assert not app.warning, [w.value for w in app.warning]
