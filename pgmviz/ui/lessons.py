@@ -172,6 +172,17 @@ LESSONS: list[Lesson] = [
         url_path="greedy",
         section="Deep belief nets",
     ),
+    Lesson(
+        key="autoencoder",
+        title="Deep autoencoder",
+        path="pages/autoencoder.py",
+        icon=":material/compress:",
+        blurb="Pretrain a stack of RBMs, unroll it into an encoder and decoder, fine-tune it with backprop "
+              "live, and compare its reconstructions and 2-D code map with PCA's at the same code size; "
+              "plus why real-valued data want Gaussian visible units.",
+        url_path="autoencoder",
+        section="Deep belief nets",
+    ),
 ]
 
 
