@@ -263,8 +263,8 @@ first, last = hist[0], hist[-1]
 best = max(hist, key=lambda h: h["bound"])
 m = st.columns(5)
 m[0].metric("log p(v), one RBM", f"{first['log_p_rbm1']:.3f}")
-m[1].metric("bound at the start (RBM 2 = RBM 1ᵀ)", f"{first['bound']:.3f}",
-            help=f"|bound − log p(v)| = {abs(first['bound'] - first['log_p_rbm1']):.1e}: tight.")
+m[1].metric("bound at the start", f"{first['bound']:.3f}",
+            help=f"RBM 2 = RBM 1 transposed: |bound − log p(v)| = {abs(first['bound'] - first['log_p_rbm1']):.1e}, tight.")
 m[2].metric(f"bound after {steps[-1]} updates", f"{last['bound']:.3f}",
             delta=f"{last['bound'] - first['log_p_rbm1']:+.3f} nats")
 m[3].metric("log p(v), two-layer DBN", f"{last['log_p_dbn']:.3f}")
