@@ -480,9 +480,10 @@ def draw_live(snap: Snapshot) -> None:
         show_all = n_h > SHOWN_FILTERS and ss.get(P + "show_all", False)
         n_show = n_h if show_all else min(n_h, SHOWN_FILTERS)
         per_filter = ss.get(P + "per_filter", True)
-        st.markdown(f"#### Filters: each hidden unit's weights ({n_show} of {n_h})")
+        st.markdown(f"#### The filters ({n_show} of {n_h} hidden units)")
         st.image(png(filter_picture(rbm.W, shape, n_show, per_filter)), output_format="PNG")
-        st.caption("Red: a pixel that is on pushes the unit on; blue: pushes it off; white: no effect. "
+        st.caption("Each square is one hidden unit's weights from all the pixels, drawn as an image. "
+                   "Red: a pixel that is on pushes the unit on; blue: pushes it off; white: no effect. "
                    + ("Each filter has its own colour scale." if per_filter else "One colour scale for all."))
         tc = st.columns(2)
         tc[0].toggle("Own colour scale per filter", key=P + "per_filter", value=True)
