@@ -93,6 +93,19 @@ def ready_made(code: int, pre_epochs: int = PRE_EPOCHS, ft_epochs: int = FT_EPOC
             "settings": (pre_epochs, ft_epochs, seed), "source": "ready-made"}
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def from_random(code: int, ft_epochs: int = FT_EPOCHS, seed: int = SEED) -> list[dict]:
+    """The same architecture and the same fine-tuning, started from small random weights instead."""
+    Xtr = digits()[0]
+    net = ae.random_autoencoder(sizes_for(code), rng=seed)
+    tuner = ae.FineTuner(net, Xtr, rng=seed)
+    history = [history_row(net, 0, net.loss(Xtr))]
+    for _ in range(ft_epochs):
+        loss = tuner.run(1)
+        history.append(history_row(net, tuner.epoch, loss))
+    return history
+
+
 @st.cache_data(show_spinner=False)
 def pca_curve(k_max: int = 40) -> np.ndarray:
     Xtr, _, Xte, _ = digits()
@@ -222,34 +235,45 @@ def draw_pretraining(run: dict) -> None:
         rows = log[log[:, 0] == k]
         fig.add_trace(go.Scatter(x=rows[:, 1], y=rows[:, 2], mode="lines+markers",
                                  name=f"RBM {k + 1}: {sizes_for(code)[k]} → {sizes_for(code)[k + 1]}"))
-    fig.update_layout(height=280, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                      title="Pretraining: CD-1 reconstruction error of each RBM on its own data",
-                      xaxis_title="epoch", yaxis_title="squared error per row", yaxis_rangemode="tozero",
-                      legend=dict(orientation="h", y=-0.3))
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                      title="Pretraining: each RBM's CD-1 error per epoch",
+                      yaxis_title="squared error per row", yaxis_rangemode="tozero",
+                      legend=dict(orientation="h", yanchor="top", y=-0.18))
     st.plotly_chart(fig, key=P + "pretrain_chart", width="stretch")
 
 
 def draw_finetuning(run: dict) -> None:
     hist = pd.DataFrame(run["history"])
+    rand = pd.DataFrame(baseline)
     pca_err = float(pca_curve()[code - 1])
     fig = go.Figure([
-        go.Scatter(x=hist["epoch"], y=hist["held-out squared error"], mode="lines+markers", name="autoencoder",
+        go.Scatter(x=hist["epoch"], y=hist["held-out squared error"], mode="lines+markers", name="pretrained, unrolled",
                    line=dict(color=ACCENT, width=3)),
+        go.Scatter(x=rand["epoch"], y=rand["held-out squared error"], mode="lines", name="from random weights",
+                   line=dict(color=GREY, width=3, dash="dot")),
         go.Scatter(x=[0, max(1, int(hist["epoch"].max()))], y=[pca_err] * 2, mode="lines", name=f"PCA, {code} components",
                    line=dict(color=MUTED, dash="dash", width=3)),
     ])
-    fig.update_layout(height=280, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                      title="Fine-tuning: held-out squared error per image (epoch 0 = just unrolled)",
-                      xaxis_title="fine-tuning epoch", yaxis_title="squared error", yaxis_rangemode="tozero",
-                      legend=dict(orientation="h", y=-0.3))
+    top = 1.4 * max(pca_err, float(hist["held-out squared error"].iloc[0]))  # the random start begins far above
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                      title="Fine-tuning: held-out error per epoch (0 = unrolled)",
+                      yaxis_title="squared error per image", yaxis_range=[0, top],
+                      legend=dict(orientation="h", yanchor="top", y=-0.18))
     st.plotly_chart(fig, key=P + "finetune_chart", width="stretch")
     last = run["history"][-1]
-    m = st.columns(3)
+    m = st.columns(2) + st.columns(2)
     m[0].metric("fine-tuning epochs", f"{int(last['epoch'])}")
-    m[1].metric("train cross-entropy per image", f"{last['train cross-entropy']:.2f}")
-    m[2].metric("time: pretraining + fine-tuning", f"{run['pretrain_s']:.1f} s + {run['finetune_s']:.1f} s")
+    m[1].metric("cross-entropy", f"{last['train cross-entropy']:.2f}",
+                help="Training loss per image, −Σᵢ [xᵢ log oᵢ + (1 − xᵢ) log(1 − oᵢ)], in nats.")
+    m[2].metric("pretraining time", f"{run['pretrain_s']:.1f} s", help="All RBMs, wall-clock, on this server.")
+    m[3].metric("fine-tuning time", f"{run['finetune_s']:.1f} s")
+    st.caption(f"Dotted: the same {'-'.join(map(str, sizes_for(code)))} net and the same backprop, started from "
+               f"small random weights instead of the RBMs: after {FT_EPOCHS} epochs its held-out error is "
+               f"{baseline[-1]['held-out squared error']:.2f}.")
 
 
+with st.spinner("Fine-tuning the same net from random weights, for comparison (once per server) ..."):
+    baseline = from_random(code)
 c_pre_chart, c_ft_chart = st.columns(2, gap="large")
 with c_pre_chart:
     draw_pretraining(run)
@@ -285,22 +309,26 @@ ss[P + "shown"] = {"code": code, "net": net}  # what this page drew (tests recom
 per_class = 2
 pick = np.concatenate([np.flatnonzero(yte == c)[:per_class] for c in range(10)])
 rows = [Xte[pick], net.reconstruct(Xte[pick]), pca.reconstruct(Xte[pick])]
-c_lab, c_img = st.columns([0.13, 0.87])
-for label in ("held-out digits", f"deep autoencoder ({code}-D code)", f"PCA ({code} components)"):
-    c_lab.markdown(f"<div style='height:68px;display:flex;align-items:center'><b>{label}</b></div>",
-                   unsafe_allow_html=True)
-c_img.image(picture_rows(rows, len(pick)), width="content")
+for label, row in zip(("held-out digits", f"autoencoder, {code}-D code", f"PCA, {code} components"), rows):
+    c_lab, c_img = st.columns([0.16, 0.84], vertical_alignment="center")
+    c_lab.markdown(f"**{label}**")
+    c_img.image(picture_rows([row], len(pick)), width="content")
+st.caption("Squared error per image: Σᵢ (xᵢ − x̂ᵢ)² over the 256 pixels, averaged over the digits.")
 m = st.columns(4)
-m[0].metric("autoencoder: squared error per held-out image", f"{comp.ae_test:.2f}",
-            help="Σᵢ (xᵢ − x̂ᵢ)² over the 256 pixels, averaged over the 1,000 held-out digits.")
-m[1].metric("PCA: squared error per held-out image", f"{comp.pca_test:.2f}")
+m[0].metric("autoencoder, held out", f"{comp.ae_test:.2f}", help="Averaged over the 1,000 held-out digits.")
+m[1].metric("PCA, held out", f"{comp.pca_test:.2f}")
 m[2].metric("autoencoder / PCA", f"{comp.ae_test / comp.pca_test:.2f}")
-m[3].metric("on the training digits: autoencoder / PCA", f"{comp.ae_train:.2f} / {comp.pca_train:.2f}")
+m[3].metric("training digits: AE / PCA", f"{comp.ae_train:.2f} / {comp.pca_train:.2f}",
+            help="The same errors on the 4,000 training digits: close to the held-out ones, so no overfitting.")
 
 curve = pca_curve()
 fig = go.Figure(go.Scatter(x=np.arange(1, len(curve) + 1), y=curve, mode="lines", name="PCA, k components",
                            line=dict(color=MUTED, width=3)))
-points = {c: r for c, r in ss.get(P + "runs", {}).items()}
+points = {}
+if ss.get(P + "all_sizes"):  # the ready-made nets of every code size (cached per server after the first time)
+    with st.spinner("Training the ready-made nets of the other code sizes (a few seconds each, once per server) ..."):
+        points = {c: ready_made(c) for c in CODE_SIZES}
+points.update(ss.get(P + "runs", {}))  # the student's own nets replace the ready-made ones
 points.setdefault(code, run)
 xs = sorted(points)
 ys = [ae.squared_error(Xte, points[c]["net"].reconstruct(Xte)) for c in xs]
@@ -310,6 +338,10 @@ fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
                   title="Held-out squared error per image against code size",
                   xaxis_title="code size (numbers per digit)", yaxis_title="squared error", yaxis_rangemode="tozero")
 st.plotly_chart(fig, key=P + "code_sizes", width="stretch")
+if not ss.get(P + "all_sizes"):
+    st.button(f"Add the autoencoders with {', '.join(map(str, [c for c in CODE_SIZES if c != code]))} numbers",
+              icon=":material/add_chart:", key=P + "all_sizes_button",
+              on_click=lambda: ss.__setitem__(P + "all_sizes", True))
 
 # --- 3. the 2-D codes ---------------------------------------------------------------------------
 st.header("3 · Two numbers per digit: the code map", divider="gray")
@@ -334,10 +366,11 @@ def code_map(Z: np.ndarray, title: str, key: str) -> None:
 c_ae, c_pca = st.columns(2, gap="large")
 with c_ae:
     code_map(codes_ae, f"Deep autoencoder {'-'.join(map(str, sizes_for(2)))}", P + "map_ae")
-    st.metric("5 nearest neighbours in the map vote the right digit", f"{agree_ae:.1%}")
+    st.metric("5 nearest neighbours vote the right digit", f"{agree_ae:.1%}",
+              help="For each held-out digit, the majority class of its 5 nearest other digits in this map.")
 with c_pca:
     code_map(codes_pca, "PCA: the first two principal components", P + "map_pca")
-    st.metric("5 nearest neighbours in the map vote the right digit ", f"{agree_pca:.1%}")
+    st.metric("5 nearest neighbours vote the right digit ", f"{agree_pca:.1%}")
 st.caption(f"The {len(Xte):,} held-out digits, placed by their codes; colours are the labels, which neither "
            "method saw. Hover a point for its digit. " + ("The autoencoder map is your 2-D net." if run2["source"] == "yours"
                                                           else "The autoencoder map is the ready-made 2-D net."))
@@ -372,28 +405,29 @@ with c_bowl:
     ratio_log = float(np.exp(min(grbm.logistic_mean_field_free_energy(np.array([0.6, 0.8]), x)) - F0))
     ratio_gauss = float(np.exp(min(grbm.gaussian_unit_energy(np.array([0.6, 0.8]), 0.7, sig))))
     m = st.columns(2)
-    m[0].metric("logistic: how much likelier 0.7 is than 0.6 or 0.8", f"{ratio_log:.3f}×")
-    m[1].metric(f"Gaussian (σ = {sig:.2f}): the same ratio", f"{ratio_gauss:,.1f}×")
+    m[0].metric("logistic: p(0.7) / p(0.6 or 0.8)", f"{ratio_log:.3f}×",
+                help="exp of the free-energy gap to the lower of the two neighbours.")
+    m[1].metric("Gaussian: p(0.7) / p(0.6 or 0.8)", f"{ratio_gauss:,.1f}×")
 
 with c_toy:
     toy = toy_grbm(0)
     c_fixed, c_learned = st.columns(2)
-    for col, kind, title in ((c_fixed, "fixed", "σ fixed at 1 (standardised units)"),
+    for col, kind, title in ((c_fixed, "fixed", "σ fixed at 1"),
                              (c_learned, "learned", "σ learned")):
         S = toy[kind]["samples"]
-        fig = go.Figure([
-            go.Scattergl(x=toy["X"][:, 0], y=toy["X"][:, 1], mode="markers", name="data",
-                         marker=dict(color=GREY, size=5, opacity=0.6)),
+        fig = go.Figure([  # samples first, so the data stay visible on top of them
             go.Scattergl(x=S[:, 0], y=S[:, 1], mode="markers", name="GRBM samples",
-                         marker=dict(color=ACCENT, size=5, opacity=0.7)),
+                         marker=dict(color=ACCENT, size=6, opacity=0.55)),
+            go.Scattergl(x=toy["X"][:, 0], y=toy["X"][:, 1], mode="markers", name="data",
+                         marker=dict(color="#263238", size=3, opacity=0.8)),
         ])
         fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), font=FONT, title=title,
-                          xaxis=dict(range=[-4, 4]), yaxis=dict(range=[-4, 4], scaleanchor="x"),
-                          legend=dict(orientation="h", y=-0.15))
+                          xaxis=dict(range=[-3, 3]), yaxis=dict(range=[-3, 3], scaleanchor="x"),
+                          legend=dict(orientation="h", y=-0.12))
         with col:
             st.plotly_chart(fig, key=P + f"toy_{kind}", width="stretch")
             s = toy[kind]["sigma"]
-            st.metric("σ per visible unit", f"{s[0]:.2f}, {s[1]:.2f}")
+            st.metric("σ per visible unit", f"{s[0]:.2f}, {s[1]:.2f}", help="In standardised units: the data have standard deviation 1 per axis.")
     st.caption("A Gaussian-Bernoulli RBM with 4 binary hidden units, trained by CD-1 (100 epochs) on 400 points "
                "from two blobs; samples after 200 steps of alternating Gibbs sampling. Gibbs sampling stays easy: "
                "v given h is an independent Gaussian per unit, h given v independent logistic units.")
@@ -413,7 +447,8 @@ ae.compare_with_pca(net, X_train, X_test, pca)          # squared error per imag
 
 notice(
     "At epoch 0, just unrolled, the net already gives digits back, because every RBM was trained to "
-    "reconstruct the layer below it; backprop then only has to adjust, and its error falls below PCA's line. "
+    "reconstruct the layer below it; backprop then only has to adjust, and its error falls below PCA's line, "
+    f"while the same net fine-tuned as long from random weights is still at {baseline[-1]['held-out squared error']:.2f}. "
     f"With {code} numbers per digit the autoencoder's held-out error is {comp.ae_test:.2f} against PCA's "
     f"{comp.pca_test:.2f}. In the 2-D maps, a digit's 5 nearest neighbours name its class "
     f"{agree_ae:.0%} of the time in the autoencoder's codes and {agree_pca:.0%} in PCA's: the nonlinear code "

@@ -49,9 +49,9 @@ def test_errors_shown_equal_the_library(at, digits16):
     net = at.session_state["ae_shown"]["net"]
     c = ae.compare_with_pca(net, Xtr, Xte)
     m = _metrics(at)
-    assert m["autoencoder: squared error per held-out image"] == f"{c.ae_test:.2f}"
-    assert m["PCA: squared error per held-out image"] == f"{c.pca_test:.2f}"
-    assert m["on the training digits: autoencoder / PCA"] == f"{c.ae_train:.2f} / {c.pca_train:.2f}"
+    assert m["autoencoder, held out"] == f"{c.ae_test:.2f}"
+    assert m["PCA, held out"] == f"{c.pca_test:.2f}"
+    assert m["training digits: AE / PCA"] == f"{c.ae_train:.2f} / {c.pca_train:.2f}"
     assert c.ae_test < c.pca_test  # the page's claim, for the ready-made net
 
 
@@ -63,7 +63,22 @@ def test_code_map_and_bowl_numbers_equal_the_library(at, digits16):
     assert float(values[0].rstrip("%")) > float(values[1].rstrip("%"))  # the autoencoder's map keeps classes apart
     x = np.log(0.7 / 0.3)
     F = grbm.logistic_mean_field_free_energy(np.array([0.6, 0.7, 0.8]), x)
-    assert _metrics(at)["logistic: how much likelier 0.7 is than 0.6 or 0.8"] == f"{np.exp(min(F[0], F[2]) - F[1]):.3f}×"
+    assert _metrics(at)["logistic: p(0.7) / p(0.6 or 0.8)"] == f"{np.exp(min(F[0], F[2]) - F[1]):.3f}×"
+
+
+def test_random_start_baseline_shown_equals_the_library(at, digits16):
+    Xtr, _, Xte, _ = digits16
+    net = ae.random_autoencoder([256, 128, 64, 6], rng=0)
+    ae.FineTuner(net, Xtr, rng=0).run(15)
+    expected = f"{ae.squared_error(Xte, net.reconstruct(Xte)):.2f}"
+    assert any(f"its held-out error is {expected}" in c.value for c in at.caption)
+    assert float(expected) > float(_metrics(at)["autoencoder, held out"])  # pretraining helps
+
+
+def test_every_code_size_button(at):
+    at.button(key="ae_all_sizes_button").click().run()
+    assert not at.exception
+    assert at.session_state["ae_all_sizes"] is True
 
 
 def test_pretrain_button_gives_an_unrolled_net_then_fine_tune_starts(at, digits16):
@@ -76,7 +91,7 @@ def test_pretrain_button_gives_an_unrolled_net_then_fine_tune_starts(at, digits1
     assert [row[:2] for row in run["pretrain_log"]][-1] == (2, 2)  # 3 RBMs x 2 epochs, the last one linear
     m = _metrics(at)
     assert m["fine-tuning epochs"] == "0"
-    assert m["autoencoder: squared error per held-out image"] == f"{ae.squared_error(Xte, run['net'].reconstruct(Xte)):.2f}"
+    assert m["autoencoder, held out"] == f"{ae.squared_error(Xte, run['net'].reconstruct(Xte)):.2f}"
     at.button(key="ae_finetune").click().run()
     assert not at.exception
     assert at.session_state["ae_tuning"] is True

@@ -19,8 +19,8 @@ def test_autoencoder_page(page, open_app, wait_idle, assert_no_exception, save_s
     record_timing("autoencoder time-to-interactive", seconds)
     assert page.locator("h1", has_text="Deep autoencoder").first.is_visible()
     assert page.locator(f'{MAIN} [data-testid="stPlotlyChart"]').count() >= 7
-    ae_err = float(metric_value(page, "autoencoder: squared error per held-out image"))
-    pca_err = float(metric_value(page, "PCA: squared error per held-out image"))
+    ae_err = float(metric_value(page, "autoencoder, held out"))
+    pca_err = float(metric_value(page, "PCA, held out"))
     assert ae_err < pca_err
     assert not page.js_errors, page.js_errors
     save_screenshot(page, "autoencoder_default")
@@ -37,6 +37,6 @@ def test_autoencoder_page(page, open_app, wait_idle, assert_no_exception, save_s
     assert metric_value(page, "fine-tuning epochs") == "15"
     wait_idle(page, timeout=120)
     assert_no_exception(page)
-    assert float(metric_value(page, "autoencoder: squared error per held-out image")) < pca_err
+    assert float(metric_value(page, "autoencoder, held out")) < pca_err
     assert not page.js_errors, page.js_errors
     save_screenshot(page, "autoencoder_finetuned")
