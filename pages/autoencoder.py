@@ -144,12 +144,30 @@ def picture_rows(rows: list[np.ndarray], n_cols: int) -> np.ndarray:
 # --- 1. pretrain, unroll, fine-tune -----------------------------------------------------------------
 st.header("1 · Pretrain a stack of RBMs, unroll it, fine-tune it", divider="gray")
 Xtr, ytr, Xte, yte = digits()
+
+# The lesson's settings, shareable through the address bar (?ae_code=2&ae_seed=3 ...). A key missing
+# from the session (first visit, or back from another page) is read from the URL, else its default.
+def _from_url(name: str, default, parse, ok) -> None:
+    if P + name in ss:
+        return
+    try:
+        value = parse(st.query_params.get(P + name, default))
+    except ValueError:
+        value = default
+    ss[P + name] = value if ok(value) else default
+
+
+_from_url("code", DEFAULT_CODE, int, lambda v: v in CODE_SIZES)
+_from_url("pre_epochs", PRE_EPOCHS, int, lambda v: 1 <= v <= 20)
+_from_url("ft_epochs", FT_EPOCHS, int, lambda v: 1 <= v <= 60)
+_from_url("seed", SEED, int, lambda v: 0 <= v < 2**31)
+_from_url("sigma", 0.05, lambda x: round(float(x), 2), lambda v: 0.02 <= v <= 0.3)
+
 c_code, c_pre, c_ft, c_seed = st.columns([1.6, 1.4, 1.4, 0.8], gap="large")
-code = c_code.segmented_control("Code size (real numbers per digit)", CODE_SIZES, default=DEFAULT_CODE,
-                                required=True, key=P + "code")
-pre_epochs = c_pre.slider("Pretraining epochs per RBM", 1, 20, PRE_EPOCHS, key=P + "pre_epochs")
-ft_epochs = c_ft.slider("Fine-tuning epochs", 1, 60, FT_EPOCHS, key=P + "ft_epochs")
-seed = c_seed.number_input("Seed", 0, 2**31 - 1, SEED, key=P + "seed")
+code = c_code.segmented_control("Code size (real numbers per digit)", CODE_SIZES, required=True, key=P + "code")
+pre_epochs = c_pre.slider("Pretraining epochs per RBM", 1, 20, key=P + "pre_epochs")
+ft_epochs = c_ft.slider("Fine-tuning epochs", 1, 60, key=P + "ft_epochs")
+seed = c_seed.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
 sizes = sizes_for(code)
 arch = " → ".join(map(str, sizes)) + " → " + " → ".join(map(str, reversed(sizes[:-1])))
 st.caption(
@@ -383,7 +401,7 @@ with c_bowl:
                 "F(p) = −x·p + p log p + (1−p) log(1−p): a slope from the input plus the negative entropy, "
                 "a bowl whose curvature the input cannot change. A Gaussian unit's bowl (v−μ)²/(2σ²) is as "
                 "narrow as σ makes it.")
-    sig = st.slider("σ of the Gaussian unit", 0.02, 0.3, 0.05, 0.01, key=P + "sigma")
+    sig = st.slider("σ of the Gaussian unit", 0.02, 0.3, step=0.01, key=P + "sigma")
     x = float(np.log(0.7 / 0.3))  # puts the logistic unit's minimum at 0.7
     p = np.linspace(0.005, 0.995, 397)
     F = grbm.logistic_mean_field_free_energy(p, x)
@@ -445,14 +463,22 @@ ae.compare_with_pca(net, X_train, X_test, pca)          # squared error per imag
         language="python",
     )
 
+st.query_params.update({P + "code": str(code), P + "pre_epochs": str(pre_epochs), P + "ft_epochs": str(ft_epochs),
+                        P + "seed": str(int(seed)), P + "sigma": f"{sig:g}"})
+
+random_err = baseline[-1]["held-out squared error"]
+beats = comp.ae_test < comp.pca_test
 notice(
     "At epoch 0, just unrolled, the net already gives digits back, because every RBM was trained to "
-    "reconstruct the layer below it; backprop then only has to adjust, and its error falls below PCA's line, "
-    f"while the same net fine-tuned as long from random weights is still at {baseline[-1]['held-out squared error']:.2f}. "
+    "reconstruct the layer below it, so backprop starts from sensible weights and only has to adjust them; "
+    f"the same net fine-tuned for {FT_EPOCHS} epochs from random weights is still at {random_err:.2f}. "
     f"With {code} numbers per digit the autoencoder's held-out error is {comp.ae_test:.2f} against PCA's "
-    f"{comp.pca_test:.2f}. In the 2-D maps, a digit's 5 nearest neighbours name its class "
-    f"{agree_ae:.0%} of the time in the autoencoder's codes and {agree_pca:.0%} in PCA's: the nonlinear code "
-    "keeps more of what makes a digit a 2 or a 7, without ever seeing a label. And a logistic unit can make 0.7 "
-    f"only {ratio_log:.2f} times likelier than 0.6 or 0.8, where a Gaussian unit with σ = {sig:.2f} makes it "
-    f"{ratio_gauss:,.0f} times likelier: that is why real-valued data get Gaussian visible units."
+    f"{comp.pca_test:.2f}" + ("." if beats else ": not better yet; pretrain or fine-tune longer.")
+    + f" In the 2-D maps, a digit's 5 nearest neighbours name its class {agree_ae:.0%} of the time in the "
+    f"autoencoder's codes and {agree_pca:.0%} in PCA's"
+    + (": the nonlinear code keeps more of what makes a digit a 2 or a 7, without ever seeing a label."
+       if agree_ae > agree_pca else ".")
+    + f" And a logistic unit can make 0.7 only {ratio_log:.2f} times likelier than 0.6 or 0.8, where a Gaussian "
+    f"unit with σ = {sig:.2f} makes it {ratio_gauss:,.0f} times likelier: that is why real-valued data get "
+    "Gaussian visible units."
 )

@@ -99,3 +99,16 @@ def test_pretrain_button_gives_an_unrolled_net_then_fine_tune_starts(at, digits1
     assert at.session_state["ae_tuning"] is False
     at.button(key="ae_forget").click().run()
     assert 6 not in at.session_state["ae_runs"]
+
+
+def test_settings_come_from_and_go_to_the_url():
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params["ae_code"] = "2"
+    app.query_params["ae_sigma"] = "0.1"
+    app.query_params["ae_seed"] = "not a number"
+    app.run()
+    assert not app.exception, app.exception
+    assert app.session_state["ae_shown"]["code"] == 2
+    assert app.slider(key="ae_sigma").value == pytest.approx(0.1)
+    assert app.number_input(key="ae_seed").value == 0
+    assert app.query_params["ae_code"] in ("2", ["2"])  # and written back to the address bar

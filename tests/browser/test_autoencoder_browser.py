@@ -39,4 +39,12 @@ def test_autoencoder_page(page, open_app, wait_idle, assert_no_exception, save_s
     assert_no_exception(page)
     assert float(metric_value(page, "autoencoder, held out")) < pca_err
     assert not page.js_errors, page.js_errors
+    assert "ae_code=6" in page.url  # the setup is shareable
     save_screenshot(page, "autoencoder_finetuned")
+
+    # every code size on the error-against-code-size chart
+    page.locator(f"{MAIN} button", has_text="Add the autoencoders with").first.click()
+    wait_idle(page, timeout=180)
+    assert_no_exception(page)
+    assert page.locator(f"{MAIN} button", has_text="Add the autoencoders with").count() == 0
+    assert not page.js_errors, page.js_errors
