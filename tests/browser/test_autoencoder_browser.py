@@ -1,6 +1,6 @@
 """The deep-autoencoder page in a real browser: it loads with the ready-made nets, its charts draw,
 pretraining a new stack works, and fine-tuning runs live in the fragment until it stops by itself.
-Screenshots: test-artifacts/autoencoder_default.png, autoencoder_finetuned.png."""
+Screenshots: test-artifacts/autoencoder_default.png, autoencoder_finetuned.png, autoencoder_all_sizes.png."""
 
 from __future__ import annotations
 
@@ -48,3 +48,4 @@ def test_autoencoder_page(page, open_app, wait_idle, assert_no_exception, save_s
     assert_no_exception(page)
     assert page.locator(f"{MAIN} button", has_text="Add the autoencoders with").count() == 0
     assert not page.js_errors, page.js_errors
+    save_screenshot(page, "autoencoder_all_sizes")
