@@ -9,6 +9,7 @@ Step or Train (as in AppTest, which does not tick fragments) already shows a tra
 
 from __future__ import annotations
 
+import base64
 import inspect
 import io
 import time
@@ -260,6 +261,16 @@ def png(img: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def picture(img: np.ndarray) -> str:
+    """The picture as a data URL for ``st.image``: it travels inside the frame's message.
+
+    As a media file (the default for arrays and bytes) each frame's picture is a separate
+    download that the next frame deletes on the server; when the browser falls behind, it asks
+    for a file that is already gone and shows a broken image.
+    """
+    return "data:image/png;base64," + base64.b64encode(png(img)).decode("ascii")
+
+
 def filter_picture(W: np.ndarray, shape: tuple[int, int], n_show: int, per_filter: bool,
                    width: int = GRID_WIDTH) -> np.ndarray:
     n_cols = 10 if n_show <= 100 else 25
@@ -481,7 +492,7 @@ def draw_live(snap: Snapshot) -> None:
         n_show = n_h if show_all else min(n_h, SHOWN_FILTERS)
         per_filter = ss.get(P + "per_filter", True)
         st.markdown(f"#### The filters ({n_show} of {n_h} hidden units)")
-        st.image(png(filter_picture(rbm.W, shape, n_show, per_filter)), output_format="PNG")
+        st.image(picture(filter_picture(rbm.W, shape, n_show, per_filter)))
         st.caption("Each square is one hidden unit's weights from all the pixels, drawn as an image. "
                    "Red: a pixel that is on pushes the unit on; blue: pushes it off; white: no effect. "
                    + ("Each filter has its own colour scale." if per_filter else "One colour scale for all."))
@@ -493,11 +504,11 @@ def draw_live(snap: Snapshot) -> None:
     with right:
         V = data["V_recon"]
         st.markdown("#### Data and reconstructions")
-        st.image(png(recon_picture(V, rbm.reconstruct(V), shape)), output_format="PNG")
+        st.image(picture(recon_picture(V, rbm.reconstruct(V), shape)))
         st.caption("Top: training images. Below: p(v | h) with h from p(h | v), the model's "
                    "reconstruction from its features. Early on they are blurs of the average digit.")
         st.markdown("**Visible biases b**")
-        st.image(png(bias_picture(rbm.b, shape, width=150)), output_format="PNG")
+        st.image(picture(bias_picture(rbm.b, shape, width=150)))
         st.caption(f"b in [{rbm.b.min():.1f}, {rbm.b.max():.1f}]; it starts at each pixel's log-odds, so the "
                    "hidden units need not learn how often a pixel is on.")
 
@@ -557,7 +568,7 @@ def draw_diagnostics(snap: Snapshot) -> None:
     P_h = rbm.p_h_given_v(data["V_monitor"])
     st.markdown(f"**p(h | v) for {P_h.shape[0]} fixed training images** (rows: images; columns: hidden units; "
                 "white = on)")
-    st.image(png(activation_picture(P_h)), output_format="PNG")
+    st.image(picture(activation_picture(P_h)))
     mean_on = P_h.mean(axis=0)
     dead, saturated = int((mean_on < 0.01).sum()), int((mean_on > 0.99).sum())
     st.caption(f"A black column is a unit that never turns on ({dead} now); a white column, one that is "

@@ -15,9 +15,14 @@ from pgmviz.io import load_model
 FILTERS_IMG = '[data-testid="stMain"] [data-testid="stImage"] img'  # the first picture is the filter grid
 
 
+_HASH_SRC = """img => { const s = img.getAttribute('src') || ''; let h = 0;
+    for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+    return s ? s.length + ':' + h : ''; }"""
+
+
 def _filter_src(page) -> str:
-    """The filter picture's URL; Streamlit names media files by a hash of their bytes."""
-    return page.locator(FILTERS_IMG).first.get_attribute("src") or ""
+    """A fingerprint of the filter picture (the page sends it as a data URL, a new one per frame)."""
+    return page.locator(FILTERS_IMG).first.evaluate(_HASH_SRC)
 
 
 def _button(page, label: str):
@@ -84,6 +89,9 @@ def test_filters_train_pause(page, open_app, wait_idle, assert_no_exception, sav
     _train_and_measure(page, wait_idle, record_timing, "256x50 (2s, 16x16)")
     assert_no_exception(page)
     assert not page.js_errors, page.js_errors
+    broken = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid="stMain"] img'))
+                                        .filter(i => !i.complete || i.naturalWidth === 0).length""")
+    assert broken == 0, f"{broken} picture(s) failed to load"
     save_screenshot(page, "filters_trained")
 
     # the model downloads as a file that pgmviz can load, at the step the page shows
