@@ -330,10 +330,10 @@ def heldout_elbo(vae: VAE, X: np.ndarray, seed: int = 0) -> float:
 
 
 def load_pretrained(directory: Path) -> dict[str, tuple[VAE, dict]]:
-    """Every ``vae_*.npz`` in ``directory``, by its title."""
-    out = {}
+    """Every ``vae_*.npz`` in ``directory``, by its title, smallest latent space first."""
+    found = []
     for path in sorted(Path(directory).glob("vae_*.npz")):
         vae, meta = VAE.load(path)
         meta.setdefault("title", path.stem)
-        out[meta["title"]] = (vae, meta)
-    return out
+        found.append((vae.config.n_z, meta["title"], vae, meta))
+    return {title: (vae, meta) for _, title, vae, meta in sorted(found, key=lambda t: t[:2])}

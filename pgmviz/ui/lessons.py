@@ -21,6 +21,7 @@ SECTIONS: tuple[str, ...] = (
     "Evaluation",
     "Belief nets",
     "Deep belief nets",
+    "Beyond",
 )
 
 
@@ -182,6 +183,17 @@ LESSONS: list[Lesson] = [
               "plus why real-valued data want Gaussian visible units.",
         url_path="autoencoder",
         section="Deep belief nets",
+    ),
+    Lesson(
+        key="vae",
+        title="VAE: a graphical model with a neural conditional",
+        path="pages/vae.py",
+        icon=":material/blur_on:",
+        blurb="A directed model z -> x whose p(x | z) is a neural net, inverted by a recognition net: "
+              "the ELBO and its two terms live, reconstructions, samples in one pass, the 2-D latent map "
+              "of the digits, and held-out nats next to the RBM's.",
+        url_path="vae",
+        section="Beyond",
     ),
 ]
 

@@ -1,0 +1,443 @@
+"""Lesson: the variational autoencoder as a directed graphical model with a neural conditional.
+
+Widgets and drawing only; the numbers come from pgmviz.vae (ELBO, its two terms, the importance-
+weighted log p(x)) and, for the comparison, pgmviz.partition on the bundled RBMs. Pretrained VAEs
+come from assets/vae (scripts/train_vae.py); "Yours" trains live in short slices inside a
+``st.fragment(run_every=...)``, with the trainer in ``st.session_state`` so a rerun continues.
+The Train and Step callbacks run a slice themselves, so a plain rerun (AppTest does not tick
+fragments) already shows a trained model.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from pgmviz import partition
+from pgmviz.io import load_model
+from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.models import dataset
+from pgmviz.vae import VAE, VAEConfig, VAETrainer, heldout_elbo, load_pretrained
+from pgmviz.viz import sample_grid
+
+st.set_page_config(page_title="VAE · pgmviz", layout="wide")
+
+P = "vae_"  # prefix of this page's session-state keys (the session is shared by all pages)
+ss = st.session_state
+ROOT = Path(__file__).resolve().parents[1]
+VAE_DIR = ROOT / "assets" / "vae"
+RBM_SMALL = ROOT / "assets" / "models" / "mnist_784x20_cd1.npz"
+RBM_BIG = ROOT / "assets" / "models" / "mnist_784x500_pcd1.npz"
+SHAPE = (28, 28)
+YOURS = "Yours (train live)"
+TICK_S, SLICE_S = 0.5, 0.3  # the fragment reruns this often; seconds of training per tick
+IWAE_KS = (10, 100, 500)
+CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+FONT = dict(size=15)
+
+lesson_header(
+    "VAE: a graphical model with a neural conditional",
+    "A variational autoencoder is a directed graphical model, z → x, whose conditional p(x | z) is a "
+    "neural network; a second network q(z | x) inverts it approximately, and both learn together by "
+    "raising a lower bound on log p(x) that needs no partition function.",
+)
+
+
+# --- shared, read-only things ---------------------------------------------------------------------
+@st.cache_resource(show_spinner="Loading the pretrained VAEs ...")
+def pretrained() -> dict[str, tuple[VAE, dict]]:
+    return load_pretrained(VAE_DIR)  # shared across sessions: never mutate
+
+
+@st.cache_resource(show_spinner="Exact log-likelihood of the 20-hidden-unit RBM (2^20 hidden states) ...")
+def rbm_small_exact() -> dict | None:
+    """The 784x20 RBM's exact mean log p(v) on the held-out digits (exact log Z by enumeration)."""
+    if not RBM_SMALL.exists():
+        return None
+    rbm, meta = load_model(RBM_SMALL)
+    log_Z = partition.log_Z_exact(rbm)
+    X = dataset("mnist").X_test
+    return dict(title=meta.get("title", RBM_SMALL.stem), log_Z=log_Z,
+                ll=partition.log_likelihood_exact(rbm, X, log_Z=log_Z))
+
+
+@st.cache_resource(show_spinner="Running Gibbs chains on the 500-unit RBM ...")
+def rbm_samples(n: int = 16, steps: int = 300) -> tuple[str, np.ndarray] | None:
+    """p(v | h) after ``steps`` block-Gibbs steps of the 784x500 PCD-1 RBM, chains started at
+    held-out digits (fixed seed): its fantasies need a Markov chain, the VAE's one decoder pass."""
+    if not RBM_BIG.exists():
+        return None
+    rbm, meta = load_model(RBM_BIG)
+    X = dataset("mnist").X_test[:n]
+    V, H = rbm.gibbs(X, k=steps, rng=0)
+    return meta.get("title", RBM_BIG.stem), rbm.p_v_given_h(H)
+
+
+def evaluate_page_estimates() -> list[tuple[str, float, str]]:
+    """Held-out log p(v) of RBMs scored on the 'How good is the model?' page in this session."""
+    out = []
+    for key, res in ss.get("ev_results", {}).items():
+        name = key[0] if isinstance(key, tuple) else str(key)
+        runs, neg_F = res.get("runs") or [], res.get("neg_F")
+        if runs and neg_F is not None and "784" in name:
+            est = runs[-1]
+            out.append((f"RBM {name}", float(neg_F[0] - est.log_Z), f"{est.method} log Z (evaluate page)"))
+    return out
+
+
+def picture(V: np.ndarray, n_cols: int | None = None, scale: int = 3) -> np.ndarray:
+    return sample_grid(np.asarray(V, dtype=np.float64), SHAPE, n_cols=n_cols, scale=scale)
+
+
+# --- 1. the graphical model -------------------------------------------------------------------------
+st.header("1 · The graphical model", divider="gray")
+g_left, g_right = st.columns([1.5, 3], gap="large")
+with g_left:
+    with_label = st.toggle("Add a label y (semi-supervised, M2)", key=P + "with_y")
+    y_nodes = ('y [label="y", fillcolor="white"];\n y -> x [penwidth=2];\n'
+               ' x -> y [style=dashed, color="#5c6bc0", fontcolor="#5c6bc0", label="q(y|x)", constraint=false];'
+               if with_label else "")
+    st.graphviz_chart(f"""
+digraph {{
+  rankdir=TB; bgcolor="transparent"; nodesep=0.9; ranksep=0.9;
+  node [shape=circle, style=filled, fontsize=20, width=0.6, fixedsize=true, fontname="Helvetica"];
+  edge [fontsize=13, fontname="Helvetica"];
+  subgraph cluster_n {{
+    label="for each of N digits"; labeljust=r; fontsize=12; color="#9e9e9e"; style=rounded;
+    z [label="z", fillcolor="white"];
+    x [label="x", fillcolor="#90caf9"];
+    {y_nodes}
+    z -> x [penwidth=2, label="p(x|z)"];
+    x -> z [style=dashed, color="#5c6bc0", fontcolor="#5c6bc0", label="q(z|x)", constraint=false];
+  }}
+}}""", width="content")
+    st.caption("Solid: the generative model, a Bayesian network. Dashed: the recognition network that "
+               "infers the causes from the picture. Blue: observed.")
+with g_right:
+    st.markdown(r"""
+| | the piece | here |
+|---|---|---|
+| prior | $p(z) = \mathcal N(0, I)$ | $z \in \mathbb R^{n_z}$ |
+| generative conditional | $p(x\mid z) = \prod_i \mathrm{Bern}\big(x_i;\ \sigma(\ell_i(z))\big)$ | decoder net $n_z$→200→784 |
+| recognition model | $q(z\mid x) = \mathcal N\big(\mu(x), \mathrm{diag}\,\sigma^2(x)\big)$ | encoder net 784→200→$2n_z$ |
+| bound | $\log p(x) \ge \underbrace{\mathbb E_q[\log p(x\mid z)]}_{\text{reconstruction}} - \underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\text{closed form}}$ | the ELBO, per digit |
+""")
+    st.markdown(
+        r"The expectation is taken with one sample $z = \mu(x) + \sigma(x)\odot\varepsilon$, "
+        r"$\varepsilon \sim \mathcal N(0, I)$: the noise is moved outside the network, so backpropagation "
+        r"reaches $\mu$ and $\sigma$ (the *reparameterisation*). The KL between two Gaussians needs no "
+        r"sampling: $\tfrac12\sum_j(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2)$."
+    )
+    if with_label:
+        st.markdown(
+            "With a label **y** as a second cause of x (Kingma et al. 2014, model M2), y is observed for "
+            "the digits that carry a label and a latent variable for the rest, summed over its 10 values, "
+            "and the recognition side gains a classifier q(y | x). *Not trained on this page yet: it is "
+            "the next piece of this lesson.*"
+        )
+
+# --- 2. the model and training -------------------------------------------------------------------------
+st.header("2 · Training: the ELBO and its two terms", divider="gray")
+models = pretrained()
+choices = list(models) + [YOURS]
+source = st.segmented_control("Model", choices, default=choices[0], required=True, key=P + "source")
+ds = dataset("mnist")
+
+
+def new_trainer() -> VAETrainer:
+    cfg = VAEConfig(n_z=int(ss[P + "n_z"]), n_hidden=int(ss[P + "n_hidden"]), lr=float(ss[P + "lr"]),
+                    seed=int(ss[P + "seed"]))
+    return VAETrainer(VAE(cfg), ds.X_train, ds.X_test)
+
+
+def train_slice(seconds: float) -> None:
+    """Adam updates for about ``seconds``, then one history point with the held-out ELBO."""
+    tr = ss.get(P + "trainer")
+    if tr is None:
+        tr = ss[P + "trainer"] = new_trainer()
+    t_end, n = time.perf_counter() + seconds, 0
+    while n < 2 or time.perf_counter() < t_end:  # at least two updates per slice
+        tr.train(1, test_every=10**9)  # held-out ELBO once per slice, below
+        n += 1
+    # fold the slice's single-step points into one (the curve keeps one point per slice)
+    pts, tr.history[-n:] = tr.history[-n:], []
+    p = pts[-1]
+    p.elbo, p.recon, p.kl = (float(np.mean([getattr(q, a) for q in pts])) for a in ("elbo", "recon", "kl"))
+    p.elbo_test = heldout_elbo(tr.vae, ds.X_test[:500])
+    tr.history.append(p)
+
+
+def on_train() -> None:
+    ss[P + "running"] = True
+    train_slice(SLICE_S)
+    ss[P + "fresh"] = True  # this rerun already trained: the fragment just draws
+
+
+def on_pause() -> None:
+    ss[P + "running"] = False
+
+
+def on_step() -> None:
+    ss[P + "running"] = False
+    train_slice(SLICE_S)
+
+
+def on_reset() -> None:
+    ss[P + "running"] = False
+    ss.pop(P + "trainer", None)
+    ss.pop(P + "iwae", None)
+
+
+for k, v in {"n_z": 2, "n_hidden": 100, "lr": 0.002, "seed": 0, "running": False}.items():
+    ss.setdefault(P + k, v)
+
+running = bool(ss[P + "running"]) and source == YOURS
+if source == YOURS:
+    tr = ss.get(P + "trainer")
+    locked = tr is not None  # the architecture is fixed once training has started: Reset to change it
+    c = st.columns([1.3, 1.3, 1.3, 0.8], gap="medium")
+    c[0].select_slider("Latent size n_z", options=list(range(2, 21)), key=P + "n_z", disabled=locked,
+                       help="2 to draw the latent space; 10-20 for better digits.")
+    c[1].select_slider("Hidden units per net", options=[50, 100, 200], key=P + "n_hidden", disabled=locked)
+    c[2].select_slider("Adam step size", options=[0.0005, 0.001, 0.002, 0.005], key=P + "lr", disabled=locked)
+    c[3].number_input("Seed", min_value=0, max_value=10_000, step=1, key=P + "seed", disabled=locked)
+    b = st.columns(4)
+    b[0].button("Train", key=P + "train", icon=":material/play_arrow:", type="primary", on_click=on_train,
+                disabled=running, width="stretch")
+    b[1].button("Pause", key=P + "pause", icon=":material/pause:", on_click=on_pause, disabled=not running,
+                width="stretch")
+    b[2].button("Step", key=P + "step", icon=":material/skip_next:", on_click=on_step, disabled=running,
+                width="stretch")
+    b[3].button("Reset", key=P + "reset", icon=":material/restart_alt:", on_click=on_reset, width="stretch")
+    tr = ss.get(P + "trainer")
+    if tr is None:
+        st.info("Press **Train**: a fresh VAE with these settings learns the 4,000 training digits in short "
+                "slices of Adam updates (batches of 100), while this page keeps redrawing.")
+        st.stop()
+    vae, meta = tr.vae, None
+else:
+    vae, meta = models[source]
+
+
+def curve_rows() -> tuple[list, list, list, list, list]:
+    """(epoch, train ELBO, reconstruction, KL, held-out ELBO) for the chart."""
+    if source == YOURS:
+        h = ss[P + "trainer"].history
+        return ([p.epoch for p in h], [p.elbo for p in h], [p.recon for p in h], [p.kl for p in h],
+                [p.elbo_test for p in h])
+    cols = list(zip(*meta["curve"]))
+    return tuple(list(c) for c in cols)
+
+
+def elbo_chart() -> go.Figure:
+    ep, elbo, recon, kl, test = curve_rows()
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.1,
+                        subplot_titles=("ELBO = reconstruction − KL (nats per digit)", "KL(q(z|x) ‖ p(z)) (nats)"))
+    fig.add_scatter(x=ep, y=recon, name="reconstruction E_q[log p(x|z)]", line=dict(color="#9e9e9e", dash="dot"),
+                    row=1, col=1)
+    fig.add_scatter(x=ep, y=elbo, name="ELBO (training batches)", line=dict(color="#1f77b4"), row=1, col=1)
+    pts = [(e, t) for e, t in zip(ep, test) if t is not None]
+    if pts:
+        fig.add_scatter(x=[e for e, _ in pts], y=[t for _, t in pts], name="ELBO (held-out digits)",
+                        mode="lines+markers", line=dict(color="#d62728"), row=1, col=1)
+    fig.add_scatter(x=ep, y=kl, name="KL", line=dict(color="#2ca02c"), showlegend=False, row=1, col=2)
+    lo = min(v for v in elbo + [t for _, t in pts] if v is not None)
+    fig.update_yaxes(range=[max(lo, -260) - 5, max(recon) + 10], row=1, col=1)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_layout(height=330, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+    return fig
+
+
+def draw_training() -> None:
+    if source == YOURS:
+        tr = ss[P + "trainer"]
+        p = tr.history[-1]
+        m = st.columns(5)
+        m[0].metric("updates", f"{tr.step:,}")
+        m[1].metric("epochs", f"{tr.epoch:.1f}")
+        m[2].metric("ELBO, training batches", f"{p.elbo:.1f}")
+        m[3].metric("reconstruction, batches", f"{p.recon:.1f}")
+        m[4].metric("KL, batches", f"{p.kl:.2f}")
+        st.caption(f"{tr.seconds:.0f} s of training so far; the held-out ELBO (red) is measured on 500 "
+                   "test digits after every slice.")
+    st.plotly_chart(elbo_chart(), key=P + "curve", width="stretch")
+
+
+if source == YOURS:
+    @st.fragment(run_every=TICK_S if running else None)
+    def live_view() -> None:
+        if ss[P + "running"] and not ss.pop(P + "fresh", False):
+            train_slice(SLICE_S)
+        ss.pop(P + "fresh", None)
+        draw_training()
+        st.image(picture(ss[P + "trainer"].vae.sample_prior(30, rng=0), n_cols=15, scale=2),
+                 caption="p(x | z) for 30 fixed draws z ~ N(0, I), redrawn as it learns")
+
+    live_view()
+else:
+    draw_training()
+    st.caption(
+        f"**{source}**: {meta['n_z']}-dimensional z, {meta['n_hidden']} tanh units per net, Adam "
+        f"(step {meta['lr']}, batches of {meta['batch_size']}) for {meta['epochs']} epochs "
+        f"({meta['step']:,} updates, seed {meta['seed']}) in {meta['train_seconds']:.0f} s on this machine "
+        "(scripts/train_vae.py). The held-out ELBO is measured every 5 epochs."
+    )
+
+# The rest of the page describes the model as it is now (for yours: as of this rerun; Pause to refresh).
+terms = vae.elbo_terms(ds.X_test, rng=0)
+k = st.columns(4)
+k[0].metric("held-out ELBO (nats per digit)", f"{terms.elbo.mean():.2f}",
+            help="Mean over the 1,000 held-out digits, one fixed noise draw per digit (seed 0).")
+k[1].metric("reconstruction term", f"{terms.recon.mean():.2f}")
+k[2].metric("KL term", f"{terms.kl.mean():.2f}")
+k[3].metric("latent size n_z", f"{vae.config.n_z}")
+if running:
+    st.caption("Below: the model as it was when the page last ran. Pause to redraw it.")
+
+# --- 3. reconstructions and samples -------------------------------------------------------------------
+st.header("3 · Reconstructions and samples from the prior", divider="gray")
+r_left, r_right = st.columns(2, gap="large")
+with r_left:
+    st.markdown("**Held-out digits (top) and p(x | z = μ(x)) (bottom)**")
+    X = ds.X_test[:12]
+    st.image(picture(np.vstack([X, vae.reconstruct(X)]), n_cols=12, scale=2))
+    st.caption("Up through q(z | x) to the mean code μ(x), down through p(x | z). Pixel means are shown, "
+               "not sampled pixels.")
+with r_right:
+    st.markdown("**z ~ N(0, I), then p(x | z): one pass, no Markov chain**")
+    seed = st.number_input("Sample seed", 0, 10_000, 0, key=P + "sample_seed")
+    st.image(picture(vae.sample_prior(36, rng=int(seed)), n_cols=12, scale=2))
+    st.caption("Ancestral sampling down the graph: draw the cause, then the picture. The blur is p(x | z) "
+               "itself: each pixel is an independent Bernoulli given z. A draw that lands where no training "
+               "digit's code lies (compare the map below) decodes to a smudge.")
+
+# --- 4. the latent space -------------------------------------------------------------------------------
+st.header("4 · The latent space", divider="gray")
+if vae.config.n_z != 2:
+    st.info(f"This model has a {vae.config.n_z}-dimensional z. Choose the 2-D model (or train yours with "
+            "latent size 2) to see the whole latent space as a map.")
+else:
+    mu_test = vae.encode(ds.X_test)[0]
+    l_left, l_right = st.columns(2, gap="large")
+    with l_left:
+        fig = go.Figure()
+        for c in range(10):
+            sel = ds.y_test == c
+            fig.add_scatter(x=mu_test[sel, 0], y=mu_test[sel, 1], mode="markers", name=str(c),
+                            marker=dict(size=6, color=CLASS_COLOURS[c], opacity=0.8),
+                            hovertemplate=f"digit {c}<br>μ = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
+        edge = float(vae.latent_grid(2)[0][:, 0].max())  # the grid's extent, the 95% quantile of N(0, 1)
+        fig.add_shape(type="rect", x0=-edge, x1=edge, y0=-edge, y1=edge, line=dict(color="#616161", dash="dash"))
+        fig.add_annotation(x=edge, y=edge, text="the grid →", showarrow=False, xanchor="right", yanchor="bottom",
+                           font=dict(size=13, color="#616161"))
+        fig.update_layout(height=460, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
+                          title=dict(text="μ(x) of the 1,000 held-out digits, coloured by class", font=dict(size=15)),
+                          xaxis_title="z₁", yaxis_title="z₂",
+                          legend=dict(title="class", orientation="h", yanchor="top", y=-0.15, x=0))
+        st.plotly_chart(fig, key=P + "latent_map", width="stretch")
+        st.caption("No label was used in training: the classes separate because different digits need "
+                   "different causes to be drawn. Dashed: the square the grid on the right decodes; where "
+                   "no digit's code lies, the decoder draws smudges.")
+    with l_right:
+        n_grid = 15
+        _, P_grid = vae.latent_grid(n_grid)
+        st.markdown("**p(x | z) on a 15 x 15 grid of z**")
+        st.image(picture(P_grid, n_cols=n_grid, scale=1), width=440)
+        st.caption("The grid is spaced by the quantiles of N(0, 1) (5% to 95% on each axis), so each cell "
+                   "holds equal prior mass; top row = largest z₂.")
+
+# --- 5. interpolation -------------------------------------------------------------------------------------
+st.header("5 · Walking from one digit to another", divider="gray")
+i_cols = st.columns([1, 1, 2], gap="medium")
+first_of = {c: int(np.flatnonzero(ds.y_test == c)[0]) for c in (0, 1)}  # default: from a 1 to a 0
+a = i_cols[0].number_input("First held-out digit (index)", 0, len(ds.X_test) - 1, first_of[1], key=P + "ia")
+bb = i_cols[1].number_input("Second held-out digit (index)", 0, len(ds.X_test) - 1, first_of[0], key=P + "ib")
+i_cols[2].caption(f"Digit {int(a)} is a **{int(ds.y_test[int(a)])}**, digit {int(bb)} a "
+                  f"**{int(ds.y_test[int(bb)])}**. The path runs straight from μ(first) to μ(second) "
+                  "and decodes every point on it.")
+path = vae.interpolate(ds.X_test[int(a)], ds.X_test[int(bb)], n=10)
+st.image(picture(np.vstack([ds.X_test[int(a)], path, ds.X_test[int(bb)]]), n_cols=12, scale=3))
+st.caption("Ends: the two digits themselves. Between: p(x | z) along the line. Every point decodes to a "
+           "plausible picture, because training pulls the codes of all digits into one prior.")
+
+# --- 6. against the RBM ------------------------------------------------------------------------------------
+st.header("6 · The VAE and the RBM on the same held-out digits", divider="gray")
+iwae_store = ss.setdefault(P + "iwae", {})  # (model id, step, K) -> mean IWAE estimate
+model_id = (source, ss[P + "trainer"].step if source == YOURS else 0)
+e_left, e_right = st.columns([3, 2], gap="large")
+with e_right:
+    K = st.segmented_control("Importance samples K", IWAE_KS, default=IWAE_KS[0], required=True,
+                             key=P + "K")
+    if st.button(f"Estimate log p(x) with K = {K}", key=P + "iwae_run", icon=":material/calculate:"):
+        t0 = time.perf_counter()
+        with st.spinner(f"{K} samples of z for each of 1,000 held-out digits ..."):
+            iwae_store[model_id + (int(K),)] = (float(vae.iwae_log_px(ds.X_test, K=int(K), rng=int(K)).mean()),
+                                                time.perf_counter() - t0)
+    st.caption(
+        r"$\log p(x) \approx \log \frac1K \sum_k \frac{p(x\mid z_k)\,p(z_k)}{q(z_k\mid x)}$, $z_k \sim q(z\mid x)$: "
+        "importance sampling with the recognition model as proposal. In expectation it lies below log p(x) "
+        "and above the ELBO (K = 1), and rises towards log p(x) as K grows."
+    )
+
+rows = [(f"VAE ({vae.config.n_z}-D z): ELBO", float(terms.elbo.mean()), "lower bound, K = 1")]
+if meta is not None:
+    for k_, v_ in meta["metrics"]["iwae_test"].items():
+        if int(k_) > 1:
+            rows.append((f"VAE ({vae.config.n_z}-D z): IWAE, K = {k_}", float(v_), "importance sampling (bundled)"))
+for (mid_src, mid_step, k_), (v_, sec) in sorted(iwae_store.items(), key=lambda t: t[0][2]):
+    if (mid_src, mid_step) == model_id:
+        rows.append((f"VAE ({vae.config.n_z}-D z): IWAE, K = {k_}", v_, f"importance sampling (this page, {sec:.1f} s)"))
+small = rbm_small_exact()
+if small is not None:
+    rows.append((f"RBM {small['title']}", small["ll"], f"exact: log Z = {small['log_Z']:.2f} by enumeration"))
+rows += evaluate_page_estimates()
+
+with e_left:
+    fig = go.Figure(go.Bar(x=[r[1] for r in rows], y=[r[0] for r in rows], orientation="h",
+                           text=[f"{r[1]:.1f}" for r in rows], textposition="outside",
+                           marker_color=["#1f77b4" if r[0].startswith("VAE") else "#ff7f0e" for r in rows],
+                           hovertext=[r[2] for r in rows]))
+    lo = min(r[1] for r in rows)
+    fig.update_layout(height=90 + 38 * len(rows), margin=dict(l=10, r=40, t=10, b=10), font=FONT,
+                      xaxis=dict(title="mean log p(x) of a held-out digit (nats; higher is better)",
+                                 range=[lo - 15, max(r[1] for r in rows) + 20]),
+                      yaxis=dict(autorange="reversed"))
+    st.plotly_chart(fig, key=P + "vs_rbm", width="stretch")
+    st.dataframe([{"model": r[0], "nats per digit": round(r[1], 2), "how": r[2]} for r in rows],
+                 hide_index=True, width="stretch", key=P + "vs_table")
+    st.caption("All on the same 1,000 held-out digits of the 4,000 / 1,000 split the RBM pages use. The 500-unit "
+               "RBMs need AIS for log Z: score one on the *How good is the model?* page and it appears here.")
+
+s_left, s_right = st.columns(2, gap="large")
+with s_left:
+    st.markdown("**VAE: 16 draws z ~ p(z), decoded once**")
+    st.image(picture(vae.sample_prior(16, rng=1), n_cols=8, scale=3))
+with s_right:
+    samples = rbm_samples()
+    if samples is not None:
+        st.markdown(f"**RBM {samples[0]}: p(v | h) after 300 Gibbs steps**")
+        st.image(picture(samples[1], n_cols=8, scale=3))
+        st.caption("Chains started at the first 16 held-out digits (section 3 shows 12 of them): after 300 "
+                   "steps most still look like where they started. The RBM has no way to draw a sample "
+                   "without a Markov chain, and its chains mix slowly (see *Fantasy chains*).")
+st.markdown(
+    "**What each buys.** The RBM is undirected: p(v) is known up to one number, log Z, so a small RBM's "
+    "likelihood is exact, but a sample needs a Markov chain and a big model's log Z needs annealing. The VAE "
+    "is directed: a sample is one pass down the graph and the recognition net gives each digit's code in one "
+    "pass up, but training and scoring see log p(x) only through bounds, and its pixels are independent "
+    "given z, which blurs the means."
+)
+
+notice(
+    "The KL term is what separates a VAE from an autoencoder: it is the price, in nats, of the code "
+    "q(z | x) saying more than the prior. With a 2-D z the classes fall into regions of the map without a "
+    "single label; the importance-weighted estimate sits above the ELBO and climbs with K, the gap being "
+    "how far q(z | x) is from the true posterior."
+)
