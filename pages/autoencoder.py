@@ -269,7 +269,8 @@ def draw_finetuning(run: dict) -> None:
                    line=dict(color=ACCENT, width=3)),
         go.Scatter(x=rand["epoch"], y=rand["held-out squared error"], mode="lines", name="from random weights",
                    line=dict(color=GREY, width=3, dash="dot")),
-        go.Scatter(x=[0, max(1, int(hist["epoch"].max()))], y=[pca_err] * 2, mode="lines", name=f"PCA, {code} components",
+        go.Scatter(x=[0, max(1, int(hist["epoch"].max()))], y=[pca_err] * 2, mode="lines",
+                   name=f"PCA, {code} components",
                    line=dict(color=MUTED, dash="dash", width=3)),
     ])
     top = 1.4 * max(pca_err, float(hist["held-out squared error"].iloc[0]))  # the random start begins far above
@@ -390,8 +391,9 @@ with c_pca:
     code_map(codes_pca, "PCA: the first two principal components", P + "map_pca")
     st.metric("5 nearest neighbours vote the right digit ", f"{agree_pca:.1%}")
 st.caption(f"The {len(Xte):,} held-out digits, placed by their codes; colours are the labels, which neither "
-           "method saw. Hover a point for its digit. " + ("The autoencoder map is your 2-D net." if run2["source"] == "yours"
-                                                          else "The autoencoder map is the ready-made 2-D net."))
+           "method saw. Hover a point for its digit. "
+           + ("The autoencoder map is your 2-D net." if run2["source"] == "yours"
+              else "The autoencoder map is the ready-made 2-D net."))
 
 # --- 4. Gaussian visible units --------------------------------------------------------------------
 st.header("4 · Real-valued data: Gaussian visible units", divider="gray")
@@ -445,7 +447,8 @@ with c_toy:
         with col:
             st.plotly_chart(fig, key=P + f"toy_{kind}", width="stretch")
             s = toy[kind]["sigma"]
-            st.metric("σ per visible unit", f"{s[0]:.2f}, {s[1]:.2f}", help="In standardised units: the data have standard deviation 1 per axis.")
+            st.metric("σ per visible unit", f"{s[0]:.2f}, {s[1]:.2f}",
+                      help="In standardised units: the data have standard deviation 1 per axis.")
     st.caption("A Gaussian-Bernoulli RBM with 4 binary hidden units, trained by CD-1 (100 epochs) on 400 points "
                "from two blobs; samples after 200 steps of alternating Gibbs sampling. Gibbs sampling stays easy: "
                "v given h is an independent Gaussian per unit, h given v independent logistic units.")

@@ -125,7 +125,8 @@ def pretrain(X: np.ndarray, sizes: list[int], settings: PretrainSettings | None 
     stack: list[LayerRBM] = list(reuse or [])
     for k, r in enumerate(stack):
         if r.W.shape != (sizes[k], sizes[k + 1]) or r.linear:
-            raise ValueError(f"reused RBM {k} has shape {r.W.shape}; layer {k} needs {(sizes[k], sizes[k + 1])}, binary")
+            raise ValueError(f"reused RBM {k} has shape {r.W.shape}; layer {k} needs "
+                             f"{(sizes[k], sizes[k + 1])}, binary")
         data = r.up(data)
     t0 = time.perf_counter()
     n_layers = len(sizes) - 1
@@ -340,7 +341,8 @@ def compare_with_pca(net: Autoencoder, X_train: np.ndarray, X_test: np.ndarray, 
                       squared_error(X_train, pca.reconstruct(X_train)), squared_error(X_test, pca.reconstruct(X_test)))
 
 
-def numerical_gradients(net: Autoencoder, X: np.ndarray, eps: float = 1e-5) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def numerical_gradients(net: Autoencoder, X: np.ndarray, eps: float = 1e-5
+                        ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Central finite differences of `Autoencoder.loss` for every weight and bias (tiny nets only)."""
     def grad_of(p: np.ndarray) -> np.ndarray:
         g = np.zeros_like(p)

@@ -44,7 +44,8 @@ class GaussianRBM:
     sigma: np.ndarray
 
     def __post_init__(self) -> None:
-        self.W, self.b, self.c, self.sigma = (np.array(x, dtype=np.float64) for x in (self.W, self.b, self.c, self.sigma))
+        self.W, self.b, self.c, self.sigma = (np.array(x, dtype=np.float64)
+                                              for x in (self.W, self.b, self.c, self.sigma))
         if self.W.ndim != 2:
             raise ValueError(f"W must be 2-D (n_v, n_h); got shape {self.W.shape}")
         n_v, n_h = self.W.shape
