@@ -164,7 +164,8 @@ _from_url("seed", SEED, int, lambda v: 0 <= v < 2**31)
 _from_url("sigma", 0.05, lambda x: round(float(x), 2), lambda v: 0.02 <= v <= 0.3)
 
 c_code, c_pre, c_ft, c_seed = st.columns([1.6, 1.4, 1.4, 0.8], gap="large")
-code = c_code.segmented_control("Code size (real numbers per digit)", CODE_SIZES, required=True, key=P + "code")
+code = c_code.segmented_control("Code size (real numbers per digit)", CODE_SIZES, required=True, key=P + "code",
+                                on_change=lambda: ss.__setitem__(P + "tuning", False))  # a run belongs to one size
 pre_epochs = c_pre.slider("Pretraining epochs per RBM", 1, 20, key=P + "pre_epochs")
 ft_epochs = c_ft.slider("Fine-tuning epochs", 1, 60, key=P + "ft_epochs")
 seed = c_seed.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
