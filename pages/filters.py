@@ -13,7 +13,6 @@ import base64
 import inspect
 import io
 import time
-from contextlib import nullcontext
 from dataclasses import asdict
 
 import numpy as np
@@ -29,11 +28,6 @@ from pgmviz.rbm import RBM
 from pgmviz.train import Snapshot, Trainer, TrainSettings
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, set_current_model
-
-try:  # one BLAS thread while training: see `blas_one_thread`
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - optional
-    ThreadpoolController = None
 
 st.set_page_config(page_title="Filter learning · pgmviz", layout="wide")
 
@@ -87,22 +81,6 @@ def sampler_options(name: str) -> set[str]:
     """Which of the options k / n_chains the registered negative phase takes (its dataclass fields)."""
     fields = getattr(NEGATIVE_PHASES[name], "__dataclass_fields__", {})
     return {f for f in ("k", "n_chains") if f in fields}
-
-
-@st.cache_resource(show_spinner=False)
-def _blas_controller():
-    return None if ThreadpoolController is None else ThreadpoolController()
-
-
-def blas_one_thread():
-    """Limit BLAS to one thread (a context manager).
-
-    The products of one update are small (batch x n_v x n_h), so a second BLAS thread buys
-    little, and on a busy 2-core server (a class of students, each training) two-threaded
-    OpenBLAS measured 5-15x slower per update than one thread.
-    """
-    controller = _blas_controller()
-    return nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -184,27 +162,26 @@ def train_slice(budget_s: float) -> None:
     cap = None if ss[P + "pace"] == "max" else int(ss[P + "pace"])
     per_update = ss.get(P + "sec_per_update")  # seconds, measured on the previous chunk
     step0, t0 = trainer.step, time.perf_counter()
-    with blas_one_thread():
-        while trainer.diverged is None:
-            done = trainer.step - step0
-            left = budget_s - (time.perf_counter() - t0)
-            # The first chunk is one update, to measure; then as many as fit in the time left, but
-            # at most a quarter of the budget per chunk: on a busy machine the speed changes from
-            # one moment to the next, and a chunk sized on a stale estimate would overshoot.
-            chunk = 1 if per_update is None else int(min(left, budget_s / 4) / per_update)
-            if done == 0:
-                chunk = max(chunk, 1)  # Step always steps, however slow an update is
-            if cap is not None:
-                chunk = min(chunk, cap - done)
-            if chunk < 1 or (done > 0 and left <= 0):
-                break
-            start = time.perf_counter()
-            trainer.run(chunk, with_metrics=False)
-            per_update = (time.perf_counter() - start) / chunk
-        ss[P + "sec_per_update"] = per_update
-        if trainer.diverged is not None:
-            ss[P + "running"] = False
-        publish(trainer.run(0))  # no updates: the metrics and a copy of the model
+    while trainer.diverged is None:
+        done = trainer.step - step0
+        left = budget_s - (time.perf_counter() - t0)
+        # The first chunk is one update, to measure; then as many as fit in the time left, but
+        # at most a quarter of the budget per chunk: on a busy machine the speed changes from
+        # one moment to the next, and a chunk sized on a stale estimate would overshoot.
+        chunk = 1 if per_update is None else int(min(left, budget_s / 4) / per_update)
+        if done == 0:
+            chunk = max(chunk, 1)  # Step always steps, however slow an update is
+        if cap is not None:
+            chunk = min(chunk, cap - done)
+        if chunk < 1 or (done > 0 and left <= 0):
+            break
+        start = time.perf_counter()
+        trainer.run(chunk, with_metrics=False)
+        per_update = (time.perf_counter() - start) / chunk
+    ss[P + "sec_per_update"] = per_update
+    if trainer.diverged is not None:
+        ss[P + "running"] = False
+    publish(trainer.run(0))  # no updates: the metrics and a copy of the model
     ss[P + "frame"] = {"updates": trainer.step - step0, "train_s": time.perf_counter() - t0}
 
 
