@@ -26,7 +26,7 @@ STEP = 0.1
 DEFAULT = {"n_v": 3, "n_h": 2, "seed": 0, "scale": 2.0, "hh": 3.0, "vv": 0.0}  # hh: the h1-h2 coupling
 P = "en_"  # prefix of this page's session-state keys (the session is shared by all pages)
 
-POS, NEG, ZERO = "#2166ac", "#b2182b", "#bdbdbd"  # the ends of plotly's RdBu, used everywhere
+POS, NEG, ZERO = "#b2182b", "#2166ac", "#bdbdbd"  # red = positive, blue = negative, as in every weight picture
 FONT = dict(size=16)
 
 
@@ -197,7 +197,7 @@ def model_figure(Q: np.ndarray, n_v: int, title: str) -> go.Figure:
             x=xs, y=ys, mode="markers+text", text=names,
             textfont=dict(size=17, color=["white" if abs(x) > 0.55 * cmax else "black" for x in bias]),
             marker=dict(
-                size=node_size, color=bias, colorscale="RdBu", cmin=-cmax, cmax=cmax,
+                size=node_size, color=bias, colorscale="RdBu_r", cmin=-cmax, cmax=cmax,
                 line=dict(color="#37474f", width=2),
                 colorbar=dict(title=dict(text="bias", side="right"), thickness=14, len=0.8),
             ),
@@ -233,7 +233,7 @@ def qubo_figure(Q: np.ndarray, n_v: int) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=Z, x=labels, y=labels, text=text, texttemplate="%{text}", textfont=dict(size=15),
-            colorscale="RdBu", zmin=-zmax, zmax=zmax, xgap=2, ygap=2, hoverongaps=False,
+            colorscale="RdBu_r", zmin=-zmax, zmax=zmax, xgap=2, ygap=2, hoverongaps=False,
             hovertemplate="Q[%{y}, %{x}] = %{z:.2f}<extra></extra>",
             colorbar=dict(thickness=14),
         )
@@ -326,7 +326,7 @@ except ValueError as exc:  # cannot happen with the slider ranges, but never sho
 with right:
     st.plotly_chart(model_figure(Q, n_v, "The RBM as an undirected graph (an MRF)"), key=f"{P}graph",
                     width="stretch")
-    st.caption("Blue edges: W > 0 (the two units like to be on together); red: W < 0; "
+    st.caption("Red edges: W > 0 (the two units like to be on together); blue: W < 0; "
                "thickness grows with |W|; dotted: W = 0. Node colour is the bias.")
 
 # --- Z ---
