@@ -191,7 +191,8 @@ LESSONS: list[Lesson] = [
         icon=":material/blur_on:",
         blurb="A directed model z -> x whose p(x | z) is a neural net, inverted by a recognition net: "
               "the ELBO and its two terms live, reconstructions, samples in one pass, the 2-D latent map "
-              "of the digits, and held-out nats next to the RBM's.",
+              "of the digits, held-out nats next to the RBM's, and labels as latents (M2) lifting a "
+              "classifier trained on 100 labels.",
         url_path="vae",
         section="Beyond",
     ),

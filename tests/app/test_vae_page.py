@@ -62,7 +62,7 @@ def test_default_page_shows_the_library_numbers(at, test_digits):
     assert table["RBM MNIST 784x20 CD-1"] == pytest.approx(partition.log_likelihood_exact(rbm, test_digits), abs=0.01)
     assert table["VAE (2-D z): IWAE, K = 500"] == pytest.approx(meta["metrics"]["iwae_test"]["500"], abs=0.01)
     assert table["VAE (2-D z): ELBO"] < table["VAE (2-D z): IWAE, K = 500"]
-    assert len(at.get("plotly_chart")) == 3  # the ELBO curves, the latent map, the comparison
+    assert len(at.get("plotly_chart")) == 4  # ELBO curves, latent map, comparison, M2 accuracies
     assert any("What to notice" in i.value for i in at.info)
 
 
@@ -95,3 +95,20 @@ def test_train_your_own(at):
     at.button(key="vae_pause").click().run()
     assert not at.exception and at.session_state["vae_running"] is False
     np.testing.assert_allclose(trainer.history[-1].elbo, trainer.history[-1].recon - trainer.history[-1].kl)
+
+
+def test_m2_section_shows_the_library_accuracies(at):
+    from pgmviz.m2 import M2, M2Config, train_m2
+
+    assert len(at.get("plotly_chart")) == 4  # with the bundled M2 accuracies
+    at.button(key="vae_m2_run").click().run()
+    assert not at.exception, at.exception
+    d16 = datasets.load("mnist16")
+    rng = np.random.default_rng(0)
+    lab = np.concatenate([rng.choice(np.flatnonzero(d16.y_train == c), 10, replace=False) for c in range(10)])
+    cfg = M2Config(n_x=d16.n_v, n_hidden=64, n_z=8, alpha=50.0, lr=3e-3, seed=0)
+    alone = train_m2(M2(cfg), d16.X_train[lab], d16.y_train[lab], d16.X_train[:0], 400)
+    semi = train_m2(M2(cfg), d16.X_train[lab], d16.y_train[lab], d16.X_train, 400)
+    m = _metrics(at)
+    assert m["100 labels, classifier alone"] == f"{alone.accuracy(d16.X_test, d16.y_test):.1%}"
+    assert m["100 labels + 3,900 unlabelled, M2"] == f"{semi.accuracy(d16.X_test, d16.y_test):.1%}"

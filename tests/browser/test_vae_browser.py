@@ -21,7 +21,7 @@ def test_vae_page(page, open_app, wait_idle, assert_no_exception, save_screensho
     record_timing("vae time-to-interactive", seconds)
     assert page.locator("h1", has_text="VAE: a graphical model").first.is_visible()
     assert page.locator(f'{MAIN} [data-testid="stGraphVizChart"] svg').count() == 1
-    assert page.locator(f'{MAIN} [data-testid="stPlotlyChart"] .main-svg').count() >= 3
+    assert page.locator(f'{MAIN} [data-testid="stPlotlyChart"] .main-svg').count() >= 4
     float(metric_value(page, "held-out ELBO"))  # a number
     assert not page.js_errors, page.js_errors
     save_screenshot(page, "vae_page")
