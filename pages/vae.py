@@ -98,7 +98,7 @@ def picture(V: np.ndarray, n_cols: int | None = None, scale: int = 3) -> np.ndar
 
 # --- 1. the graphical model -------------------------------------------------------------------------
 st.header("1 · The graphical model", divider="gray")
-g_left, g_right = st.columns([1.5, 3], gap="large")
+g_left, g_right = st.columns([1.8, 3], gap="large")
 with g_left:
     with_label = st.toggle("Add a label y (semi-supervised, M2)", key=P + "with_y")
     y_nodes = ('y [label="y", fillcolor="white"];\n y -> x [penwidth=2];\n'
@@ -106,16 +106,16 @@ with g_left:
                if with_label else "")
     st.graphviz_chart(f"""
 digraph {{
-  rankdir=TB; bgcolor="transparent"; nodesep=0.9; ranksep=0.9;
+  rankdir=TB; bgcolor="transparent"; nodesep={0.25 if with_label else 0.9}; ranksep=1.0;
   node [shape=circle, style=filled, fontsize=20, width=0.6, fixedsize=true, fontname="Helvetica"];
-  edge [fontsize=13, fontname="Helvetica"];
+  edge [fontsize=14, fontname="Helvetica"];
   subgraph cluster_n {{
     label="for each of N digits"; labeljust=r; fontsize=12; color="#9e9e9e"; style=rounded;
     z [label="z", fillcolor="white"];
     x [label="x", fillcolor="#90caf9"];
     {y_nodes}
-    z -> x [penwidth=2, label="p(x|z)"];
-    x -> z [style=dashed, color="#5c6bc0", fontcolor="#5c6bc0", label="q(z|x)", constraint=false];
+    z -> x [penwidth=2, label="{'p(x|y,z)' if with_label else 'p(x|z)'}"];
+    x -> z [style=dashed, color="#5c6bc0", fontcolor="#5c6bc0", label="{'q(z|x,y)' if with_label else 'q(z|x)'}", constraint=false];
   }}
 }}""", width="content")
     st.caption("Solid: the generative model, a Bayesian network. Dashed: the recognition network that "

@@ -26,6 +26,15 @@ def test_vae_page(page, open_app, wait_idle, assert_no_exception, save_screensho
     assert not page.js_errors, page.js_errors
     save_screenshot(page, "vae_page")
 
+    # the label y as a second cause (M2): the drawing gains y, its arrow and the dashed q(y|x)
+    page.locator(f'{MAIN} [data-testid="stCheckbox"]', has_text="Add a label y").first.click()
+    wait_idle(page)
+    assert_no_exception(page)
+    svg = page.locator(f'{MAIN} [data-testid="stGraphVizChart"] svg').first
+    text = svg.text_content()
+    assert "q(y|x)" in text and "p(x|y,z)" in text, text
+    save_screenshot(page, "vae_with_label")
+
     # train your own for a moment
     page.locator(f'{MAIN} [data-testid="stButtonGroup"]').first.get_by_role("radio", name="Yours (train live)").click()
     wait_idle(page)
