@@ -303,11 +303,17 @@ class VAETrainer:
         self._pos += bs
         return self.X_train[idx]
 
-    def train(self, n_steps: int, test_every: int | None = None, n_test: int = 1000) -> HistoryPoint:
-        """Run n_steps Adam updates; append one history point (slice means; held-out ELBO if asked)."""
+    def train(self, n_steps: int | None = None, test_every: int | None = None, n_test: int = 1000,
+              seconds: float | None = None) -> HistoryPoint:
+        """Run n_steps Adam updates (or as many as fit in ``seconds``, at least one); append one
+        history point (the slice's means; the held-out ELBO when test_every says so)."""
+        if n_steps is None and seconds is None:
+            raise ValueError("give n_steps or seconds")
         t0 = time.perf_counter()
         recon = kl = 0.0
-        for _ in range(n_steps):
+        done = 0
+        while (n_steps is None or done < n_steps) and (seconds is None or done == 0
+                                                       or time.perf_counter() - t0 < seconds):
             X = self._batch()
             eps = self.rng.standard_normal((len(X), self.vae.config.n_z))
             terms, grads = self.vae.elbo_and_grad(X, eps)
@@ -315,9 +321,10 @@ class VAETrainer:
             self.step += 1
             recon += float(terms.recon.mean())
             kl += float(terms.kl.mean())
-        n = max(n_steps, 1)
+            done += 1
+        n = max(done, 1)
         point = HistoryPoint(self.step, self.epoch, (recon - kl) / n, recon / n, kl / n)
-        if self.X_test is not None and (test_every is None or self.step % test_every < n_steps):
+        if self.X_test is not None and (test_every is None or self.step % test_every < done):
             point.elbo_test = heldout_elbo(self.vae, self.X_test[:n_test])
         self.seconds += time.perf_counter() - t0
         self.history.append(point)

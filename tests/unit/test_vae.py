@@ -113,3 +113,13 @@ def test_pictures_and_files(tmp_path, digits16):
     np.testing.assert_array_equal(back.params["W4"], vae.params["W4"])
     with pytest.raises(ValueError):
         VAE.load(b"not an npz")
+
+
+def test_a_timed_slice_adds_one_point(digits16):
+    X_train, X_test = digits16
+    tr = VAETrainer(VAE(VAEConfig(n_x=256, n_hidden=8, n_z=2, batch_size=50, seed=6)), X_train, X_test)
+    p = tr.train(seconds=0.05, n_test=100)
+    assert tr.step >= 1 and len(tr.history) == 1 and p.step == tr.step
+    assert p.elbo_test == pytest.approx(heldout_elbo(tr.vae, X_test[:100]))
+    with pytest.raises(ValueError):
+        tr.train()
