@@ -10,6 +10,7 @@ fragments) already shows a trained model.
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from pathlib import Path
@@ -136,6 +137,8 @@ with g_right:
         r"reaches $\mu$ and $\sigma$ (the *reparameterisation*). The KL between two Gaussians needs no "
         r"sampling: $\tfrac12\sum_j(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2)$."
     )
+    with st.expander("The backward pass, by hand (the code that trains every model on this page)"):
+        st.code(inspect.getsource(VAE.elbo_and_grad), language="python")
     if with_label:
         st.markdown(
             "With a label **y** as a second cause of x (Kingma et al. 2014, model M2), y is observed for "
