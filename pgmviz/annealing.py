@@ -12,9 +12,8 @@ a base-rate model to the RBM) and on importance weights carried as logs:
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit as sigmoid
 
-from pgmviz.rbm import RBM, bernoulli, softplus
+from pgmviz.rbm import RBM, bernoulli, sigmoid, softplus
 
 
 def tempered(rbm: RBM, beta: float) -> RBM:

@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit as sigmoid
 
+from pgmviz.rbm import sigmoid
 from pgmviz.rng import as_rng
 
 

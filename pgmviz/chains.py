@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy.special import expit as sigmoid
 
-from pgmviz.rbm import RBM, bernoulli, check_visible, softplus
+from pgmviz.rbm import RBM, bernoulli, check_visible, sigmoid, softplus
 from pgmviz.rng import as_rng
 from pgmviz.viz import gif_bytes, upscale
 

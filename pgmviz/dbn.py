@@ -53,7 +53,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from pgmviz.partition import all_states
-from pgmviz.rbm import RBM, bernoulli, check_visible
+from pgmviz.rbm import RBM, bernoulli, check_visible, sigmoid
 from pgmviz.rng import as_rng
 from pgmviz.sbn import log_sigmoid
 from pgmviz.train import Snapshot, Trainer, TrainSettings
@@ -118,7 +118,7 @@ class DBN:
         layers = [X]
         for l in range(self.n_layers):
             W, c = self.recognition(l)
-            P = _sigmoid(layers[-1].astype(W.dtype, copy=False) @ W + c)
+            P = sigmoid(layers[-1].astype(W.dtype, copy=False) @ W + c)
             layers.append(bernoulli(P, rng) if sample else P)
         return layers
 
@@ -143,7 +143,7 @@ class DBN:
         layers = [np.asarray(H)]
         for l in range(from_layer - 1, -1, -1):
             W, b = self.generative(l)
-            P = _sigmoid(layers[-1].astype(W.dtype, copy=False) @ W.T + b)
+            P = sigmoid(layers[-1].astype(W.dtype, copy=False) @ W.T + b)
             layers.append(bernoulli(P, rng) if (l > 0 or sample_visible) else P)
         return layers[::-1]
 
@@ -184,12 +184,6 @@ class DBN:
     def _need_layers(self) -> None:
         if not self.rbms:
             raise ValueError("the DBN has no layers yet")
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    from scipy.special import expit
-
-    return expit(x)
 
 
 # ------------------------------------------------------------------------------ greedy training

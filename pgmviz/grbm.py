@@ -27,10 +27,9 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit as sigmoid
 from scipy.special import logsumexp
 
-from pgmviz.rbm import softplus
+from pgmviz.rbm import sigmoid, softplus
 from pgmviz.rng import as_rng
 
 

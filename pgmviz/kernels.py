@@ -203,6 +203,29 @@ def log_Z_softplus(Wt, b, c, inner_bits):
     return _run_parallel(_log_Z_softplus_par, _log_Z_softplus_serial, Wt, b, c, inner_bits)
 
 
+# ---------------------------------------------------------------------------- SGD step
+@njit(cache=True)
+def momentum_step(W, dW, grad, lr, momentum, weight_decay):
+    """dW <- momentum dW + lr (grad - weight_decay W), in place; return max |W + dW| (inf if not finite).
+
+    One pass over the weights instead of numpy's half-dozen (temporaries for the decay, the step,
+    a safety copy of W and the divergence checks), and W itself is not touched: the caller
+    applies W += dW only when the returned peak is sane, so a diverging step never reaches the
+    model and no copy of the last good weights is needed.
+    """
+    Wf, dWf, gf = W.ravel(), dW.ravel(), grad.ravel()
+    peak = 0.0
+    for i in range(Wf.size):
+        d = momentum * dWf[i] + lr * (gf[i] - weight_decay * Wf[i])
+        dWf[i] = d
+        a = abs(Wf[i] + d)
+        if a > peak:
+            peak = a
+        elif a != a:  # NaN compares false with everything
+            peak = np.inf
+    return peak
+
+
 # ---------------------------------------------------------------------------- small-model Gibbs
 # Chains of a tiny RBM: no BLAS call is worth its overhead, so each chain runs in registers and L1.
 # - Units are binary, so the input to a layer is a sum of weight rows selected by the other
@@ -402,6 +425,10 @@ def warm_up() -> None:
         # this (possibly background) thread could collide with a kernel running in another one.
         full = (*args[:4], np.int64(1), np.int64(0), dtype(1.0), dtype == np.float64)
         _gibbs_kernel_par.compile(tuple(numba.typeof(a) for a in full))
+    for dtype in (np.float32, np.float64):
+        W = np.zeros((2, 2), dtype)
+        one = dtype(1.0)
+        momentum_step(W, W.copy(), W.copy(), one, one, one)
     Wt, b3, c2 = np.zeros((2, 3)), np.zeros(3), np.zeros(2)
     for kernel in (_log_Z_gray_serial, _log_Z_softplus_serial):
         kernel(Wt, b3, c2, 1)

@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, log_softmax
+from scipy.special import log_softmax
 
+from pgmviz.rbm import sigmoid
 from pgmviz.rng import as_rng
 from pgmviz.vae import Adam, kl_normal_std, log_bernoulli
 
@@ -92,7 +93,7 @@ class M2:
         if w is None:
             return L
         w = w[:, None].astype(self.dtype)
-        d_logits = (Xr - expit(logits)) * w
+        d_logits = (Xr - sigmoid(logits)) * w
         g["W4"] += h3.T @ d_logits
         g["b4"] += d_logits.sum(0)
         d_a3 = (d_logits @ p["W4"].T) * (1.0 - h3**2)

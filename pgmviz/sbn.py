@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
 
 from pgmviz.boltzmann import kl, product_of_marginals
 from pgmviz.partition import all_states
-from pgmviz.rbm import bernoulli, softplus
+from pgmviz.rbm import bernoulli, sigmoid, softplus
 from pgmviz.rng import as_rng
 
 # Enumerating the joint over every hidden unit at once: 2^20 rows of log-probabilities is 8 MB.
@@ -108,7 +108,7 @@ class SBN:
     # ------------------------------------------------------------------ conditionals
     def p_layer_given_above(self, l: int, X_above: np.ndarray) -> np.ndarray:
         """p(x_l,i = 1 | x_{l+1}) = sigmoid(x_{l+1} @ W_l.T + b_l). X_above (n, n_{l+1}) -> (n, n_l)."""
-        return expit(self._input(l, X_above))
+        return sigmoid(self._input(l, X_above))
 
     def log_conditional_table(self, l: int) -> np.ndarray:
         """log p(x_l = x | x_{l+1} = a) for every pair of states: (2^{n_{l+1}}, 2^{n_l}), rows sum to 1 in p."""
@@ -167,7 +167,7 @@ class SBN:
         elif self.top_prior is not None:
             X = all_states(self.sizes[L])[rng.choice(2 ** self.sizes[L], size=n, p=self.top_prior)]
         else:
-            X = bernoulli(np.broadcast_to(expit(self.biases[L]), (n, self.sizes[L])).copy(), rng)
+            X = bernoulli(np.broadcast_to(sigmoid(self.biases[L]), (n, self.sizes[L])).copy(), rng)
         layers = [X]
         for l in range(L - 1, -1, -1):
             layers.append(bernoulli(self.p_layer_given_above(l, layers[-1]), rng))

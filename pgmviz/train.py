@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from pgmviz import kernels
 from pgmviz.negative import NegativePhase, make_negative_phase
 from pgmviz.partition import exact_feasible, log_likelihood_exact, log_Z_exact
 from pgmviz.rbm import RBM, check_visible, softplus
@@ -110,8 +111,12 @@ class Trainer:
         self._cursor += bs
         return self.X_train[idx]
 
-    def update(self) -> None:
-        """One gradient step on the next mini-batch."""
+    def update(self) -> str | None:
+        """One gradient step on the next mini-batch; returns why it was refused, if it was.
+
+        A step that would make a parameter non-finite or a weight larger than ``max_abs_weight``
+        is not applied (the model keeps its parameters) and its reason is returned.
+        """
         s, rbm = self.settings, self.rbm
         V_pos = self._next_batch()
         P_pos = rbm.p_h_given_v(V_pos)
@@ -123,55 +128,49 @@ class Trainer:
         w = np.full(m, 1.0 / m, dtype=rbm.dtype) if w is None else w.astype(rbm.dtype)
         # One matrix product for both phases: [V_pos; V_neg]^T [P_pos / n; -w P_neg].
         grad_W = np.vstack([V_pos, V_neg]).T @ np.vstack([P_pos / n, P_neg * -w[:, None]])
-        grad_W -= s.weight_decay * rbm.W
         grad_b = V_pos.mean(axis=0) - w @ V_neg
         grad_c = P_pos.mean(axis=0) - w @ P_neg
-        self.dW *= s.momentum
-        self.dW += s.lr * grad_W
-        self.db = s.momentum * self.db + s.lr * grad_b
-        self.dc = s.momentum * self.dc + s.lr * grad_c
+        db = s.momentum * self.db + s.lr * grad_b
+        dc = s.momentum * self.dc + s.lr * grad_c
+        dt = rbm.dtype.type
+        peak = kernels.momentum_step(rbm.W, self.dW, grad_W, dt(s.lr), dt(s.momentum), dt(s.weight_decay))
+        if not (np.isfinite(peak) and np.isfinite(rbm.b + db).all() and np.isfinite(rbm.c + dc).all()):
+            return "training diverged (the next step would make parameters NaN or infinite; lower the learning rate)"
+        if peak > s.max_abs_weight:
+            return f"training diverged (a weight would reach {peak:.3g}; lower the learning rate)"
         old = rbm.copy() if type(self.negative_phase).after_update is not NegativePhase.after_update else None
         rbm.W += self.dW
-        rbm.b += self.db
-        rbm.c += self.dc
+        rbm.b += db
+        rbm.c += dc
+        self.db, self.dc = db, dc
         if old is not None:
             self.negative_phase.after_update(old, rbm, self.rng)
         self.step += 1
+        return None
 
     def run(self, n_updates: int, with_metrics: bool = True) -> Snapshot:
         """Do up to ``n_updates`` updates, then return a snapshot.
 
-        Stops early, restores the last finite parameters and sets ``diverged`` when the model
-        blows up (NaN/inf or weights beyond ``max_abs_weight``); a diverged trainer does nothing.
+        Stops early and sets ``diverged`` when a step would blow the model up (NaN/inf, or weights
+        beyond ``max_abs_weight``): that step is not applied, so the model keeps the last good
+        parameters. A diverged trainer does nothing more.
         """
         if self.diverged is None:
             t0 = time.perf_counter()
             for _ in range(int(n_updates)):
-                good = (self.rbm.W.copy(), self.rbm.b.copy(), self.rbm.c.copy())
                 with np.errstate(over="ignore", invalid="ignore"):
-                    self.update()
-                problem = self._check()
+                    problem = self.update()
                 if problem:
-                    self.rbm.W, self.rbm.b, self.rbm.c = good
                     self.dW[:] = 0
                     self.db[:] = 0
                     self.dc[:] = 0
-                    self.diverged = problem + f" at update {self.step}; the last good parameters were kept"
-                    self.step -= 1
+                    self.diverged = problem + f" at update {self.step + 1}; the last good parameters were kept"
                     break
             self.seconds_training += time.perf_counter() - t0
         metrics = self.evaluate() if with_metrics else {}
         if with_metrics:
             self.history.append({"step": self.step, "epoch": self.epoch, **metrics})
         return Snapshot(self.step, self.epoch, self.rbm.copy(), metrics, self.dW.copy(), self.diverged)
-
-    def _check(self) -> str | None:
-        if not self.rbm.is_finite():
-            return "training diverged (NaN or infinite parameters; lower the learning rate)"
-        w = float(np.abs(self.rbm.W).max())
-        if w > self.settings.max_abs_weight:
-            return f"training diverged (a weight reached {w:.3g}; lower the learning rate)"
-        return None
 
     # ------------------------------------------------------------------ metrics
     def evaluate(self) -> dict[str, float]:

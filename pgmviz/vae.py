@@ -30,8 +30,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
 
+from pgmviz.rbm import sigmoid
 from pgmviz.rng import as_rng
 
 LOG_2PI = float(np.log(2 * np.pi))
@@ -121,7 +122,7 @@ class VAE:
 
     def p_x_given_z(self, Z: np.ndarray) -> np.ndarray:
         """Pixel means p(x_i = 1 | z) = sigmoid(l_i(z)), (n, n_x)."""
-        return expit(self.decode_logits(Z))
+        return sigmoid(self.decode_logits(Z))
 
     def sample_z(self, X: np.ndarray, rng=None) -> np.ndarray:
         """z = mu(x) + sigma(x) * eps, one draw per row of X."""
@@ -166,7 +167,7 @@ class VAE:
 
         # backward: d mean(ELBO) / d everything
         g = {}
-        d_logits = (X - expit(logits)) / n                       # d log Bernoulli / d logit = x - p
+        d_logits = (X - sigmoid(logits)) / n                       # d log Bernoulli / d logit = x - p
         g["W4"], g["b4"] = h3.T @ d_logits, d_logits.sum(0)
         d_a3 = (d_logits @ p["W4"].T) * (1.0 - h3**2)
         g["W3"], g["b3"] = Z.T @ d_a3, d_a3.sum(0)

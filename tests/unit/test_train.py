@@ -123,3 +123,18 @@ def test_bad_settings_and_data_are_refused():
     with pytest.raises(ValueError, match="shape"):
         Trainer(RBM.random(4, 2), states(5))
     assert isinstance(make_negative_phase("pcd", k=3, n_chains=9, lr=1), PCD)
+
+
+def test_momentum_step_kernel_matches_numpy_and_flags_non_finite():
+    from pgmviz import kernels
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        W, dW, g = (rng.normal(size=(7, 5)).astype(dtype) for _ in range(3))
+        expected_dW = 0.5 * dW + 0.1 * (g - 0.01 * W)
+        peak = kernels.momentum_step(W, dW, g, dtype(0.1), dtype(0.5), dtype(0.01))
+        np.testing.assert_allclose(dW, expected_dW, rtol=1e-6)
+        assert peak == pytest.approx(np.abs(W + expected_dW).max(), rel=1e-6)
+        W_bad = W.copy()
+        W_bad[1, 2] = np.nan
+        assert kernels.momentum_step(W_bad, dW.copy(), g, dtype(0.1), dtype(0.5), dtype(0.01)) == np.inf
