@@ -22,7 +22,7 @@ st.set_page_config(
 # wait for it (pgmviz.ui.layout.warm_up_kernels). Runs once per server process.
 start_kernel_warm_up()
 
-home = st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True)
+home = st.Page("lessons/home.py", title="Home", icon=":material/home:", url_path="home", default=True)
 
 sections = {
     section: [st.Page(l.path, title=l.title, icon=l.icon, url_path=l.url_path) for l in lessons]

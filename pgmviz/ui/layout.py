@@ -53,7 +53,7 @@ def lesson_link(lesson: Lesson) -> None:
     """A link to a lesson page (with its icon), or its plain title outside the multipage app.
 
     ``st.page_link`` can only point at pages the running app registered with ``st.navigation``.
-    When a page script runs on its own (``streamlit run pages/home.py`` or an AppTest of one
+    When a page script runs on its own (``streamlit run lessons/home.py`` or an AppTest of one
     page) there is nothing to link to, so the title is shown as text instead.
     """
     try:

@@ -3,7 +3,7 @@
 Plain data, no streamlit: ``app.py`` turns ``LESSONS`` into ``st.Page`` objects, the home page
 lists them, and the browser test visits every one of them by its ``url_path``.
 
-Adding a page (when its file lands in ``pages/``):
+Adding a page (when its file lands in ``lessons/``):
     1. append a ``Lesson`` to ``LESSONS`` below, in teaching order;
     2. delete its entry from ``PLANNED``.
 That is all: navigation, the home page's list and the browser smoke test pick it up from here.
@@ -31,7 +31,7 @@ class Lesson:
 
     key      : short id, also the screenshot name ``docs/screenshots/<key>.png``
     title    : shown in the navigation and on the home page
-    path     : the page script, relative to the repository root (``pages/energy.py``)
+    path     : the page script, relative to the repository root (``lessons/energy.py``)
     icon     : an emoji or a Material icon such as ``":material/bolt:"``
     blurb    : one sentence: what the page shows
     url_path : the page's address, ``http://host/<url_path>`` (no slashes)
@@ -51,8 +51,8 @@ class Lesson:
             raise ValueError(f"Lesson {self.key!r}: section must be one of {SECTIONS}, not {self.section!r}")
         if not self.url_path or "/" in self.url_path:
             raise ValueError(f"Lesson {self.key!r}: url_path must be a non-empty name without '/'")
-        if not self.path.startswith("pages/") or not self.path.endswith(".py"):
-            raise ValueError(f"Lesson {self.key!r}: path must look like 'pages/<name>.py', not {self.path!r}")
+        if not self.path.startswith("lessons/") or not self.path.endswith(".py"):
+            raise ValueError(f"Lesson {self.key!r}: path must look like 'lessons/<name>.py', not {self.path!r}")
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,12 @@ class PlannedLesson:
             raise ValueError(f"Planned {self.title!r}: section must be one of {SECTIONS}")
 
 
-# Pages that exist, in teaching order. Register a page only once its file is in pages/.
+# Pages that exist, in teaching order. Register a page only once its file is in lessons/.
 LESSONS: list[Lesson] = [
     Lesson(
         key="perceptron",
         title="From perceptrons to backprop",
-        path="pages/perceptron.py",
+        path="lessons/perceptron.py",
         icon=":material/linear_scale:",
         blurb="A single unit learns AND and OR but never XOR (four inequalities say why); a hidden "
               "layer trained by backprop solves it, with every gradient shown on the computation graph "
@@ -84,7 +84,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="energy",
         title="Energy and probability",
-        path="pages/energy.py",
+        path="lessons/energy.py",
         icon=":material/bolt:",
         blurb="A tiny RBM with every state listed: energy, exp(-E), exact probabilities that sum to "
               "one, the free energy, the MRF and exponential-family readings, the QUBO matrix, and "
@@ -94,7 +94,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="filters",
         title="Filter learning",
-        path="pages/filters.py",
+        path="lessons/filters.py",
         icon=":material/grid_view:",
         blurb="Train an RBM on images of 2s (or any digits) with contrastive divergence and watch, "
               "live, each hidden unit's weights turn into a stroke detector of its own.",
@@ -103,7 +103,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="reconstructions",
         title="Reconstructions",
-        path="pages/reconstructions.py",
+        path="lessons/reconstructions.py",
         icon=":material/flip:",
         blurb="Send a digit (held out, drawn or uploaded) up to the hidden features and back down: "
               "a model trained only on 2s gives every image back as a 2, and its error per class shows it.",
@@ -112,7 +112,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="fantasy",
         title="Fantasy chains",
-        path="pages/fantasy.py",
+        path="lessons/fantasy.py",
         icon=":material/auto_awesome:",
         blurb="Let alternating Gibbs sampling run on its own from noise, a digit or your drawing, and "
               "watch the chains turn into the model's fantasies while their free energy falls.",
@@ -121,7 +121,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="evaluate",
         title="How good is the model?",
-        path="pages/evaluate.py",
+        path="lessons/evaluate.py",
         icon=":material/speed:",
         blurb="Score a model by the mean log-probability of held-out digits, in nats: log Z by exact "
               "enumeration where it fits, by AIS and by population annealing with error bars, and how "
@@ -132,7 +132,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="samplers",
         title="Samplers compared",
-        path="pages/samplers.py",
+        path="lessons/samplers.py",
         icon=":material/compare_arrows:",
         blurb="CD-1, persistent CD, population annealing and parallel tempering train the same model "
               "side by side, judged live by the exact log-likelihood, with each method's cost per update, "
@@ -143,7 +143,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="explaining_away",
         title="Explaining away",
-        path="pages/explaining_away.py",
+        path="lessons/explaining_away.py",
         icon=":material/call_merge:",
         blurb="Truck or earthquake? Two independent causes of a jumping house become competitors once "
               "the jump is seen: the exact posterior, the earthquake explaining the truck away, and on a "
@@ -154,7 +154,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="infinite_net",
         title="The infinite belief net",
-        path="pages/infinite_net.py",
+        path="lessons/infinite_net.py",
         icon=":material/stacks:",
         blurb="Unroll an RBM into a directed net with tied weights: its top-down pass is block Gibbs, "
               "its v-distribution approaches p(v) layer by layer, and its tied prior makes the posterior "
@@ -165,7 +165,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="greedy",
         title="Greedy stacking",
-        path="pages/greedy.py",
+        path="lessons/greedy.py",
         icon=":material/layers:",
         blurb="Train a deep belief net one RBM at a time, each on the hidden activities of the one below: "
               "features of features, the aggregated posterior the next layer learns, samples from the stack, "
@@ -176,7 +176,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="autoencoder",
         title="Deep autoencoder",
-        path="pages/autoencoder.py",
+        path="lessons/autoencoder.py",
         icon=":material/compress:",
         blurb="Pretrain a stack of RBMs, unroll it into an encoder and decoder, fine-tune it with backprop "
               "live, and compare its reconstructions and 2-D code map with PCA's at the same code size; "
@@ -187,7 +187,7 @@ LESSONS: list[Lesson] = [
     Lesson(
         key="vae",
         title="VAE: a graphical model with a neural conditional",
-        path="pages/vae.py",
+        path="lessons/vae.py",
         icon=":material/blur_on:",
         blurb="A directed model z -> x whose p(x | z) is a neural net, inverted by a recognition net: "
               "the ELBO and its two terms live, reconstructions, samples in one pass, the 2-D latent map "

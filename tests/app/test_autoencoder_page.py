@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import autoencoder as ae
 from pgmviz import data, grbm
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "autoencoder.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "autoencoder.py")
 TIMEOUT = 300  # the first run computes the ready-made nets (seconds; more on a loaded machine)
 
 

@@ -1,4 +1,4 @@
-"""AppTest of lesson 1, "Energy and probability" (pages/energy.py).
+"""AppTest of lesson 1, "Energy and probability" (lessons/energy.py).
 
 Every number the page shows is a claim, so the tests rebuild the model from the values the
 sliders show and check each table and metric against pgmviz.boltzmann / pgmviz.partition.
@@ -18,7 +18,7 @@ from pgmviz.partition import log_Z_exact
 from pgmviz.rbm import RBM
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(REPO_ROOT / "pages" / "energy.py")
+PAGE = str(REPO_ROOT / "lessons" / "energy.py")
 TIMEOUT = 120  # the closed-form log Z may compile a Numba kernel on first use
 
 # Column sets that identify the page's tables.
@@ -301,14 +301,14 @@ def test_settings_survive_visiting_another_page():
     """Through app.py: Streamlit drops the state of widgets a run does not draw; the page keeps its own."""
     app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=TIMEOUT)
     app.run()
-    app.switch_page("pages/energy.py").run()
+    app.switch_page("lessons/energy.py").run()
     assert_ok(app)
     app.slider(key="en_n_v").set_value(4).run()
     app.slider(key="en_W_3_1").set_value(-6.6).run()
     app.toggle(key="en_lateral").set_value(True).run()
-    app.switch_page("pages/home.py").run()
+    app.switch_page("lessons/home.py").run()
     assert "en_W_3_1" not in app.session_state  # the widget state really was dropped
-    app.switch_page("pages/energy.py").run()
+    app.switch_page("lessons/energy.py").run()
     assert_ok(app)
     assert app.slider(key="en_n_v").value == 4
     assert app.slider(key="en_W_3_1").value == pytest.approx(-6.6)

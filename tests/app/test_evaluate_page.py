@@ -18,7 +18,7 @@ from pgmviz.partition import log_likelihood_exact, log_Z_exact
 from pgmviz.rbm import RBM
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(REPO_ROOT / "pages" / "evaluate.py")
+PAGE = str(REPO_ROOT / "lessons" / "evaluate.py")
 MODEL_FILE = REPO_ROOT / "assets" / "models" / "mnist_784x20_cd1.npz"
 TIMEOUT = 120
 

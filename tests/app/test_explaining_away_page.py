@@ -1,4 +1,4 @@
-"""AppTest of the "Explaining away" page (pages/explaining_away.py): it runs, the numbers it shows
+"""AppTest of the "Explaining away" page (lessons/explaining_away.py): it runs, the numbers it shows
 are pgmviz.sbn's for the net its inputs describe, and editing a number changes the posterior."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz import sbn
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explaining_away.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "explaining_away.py")
 TIMEOUT = 120
 KEYS = ["b_truck", "b_quake", "b_house", "w_truck", "w_quake"]
 

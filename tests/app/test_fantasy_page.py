@@ -19,7 +19,7 @@ from pgmviz.rbm import RBM
 from pgmviz.train import Trainer, TrainSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(REPO_ROOT / "pages" / "fantasy.py")
+PAGE = str(REPO_ROOT / "lessons" / "fantasy.py")
 TIMEOUT = 120
 MODEL = "test 2s 256x20"
 

@@ -1,4 +1,4 @@
-"""AppTest checks of the filter-learning page (pages/filters.py).
+"""AppTest checks of the filter-learning page (lessons/filters.py).
 
 AppTest does not tick fragments, so these tests lean on the page's design: the Step and Train
 buttons run a slice of training in their callbacks, and a plain rerun then shows the result.
@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz.negative import NEGATIVE_PHASES
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "filters.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "filters.py")
 TIMEOUT = 120  # a first run may wait for the Numba kernels to compile
 
 
@@ -186,14 +186,14 @@ def test_tiny_models_draw_without_error(at):
 
 def test_leaving_the_page_and_coming_back_keeps_the_model_and_its_settings():
     app = AppTest.from_file(str(Path(PAGE).parents[1] / "app.py"), default_timeout=TIMEOUT).run()
-    app.switch_page("pages/filters.py").run()
+    app.switch_page("lessons/filters.py").run()
     app.selectbox(key="fl_dataset").select("bars4").run()
     app.button(key="fl_reset").click().run()
     app.number_input(key="fl_lr").set_value(0.03).run()
     app.button(key="fl_step").click().run()
     step = app.session_state["fl_trainer"].step
-    app.switch_page("pages/home.py").run()
-    app.switch_page("pages/filters.py").run()
+    app.switch_page("lessons/home.py").run()
+    app.switch_page("lessons/filters.py").run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.session_state["fl_trainer"].step == step
     # the controls show the model's settings again, so no spurious "press Reset"

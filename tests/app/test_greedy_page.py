@@ -1,4 +1,4 @@
-"""AppTest of "Greedy stacking" (pages/greedy.py): it runs, each click trains the next layer (layer 2
+"""AppTest of "Greedy stacking" (lessons/greedy.py): it runs, each click trains the next layer (layer 2
 on layer 1's posterior), and the numbers it shows are pgmviz.dbn's for the same settings."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import dbn, datasets
 from pgmviz.train import TrainSettings
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "greedy.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "greedy.py")
 TIMEOUT = 180
 UPDATES = 30  # per layer: enough to move the weights, cheap on a loaded machine
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz.ui.lessons import LESSONS, PLANNED, SECTIONS, available_lessons, lessons_by_section
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-HOME = str(REPO_ROOT / "pages" / "home.py")
+HOME = str(REPO_ROOT / "lessons" / "home.py")
 APP = str(REPO_ROOT / "app.py")
 TIMEOUT = 120  # seconds: a page may wait for the Numba kernels to compile on first use
 
@@ -35,7 +35,7 @@ def test_lesson_keys_url_paths_titles_and_files_are_unique():
         assert len(values) == len(set(values)), f"duplicate {field} in LESSONS: {values}"
     # the home page owns the root and the 'home' path
     assert "home" not in {lesson.url_path for lesson in LESSONS}
-    assert "pages/home.py" not in {lesson.path for lesson in LESSONS}
+    assert "lessons/home.py" not in {lesson.path for lesson in LESSONS}
 
 
 def test_planned_lessons_are_not_also_registered():

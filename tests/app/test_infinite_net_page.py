@@ -1,4 +1,4 @@
-"""AppTest of "The infinite belief net" (pages/infinite_net.py): it runs, every number it shows is
+"""AppTest of "The infinite belief net" (lessons/infinite_net.py): it runs, every number it shows is
 pgmviz.unroll's for the RBM its widgets describe, and the widgets move them the right way."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pgmviz.boltzmann import kl
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "infinite_net.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "infinite_net.py")
 TIMEOUT = 120
 KL_LABEL = "KL( p(h₀|v₀) ‖ Π_j p(h₀ⱼ|v₀) )"
 SLACK_LABEL = "slack of the bound: KL(q ‖ p)"

@@ -1,4 +1,4 @@
-"""AppTest of the perceptron page (pages/perceptron.py): it runs, switching the task or the unit
+"""AppTest of the perceptron page (lessons/perceptron.py): it runs, switching the task or the unit
 changes the outcome shown, and the numbers shown are the library's (pgmviz.mlp) for the settings
 the widgets show."""
 
@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import mlp
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(REPO_ROOT / "pages" / "perceptron.py")
+PAGE = str(REPO_ROOT / "lessons" / "perceptron.py")
 UNIT_EPOCHS = {"perceptron": 30, "logistic": 300}
 
 

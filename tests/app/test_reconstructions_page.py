@@ -15,7 +15,7 @@ from pgmviz.io import load_model
 from pgmviz.rbm import RBM
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(REPO_ROOT / "pages" / "reconstructions.py")
+PAGE = str(REPO_ROOT / "lessons" / "reconstructions.py")
 TWOS = "Only 2s 16x16, 256x50 CD-1"
 TIMEOUT = 120
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz.compare import PRESETS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(REPO_ROOT / "pages" / "samplers.py")
+PAGE = str(REPO_ROOT / "lessons" / "samplers.py")
 TIMEOUT = 120
 SMALL = {"n_hidden": 6, "chains_pcd": 20, "chains_pa": 20, "chains_pt": 5, "temps_pt": 3, "batch_size": 10}
 

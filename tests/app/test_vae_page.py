@@ -15,7 +15,7 @@ from pgmviz.io import load_model
 from pgmviz.vae import heldout_elbo, load_pretrained
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(REPO_ROOT / "pages" / "vae.py")
+PAGE = str(REPO_ROOT / "lessons" / "vae.py")
 MODELS = load_pretrained(REPO_ROOT / "assets" / "vae")
 Z2, Z16 = "MNIST VAE, 2-D latent", "MNIST VAE, 16-D latent"
 TIMEOUT = 180
