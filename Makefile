@@ -25,11 +25,12 @@ test:
 	$(ensure_chromium)
 	PGMVIZ_CHROMIUM=$(CHROMIUM) $(PYTHON) -m pytest
 
-# Rewrites docs/screenshots/<key>.png for the home page and every registered lesson.
+# Rewrites docs/screenshots/: every page at its defaults (<key>.png) and the states the
+# page-specific browser tests reach (e.g. filters_trained.png, fantasy_running.png).
 screenshots:
 	$(PIP) install -r requirements-test.txt
 	$(ensure_chromium)
-	PGMVIZ_UPDATE_SCREENSHOTS=1 PGMVIZ_CHROMIUM=$(CHROMIUM) $(PYTHON) -m pytest tests/browser/test_browser.py
+	PGMVIZ_UPDATE_SCREENSHOTS=1 PGMVIZ_CHROMIUM=$(CHROMIUM) $(PYTHON) -m pytest tests/browser
 
 bench:
 	$(PYTHON) bench/run.py
