@@ -161,15 +161,6 @@ class RaceTrainer(Trainer):
         self._batch_rng = np.random.default_rng(self.settings.seed + BATCH_SEED_OFFSET)
         self._order = self._batch_rng.permutation(self.X_train.shape[0])
 
-    def _next_batch(self) -> np.ndarray:
-        n, bs = self.X_train.shape[0], min(self.settings.batch_size, self.X_train.shape[0])
-        if self._cursor + bs > n:  # new epoch: reshuffle
-            self._order = self._batch_rng.permutation(n)
-            self._cursor = 0
-        idx = self._order[self._cursor: self._cursor + bs]
-        self._cursor += bs
-        return self.X_train[idx]
-
 
 @dataclass
 class Lane:

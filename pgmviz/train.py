@@ -87,7 +87,10 @@ class Trainer:
         self.dW = np.zeros_like(self.rbm.W)
         self.db = np.zeros_like(self.rbm.b)
         self.dc = np.zeros_like(self.rbm.c)
-        self._order = self.rng.permutation(self.X_train.shape[0])
+        # The batch order's random stream: the sampler's by default; a subclass may give it its
+        # own, so that samplers drawing different amounts of randomness still see the same batches.
+        self._batch_rng = self.rng
+        self._order = self._batch_rng.permutation(self.X_train.shape[0])
         self._cursor = 0
         self.seconds_training = 0.0
         # Fixed monitoring subsets (and a fixed bit to flip per row for the pseudo-likelihood),
@@ -105,7 +108,7 @@ class Trainer:
     def _next_batch(self) -> np.ndarray:
         n, bs = self.X_train.shape[0], min(self.settings.batch_size, self.X_train.shape[0])
         if self._cursor + bs > n:  # new epoch: reshuffle
-            self._order = self.rng.permutation(n)
+            self._order = self._batch_rng.permutation(n)
             self._cursor = 0
         idx = self._order[self._cursor : self._cursor + bs]
         self._cursor += bs
