@@ -132,26 +132,20 @@ with right:
 
 # --- lessons ---------------------------------------------------------------------------------
 st.header("Lessons", anchor="lessons", divider="gray")
-ready = lessons_by_section()
-if ready:
-    for section, lessons in ready.items():
-        st.subheader(section, anchor=False)
-        for start in range(0, len(lessons), 3):
-            for column, lesson in zip(st.columns(3, gap="medium"), lessons[start : start + 3]):
-                with column.container(border=True, height="stretch"):
-                    lesson_link(lesson)
-                    st.caption(lesson.blurb)
-else:
-    st.info(
-        "No lesson page is finished yet. The lessons below are being built; each appears here "
-        "as a link, and in the sidebar, once it works.",
-        icon=":material/construction:",
-    )
+for section, lessons in lessons_by_section().items():
+    st.subheader(section, anchor=False)
+    for start in range(0, len(lessons), 3):
+        for column, lesson in zip(st.columns(3, gap="medium"), lessons[start : start + 3]):
+            with column.container(border=True, height="stretch"):
+                lesson_link(lesson)
+                st.caption(lesson.blurb)
 
-st.subheader("Planned lessons (not built yet)", anchor=False)
-for section, planned in planned_by_section().items():
-    items = "\n".join(f"- **{p.title}**: {p.sentence}" for p in planned)
-    st.markdown(f"*{section}*\n\n{items}")
+planned_sections = planned_by_section()
+if planned_sections:
+    st.subheader("Planned lessons (not built yet)", anchor=False)
+    for section, planned in planned_sections.items():
+        items = "\n".join(f"- **{p.title}**: {p.sentence}" for p in planned)
+        st.markdown(f"*{section}*\n\n{items}")
 
 # --- teaching --------------------------------------------------------------------------------
 st.header("How to use this in a class", anchor="teaching", divider="gray")

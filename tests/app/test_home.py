@@ -90,12 +90,6 @@ def test_home_lists_every_lesson_and_every_planned_one(home):
     assert "How to use this in a class" in text
 
 
-def test_home_says_so_when_no_lesson_has_landed(home):
-    if LESSONS:
-        pytest.skip("lessons are registered")
-    assert any("No lesson page is finished yet" in e.value for e in home.info)
-
-
 # --- the entry point -------------------------------------------------------------------------
 
 
