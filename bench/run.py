@@ -8,7 +8,12 @@ Three rows of the lecture's hot loops, all float32 except log Z (float64 by desi
 1. one CD-1 epoch on MNIST-5k (784 x 500, batch 100): pgmviz's Trainer vs scikit-learn's
    BernoulliRBM vs a plain numpy loop vs the epoch's matrix products alone (the BLAS lower bound);
 2. exact log Z of a 784 x 20 RBM: pgmviz's Gray-code kernel vs a chunked numpy enumeration;
-3. block Gibbs on a 16 x 8 RBM, 1,000 chains x 10,000 sweeps: pgmviz vs a batched numpy loop.
+3. block Gibbs on a 16 x 8 RBM, 1,000 chains x 10,000 sweeps: pgmviz vs a batched numpy loop;
+4. (``samplers``) the cost of one update of each negative phase (CD-10, PCD, population
+   annealing, parallel tempering) relative to CD-1, 784 x 500, batch 100;
+5. (``estimates``, not in the default set: minutes) log Z of the bundled 784 x 500 CD-1 model by
+   AIS (100 runs x 10,000 temperatures) and by population annealing with the same budget
+   (100 particles x 10,000 temperatures): times and agreement.
 
 Every time is the best of N runs after one warm-up run (so numba compilation is excluded; it is
 reported separately). Ratios are printed, never asserted: speed depends on the machine.
@@ -35,7 +40,8 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="tiny sizes for a smoke test")
     p.add_argument("--repeat", type=int, default=None, help="timed runs per row (best is kept)")
     p.add_argument("--cold", action="store_true", help="compile numba kernels from scratch (fresh cache dir)")
-    p.add_argument("--only", default="cd,logz,gibbs", help="comma-separated subset of cd,logz,gibbs")
+    p.add_argument("--only", default="cd,logz,gibbs,samplers",
+                   help="comma-separated subset of cd,logz,gibbs,samplers,estimates")
     return p.parse_args(argv)
 
 
@@ -167,6 +173,64 @@ def bench_gibbs(rows, quick, repeat):
     return {"gibbs_pgmviz": t_pg, "gibbs_numpy": t_np}
 
 
+# ---------------------------------------------------------------------------- 4. negative phases
+def bench_samplers(rows, quick, repeat):
+    from pgmviz.negative import make_negative_phase
+
+    X = binarize(load_mnist_subset()[0])
+    n_h, n_updates = (100, 3) if quick else (500, 20)
+    rbm0 = RBM.random(X.shape[1], n_h, seed=0, data=X, dtype=np.float32)
+    phases = {
+        "CD-1": dict(sampler="cd", k=1),
+        "CD-10": dict(sampler="cd", k=10),
+        "PCD-1, 100 chains": dict(sampler="pcd", k=1, n_chains=100),
+        "PA-1, 100 particles": dict(sampler="pa", k=1, n_chains=100),
+        "PT-1, 10 temperatures x 100 chains": dict(sampler="pt", k=1, n_chains=100, n_temps=10),
+    }
+
+    def setup(options):
+        def make():
+            settings = TrainSettings(lr=0.05, batch_size=100, seed=0, **{k: v for k, v in options.items() if k != "n_temps"})
+            phase = make_negative_phase(options["sampler"], **options)
+            trainer = Trainer(rbm0.copy(), X, settings=settings, negative_phase=phase)
+            trainer.run(2, with_metrics=False)  # chains and particles exist before timing
+            return trainer
+        return make
+
+    t, _ = race({name: (lambda tr: tr.run(n_updates, with_metrics=False), setup(opts)) for name, opts in phases.items()},
+                repeat)
+    base = t["CD-1"] / n_updates
+    for i, name in enumerate(phases):
+        per = t[name] / n_updates
+        rows.append(("negative phase" if i == 0 else "", f"{name} (784x{n_h}, batch 100), per update", per,
+                     None if name == "CD-1" else per / base, "" if name == "CD-1" else "cost / CD-1 (info)"))
+    return {f"update_{name}": t[name] / n_updates for name in phases}
+
+
+# ---------------------------------------------------------------------------- 5. log Z estimates
+def bench_estimates(rows, quick, repeat):
+    from pgmviz.io import load_model
+    from pgmviz.partition import ais_log_Z, pa_log_Z
+
+    X = binarize(load_mnist_subset()[0])
+    if quick:
+        rng = np.random.default_rng(4)
+        rbm = RBM(rng.normal(0, 0.1, (784, 12)), rng.normal(-1, 1, 784), rng.normal(0, 0.5, 12))
+        runs, betas, what = 20, 100, "random 784x12"
+    else:
+        rbm, _ = load_model(ROOT / "assets" / "models" / "mnist_784x500_cd1.npz")
+        runs, betas, what = 100, 10_000, "bundled MNIST 784x500 CD-1"
+    ais = ais_log_Z(rbm, n_runs=runs, n_betas=betas, seed=0, base=X)
+    pa = pa_log_Z(rbm, population=runs, n_betas=betas, seed=0)
+    rows.append(("log Z estimate", f"AIS, {runs} runs x {betas} temperatures ({what})", ais.seconds, None, ""))
+    rows.append(("", f"PA, {runs} particles x {betas} temperatures", pa.seconds, pa.seconds / ais.seconds,
+                 "PA time / AIS time (info)"))
+    exact = f"; exact {log_Z_exact(rbm):.3f}" if min(rbm.n_v, rbm.n_h) <= 20 else ""
+    print(f"log Z estimates ({what}): AIS {ais.log_Z:.3f} [{ais.low:.3f}, {ais.high:.3f}], "
+          f"PA {pa.log_Z:.3f} [{pa.low:.3f}, {pa.high:.3f}], difference {pa.log_Z - ais.log_Z:+.3f} nats{exact}")
+    return {"ais_seconds": ais.seconds, "pa_seconds": pa.seconds, "ais_log_Z": ais.log_Z, "pa_log_Z": pa.log_Z}
+
+
 # ---------------------------------------------------------------------------- report
 def cpu_model():
     try:
@@ -228,6 +292,10 @@ def main():
         results.update(bench_logz(rows, quick, repeat))
     if "gibbs" in only:
         results.update(bench_gibbs(rows, quick, repeat))
+    if "samplers" in only:
+        results.update(bench_samplers(rows, quick, repeat))
+    if "estimates" in only:
+        results.update(bench_estimates(rows, quick, 1))
     print()
     print(f"pgmviz bench {'(--quick) ' if quick else ''}{time.strftime('%Y-%m-%d %H:%M')}, best of {repeat} after 1 warm-up")
     print_environment(compile_s, kernel_dispatchers())
