@@ -26,15 +26,17 @@ RBM is the first one's transpose, p2(h) is the first RBM's own p(h), Q is the ex
 the bound is tight: it equals the one-layer log p(v). Training the second RBM on the aggregated
 posterior raises sum Q log p2 and so raises the bound.
 
-Next steps, intended API (not built yet; the classes here are laid out so they slot in):
+Label units (built; `pgmviz.labels`). The top RBM's visible layer is [h_{L-1}, y] with y ten
+softmax units: ``GreedyTrainer(..., labels=y_train, n_labels=10)`` appends one-hot labels to the
+data of the top layer only (`layer_data`), which is a ``LabelRBM`` trained with ``LabelCD``.
+``DBN.generate(T, n, rng, clamp_labels=y)`` clamps y during the top-level Gibbs steps;
+``DBN.classify(V)`` does a mean-field up-pass and returns p(y | v) = softmax(-F([h_{L-1}, e_y]))
+exactly (``T > 0``: the lecture's T Gibbs iterations of the associative memory instead);
+``DBN.top_chain`` records a chain (label clamped, or free from an up-pass of any image) as frames;
+`save_dbn` / `load_dbn` store a stack as plain ``.npz`` arrays.
 
-* Label units. The top RBM's visible layer becomes [h_{L-1}, y] with y ten softmax units:
-  ``GreedyTrainer(..., labels=y_train, n_labels=10)`` appends one-hot labels to the data of the
-  top layer only (`layer_data` is the single place that builds a layer's data); a ``LabelRBM(RBM)``
-  with ``n_labels`` samples the last ``n_labels`` visible units as one softmax group in
-  ``p_v_given_h``/``gibbs``. ``DBN.generate(T, n, rng, clamp_labels=y)`` clamps y during the
-  top-level Gibbs steps (`_top_gibbs` is the one place to change), and ``DBN.classify(V, T)``
-  does an up-pass, then T top-level steps from a neutral label state, and reads p(y).
+Next step, intended API (not built yet; the classes here are laid out so it slots in):
+
 * Fine-tuning. ``DBN.untie()`` returns recognition weights R_l (initially W_l) and generative
   weights G_l (initially W_l) as separate arrays, which ``wake_sleep_step(dbn, V, lr, rng)``
   (contrastive wake-sleep: stochastic up-pass, CD on the top RBM, stochastic down-pass) updates;
@@ -45,13 +47,18 @@ Next steps, intended API (not built yet; the classes here are laid out so they s
 
 from __future__ import annotations
 
+import io
+import json
 import time
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from scipy.special import logsumexp
 
+from pgmviz.labels import LabelCD, LabelRBM, one_hot, softmax
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM, bernoulli, check_visible, sigmoid
 from pgmviz.rng import as_rng
@@ -78,9 +85,13 @@ class DBN:
 
     def __post_init__(self) -> None:
         for l in range(len(self.rbms) - 1):
-            if self.rbms[l].n_h != self.rbms[l + 1].n_v:
+            below = self.rbms[l + 1].n_v - getattr(self.rbms[l + 1], "n_labels", 0)
+            if self.rbms[l].n_h != below:
                 raise ValueError(f"rbms[{l}] has {self.rbms[l].n_h} hidden units but rbms[{l + 1}] has "
-                                 f"{self.rbms[l + 1].n_v} visible units; they must share that layer")
+                                 f"{below} (non-label) visible units; they must share that layer")
+        for l, r in enumerate(self.rbms[:-1]):
+            if isinstance(r, LabelRBM):
+                raise ValueError(f"only the top RBM may have label units; rbms[{l}] has")
 
     @property
     def sizes(self) -> list[int]:
@@ -93,6 +104,11 @@ class DBN:
     def n_layers(self) -> int:
         """Number of RBMs (= hidden layers)."""
         return len(self.rbms)
+
+    @property
+    def n_labels(self) -> int:
+        """Softmax label units in the top RBM's visible layer (0 for an unlabelled stack)."""
+        return self.rbms[-1].n_labels if self.rbms and isinstance(self.rbms[-1], LabelRBM) else 0
 
     # Weights used going up and coming down. Tied today; fine-tuning will untie them (module note).
     def recognition(self, l: int) -> tuple[np.ndarray, np.ndarray]:
@@ -116,21 +132,83 @@ class DBN:
         rng = as_rng(rng)
         X = check_visible(V, self.sizes[0], self.rbms[0].dtype)
         layers = [X]
-        for l in range(self.n_layers):
+        for l in range(self.n_layers - (1 if self.n_labels else 0)):
             W, c = self.recognition(l)
             P = sigmoid(layers[-1].astype(W.dtype, copy=False) @ W + c)
             layers.append(bernoulli(P, rng) if sample else P)
         return layers
 
+    # ------------------------------------------------------------------ recognition (label units)
+    def classify(self, V: np.ndarray, T: int = 0, rng: int | np.random.Generator | None = None) -> np.ndarray:
+        """p(y | v) for each row of V: mean-field up-pass to x = h_{L-1}, then the top RBM's labels.
+
+        ``T = 0``: exactly p(y = e_k | x) = softmax_k(-F([x, e_k])) (`LabelRBM.p_y_given_x`).
+        ``T > 0``: the lecture's recognition: start the labels neutral (all 1/K), run T Gibbs
+        iterations of the associative memory with x clamped and average p(y | h_top) over them;
+        as T grows this tends to the exact answer. Returns (n, n_labels).
+        """
+        top = self._need_labels()
+        X = self.up_pass(V)[-1]  # (n, n_x): penultimate layer, probabilities
+        if T <= 0:
+            return top.p_y_given_x(X)
+        rng = as_rng(rng)
+        K = top.n_labels
+        Y = np.full((X.shape[0], K), 1.0 / K, dtype=top.dtype)  # the neutral label state
+        total = np.zeros_like(Y, dtype=np.float64)
+        for _ in range(int(T)):
+            H_top = top.sample_h(np.hstack([X, Y]), rng)
+            P_y = softmax(H_top @ top.W[-K:].T + top.b[-K:])
+            total += P_y
+            Y = one_hot((np.cumsum(P_y, axis=1) < rng.random((len(P_y), 1))).sum(axis=1).clip(0, K - 1), K,
+                        top.dtype)
+        return total / T
+
+    def _need_labels(self) -> LabelRBM:
+        self._need_layers()
+        if not self.n_labels:
+            raise ValueError("this DBN has no label units; train it with GreedyTrainer(..., labels=y)")
+        return self.rbms[-1]
+
     # ------------------------------------------------------------------ generation
-    def _top_gibbs(self, H: np.ndarray, T: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """T block-Gibbs steps in the top RBM from visible states H: (visible, hidden) of the top RBM."""
+    def _top_gibbs(self, H: np.ndarray, T: int, rng: np.random.Generator,
+                   clamp: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """T block-Gibbs steps in the top RBM from visible states H: (visible, hidden) of the top RBM.
+
+        With ``clamp`` ((n, n_labels) one-hot) the label units are held at it after every step.
+        """
         top = self.rbms[-1]
+        K = self.n_labels
+        if clamp is not None:
+            H = H.copy()
+            H[:, -K:] = clamp
         H_top = top.sample_h(H, rng)
         for _ in range(T):
             H = top.sample_v(H_top, rng)
+            if clamp is not None:
+                H[:, -K:] = clamp
             H_top = top.sample_h(H, rng)
         return H, H_top
+
+    def _top_start(self, n: int, rng: np.random.Generator, start: np.ndarray | None,
+                   clamp_labels: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The top RBM's starting visible states (random bits, or ``start`` with neutral labels) and the clamp."""
+        top, K = self.rbms[-1], self.n_labels
+        n_x = top.n_v - K
+        if start is None:
+            X = bernoulli(np.full((n, n_x), 0.5, dtype=top.dtype), rng)
+        else:
+            X = np.atleast_2d(np.asarray(start, dtype=top.dtype))
+            if X.shape != (n, n_x):
+                raise ValueError(f"start must have shape ({n}, {n_x}); got {X.shape}")
+        clamp = None
+        if clamp_labels is not None:
+            if not K:
+                raise ValueError("clamp_labels needs a DBN with label units")
+            y = np.broadcast_to(np.asarray(clamp_labels), (n,))
+            clamp = one_hot(y, K, top.dtype)
+        if K:  # labels start neutral: every label 1/K (the clamp, if any, overrides)
+            X = np.hstack([X, np.full((n, K), 1.0 / K, dtype=top.dtype)])
+        return X, clamp
 
     def down_pass(self, H: np.ndarray, from_layer: int, rng: int | np.random.Generator | None = None,
                   sample_visible: bool = False) -> list[np.ndarray]:
@@ -148,7 +226,8 @@ class DBN:
         return layers[::-1]
 
     def generate(self, T: int, n: int, rng: int | np.random.Generator | None = None,
-                 start: np.ndarray | None = None, sample_visible: bool = False) -> list[np.ndarray]:
+                 start: np.ndarray | None = None, sample_visible: bool = False,
+                 clamp_labels: int | np.ndarray | None = None) -> list[np.ndarray]:
         """Samples of the generative model: T Gibbs steps in the top RBM, then one top-down pass.
 
         Parameters
@@ -161,29 +240,101 @@ class DBN:
             Where the top chains start (e.g. an up-pass of data); default random bits.
         sample_visible : bool
             Return binary data-layer samples instead of the probabilities p(v | h_1).
+        clamp_labels : int or ndarray of shape (n,), optional
+            With label units: hold the labels at these classes during the Gibbs steps (the lecture's
+            "associative memory run with one label clamped").
 
         Returns ``[X_0, H_1, ..., H_L]``: X_0 (n, n_v) the generated data, the rest the states of
-        every layer (H_{L-1}, H_L from the top RBM's chains).
+        every layer (H_{L-1}, H_L from the top RBM's chains; H_{L-1} without the label units).
         """
         self._need_layers()
         if T < 0 or n < 1:
             raise ValueError(f"need T >= 0 and n >= 1; got T={T}, n={n}")
         rng = as_rng(rng)
         top = self.rbms[-1]
-        if start is None:
-            H = bernoulli(np.full((n, top.n_v), 0.5, dtype=top.dtype), rng)
-        else:
-            H = np.atleast_2d(np.asarray(start, dtype=top.dtype))
-            if H.shape != (n, top.n_v):
-                raise ValueError(f"start must have shape ({n}, {top.n_v}); got {H.shape}")
-        H, H_top = self._top_gibbs(H, T, rng)
+        H, clamp = self._top_start(n, rng, start, clamp_labels)
+        H, H_top = self._top_gibbs(H, T, rng, clamp)
         if self.n_layers == 1 and not sample_visible:  # a single RBM: its visible layer is the data
             H = top.p_v_given_h(H_top)
+        if self.n_labels:
+            H = H[:, : top.n_v - self.n_labels]
         return self.down_pass(H, self.n_layers - 1, rng, sample_visible) + [H_top]
+
+    def top_chain(self, n_frames: int, every: int, n: int = 1, rng: int | np.random.Generator | None = None,
+                  start: np.ndarray | None = None, clamp_labels: int | np.ndarray | None = None) -> "Chain":
+        """A Gibbs chain in the top RBM, recorded as frames every ``every`` steps, each drawn top-down.
+
+        Successive Gibbs states are too correlated to watch one by one, so a frame is taken every
+        ``every`` steps; each frame's picture is p(v | h_1) after a top-down pass from the chain's
+        penultimate states, and its label reading is p(y | h_top) = softmax(b_y + W_y h_top).
+        ``start`` (n, n_{L-1}) is where the chain starts (e.g. an up-pass of random pixels: "what
+        is on its mind"); default random bits. Frame 0 is the start itself (after one h_top draw).
+        """
+        top = self._need_labels()
+        rng = as_rng(rng)
+        K = top.n_labels
+        H, clamp = self._top_start(n, rng, start, clamp_labels)
+        images, p_y, steps = [], [], []
+        for f in range(int(n_frames)):
+            T = 0 if f == 0 else int(every)
+            H, H_top = self._top_gibbs(H, T, rng, clamp)
+            images.append(self.down_pass(H[:, :-K], self.n_layers - 1, rng)[0])
+            p_y.append(softmax(H_top @ top.W[-K:].T + top.b[-K:]))
+            steps.append(f * int(every))
+        return Chain(np.array(steps), np.stack(images), np.stack(p_y))
+
+    def fantasy_from_pixels(self, V: np.ndarray, n_frames: int, every: int,
+                            rng: int | np.random.Generator | None = None) -> "Chain":
+        """"What goes on in its mind": up-pass the images V (e.g. random pixels), then run the top RBM
+        freely (labels start neutral, nothing clamped) and record frames as in `top_chain`."""
+        X = self.up_pass(V)[-1]
+        return self.top_chain(n_frames, every, n=X.shape[0], rng=rng, start=X)
 
     def _need_layers(self) -> None:
         if not self.rbms:
             raise ValueError("the DBN has no layers yet")
+
+
+@dataclass
+class Chain:
+    """Frames of a top-level Gibbs chain: ``images[f]`` (n, n_v) = p(v | h_1), ``p_y[f]`` (n, K)."""
+
+    steps: np.ndarray  # (n_frames,) Gibbs steps done before each frame
+    images: np.ndarray  # (n_frames, n, n_v)
+    p_y: np.ndarray  # (n_frames, n, n_labels)
+
+
+# ------------------------------------------------------------------------------ save and load
+DBN_FORMAT = "pgmviz-dbn-1"
+
+
+def save_dbn(target: str | Path | io.IOBase, net: DBN, meta: dict | None = None) -> None:
+    """Write a DBN as ``.npz``: ``W0, b0, c0, W1, ...``, ``n_labels`` and a JSON ``meta``; no pickle."""
+    net._need_layers()
+    arrays = {}
+    for l, r in enumerate(net.rbms):
+        arrays.update({f"W{l}": r.W, f"b{l}": r.b, f"c{l}": r.c})
+    meta = {"format": DBN_FORMAT, "sizes": net.sizes, **(meta or {})}
+    np.savez_compressed(target, n_layers=np.array(net.n_layers), n_labels=np.array(net.n_labels),
+                        meta=np.array(json.dumps(meta, default=lambda x: x.item() if isinstance(x, np.generic)
+                                                 else x.tolist())), **arrays)
+
+
+def load_dbn(source: str | Path | io.IOBase | bytes) -> tuple[DBN, dict]:
+    """Read a DBN saved by `save_dbn` (``allow_pickle=False``); ValueError names what is wrong."""
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    try:
+        with np.load(source, allow_pickle=False) as f:
+            a = {k: f[k] for k in f.files}
+        n_layers, n_labels = int(a["n_layers"]), int(a["n_labels"])
+        rbms: list[RBM] = [RBM(a[f"W{l}"], a[f"b{l}"], a[f"c{l}"]) for l in range(n_layers)]
+        meta = json.loads(str(a["meta"]))
+    except (KeyError, OSError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as e:
+        raise ValueError(f"not a readable pgmviz DBN file ({type(e).__name__}: {e})") from None
+    if n_labels:
+        rbms[-1] = LabelRBM.from_rbm(rbms[-1], n_labels)
+    return DBN(rbms), meta
 
 
 # ------------------------------------------------------------------------------ greedy training
@@ -229,6 +380,9 @@ class GreedyTrainer:
     propagate: str = "probabilities"
     init: list[RBM | None] | None = None
     X_test: np.ndarray | None = None
+    labels: np.ndarray | None = None  # (n,) classes of X_train: the top RBM then also models them
+    n_labels: int = 10
+    labels_test: np.ndarray | None = None  # classes of X_test (for the top layer's held-out metrics)
 
     def __post_init__(self) -> None:
         if len(self.sizes) < 2 or min(self.sizes) < 1:
@@ -241,6 +395,12 @@ class GreedyTrainer:
         if len(self.settings) != n_rbms:
             raise ValueError(f"need one TrainSettings per RBM ({n_rbms}); got {len(self.settings)}")
         self.X_train = check_visible(self.X_train, self.sizes[0], np.float32)
+        if self.labels is not None:
+            self.labels = np.asarray(self.labels).astype(np.int64).ravel()
+            if self.labels.shape != (self.X_train.shape[0],):
+                raise ValueError(f"need one label per training row ({self.X_train.shape[0]}); "
+                                 f"got {self.labels.shape[0]}")
+            one_hot(self.labels, self.n_labels)  # validates the range
         self.frozen: list[RBM] = []  # trained layers, bottom first
         self.data: list[np.ndarray] = [self.X_train]  # data[l] = what layer l trains on
         self.test_data: list[np.ndarray | None] = [self.X_test]
@@ -258,9 +418,23 @@ class GreedyTrainer:
     def done(self) -> bool:
         return self.trainer is None
 
+    def _labelled(self, l: int) -> bool:
+        return self.labels is not None and l == len(self.sizes) - 2
+
     def layer_data(self, l: int) -> np.ndarray:
-        """The training data of RBM l: the data for l = 0, else the hidden activities of RBM l-1."""
+        """The training data of RBM l: the data for l = 0, else the hidden activities of RBM l-1;
+        for the top RBM of a labelled stack, with the one-hot labels appended: rows [h, e_y]."""
+        if self._labelled(l):
+            return np.hstack([self.data[l], one_hot(self.labels, self.n_labels, np.float32)])
         return self.data[l]
+
+    def _layer_test_data(self, l: int) -> np.ndarray | None:
+        X = self.test_data[l]
+        if X is None or not self._labelled(l):
+            return X
+        if self.labels_test is None:
+            return None
+        return np.hstack([X, one_hot(self.labels_test, self.n_labels, np.float32)])
 
     def dbn(self, include_current: bool = True) -> DBN:
         """The DBN of the frozen layers, plus (a copy of) the one in training."""
@@ -273,16 +447,21 @@ class GreedyTrainer:
     def _start_layer(self) -> None:
         l = self.layer
         s = self.settings[l]
-        X = self.data[l]
+        X = self.layer_data(l)
+        n_in = X.shape[1]
         given = self.init[l] if self.init is not None and l < len(self.init) else None
         if given is not None:
-            if given.W.shape != (self.sizes[l], self.sizes[l + 1]):
+            if given.W.shape != (n_in, self.sizes[l + 1]):
                 raise ValueError(f"init[{l}] has W {given.W.shape}; layer {l} needs "
-                                 f"{(self.sizes[l], self.sizes[l + 1])}")
+                                 f"{(n_in, self.sizes[l + 1])}")
             rbm = given.copy()
         else:
-            rbm = RBM.random(self.sizes[l], self.sizes[l + 1], seed=s.seed + 1000 * l, data=X)
-        self.trainer = Trainer(rbm, X, self.test_data[l], settings=s)
+            rbm = RBM.random(n_in, self.sizes[l + 1], seed=s.seed + 1000 * l, data=X)
+        negative = None
+        if self._labelled(l):
+            rbm = LabelRBM.from_rbm(rbm, self.n_labels)
+            negative = LabelCD(k=s.k)
+        self.trainer = Trainer(rbm, X, self._layer_test_data(l), settings=s, negative_phase=negative)
 
     def run(self, n_updates: int, with_metrics: bool = True, progress: Progress | None = None) -> Snapshot:
         """Train the current layer for ``n_updates`` updates; ``progress(layer, snapshot)`` after."""

@@ -1,0 +1,139 @@
+"""The top RBM of a labelled DBN: visible layer [h, y] with y one group of softmax label units.
+
+Orientation as in `pgmviz.rbm`: ``W`` (n_v, n_h) where the last ``n_labels`` visible units are
+the labels. The energy is the RBM's, E(v, h) = -b.v - v.W.h - c.h with v = [h_pen, y], but y is
+restricted to the one-hot vectors e_1 .. e_K, so given the top hidden layer h
+
+    p(y = e_k | h) = softmax_k(b_y + W_y h)          (one group: exactly one label is on)
+    p(h_pen,i = 1 | h) = sigmoid(b_i + W[i, :].h)    (the rest Bernoulli, as before)
+
+and with the top hidden layer summed out (its free energy)
+
+    F([x, e_k]) = -b_x.x - b_y,k - sum_j softplus(c_j + x.W_x[:, j] + W_y[k, j])
+    p(y = e_k | x) = exp(-F([x, e_k])) / sum_k' exp(-F([x, e_k'])) = softmax_k(-F)
+
+exactly: recognition by free energy needs no sampling (Hinton, Osindero & Teh 2006 read the label
+after a few Gibbs iterations of the associative memory instead; the free energy is their limit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pgmviz.negative import NegativePhase
+from pgmviz.rbm import RBM, bernoulli, sigmoid, softplus
+from pgmviz.rng import as_rng
+
+
+def softmax(A: np.ndarray) -> np.ndarray:
+    """softmax along the last axis, shifted by the row maximum so exp never overflows."""
+    A = A - A.max(axis=-1, keepdims=True)
+    E = np.exp(A)
+    return E / E.sum(axis=-1, keepdims=True)
+
+
+def one_hot(y: np.ndarray, n_labels: int, dtype: type = np.float32) -> np.ndarray:
+    """Rows e_{y_i}: (n,) integer labels -> (n, n_labels) one-hot."""
+    y = np.asarray(y).astype(np.int64).ravel()
+    if y.size and (y.min() < 0 or y.max() >= n_labels):
+        raise ValueError(f"labels must lie in 0..{n_labels - 1}; got range [{y.min()}, {y.max()}]")
+    out = np.zeros((y.size, n_labels), dtype=dtype)
+    out[np.arange(y.size), y] = 1
+    return out
+
+
+def sample_one_hot(P: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One draw per row from the categorical distribution P (rows sum to one), as a one-hot row."""
+    u = rng.random((P.shape[0], 1))
+    k = (np.cumsum(P, axis=1, dtype=np.float64) < u).sum(axis=1)  # inverse-CDF sampling
+    return one_hot(np.minimum(k, P.shape[1] - 1), P.shape[1], P.dtype)
+
+
+@dataclass
+class LabelRBM(RBM):
+    """An RBM whose last ``n_labels`` visible units form one softmax group (the label units)."""
+
+    n_labels: int = 10
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 1 <= self.n_labels < self.n_v:
+            raise ValueError(f"n_labels must be between 1 and n_v - 1 = {self.n_v - 1}; got {self.n_labels}")
+
+    @classmethod
+    def from_rbm(cls, rbm: RBM, n_labels: int) -> "LabelRBM":
+        return cls(rbm.W, rbm.b, rbm.c, n_labels)
+
+    def copy(self) -> "LabelRBM":
+        return LabelRBM(self.W.copy(), self.b.copy(), self.c.copy(), self.n_labels)
+
+    def astype(self, dtype: type) -> "LabelRBM":
+        return LabelRBM(self.W.astype(dtype), self.b.astype(dtype), self.c.astype(dtype), self.n_labels)
+
+    @property
+    def n_x(self) -> int:
+        """Visible units that are not labels (the penultimate layer of the DBN)."""
+        return self.n_v - self.n_labels
+
+    # ------------------------------------------------------------------ conditionals
+    def p_v_given_h(self, H: np.ndarray) -> np.ndarray:
+        """[sigmoid(b_x + W_x h), softmax(b_y + W_y h)]: Bernoulli means, then the label distribution."""
+        A = self._hidden(H) @ self.W.T + self.b  # (n, n_v): input to every visible unit
+        K = self.n_labels
+        return np.concatenate([sigmoid(A[:, :-K]), softmax(A[:, -K:])], axis=1)
+
+    def sample_v(self, H: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
+        """Draw v ~ p(v | h): Bernoulli units independently, the label group as one one-hot draw."""
+        rng = as_rng(rng)
+        P = self.p_v_given_h(H)
+        K = self.n_labels
+        return np.concatenate([bernoulli(P[:, :-K], rng), sample_one_hot(P[:, -K:], rng)], axis=1)
+
+    def gibbs(self, V: np.ndarray, k: int = 1, rng: int | np.random.Generator | None = None):
+        """k block-Gibbs steps v -> h -> v with the label group sampled as one softmax (no Numba path)."""
+        V = self._visible(V)
+        if k < 0:
+            raise ValueError(f"k must be >= 0; got {k}")
+        rng = as_rng(rng)
+        H = self.sample_h(V, rng)
+        for _ in range(k):
+            V = self.sample_v(H, rng)
+            H = self.sample_h(V, rng)
+        return V, H
+
+    # ------------------------------------------------------------------ recognition
+    def label_free_energies(self, X: np.ndarray) -> np.ndarray:
+        """F([x, e_k]) for every row x and every label k. X (n, n_x) -> (n, n_labels)."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if X.shape[1] != self.n_x:
+            raise ValueError(f"X must have shape (n, {self.n_x}); got {X.shape}")
+        K = self.n_labels
+        W = self.W.astype(np.float64)
+        b = self.b.astype(np.float64)
+        A = X @ W[:-K] + self.c.astype(np.float64)  # (n, n_h): input to h from x alone
+        sp = softplus(A[:, None, :] + W[-K:][None, :, :]).sum(axis=2)  # (n, K): label k adds W_y[k]
+        return -(X @ b[:-K])[:, None] - b[-K:][None, :] - sp
+
+    def p_y_given_x(self, X: np.ndarray) -> np.ndarray:
+        """p(y = e_k | x) = softmax_k(-F([x, e_k])), exact. (n, n_labels)"""
+        return softmax(-self.label_free_energies(X))
+
+
+@dataclass
+class LabelCD(NegativePhase):
+    """CD-k for a `LabelRBM`: the reconstruction samples the label group as one softmax draw."""
+
+    k: int = 1
+    name = "cd"
+    label = "CD-k with a softmax label group"
+
+    def negative(self, rbm, V_pos, P_h_pos, rng):
+        H = bernoulli(P_h_pos, rng)
+        for step in range(self.k):
+            V = rbm.sample_v(H, rng)
+            P_h = rbm.p_h_given_v(V)
+            if step < self.k - 1:
+                H = bernoulli(P_h, rng)
+        return V, P_h
