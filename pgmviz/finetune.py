@@ -1,0 +1,486 @@
+"""Discriminative fine-tuning: a greedily pretrained DBN, unrolled into a classifier, trained by backprop.
+
+The lecture's recipe (Hinton, Osindero & Teh 2006; Hinton & Salakhutdinov 2006):
+
+1. Model the digit images without labels: greedy RBM stacking (`pgmviz.dbn.GreedyTrainer`).
+2. Keep the recognition weights W_l, c_l of the up-pass, add ten softmax units on top, and run
+   backprop on the labels. The weights already do well at the task, so the initial gradients are
+   sensible and backprop only needs a local search: a small ("gentle") learning rate, a few epochs.
+   It slightly modifies the features; it does not have to discover them.
+
+Baselines, on the same split: softmax logistic regression on the raw pixels, on the first RBM's
+features p(h|v), and the same MLP trained from small random weights (the control).
+
+The network, one orientation as everywhere in pgmviz (rows are examples, ``W`` is (n_in, n_out)):
+
+    y_0 = x;   y_l = sigmoid(y_{l-1} W_l + c_l)  for the hidden layers;   z = y_L W_out + c_out
+    p(class k | x) = softmax(z)_k;   L = -(1/n) sum_n log p(t_n | x_n) + (decay/2) sum_l |W_l|^2
+
+Backprop: dL/dz = (softmax(z) - onehot(t)) / n;  going down, delta_{l-1} = (delta_l W_l^T) * y(1 - y).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize
+
+from pgmviz.rbm import RBM, sigmoid
+from pgmviz.rng import as_rng
+
+N_CLASSES = 10
+
+
+# ---------------------------------------------------------------------------- softmax and loss
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """softmax(z)_k = exp(z_k) / sum_j exp(z_j), row by row; shifted by the row max for stability."""
+    Z = np.asarray(Z, dtype=np.float64)
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    """log softmax(z) = z - logsumexp(z), row by row."""
+    Z = np.asarray(Z, dtype=np.float64)
+    m = Z.max(axis=1, keepdims=True)
+    return Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
+
+
+def one_hot(y: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
+    """T[n, k] = 1 if y_n == k. (n, n_classes)"""
+    y = np.asarray(y, dtype=np.int64)
+    T = np.zeros((len(y), n_classes))
+    T[np.arange(len(y)), y] = 1.0
+    return T
+
+
+def cross_entropy(Z: np.ndarray, y: np.ndarray) -> float:
+    """Mean -log p(t_n | x_n) of the softmax of logits Z (n, K) at the labels y (n,), in nats."""
+    y = np.asarray(y, dtype=np.int64)
+    return float(-log_softmax(Z)[np.arange(len(y)), y].mean())
+
+
+# ---------------------------------------------------------------------------- the network
+@dataclass
+class Classifier:
+    """Sigmoid hidden layers and a softmax output: ``Ws[l]`` (n_l, n_{l+1}), ``bs[l]`` (n_{l+1},).
+
+    With no hidden layers (one weight matrix) it is softmax logistic regression.
+    """
+
+    Ws: list[np.ndarray]
+    bs: list[np.ndarray]
+
+    def __post_init__(self) -> None:
+        if len(self.Ws) != len(self.bs) or not self.Ws:
+            raise ValueError("need one bias per weight matrix, and at least one layer")
+        for l, (W, b) in enumerate(zip(self.Ws, self.bs)):
+            if W.ndim != 2 or b.shape != (W.shape[1],):
+                raise ValueError(f"layer {l}: W {W.shape} and b {b.shape} do not match")
+            if l and W.shape[0] != self.Ws[l - 1].shape[1]:
+                raise ValueError(f"layer {l} takes {W.shape[0]} inputs but layer {l - 1} gives {self.Ws[l - 1].shape[1]}")
+
+    @property
+    def sizes(self) -> list[int]:
+        """Units per layer, input first: [n_in, n_1, ..., n_classes]."""
+        return [self.Ws[0].shape[0]] + [W.shape[1] for W in self.Ws]
+
+    @property
+    def n_hidden_layers(self) -> int:
+        return len(self.Ws) - 1
+
+    def copy(self) -> Classifier:
+        return Classifier([W.copy() for W in self.Ws], [b.copy() for b in self.bs])
+
+    def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """([x, y_1, ..., y_L], logits z): every layer's output, which backprop needs, and z (n, K)."""
+        ys = [np.asarray(X, dtype=self.Ws[0].dtype)]
+        for W, b in zip(self.Ws[:-1], self.bs[:-1]):
+            ys.append(sigmoid(ys[-1] @ W + b))
+        return ys, ys[-1] @ self.Ws[-1] + self.bs[-1]
+
+    def features(self, X: np.ndarray, layer: int | None = None) -> np.ndarray:
+        """The hidden activities y_layer (default: the top hidden layer)."""
+        ys, _ = self.forward(X)
+        return ys[self.n_hidden_layers if layer is None else layer]
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """p(class | x) for each row. (n, K)"""
+        return softmax(self.forward(X)[1])
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The most probable class of each row. (n,)"""
+        return np.argmax(self.forward(X)[1], axis=1)
+
+    def error_rate(self, X: np.ndarray, y: np.ndarray) -> float:
+        """Fraction of rows whose most probable class is not the label."""
+        return float(np.mean(self.predict(X) != np.asarray(y)))
+
+    def loss(self, X: np.ndarray, y: np.ndarray, weight_decay: float = 0.0) -> float:
+        """Mean cross-entropy plus (weight_decay / 2) * sum of squared weights (biases not decayed)."""
+        return cross_entropy(self.forward(X)[1], y) + 0.5 * weight_decay * sum(float((W.astype(np.float64) ** 2).sum())
+                                                                               for W in self.Ws)
+
+    def gradients(self, X: np.ndarray, y: np.ndarray, weight_decay: float = 0.0
+                  ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+        """(loss, dL/dW per layer, dL/db per layer) by backprop, for `loss`.
+
+        Softmax with cross-entropy: dL/dz = (p - t) / n. Going down through a sigmoid layer,
+        delta = (delta_above W_above^T) * y (1 - y).
+        """
+        ys, Z = self.forward(X)
+        n = len(ys[0])
+        P = softmax(Z)
+        loss = cross_entropy(Z, y) + 0.5 * weight_decay * sum(float((W.astype(np.float64) ** 2).sum()) for W in self.Ws)
+        delta = ((P - one_hot(y, P.shape[1])) / n).astype(self.Ws[0].dtype)  # (n, K) dL/dz
+        gW: list[np.ndarray] = [None] * len(self.Ws)  # type: ignore[list-item]
+        gb: list[np.ndarray] = [None] * len(self.Ws)  # type: ignore[list-item]
+        for l in range(len(self.Ws) - 1, -1, -1):
+            gW[l] = ys[l].T @ delta + weight_decay * self.Ws[l]
+            gb[l] = delta.sum(axis=0)
+            if l > 0:
+                delta = (delta @ self.Ws[l].T) * ys[l] * (1 - ys[l])  # dL/d(pre-activation of layer l)
+        return loss, gW, gb
+
+
+def numerical_gradients(net: Classifier, X: np.ndarray, y: np.ndarray, weight_decay: float = 0.0,
+                        eps: float = 1e-6) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Central differences (L(p + eps) - L(p - eps)) / 2 eps for every weight and bias (tiny float64 nets)."""
+    def grad_of(p: np.ndarray) -> np.ndarray:
+        g = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + eps
+            up = net.loss(X, y, weight_decay)
+            p[idx] = old - eps
+            down = net.loss(X, y, weight_decay)
+            p[idx] = old
+            g[idx] = (up - down) / (2 * eps)
+        return g
+
+    return [grad_of(W) for W in net.Ws], [grad_of(b) for b in net.bs]
+
+
+# ---------------------------------------------------------------------------- building nets
+def random_classifier(sizes: list[int], rng: int | np.random.Generator | None = 0, dtype=np.float32) -> Classifier:
+    """sizes = [n_in, n_1, ..., n_classes] with small random weights N(0, 1/n_in) and zero biases: the control."""
+    rng = as_rng(rng)
+    Ws = [(rng.normal(0.0, 1.0, (a, b)) / np.sqrt(a)).astype(dtype) for a, b in zip(sizes[:-1], sizes[1:])]
+    return Classifier(Ws, [np.zeros(b, dtype) for b in sizes[1:]])
+
+
+def from_recognition(layers: list[tuple[np.ndarray, np.ndarray]], top: Classifier | None = None,
+                     n_classes: int = N_CLASSES, rng: int | np.random.Generator | None = 0) -> Classifier:
+    """Unroll recognition weights [(W_1, c_1), ...] into an MLP with a softmax layer on top.
+
+    ``top`` is the output layer: a logistic regression already fitted on the top features (then
+    the unrolled net starts exactly where "DBN features + logistic regression" ends), or, if None,
+    small random weights.
+    """
+    Ws = [np.array(W, dtype=np.float32) for W, _ in layers]
+    bs = [np.array(c, dtype=np.float32) for _, c in layers]
+    n_top = Ws[-1].shape[1]
+    if top is None:
+        top = random_classifier([n_top, n_classes], rng)
+    if top.n_hidden_layers or top.Ws[0].shape[0] != n_top:
+        raise ValueError(f"the top layer must be one softmax layer on {n_top} features; got sizes {top.sizes}")
+    return Classifier(Ws + [top.Ws[0].astype(np.float32)], bs + [top.bs[0].astype(np.float32)])
+
+
+def from_dbn(dbn, top: Classifier | None = None, n_classes: int = N_CLASSES,
+             rng: int | np.random.Generator | None = 0) -> Classifier:
+    """A DBN's up-pass, p(h_{l+1} | h_l) = sigmoid(c_l + h_l W_l), as the hidden layers of an MLP.
+
+    ``dbn``: a `pgmviz.dbn.DBN` (read through its ``recognition(l)``) or a list of RBMs, bottom first.
+    """
+    return from_recognition(recognition_weights(dbn), top, n_classes, rng)
+
+
+# ---------------------------------------------------------------------------- logistic regression
+def fit_logistic(X: np.ndarray, y: np.ndarray, weight_decay: float = 1e-3, n_classes: int = N_CLASSES,
+                 max_iter: int = 300) -> Classifier:
+    """Softmax logistic regression: minimise the mean cross-entropy + (decay/2)|W|^2 with L-BFGS.
+
+    The loss is convex, so L-BFGS (scipy's optimiser; the gradient is `Classifier.gradients`)
+    finds its minimum from zero weights; the result does not depend on a seed.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n_in = X.shape[1]
+
+    def unpack(theta: np.ndarray) -> Classifier:
+        return Classifier([theta[: n_in * n_classes].reshape(n_in, n_classes)], [theta[n_in * n_classes:]])
+
+    def f(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, gW, gb = unpack(theta).gradients(X, y, weight_decay)
+        return loss, np.concatenate([gW[0].ravel(), gb[0]])
+
+    res = minimize(f, np.zeros(n_in * n_classes + n_classes), jac=True, method="L-BFGS-B",
+                   options={"maxiter": max_iter})
+    net = unpack(res.x.copy())
+    return Classifier([net.Ws[0].astype(np.float32)], [net.bs[0].astype(np.float32)])
+
+
+# ---------------------------------------------------------------------------- backprop training
+@dataclass
+class BackpropSettings:
+    lr: float = 0.02  # step size: small ("gentle"), the weights are already good
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    batch_size: int = 50
+    optimiser: str = "momentum"  # "momentum" (SGD with momentum) or "adam"
+    seed: int = 0  # the order of the mini-batches
+
+
+@dataclass
+class BackpropTrainer:
+    """Mini-batch backprop on the cross-entropy, in slices: ``run(n_epochs)`` continues where it stopped.
+
+    ``history`` has one row per epoch (epoch 0 = before training): training loss and error rate
+    on the training and held-out sets.
+    """
+
+    net: Classifier
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    settings: BackpropSettings = field(default_factory=BackpropSettings)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        if s.optimiser not in ("momentum", "adam"):
+            raise ValueError(f"optimiser must be 'momentum' or 'adam', not {s.optimiser!r}")
+        self.X_train = np.asarray(self.X_train, dtype=self.net.Ws[0].dtype)
+        self.y_train = np.asarray(self.y_train, dtype=np.int64)
+        self.rng = as_rng(s.seed)
+        params = self.net.Ws + self.net.bs
+        self.vel = [np.zeros_like(p) for p in params]  # momentum, or Adam's first moment
+        self.sq = [np.zeros_like(p) for p in params]  # Adam's second moment
+        self.t = 0
+        self.epoch = 0
+        self.seconds = 0.0
+        self.history: list[dict[str, float]] = [self.measure()]
+
+    def measure(self) -> dict[str, float]:
+        row = {"epoch": self.epoch, "train loss": self.net.loss(self.X_train, self.y_train),
+               "train error": self.net.error_rate(self.X_train, self.y_train)}
+        if self.X_test is not None:
+            row["held-out error"] = self.net.error_rate(self.X_test, self.y_test)
+        return row
+
+    def run(self, n_epochs: int = 1) -> dict[str, float]:
+        s = self.settings
+        t0 = time.perf_counter()
+        for _ in range(n_epochs):
+            order = self.rng.permutation(len(self.X_train))
+            for start in range(0, len(order), s.batch_size):
+                idx = order[start:start + s.batch_size]
+                _, gW, gb = self.net.gradients(self.X_train[idx], self.y_train[idx], s.weight_decay)
+                self._step(gW + gb)
+            self.epoch += 1
+            self.history.append(self.measure())
+        self.seconds += time.perf_counter() - t0
+        return self.history[-1]
+
+    def _step(self, grads: list[np.ndarray]) -> None:
+        s = self.settings
+        self.t += 1
+        params = self.net.Ws + self.net.bs  # the same arrays, updated in place
+        if s.optimiser == "momentum":
+            for p, g, v in zip(params, grads, self.vel):
+                v *= s.momentum
+                v -= s.lr * g
+                p += v
+            return
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        for p, g, m, v in zip(params, grads, self.vel, self.sq):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            p -= (s.lr * (m / c1) / (np.sqrt(v / c2) + eps)).astype(p.dtype)
+
+
+# ---------------------------------------------------------------------------- pretraining
+@dataclass
+class PretrainSettings:
+    epochs: int = 10  # per RBM
+    lr: float = 0.05
+    momentum: float = 0.5
+    weight_decay: float = 2e-4
+    batch_size: int = 50
+    seed: int = 0
+
+
+def pretrain_dbn(X: np.ndarray, sizes: list[int], settings: PretrainSettings | None = None,
+                 progress=None) -> list[RBM]:
+    """Greedy CD-1 stacking, as `pgmviz.dbn.GreedyTrainer` does it: the RBMs, bottom first.
+
+    RBM l trains (with `pgmviz.train.Trainer`) on the hidden probabilities p(h_l | h_{l-1}) of
+    the frozen one below; its starting weights are `RBM.random` with the seed ``seed + 1000 l``.
+    ``progress(layer, fraction_of_that_layer_done)`` is called after every epoch. Wrap the list
+    in `pgmviz.dbn.DBN` to sample from it; `from_dbn` takes either.
+    """
+    from pgmviz.train import Trainer, TrainSettings
+
+    s = settings or PretrainSettings()
+    ts = TrainSettings(lr=s.lr, momentum=s.momentum, weight_decay=s.weight_decay, batch_size=s.batch_size,
+                       seed=s.seed)
+    data = np.asarray(X, dtype=np.float32)
+    per_epoch = int(np.ceil(len(data) / s.batch_size))
+    rbms: list[RBM] = []
+    for l in range(len(sizes) - 1):
+        rbm = RBM.random(sizes[l], sizes[l + 1], seed=s.seed + 1000 * l, data=data)
+        trainer = Trainer(rbm, data, settings=ts)
+        for e in range(s.epochs):
+            trainer.run(per_epoch, with_metrics=False)
+            if progress is not None:
+                progress(l, (e + 1) / s.epochs)
+        rbms.append(trainer.rbm)
+        data = trainer.rbm.p_h_given_v(data).astype(np.float32)  # the aggregated posterior, as data
+    return rbms
+
+
+def up_pass(stack, X: np.ndarray) -> list[np.ndarray]:
+    """[X, H_1, ..., H_L]: mean-field up-pass p(h_{l+1} | h_l) = sigmoid(c_l + h_l W_l) of a stack."""
+    layers = [np.asarray(X, dtype=np.float32)]
+    for W, c in recognition_weights(stack):
+        layers.append(sigmoid(layers[-1] @ W + c))
+    return layers
+
+
+def recognition_weights(stack) -> list[tuple[np.ndarray, np.ndarray]]:
+    """[(W_l, c_l)] of a `pgmviz.dbn.DBN` (its ``recognition(l)``) or of a list of RBMs."""
+    if hasattr(stack, "recognition"):
+        return [stack.recognition(l) for l in range(stack.n_layers)]
+    return [(r.W, r.c) for r in stack]
+
+
+# ---------------------------------------------------------------------------- the results table
+@dataclass
+class TableConfig:
+    """One column of the results table: data, net sizes, pretraining and fine-tuning settings."""
+
+    dataset: str = "mnist16"  # a `pgmviz.datasets` key (binarised digits, fixed 4,000 / 1,000 split)
+    hidden: tuple[int, ...] = (200, 200)  # hidden layers of the DBN and of the MLP
+    pretrain_epochs: int = 30  # per RBM, CD-1
+    pretrain_lr: float = 0.1
+    pretrain_momentum: float = 0.9
+    finetune_epochs: int = 30
+    finetune_lr: float = 0.05  # gentle: momentum SGD, batches of 50
+    logistic_decay: float = 1e-3  # L2 on the logistic regressions' weights
+    seed: int = 0
+
+    @property
+    def name(self) -> str:
+        side = {"mnist16": "16x16", "mnist": "28x28"}.get(self.dataset, self.dataset)
+        return side + " " + "-".join(map(str, self.sizes[:-1]))
+
+    @property
+    def sizes(self) -> list[int]:
+        n_in = {"mnist16": 256, "mnist": 784}[self.dataset]
+        return [n_in, *self.hidden, N_CLASSES]
+
+    def backprop(self, lr: float | None = None) -> BackpropSettings:
+        return BackpropSettings(lr=self.finetune_lr if lr is None else lr, seed=self.seed)
+
+    def pretraining(self) -> PretrainSettings:
+        return PretrainSettings(epochs=self.pretrain_epochs, lr=self.pretrain_lr, momentum=self.pretrain_momentum,
+                                seed=self.seed)
+
+
+# The lecture's error rates on the full permutation-invariant MNIST task (60,000 training and
+# 10,000 test digits), as percentages, keyed like the rows they compare with. Rows that have no
+# number here are not in the lecture's table.
+LECTURE = {
+    "random_backprop": ("Very carefully trained backprop net, one or two hidden layers (Platt; Hinton)", 1.6),
+    "svm": ("Support vector machine (Decoste & Schoelkopf)", 1.4),
+    "dbn_labels_updown": ("Generative model of the joint density of images and labels, + generative "
+                          "fine-tuning", 1.25),
+    "dbn_backprop": ("Generative model of unlabelled digits, followed by gentle backpropagation", 1.15),
+}
+
+# Rows another part of pgmviz will measure (the DBN with label units in `pgmviz.dbn`): the table
+# keeps a place for them, marked "not measured yet", rather than a number nobody measured.
+PENDING = {
+    "dbn_labels": "DBN with 10 label units in the top RBM (classify by free energy / top-level Gibbs)",
+    "dbn_labels_updown": "DBN with label units + contrastive wake-sleep (up-down) fine-tuning",
+}
+
+# The rows, in the table's order; the keys are those of results.json.
+ROWS = {
+    "logistic_pixels": "Logistic regression on the raw pixels",
+    "logistic_rbm": "RBM features p(h1|v) + logistic regression",
+    "logistic_dbn": "DBN top-layer features + logistic regression (where backprop starts)",
+    "dbn_backprop": "DBN pretrained without labels + gentle backprop",
+    "random_backprop": "The same MLP from random weights, same backprop",
+    "random_backprop_long": "The same MLP from random weights, 4x as many epochs",
+}
+
+
+@dataclass
+class RowResult:
+    key: str
+    train_error: float
+    test_error: float
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return {"train_error": round(self.train_error, 5), "test_error": round(self.test_error, 5),
+                "seconds": round(self.seconds, 2)}
+
+
+def features_rbm(dbn, X: np.ndarray) -> np.ndarray:
+    """The first RBM's features p(h1 | v) = sigmoid(c1 + v W1)."""
+    W, c = recognition_weights(dbn)[0]
+    return sigmoid(np.asarray(X, dtype=W.dtype) @ W + c)
+
+
+def measure_row(key: str, cfg: TableConfig, data, dbn=None, progress=None) -> tuple[RowResult, dict]:
+    """Measure one row of the table on ``data`` (a `pgmviz.datasets.Dataset`); returns (result, extras).
+
+    ``dbn`` (pretrained with ``cfg``) is needed by the RBM and DBN rows. ``progress(fraction)`` is
+    called once per fine-tuning epoch. ``extras`` holds the trained net and, for the backprop
+    rows, the per-epoch history.
+    """
+    Xtr, ytr, Xte, yte = data.X_train, data.y_train, data.X_test, data.y_test
+    t0 = time.perf_counter()
+    extras: dict = {}
+    if key == "logistic_pixels":
+        net = fit_logistic(Xtr, ytr, cfg.logistic_decay)
+        tr, te = net.error_rate(Xtr, ytr), net.error_rate(Xte, yte)
+    elif key == "logistic_rbm":
+        net = fit_logistic(features_rbm(dbn, Xtr), ytr, cfg.logistic_decay)
+        tr, te = net.error_rate(features_rbm(dbn, Xtr), ytr), net.error_rate(features_rbm(dbn, Xte), yte)
+    elif key == "logistic_dbn":
+        net = fit_logistic(up_pass(dbn, Xtr)[-1], ytr, cfg.logistic_decay)
+        tr, te = net.error_rate(up_pass(dbn, Xtr)[-1], ytr), net.error_rate(up_pass(dbn, Xte)[-1], yte)
+    elif key in ("dbn_backprop", "random_backprop", "random_backprop_long"):
+        if key == "dbn_backprop":
+            # the softmax layer starts as a logistic regression on the DBN's top features, so
+            # backprop starts from weights that already do well at the task
+            top = fit_logistic(up_pass(dbn, Xtr)[-1], ytr, cfg.logistic_decay)
+            net = from_dbn(dbn, top)
+        else:
+            net = random_classifier(cfg.sizes, rng=cfg.seed)
+        trainer = BackpropTrainer(net, Xtr, ytr, Xte, yte, cfg.backprop())
+        epochs = cfg.finetune_epochs * (4 if key == "random_backprop_long" else 1)
+        for e in range(epochs):
+            trainer.run(1)
+            if progress is not None:
+                progress((e + 1) / epochs)
+        tr, te = trainer.history[-1]["train error"], trainer.history[-1]["held-out error"]
+        extras["history"] = trainer.history
+    else:
+        raise ValueError(f"unknown row {key!r}; choose one of {list(ROWS)}")
+    extras["net"] = net
+    return RowResult(key, tr, te, time.perf_counter() - t0), extras
+
+
+def first_layer_change(before: np.ndarray, after: np.ndarray) -> float:
+    """Relative change of a weight matrix: |W_after - W_before| / |W_before| (Frobenius norms)."""
+    before = np.asarray(before, dtype=np.float64)
+    return float(np.linalg.norm(np.asarray(after, dtype=np.float64) - before) / np.linalg.norm(before))
