@@ -185,6 +185,18 @@ LESSONS: list[Lesson] = [
         section="Deep belief nets",
     ),
     Lesson(
+        key="finetune",
+        title="Fine-tuning and results",
+        path="lessons/finetune.py",
+        icon=":material/tune:",
+        blurb="Unroll a DBN pretrained without labels into a classifier and fine-tune it with gentle backprop, "
+              "live beside the same net from random weights: the held-out error table against logistic "
+              "regression on pixels and on RBM features, the lecture's MNIST numbers, and how little the "
+              "features change.",
+        url_path="finetune",
+        section="Deep belief nets",
+    ),
+    Lesson(
         key="vae",
         title="VAE: a graphical model with a neural conditional",
         path="lessons/vae.py",

@@ -1,0 +1,95 @@
+"""AppTest of the fine-tuning page: it runs, its table is the bundled json plus the lecture's numbers,
+its live numbers are the library's, and the buttons do what they say.
+
+AppTest does not tick fragments, so live training is covered by pgmviz.finetune's unit tests and the
+browser test; here the buttons' effect on the session is checked.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pgmviz import finetune as ft
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "lessons" / "finetune.py")
+TIMEOUT = 300  # the first run pretrains and fine-tunes the ready-made nets (seconds)
+
+
+@pytest.fixture(scope="module")
+def at() -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _metrics(app: AppTest) -> dict[str, str]:
+    return {m.label.strip(): m.value for m in app.metric}
+
+
+def test_page_runs_with_claim_and_notice(at):
+    assert at.title[0].value == "Fine-tuning and results"
+    assert not at.error
+    assert any("What to notice" in i.value for i in at.info)
+    assert at.session_state["ftn_shown"]["source"] == "ready-made"
+
+
+def test_table_shows_the_bundled_json_and_the_lecture():
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.run()
+    res = json.loads((ROOT / "assets" / "finetune" / "results.json").read_text())
+    df = app.dataframe[0].value.set_index("method")
+    for col in res["columns"]:
+        for key, title in ft.ROWS.items():
+            assert df.loc[title, f"ours: {col['name']}"] == f"{100 * col['rows'][key]['test_error']:.1f}%"
+        for title in ft.PENDING.values():
+            assert df.loc[title, f"ours: {col['name']}"] == "not measured yet"
+    lecture = df["lecture: full MNIST"]
+    assert lecture[ft.ROWS["dbn_backprop"]] == "1.15%"
+    assert lecture[ft.ROWS["random_backprop"]] == "1.6%"
+    assert lecture[ft.PENDING["dbn_labels_updown"]] == "1.25%"
+    assert lecture[ft.LECTURE["svm"][0]] == "1.4%"
+
+
+def test_live_numbers_equal_the_library(at):
+    r = ft.TableConfig()
+    from pgmviz import datasets
+    d = datasets.load(r.dataset)
+    stack = ft.pretrain_dbn(d.X_train, r.sizes[:-1], r.pretraining())
+    res, extras = ft.measure_row("dbn_backprop", r, d, stack)
+    m = _metrics(at)
+    assert m["pretrained: held-out error"] == f"{100 * res.test_error:.1f}%"
+    assert m["first-layer weights changed by"] == f"{ft.first_layer_change(stack[0].W, extras['net'].Ws[0]):.1%}"
+    assert m["epochs"] == str(r.finetune_epochs)
+    rand = float(m["random start: held-out error"].rstrip("%"))
+    assert 100 * res.test_error < rand  # the page's claim, for the ready-made run
+
+
+def test_rerun_a_row_matches_the_bundled_number(at):
+    at.selectbox(key="ftn_row").set_value("logistic_pixels").run()
+    at.button(key="ftn_rerun_button").click().run()
+    assert not at.exception
+    res = json.loads((ROOT / "assets" / "finetune" / "results.json").read_text())
+    mine = at.session_state["ftn_rerun"]["logistic_pixels"]
+    assert mine["test_error"] == pytest.approx(res["columns"][0]["rows"]["logistic_pixels"]["test_error"])
+    assert _metrics(at)["re-run: held-out error"] == f"{100 * mine['test_error']:.1f}%"
+
+
+def test_live_buttons(at):
+    at.slider(key="ftn_epochs").set_value(2).run()
+    at.button(key="ftn_start").click().run()
+    assert not at.exception
+    live = at.session_state["ftn_live"]
+    assert at.session_state["ftn_running"] is True and live["target"] == 2
+    # a fragment body also runs in the full rerun, so the first epoch may already be done
+    assert live["pre"].epoch == live["rand"].epoch <= 1
+    assert _metrics(at)["epochs"] == str(live["pre"].epoch)
+    at.button(key="ftn_stop").click().run()
+    assert at.session_state["ftn_running"] is False
+    at.button(key="ftn_forget").click().run()
+    assert "ftn_live" not in at.session_state
