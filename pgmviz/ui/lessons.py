@@ -185,6 +185,17 @@ LESSONS: list[Lesson] = [
         section="Deep belief nets",
     ),
     Lesson(
+        key="generate",
+        title="Generate and recognise",
+        path="lessons/generate.py",
+        icon=":material/draw:",
+        blurb="Ten label units beside the top layer: clamp one and the associative memory draws that digit "
+              "(as a movie of its Gibbs chain), let it dream from random pixels, and recognise held-out or "
+              "drawn digits exactly by the free energy of each label, with the held-out error and confusion.",
+        url_path="generate",
+        section="Deep belief nets",
+    ),
+    Lesson(
         key="finetune",
         title="Fine-tuning and results",
         path="lessons/finetune.py",

@@ -1,0 +1,77 @@
+"""AppTest of "Generate and recognise" (lessons/generate.py): it runs, and the numbers it shows (held-out
+error, the chosen digit's p(y | v), the recognised fraction of the clamped samples) are pgmviz.dbn's
+for the bundled net. (AppTest cannot draw on the canvas or tick the movie's fragment.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pgmviz import datasets, dbn
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "lessons" / "generate.py")
+NET = ROOT / "assets" / "dbn" / "mnist_784x300x300x600_labels.npz"
+TIMEOUT = 120
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="module")
+def at() -> AppTest:
+    return run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
+
+
+@pytest.fixture(scope="module")
+def lib():
+    net, meta = dbn.load_dbn(NET)
+    ds = datasets.load("mnist")
+    return net, meta, ds, net.classify(ds.X_test)
+
+
+def test_page_shows_the_library_numbers(at, lib):
+    net, meta, ds, probs = lib
+    assert at.title[0].value == "Generate and recognise"
+    assert any("What to notice" in i.value for i in at.info)
+    err = float((probs.argmax(axis=1) != ds.y_test).mean())
+    m = metrics(at)
+    assert m["held-out error, this net"] == f"{err:.1%}"
+    assert err == pytest.approx(meta["test_error"], abs=1e-9)  # the number recorded when it was trained
+    assert m["the lecture: full MNIST, generative model + fine-tuning"] == "1.25%"
+    # the movie: the recognised fraction of the last frame, for the default settings
+    labels = np.tile(np.arange(10), 2)
+    chain = net.top_chain(25, 20, n=20, rng=0, clamp_labels=labels)
+    read = float((net.classify(chain.images[-1]).argmax(axis=1) == labels).mean())
+    assert m["generated digits the net itself recognises as their clamped label"] == f"{read:.0%}"
+    assert len(at.get("image")) >= 3  # movie frame, the mind strip, the held-out digit
+
+
+def test_choosing_a_digit_shows_its_probabilities(at, lib):
+    net, meta, ds, probs = lib
+    at.selectbox(key="gr_class").set_value(7)
+    run(at)
+    at.number_input(key="gr_index").set_value(3)
+    run(at)
+    i = int(np.flatnonzero(ds.y_test == 7)[3])
+    p = probs[i]
+    title = at.get("plotly_chart")[1].proto.spec  # the p(y|v) bars (after the mind heatmap)
+    assert f"the net says {int(p.argmax())} ({p.max():.0%})" in title
+
+
+def test_frame_slider_and_settings(at):
+    at.select_slider(key="gr_frame").set_value(0)
+    run(at)
+    at.number_input(key="gr_rows").set_value(1)
+    run(at)
+    assert at.session_state["gr_clamp_chain"].images.shape == (25, 10, 784)

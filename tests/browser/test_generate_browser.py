@@ -1,0 +1,60 @@
+"""Generate and recognise in a real browser: the page opens without exceptions, the movie plays (a
+frame advances on its own) and pauses, the confusion matrix and bars are drawn, and a 7 drawn with
+the mouse gets label probabilities. Screenshots: test-artifacts/generate.png, generate_drawn.png."""
+
+from __future__ import annotations
+
+
+MAIN = '[data-testid="stMain"]'
+
+
+def draw_seven(page) -> None:
+    """Drag the mouse over the canvas (Fabric.js's upper canvas takes it): a top bar, then a diagonal."""
+    canvas = page.locator(f"{MAIN} canvas").last
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and box["width"] > 100, box
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + 0.25 * w, y0 + 0.2 * h)
+    page.mouse.down()
+    for t in range(1, 11):
+        page.mouse.move(x0 + (0.25 + 0.05 * t) * w, y0 + 0.2 * h)
+    for t in range(1, 21):
+        page.mouse.move(x0 + (0.75 - 0.02 * t) * w, y0 + (0.2 + 0.03 * t) * h)
+    page.mouse.up()
+
+
+def metric_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_generate(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
+    seconds = open_app("generate", timeout=180)
+    record_timing("generate time-to-interactive", seconds)
+    assert page.locator("h1", has_text="Generate and recognise").first.is_visible()
+    assert page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 3  # mind, bars, confusion
+    assert metric_value(page, "held-out error, this net").endswith("%")
+    assert page.locator('[data-testid="stMain"] [data-testid="stImage"] img').count() >= 3
+    save_screenshot(page, "generate")
+
+    frame_js = """() => { const s = [...document.querySelectorAll('[data-testid="stSlider"]')]
+                            .find(e => e.innerText.startsWith('Frame'));
+                          return s ? s.innerText : ''; }"""
+    before = page.evaluate(frame_js)
+    assert "Gibbs step" in before
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"(before) => ({frame_js})() !== before", arg=before, timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    wait_idle(page, timeout=60)
+    assert_no_exception(page)
+    assert not page.js_errors, page.js_errors
+
+    page.locator(f"{MAIN} button", has_text="Draw one").first.click()
+    wait_idle(page)
+    page.wait_for_timeout(500)  # the canvas component mounts after the script run settles
+    draw_seven(page)
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.get_by_text("p(y | your drawing)").first.is_visible(timeout=10_000)
+    save_screenshot(page, "generate_drawn")
