@@ -43,13 +43,13 @@ def test_table_shows_the_bundled_json_and_the_lecture():
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     app.run()
     res = json.loads((ROOT / "assets" / "finetune" / "results.json").read_text())
-    df = app.dataframe[0].value.set_index("method")
+    df = app.table[0].value
     for col in res["columns"]:
         for key, title in ft.ROWS.items():
-            assert df.loc[title, f"ours: {col['name']}"] == f"{100 * col['rows'][key]['test_error']:.1f}%"
+            assert df.loc[title, "ours, " + col["name"]] == f"{100 * col['rows'][key]['test_error']:.1f}%"
         for title in ft.PENDING.values():
-            assert df.loc[title, f"ours: {col['name']}"] == "not measured yet"
-    lecture = df["lecture: full MNIST"]
+            assert df.loc[title, "ours, " + col["name"]] == "not measured yet"
+    lecture = df["lecture, full MNIST"]
     assert lecture[ft.ROWS["dbn_backprop"]] == "1.15%"
     assert lecture[ft.ROWS["random_backprop"]] == "1.6%"
     assert lecture[ft.PENDING["dbn_labels_updown"]] == "1.25%"

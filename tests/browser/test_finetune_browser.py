@@ -1,0 +1,45 @@
+"""The fine-tuning page in a real browser: it loads with the bundled table and the ready-made run,
+its charts and filter pictures draw, and live fine-tuning runs in the fragment until it stops by itself.
+Screenshots: test-artifacts/finetune_default.png, finetune_live.png."""
+
+from __future__ import annotations
+
+import time
+
+MAIN = '[data-testid="stMain"]'
+
+
+def metric_value(page, label: str) -> str:
+    box = page.locator(f'{MAIN} [data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_finetune_page(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
+    seconds = open_app("finetune", timeout=240)
+    record_timing("finetune time-to-interactive", seconds)
+    assert page.locator("h1", has_text="Fine-tuning and results").first.is_visible()
+    assert page.locator(f'{MAIN} [data-testid="stPlotlyChart"]').count() == 2
+    assert page.locator(f'{MAIN} [data-testid="stTable"]').count() == 1
+    assert page.locator(f"{MAIN} img").count() >= 3
+    pre = float(metric_value(page, "pretrained: held-out error").rstrip("%"))
+    rand = float(metric_value(page, "random start: held-out error").rstrip("%"))
+    assert pre < rand
+    assert not page.js_errors, page.js_errors
+    save_screenshot(page, "finetune_default")
+
+    # live: the default 30 epochs of both nets, side by side, then the page redraws the filters
+    page.locator(f"{MAIN} button", has_text="Fine-tune live").first.click()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        try:
+            if metric_value(page, "epochs") == "30":
+                break
+        except Exception:  # the fragment is redrawing
+            pass
+        page.wait_for_timeout(500)
+    assert metric_value(page, "epochs") == "30"
+    wait_idle(page, timeout=120)
+    assert_no_exception(page)
+    assert float(metric_value(page, "pretrained: held-out error").rstrip("%")) < 9.0
+    assert not page.js_errors, page.js_errors
+    save_screenshot(page, "finetune_live")
