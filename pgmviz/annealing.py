@@ -51,16 +51,24 @@ def anneal_population(rbm: RBM, n: int, betas: np.ndarray, rng: np.random.Genera
     the estimate of log Z(betas[-1]) - log Z(betas[0]) as the sum over steps of the log weighted
     mean of the incremental weights, and a delta-method variance of that sum.
     """
-    V = bernoulli(np.full((n, rbm.n_v), 0.5), rng) if betas[0] == 0 else None
-    if V is None:
-        V = tempered(rbm, betas[0]).gibbs(bernoulli(np.full((n, rbm.n_v), 0.5), rng), 50, rng)[0]
+    V = bernoulli(np.full((n, rbm.n_v), 0.5, dtype=rbm.dtype), rng)
+    if betas[0] != 0:
+        V = tempered(rbm, betas[0]).gibbs(V, 50, rng)[0]
+    W, b64, c64 = rbm.W, rbm.b.astype(np.float64), rbm.c.astype(np.float64)
+    # Every tempered quantity comes from the hidden inputs X = v.W + c at beta = 1:
+    #   F_beta(v) = -beta b.v - sum_j softplus(beta X_j),  p_beta(h_j = 1 | v) = sigmoid(beta X_j),
+    # so a temperature step costs two matrix products, as in AIS, and no tempered copy of W.
+    X = V @ W + c64
+
+    def free_energy(beta: float) -> np.ndarray:
+        return -beta * (V @ b64) - softplus(beta * X).sum(axis=1)
+
     log_w = np.zeros(n)
     log_ratio, var, n_res = 0.0, 0.0, 0
-    F_prev = tempered(rbm, betas[0]).free_energy(V)
+    F_prev = free_energy(betas[0])
     for t in range(1, len(betas)):
-        model = tempered(rbm, betas[t])
-        F_new = model.free_energy(V)
-        inc = -(F_new - F_prev)
+        beta = betas[t]
+        inc = -(free_energy(beta) - F_prev)
         # log of the weighted mean of the incremental weights = this step's log Z ratio
         w_prev = np.exp(log_w - log_w.max())
         w_prev /= w_prev.sum()
@@ -71,11 +79,15 @@ def anneal_population(rbm: RBM, n: int, betas: np.ndarray, rng: np.random.Genera
         var += float(w_prev @ (e / mean_e - 1) ** 2) / effective_sample_size(log_w)
         log_w = log_w + inc
         if effective_sample_size(log_w) < ess_threshold * n:
-            V = V[systematic_resample(log_w, rng)]
+            idx = systematic_resample(log_w, rng)
+            V, X = V[idx], X[idx]
             log_w = np.zeros(n)
             n_res += 1
-        V = model.gibbs(V, k, rng)[0]
-        F_prev = model.free_energy(V)
+        for _ in range(k):  # block Gibbs sweeps that leave p_beta invariant
+            H = bernoulli(sigmoid(beta * X).astype(rbm.dtype), rng)
+            V = bernoulli(sigmoid(beta * (b64 + H @ W.T)).astype(rbm.dtype), rng)
+            X = V @ W + c64
+        F_prev = free_energy(beta)
         if progress is not None:
             progress(t / (len(betas) - 1))
         if cancel is not None and cancel():
