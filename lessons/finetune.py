@@ -272,13 +272,13 @@ delta = W_after - W_before
 amp = float(np.abs(W_before[:, :N_FILTERS]).max() / max(np.abs(delta[:, :N_FILTERS]).max(), 1e-12))
 c_b, c_a, c_d = st.columns(3, gap="medium")
 with c_b:
-    st.markdown("**Before: the RBM's filters** (pretrained, no labels)")
+    st.markdown("**Before:** the RBM's, no labels")
     st.image(filter_grid(W_before, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS), width="content")
 with c_a:
-    st.markdown(f"**After {run['pre']['history'][-1]['epoch']} epochs of backprop**")
+    st.markdown(f"**After** {run['pre']['history'][-1]['epoch']} epochs of backprop")
     st.image(filter_grid(W_after, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS), width="content")
 with c_d:
-    st.markdown(f"**The change, after − before** (shown {amp:.0f}× stronger)")
+    st.markdown(f"**After − before**, drawn {amp:.0f}× stronger")
     st.image(filter_grid(delta, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS, per_filter=False),
              width="content")
 mc = st.columns(3)
