@@ -21,8 +21,10 @@ Backprop: dL/dz = (softmax(z) - onehot(t)) / n;  going down, delta_{l-1} = (delt
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
@@ -403,12 +405,33 @@ LECTURE = {
     "dbn_backprop": ("Generative model of unlabelled digits, followed by gentle backpropagation", 1.15),
 }
 
-# Rows another part of pgmviz will measure (the DBN with label units in `pgmviz.dbn`): the table
-# keeps a place for them, marked "not measured yet", rather than a number nobody measured.
+# Rows another part of pgmviz measures (the DBN with label units in `pgmviz.dbn`, `pgmviz.labels`):
+# the table keeps a place for them, marked "not measured yet" until a measured number exists
+# (`label_dbn_result`), rather than a number nobody measured.
 PENDING = {
-    "dbn_labels": "DBN with 10 label units in the top RBM (classify by free energy / top-level Gibbs)",
+    "dbn_labels": "DBN with 10 label units in the top RBM, classified by free energy (no fine-tuning)",
     "dbn_labels_updown": "DBN with label units + contrastive wake-sleep (up-down) fine-tuning",
 }
+
+# The bundled DBN with label units (scripts/train_dbn.py, 28x28 digits, the same split): its file's
+# meta records the held-out error it measured, which fills the "dbn_labels" row of the 28x28 column.
+LABEL_DBN = Path(__file__).resolve().parents[1] / "assets" / "dbn" / "mnist_784x300x300x600_labels.npz"
+
+
+def label_dbn_result(path: str | Path = LABEL_DBN) -> dict | None:
+    """{"test_error", "train_error", "sizes", "dataset"} from a saved label DBN's meta, or None if absent.
+
+    Reads only the JSON ``meta`` (no weights, no pickle), so this table does not depend on the
+    label-unit code itself.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            meta = json.loads(str(f["meta"]))
+        return {"test_error": float(meta["test_error"]), "train_error": float(meta["train_error"]),
+                "sizes": list(meta["sizes"]), "dataset": str(meta["dataset"])}
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+
 
 # The rows, in the table's order; the keys are those of results.json.
 ROWS = {

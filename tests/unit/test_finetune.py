@@ -113,3 +113,10 @@ def test_bundled_results_have_every_row_and_leave_room_for_the_label_rows():
         rows = col["rows"]
         assert rows["dbn_backprop"]["test_error"] < rows["logistic_rbm"]["test_error"]
         assert rows["dbn_backprop"]["test_error"] < rows["random_backprop"]["test_error"]
+
+
+def test_label_dbn_result_reads_only_the_meta(tmp_path):
+    meta = {"test_error": 0.04, "train_error": 0.02, "sizes": [4, 3], "dataset": "mnist"}
+    np.savez(tmp_path / "net.npz", meta=np.array(json.dumps(meta)), W0=np.zeros((4, 3)))
+    assert ft.label_dbn_result(tmp_path / "net.npz") == meta
+    assert ft.label_dbn_result(tmp_path / "missing.npz") is None
