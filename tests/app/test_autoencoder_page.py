@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz import autoencoder as ae
 from pgmviz import data, grbm
+from tests.app.helpers import metrics
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "autoencoder.py")
 TIMEOUT = 300  # the first run computes the ready-made nets (seconds; more on a loaded machine)
@@ -33,10 +34,6 @@ def digits16():
     return data.downsample(Xtr, 16), ytr, data.downsample(Xte, 16), yte
 
 
-def _metrics(app: AppTest) -> dict[str, str]:
-    return {m.label.strip(): m.value for m in app.metric}
-
-
 def test_page_runs_with_claim_and_notice(at):
     assert at.title[0].value == "Deep autoencoder"
     assert not at.error
@@ -48,7 +45,7 @@ def test_errors_shown_equal_the_library(at, digits16):
     Xtr, _, Xte, _ = digits16
     net = at.session_state["ae_shown"]["net"]
     c = ae.compare_with_pca(net, Xtr, Xte)
-    m = _metrics(at)
+    m = metrics(at)
     assert m["autoencoder, held out"] == f"{c.ae_test:.2f}"
     assert m["PCA, held out"] == f"{c.pca_test:.2f}"
     assert m["training digits: AE / PCA"] == f"{c.ae_train:.2f} / {c.pca_train:.2f}"
@@ -63,7 +60,7 @@ def test_code_map_and_bowl_numbers_equal_the_library(at, digits16):
     assert float(values[0].rstrip("%")) > float(values[1].rstrip("%"))  # the autoencoder's map keeps classes apart
     x = np.log(0.7 / 0.3)
     F = grbm.logistic_mean_field_free_energy(np.array([0.6, 0.7, 0.8]), x)
-    assert _metrics(at)["logistic: p(0.7) / p(0.6 or 0.8)"] == f"{np.exp(min(F[0], F[2]) - F[1]):.3f}×"
+    assert metrics(at)["logistic: p(0.7) / p(0.6 or 0.8)"] == f"{np.exp(min(F[0], F[2]) - F[1]):.3f}×"
 
 
 def test_random_start_baseline_shown_equals_the_library(at, digits16):
@@ -72,7 +69,7 @@ def test_random_start_baseline_shown_equals_the_library(at, digits16):
     ae.FineTuner(net, Xtr, rng=0).run(15)
     expected = f"{ae.squared_error(Xte, net.reconstruct(Xte)):.2f}"
     assert any(f"its held-out error is {expected}" in c.value for c in at.caption)
-    assert float(expected) > float(_metrics(at)["autoencoder, held out"])  # pretraining helps
+    assert float(expected) > float(metrics(at)["autoencoder, held out"])  # pretraining helps
 
 
 def test_every_code_size_button(at):
@@ -89,7 +86,7 @@ def test_pretrain_button_gives_an_unrolled_net_then_fine_tune_starts(at, digits1
     run = at.session_state["ae_runs"][6]
     assert run["source"] == "yours" and run["tuner"].epoch == 0
     assert [row[:2] for row in run["pretrain_log"]][-1] == (2, 2)  # 3 RBMs x 2 epochs, the last one linear
-    m = _metrics(at)
+    m = metrics(at)
     assert m["fine-tuning epochs"] == "0"
     assert m["autoencoder, held out"] == f"{ae.squared_error(Xte, run['net'].reconstruct(Xte)):.2f}"
     at.button(key="ae_finetune").click().run()

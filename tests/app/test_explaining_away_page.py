@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import sbn
+from tests.app.helpers import run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "explaining_away.py")
 TIMEOUT = 120
@@ -18,12 +19,6 @@ KEYS = ["b_truck", "b_quake", "b_house", "w_truck", "w_quake"]
 
 def fmt(p: float) -> str:  # the page's format, restated: 5 decimals, or 3 significant digits when tiny
     return f"{p:.5f}" if p >= 1e-3 or p == 0 else f"{p:.3e}"
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 @pytest.fixture

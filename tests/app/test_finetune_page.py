@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import finetune as ft
+from tests.app.helpers import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons" / "finetune.py")
@@ -26,10 +27,6 @@ def at() -> AppTest:
     app.run()
     assert not app.exception, app.exception
     return app
-
-
-def _metrics(app: AppTest) -> dict[str, str]:
-    return {m.label.strip(): m.value for m in app.metric}
 
 
 def test_page_runs_with_claim_and_notice(at):
@@ -68,7 +65,7 @@ def test_live_numbers_equal_the_library(at):
     d = datasets.load(r.dataset)
     stack = ft.pretrain_dbn(d.X_train, r.sizes[:-1], r.pretraining())
     res, extras = ft.measure_row("dbn_backprop", r, d, stack)
-    m = _metrics(at)
+    m = metrics(at)
     assert m["pretrained: held-out error"] == f"{100 * res.test_error:.1f}%"
     assert m["first-layer weights changed by"] == f"{ft.first_layer_change(stack[0].W, extras['net'].Ws[0]):.1%}"
     assert m["epochs"] == str(r.finetune_epochs)
@@ -83,7 +80,7 @@ def test_rerun_a_row_matches_the_bundled_number(at):
     res = json.loads((ROOT / "assets" / "finetune" / "results.json").read_text())
     mine = at.session_state["ftn_rerun"]["logistic_pixels"]
     assert mine["test_error"] == pytest.approx(res["columns"][0]["rows"]["logistic_pixels"]["test_error"])
-    assert _metrics(at)["re-run: held-out error"] == f"{100 * mine['test_error']:.1f}%"
+    assert metrics(at)["re-run: held-out error"] == f"{100 * mine['test_error']:.1f}%"
 
 
 def test_live_buttons(at):
@@ -94,7 +91,7 @@ def test_live_buttons(at):
     assert at.session_state["ftn_running"] is True and live["target"] == 2
     # a fragment body also runs in the full rerun, so the first epoch may already be done
     assert live["pre"].epoch == live["rand"].epoch <= 1
-    assert _metrics(at)["epochs"] == str(live["pre"].epoch)
+    assert metrics(at)["epochs"] == str(live["pre"].epoch)
     at.button(key="ftn_stop").click().run()
     assert at.session_state["ftn_running"] is False
     at.button(key="ftn_forget").click().run()

@@ -11,21 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import datasets, dbn
+from tests.app.helpers import metrics, run
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons" / "generate.py")
 NET = ROOT / "assets" / "dbn" / "mnist_784x300x300x600_labels.npz"
 TIMEOUT = 120
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture(scope="module")

@@ -11,20 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz import dbn, datasets
 from pgmviz.train import TrainSettings
+from tests.app.helpers import metrics, run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "greedy.py")
 TIMEOUT = 180
 UPDATES = 30  # per layer: enough to move the weights, cheap on a loaded machine
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture(scope="module")

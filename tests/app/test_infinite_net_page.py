@@ -14,17 +14,12 @@ from pgmviz import sbn, unroll
 from pgmviz.boltzmann import kl
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM
+from tests.app.helpers import run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "infinite_net.py")
 TIMEOUT = 120
 KL_LABEL = "KL( p(h₀|v₀) ‖ Π_j p(h₀ⱼ|v₀) )"
 SLACK_LABEL = "slack of the bound: KL(q ‖ p)"
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import datasets, recon
 from pgmviz.io import load_model
 from pgmviz.rbm import RBM
+from tests.app.helpers import metrics
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(REPO_ROOT / "lessons" / "reconstructions.py")
@@ -28,10 +29,6 @@ def at() -> AppTest:
     return app
 
 
-def _metrics(app: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in app.metric}
-
-
 def _image_ids(app: AppTest) -> list[str]:
     return [img.url for el in app.get("image") for img in el.proto.imgs]
 
@@ -45,16 +42,16 @@ def test_page_runs_with_the_twos_model_by_default(at):
     assert at.selectbox(key="model_picker").value == TWOS
     assert at.selectbox(key="rc_class_mnist16").value == 2  # starts on the trained class
     assert not at.error
-    metrics = _metrics(at)
-    assert metrics["features on in h"].endswith("of 50")
+    shown = metrics(at)
+    assert shown["features on in h"].endswith("of 50")
     assert any("What to notice" in i.value for i in at.info)
 
 
 def test_changing_the_class_changes_images_and_errors(at):
-    before_metrics, before_imgs = _metrics(at), _image_ids(at)
+    before_metrics, before_imgs = metrics(at), _image_ids(at)
     at.selectbox(key="rc_class_mnist16").set_value(7).run()
     assert not at.exception
-    after_metrics, after_imgs = _metrics(at), _image_ids(at)
+    after_metrics, after_imgs = metrics(at), _image_ids(at)
     assert after_metrics["pixels on in v"] != before_metrics["pixels on in v"]
     assert after_metrics["squared error Σᵢ (vᵢ − p(vᵢ|h))²"] != before_metrics["squared error Σᵢ (vᵢ − p(vᵢ|h))²"]
     assert before_imgs and after_imgs[:4] != before_imgs[:4]
@@ -65,7 +62,7 @@ def test_the_shown_digit_is_the_held_out_one(at):
     at.selectbox(key="rc_class_mnist16").set_value(7).run()
     at.number_input(key="rc_index_mnist16").set_value(3).run()
     v = ds.X_test[np.flatnonzero(ds.y_test == 7)[3]]
-    assert _metrics(at)["pixels on in v"] == f"{int(v.sum())} of 256"
+    assert metrics(at)["pixels on in v"] == f"{int(v.sum())} of 256"
 
 
 def test_per_class_errors_shown_equal_the_library(at):
@@ -113,7 +110,7 @@ def test_real_image_upload_is_reconstructed(at):
     at.segmented_control(key="rc_source_True").set_value("upload").run()
     at.get("file_uploader")[0].upload("one.png", buf.getvalue(), "image/png").run()
     assert not at.exception and not at.error
-    assert "features on in h" in _metrics(at)
+    assert "features on in h" in metrics(at)
 
 
 def test_draw_mode_without_a_drawing_runs(at):
@@ -144,7 +141,7 @@ def test_a_model_that_fits_no_data_set_is_explained():
 def test_a_28x28_model_uses_the_28x28_digits(at):
     at.selectbox(key="model_picker").set_value("MNIST 784x20 CD-1").run()
     assert not at.exception
-    assert _metrics(at)["pixels on in v"].endswith("of 784")
+    assert metrics(at)["pixels on in v"].endswith("of 784")
     table = _error_table(at)
     assert len(table) == 10
     rbm, _ = load_model(REPO_ROOT / "assets" / "models" / "mnist_784x20_cd1.npz")

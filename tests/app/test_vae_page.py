@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import datasets, partition
 from pgmviz.io import load_model
 from pgmviz.vae import heldout_elbo, load_pretrained
+from tests.app.helpers import metrics
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(REPO_ROOT / "lessons" / "vae.py")
@@ -34,10 +35,6 @@ def at() -> AppTest:
     return app
 
 
-def _metrics(app: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in app.metric}
-
-
 def _table(app: AppTest) -> dict[str, float]:
     df = app.dataframe[0].value
     return dict(zip(df["model"], df["nats per digit"]))
@@ -52,7 +49,7 @@ def test_default_page_shows_the_library_numbers(at, test_digits):
     assert at.segmented_control(key="vae_source").value == Z2
     vae, meta = MODELS[Z2]
     terms = vae.elbo_terms(test_digits, rng=0)
-    m = _metrics(at)
+    m = metrics(at)
     assert m["held-out ELBO (nats per digit)"] == f"{heldout_elbo(vae, test_digits):.2f}"
     assert m["reconstruction term"] == f"{terms.recon.mean():.2f}"
     assert m["KL term"] == f"{terms.kl.mean():.2f}"
@@ -79,8 +76,8 @@ def test_16d_model_and_label_toggle(at, test_digits):
     at.toggle(key="vae_with_y").set_value(True).run()
     assert not at.exception, at.exception
     vae, _ = MODELS[Z16]
-    assert _metrics(at)["held-out ELBO (nats per digit)"] == f"{heldout_elbo(vae, test_digits):.2f}"
-    assert _metrics(at)["latent size n_z"] == "16"
+    assert metrics(at)["held-out ELBO (nats per digit)"] == f"{heldout_elbo(vae, test_digits):.2f}"
+    assert metrics(at)["latent size n_z"] == "16"
     assert any("2-D model" in i.value for i in at.info)
 
 
@@ -91,7 +88,7 @@ def test_train_your_own(at):
     assert not at.exception, at.exception
     trainer = at.session_state["vae_trainer"]
     assert trainer.step >= 2 and trainer.vae.config.n_z == 2
-    assert int(_metrics(at)["updates"].replace(",", "")) == trainer.step
+    assert int(metrics(at)["updates"].replace(",", "")) == trainer.step
     at.button(key="vae_pause").click().run()
     assert not at.exception and at.session_state["vae_running"] is False
     np.testing.assert_allclose(trainer.history[-1].elbo, trainer.history[-1].recon - trainer.history[-1].kl)
@@ -109,6 +106,6 @@ def test_m2_section_shows_the_library_accuracies(at):
     cfg = M2Config(n_x=d16.n_v, n_hidden=64, n_z=8, alpha=50.0, lr=3e-3, seed=0)
     alone = train_m2(M2(cfg), d16.X_train[lab], d16.y_train[lab], d16.X_train[:0], 400)
     semi = train_m2(M2(cfg), d16.X_train[lab], d16.y_train[lab], d16.X_train, 400)
-    m = _metrics(at)
+    m = metrics(at)
     assert m["100 labels, classifier alone"] == f"{alone.accuracy(d16.X_test, d16.y_test):.1%}"
     assert m["100 labels + 3,900 unlabelled, M2"] == f"{semi.accuracy(d16.X_test, d16.y_test):.1%}"

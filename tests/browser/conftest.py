@@ -27,6 +27,7 @@ tests get them through the same-named fixtures above):
     save_screenshot(page, key)     test-artifacts/<key>.png always; docs/screenshots/<key>.png
                                    too when PGMVIZ_UPDATE_SCREENSHOTS=1 (``make screenshots``)
     record_timing(name, seconds)   printed in the terminal summary, saved to test-artifacts
+    draw_seven(page)               drags the mouse over the page's drawing canvas: a 7
 
 Chromium missing: the tests fail when CI or PGMVIZ_REQUIRE_BROWSER is set, else they skip.
 """
@@ -293,6 +294,26 @@ def open_app(page, app_url):
     return _open
 
 
+def draw_seven(page) -> None:
+    """Drag the mouse over the page's drawing canvas: a top bar, then a diagonal down to the left.
+
+    Fabric.js stacks two canvases and the upper one takes the mouse; Playwright's CSS selectors
+    pierce the component's shadow root.
+    """
+    canvas = page.locator('[data-testid="stMain"] canvas').last
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box and box["width"] > 100, box
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + 0.25 * w, y0 + 0.2 * h)
+    page.mouse.down()
+    for t in range(1, 11):  # top bar
+        page.mouse.move(x0 + (0.25 + 0.05 * t) * w, y0 + 0.2 * h)
+    for t in range(1, 21):  # the long stroke
+        page.mouse.move(x0 + (0.75 - 0.02 * t) * w, y0 + (0.2 + 0.03 * t) * h)
+    page.mouse.up()
+
+
 # The plain helpers as fixtures, so a test file reaches them by naming them as arguments.
 
 
@@ -314,3 +335,8 @@ def _save_screenshot_fixture():
 @pytest.fixture(name="record_timing")
 def _record_timing_fixture():
     return record_timing
+
+
+@pytest.fixture(name="draw_seven")
+def _draw_seven_fixture():
+    return draw_seven

@@ -8,28 +8,12 @@ from __future__ import annotations
 MAIN = '[data-testid="stMain"]'
 
 
-def draw_seven(page) -> None:
-    """Drag the mouse over the canvas (Fabric.js's upper canvas takes it): a top bar, then a diagonal."""
-    canvas = page.locator(f"{MAIN} canvas").last
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box and box["width"] > 100, box
-    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(x0 + 0.25 * w, y0 + 0.2 * h)
-    page.mouse.down()
-    for t in range(1, 11):
-        page.mouse.move(x0 + (0.25 + 0.05 * t) * w, y0 + 0.2 * h)
-    for t in range(1, 21):
-        page.mouse.move(x0 + (0.75 - 0.02 * t) * w, y0 + (0.2 + 0.03 * t) * h)
-    page.mouse.up()
-
-
 def metric_value(page, label: str) -> str:
     box = page.locator('[data-testid="stMetric"]', has_text=label).first
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
-def test_generate(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
+def test_generate(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing, draw_seven):
     seconds = open_app("generate", timeout=180)
     record_timing("generate time-to-interactive", seconds)
     assert page.locator("h1", has_text="Generate and recognise").first.is_visible()

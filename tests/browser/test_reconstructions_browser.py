@@ -11,25 +11,7 @@ def _metric(page, label: str) -> str:
     return m.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def _draw_seven(page) -> None:
-    """Drag the mouse over the canvas: a top bar, then a diagonal down to the bottom left."""
-    # Fabric.js stacks two canvases; the upper one takes the mouse. Playwright's CSS selectors
-    # pierce the component's shadow root.
-    canvas = page.locator(f"{MAIN} canvas").last
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box and box["width"] > 100, box
-    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(x0 + 0.25 * w, y0 + 0.2 * h)
-    page.mouse.down()
-    for t in range(1, 11):  # top bar
-        page.mouse.move(x0 + (0.25 + 0.05 * t) * w, y0 + 0.2 * h)
-    for t in range(1, 21):  # the long stroke
-        page.mouse.move(x0 + (0.75 - 0.02 * t) * w, y0 + (0.2 + 0.03 * t) * h)
-    page.mouse.up()
-
-
-def test_reconstructions_default_class_and_drawing(page, open_app, wait_idle, assert_no_exception,
+def test_reconstructions_default_class_and_drawing(page, open_app, wait_idle, assert_no_exception, draw_seven,
                                                    save_screenshot, record_timing):
     seconds = open_app("reconstructions", timeout=180)
     record_timing("reconstructions time-to-interactive", seconds)
@@ -51,7 +33,7 @@ def test_reconstructions_default_class_and_drawing(page, open_app, wait_idle, as
     wait_idle(page)
     assert_no_exception(page)
     page.wait_for_timeout(500)  # the canvas component mounts after the script run settles
-    _draw_seven(page)
+    draw_seven(page)
     wait_idle(page)
     assert_no_exception(page)
     assert page.get_by_text("v: your drawing").first.is_visible(timeout=10_000)

@@ -1,0 +1,17 @@
+"""Helpers the AppTest files share."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def run(at: AppTest) -> AppTest:
+    """Run (or rerun) the page and fail with the page's own exception text if it raised."""
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Every st.metric on the page, label -> shown value."""
+    return {m.label.strip(): m.value for m in at.metric}
