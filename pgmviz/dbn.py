@@ -35,14 +35,11 @@ exactly (``T > 0``: the lecture's T Gibbs iterations of the associative memory i
 ``DBN.top_chain`` records a chain (label clamped, or free from an up-pass of any image) as frames;
 `save_dbn` / `load_dbn` store a stack as plain ``.npz`` arrays.
 
-Next step, intended API (not built yet; the classes here are laid out so it slots in):
-
-* Fine-tuning. ``DBN.untie()`` returns recognition weights R_l (initially W_l) and generative
-  weights G_l (initially W_l) as separate arrays, which ``wake_sleep_step(dbn, V, lr, rng)``
-  (contrastive wake-sleep: stochastic up-pass, CD on the top RBM, stochastic down-pass) updates;
-  ``DBN.to_mlp(n_out)`` exports the recognition weights as an `pgmviz.mlp` net for backprop.
-  `up_pass` and `down_pass` read the weights through ``recognition(l)`` / ``generative(l)``,
-  so untied weights need no change to the passes.
+Fine-tuning (`pgmviz.updown`). ``DBN.untie()`` gives every directed layer its own generative
+weights (``generative_weights[l] = (G_l, b_l)``, initially copies of W_l, b_l) beside the RBMs'
+recognition weights (W_l, c_l); `up_pass` and `down_pass` read them through `recognition` and
+`generative`, so an untied net classifies, generates and saves like a tied one. The up-down
+algorithm (contrastive wake-sleep) then changes the two sets independently.
 """
 
 from __future__ import annotations
@@ -82,6 +79,9 @@ class DBN:
     """
 
     rbms: list[RBM] = field(default_factory=list)
+    # Untied top-down weights [(G_l, b_l)] for the directed layers l < L-1, G_l (n_l, n_{l+1});
+    # None while they are tied to the RBMs' W_l, b_l (greedy training).
+    generative_weights: list[tuple[np.ndarray, np.ndarray]] | None = None
 
     def __post_init__(self) -> None:
         for l in range(len(self.rbms) - 1):
@@ -92,6 +92,14 @@ class DBN:
         for l, r in enumerate(self.rbms[:-1]):
             if isinstance(r, LabelRBM):
                 raise ValueError(f"only the top RBM may have label units; rbms[{l}] has")
+        if self.generative_weights is not None:
+            if len(self.generative_weights) != max(len(self.rbms) - 1, 0):
+                raise ValueError(f"need generative weights for the {len(self.rbms) - 1} directed layers; "
+                                 f"got {len(self.generative_weights)}")
+            for l, (G, b) in enumerate(self.generative_weights):
+                if G.shape != self.rbms[l].W.shape or b.shape != self.rbms[l].b.shape:
+                    raise ValueError(f"generative weights of layer {l} have shapes {G.shape}, {b.shape}; "
+                                     f"need {self.rbms[l].W.shape}, {self.rbms[l].b.shape}")
 
     @property
     def sizes(self) -> list[int]:
@@ -110,14 +118,30 @@ class DBN:
         """Softmax label units in the top RBM's visible layer (0 for an unlabelled stack)."""
         return self.rbms[-1].n_labels if self.rbms and isinstance(self.rbms[-1], LabelRBM) else 0
 
-    # Weights used going up and coming down. Tied today; fine-tuning will untie them (module note).
+    # Weights used going up and coming down: tied after greedy training, untied by fine-tuning.
+    @property
+    def tied(self) -> bool:
+        return self.generative_weights is None
+
     def recognition(self, l: int) -> tuple[np.ndarray, np.ndarray]:
         """(W, c) of the bottom-up pass from layer l to l+1."""
         return self.rbms[l].W, self.rbms[l].c
 
     def generative(self, l: int) -> tuple[np.ndarray, np.ndarray]:
         """(W, b) of the top-down conditional p(h_l | h_{l+1}) (layer 0 = data)."""
+        if self.generative_weights is not None and l < len(self.generative_weights):
+            return self.generative_weights[l]
         return self.rbms[l].W, self.rbms[l].b
+
+    def untie(self) -> "DBN":
+        """A copy whose directed layers have their own generative weights, starting equal to W_l, b_l."""
+        self._need_layers()
+        return DBN([r.copy() for r in self.rbms],
+                   [(G.copy(), b.copy()) for G, b in (self.generative(l) for l in range(self.n_layers - 1))])
+
+    def copy(self) -> "DBN":
+        gen = None if self.tied else [(G.copy(), b.copy()) for G, b in self.generative_weights]
+        return DBN([r.copy() for r in self.rbms], gen)
 
     # ------------------------------------------------------------------ inference
     def up_pass(self, V: np.ndarray, sample: bool = False,
@@ -314,6 +338,9 @@ def save_dbn(target: str | Path | io.IOBase, net: DBN, meta: dict | None = None)
     arrays = {}
     for l, r in enumerate(net.rbms):
         arrays.update({f"W{l}": r.W, f"b{l}": r.b, f"c{l}": r.c})
+    if not net.tied:  # untied generative weights of the directed layers
+        for l, (G, b) in enumerate(net.generative_weights):
+            arrays.update({f"G{l}": G, f"g{l}": b})
     meta = {"format": DBN_FORMAT, "sizes": net.sizes, **(meta or {})}
     np.savez_compressed(target, n_layers=np.array(net.n_layers), n_labels=np.array(net.n_labels),
                         meta=np.array(json.dumps(meta, default=lambda x: x.item() if isinstance(x, np.generic)
@@ -329,12 +356,13 @@ def load_dbn(source: str | Path | io.IOBase | bytes) -> tuple[DBN, dict]:
             a = {k: f[k] for k in f.files}
         n_layers, n_labels = int(a["n_layers"]), int(a["n_labels"])
         rbms: list[RBM] = [RBM(a[f"W{l}"], a[f"b{l}"], a[f"c{l}"]) for l in range(n_layers)]
+        gen = [(a[f"G{l}"], a[f"g{l}"]) for l in range(n_layers - 1)] if "G0" in a else None
         meta = json.loads(str(a["meta"]))
     except (KeyError, OSError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as e:
         raise ValueError(f"not a readable pgmviz DBN file ({type(e).__name__}: {e})") from None
     if n_labels:
         rbms[-1] = LabelRBM.from_rbm(rbms[-1], n_labels)
-    return DBN(rbms), meta
+    return DBN(rbms, gen), meta
 
 
 # ------------------------------------------------------------------------------ greedy training

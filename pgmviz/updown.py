@@ -1,0 +1,212 @@
+"""Up-down fine-tuning of a DBN with label units: contrastive wake-sleep (Hinton, Osindero & Teh 2006).
+
+After greedy training the weights of each directed layer do two jobs: W_l recognises (up, with
+c_l) and generates (down, with b_l). Up-down first unties them (`pgmviz.dbn.DBN.untie`) into
+recognition weights R_l = W_l and generative weights G_l, then repeats, per mini-batch (v, y):
+
+    up (wake)     h_1 ~ sigmoid(c_0 + v R_0), ..., h_{L-1} ~ sigmoid(c_{L-2} + h_{L-2} R_{L-2})
+                  G_l, b_l  += lr <(h_l - p_l) h_{l+1}^T>,   p_l = sigmoid(b_l + G_l h_{l+1})
+    top           CD-k in the top RBM, started from [h_{L-1}, y]; the label group as one softmax
+    down (sleep)  from the top RBM's negative states: s_{L-1} -> s_{L-2} ~ sigmoid(b + G s_{L-1}) -> ... -> s_0
+                  R_l, c_l  += lr <s_l (s_{l+1} - q_{l+1})^T>,   q_{l+1} = sigmoid(c_l + s_l R_l)
+
+Each update is the delta rule: the wake phase makes the generative weights reproduce the states
+the recognition weights produced from data (the gradient of log p(h_l | h_{l+1}) at those
+states); the sleep phase makes the recognition weights recover the states the generative model
+dreamt. Starting the top-level chain from the up-pass (rather than from the model's equilibrium,
+as plain wake-sleep's sleep phase would) is what makes it "contrastive", like CD.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from pgmviz.dbn import DBN
+from pgmviz.labels import LabelRBM, one_hot
+from pgmviz.rbm import bernoulli, check_visible, sigmoid
+from pgmviz.rng import as_rng
+
+
+@dataclass
+class UpDownSettings:
+    """Settings of the up-down algorithm (one learning rate for every weight, plain SGD)."""
+
+    lr: float = 0.01
+    k: int = 3  # CD-k steps in the top RBM (the paper raised it from 3 to 6 to 10 as it went on)
+    batch_size: int = 100
+    weight_decay: float = 1e-5  # L2 on every weight matrix
+    seed: int = 0
+    max_abs_weight: float = 1e3  # as in `pgmviz.train.TrainSettings`: beyond this the step was far too big
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.lr) and self.lr >= 0):
+            raise ValueError(f"lr must be a finite number >= 0; got {self.lr}")
+        if self.k < 1:
+            raise ValueError(f"k must be >= 1; got {self.k}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1; got {self.batch_size}")
+        if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"weight_decay must be >= 0; got {self.weight_decay}")
+
+
+def _check_net(net: DBN) -> LabelRBM:
+    if net.tied:
+        raise ValueError("up-down changes recognition and generative weights separately: pass net.untie()")
+    if not net.n_labels:
+        raise ValueError("up-down as done here needs a DBN with label units in its top RBM")
+    return net.rbms[-1]
+
+
+def up_down_step(net: DBN, V: np.ndarray, Y: np.ndarray, settings: UpDownSettings,
+                 rng: np.random.Generator) -> dict[str, float]:
+    """One up-down update of the untied ``net`` in place on the batch V (n, n_v), Y (n, K) one-hot.
+
+    Returns diagnostics of the batch: the wake phase's error at predicting the data from h_1 (mean
+    squared difference between v and p(v | h_1)) and the sleep phase's at predicting h_1 from the
+    dreamt data.
+    """
+    top = _check_net(net)
+    K, L, n = net.n_labels, net.n_layers, V.shape[0]
+    lr, k, wd = settings.lr / n, settings.k, settings.weight_decay * settings.lr
+    dtype = top.dtype
+
+    # wake: a stochastic up-pass with the recognition weights (the data layer stays as given)
+    S = [V.astype(dtype, copy=False)]
+    for l in range(L - 1):
+        R, c = net.recognition(l)
+        S.append(bernoulli(sigmoid(S[-1] @ R + c), rng))
+    X_pos = np.hstack([S[-1], Y.astype(dtype, copy=False)])
+    P_pos = top.p_h_given_v(X_pos)
+
+    # top: CD-k from the wake states; labels as probabilities, penultimate units as samples
+    H = bernoulli(P_pos, rng)
+    for step in range(k):
+        P_v = top.p_v_given_h(H)
+        X_neg = np.hstack([bernoulli(P_v[:, :-K], rng), P_v[:, -K:]])
+        P_neg = top.p_h_given_v(X_neg)
+        if step < k - 1:
+            H = bernoulli(P_neg, rng)
+
+    # sleep: a stochastic down-pass from the top RBM's negative penultimate states
+    D = [X_neg[:, :-K]]
+    for l in range(L - 2, -1, -1):
+        G, b = net.generative(l)
+        P = sigmoid(D[-1] @ G.T + b)
+        D.append(bernoulli(P, rng) if l > 0 else P)  # the dreamt data as probabilities, as in the paper
+    D = D[::-1]  # D[l]: the sleep state of layer l
+
+    # every prediction from the current parameters before any of them changes
+    wake_err = sleep_err = 0.0
+    updates = []
+    for l in range(L - 1):
+        G, b = net.generative(l)
+        E = S[l] - sigmoid(S[l + 1] @ G.T + b)  # wake: data-driven states vs their top-down prediction
+        R, c = net.recognition(l)
+        Q = D[l + 1] - sigmoid(D[l] @ R + c)  # sleep: dreamt states vs their bottom-up prediction
+        if l == 0:
+            wake_err, sleep_err = float((E**2).mean()), float((Q**2).mean())
+        updates.append((E.T @ S[l + 1], E.sum(axis=0), D[l].T @ Q, Q.sum(axis=0)))
+
+    top.W += lr * (X_pos.T @ P_pos - X_neg.T @ P_neg) - wd * top.W
+    top.b += lr * (X_pos - X_neg).sum(axis=0)
+    top.c += lr * (P_pos - P_neg).sum(axis=0)
+    for l, (dG, db, dR, dc) in enumerate(updates):
+        G, b = net.generative(l)
+        G += lr * dG - wd * G
+        b += lr * db
+        R, c = net.recognition(l)
+        R += lr * dR - wd * R
+        c += lr * dc
+    return {"wake_error": wake_err, "sleep_error": sleep_err}
+
+
+def error_rate(net: DBN, X: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of rows whose most probable label p(y | v) (free energy, `DBN.classify`) is wrong."""
+    return float((net.classify(X).argmax(axis=1) != np.asarray(y)).mean())
+
+
+Progress = Callable[[float], None]  # fraction of the requested epochs done
+
+
+@dataclass
+class UpDownTrainer:
+    """Up-down fine-tuning epoch by epoch, on an untied copy of ``net``; a history row per epoch.
+
+    Row 0 is the net before any update, so a chart of the history starts at the greedy net.
+    """
+
+    net: DBN
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    settings: UpDownSettings = field(default_factory=UpDownSettings)
+
+    def __post_init__(self) -> None:
+        self.net = self.net.untie() if self.net.tied else self.net.copy()
+        top = _check_net(self.net)
+        n_v = self.net.sizes[0]
+        self.X_train = check_visible(self.X_train, n_v, top.dtype)
+        self.y_train = np.asarray(self.y_train).astype(np.int64).ravel()
+        if self.y_train.shape != (len(self.X_train),):
+            raise ValueError(f"need one label per training row ({len(self.X_train)}); got {self.y_train.shape[0]}")
+        self.Y_train = one_hot(self.y_train, self.net.n_labels, top.dtype)  # validates the range
+        if self.X_test is not None:
+            self.X_test = check_visible(self.X_test, n_v, top.dtype)
+            self.y_test = np.asarray(self.y_test).astype(np.int64).ravel()
+        self.rng = as_rng(self.settings.seed)
+        self.epoch = 0
+        self.seconds = 0.0
+        self.diverged = False
+        self.history: list[dict[str, float]] = [self._row({"wake_error": np.nan, "sleep_error": np.nan})]
+
+    def _row(self, stats: dict[str, float]) -> dict[str, float]:
+        row = {"epoch": self.epoch, "train error": error_rate(self.net, self.X_train, self.y_train), **stats}
+        if self.X_test is not None:
+            row["held-out error"] = error_rate(self.net, self.X_test, self.y_test)
+        return row
+
+    def run(self, epochs: int = 1, progress: Progress | None = None,
+            cancel: Callable[[], bool] | None = None) -> None:
+        """Train ``epochs`` epochs (shuffled mini-batches); stops early on ``cancel()`` or divergence.
+
+        An epoch that leaves a parameter non-finite or beyond ``max_abs_weight`` (a wild learning
+        rate) is undone and training stops
+        with ``diverged`` set: the net keeps its parameters from before that epoch.
+        """
+        n, B = len(self.X_train), self.settings.batch_size
+        for e in range(int(epochs)):
+            if self.diverged or (cancel is not None and cancel()):
+                return
+            t0 = time.perf_counter()
+            backup = self.net.copy()  # once per epoch: cheap beside 40 updates
+            order = self.rng.permutation(n)
+            wake, sleep = [], []
+            with np.errstate(over="ignore", invalid="ignore"):
+                for start in range(0, n, B):
+                    idx = order[start:start + B]
+                    stats = up_down_step(self.net, self.X_train[idx], self.Y_train[idx], self.settings, self.rng)
+                    wake.append(stats["wake_error"])
+                    sleep.append(stats["sleep_error"])
+            self.seconds += time.perf_counter() - t0
+            if not _healthy(self.net, self.settings.max_abs_weight):
+                self.net, self.diverged = backup, True
+                return
+            self.epoch += 1
+            self.history.append(self._row({"wake_error": float(np.mean(wake)), "sleep_error": float(np.mean(sleep))}))
+            if progress is not None:
+                progress((e + 1) / epochs)
+
+
+def _healthy(net: DBN, max_abs: float) -> bool:
+    """Every parameter finite and no larger than ``max_abs`` in magnitude (NaN fails the comparison)."""
+    return all(bool(np.abs(a).max() <= max_abs) for a in _arrays(net))
+
+
+def _arrays(net: DBN) -> list[np.ndarray]:
+    out = [a for r in net.rbms for a in (r.W, r.b, r.c)]
+    return out + [a for pair in (net.generative_weights or []) for a in pair]
