@@ -23,7 +23,11 @@ from pgmviz.viz import sample_grid, to_uint8, upscale
 st.set_page_config(page_title="Generate and recognise · pgmviz", layout="wide")
 
 P = "gr_"  # prefix of this page's session-state keys (the session is shared by all pages)
-NET_PATH = Path(__file__).resolve().parents[1] / "assets" / "dbn" / "mnist_784x300x300x600_labels.npz"
+NETS = {  # the bundled label DBN, greedy (scripts/train_dbn.py) and after up-down (scripts/train_updown.py)
+    "greedy": Path(__file__).resolve().parents[1] / "assets" / "dbn" / "mnist_784x300x300x600_labels.npz",
+    "updown": Path(__file__).resolve().parents[1] / "assets" / "dbn" / "mnist_784x300x300x600_labels_updown.npz",
+}
+NET_NAMES = {"greedy": "Greedy only", "updown": "After up-down fine-tuning"}
 LECTURE_ERROR = 0.0125  # the lecture's full-MNIST figure: generative model of images and labels, fine-tuned
 TICK_S = 0.5  # a playing movie shows a new frame this often
 N_FRAMES = 25
@@ -39,15 +43,15 @@ lesson_header(
 
 
 @st.cache_resource(show_spinner="Loading the deep belief net ...")
-def load_net() -> tuple[dbn.DBN, dict]:
-    """The bundled labelled DBN (shared by every session: read-only)."""
-    return dbn.load_dbn(NET_PATH)
+def load_net(which: str) -> tuple[dbn.DBN, dict]:
+    """A bundled labelled DBN (shared by every session: read-only)."""
+    return dbn.load_dbn(NETS[which])
 
 
 @st.cache_data(show_spinner="Recognising the 1,000 held-out digits ...")
-def held_out_probs() -> np.ndarray:
+def held_out_probs(which: str) -> np.ndarray:
     """p(y | v) of every held-out digit, by free energy. (1000, 10)"""
-    net, _ = load_net()
+    net, _ = load_net(which)
     return net.classify(dataset("mnist").X_test)
 
 
@@ -64,14 +68,27 @@ def label_bars(p: np.ndarray, key: str, title: str, height: int = 260) -> None:
     st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False})
 
 
-net, meta = load_net()
+which = st.segmented_control("Net", list(NETS), default="greedy", required=True, key=P + "net",
+                             format_func=NET_NAMES.get,
+                             help="The same DBN after greedy training, or after up-down fine-tuning "
+                                  "(see *Fine-tuning and results*, section 4).")
+try:
+    net, meta = load_net(which)
+except (OSError, ValueError) as e:
+    st.error(f"The bundled net could not be read ({e}). Rebuild it with `python scripts/train_dbn.py` "
+             "and `python scripts/train_updown.py`.")
+    st.stop()
 ds = dataset("mnist")
 K = net.n_labels
 sizes = net.sizes
+how = (f"Trained greedily with CD-1 on the 4,000 training digits (28x28, thresholded) in "
+       f"{meta.get('train_seconds', 0):.0f} s by `scripts/train_dbn.py`." if which == "greedy" else
+       f"The greedy net, then {meta.get('epochs', 0)} epochs of up-down fine-tuning on the same digits "
+       f"({meta.get('train_seconds', 0):.0f} s, `scripts/train_updown.py`): separate recognition and "
+       "generative weights below the top RBM.")
 st.caption(f"The net: {sizes[0]} pixels → {sizes[1]} → {sizes[2]} units, then the top RBM between those "
            f"{sizes[2]} units plus {K} softmax label units and {sizes[3]} top units (the lecture's "
-           f"784-500-500-2000 + 10, scaled down). Trained greedily with CD-1 on the 4,000 training digits "
-           f"(28x28, thresholded) in {meta.get('train_seconds', 0):.0f} s by `scripts/train_dbn.py`.")
+           f"784-500-500-2000 + 10, scaled down). {how}")
 
 # --- 1. one label clamped ---------------------------------------------------------------------------
 st.header("1 · Samples with one label clamped", divider="gray")
@@ -82,7 +99,7 @@ every = c_every.select_slider("Gibbs steps between frames", [1, 5, 20, 100], val
 rows = c_rows.number_input("Samples per digit", 1, 3, 2, key=P + "rows")
 seed = c_seed.number_input("Seed", 0, 2**31 - 1, 0, key=P + "seed")
 
-config = (int(every), int(rows), int(seed))
+config = (which, int(every), int(rows), int(seed))
 if ss.get(P + "clamp_config") != config:  # new settings: compute the movie once and keep it
     labels = np.tile(np.arange(K), int(rows))  # row r of the grid: one chain per digit
     chain = net.top_chain(N_FRAMES, int(every), n=len(labels), rng=int(seed), clamp_labels=labels)
@@ -129,7 +146,7 @@ c_n, c_ev, c_s2 = st.columns([1.2, 2, 0.8])
 n_mind = c_n.number_input("Chains", 1, 6, 4, key=P + "mind_n")
 every_mind = c_ev.select_slider("Gibbs steps between frames", [1, 5, 20, 100], value=20, key=P + "mind_every")
 seed_mind = c_s2.number_input("Seed", 0, 2**31 - 1, 0, key=P + "mind_seed")
-mind_config = (int(n_mind), int(every_mind), int(seed_mind))
+mind_config = (which, int(n_mind), int(every_mind), int(seed_mind))
 if ss.get(P + "mind_config") != mind_config:
     rng = np.random.default_rng(int(seed_mind))
     noise = (rng.random((int(n_mind), 784)) < 0.5).astype(np.float32)  # random pixels
@@ -152,7 +169,7 @@ st.header("3 · Recognition by free energy", divider="gray")
 st.markdown("An up-pass gives the penultimate layer x; then for each label the free energy of the top RBM "
             "with that label clamped, F([x, e_y]), is exact (the 600 top units sum out in closed form), and")
 st.latex(r"p(y \mid v) = \frac{e^{-F([x,\,e_y])}}{\sum_{y'} e^{-F([x,\,e_{y'}])}}")
-probs = held_out_probs()
+probs = held_out_probs(which)
 pred = probs.argmax(axis=1)
 err = float((pred != ds.y_test).mean())
 
@@ -197,9 +214,9 @@ m[0].metric("held-out error, this net", f"{err:.1%}",
             help=f"{int((pred != ds.y_test).sum())} of {len(ds.y_test):,} held-out digits misrecognised.")
 m[1].metric("the lecture: full MNIST, generative model + fine-tuning", f"{LECTURE_ERROR:.2%}")
 m[2].metric("held-out digits", f"{len(ds.y_test):,}")
-st.caption("Not a like-for-like comparison: the lecture's net (784-500-500-2000) learnt from 60,000 digits, "
-           "with generative fine-tuning after the greedy stage; ours is smaller, learnt from 4,000 digits, and "
-           "only greedily.")
+st.caption("Not a like-for-like comparison: the lecture's net (784-500-500-2000) learnt from 60,000 digits "
+           "with long up-down fine-tuning after the greedy stage; ours is smaller and learnt from "
+           f"4,000 digits ({'greedily only' if which == 'greedy' else 'with ' + str(meta.get('epochs', 0)) + ' epochs of up-down'}).")
 conf = np.zeros((K, K), dtype=int)
 np.add.at(conf, (ds.y_test, pred), 1)
 cm = go.Figure(go.Heatmap(z=conf, x=[str(k) for k in range(K)], y=[str(k) for k in range(K)], colorscale="Blues",
@@ -214,7 +231,7 @@ with st.expander("Show the code that computed this page's numbers"):
     st.code(
         """from pgmviz import dbn
 
-net, meta = dbn.load_dbn("assets/dbn/mnist_784x300x300x600_labels.npz")
+net, meta = dbn.load_dbn("assets/dbn/mnist_784x300x300x600_labels.npz")  # or ..._labels_updown.npz
 chain = net.top_chain(25, every, n=10, clamp_labels=range(10))   # label clamped: the movie
 mind = net.fantasy_from_pixels(random_pixels, 12, every)         # free-running from an up-pass
 p = net.classify(X_test)          # p(y|v) = softmax(-F([x, e_y])), x from a mean-field up-pass

@@ -405,17 +405,21 @@ LECTURE = {
     "dbn_backprop": ("Generative model of unlabelled digits, followed by gentle backpropagation", 1.15),
 }
 
-# Rows another part of pgmviz measures (the DBN with label units in `pgmviz.dbn`, `pgmviz.labels`):
-# the table keeps a place for them, marked "not measured yet" until a measured number exists
-# (`label_dbn_result`), rather than a number nobody measured.
-PENDING = {
+# Rows measured by the nets with label units (`pgmviz.dbn`, `pgmviz.labels`, `pgmviz.updown`), not by
+# `measure_row`: their bundled files' meta record the held-out error each one measured
+# (`label_dbn_result`); a column with no such net says "not measured" rather than show a number
+# nobody measured.
+LABEL_ROWS = {
     "dbn_labels": "DBN with 10 label units in the top RBM, classified by free energy (no fine-tuning)",
     "dbn_labels_updown": "DBN with label units + contrastive wake-sleep (up-down) fine-tuning",
 }
 
-# The bundled DBN with label units (scripts/train_dbn.py, 28x28 digits, the same split): its file's
-# meta records the held-out error it measured, which fills the "dbn_labels" row of the 28x28 column.
-LABEL_DBN = Path(__file__).resolve().parents[1] / "assets" / "dbn" / "mnist_784x300x300x600_labels.npz"
+# The bundled DBN with label units (scripts/train_dbn.py, 28x28 digits, the same split) and the same
+# net after up-down fine-tuning (scripts/train_updown.py).
+_DBN_DIR = Path(__file__).resolve().parents[1] / "assets" / "dbn"
+LABEL_DBN = _DBN_DIR / "mnist_784x300x300x600_labels.npz"
+UPDOWN_DBN = _DBN_DIR / "mnist_784x300x300x600_labels_updown.npz"
+LABEL_NETS = {"dbn_labels": LABEL_DBN, "dbn_labels_updown": UPDOWN_DBN}
 
 
 def label_dbn_result(path: str | Path = LABEL_DBN) -> dict | None:

@@ -59,7 +59,7 @@ def main() -> None:
         "data": "bundled MNIST subset (assets/mnist_5k.npz): 4,000 training / 1,000 held-out digits, binarised at 0.5",
         "total_seconds": round(time.perf_counter() - t0, 1),
         "columns": columns,
-        "not_measured_yet": list(ft.PENDING),
+        "measured_by_the_label_nets": list(ft.LABEL_ROWS),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(out, indent=1) + "\n")

@@ -44,18 +44,19 @@ def test_table_shows_the_bundled_json_and_the_lecture():
     for col in res["columns"]:
         for key, title in ft.ROWS.items():
             assert df.loc[title, "ours, " + col["name"]] == f"{100 * col['rows'][key]['test_error']:.1f}%"
-        assert df.loc[ft.PENDING["dbn_labels_updown"], "ours, " + col["name"]] == "not measured yet"
-    labels = ft.label_dbn_result()
-    for col in res["columns"]:
-        cell = df.loc[ft.PENDING["dbn_labels"], "ours, " + col["name"]]
-        if labels is not None and col["config"]["dataset"] == labels["dataset"]:
-            assert cell.startswith(f"{100 * labels['test_error']:.1f}% (")
-        else:
-            assert cell == "not measured yet"
+    for key, title in ft.LABEL_ROWS.items():  # read from the label nets' files, in their dataset's column
+        measured = ft.label_dbn_result(ft.LABEL_NETS[key])
+        assert measured is not None, key
+        for col in res["columns"]:
+            cell = df.loc[title, "ours, " + col["name"]]
+            if col["config"]["dataset"] == measured["dataset"]:
+                assert cell == f"{100 * measured['test_error']:.1f}% ({'-'.join(map(str, measured['sizes']))}+10)"
+            else:
+                assert cell == "—"
     lecture = df["lecture, full MNIST"]
     assert lecture[ft.ROWS["dbn_backprop"]] == "1.15%"
     assert lecture[ft.ROWS["random_backprop"]] == "1.6%"
-    assert lecture[ft.PENDING["dbn_labels_updown"]] == "1.25%"
+    assert lecture[ft.LABEL_ROWS["dbn_labels_updown"]] == "1.25%"
     assert lecture[ft.LECTURE["svm"][0]] == "1.4%"
 
 
@@ -96,3 +97,36 @@ def test_live_buttons(at):
     assert at.session_state["ftn_running"] is False
     at.button(key="ftn_forget").click().run()
     assert "ftn_live" not in at.session_state
+
+
+def test_up_down_section_shows_the_bundled_run(at):
+    from pgmviz import dbn
+
+    _, meta = dbn.load_dbn(ft.UPDOWN_DBN)
+    h, jm = meta["history"], meta["judge"]
+    m = metrics(at)
+    assert m["epochs of up-down"] == str(meta["epochs"])
+    assert m["held-out error, greedy → up-down"] == (f"{100 * h[0]['held-out error']:.1f}% → "
+                                                    f"{100 * h[-1]['held-out error']:.1f}%")
+    assert m["training error, greedy → up-down"] == (f"{100 * h[0]['train error']:.1f}% → "
+                                                    f"{100 * h[-1]['train error']:.1f}%")
+    assert m["judge reads the clamped label: greedy net"] == f"{jm['greedy']:.0%}"
+    assert m["… bundled up-down net"] == f"{jm['updown']:.0%}"
+    assert m["the judge on real held-out digits"] == f"{1 - jm['test_error']:.0%}"
+    assert at.session_state["ftn_ud_shown"]["updown"] == jm["updown"]
+
+
+def test_run_up_down_live_starts_from_the_greedy_net(at):
+    at.button(key="ftn_ud_start").click()
+    at.run()
+    assert not at.exception, at.exception
+    mine = at.session_state["ftn_ud"]
+    t = mine["trainer"]
+    assert not t.net.tied and t.settings.lr == 0.05 and mine["target"] == 20
+    from pgmviz import dbn
+
+    greedy, meta = dbn.load_dbn(ft.LABEL_DBN)
+    assert t.history[0]["held-out error"] == pytest.approx(meta["test_error"])
+    at.button(key="ftn_ud_forget").click()
+    at.run()
+    assert "ftn_ud" not in at.session_state and not at.session_state["ftn_ud_running"]

@@ -66,3 +66,21 @@ def test_frame_slider_and_settings(at):
     at.number_input(key="gr_rows").set_value(1)
     run(at)
     assert at.session_state["gr_clamp_chain"].images.shape == (25, 10, 784)
+
+
+def test_the_up_down_net_is_one_click_away():
+    at = run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))  # fresh: default rows and seed
+    updown_path = ROOT / "assets" / "dbn" / "mnist_784x300x300x600_labels_updown.npz"
+    net, meta = dbn.load_dbn(updown_path)
+    at.segmented_control(key="gr_net").set_value("updown")
+    run(at)
+    m = metrics(at)
+    assert m["held-out error, this net"] == f"{meta['test_error']:.1%}"
+    assert any("epochs of up-down fine-tuning" in c.value for c in at.caption)
+    # the movie is the up-down net's: its first chain frame recomputed from the library
+    labels = np.tile(np.arange(10), 2)
+    chain = net.top_chain(25, 20, n=20, rng=0, clamp_labels=labels)
+    read = float((net.classify(chain.images[-1]).argmax(axis=1) == labels).mean())
+    assert m["generated digits the net itself recognises as their clamped label"] == f"{read:.0%}"
+    at.segmented_control(key="gr_net").set_value("greedy")
+    run(at)

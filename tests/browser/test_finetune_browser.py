@@ -1,6 +1,7 @@
 """The fine-tuning page in a real browser: it loads with the bundled table and the ready-made run,
-its charts and filter pictures draw, and live fine-tuning runs in the fragment until it stops by itself.
-Screenshots: test-artifacts/finetune_default.png, finetune_live.png."""
+its charts and filter pictures draw, live fine-tuning runs in the fragment until it stops by itself, and
+so does live up-down fine-tuning of the label DBN.
+Screenshots: test-artifacts/finetune_default.png, finetune_live.png, finetune_updown.png."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ def test_finetune_page(page, open_app, wait_idle, assert_no_exception, save_scre
     seconds = open_app("finetune", timeout=240)
     record_timing("finetune time-to-interactive", seconds)
     assert page.locator("h1", has_text="Fine-tuning and results").first.is_visible()
-    assert page.locator(f'{MAIN} [data-testid="stPlotlyChart"]').count() == 2
+    assert page.locator(f'{MAIN} [data-testid="stPlotlyChart"]').count() == 3
     assert page.locator(f'{MAIN} [data-testid="stTable"]').count() == 1
-    assert page.locator(f"{MAIN} img").count() >= 3
+    assert page.locator(f"{MAIN} img").count() >= 5  # filters before/after/change, drawings greedy/up-down
+    greedy = float(metric_value(page, "judge reads the clamped label: greedy net").rstrip("%"))
+    assert float(metric_value(page, "bundled up-down net").rstrip("%")) > greedy
     pre = float(metric_value(page, "pretrained: held-out error").rstrip("%"))
     rand = float(metric_value(page, "random start: held-out error").rstrip("%"))
     assert pre < rand
@@ -43,3 +46,22 @@ def test_finetune_page(page, open_app, wait_idle, assert_no_exception, save_scre
     assert float(metric_value(page, "pretrained: held-out error").rstrip("%")) < 9.0
     assert not page.js_errors, page.js_errors
     save_screenshot(page, "finetune_live")
+
+
+    # up-down, live: the default 20 epochs from the greedy label DBN, then the drawings switch to it
+    page.locator(f"{MAIN} button", has_text="Run up-down live").first.click()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            if metric_value(page, "epochs of up-down") == "20":
+                break
+        except Exception:  # the fragment is redrawing
+            pass
+        page.wait_for_timeout(500)
+    assert metric_value(page, "epochs of up-down") == "20"
+    wait_idle(page, timeout=120)
+    assert_no_exception(page)
+    assert page.get_by_text("your net, after 20 epochs of up-down").first.is_visible()
+    assert not page.js_errors, page.js_errors
+    page.get_by_text("4 · Up-down").first.scroll_into_view_if_needed()
+    save_screenshot(page, "finetune_updown")
