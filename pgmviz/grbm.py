@@ -140,6 +140,13 @@ class GaussianRBM:
         V = self.b + self.sigma * rng.standard_normal((n, self.n_v)) if start is None else start
         return self.gibbs(V, n_steps, rng)[0]
 
+    def sample_means(self, n: int, n_steps: int = 1000, rng: int | np.random.Generator | None = None
+                     ) -> np.ndarray:
+        """E[v | h] at the end of n Gibbs chains: the picture of each sample without its sigma-sized
+        pixel noise (with sigma = 1 on standardised pixels the noise would hide the shape). (n, n_v)"""
+        rng = as_rng(rng)
+        return self.mean_v_given_h(self.sample_h(self.sample(n, n_steps, rng), rng))
+
     def _visible(self, V: np.ndarray) -> np.ndarray:
         V = np.atleast_2d(np.asarray(V, dtype=np.float64))
         if V.shape[1] != self.n_v:
@@ -227,6 +234,21 @@ def standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mean, std = X.mean(axis=0), X.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     return (X - mean) / std, mean, std
+
+
+def centre_and_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(X - mean) / scale with a per-column mean and ONE scale (the std of all centred values).
+
+    For images: per-pixel standardisation (`standardise`) divides the nearly constant border pixels
+    by a tiny std and turns their rare specks into huge values the model then spends its units
+    on; a single scale keeps every pixel's share of the variance. Returns (Z, mean, scale).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    mean = X.mean(axis=0)
+    scale = float((X - mean).std())
+    if not scale > 0:
+        raise ValueError("the data are constant: there is nothing to scale")
+    return (X - mean) / scale, mean, scale
 
 
 def two_blobs(n: int = 400, seed: int | np.random.Generator | None = 0, spread: float = 0.25,
