@@ -129,12 +129,19 @@ def test_momentum_step_kernel_matches_numpy_and_flags_non_finite():
     from pgmviz import kernels
 
     rng = np.random.default_rng(0)
-    for dtype in (np.float32, np.float64):
+    # 35 weights: two blocks of 16 lanes and a tail of 3; the peak and a bad value in either part
+    for dtype, where in itertools.product((np.float32, np.float64), [(0, 3), (6, 4)]):
         W, dW, g = (rng.normal(size=(7, 5)).astype(dtype) for _ in range(3))
+        W[where] = 50.0  # the largest |W + dW|
         expected_dW = 0.5 * dW + 0.1 * (g - 0.01 * W)
         peak = kernels.momentum_step(W, dW, g, dtype(0.1), dtype(0.5), dtype(0.01))
         np.testing.assert_allclose(dW, expected_dW, rtol=1e-6)
         assert peak == pytest.approx(np.abs(W + expected_dW).max(), rel=1e-6)
-        W_bad = W.copy()
-        W_bad[1, 2] = np.nan
-        assert kernels.momentum_step(W_bad, dW.copy(), g, dtype(0.1), dtype(0.5), dtype(0.01)) == np.inf
+        assert peak == pytest.approx(abs(W[where] + expected_dW[where]), rel=1e-6)
+        for bad in (np.nan, np.inf, -np.inf):
+            W_bad = W.copy()
+            W_bad[where] = bad
+            assert kernels.momentum_step(W_bad, dW.copy(), g, dtype(0.1), dtype(0.5), dtype(0.01)) == np.inf
+            g_bad = g.copy()
+            g_bad[where] = bad
+            assert kernels.momentum_step(W, dW.copy(), g_bad, dtype(0.1), dtype(0.5), dtype(0.01)) == np.inf
