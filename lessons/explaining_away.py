@@ -1,8 +1,9 @@
 """Belief nets, explaining away: two independent causes become dependent once their effect is seen.
 
 Widgets and drawing only; every probability comes from ``pgmviz.sbn`` (exact, by enumeration).
-The five numbers of the net live in ``st.session_state`` and round-trip through the URL
-(``?ea_b_truck=-10&...``), so a teacher can share an exact setup.
+The five numbers of the net, the evidence and the random net's settings live in
+``st.session_state`` and round-trip through the URL (``?ea_w_truck=5&ea_jump=0``, see
+``pgmviz.ui.urlstate``), so a teacher can share an exact setup.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from pgmviz import sbn
 from pgmviz.partition import all_states
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 
 st.set_page_config(page_title="Explaining away · pgmviz", layout="wide")
@@ -34,17 +36,14 @@ BLUE, RED, GREY, ORANGE = "#2166ac", "#b2182b", "#9e9e9e", "#f58518"
 FONT = dict(size=15)
 
 ss = st.session_state
-# URL first (a shared link), then the lecture's numbers; only once per session, so edits stick.
-if not ss.get(P + "init"):
-    for key, value in LECTURE.items():
-        try:
-            ss[P + key] = float(np.clip(float(st.query_params.get(P + key, value)), -LIMIT, LIMIT))
-        except ValueError:
-            ss[P + key] = value
-    ss[P + "jump"] = st.query_params.get(P + "jump", "1") != "0"
-    ss[P + "init"] = True
-for key, value in RANDOM.items():
-    ss.setdefault(P + key, value)
+# The lecture's numbers, or a shared link's (once per session, so edits stick).
+URL_SETTINGS = url.bind(P, {
+    **{key: url.number(value, -LIMIT, LIMIT) for key, value in LECTURE.items()},
+    "jump": url.flag(True),
+    "scale": url.number(RANDOM["scale"], 0.0, 5.0),
+    "seed": url.integer(RANDOM["seed"], 0, 9999),
+    "v_on": url.subset(RANDOM["v_on"], [f"v{i + 1}" for i in range(N_BOTTOM)]),
+})
 
 
 def fmt(p: float) -> str:
@@ -153,10 +152,6 @@ with st.container(border=True):
     jump = int(c1.toggle("Evidence: the house **jumps** (off: we observe it did *not* jump)", key=P + "jump"))
     c2.button("Reset to the lecture's numbers", on_click=reset, key=P + "reset")
 
-for key in LECTURE:  # the current setup, in the address bar
-    st.query_params[P + key] = f"{params[key]:g}"
-st.query_params[P + "jump"] = str(jump)
-
 net = sbn.explaining_away_net(**params)
 ea = sbn.explaining_away(net, jump)
 prior_t, prior_q = float(ea.prior[1, :].sum()), float(ea.prior[:, 1].sum())
@@ -246,6 +241,7 @@ seed = int(g2.number_input("seed", min_value=0, max_value=9999, step=1, key=P + 
 v_names = [f"v{i + 1}" for i in range(N_BOTTOM)]
 v_on = g3.pills("observed visible units that are on", v_names, selection_mode="multi", key=P + "v_on") or []
 v = np.array([1.0 if name in v_on else 0.0 for name in v_names])
+URL_SETTINGS.write()  # the current setup, in the address bar
 
 rand = sbn.SBN.random([N_BOTTOM, N_TOP], weight_scale=scale, seed=seed)
 post = rand.posterior_layer(v, 1)

@@ -16,8 +16,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import chains
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
-from pgmviz.ui.models import dataset, image_shape, model_picker
+from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting
 
 st.set_page_config(page_title="Fantasy chains · pgmviz", layout="wide")
 
@@ -39,41 +40,20 @@ CHAIN_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b
 DATA_COLOUR, MEAN_COLOUR, CURSOR_COLOUR = "#2ca02c", "#222222", "#ffb000"
 FONT = dict(size=15)
 
-# The settings a link can carry (?start=data&n_chains=9&n_steps=2000&every=20&seed=3), so a
-# teacher can share an exact setup: name -> allowed values, or (min, max) for integers.
-URL_SETTINGS = {"start": list(STARTS), "noise": list(NOISE), "n_chains": (1, MAX_CHAINS),
-                "n_steps": (0, MAX_STEPS), "every": (1, MAX_STEPS), "seed": (0, 2**31 - 1)}
+PREFERRED = "MNIST 784x500 PCD-1"  # the default model
 
 ss = st.session_state
-for key, value in DEFAULTS.items():
-    ss.setdefault(P + key, value)
-
-
-def settings_from_url() -> None:
-    """Copy valid settings from the page's URL into the session (ignoring anything else)."""
-    for name, allowed in URL_SETTINGS.items():
-        raw = st.query_params.get(name)
-        if raw is None:
-            continue
-        if isinstance(allowed, list):
-            if raw in allowed:
-                ss[P + name] = raw
-            continue
-        try:
-            value = int(raw)
-        except ValueError:
-            continue
-        if allowed[0] <= value <= allowed[1]:
-            ss[P + name] = value
-
-
-def settings_to_url() -> None:
-    st.query_params.from_dict({name: str(ss[P + name]) for name in URL_SETTINGS})
-
-
-if not ss.get(P + "url_read"):  # once per session: afterwards the widgets own the settings
-    settings_from_url()
-    ss[P + "url_read"] = True
+# The settings a link carries (?fc_start=data&fc_n_chains=9&fc_seed=3), so a teacher can share
+# an exact setup; read once per session, then the widgets own them (pgmviz.ui.urlstate).
+URL_SETTINGS = url.bind(P, {
+    "model": model_setting(PREFERRED),
+    "start": url.choice(DEFAULTS["start"], STARTS),
+    "noise": url.choice(DEFAULTS["noise"], NOISE),
+    "n_chains": url.integer(DEFAULTS["n_chains"], 1, MAX_CHAINS),
+    "n_steps": url.integer(DEFAULTS["n_steps"], 0, MAX_STEPS),
+    "every": url.integer(DEFAULTS["every"], 1, MAX_STEPS),
+    "seed": url.integer(DEFAULTS["seed"], 0, 2**31 - 1),
+})
 ss.setdefault(P + "playing", False)
 ss.setdefault(P + "speed", "1x")
 
@@ -139,7 +119,6 @@ def run(name: str, rbm, meta: dict, shape, request: tuple) -> None:
         "ref_F": reference_free_energy(name, rbm, key),
         "scale": max(1, min(8, DISPLAY_WIDTH // frames.shape[2])),
     }
-    settings_to_url()  # the address now reproduces what is shown
     ss[P + "frame"] = 0
     ss[P + "playing"] = True  # computed, now animate ...
     ss[P + "hold"] = True     # ... from frame 0: this run draws it, the next tick moves on
@@ -210,7 +189,7 @@ lesson_header(
     "the model believes digits look like.",
 )
 
-picked = model_picker(prefer="MNIST 784x500 PCD-1")
+picked = model_picker(prefer=PREFERRED)
 if picked is None:
     st.info("There is no model yet. Train one on the *Filter learning* page (or load a .npz in the "
             "sidebar), then come back to let it fantasise.", icon=":material/info:")
@@ -241,6 +220,7 @@ with st.sidebar:
                    help="Successive samples are too correlated to be worth a frame each, so the animation "
                         "keeps one frame every m steps. The free energy is recorded at every step.")
     b.number_input("Seed", 0, 2**31 - 1, step=1, key=P + "seed", help="The same seed gives the same chains.")
+URL_SETTINGS.write()
 
 n, T, m = int(ss[P + "n_chains"]), int(ss[P + "n_steps"]), int(ss[P + "every"])
 try:

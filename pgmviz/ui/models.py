@@ -14,6 +14,7 @@ import streamlit as st
 from pgmviz import datasets
 from pgmviz.io import load_model
 from pgmviz.rbm import RBM
+from pgmviz.ui import urlstate
 from pgmviz.viz import image_shape_for
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
@@ -67,6 +68,15 @@ def current_model(prefer: str | None = None) -> tuple[str, RBM, dict] | None:
         st.session_state[_CURRENT] = name
     entry = models[name]
     return name, entry["rbm"], entry["meta"]
+
+
+def model_setting(prefer: str | None = None) -> urlstate.Setting:
+    """The current model as a shareable setting (``urlstate.bind(P, {"model": model_setting(...)})``).
+
+    A link names a pretrained model by its title; a user's own model exists only in their session,
+    so a link to it opens the default. ``prefer`` is the default, as for `current_model`.
+    """
+    return urlstate.choice(prefer, all_models(), key=_CURRENT)
 
 
 def image_shape(rbm: RBM, meta: dict) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import datasets
 from pgmviz.rbm import RBM
 from pgmviz.train import Trainer, TrainSettings
+from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(REPO_ROOT / "lessons" / "fantasy.py")
@@ -223,8 +224,8 @@ def test_settings_round_trip_through_the_url(small_model):
     rbm, meta = small_model
     at.session_state["user_models"] = {MODEL: {"rbm": rbm, "meta": meta}}
     at.session_state["current_model"] = MODEL
-    at.query_params.update(start="data", n_chains="5", n_steps="40", every="8", seed="9",
-                           noise="nonsense", bogus="1")
+    at.query_params.update(fc_start="data", fc_n_chains="5", fc_n_steps="40", fc_every="8", fc_seed="9",
+                           fc_noise="nonsense", bogus="1")
     at.run()
     assert at.radio(key="fc_start").value == "data"
     assert at.slider(key="fc_n_chains").value == 5
@@ -234,7 +235,20 @@ def test_settings_round_trip_through_the_url(small_model):
     run_and_pause(at)
     rec = result(at)["record"]
     assert (rec.n_chains, rec.n_steps, rec.every) == (5, 40, 8)
-    # after Run the address describes what is shown
-    shown = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
-    assert shown == {"start": "data", "noise": "uniform", "n_chains": "5", "n_steps": "40", "every": "8",
-                     "seed": "9"}
+    # the address describes the settings: the ones away from their defaults, and others' untouched
+    assert query(at) == {"fc_model": MODEL, "fc_start": "data", "fc_n_chains": "5", "fc_n_steps": "40",
+                         "fc_every": "8", "fc_seed": "9", "bogus": "1"}
+    at.slider(key="fc_n_chains").set_value(7)
+    at.number_input(key="fc_seed").set_value(0).run()
+    assert query(at)["fc_n_chains"] == "7" and "fc_seed" not in query(at)  # back at its default: left out
+
+
+def test_a_link_names_a_pretrained_model():
+    if not any((REPO_ROOT / "assets" / "models").glob("*.npz")):
+        pytest.skip("no pretrained models yet")
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params["fc_model"] = "MNIST 784x20 CD-1"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["current_model"] == "MNIST 784x20 CD-1"
+    assert at.selectbox(key="model_picker").value == "MNIST 784x20 CD-1"
