@@ -15,6 +15,7 @@ import streamlit as st
 from pgmviz import boltzmann as bm
 from pgmviz.partition import log_Z_exact
 from pgmviz.rbm import RBM
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 
 st.set_page_config(page_title="Energy and probability · pgmviz", layout="wide")
@@ -81,6 +82,7 @@ def on_random() -> None:
     seed = int(st.session_state[f"{P}seed"])
     store().update(draw_parameters(seed, float(st.session_state[f"{P}scale"])))
     st.session_state[f"{P}last_seed"] = seed
+    st.session_state[f"{P}last_scale"] = float(st.session_state[f"{P}scale"])
     st.session_state[f"{P}seed"] = (seed + 1) % 2**31  # the next press draws a new model
     push_to_sliders()
 
@@ -117,13 +119,30 @@ def remember(key: str, value) -> None:
     st.session_state[f"{P}saved"][key] = value
 
 
-if f"{P}params" not in st.session_state:
+first_visit = f"{P}params" not in st.session_state
+if first_visit:
     st.session_state[f"{P}params"] = {**draw_parameters(DEFAULT["seed"], DEFAULT["scale"]), **default_lateral()}
     st.session_state[f"{P}last_seed"] = DEFAULT["seed"]
+    st.session_state[f"{P}last_scale"] = DEFAULT["scale"]
     st.session_state[f"{P}saved"] = {
         f"{P}n_v": DEFAULT["n_v"], f"{P}n_h": DEFAULT["n_h"], f"{P}seed": DEFAULT["seed"] + 1,
         f"{P}scale": DEFAULT["scale"], f"{P}lateral": False,
     }
+for _key in ("n_v", "n_h", "lateral"):
+    remembered(f"{P}{_key}")  # before bind, which would otherwise put the defaults back
+# A shared link carries the model's size, the seed and σ its weights were drawn with (not the
+# Random button's next seed; hand-set sliders are not carried) and the couplings toggle.
+URL_SETTINGS = url.bind(P, {
+    "n_v": url.integer(DEFAULT["n_v"], 1, N_V_MAX),
+    "n_h": url.integer(DEFAULT["n_h"], 1, N_H_MAX),
+    "seed": url.integer(DEFAULT["seed"], 0, 2**31 - 1, key=f"{P}last_seed"),
+    "scale": url.number(DEFAULT["scale"], 0.1, LIMIT, key=f"{P}last_scale"),
+    "lateral": url.flag(False),
+})
+_drawn = (st.session_state[f"{P}last_seed"], st.session_state[f"{P}last_scale"])
+if first_visit and _drawn != (DEFAULT["seed"], DEFAULT["scale"]):  # a link's model: draw it as Random did
+    store().update(draw_parameters(*_drawn))
+    st.session_state[f"{P}saved"].update({f"{P}seed": (_drawn[0] + 1) % 2**31, f"{P}scale": _drawn[1]})
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -501,6 +520,7 @@ st.markdown("In an RBM the hidden units are independent once v is fixed, so the 
             "breaks; the KL divergence between the two measures by how much.")
 lateral = st.toggle("Add hidden–hidden / visible–visible couplings", key=remembered(f"{P}lateral"))
 remember(f"{P}lateral", lateral)
+URL_SETTINGS.write()
 Q_model = Q
 if lateral:
     k1, k2 = st.columns([1.0, 1.0], gap="large")

@@ -19,7 +19,7 @@ and the first time a setting is bound in a session (the first run after opening 
 reloading) a value from the URL replaces it, if it parses and is allowed. Anything else ("abc",
 "nan", "1e999", a huge number, a value that is not an option) is ignored without a word.
 ``write`` puts the settings that differ from their defaults into the URL and takes out the ones
-at their default, so an untouched page has a clean address. It touches only this page's
+at their default (or None), so an untouched page has a clean address. It touches only this page's
 parameters and assigns one only when its text changes (each assignment is a message to the browser).
 """
 
@@ -143,8 +143,8 @@ class Binding:
             param, key = self.prefix + name, self.key(name)
             if key not in ss:
                 continue
-            value = text(ss[key])
-            if setting.default is not None and value == text(setting.default):
+            value = None if ss[key] is None else text(ss[key])
+            if value is None or (setting.default is not None and value == text(setting.default)):
                 if param in qp:
                     del qp[param]
             elif qp.get(param) != value:

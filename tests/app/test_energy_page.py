@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import boltzmann as bm
 from pgmviz.partition import log_Z_exact
 from pgmviz.rbm import RBM
+from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(REPO_ROOT / "lessons" / "energy.py")
@@ -315,3 +316,27 @@ def test_settings_survive_visiting_another_page():
     assert app.toggle(key="en_lateral").value is True
     L_hh, L_vv = shown_lateral(app)
     check_all_numbers(app, bm.add_lateral(bm.qubo_from_rbm(shown_rbm(app)), 4, hh=L_hh, vv=L_vv))
+
+
+def test_a_link_opens_the_model_it_names():
+    """?en_n_v=4&en_seed=7&en_scale=1.5&en_lateral=1: the weights Random draws with seed 7 at σ = 1.5."""
+    reference = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    reference.slider(key="en_n_v").set_value(4).run()
+    reference.number_input(key="en_seed").set_value(7)
+    reference.slider(key="en_scale").set_value(1.5).run()
+    reference.button(key="en_random").click().run()
+    assert_ok(reference)
+    assert query(reference) == {"en_n_v": "4", "en_seed": "7", "en_scale": "1.5"}  # a widget change reaches the URL
+
+    linked = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    linked.query_params.update(en_n_v="4", en_seed="7", en_scale="1.5", en_lateral="1", en_n_h="99")
+    linked.run()
+    assert_ok(linked)
+    assert linked.slider(key="en_n_v").value == 4 and linked.slider(key="en_n_h").value == 2  # 99: ignored
+    assert linked.toggle(key="en_lateral").value is True
+    np.testing.assert_array_equal(shown_rbm(linked).W, shown_rbm(reference).W)
+    np.testing.assert_array_equal(shown_rbm(linked).c, shown_rbm(reference).c)
+    assert linked.number_input(key="en_seed").value == 8 and linked.slider(key="en_scale").value == 1.5
+    assert query(linked) == {"en_n_v": "4", "en_seed": "7", "en_scale": "1.5", "en_lateral": "1"}
+    linked.button(key="en_reset").click().run()
+    assert "en_seed" not in query(linked)  # weights set by hand: no seed to share

@@ -150,3 +150,13 @@ def test_list_default_is_copied(st):
     url.bind("p_", SPEC)
     st.session_state["p_units"].append("v2")
     assert SPEC["units"].default == ["v1"]
+
+
+def test_a_setting_set_to_none_leaves_the_address(st):
+    b = url.bind("p_", {"seed": url.integer(0, 0, 9, key="last")})
+    st.session_state["last"] = 3
+    b.write()
+    assert st.query_params == {"p_seed": "3"}
+    st.session_state["last"] = None  # e.g. weights set by hand: no seed describes them
+    b.write()
+    assert st.query_params == {}
