@@ -26,6 +26,7 @@ from pgmviz.io import model_bytes
 from pgmviz.negative import NEGATIVE_PHASES
 from pgmviz.rbm import RBM
 from pgmviz.train import Snapshot, Trainer, TrainSettings
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, set_current_model
 
@@ -95,6 +96,23 @@ def init_widget_state() -> None:
         source.update({k: getattr(ss[P + "trainer"].settings, k) for k in LIVE})
     for name, value in source.items():
         ss.setdefault(P + name, value)
+
+
+def url_settings() -> url.Binding:
+    """The model's settings and the optimiser's, shareable as a link (not the training state)."""
+    d = _defaults()
+    return url.bind(P, {
+        "dataset": url.choice(d["dataset"], DATASETS),
+        "n_hidden": url.integer(d["n_hidden"], 1, 1000),
+        "sampler": url.choice(d["sampler"], NEGATIVE_PHASES),
+        "k": url.integer(d["k"], 1, 100),
+        "n_chains": url.integer(d["n_chains"], 1, 2000),
+        "batch_size": url.integer(d["batch_size"], 1, 1000),
+        "seed": url.integer(d["seed"], 0, 2**31 - 1),
+        "lr": url.number(d["lr"], 0.0, 1e9),
+        "momentum": url.number(d["momentum"], 0.0, 0.95),
+        "weight_decay": url.number(d["weight_decay"], 0.0, 1.0),
+    })
 
 
 def widget_config() -> dict:
@@ -334,6 +352,7 @@ lesson_header(
 )
 warm_up_kernels()
 init_widget_state()
+URL_SETTINGS = url_settings()  # a link's settings, read on the session's first run, build the first model
 if ss.get(P + "trainer") is None:
     build_trainer()
 ss.setdefault(P + "running", False)
@@ -367,6 +386,7 @@ with st.sidebar:
     st.select_slider("Updates per frame", PACE, key=P + "pace",
                      help="10 is slow enough to watch the filters form; 'max' trains as fast as the machine "
                           f"can (about {SLICE_S:.2f} s of updates per frame).")
+URL_SETTINGS.write()
 
 trainer: Trainer | None = ss.get(P + "trainer")
 

@@ -13,6 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz.negative import NEGATIVE_PHASES
+from pgmviz.train import TrainSettings
+from tests.app.helpers import query
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "filters.py")
 TIMEOUT = 120  # a first run may wait for the Numba kernels to compile
@@ -200,3 +202,23 @@ def test_leaving_the_page_and_coming_back_keeps_the_model_and_its_settings():
     assert app.selectbox(key="fl_dataset").value == "bars4"
     assert app.number_input(key="fl_lr").value == pytest.approx(0.03)
     assert not app.warning, [w.value for w in app.warning]
+
+
+def test_a_link_builds_its_model_and_the_settings_go_back_to_the_address():
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params.update(fl_dataset="bars4", fl_n_hidden="12", fl_sampler="pcd", fl_k="3", fl_lr="0.05",
+                            fl_momentum="0.9", fl_batch_size="1e999", fl_weight_decay="nan")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.selectbox(key="fl_dataset").value == "bars4" and app.number_input(key="fl_n_hidden").value == 12
+    assert app.number_input(key="fl_k").value == 3 and app.number_input(key="fl_lr").value == 0.05
+    built = trainer(app)
+    assert (built.rbm.n_v, built.rbm.n_h) == (16, 12)  # the first model is the link's
+    assert (built.settings.sampler, built.settings.k, built.settings.lr, built.settings.momentum) == ("pcd", 3, 0.05, 0.9)
+    assert built.settings.batch_size == TrainSettings().batch_size  # bad values: the defaults
+    assert not app.warning, [w.value for w in app.warning]  # no "press Reset": the model is the settings
+    assert query(app) == {"fl_dataset": "bars4", "fl_n_hidden": "12", "fl_sampler": "pcd", "fl_k": "3",
+                          "fl_lr": "0.05", "fl_momentum": "0.9"}
+    app.number_input(key="fl_lr").set_value(0.2).run()
+    assert query(app)["fl_lr"] == "0.2"
+
