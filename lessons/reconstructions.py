@@ -17,7 +17,8 @@ import streamlit as st
 from pgmviz import data, recon
 from pgmviz.rbm import RBM
 from pgmviz.ui.layout import lesson_header, notice
-from pgmviz.ui.models import dataset, image_shape, model_picker
+from pgmviz.ui import urlstate as url
+from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting
 from pgmviz.viz import sample_grid, to_uint8, upscale
 
 st.set_page_config(page_title="Reconstructions · pgmviz", layout="wide")
@@ -116,6 +117,7 @@ def read_upload(key: str) -> np.ndarray | None:
 
 
 # --- the model and its data ----------------------------------------------------------------------
+MODEL_URL = url.bind(P, {"model": model_setting(TWOS)})  # ?rc_model=<a pretrained model's title>
 picked = model_picker(prefer=TWOS)
 if picked is None:
     st.info("There is no model yet: train one on the *Filter learning* page or load a .npz in the sidebar.")
@@ -143,21 +145,29 @@ st.caption(
 # --- 1. one image, up and back down --------------------------------------------------------------
 st.header("1 · One image, up to the features and back down", divider="gray")
 sources = list(SOURCES) if is_digits else ["held_out"]
+classes = np.unique(ds.y_test)
+class_key, index_key = f"{P}class_{set_key}", f"{P}index_{set_key}"
+# The rest of a shareable setup (?rc_digit=7&rc_index=3&rc_rounds=10 ...); the digit's widgets are
+# kept per data set, so the same link works for any model.
+URL_SETTINGS = url.bind(P, {
+    "source": url.choice("held_out", sources, key=f"{P}source_{is_digits}"),
+    "rounds": url.integer(1, 1, 30),
+    "seed": url.integer(0, 0, 2**31 - 1),
+    "digit": url.choice(int(trained[0]) if trained else int(classes[0]), classes.tolist(), key=class_key),
+    "index": url.integer(0, 0, len(ds.y_test) - 1, key=index_key),  # clamped to the class's digits below
+    "per_class": url.choice(2, [1, 2, 3, 4]),
+    "metric": url.choice("per_ink", ["per_ink", "mse"]),
+})
 c_src, c_rounds, c_seed = st.columns([2.2, 1.6, 0.8], gap="large")
 with c_src:
-    source = st.segmented_control("Image", sources, format_func=SOURCES.get, default="held_out",
-                                  required=True, key=f"{P}source_{is_digits}")
+    source = st.segmented_control("Image", sources, format_func=SOURCES.get, required=True,
+                                  key=f"{P}source_{is_digits}")
 with c_rounds:
-    n_rounds = st.slider("Sampling rounds v → h → v", 1, 30, 1, key=f"{P}rounds",
+    n_rounds = st.slider("Sampling rounds v → h → v", 1, 30, key=f"{P}rounds",
                          help="Round 1 is the reconstruction. Each further round samples a binary image "
                               "from the last p(v|h) and sends it up again: block Gibbs sampling.")
 with c_seed:
-    seed = st.number_input("Seed", 0, 2**31 - 1, 0, key=f"{P}seed", help="Fixes the sampled h (and the chain).")
-
-classes = np.unique(ds.y_test)
-class_key, index_key = f"{P}class_{set_key}", f"{P}index_{set_key}"
-if class_key not in st.session_state:
-    st.session_state[class_key] = int(trained[0]) if trained else int(classes[0])
+    seed = st.number_input("Seed", 0, 2**31 - 1, key=f"{P}seed", help="Fixes the sampled h (and the chain).")
 
 
 def pick_random() -> None:
@@ -237,7 +247,7 @@ if v_in is not None:
 st.header("2 · Familiar and unfamiliar digits", divider="gray")
 errors = class_errors_cached(rbm, fingerprint(rbm), set_key)
 if len(errors.classes) > 1:
-    per_class = st.select_slider("Examples per class", [1, 2, 3, 4], value=2, key=f"{P}per_class")
+    per_class = st.select_slider("Examples per class", [1, 2, 3, 4], key=f"{P}per_class")
     X_ex, y_ex = recon.class_examples(ds.X_test, ds.y_test, per_class)
     R_ex = rbm.reconstruct(X_ex, rng=int(seed))  # from sampled binary features, as on the slides
     gal = st.columns(len(errors.classes), gap="small")
@@ -255,6 +265,8 @@ metric = st.radio("Error measure", ["per_ink", "mse"], horizontal=True, key=f"{P
                   format_func={"per_ink": "squared error per ink pixel", "mse": "mean squared error per pixel"}.get,
                   help="Per ink pixel divides by the number of pixels that are on, so digits with little ink "
                        "(1s) do not look good just for having less to get wrong.")
+MODEL_URL.write()
+URL_SETTINGS.write()
 values = errors.per_ink if metric == "per_ink" else errors.mse
 colours = [ACCENT if (trained and c in trained) else MUTED for c in errors.classes]
 names = [str(c) for c in errors.classes] if len(errors.classes) > 1 else ["all patterns"]

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import datasets, recon
 from pgmviz.io import load_model
 from pgmviz.rbm import RBM
-from tests.app.helpers import metrics
+from tests.app.helpers import metrics, query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(REPO_ROOT / "lessons" / "reconstructions.py")
@@ -148,3 +148,32 @@ def test_a_28x28_model_uses_the_28x28_digits(at):
     assert isinstance(rbm, RBM)
     ds = datasets.load("mnist")
     np.testing.assert_allclose(table["per pixel"], recon.class_errors(rbm, ds.X_test, ds.y_test).mse)
+
+
+def test_a_link_opens_the_digit_and_settings_it_names():
+    ds = datasets.load("mnist16")
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params.update(rc_model=TWOS, rc_digit="7", rc_index="3", rc_rounds="4", rc_seed="5",
+                            rc_metric="mse", rc_per_class="abc")
+    app.run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="rc_class_mnist16").value == 7 and app.number_input(key="rc_index_mnist16").value == 3
+    assert app.slider(key="rc_rounds").value == 4 and app.number_input(key="rc_seed").value == 5
+    assert app.radio(key="rc_metric").value == "mse" and app.select_slider(key="rc_per_class").value == 2
+    v = ds.X_test[np.flatnonzero(ds.y_test == 7)[3]]
+    assert metrics(app)["pixels on in v"] == f"{int(v.sum())} of 256"
+    assert query(app) == {"rc_digit": "7", "rc_index": "3", "rc_rounds": "4", "rc_seed": "5", "rc_metric": "mse"}
+    app.selectbox(key="rc_class_mnist16").set_value(2).run()  # the trained class: the default again
+    app.slider(key="rc_rounds").set_value(9).run()
+    assert "rc_digit" not in query(app) and query(app)["rc_rounds"] == "9"
+
+
+def test_a_link_chooses_the_model():
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params["rc_model"] = "MNIST 784x20 CD-1"
+    app.run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="model_picker").value == "MNIST 784x20 CD-1"
+    assert query(app)["rc_model"] == "MNIST 784x20 CD-1"
+    app.selectbox(key="model_picker").set_value(TWOS).run()
+    assert "rc_model" not in query(app)  # the page's own default model
