@@ -18,6 +18,7 @@ import streamlit as st
 
 from pgmviz import viz
 from pgmviz.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset
 
@@ -71,9 +72,27 @@ def widgets_to_settings() -> RaceSettings:
                         batch_size=int(ss[P + "batch_size"]), seed=int(ss[P + "seed"]), methods=tuple(methods))
 
 
-for _k, _v in _defaults().items():
-    ss.setdefault(P + _k, _v)
-ss.setdefault(P + "preset", "cd_fails")
+def url_settings() -> url.Binding:
+    """The preset and the custom race's settings, shareable as a link (the race itself is not)."""
+    d = _defaults()
+    spec = {
+        "preset": url.choice("cd_fails", PRESETS),
+        "dataset": url.choice(d["dataset"], DATASETS),
+        "n_hidden": url.integer(d["n_hidden"], 1, 64),
+        "lr": url.number(d["lr"], 0.0, 10_000.0),
+        "momentum": url.number(d["momentum"], 0.0, 0.99),
+        "weight_decay": url.number(d["weight_decay"], 0.0, 1.0),
+        "batch_size": url.integer(d["batch_size"], 1, 1000),
+        "seed": url.integer(d["seed"], 0, 10_000),
+        "temps_pt": url.integer(d["temps_pt"], 2, 50),
+    }
+    for name in SAMPLERS:
+        spec.update({f"use_{name}": url.flag(d[f"use_{name}"]), f"k_{name}": url.integer(d[f"k_{name}"], 1, 100),
+                     f"chains_{name}": url.integer(d[f"chains_{name}"], 1, 5000)})
+    return url.bind(P, spec)
+
+
+URL_SETTINGS = url_settings()  # the widgets' defaults, or a link's values on the session's first run
 ss.setdefault(P + "running", False)
 # A stopped script run can go on computing while the next run starts (Streamlit starts a new
 # runner rather than wait), so training and drawing take turns on the race through this lock.
@@ -303,6 +322,7 @@ c_show.button("Show it: load and train", key=P + "show", on_click=on_show_preset
               width="stretch")
 c_load.button("Load preset", key=P + "load", on_click=on_load_preset, width="stretch")
 st.caption(PRESETS[ss[P + "preset"]].claim + f" (about {PRESETS[ss[P + 'preset']].n_updates:,} updates)")
+URL_SETTINGS.write()
 
 b1, b2, b3, b4, _ = st.columns([1, 1, 1, 1, 3])
 b1.button("Train", key=P + "train", on_click=on_train, icon=":material/play_arrow:", width="stretch",

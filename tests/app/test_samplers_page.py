@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz.compare import PRESETS
+from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(REPO_ROOT / "lessons" / "samplers.py")
@@ -101,3 +102,22 @@ def test_bad_settings_give_messages_not_exceptions():
         at.session_state["sc_" + unit] = False
     ok(at.button(key="sc_reset").click().run())
     assert any("at least one method" in e.value for e in at.error)
+
+
+def test_a_link_sets_up_the_race_and_changes_go_back_to_the_address():
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params.update(sc_n_hidden="6", sc_use_pt="0", sc_use_pa="0", sc_chains_pcd="20", sc_k_cd="3",
+                           sc_lr="0.05", sc_preset="pa_vs_pcd", sc_batch_size="huge", sc_seed="99999")
+    ok(at.run())
+    assert at.number_input(key="sc_n_hidden").value == 6 and at.number_input(key="sc_k_cd").value == 3
+    assert at.checkbox(key="sc_use_pt").value is False and at.selectbox(key="sc_preset").value == "pa_vs_pcd"
+    race = at.session_state["sc_race"]  # the first race is the link's
+    assert race.settings.n_hidden == 6 and race.settings.lr == 0.05
+    assert [(m.sampler, m.k) for m in race.settings.methods] == [("cd", 3), ("pcd", 1)]
+    assert race.settings.seed == PRESETS["cd_fails"].settings.seed  # 99999 is out of range: ignored
+    assert query(at) == {
+        "sc_n_hidden": "6", "sc_use_pt": "0", "sc_use_pa": "0", "sc_chains_pcd": "20", "sc_k_cd": "3",
+        "sc_lr": "0.05", "sc_preset": "pa_vs_pcd"}
+    at.number_input(key="sc_seed").set_value(7)
+    ok(at.run())
+    assert query(at)["sc_seed"] == "7"
