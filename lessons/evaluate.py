@@ -19,8 +19,9 @@ import streamlit as st
 
 from pgmviz import evaluate as ev
 from pgmviz.partition import MAX_EXACT_UNITS, exact_feasible, log_Z_exact
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
-from pgmviz.ui.models import dataset, model_picker
+from pgmviz.ui.models import dataset, model_picker, model_setting
 
 st.set_page_config(page_title="How good is the model? · pgmviz", layout="wide")
 
@@ -39,8 +40,22 @@ PUBLISHED_NATS = -86.0  # Salakhutdinov & Murray 2008: 784x500 RBM, CD-25, full 
 FONT = dict(size=15)
 
 ss = st.session_state
-for key, value in DEFAULTS.items():
-    ss.setdefault(P + key, value)
+# The model and every estimate's settings, shareable as a link (?ev_pa_temps=3000 ...); the
+# results are not: a link's reader presses Run.
+RUNS, TEMPS, SEEDS = (1, ev.MAX_RUNS), (1, ev.MAX_TEMPERATURES), (0, 2**31 - 1)
+URL_SETTINGS = url.bind(P, {
+    "model": model_setting(PREFERRED),
+    "ais_runs": url.integer(DEFAULTS["ais_runs"], *RUNS),
+    "ais_temps": url.integer(DEFAULTS["ais_temps"], *TEMPS),
+    "ais_seed": url.integer(DEFAULTS["ais_seed"], *SEEDS),
+    "pa_runs": url.integer(DEFAULTS["pa_runs"], *RUNS),
+    "pa_temps": url.integer(DEFAULTS["pa_temps"], *TEMPS),
+    "pa_seed": url.integer(DEFAULTS["pa_seed"], *SEEDS),
+    "sweep_temps": url.subset(DEFAULTS["sweep_temps"], SWEEP_CHOICES),
+    "sweep_methods": url.subset(DEFAULTS["sweep_methods"], ev.METHODS),
+    "sweep_runs": url.integer(DEFAULTS["sweep_runs"], *RUNS),
+    "sweep_seed": url.integer(DEFAULTS["sweep_seed"], *SEEDS),
+})
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -366,6 +381,7 @@ s1.multiselect("Temperatures", SWEEP_CHOICES, key=P + "sweep_temps", format_func
 s2.multiselect("Methods", list(ev.METHODS), key=P + "sweep_methods")
 s3.number_input("Runs / particles", min_value=1, step=50, key=P + "sweep_runs")
 s4.number_input("Seed", min_value=0, step=1, key=P + "sweep_seed")
+URL_SETTINGS.write()
 temps = sorted(int(t) for t in ss[P + "sweep_temps"])
 methods = list(ss[P + "sweep_methods"])
 sweep_secs = sum(ev.estimated_seconds(mth, ss[P + "sweep_runs"], sum(temps), rbm.n_v, rbm.n_h) for mth in methods)

@@ -16,6 +16,7 @@ from pgmviz import datasets
 from pgmviz.io import load_model
 from pgmviz.partition import log_likelihood_exact, log_Z_exact
 from pgmviz.rbm import RBM
+from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(REPO_ROOT / "lessons" / "evaluate.py")
@@ -152,3 +153,22 @@ def test_disagreeing_estimates_and_a_collapsed_ais_are_flagged(model):
     warnings = " ".join(w.value for w in at.warning)
     assert "only 2.0 of its 100 runs" in warnings and "disagree by 10.0 nats" in warnings
     assert len(results(at)["runs"]) == 2
+
+
+def test_a_link_sets_the_estimates_and_changes_go_back_to_the_address(model):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params.update(ev_model="MNIST 784x20 CD-1", ev_ais_runs="50", ev_pa_temps="3000", ev_pa_seed="4",
+                           ev_sweep_temps="30,10000", ev_sweep_methods="PA", ev_ais_temps="100001",
+                           ev_sweep_runs="nan")
+    at.run()
+    no_exception(at)
+    assert at.selectbox(key="model_picker").value == "MNIST 784x20 CD-1"
+    assert at.number_input(key="ev_ais_runs").value == 50 and at.number_input(key="ev_pa_temps").value == 3000
+    assert at.number_input(key="ev_ais_temps").value == 1000  # above the page's limit: ignored
+    assert at.multiselect(key="ev_sweep_temps").value == [30, 10000]
+    assert at.multiselect(key="ev_sweep_methods").value == ["PA"]
+    assert query(at) == {"ev_ais_runs": "50", "ev_pa_temps": "3000", "ev_pa_seed": "4", "ev_sweep_temps": "30,10000",
+                         "ev_sweep_methods": "PA"}  # the model is the page's default: not repeated
+    at.number_input(key="ev_sweep_seed").set_value(11)
+    at.run()
+    assert query(at)["ev_sweep_seed"] == "11"
