@@ -16,14 +16,23 @@ this machine can afford:
 PCA is the linear baseline with the same code size (`PCA`, via the SVD). Errors are reported
 as H&S did: squared error per image, sum_i (x_i - x_hat_i)^2, averaged over images.
 
+The lesson's ready-made nets follow `READY_MADE` (`pretrain_and_finetune`, `finetune_from_random`);
+``scripts/train_autoencoder.py`` runs exactly that and bundles the nets in ``assets/autoencoder/``
+(`save_autoencoder` / `load_autoencoder`: plain ``.npz``, no pickle).
+
 Orientation as everywhere in pgmviz: a layer's ``W`` has shape (n_in, n_out); rows are images.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -385,3 +394,195 @@ def knn_agreement(codes: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     votes = np.zeros((len(Z), int(y.max()) + 1))
     np.add.at(votes, (np.repeat(np.arange(len(Z)), k), y[nn].ravel()), 1)
     return float((votes.argmax(axis=1) == y).mean())
+
+
+# ---------------------------------------------------------------------------- the ready-made recipe
+@dataclass(frozen=True)
+class Recipe:
+    """How the lesson's ready-made nets are made: the bundled files and the page's fallback alike."""
+
+    side: int = 16  # 16x16 grey-level digits (pgmviz.data.downsample of the bundled split): 256 pixels
+    hidden: tuple[int, ...] = (128, 64)  # binary layers below the code (H&S 2006: 1000-500-250 on 28x28)
+    code_sizes: tuple[int, ...] = (2, 6, 16, 30)
+    pre_epochs: int = 8  # CD-1 epochs per RBM
+    ft_epochs: int = 15  # epochs of backprop
+    seed: int = 0  # bottom RBMs: seed; the code RBM: seed + 1; fine-tuning (and the random start): seed
+
+    def sizes(self, code: int) -> list[int]:
+        """[side^2, *hidden, code]: the encoder's layer sizes."""
+        return [self.side * self.side, *self.hidden, code]
+
+
+READY_MADE = Recipe()
+
+
+def history_row(net: Autoencoder, X_test: np.ndarray, epoch: int, loss: float) -> dict:
+    """One fine-tuning epoch: the training cross-entropy given, the held-out squared error per image measured."""
+    return {"epoch": epoch, "train cross-entropy": float(loss),
+            "held-out squared error": squared_error(X_test, net.reconstruct(X_test))}
+
+
+def pretrain_bottom(X_train: np.ndarray, sizes: list[int], epochs: int, seed: int
+                    ) -> tuple[list[LayerRBM], list[tuple[int, int, float]], float]:
+    """The binary RBMs below the code, ``sizes`` = [n_in, *hidden]: (stack, log of (layer, epoch, error), seconds).
+
+    Every code size can share them: greedy training never revisits a lower layer.
+    """
+    log, prog = [], None
+    for prog in pretrain(X_train, sizes, PretrainSettings(epochs=epochs), rng=seed, linear_code=False):
+        log.append((prog.layer, prog.epoch, prog.recon_error))
+    return prog.stack, log, prog.seconds
+
+
+def pretrain_and_finetune(X_train: np.ndarray, X_test: np.ndarray, sizes: list[int], pre_epochs: int,
+                          ft_epochs: int, seed: int,
+                          bottom: tuple[list[LayerRBM], list[tuple[int, int, float]], float] | None = None) -> dict:
+    """Pretrain (on top of ``bottom`` from `pretrain_bottom`, made here if not given), unroll, fine-tune.
+
+    Returns a dict: ``net``, ``pretrain_log`` [(layer, epoch, error), ...], ``history`` (`history_row`
+    per epoch, 0 = just unrolled), ``pretrain_s`` (bottom and code RBM), ``finetune_s``.
+    """
+    bottom = bottom or pretrain_bottom(X_train, sizes[:-1], pre_epochs, seed)
+    stack, log, bottom_s = bottom
+    log = list(log)
+    t0 = time.perf_counter()
+    prog = None
+    for prog in pretrain(X_train, sizes, PretrainSettings(epochs=pre_epochs), rng=seed + 1, reuse=stack):
+        log.append((prog.layer, prog.epoch, prog.recon_error))
+    net = unroll(prog.stack)
+    pretrain_s = bottom_s + time.perf_counter() - t0
+    tuner = FineTuner(net, X_train, rng=seed)
+    history = [history_row(net, X_test, 0, net.loss(X_train))]
+    for _ in range(ft_epochs):
+        loss = tuner.run(1)
+        history.append(history_row(net, X_test, tuner.epoch, loss))
+    return {"net": net, "pretrain_log": log, "history": history, "pretrain_s": pretrain_s,
+            "finetune_s": tuner.seconds}
+
+
+def finetune_from_random(X_train: np.ndarray, X_test: np.ndarray, sizes: list[int], ft_epochs: int, seed: int
+                         ) -> dict:
+    """The control: the same architecture and the same fine-tuning from small random weights.
+
+    Returns a dict: ``net``, ``history`` (`history_row` per epoch), ``finetune_s``.
+    """
+    net = random_autoencoder(sizes, rng=seed)
+    tuner = FineTuner(net, X_train, rng=seed)
+    history = [history_row(net, X_test, 0, net.loss(X_train))]
+    for _ in range(ft_epochs):
+        loss = tuner.run(1)
+        history.append(history_row(net, X_test, tuner.epoch, loss))
+    return {"net": net, "history": history, "finetune_s": tuner.seconds}
+
+
+# ---------------------------------------------------------------------------- files
+FORMAT = "pgmviz-autoencoder-1"
+MAX_FILE_BYTES = 200 * 2**20
+ACTIVATIONS = ("sigmoid", "linear")
+
+
+def asset_name(sizes: list[int]) -> str:
+    """File name of a bundled net with encoder sizes [n_in, ..., code]: ``autoencoder_256-128-64-6.npz``."""
+    return "autoencoder_" + "-".join(map(str, sizes)) + ".npz"
+
+
+def save_autoencoder(target: str | Path | BinaryIO, net: Autoencoder, meta: dict | None = None) -> None:
+    """Write ``net`` as ``.npz``: ``W0, b0, W1, ...``, ``acts``, ``code_layer``, ``n_layers`` and a JSON ``meta``.
+
+    Plain arrays and a JSON string, so `load_autoencoder` reads it with ``allow_pickle=False``.
+    """
+    arrays = {}
+    for k, (W, b) in enumerate(zip(net.Ws, net.bs)):
+        arrays.update({f"W{k}": W, f"b{k}": b})
+    meta = {**(meta or {}), "format": FORMAT, "sizes": net.sizes}
+    np.savez_compressed(target, n_layers=np.array(len(net.Ws)), code_layer=np.array(net.code_layer),
+                        acts=np.array(net.acts, dtype=str), meta=np.array(json.dumps(meta, default=_jsonable)),
+                        **arrays)
+
+
+def load_autoencoder(source: str | Path | BinaryIO | bytes) -> tuple[Autoencoder, dict]:
+    """Read a net saved by `save_autoencoder`: (net, meta). Any bad file raises ValueError saying what is wrong."""
+    if isinstance(source, (bytes, bytearray)):
+        if len(source) > MAX_FILE_BYTES:
+            raise ValueError(f"autoencoder file is too large ({len(source) / 2**20:.0f} MB)")
+        source = io.BytesIO(source)
+    try:
+        f = np.load(source, allow_pickle=False)
+    except FileNotFoundError:
+        raise ValueError(f"autoencoder file not found: {source}") from None
+    except ValueError as e:  # NumPy took it for a pickle, which allow_pickle=False refuses
+        raise ValueError(f"not a readable .npz autoencoder file: not a zip archive of plain arrays ({e})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as e:
+        raise ValueError(f"not a readable .npz autoencoder file ({type(e).__name__}: {e})") from None
+    if not isinstance(f, np.lib.npyio.NpzFile):
+        raise ValueError("not an autoencoder file: a single .npy array, not an .npz archive")
+    try:
+        with f:
+            a = {k: f[k] for k in f.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise ValueError(f"not a readable .npz autoencoder file ({type(e).__name__}: {e})") from None
+
+    def scalar_int(key: str) -> int:
+        x = a[key]
+        if x.shape != () or x.dtype.kind not in "iu":
+            raise ValueError(f"autoencoder file: {key} must be one integer; got {x.dtype} of shape {x.shape}")
+        return int(x)
+
+    for key in ("n_layers", "code_layer", "acts", "meta"):
+        if key not in a:
+            raise ValueError(f"not an autoencoder file: no array {key!r} (has {', '.join(sorted(a)) or 'none'})")
+    n = scalar_int("n_layers")
+    if n < 2:
+        raise ValueError(f"autoencoder file: n_layers must be at least 2; got {n}")
+    expected = {"n_layers", "code_layer", "acts", "meta"} | {f"{p}{k}" for k in range(n) for p in "Wb"}
+    if set(a) != expected:
+        missing, extra = sorted(expected - set(a)), sorted(set(a) - expected)
+        raise ValueError("autoencoder file: wrong arrays" + (f"; missing {', '.join(missing)}" if missing else "")
+                         + (f"; unexpected {', '.join(extra)}" if extra else ""))
+    code_layer = scalar_int("code_layer")
+    if not 0 <= code_layer < n - 1:
+        raise ValueError(f"autoencoder file: code_layer must be in 0..{n - 2}; got {code_layer}")
+    acts = a["acts"]
+    if acts.dtype.kind != "U" or acts.shape != (n,):
+        raise ValueError(f"autoencoder file: acts must be {n} strings; got {acts.dtype} of shape {acts.shape}")
+    acts = [str(x) for x in acts]
+    if not set(acts) <= set(ACTIVATIONS):
+        raise ValueError(f"autoencoder file: activations must be among {ACTIVATIONS}; got {acts}")
+    if acts[-1] != "sigmoid":
+        raise ValueError("autoencoder file: the output layer must be sigmoid (pixels in [0, 1])")
+    Ws, bs = [a[f"W{k}"] for k in range(n)], [a[f"b{k}"] for k in range(n)]
+    for k, (W, b) in enumerate(zip(Ws, bs)):
+        for name, x, ndim in ((f"W{k}", W, 2), (f"b{k}", b, 1)):
+            if x.ndim != ndim or x.dtype.kind != "f":
+                raise ValueError(f"autoencoder file: {name} must be a {ndim}-D float array; "
+                                 f"got {x.dtype} of shape {x.shape}")
+            if x.dtype != Ws[0].dtype:
+                raise ValueError(f"autoencoder file: {name} is {x.dtype}, W0 {Ws[0].dtype}; one dtype throughout")
+            if not np.isfinite(x).all():
+                raise ValueError(f"autoencoder file: {name} contains NaN or infinite values")
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"autoencoder file: b{k} has shape {b.shape}; W{k} {W.shape} needs ({W.shape[1]},)")
+        if k and W.shape[0] != Ws[k - 1].shape[1]:
+            raise ValueError(f"autoencoder file: W{k} has shape {W.shape}, but layer {k - 1} has "
+                             f"{Ws[k - 1].shape[1]} outputs")
+    if Ws[-1].shape[1] != Ws[0].shape[0]:
+        raise ValueError(f"autoencoder file: {Ws[-1].shape[1]} outputs for {Ws[0].shape[0]} inputs")
+    if a["meta"].shape != () or a["meta"].dtype.kind != "U":
+        raise ValueError("autoencoder file: meta must be one JSON string")
+    try:
+        meta = json.loads(str(a["meta"]))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"autoencoder file: meta is not valid JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise ValueError("autoencoder file: meta must be a JSON object")
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"autoencoder file: format {meta.get('format')!r}, expected {FORMAT!r}")
+    return Autoencoder(Ws, bs, acts, code_layer), meta
+
+
+def _jsonable(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"cannot store {type(x).__name__} in autoencoder metadata")
