@@ -1,14 +1,16 @@
 """Lesson: deep autoencoders. Pretrain a stack of RBMs, unroll it, fine-tune it with backprop, and
 compare it with PCA at the same code size; plus Gaussian visible units on a 2-D toy set.
 
-Widgets and drawing only; the numbers come from pgmviz.autoencoder and pgmviz.grbm. A ready-made
-net per code size is computed once per server (``st.cache_data``); the student's own run lives in
-``st.session_state`` and fine-tunes in a fragment, one epoch per tick.
+Widgets and drawing only; the numbers come from pgmviz.autoencoder and pgmviz.grbm. The ready-made
+net per code size is bundled in assets/autoencoder/ (scripts/train_autoencoder.py, the same recipe
+``pgmviz.autoencoder.READY_MADE``) and loaded once per server (``st.cache_resource``); if a file is
+missing or unreadable the page says so and trains that net here instead (``st.cache_data``). The
+student's own run lives in ``st.session_state`` and fine-tunes in a fragment, one epoch per tick.
 """
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,11 +25,13 @@ from pgmviz.viz import sample_grid
 st.set_page_config(page_title="Deep autoencoder · pgmviz", layout="wide")
 
 P = "ae_"  # prefix of this page's session-state keys
-SIDE = 16  # 16x16 digits: 256 pixels, small enough to train live on a shared 2-core machine
-HIDDEN = [128, 64]  # binary hidden layers below the code (H&S 2006 used 1000-500-250 on 28x28)
-CODE_SIZES = [2, 6, 16, 30]
+R = ae.READY_MADE  # the ready-made nets' recipe, shared with scripts/train_autoencoder.py
+SIDE = R.side  # 16x16 digits: 256 pixels, small enough to train live on a shared 2-core machine
+HIDDEN = list(R.hidden)  # binary hidden layers below the code (H&S 2006 used 1000-500-250 on 28x28)
+CODE_SIZES = list(R.code_sizes)
 DEFAULT_CODE = 6
-PRE_EPOCHS, FT_EPOCHS, SEED = 8, 15, 0  # the ready-made nets
+PRE_EPOCHS, FT_EPOCHS, SEED = R.pre_epochs, R.ft_epochs, R.seed  # the ready-made nets
+BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "autoencoder"
 TICK_S = 0.3  # the fine-tuning fragment reruns this often while it trains
 FONT = dict(size=15)
 ACCENT, MUTED, GREY = "#ffb300", "#5c6bc0", "#9e9e9e"
@@ -55,55 +59,66 @@ def sizes_for(code: int) -> list[int]:
     return [SIDE * SIDE, *HIDDEN, code]
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def bottom_stack(pre_epochs: int, seed: int) -> tuple[list[ae.LayerRBM], list[tuple[int, int, float]], float]:
-    """The binary RBMs below the code, shared by every code size (greedy training never revisits them)."""
-    Xtr = digits()[0]
-    log = []
-    prog = None
-    for prog in ae.pretrain(Xtr, [SIDE * SIDE, *HIDDEN], ae.PretrainSettings(epochs=pre_epochs), rng=seed,
-                            linear_code=False):
-        log.append((prog.layer, prog.epoch, prog.recon_error))
-    return prog.stack, log, prog.seconds
+@st.cache_resource(show_spinner=False)
+def bundled(path: str, code: int) -> dict:
+    """The bundled net for this code size and what its script measured (shared: never mutate it).
+
+    ValueError if the file is missing, unreadable, or was made with another recipe than this page's.
+    """
+    net, meta = ae.load_autoencoder(path)
+    recipe = {"hidden": HIDDEN, "code": code, "pre_epochs": PRE_EPOCHS, "ft_epochs": FT_EPOCHS, "seed": SEED}
+    if meta.get("recipe") != recipe or net.sizes != sizes_for(code) + HIDDEN[::-1] + [SIDE * SIDE]:
+        raise ValueError(f"it was made with another recipe ({meta.get('recipe')}; this page uses {recipe})")
+    need = ("pretrain_log", "history", "random_history", "pretrain_seconds", "finetune_seconds")
+    missing = [k for k in need if k not in meta]
+    if missing:
+        raise ValueError(f"its meta lacks {', '.join(missing)}")
+    return {"net": net, "pretrain_log": meta["pretrain_log"], "history": meta["history"],
+            "random_history": meta["random_history"], "pretrain_s": meta["pretrain_seconds"],
+            "finetune_s": meta["finetune_seconds"], "settings": (PRE_EPOCHS, FT_EPOCHS, SEED), "source": "bundled"}
+
+
+_reported: set[int] = set()  # code sizes whose bundled file failed in this script run (say it once)
+
+
+def bundled_or_none(code: int) -> dict | None:
+    """The bundled net, or None after saying (once per script run and code size) why it cannot be used."""
+    name = ae.asset_name(sizes_for(code))
+    try:
+        return bundled(str(BUNDLED / name), code)
+    except (ValueError, OSError) as e:
+        if code not in _reported:
+            _reported.add(code)
+            st.error(f"The bundled {'-'.join(map(str, sizes_for(code)))} autoencoder (assets/autoencoder/{name}) "
+                     f"could not be used: {e}. Training it here instead (once per server); "
+                     "`python scripts/train_autoencoder.py` rebuilds the files.", icon=":material/error:")
+        return None
 
 
 def history_row(net: ae.Autoencoder, epoch: int, loss: float) -> dict:
-    Xtr, _, Xte, _ = digits()
-    return {"epoch": epoch, "train cross-entropy": loss,
-            "held-out squared error": ae.squared_error(Xte, net.reconstruct(Xte))}
+    return ae.history_row(net, digits()[2], epoch, loss)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def bottom_stack(pre_epochs: int, seed: int) -> tuple[list[ae.LayerRBM], list[tuple[int, int, float]], float]:
+    """The binary RBMs below the code, shared by every code size (greedy training never revisits them)."""
+    return ae.pretrain_bottom(digits()[0], [SIDE * SIDE, *HIDDEN], pre_epochs, seed)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def ready_made(code: int, pre_epochs: int = PRE_EPOCHS, ft_epochs: int = FT_EPOCHS, seed: int = SEED) -> dict:
-    """Pretrain (sharing the bottom RBMs), unroll, fine-tune ``ft_epochs`` epochs: the net and its history."""
-    Xtr = digits()[0]
-    bottom, log, bottom_s = bottom_stack(pre_epochs, seed)
-    t0 = time.perf_counter()
-    prog = None
-    for prog in ae.pretrain(Xtr, sizes_for(code), ae.PretrainSettings(epochs=pre_epochs), rng=seed + 1, reuse=bottom):
-        log = log + [(prog.layer, prog.epoch, prog.recon_error)]
-    net = ae.unroll(prog.stack)
-    pre_s = bottom_s + time.perf_counter() - t0
-    tuner = ae.FineTuner(net, Xtr, rng=seed)
-    history = [history_row(net, 0, net.loss(Xtr))]
-    for _ in range(ft_epochs):
-        loss = tuner.run(1)
-        history.append(history_row(net, tuner.epoch, loss))
-    return {"net": net, "pretrain_log": log, "history": history, "pretrain_s": pre_s, "finetune_s": tuner.seconds,
-            "settings": (pre_epochs, ft_epochs, seed), "source": "ready-made"}
+    """Only when the bundled file cannot be used: the same recipe, trained here (sharing the bottom RBMs)."""
+    Xtr, _, Xte, _ = digits()
+    run = ae.pretrain_and_finetune(Xtr, Xte, sizes_for(code), pre_epochs, ft_epochs, seed,
+                                   bottom=bottom_stack(pre_epochs, seed))
+    return {**run, "settings": (pre_epochs, ft_epochs, seed), "source": "ready-made"}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def from_random(code: int, ft_epochs: int = FT_EPOCHS, seed: int = SEED) -> list[dict]:
-    """The same architecture and the same fine-tuning, started from small random weights instead."""
-    Xtr = digits()[0]
-    net = ae.random_autoencoder(sizes_for(code), rng=seed)
-    tuner = ae.FineTuner(net, Xtr, rng=seed)
-    history = [history_row(net, 0, net.loss(Xtr))]
-    for _ in range(ft_epochs):
-        loss = tuner.run(1)
-        history.append(history_row(net, tuner.epoch, loss))
-    return history
+    """Only when the bundled file cannot be used: the same net and fine-tuning from small random weights."""
+    Xtr, _, Xte, _ = digits()
+    return ae.finetune_from_random(Xtr, Xte, sizes_for(code), ft_epochs, seed)["history"]
 
 
 @st.cache_data(show_spinner=False)
@@ -127,14 +142,29 @@ def toy_grbm(seed: int) -> dict:
     return out
 
 
-def run_for(code: int) -> dict:
-    """The student's run for this code size if there is one, else the ready-made net."""
-    mine = ss.get(P + "runs", {}).get(code)
-    if mine is not None:
-        return mine
+def ready(code: int) -> dict:
+    """The ready-made net for this code size: the bundled one, else trained here with a spinner."""
+    run = bundled_or_none(code)
+    if run is not None:
+        return run
     with st.spinner(f"Computing the ready-made {'-'.join(map(str, sizes_for(code)))} autoencoder "
                     "(once per server: a few seconds) ..."):
         return ready_made(code)
+
+
+def random_start(code: int) -> list[dict]:
+    """The random-start control's fine-tuning history: from the bundled file, else trained here."""
+    run = bundled_or_none(code)
+    if run is not None:
+        return run["random_history"]
+    with st.spinner("Fine-tuning the same net from random weights, for comparison (once per server) ..."):
+        return from_random(code)
+
+
+def run_for(code: int) -> dict:
+    """The student's run for this code size if there is one, else the ready-made net."""
+    mine = ss.get(P + "runs", {}).get(code)
+    return mine if mine is not None else ready(code)
 
 
 def picture_rows(rows: list[np.ndarray], n_cols: int) -> np.ndarray:
@@ -243,8 +273,10 @@ if mine:
                f"fine-tuned {run['tuner'].epoch} epochs so far.")
 else:
     st.caption(f"Showing the **ready-made** net: pretrained {run['settings'][0]} epochs per RBM, fine-tuned "
-               f"{run['settings'][1]} epochs, seed {run['settings'][2]} (computed once per server). "
-               "Press *Pretrain a new stack* to train your own, live.")
+               f"{run['settings'][1]} epochs, seed {run['settings'][2]} "
+               + ("(bundled with the app: `scripts/train_autoencoder.py` made it with this recipe). "
+                  if run["source"] == "bundled" else "(computed once per server). ")
+               + "Press *Pretrain a new stack* to train your own, live.")
 
 
 def draw_pretraining(run: dict) -> None:
@@ -285,15 +317,16 @@ def draw_finetuning(run: dict) -> None:
     m[0].metric("fine-tuning epochs", f"{int(last['epoch'])}")
     m[1].metric("cross-entropy", f"{last['train cross-entropy']:.2f}",
                 help="Training loss per image, −Σᵢ [xᵢ log oᵢ + (1 − xᵢ) log(1 − oᵢ)], in nats.")
-    m[2].metric("pretraining time", f"{run['pretrain_s']:.1f} s", help="All RBMs, wall-clock, on this server.")
+    where = ("when the bundled net was made (scripts/train_autoencoder.py)" if run["source"] == "bundled"
+             else "on this server")
+    m[2].metric("pretraining time", f"{run['pretrain_s']:.1f} s", help=f"All RBMs, wall-clock, {where}.")
     m[3].metric("fine-tuning time", f"{run['finetune_s']:.1f} s")
     st.caption(f"Dotted: the same {'-'.join(map(str, sizes_for(code)))} net and the same backprop, started from "
                f"small random weights instead of the RBMs: after {FT_EPOCHS} epochs its held-out error is "
                f"{baseline[-1]['held-out squared error']:.2f}.")
 
 
-with st.spinner("Fine-tuning the same net from random weights, for comparison (once per server) ..."):
-    baseline = from_random(code)
+baseline = random_start(code)
 c_pre_chart, c_ft_chart = st.columns(2, gap="large")
 with c_pre_chart:
     draw_pretraining(run)
@@ -345,9 +378,8 @@ curve = pca_curve()
 fig = go.Figure(go.Scatter(x=np.arange(1, len(curve) + 1), y=curve, mode="lines", name="PCA, k components",
                            line=dict(color=MUTED, width=3)))
 points = {}
-if ss.get(P + "all_sizes"):  # the ready-made nets of every code size (cached per server after the first time)
-    with st.spinner("Training the ready-made nets of the other code sizes (a few seconds each, once per server) ..."):
-        points = {c: ready_made(c) for c in CODE_SIZES}
+if ss.get(P + "all_sizes"):  # the ready-made nets of every code size (bundled; trained here only if unreadable)
+    points = {c: ready(c) for c in CODE_SIZES}
 points.update(ss.get(P + "runs", {}))  # the student's own nets replace the ready-made ones
 points.setdefault(code, run)
 xs = sorted(points)
@@ -458,6 +490,8 @@ with st.expander("Show the code behind the numbers"):
     st.code(
         """from pgmviz import autoencoder as ae
 
+net, meta = ae.load_autoencoder(f"assets/autoencoder/autoencoder_256-128-64-{code}.npz")  # the ready-made net
+# ... which scripts/train_autoencoder.py made like this (seeds aside):
 *_, last = ae.pretrain(X_train, [256, 128, 64, code])   # greedy CD-1, one RBM after another
 net = ae.unroll(last.stack)                             # encoder W1 W2 W3, decoder W3ᵀ W2ᵀ W1ᵀ
 tuner = ae.FineTuner(net, X_train)                      # Adam on the pixel cross-entropy

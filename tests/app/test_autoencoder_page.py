@@ -1,11 +1,14 @@
 """AppTest of the deep-autoencoder page: it runs, its numbers are the library's, pretraining works.
 
-AppTest does not tick fragments, so live fine-tuning is covered by pgmviz.autoencoder's unit tests
-and the browser test; here the buttons' effect on the session is checked.
+The first run loads the bundled nets (assets/autoencoder/) and trains nothing; a missing or broken
+file is reported and the page trains that net instead. AppTest does not tick fragments, so live
+fine-tuning is covered by pgmviz.autoencoder's unit tests and the browser test; here the buttons'
+effect on the session is checked.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +19,44 @@ from pgmviz import autoencoder as ae
 from pgmviz import data, grbm
 from tests.app.helpers import metrics
 
-PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "autoencoder.py")
-TIMEOUT = 300  # the first run computes the ready-made nets (seconds; more on a loaded machine)
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "lessons" / "autoencoder.py")
+BUNDLED = ROOT / "assets" / "autoencoder"
+TIMEOUT = 300  # generous: the fallback test trains the ready-made nets (seconds; more on a loaded machine)
+FIRST_RUN_S = 20  # the first run with the bundled nets: about 1 s on a quiet 2-core machine (3.6 s when it trained)
+
+
+def bundled_meta(code: int) -> dict:
+    return ae.load_autoencoder(BUNDLED / ae.asset_name(ae.READY_MADE.sizes(code)))[1]
+
+
+def no_training(*args, **kwargs):
+    raise AssertionError("the page trained an autoencoder on its first run")
+
+
+def test_first_run_loads_the_bundled_nets_and_trains_nothing(monkeypatch):
+    """Defined first, so this page's caches are cold (other modules do not run this page)."""
+    for name in ("pretrain", "pretrain_bottom", "pretrain_and_finetune", "finetune_from_random"):
+        monkeypatch.setattr(ae, name, no_training)
+    monkeypatch.setattr(ae.FineTuner, "run", no_training)
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    t0 = time.perf_counter()
+    app.run()
+    seconds = time.perf_counter() - t0
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    assert seconds < FIRST_RUN_S, f"first run took {seconds:.1f} s"
+    meta = bundled_meta(6)
+    m = metrics(app)
+    assert m["autoencoder, held out"] == f"{meta['test_squared_error']:.2f}"
+    assert m["PCA, held out"] == f"{meta['pca_test_squared_error']:.2f}"
+    assert m["fine-tuning epochs"] == str(ae.READY_MADE.ft_epochs)
+    assert m["pretraining time"] == f"{meta['pretrain_seconds']:.1f} s"
+    assert m["fine-tuning time"] == f"{meta['finetune_seconds']:.1f} s"
+    assert any("bundled with the app" in c.value for c in app.caption)
+    app.button(key="ae_all_sizes_button").click().run()  # every code size, still no training
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +102,9 @@ def test_code_map_and_bowl_numbers_equal_the_library(at, digits16):
     assert metrics(at)["logistic: p(0.7) / p(0.6 or 0.8)"] == f"{np.exp(min(F[0], F[2]) - F[1]):.3f}×"
 
 
-def test_random_start_baseline_shown_equals_the_library(at, digits16):
-    Xtr, _, Xte, _ = digits16
-    net = ae.random_autoencoder([256, 128, 64, 6], rng=0)
-    ae.FineTuner(net, Xtr, rng=0).run(15)
-    expected = f"{ae.squared_error(Xte, net.reconstruct(Xte)):.2f}"
+def test_random_start_baseline_shown_is_the_bundled_control(at):
+    # the bundled control's history is the library's finetune_from_random (tests/unit/test_autoencoder_io.py)
+    expected = f"{bundled_meta(6)['random_history'][-1]['held-out squared error']:.2f}"
     assert any(f"its held-out error is {expected}" in c.value for c in at.caption)
     assert float(expected) > float(metrics(at)["autoencoder, held out"])  # pretraining helps
 
@@ -75,6 +112,7 @@ def test_random_start_baseline_shown_equals_the_library(at, digits16):
 def test_every_code_size_button(at):
     at.button(key="ae_all_sizes_button").click().run()
     assert not at.exception
+    assert not at.error
     assert at.session_state["ae_all_sizes"] is True
 
 
@@ -109,3 +147,25 @@ def test_settings_come_from_and_go_to_the_url():
     assert app.slider(key="ae_sigma").value == pytest.approx(0.1)
     assert app.number_input(key="ae_seed").value == 0
     assert app.query_params["ae_code"] in ("2", ["2"])  # and written back to the address bar
+
+
+@pytest.mark.parametrize("broken", ["missing", "corrupt"])
+def test_an_unusable_bundled_file_is_reported_and_the_net_trained_here(broken, monkeypatch, tmp_path, digits16):
+    """The page says which file and why, then trains that net (the fallback, cached per server) instead."""
+    bundled_err = bundled_meta(6)["test_squared_error"]
+    bad = tmp_path / "bad.npz"
+    if broken == "corrupt":
+        bad.write_bytes(b"not an npz file")
+    monkeypatch.setattr(ae, "asset_name", lambda sizes: str(bad))  # an absolute name replaces the folder
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = [e.value for e in app.error]
+    assert len(errors) == 2  # code 6 (section 1) and code 2 (the code map), once each
+    assert all("could not be used" in e and "scripts/train_autoencoder.py" in e for e in errors)
+    assert ("not found" if broken == "missing" else "not a readable .npz") in errors[0]
+    assert any("computed once per server" in c.value for c in app.caption)
+    Xtr, _, Xte, _ = digits16
+    c = ae.compare_with_pca(app.session_state["ae_shown"]["net"], Xtr, Xte)
+    assert metrics(app)["autoencoder, held out"] == f"{c.ae_test:.2f}"
+    assert c.ae_test == pytest.approx(bundled_err, rel=1e-2)  # the same recipe (bit for bit with the same BLAS)
