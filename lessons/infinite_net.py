@@ -16,6 +16,7 @@ from pgmviz import sbn, unroll
 from pgmviz.boltzmann import kl
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import image_shape, model_picker
 from pgmviz.viz import tile, to_uint8, upscale
@@ -37,14 +38,27 @@ K_MAX, K_CURVE = 30, 40  # the K slider; the TV chart always runs to K_CURVE
 DIAGRAM_LEVELS = 4  # the diagram animates at most this many levels (the maths uses K)
 EPS_GRID = np.linspace(0.0, 3.0, 31)
 DIGIT_LEVELS = [0, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]
+DIGIT_K = [10, 20, 50, 100, 200, 500, 1000, 2000]  # the choices of "levels down the tied net"
 BLUE, RED, GREY, ORANGE, GREEN = "#2166ac", "#b2182b", "#9e9e9e", "#f58518", "#2ca02c"
 V_COLOUR, H_COLOUR = "#4c78a8", "#f58518"
 FONT = dict(size=15)
 
 ss = st.session_state
-for key, value in DEFAULTS.items():
-    ss.setdefault(P + key, value)
-ss.setdefault(P + "v0_on", ["v1", "v3"])
+# Every control, shareable as a link (?in_K=20&in_eps=1.5 ...).
+URL_SETTINGS = url.bind(P, {
+    "n_v": url.integer(DEFAULTS["n_v"], 2, 6),
+    "n_h": url.integer(DEFAULTS["n_h"], 2, 4),
+    "scale": url.number(DEFAULTS["scale"], 0.0, 5.0),
+    "seed": url.integer(DEFAULTS["seed"], 0, 9999),
+    "K": url.integer(DEFAULTS["K"], 1, K_MAX),
+    "start": url.choice(DEFAULTS["start"], ["point", "uniform"]),
+    "top_seed": url.integer(DEFAULTS["top_seed"], 0, 9999),
+    "v0_on": url.subset(["v1", "v3"], [f"v{i + 1}" for i in range(6)]),  # kept to the units there are below
+    "eps": url.number(DEFAULTS["eps"], 0.0, 3.0),
+    "digit_K": url.choice(DEFAULTS["digit_K"], DIGIT_K),
+    "digit_chains": url.integer(DEFAULTS["digit_chains"], 1, 12),
+    "digit_seed": url.integer(DEFAULTS["digit_seed"], 0, 9999),
+})
 st.html("<style>[data-testid='stImage'] img {image-rendering: pixelated;}</style>")
 
 
@@ -351,7 +365,7 @@ else:
     name, model, meta = current  # shared read-only: unroll copies it into float64, never mutates it
     shape = image_shape(model, meta)
     g = st.columns([3, 1, 1])
-    digit_K = int(g[0].select_slider("levels down the tied net", options=[10, 20, 50, 100, 200, 500, 1000, 2000],
+    digit_K = int(g[0].select_slider("levels down the tied net", options=DIGIT_K,
                                      key=P + "digit_K"))
     n_chains = int(g[1].number_input("chains", 1, 12, key=P + "digit_chains"))
     d_seed = int(g[2].number_input("seed", 0, 9999, key=P + "digit_seed"))
@@ -376,6 +390,8 @@ else:
         img = upscale(to_uint8(tile(probs, shape, n_cols=1, pad=1, fill=0.35)), 3 if shape[0] >= 20 else 5)
         col.image(img, caption=sub("v", digit_K - k) + (" (top)" if k == 0 else " (bottom)" if k == digit_K else ""),
                   width="stretch")
+
+URL_SETTINGS.write()
 
 notice(
     "The net and the chain agree bit for bit, and their exact distributions agree to rounding (about "

@@ -14,7 +14,7 @@ from pgmviz import sbn, unroll
 from pgmviz.boltzmann import kl
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM
-from tests.app.helpers import run
+from tests.app.helpers import query, run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "infinite_net.py")
 TIMEOUT = 120
@@ -113,3 +113,23 @@ def test_digit_model_generates_layer_by_layer(at):
     assert len(at.image) == 7  # 0, 1, 2, 3, 5, 10, 20
     captions = [img.proto.imgs[0].caption for img in at.image]
     assert captions[0] == "v₂₀ (top)" and captions[-1] == "v₀ (bottom)"
+
+
+def test_a_link_sets_the_net_and_changes_go_back_to_the_address(small_model):
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.session_state["user_models"] = {"tiny": {"rbm": small_model[0], "meta": small_model[1]}}
+    app.session_state["current_model"] = "tiny"
+    app.query_params.update(in_n_v="5", in_K="12", in_scale="1.5", in_start="uniform", in_v0_on="v2,v5",
+                            in_eps="0.7", in_digit_K="20", in_n_h="5", in_seed="-1")
+    run(app)
+    assert app.number_input(key="in_n_v").value == 5 and app.slider(key="in_K").value == 12
+    assert app.slider(key="in_scale").value == 1.5 and app.radio(key="in_start").value == "uniform"
+    assert app.pills(key="in_v0_on").value == ["v2", "v5"] and app.slider(key="in_eps").value == 0.7
+    assert app.select_slider(key="in_digit_K").value == 20
+    assert app.number_input(key="in_n_h").value == 3 and app.number_input(key="in_seed").value == 0  # out of range
+    assert query(app) == {"in_n_v": "5", "in_K": "12", "in_scale": "1.5", "in_start": "uniform",
+                          "in_v0_on": "v2,v5", "in_eps": "0.7", "in_digit_K": "20"}
+    app.slider(key="in_K").set_value(5)  # back to the default
+    app.number_input(key="in_top_seed").set_value(3)
+    run(app)
+    assert "in_K" not in query(app) and query(app)["in_top_seed"] == "3"
