@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz import dbn, datasets
 from pgmviz.train import TrainSettings
-from tests.app.helpers import metrics, run
+from tests.app.helpers import metrics, query, run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "greedy.py")
 TIMEOUT = 180
@@ -73,3 +73,22 @@ def test_reset_forgets_the_stack(at):
     assert at.button(key="gs_train").label.startswith("Train layer 1")
     assert all("reconstruction error" not in df.value for df in at.dataframe)  # no layer table
     assert "Nothing trained yet" in " ".join(i.value for i in at.info)
+
+
+def test_a_link_sets_the_stack_and_changes_go_back_to_the_address():
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params.update(gs_set="mnist16_2", gs_h1="30", gs_h2="20", gs_updates="200", gs_lr="0.05",
+                            gs_propagate="samples", gs_seed="abc", gs_T="299")
+    run(app)
+    assert app.selectbox(key="gs_set").value == "mnist16_2"
+    assert app.number_input(key="gs_h1_mnist16_2").value == 30 and app.number_input(key="gs_h2_mnist16_2").value == 20
+    assert app.number_input(key="gs_updates").value == 200 and app.number_input(key="gs_lr").value == 0.05
+    assert app.radio(key="gs_propagate").value == "samples" and app.number_input(key="gs_seed").value == 0
+    assert app.button(key="gs_train").label.startswith("Train layer 1: 256 → 30")
+    assert app.session_state["gs_T"] == 300  # 299 is not one of the choices
+    assert query(app) == {"gs_set": "mnist16_2", "gs_h1": "30", "gs_h2": "20", "gs_updates": "200", "gs_lr": "0.05",
+                          "gs_propagate": "samples"}
+    app.selectbox(key="gs_set").set_value("mnist")  # sizes are per training set: 28x28's own defaults
+    run(app)
+    assert app.number_input(key="gs_h1_mnist").value == 200
+    assert query(app) == {"gs_set": "mnist", "gs_updates": "200", "gs_lr": "0.05", "gs_propagate": "samples"}
