@@ -17,6 +17,7 @@ import streamlit as st
 
 from pgmviz import data, dbn
 from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.models import dataset
 from pgmviz.viz import sample_grid, to_uint8, upscale
 
@@ -68,7 +69,14 @@ def label_bars(p: np.ndarray, key: str, title: str, height: int = 260) -> None:
     st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False})
 
 
-which = st.segmented_control("Net", list(NETS), default="greedy", required=True, key=P + "net",
+# The net and the movie's settings, shareable as a link (?gr_net=updown&gr_seed=3).
+URL_SETTINGS = url.bind(P, {
+    "net": url.choice("greedy", NETS),
+    "every": url.choice(20, [1, 5, 20, 100]),
+    "rows": url.integer(2, 1, 3),
+    "seed": url.integer(0, 0, 2**31 - 1),
+})
+which = st.segmented_control("Net", list(NETS), required=True, key=P + "net",
                              format_func=NET_NAMES.get,
                              help="The same DBN after greedy training, or after up-down fine-tuning "
                                   "(see *Fine-tuning and results*, section 4).")
@@ -93,11 +101,12 @@ st.caption(f"The net: {sizes[0]} pixels → {sizes[1]} → {sizes[2]} units, the
 # --- 1. one label clamped ---------------------------------------------------------------------------
 st.header("1 · Samples with one label clamped", divider="gray")
 c_every, c_rows, c_seed = st.columns([2, 1.2, 0.8])
-every = c_every.select_slider("Gibbs steps between frames", [1, 5, 20, 100], value=20, key=P + "every",
+every = c_every.select_slider("Gibbs steps between frames", [1, 5, 20, 100], key=P + "every",
                               help="Successive Gibbs states are too correlated to watch one by one, so the "
                                    "movie shows one frame every this many steps of the top-level memory.")
-rows = c_rows.number_input("Samples per digit", 1, 3, 2, key=P + "rows")
-seed = c_seed.number_input("Seed", 0, 2**31 - 1, 0, key=P + "seed")
+rows = c_rows.number_input("Samples per digit", 1, 3, key=P + "rows")
+seed = c_seed.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
+URL_SETTINGS.write()
 
 config = (which, int(every), int(rows), int(seed))
 if ss.get(P + "clamp_config") != config:  # new settings: compute the movie once and keep it

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import datasets, dbn
-from tests.app.helpers import metrics, run
+from tests.app.helpers import metrics, query, run
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons" / "generate.py")
@@ -84,3 +84,22 @@ def test_the_up_down_net_is_one_click_away():
     assert m["generated digits the net itself recognises as their clamped label"] == f"{read:.0%}"
     at.segmented_control(key="gr_net").set_value("greedy")
     run(at)
+
+
+def test_a_link_sets_the_movie_and_changes_go_back_to_the_address(lib):
+    net, meta, ds, probs = lib
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params.update(gr_every="5", gr_rows="1", gr_seed="3", gr_net="nonsense")
+    run(app)
+    assert app.segmented_control(key="gr_net").value == "greedy"  # not a net: ignored
+    assert app.select_slider(key="gr_every").value == 5 and app.number_input(key="gr_rows").value == 1
+    assert app.number_input(key="gr_seed").value == 3
+    labels = np.arange(10)  # one row: one chain per digit
+    chain = net.top_chain(25, 5, n=10, rng=3, clamp_labels=labels)
+    read = float((net.classify(chain.images[-1]).argmax(axis=1) == labels).mean())
+    assert metrics(app)["generated digits the net itself recognises as their clamped label"] == f"{read:.0%}"
+    assert query(app) == {"gr_every": "5", "gr_rows": "1", "gr_seed": "3"}
+    app.number_input(key="gr_seed").set_value(0)
+    app.segmented_control(key="gr_net").set_value("updown")
+    run(app)
+    assert query(app) == {"gr_every": "5", "gr_rows": "1", "gr_net": "updown"}
