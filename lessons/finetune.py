@@ -21,6 +21,7 @@ import streamlit as st
 
 from pgmviz import datasets, dbn, updown
 from pgmviz import finetune as ft
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.viz import filter_grid, sample_grid
 
@@ -173,11 +174,18 @@ st.caption(
     "cross-entropy, batches of 50."
 )
 ss.setdefault(P + "running", False)
+# The live run's settings, shareable as a link (?ftn_lr=0.05&ftn_epochs=30&ftn_seed=2).
+URL_SETTINGS = url.bind(P, {
+    "lr": url.choice(CFG.finetune_lr, LRS),
+    "epochs": url.integer(CFG.finetune_epochs, 1, 60),
+    "seed": url.integer(CFG.seed, 0, 999),
+})
 c_lr, c_ep, c_seed = st.columns(3, gap="large")
-lr = c_lr.select_slider("Learning rate", LRS, value=CFG.finetune_lr, key=P + "lr",
+lr = c_lr.select_slider("Learning rate", LRS, key=P + "lr",
                         help="Small is the point: the pretrained weights already do well, backprop only needs a local search.")
-epochs = c_ep.slider("Epochs", 1, 60, CFG.finetune_epochs, key=P + "epochs")
-seed = int(c_seed.number_input("Seed", 0, 999, CFG.seed, key=P + "seed"))
+epochs = c_ep.slider("Epochs", 1, 60, key=P + "epochs")
+seed = int(c_seed.number_input("Seed", 0, 999, key=P + "seed"))
+URL_SETTINGS.write()
 
 
 def start() -> None:

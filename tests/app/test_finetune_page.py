@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import finetune as ft
-from tests.app.helpers import metrics
+from tests.app.helpers import metrics, query
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons" / "finetune.py")
@@ -130,3 +130,15 @@ def test_run_up_down_live_starts_from_the_greedy_net(at):
     at.button(key="ftn_ud_forget").click()
     at.run()
     assert "ftn_ud" not in at.session_state and not at.session_state["ftn_ud_running"]
+
+
+def test_a_link_sets_the_live_run_and_changes_go_back_to_the_address():
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params.update(ftn_lr="0.02", ftn_epochs="12", ftn_seed="1000")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.select_slider(key="ftn_lr").value == 0.02 and app.slider(key="ftn_epochs").value == 12
+    assert app.number_input(key="ftn_seed").value == ft.TableConfig().seed  # 1000 is above the widget's 999
+    assert query(app) == {"ftn_lr": "0.02", "ftn_epochs": "12"}
+    app.number_input(key="ftn_seed").set_value(7).run()
+    assert query(app) == {"ftn_lr": "0.02", "ftn_epochs": "12", "ftn_seed": "7"}
