@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 
 from pgmviz import partition
 from pgmviz.io import load_model
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset
 from pgmviz.vae import VAE, VAEConfig, VAETrainer, load_pretrained
@@ -98,6 +99,18 @@ def picture(V: np.ndarray, n_cols: int | None = None, scale: int = 3) -> np.ndar
     return sample_grid(np.asarray(V, dtype=np.float64), SHAPE, n_cols=n_cols, scale=scale)
 
 
+# The model shown and the live model's settings, shareable as a link (?vae_source=...&vae_n_z=10).
+URL_SETTINGS = url.bind(P, {
+    "with_y": url.flag(False),
+    "source": url.choice(next(iter(pretrained()), YOURS), [*pretrained(), YOURS]),
+    "n_z": url.choice(2, range(2, 21)),
+    "n_hidden": url.choice(100, [50, 100, 200]),
+    "lr": url.choice(0.002, [0.0005, 0.001, 0.002, 0.005]),
+    "seed": url.integer(0, 0, 10_000),
+    "sample_seed": url.integer(0, 0, 10_000),
+})
+
+
 # --- 1. the graphical model -------------------------------------------------------------------------
 st.header("1 · The graphical model", divider="gray")
 g_left, g_right = st.columns([1.8, 3], gap="large")
@@ -150,7 +163,7 @@ with g_right:
 st.header("2 · Training: the ELBO and its two terms", divider="gray")
 models = pretrained()
 choices = list(models) + [YOURS]
-source = st.segmented_control("Model", choices, default=choices[0], required=True, key=P + "source")
+source = st.segmented_control("Model", choices, required=True, key=P + "source")
 ds = dataset("mnist")
 
 
@@ -189,8 +202,8 @@ def on_reset() -> None:
     ss.pop(P + "iwae", None)
 
 
-for k, v in {"n_z": 2, "n_hidden": 100, "lr": 0.002, "seed": 0, "running": False}.items():
-    ss.setdefault(P + k, v)
+ss.setdefault(P + "running", False)
+URL_SETTINGS.write()  # here, before the page may stop to wait for Train
 
 running = bool(ss[P + "running"]) and source == YOURS
 if source == YOURS:
@@ -307,7 +320,7 @@ with r_left:
                "not sampled pixels.")
 with r_right:
     st.markdown("**z ~ N(0, I), then p(x | z): one pass, no Markov chain**")
-    seed = st.number_input("Sample seed", 0, 10_000, 0, key=P + "sample_seed")
+    seed = st.number_input("Sample seed", 0, 10_000, key=P + "sample_seed")
     st.image(picture(vae.sample_prior(36, rng=int(seed)), n_cols=12, scale=2))
     st.caption("Ancestral sampling down the graph: draw the cause, then the picture. The blur is p(x | z) "
                "itself: each pixel is an independent Bernoulli given z. A draw that lands where no training "

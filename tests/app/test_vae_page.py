@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import datasets, partition
 from pgmviz.io import load_model
 from pgmviz.vae import heldout_elbo, load_pretrained
-from tests.app.helpers import metrics
+from tests.app.helpers import metrics, query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(REPO_ROOT / "lessons" / "vae.py")
@@ -109,3 +109,19 @@ def test_m2_section_shows_the_library_accuracies(at):
     m = metrics(at)
     assert m["100 labels, classifier alone"] == f"{alone.accuracy(d16.X_test, d16.y_test):.1%}"
     assert m["100 labels + 3,900 unlabelled, M2"] == f"{semi.accuracy(d16.X_test, d16.y_test):.1%}"
+
+
+def test_a_link_sets_the_model_and_changes_go_back_to_the_address():
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params.update(vae_source="Yours (train live)", vae_n_z="10", vae_lr="0.001", vae_with_y="1",
+                            vae_n_hidden="150", vae_seed="1e999")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.segmented_control(key="vae_source").value == "Yours (train live)"
+    assert app.toggle(key="vae_with_y").value is True
+    assert app.select_slider(key="vae_n_z").value == 10 and app.select_slider(key="vae_lr").value == 0.001
+    assert app.select_slider(key="vae_n_hidden").value == 100  # 150 is not a choice
+    assert app.number_input(key="vae_seed").value == 0
+    assert query(app) == {"vae_source": "Yours (train live)", "vae_n_z": "10", "vae_lr": "0.001", "vae_with_y": "1"}
+    app.select_slider(key="vae_n_hidden").set_value(200).run()
+    assert query(app)["vae_n_hidden"] == "200"
