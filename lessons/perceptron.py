@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import mlp
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 
 st.set_page_config(page_title="From perceptrons to backprop · pgmviz", layout="wide")
@@ -73,6 +74,27 @@ def remember(key: str) -> None:
 
 if P + "saved" not in ss:
     ss[P + "saved"] = {}
+
+# Every control but the graph's epoch, shareable as a link (?pc_task=XOR&pc_net_seed=3 ...).
+URL_SPEC = {
+    "task": url.choice(DEFAULTS["task"], mlp.TASKS), "rule": url.choice(DEFAULTS["rule"], RULES),
+    "unit_loss": url.choice(DEFAULTS["unit_loss"], LOSS_NAMES),
+    "unit_lr": url.choice(DEFAULTS["unit_lr"], LEARNING_RATES),
+    "unit_seed": url.integer(DEFAULTS["unit_seed"], 0, 10_000),
+    **{k: url.number(DEFAULTS[k], -3.0, 3.0) for k in ("q_w1", "q_w2", "q_theta")},
+    "net_task": url.choice(DEFAULTS["net_task"], mlp.TASKS), "n_hidden": url.choice(DEFAULTS["n_hidden"], [2, 3, 4]),
+    "act": url.choice(DEFAULTS["act"], mlp.ACTIVATIONS), "net_loss": url.choice(DEFAULTS["net_loss"], LOSS_NAMES),
+    "net_lr": url.choice(DEFAULTS["net_lr"], LEARNING_RATES),
+    "net_epochs": url.choice(DEFAULTS["net_epochs"], [200, 600, 1500, 3000]),
+    "net_seed": url.integer(DEFAULTS["net_seed"], 0, 10_000),
+    "g_input": url.choice(DEFAULTS["g_input"], INPUT_LABELS),
+    "lk_y": url.number(DEFAULTS["lk_y"], -2.0, 2.0), "lk_f": url.number(DEFAULTS["lk_f"], -2.0, 2.0),
+    "lk_sigma": url.number(DEFAULTS["lk_sigma"], 0.1, 2.0), "lk_t": url.choice(DEFAULTS["lk_t"], [0, 1]),
+    "lk_o": url.number(DEFAULTS["lk_o"], 0.01, 0.99),
+}
+for _key in URL_SPEC:
+    remembered(_key)  # before bind, which would otherwise put the defaults back after a visit elsewhere
+URL_SETTINGS = url.bind(P, URL_SPEC)
 
 
 # --- cached runs (read-only results, copies handed out by st.cache_data) ----------------------
@@ -548,6 +570,7 @@ with right:
     m[1].metric("−[t log o + (1−t) log(1−o)]", f"{b_formula:.6f}")
 for k in ("lk_y", "lk_f", "lk_sigma", "lk_t", "lk_o"):
     remember(k)
+URL_SETTINGS.write()
 
 final = mlp.forward(nrun.final, X_task, act)
 st.markdown(f"**On the trained network of section 3** (four examples, last epoch):")

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import mlp
+from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(REPO_ROOT / "lessons" / "perceptron.py")
@@ -178,3 +179,28 @@ def test_likelihood_checks(at):
     assert metrics(at, "−[t log o + (1−t) log(1−o)]")[0] == f"{expected_b:.6f}"
     lik = table(at, "pc_lik")["value"].to_numpy()
     assert lik[0] == pytest.approx(lik[1], rel=1e-10) and lik[2] == pytest.approx(lik[3], rel=1e-10)
+
+
+def test_a_link_sets_the_controls_and_changes_go_back_to_the_address():
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.query_params.update(pc_task="XOR", pc_rule="logistic", pc_net_seed="3", pc_n_hidden="3", pc_lk_o="0.3",
+                            pc_unit_lr="0.3", pc_act="relu", pc_g_input="11")
+    app.run()
+    assert_ok(app)
+    assert unit_settings(app)[:3] == ("logistic", "XOR", 1.0)  # 0.3 is not one of the learning rates
+    assert net_settings(app).seed == 3 and net_settings(app).n_hidden == 3 and net_settings(app).act == "tanh"
+    assert app.slider(key="pc_lk_o").value == 0.3 and app.segmented_control(key="pc_g_input").value == "11"
+    assert query(app) == {"pc_task": "XOR", "pc_rule": "logistic", "pc_net_seed": "3", "pc_n_hidden": "3",
+                          "pc_lk_o": "0.3", "pc_g_input": "11"}
+    app.segmented_control(key="pc_net_task").set_value("OR").run()
+    assert query(app)["pc_net_task"] == "OR"
+
+
+def test_settings_survive_visiting_another_page():
+    app = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60).run()
+    app.switch_page("lessons/perceptron.py").run()
+    app.number_input(key="pc_net_seed").set_value(5).run()
+    app.switch_page("lessons/home.py").run()
+    app.switch_page("lessons/perceptron.py").run()
+    assert_ok(app)
+    assert app.number_input(key="pc_net_seed").value == 5
