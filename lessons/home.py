@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_link
 from pgmviz.ui.lessons import lessons_by_section, planned_by_section
 
@@ -85,7 +86,8 @@ names, drawings, captions = (
 )
 for i, (name, dot) in enumerate(DIAGRAMS.items()):
     names[i].markdown(f"**{name}**")
-    drawings[i].graphviz_chart(dot, width="content")
+    with drawings[i]:
+        graphviz_chart(dot, key=f"home_map_{i}")  # readable when projected (pgmviz.ui.graphs)
     captions[i].caption(CAPTIONS[name])
 st.caption("Blue circles: visible units (the data). White circles: hidden units.")
 

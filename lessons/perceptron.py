@@ -17,6 +17,7 @@ import streamlit as st
 
 from pgmviz import mlp
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
 
 st.set_page_config(page_title="From perceptrons to backprop · pgmviz", layout="wide")
@@ -50,13 +51,7 @@ FWD, BACK = "#1565c0", "#c62828"  # forward values blue, gradients red, in the g
 FONT = dict(size=16)
 PLOT_CONFIG = {"displayModeBar": False}
 PLOT_HEIGHT = 520  # px: the square planes fill about half the width of a projected page
-# Streamlit styles every text of a graphviz chart at a fixed ~10 px, whatever the DOT says, which
-# after scaling to the column is unreadable on a projector. The graph uses one font size, and a
-# rule scoped to its container gives the SVG text that size back (in the SVG's own units, so it
-# scales with the drawing and fits the boxes graphviz laid out for it).
-GRAPH_FONT = 18
-GRAPH_CSS = (f"<style>.st-key-{P}graph svg text {{ font-size: {GRAPH_FONT}px; "
-             "font-family: Helvetica, Arial, sans-serif; }}</style>")
+GRAPH_FONT = 18  # the computation graph's one font size (pgmviz.ui.graphs keeps it readable when projected)
 
 
 def remembered(key: str) -> str:
@@ -507,9 +502,7 @@ g_params = nrun.snapshot(g_epoch)
 G = mlp.computation_graph(g_params, X_task[k_in], t_task[k_in], net_loss, act)
 c[2].markdown(f"x = ({g_input[0]}, {g_input[1]}), target t = {int(t_task[k_in])}: "
               f"o = {G.node('o').value:.4f}, L = {G.loss:.4f}")
-with st.container(key=f"{P}graph"):
-    st.html(GRAPH_CSS)
-    st.graphviz_chart(graph_dot(G), width="stretch")
+graphviz_chart(graph_dot(G), key=f"{P}graph", width="stretch")
 
 st.markdown("**Every parameter's gradient, two ways**: by backprop (the red numbers on the edges) and by "
             "central finite differences, (L(w+ε) − L(w−ε)) / 2ε with ε = 10⁻⁵, for this one example.")

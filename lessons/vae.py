@@ -23,6 +23,7 @@ from plotly.subplots import make_subplots
 from pgmviz import partition
 from pgmviz.io import load_model
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset
 from pgmviz.vae import VAE, VAEConfig, VAETrainer, load_pretrained
@@ -119,7 +120,7 @@ with g_left:
     y_nodes = ('y [label="y", fillcolor="white"];\n y -> x [penwidth=2];\n'
                ' x -> y [style=dashed, color="#5c6bc0", fontcolor="#5c6bc0", label="q(y|x)", constraint=false];'
                if with_label else "")
-    st.graphviz_chart(f"""
+    graphviz_chart(f"""
 digraph {{
   rankdir=TB; bgcolor="transparent"; nodesep={0.25 if with_label else 0.9}; ranksep=1.0;
   node [shape=circle, style=filled, fontsize=20, width=0.6, fixedsize=true, fontname="Helvetica"];
@@ -132,7 +133,7 @@ digraph {{
     z -> x [penwidth=2, label="{'p(x|y,z)' if with_label else 'p(x|z)'}"];
     x -> z [style=dashed, color="#5c6bc0", fontcolor="#5c6bc0", label="{'q(z|x,y)' if with_label else 'q(z|x)'}", constraint=false];
   }}
-}}""", width="content")
+}}""", key=P + "graph")
     st.caption("Solid: the generative model, a Bayesian network. Dashed: the recognition network that "
                "infers the causes from the picture. Blue: observed.")
 with g_right:
