@@ -19,6 +19,7 @@ import streamlit as st
 
 from pgmviz import autoencoder as ae
 from pgmviz import data, grbm
+from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.viz import sample_grid
 
@@ -175,23 +176,16 @@ def picture_rows(rows: list[np.ndarray], n_cols: int) -> np.ndarray:
 st.header("1 · Pretrain a stack of RBMs, unroll it, fine-tune it", divider="gray")
 Xtr, ytr, Xte, yte = digits()
 
-# The lesson's settings, shareable through the address bar (?ae_code=2&ae_seed=3 ...). A key missing
-# from the session (first visit, or back from another page) is read from the URL, else its default.
-def _from_url(name: str, default, parse, ok) -> None:
-    if P + name in ss:
-        return
-    try:
-        value = parse(st.query_params.get(P + name, default))
-    except ValueError:
-        value = default
-    ss[P + name] = value if ok(value) else default
-
-
-_from_url("code", DEFAULT_CODE, int, lambda v: v in CODE_SIZES)
-_from_url("pre_epochs", PRE_EPOCHS, int, lambda v: 1 <= v <= 20)
-_from_url("ft_epochs", FT_EPOCHS, int, lambda v: 1 <= v <= 60)
-_from_url("seed", SEED, int, lambda v: 0 <= v < 2**31)
-_from_url("sigma", 0.05, lambda x: round(float(x), 2), lambda v: 0.02 <= v <= 0.3)
+# The lesson's settings, shareable through the address bar (?ae_code=2&ae_seed=3 ...); read once per
+# session (pgmviz.ui.urlstate), written back at the end of the page.
+_SIGMA = url.number(0.05, 0.02, 0.3)
+URL_SETTINGS = url.bind(P, {
+    "code": url.choice(DEFAULT_CODE, CODE_SIZES),
+    "pre_epochs": url.integer(PRE_EPOCHS, 1, 20),
+    "ft_epochs": url.integer(FT_EPOCHS, 1, 60),
+    "seed": url.integer(SEED, 0, 2**31 - 1),
+    "sigma": url.Setting(_SIGMA.default, lambda s: round(_SIGMA.parse(s), 2)),  # on the slider's 0.01 steps
+})
 
 c_code, c_pre, c_ft, c_seed = st.columns([1.6, 1.4, 1.4, 0.8], gap="large")
 code = c_code.segmented_control("Code size (real numbers per digit)", CODE_SIZES, required=True, key=P + "code",
@@ -501,8 +495,7 @@ ae.compare_with_pca(net, X_train, X_test, pca)          # squared error per imag
         language="python",
     )
 
-st.query_params.update({P + "code": str(code), P + "pre_epochs": str(pre_epochs), P + "ft_epochs": str(ft_epochs),
-                        P + "seed": str(int(seed)), P + "sigma": f"{sig:g}"})
+URL_SETTINGS.write()
 
 random_err = baseline[-1]["held-out squared error"]
 beats = comp.ae_test < comp.pca_test

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz import autoencoder as ae
 from pgmviz import data, grbm
-from tests.app.helpers import metrics
+from tests.app.helpers import metrics, query
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons" / "autoencoder.py")
@@ -141,12 +141,25 @@ def test_settings_come_from_and_go_to_the_url():
     app.query_params["ae_code"] = "2"
     app.query_params["ae_sigma"] = "0.1"
     app.query_params["ae_seed"] = "not a number"
+    app.query_params["ae_ft_epochs"] = "1e999"
     app.run()
     assert not app.exception, app.exception
     assert app.session_state["ae_shown"]["code"] == 2
     assert app.slider(key="ae_sigma").value == pytest.approx(0.1)
     assert app.number_input(key="ae_seed").value == 0
-    assert app.query_params["ae_code"] in ("2", ["2"])  # and written back to the address bar
+    assert app.slider(key="ae_ft_epochs").value == ae.READY_MADE.ft_epochs
+    assert query(app) == {"ae_code": "2", "ae_sigma": "0.1"}  # and written back to the address bar
+    app.slider(key="ae_sigma").set_value(0.2)
+    app.slider(key="ae_pre_epochs").set_value(3).run()
+    assert query(app) == {"ae_code": "2", "ae_sigma": "0.2", "ae_pre_epochs": "3"}
+
+
+def test_a_linked_sigma_lands_on_the_sliders_steps():
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params["ae_sigma"] = "0.123"
+    app.run()
+    assert not app.exception, app.exception
+    assert app.slider(key="ae_sigma").value == 0.12
 
 
 @pytest.mark.parametrize("broken", ["missing", "corrupt"])
