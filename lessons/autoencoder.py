@@ -21,7 +21,7 @@ from pgmviz import autoencoder as ae
 from pgmviz import data, grbm
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
-from pgmviz.viz import sample_grid
+from pgmviz.viz import filter_grid, sample_grid
 
 st.set_page_config(page_title="Deep autoencoder · pgmviz", layout="wide")
 
@@ -33,6 +33,7 @@ CODE_SIZES = list(R.code_sizes)
 DEFAULT_CODE = 6
 PRE_EPOCHS, FT_EPOCHS, SEED = R.pre_epochs, R.ft_epochs, R.seed  # the ready-made nets
 BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "autoencoder"
+GREY_HIDDEN, GREY_EPOCHS = 100, 20  # the Gaussian RBM on grey digits (section 4)
 TICK_S = 0.3  # the fine-tuning fragment reruns this often while it trains
 FONT = dict(size=15)
 ACCENT, MUTED, GREY = "#ffb300", "#5c6bc0", "#9e9e9e"
@@ -141,6 +142,15 @@ def toy_grbm(seed: int) -> dict:
         S = m.sample(400, 200, rng=seed + 1)
         out["learned" if learn else "fixed"] = {"samples": S * std + mean, "sigma": m.sigma.copy()}
     return out
+
+
+@st.cache_data(show_spinner="Training a Gaussian RBM on grey-level digits (about a second) ...", max_entries=2)
+def grey_grbm(seed: int) -> dict:
+    """A GRBM (256 Gaussian pixels, 100 binary units, CD-1, 20 epochs) on the grey 16x16 digits."""
+    Xtr, _, Xte, _ = digits()
+    g = grbm.fit_grey_images(Xtr, GREY_HIDDEN, GREY_EPOCHS, seed=seed)
+    return {"fit": g, "samples": g.to_pixels(g.model.sample_means(20, 1000, rng=seed + 1)),
+            "test_error": g.squared_error(Xte), "mean_error": float(((Xte - g.mean) ** 2).sum(axis=1).mean())}
 
 
 def ready(code: int) -> dict:
@@ -479,6 +489,37 @@ with c_toy:
     st.caption("A Gaussian-Bernoulli RBM with 4 binary hidden units, trained by CD-1 (100 epochs) on 400 points "
                "from two blobs; samples after 200 steps of alternating Gibbs sampling. Gibbs sampling stays easy: "
                "v given h is an independent Gaussian per unit, h given v independent logistic units.")
+
+st.subheader("Grey-level digits, without thresholding")
+gg = grey_grbm(SEED)
+fit = gg["fit"]
+_, _, Xte_grey, _ = digits()
+g1, g2, g3 = st.columns([1.1, 1.0, 1.0], gap="medium")
+with g1:
+    st.markdown(f"**Filters**: 40 of the {GREY_HIDDEN} binary units")
+    st.image(filter_grid(fit.model.W, (SIDE, SIDE), n_cols=8, scale=3, max_filters=40), width="content")
+with g2:
+    st.markdown("**Samples**: E[v | h] after 1,000 Gibbs steps")
+    st.image(sample_grid(np.clip(gg["samples"], 0, 1), (SIDE, SIDE), n_cols=5, scale=3), width="content")
+with g3:
+    st.markdown("**Held-out digits** (top) **redrawn** through h (below)")
+    shown_grey = Xte_grey[:5]
+    st.image(sample_grid(np.clip(np.vstack([shown_grey, fit.redraw(shown_grey)]), 0, 1), (SIDE, SIDE), n_cols=5,
+                         scale=3), width="content")
+mg = st.columns(3)
+mg[0].metric("held-out squared error per image, redrawn", f"{gg['test_error']:.2f}",
+             help="Sum over the 256 grey pixels of (x − E[v | h = p(h | x)])², averaged over the 1,000 held-out digits.")
+mg[1].metric("… drawing every digit as the mean image", f"{gg['mean_error']:.2f}")
+mg[2].metric("σ per pixel (fixed)", f"{fit.scale:.3f}",
+             help="σ = 1 in standardised units: one scale for all pixels (the std of the centred training pixels).")
+st.caption(
+    f"A Gaussian-Bernoulli RBM on the same 16x16 digits kept as grey levels: pixels centred and divided by one "
+    f"scale, σ fixed at 1 in those units, {GREY_HIDDEN} binary hidden units, CD-1 for {GREY_EPOCHS} epochs "
+    "(about a second here). Its filters are local strokes, like the binary RBM's. A sample's own pixels carry "
+    "Gaussian noise of one σ each, which would hide the digit, so each sample is drawn as its mean E[v | h]; "
+    "after this short training they are blurry and mostly round. "
+    "Scaling each pixel by its own standard deviation instead blows up the nearly blank border pixels."
+)
 
 with st.expander("Show the code behind the numbers"):
     st.code(

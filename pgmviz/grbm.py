@@ -251,6 +251,37 @@ def centre_and_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return (X - mean) / scale, mean, scale
 
 
+@dataclass
+class GreyDigits:
+    """A Gaussian-Bernoulli RBM of grey-level images and the affine map between pixels and its units."""
+
+    model: GaussianRBM
+    mean: np.ndarray  # per-pixel mean of the training images
+    scale: float  # one scale for every pixel (`centre_and_scale`)
+    errors: list[float]  # reconstruction error per epoch (standardised units)
+
+    def to_pixels(self, Z: np.ndarray) -> np.ndarray:
+        return np.asarray(Z) * self.scale + self.mean
+
+    def redraw(self, X: np.ndarray) -> np.ndarray:
+        """Images through the hidden units and back: E[v | h = p(h | v)], in pixel units."""
+        Z = (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
+        return self.to_pixels(self.model.mean_v_given_h(self.model.p_h_given_v(Z)))
+
+    def squared_error(self, X: np.ndarray) -> float:
+        """Mean over images of the summed squared pixel error of `redraw`."""
+        return float(((np.asarray(X) - self.redraw(X)) ** 2).sum(axis=1).mean())
+
+
+def fit_grey_images(X: np.ndarray, n_h: int = 100, epochs: int = 20, lr: float = 0.002,
+                    seed: int = 0) -> GreyDigits:
+    """CD-1 with sigma fixed at 1 on grey-level images centred per pixel and scaled by one number."""
+    Z, mean, scale = centre_and_scale(X)
+    m = GaussianRBM.random(Z.shape[1], n_h, seed=seed, data=Z)
+    errors = train_cd(m, Z, epochs, GRBMSettings(lr=lr), rng=seed)
+    return GreyDigits(m, mean, scale, errors)
+
+
 def two_blobs(n: int = 400, seed: int | np.random.Generator | None = 0, spread: float = 0.25,
               centres: tuple[tuple[float, float], ...] = ((-1.0, -0.6), (1.0, 0.6))) -> np.ndarray:
     """A 2-D toy set: n points, half around each centre, isotropic Gaussian noise of std ``spread``."""

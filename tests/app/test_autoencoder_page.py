@@ -102,6 +102,19 @@ def test_code_map_and_bowl_numbers_equal_the_library(at, digits16):
     assert metrics(at)["logistic: p(0.7) / p(0.6 or 0.8)"] == f"{np.exp(min(F[0], F[2]) - F[1]):.3f}×"
 
 
+def test_grey_digit_gaussian_rbm_numbers_equal_the_library(at, digits16):
+    Xtr, _, Xte, _ = digits16
+    g = grbm.fit_grey_images(Xtr, 100, 20, seed=0)
+    m = metrics(at)
+    err, base = g.squared_error(Xte), float(((Xte - g.mean) ** 2).sum(axis=1).mean())
+    assert m["held-out squared error per image, redrawn"] == f"{err:.2f}"
+    assert m["… drawing every digit as the mean image"] == f"{base:.2f}"
+    assert m["σ per pixel (fixed)"] == f"{g.scale:.3f}"
+    assert err < 0.3 * base  # the hidden units carry most of each digit
+    # the caption's reason for one scale: per-pixel standardisation blows up blank border pixels
+    assert np.abs(grbm.standardise(Xtr)[0]).max() > 10 * np.abs(grbm.centre_and_scale(Xtr)[0]).max()
+
+
 def test_random_start_baseline_shown_is_the_bundled_control(at):
     # the bundled control's history is the library's finetune_from_random (tests/unit/test_autoencoder_io.py)
     expected = f"{bundled_meta(6)['random_history'][-1]['held-out squared error']:.2f}"
