@@ -32,6 +32,7 @@ RESULTS = Path(__file__).resolve().parents[1] / "assets" / "finetune" / "results
 CFG = ft.TableConfig()  # the live column: 16x16 digits, 256-200-200-10, the bundled table's settings
 LRS = [0.01, 0.02, 0.05, 0.1, 0.2]
 UD_LRS = [0.01, 0.02, 0.05, 0.1]  # up-down steps (the bundled run used 0.05)
+UD_KS = [1, 3, 5, 10]  # CD steps in the top RBM during up-down (the bundled run used 3)
 UD_T = 500  # top-level Gibbs steps before each label-clamped drawing
 TICK_S = 0.3  # the live fragment reruns this often while it trains
 N_FILTERS = 24  # first-layer filters drawn
@@ -383,10 +384,16 @@ else:
         f"training digits: {ud_meta['train_seconds']:.0f} s here by `scripts/train_updown.py`. Or run it yourself:"
     )
     u1, u2, u3 = st.columns(3, gap="large")
-    ud_lr = u1.select_slider("Up-down step", UD_LRS, value=0.05, key=P + "ud_lr")
-    ud_k = u2.select_slider("CD steps at the top", [1, 3, 5, 10], value=3, key=P + "ud_k")
-    ud_epochs = u3.slider("Epochs", 1, 100, 20, key=P + "ud_epochs",
+    UD_URL = url.bind(P, {  # shareable too (?ftn_ud_lr=0.1&ftn_ud_k=10&ftn_ud_epochs=50)
+        "ud_lr": url.choice(0.05, UD_LRS),
+        "ud_k": url.choice(3, UD_KS),
+        "ud_epochs": url.integer(20, 1, 100),
+    })
+    ud_lr = u1.select_slider("Up-down step", UD_LRS, key=P + "ud_lr")
+    ud_k = u2.select_slider("CD steps at the top", UD_KS, key=P + "ud_k")
+    ud_epochs = u3.slider("Epochs", 1, 100, key=P + "ud_epochs",
                           help="About a second each here; the bundled run did 100.")
+    UD_URL.write()
     v1, v2, v3 = st.columns(3)
     v1.button("Run up-down live", icon=":material/play_arrow:", type="primary", on_click=ud_start,
               key=P + "ud_start", disabled=ss[P + "ud_running"], width="stretch",

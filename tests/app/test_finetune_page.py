@@ -134,11 +134,15 @@ def test_run_up_down_live_starts_from_the_greedy_net(at):
 
 def test_a_link_sets_the_live_run_and_changes_go_back_to_the_address():
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.query_params.update(ftn_lr="0.02", ftn_epochs="12", ftn_seed="1000")
+    app.query_params.update(ftn_lr="0.02", ftn_epochs="12", ftn_seed="1000", ftn_ud_k="10", ftn_ud_lr="0.3")
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.select_slider(key="ftn_lr").value == 0.02 and app.slider(key="ftn_epochs").value == 12
     assert app.number_input(key="ftn_seed").value == ft.TableConfig().seed  # 1000 is above the widget's 999
-    assert query(app) == {"ftn_lr": "0.02", "ftn_epochs": "12"}
+    assert app.select_slider(key="ftn_ud_k").value == 10
+    assert app.select_slider(key="ftn_ud_lr").value == 0.05  # 0.3 is not one of the steps offered
+    assert query(app) == {"ftn_lr": "0.02", "ftn_epochs": "12", "ftn_ud_k": "10"}
     app.number_input(key="ftn_seed").set_value(7).run()
-    assert query(app) == {"ftn_lr": "0.02", "ftn_epochs": "12", "ftn_seed": "7"}
+    app.slider(key="ftn_ud_epochs").set_value(40).run()
+    assert query(app) == {"ftn_lr": "0.02", "ftn_epochs": "12", "ftn_seed": "7", "ftn_ud_k": "10",
+                          "ftn_ud_epochs": "40"}
