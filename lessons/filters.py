@@ -35,9 +35,9 @@ st.set_page_config(page_title="Filter learning · pgmviz", layout="wide")
 # --- settings ---------------------------------------------------------------------------------
 P = "fl_"  # prefix of this page's session-state keys (the session is shared by all pages)
 TICK_S = 0.4  # the fragment reruns this often while training
-CURVES_TICK_S = 1.0  # the learning curves redraw this often while training
-DIAG_TICK_S = 2.0  # the diagnostics redraw this often while training
-SLICE_S = 0.25  # wall time of training per tick; the rest of the tick is drawing
+CURVES_TICK_S = 2.0  # the learning curves redraw this often while training
+DIAG_TICK_S = 5.0  # the diagnostics redraw this often while training
+SLICE_S = 0.2  # wall time of training per tick; the rest of the tick is drawing
 FIRST_SLICE_S = 0.15  # a shorter slice when Train is clicked, so the first new frame comes fast
 SHOWN_FILTERS = 100  # filters drawn per frame unless "show all" is on (keeps each frame cheap)
 GRID_WIDTH = 640  # target width in pixels of the filter picture
