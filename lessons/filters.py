@@ -426,7 +426,7 @@ st.caption(f"Training on **{data['title']}**: {data['note']}. Model: {trainer.rb
 
 # --- the live part: one slice of training, then redraw ----------------------------------------
 # Three fragments, so the browser redraws only what changes fast: the filters and the numbers
-# after every slice; the learning curves every second; the diagnostics (histograms, biases,
+# after every slice; the learning curves every 2 s; the diagnostics (histograms, biases,
 # activations) every few seconds. Plotly charts are the costly part of a frame in the browser.
 @st.fragment(run_every=TICK_S if running else None)
 def live_view() -> None:
