@@ -191,7 +191,8 @@ LESSONS: list[Lesson] = [
         icon=":material/draw:",
         blurb="Ten label units beside the top layer: clamp one and the associative memory draws that digit "
               "(as a movie of its Gibbs chain), let it dream from random pixels, and recognise held-out or "
-              "drawn digits exactly by the free energy of each label, with the held-out error and confusion.",
+              "drawn digits exactly by the free energy of each label, with the held-out error and confusion; "
+              "before and after up-down fine-tuning.",
         url_path="generate",
         section="Deep belief nets",
     ),
@@ -203,7 +204,7 @@ LESSONS: list[Lesson] = [
         blurb="Unroll a DBN pretrained without labels into a classifier and fine-tune it with gentle backprop, "
               "live beside the same net from random weights: the held-out error table against logistic "
               "regression on pixels and on RBM features, the lecture's MNIST numbers, and how little the "
-              "features change.",
+              "features change; then up-down (contrastive wake-sleep) fine-tuning of the label DBN, live.",
         url_path="finetune",
         section="Deep belief nets",
     ),
