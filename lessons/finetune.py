@@ -116,13 +116,13 @@ def results_table() -> pd.DataFrame:
         row["lecture, full MNIST"] = f"{ft.LECTURE[key][1]}%" if key in ft.LECTURE else "—"
         rows.append(row)
     for key, title in ft.LABEL_ROWS.items():  # measured by the label-unit nets: read from their files
-        measured = ft.label_dbn_result(ft.LABEL_NETS[key])
+        measured = {m["dataset"]: m for m in map(ft.label_dbn_result, ft.TABLE_NETS[key]) if m is not None}
         row = {"method": title, rerun_col: "",
                "lecture, full MNIST": f"{ft.LECTURE[key][1]}%" if key in ft.LECTURE else "—"}
         for c in cols:
-            same = measured is not None and c["config"]["dataset"] == measured["dataset"]
-            row["ours, " + c["name"]] = (f"{pct(measured['test_error'])} ({'-'.join(map(str, measured['sizes']))}+10)"
-                                         if same else "—")
+            m = measured.get(c["config"]["dataset"])
+            row["ours, " + c["name"]] = (f"{pct(m['test_error'])} ({'-'.join(map(str, m['sizes']))}+10)"
+                                         if m is not None else "—")
         rows.append(row)
     rows.append({"method": ft.LECTURE["svm"][0], **{"ours, " + c["name"]: "—" for c in cols}, rerun_col: "",
                  "lecture, full MNIST": f"{ft.LECTURE['svm'][1]}%"})
@@ -137,9 +137,10 @@ st.caption(
     "than the lecture's 784-500-500-2000, measured by `scripts/train_finetune.py` (seed 0, "
     f"{res['total_seconds']:.0f} s for the whole table on this machine). **Lecture**: the full permutation-invariant "
     "MNIST task, 60,000 training and 10,000 test digits; its backprop row is a very carefully trained net, ours "
-    "is the same net and schedule as the fine-tuned one. The two rows with label units are the bundled 28x28 "
-    "net of *Generate and recognise* (`scripts/train_dbn.py`), classifying by free energy, before and after "
-    "up-down fine-tuning (section 4, `scripts/train_updown.py`); each number is read from its file. *Re-run "
+    "is the same net and schedule as the fine-tuned one. The two rows with label units are bundled nets with "
+    "10 label units beside the last hidden layer (`scripts/train_dbn.py`; the 28x28 one is *Generate and "
+    "recognise*'s), classifying by free energy, before and after up-down fine-tuning (section 4, "
+    "`scripts/train_updown.py`); each number is read from its file. *Re-run "
     "here*: a row you re-ran on this page (16x16 column)."
 )
 

@@ -414,12 +414,15 @@ LABEL_ROWS = {
     "dbn_labels_updown": "DBN with label units + contrastive wake-sleep (up-down) fine-tuning",
 }
 
-# The bundled DBN with label units (scripts/train_dbn.py, 28x28 digits, the same split) and the same
-# net after up-down fine-tuning (scripts/train_updown.py).
+# The bundled DBNs with label units (scripts/train_dbn.py, the same split) and the same nets after
+# up-down fine-tuning (scripts/train_updown.py): one per column of the table, 28x28 and 16x16.
 _DBN_DIR = Path(__file__).resolve().parents[1] / "assets" / "dbn"
 LABEL_DBN = _DBN_DIR / "mnist_784x300x300x600_labels.npz"
 UPDOWN_DBN = _DBN_DIR / "mnist_784x300x300x600_labels_updown.npz"
-LABEL_NETS = {"dbn_labels": LABEL_DBN, "dbn_labels_updown": UPDOWN_DBN}
+LABEL_DBN16 = _DBN_DIR / "mnist16_256x200x200x400_labels.npz"
+UPDOWN_DBN16 = _DBN_DIR / "mnist16_256x200x200x400_labels_updown.npz"
+LABEL_NETS = {"dbn_labels": LABEL_DBN, "dbn_labels_updown": UPDOWN_DBN}  # the 28x28 pair
+TABLE_NETS = {"dbn_labels": [LABEL_DBN16, LABEL_DBN], "dbn_labels_updown": [UPDOWN_DBN16, UPDOWN_DBN]}
 
 
 def label_dbn_result(path: str | Path = LABEL_DBN) -> dict | None:

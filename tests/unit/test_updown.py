@@ -139,14 +139,16 @@ def test_bad_input_is_a_clear_error():
 
 
 # ------------------------------------------------------------------ the bundled net (scripts/train_updown.py)
-@pytest.fixture(scope="module")
-def bundled():
+@pytest.fixture(scope="module", params=["28x28", "16x16"])
+def bundled(request):
     from pgmviz import datasets
     from pgmviz import finetune as ft
 
-    greedy, greedy_meta = dbn.load_dbn(ft.LABEL_DBN)
-    net, meta = dbn.load_dbn(ft.UPDOWN_DBN)
-    return greedy, greedy_meta, net, meta, datasets.load("mnist")
+    pair = {"28x28": (ft.LABEL_DBN, ft.UPDOWN_DBN), "16x16": (ft.LABEL_DBN16, ft.UPDOWN_DBN16)}[request.param]
+    greedy, greedy_meta = dbn.load_dbn(pair[0])
+    net, meta = dbn.load_dbn(pair[1])
+    assert meta["dataset"] == greedy_meta["dataset"] == {"28x28": "mnist", "16x16": "mnist16"}[request.param]
+    return greedy, greedy_meta, net, meta, datasets.load(meta["dataset"])
 
 
 def test_bundled_up_down_net_is_untied_and_its_recorded_errors_are_its_own(bundled):
@@ -175,3 +177,14 @@ def test_bundled_judge_numbers_recomputed_and_up_down_draws_more_recognisable_di
     assert updown.clamped_agreement(greedy, judge.predict, **args) == pytest.approx(jm["greedy"], abs=0.02)
     assert updown.clamped_agreement(net, judge.predict, **args) == pytest.approx(jm["updown"], abs=0.02)
     assert jm["updown"] > jm["greedy"] + 0.15  # the page's claim: far more often recognisable
+
+
+def test_every_bundled_label_net_is_documented():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "assets" / "README.md").read_text()
+    files = sorted((root / "assets" / "dbn").glob("*.npz"))
+    assert len(files) == 4
+    for f in files:
+        assert f"`{f.name}`" in readme or f"`dbn/{f.name}`" in readme, f"assets/README.md does not document {f.name}"
