@@ -5,14 +5,7 @@ Screenshots: test-artifacts/finetune_default.png, finetune_live.png, finetune_up
 
 from __future__ import annotations
 
-import time
-
-MAIN = '[data-testid="stMain"]'
-
-
-def metric_value(page, label: str) -> str:
-    box = page.locator(f'{MAIN} [data-testid="stMetric"]', has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+from tests.browser.helpers import MAIN, metric_value, wait_for_metric
 
 
 def test_finetune_page(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
@@ -32,33 +25,16 @@ def test_finetune_page(page, open_app, wait_idle, assert_no_exception, save_scre
 
     # live: the default 30 epochs of both nets, side by side, then the page redraws the filters
     page.locator(f"{MAIN} button", has_text="Fine-tune live").first.click()
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        try:
-            if metric_value(page, "epochs") == "30":
-                break
-        except Exception:  # the fragment is redrawing
-            pass
-        page.wait_for_timeout(500)
-    assert metric_value(page, "epochs") == "30"
+    wait_for_metric(page, "epochs", "30", timeout=240)
     wait_idle(page, timeout=120)
     assert_no_exception(page)
     assert float(metric_value(page, "pretrained: held-out error").rstrip("%")) < 9.0
     assert not page.js_errors, page.js_errors
     save_screenshot(page, "finetune_live")
 
-
     # up-down, live: the default 20 epochs from the greedy label DBN, then the drawings switch to it
     page.locator(f"{MAIN} button", has_text="Run up-down live").first.click()
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if metric_value(page, "epochs of up-down") == "20":
-                break
-        except Exception:  # the fragment is redrawing
-            pass
-        page.wait_for_timeout(500)
-    assert metric_value(page, "epochs of up-down") == "20"
+    wait_for_metric(page, "epochs of up-down", "20", timeout=300)
     wait_idle(page, timeout=120)
     assert_no_exception(page)
     assert page.get_by_text("your net, after 20 epochs of up-down").first.is_visible()

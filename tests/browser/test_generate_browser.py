@@ -4,13 +4,7 @@ the mouse gets label probabilities. Screenshots: test-artifacts/generate.png, ge
 
 from __future__ import annotations
 
-
-MAIN = '[data-testid="stMain"]'
-
-
-def metric_value(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]', has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+from tests.browser.helpers import MAIN, metric_value
 
 
 def test_generate(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing, draw_seven):

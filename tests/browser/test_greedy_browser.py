@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import time
 
-
-def metric_value(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]', has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+from tests.browser.helpers import metric_value
 
 
 def test_greedy(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):

@@ -8,10 +8,7 @@ While playing, the page's fragment reruns itself, so the test waits for texts th
 
 from __future__ import annotations
 
-
-def metric_value(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]', has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
+from tests.browser.helpers import metric_value
 
 
 def test_perceptron_page(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):

@@ -8,12 +8,7 @@ instead of ``wait_idle``.
 
 from __future__ import annotations
 
-MAIN = '[data-testid="stMain"]'
-
-
-def metric_value(page, label: str) -> str:
-    box = page.locator(f'{MAIN} [data-testid="stMetric"]', has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
+from tests.browser.helpers import MAIN, metric_value
 
 
 def test_vae_page(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
