@@ -23,6 +23,7 @@ from pgmviz import datasets, dbn, updown
 from pgmviz import finetune as ft
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.models import dataset
 from pgmviz.viz import filter_grid, sample_grid
 
 st.set_page_config(page_title="Fine-tuning and results · pgmviz", layout="wide")
@@ -342,13 +343,6 @@ def label_nets() -> dict:
     return out
 
 
-@st.cache_resource(show_spinner=False)
-def judge() -> ft.Classifier:
-    """The independent judge of the drawings: logistic regression on raw 28x28 pixels."""
-    d = datasets.load("mnist")
-    return ft.fit_logistic(d.X_train, d.y_train, 1e-3)
-
-
 @st.cache_data(show_spinner="Drawing each digit with its label clamped ...", max_entries=8)
 def drawings(which: str, seed: int) -> np.ndarray:
     """Two drawings per label, 500 top-level Gibbs steps each, from a bundled net. (20, 784)"""
@@ -365,7 +359,7 @@ else:
     greedy_net, greedy_meta = nets["dbn_labels"]
     ud_net, ud_meta = nets["dbn_labels_updown"]
     hist = pd.DataFrame(ud_meta["history"])
-    ud_digits = datasets.load("mnist")
+    ud_digits = dataset("mnist")  # cached once per server
     ss.setdefault(P + "ud_running", False)
 
     def ud_start() -> None:
@@ -453,7 +447,11 @@ else:
                  caption="greedy only")
     with d2:
         if mine is not None and not ss[P + "ud_running"]:
-            yours = mine["trainer"].net.generate(UD_T, 20, rng=seed_ud, clamp_labels=np.tile(np.arange(10), 2))[0]
+            t = mine["trainer"]
+            if mine.get("drawn_at") != t.epoch:  # draw once per finished run, not on every rerun
+                mine["drawings"] = t.net.generate(UD_T, 20, rng=seed_ud, clamp_labels=np.tile(np.arange(10), 2))[0]
+                mine["drawn_at"] = t.epoch
+            yours = mine["drawings"]
             st.image(sample_grid(yours, (28, 28), n_cols=10, scale=3), width="content",
                      caption=f"your net, after {mine['trainer'].epoch} epochs of up-down")
         else:
