@@ -4,14 +4,15 @@ on RBM features, and against the same net trained from random weights; the measu
 next to the lecture's full-MNIST numbers.
 
 Widgets and drawing only; the numbers come from pgmviz.finetune. The bundled table is
-assets/finetune/results.json (scripts/train_finetune.py); the ready-made fine-tuning run is
-computed once per server (``st.cache_data``); the student's live run lives in ``st.session_state``
+assets/finetune/results.json and the ready-made fine-tuning run assets/finetune/ready_made.npz (both by
+scripts/train_finetune.py; the run is computed here only if that file is unusable); the student's live run lives in ``st.session_state``
 and trains in a fragment, one epoch per tick.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -60,9 +61,24 @@ def digits() -> datasets.Dataset:
     return datasets.load(CFG.dataset)
 
 
+@st.cache_resource(show_spinner=False)
+def bundled_run(path: str) -> tuple | str:
+    """The ready-made run from ``path`` (assets/finetune/ready_made.npz, scripts/train_finetune.py), or why not."""
+    try:
+        stack, pre, rand, meta = ft.load_ready_made(path)
+    except ValueError as e:
+        return str(e)
+    if meta.get("config") != json.loads(json.dumps(asdict(CFG))):  # as JSON stores it (tuples as lists)
+        return "it was made with other settings than this page's"
+    return stack, pre, rand, meta
+
+
 @st.cache_data(show_spinner=False, max_entries=2)
 def pretrained(seed: int) -> list:
     """The greedily pretrained 256-200-200 stack (CD-1, no labels): the RBMs, bottom first."""
+    run = bundled_run(str(ft.READY_MADE))
+    if seed == CFG.seed and not isinstance(run, str):
+        return run[0]
     d = digits()
     cfg = ft.TableConfig(seed=seed)
     return ft.pretrain_dbn(d.X_train, cfg.sizes[:-1], cfg.pretraining())
@@ -83,19 +99,34 @@ def new_trainers(seed: int, lr: float) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
-def ready_made(seed: int = CFG.seed, lr: float = CFG.finetune_lr, epochs: int = CFG.finetune_epochs) -> dict:
-    """The bundled setting, fine-tuned ``epochs`` epochs: both histories and both nets."""
-    t = new_trainers(seed, lr)
-    t["pre"].run(epochs)
-    t["rand"].run(epochs)
+def ready_made(path: str) -> dict:
+    """The page's default setting fine-tuned ``CFG.finetune_epochs`` epochs: both histories and both nets.
+
+    Read from the bundled file at ``path``; if that is missing or unusable, computed here.
+    """
+    run = bundled_run(path)
+    if not isinstance(run, str):
+        _, pre, rand, meta = run
+        return {"pre": {"history": meta["pretrained"]["history"], "net": pre, "seconds": meta["pretrained"]["seconds"]},
+                "rand": {"history": meta["random"]["history"], "net": rand, "seconds": meta["random"]["seconds"]},
+                "seed": CFG.seed, "lr": CFG.finetune_lr}
+    t = new_trainers(CFG.seed, CFG.finetune_lr)
+    t["pre"].run(CFG.finetune_epochs)
+    t["rand"].run(CFG.finetune_epochs)
     return {"pre": {"history": t["pre"].history, "net": t["pre"].net, "seconds": t["pre"].seconds},
             "rand": {"history": t["rand"].history, "net": t["rand"].net, "seconds": t["rand"].seconds},
-            "seed": seed, "lr": lr}
+            "seed": CFG.seed, "lr": CFG.finetune_lr}
 
 
 def pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
 
+
+if isinstance(bundled_run(str(ft.READY_MADE)), str):
+    st.error(f"The bundled ready-made run ({ft.READY_MADE.name}) could not be used: "
+             f"{bundled_run(str(ft.READY_MADE))}. "
+             "It is computed here instead (a few seconds, once per server); `python scripts/train_finetune.py` "
+             "rebuilds the file.")
 
 # --- 1. the table ------------------------------------------------------------------------------------
 st.header("1 · The results table", divider="gray")
@@ -230,8 +261,8 @@ def shown() -> dict:
         return {"pre": {"history": t["pre"].history, "net": t["pre"].net, "seconds": t["pre"].seconds},
                 "rand": {"history": t["rand"].history, "net": t["rand"].net, "seconds": t["rand"].seconds},
                 "seed": t["seed"], "lr": t["lr"], "source": "live"}
-    with st.spinner("Pretraining and fine-tuning the ready-made nets (once per server: a few seconds) ..."):
-        return {**ready_made(), "source": "ready-made"}
+    with st.spinner("Loading the ready-made run ..."):
+        return {**ready_made(str(ft.READY_MADE)), "source": "ready-made"}
 
 
 def curve_chart(hist: list[dict], title: str, colour: str, key: str, top: float) -> None:

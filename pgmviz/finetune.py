@@ -514,3 +514,41 @@ def first_layer_change(before: np.ndarray, after: np.ndarray) -> float:
     """Relative change of a weight matrix: |W_after - W_before| / |W_before| (Frobenius norms)."""
     before = np.asarray(before, dtype=np.float64)
     return float(np.linalg.norm(np.asarray(after, dtype=np.float64) - before) / np.linalg.norm(before))
+
+
+# ------------------------------------------------------------------ the lesson's ready-made run, bundled
+READY_MADE = Path(__file__).resolve().parents[1] / "assets" / "finetune" / "ready_made.npz"
+_NETS = ("stack", "pretrained", "random")  # the array-name prefixes of `save_ready_made`
+
+
+def save_ready_made(target, stack: list[RBM], pretrained: Classifier, random: Classifier, meta: dict) -> None:
+    """The page's ready-made run as plain ``.npz`` arrays (no pickle): the pretrained RBMs, the net
+    fine-tuned from them and the net trained from random weights, with ``meta`` (histories ...) as JSON."""
+    arrays = {}
+    for l, r in enumerate(stack):
+        arrays.update({f"stack_W{l}": r.W, f"stack_b{l}": r.b, f"stack_c{l}": r.c})
+    for name, net in (("pretrained", pretrained), ("random", random)):
+        for l, (W, b) in enumerate(zip(net.Ws, net.bs)):
+            arrays.update({f"{name}_W{l}": W, f"{name}_b{l}": b})
+    np.savez_compressed(target, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def load_ready_made(source=None) -> tuple[list[RBM], Classifier, Classifier, dict]:
+    """(stack, fine-tuned net, random-start net, meta) from `save_ready_made`'s file (default: the
+    bundled one); ValueError if unusable."""
+    try:
+        with np.load(READY_MADE if source is None else source, allow_pickle=False) as f:
+            a = {k: f[k] for k in f.files}
+        meta = json.loads(str(a.pop("meta")))
+
+        def count(prefix: str) -> int:
+            return sum(1 for k in a if k.startswith(prefix + "_W"))
+
+        stack = [RBM(a[f"stack_W{l}"], a[f"stack_b{l}"], a[f"stack_c{l}"]) for l in range(count("stack"))]
+        nets = [Classifier([a[f"{n}_W{l}"] for l in range(count(n))], [a[f"{n}_b{l}"] for l in range(count(n))])
+                for n in _NETS[1:]]
+    except (OSError, KeyError, EOFError, ValueError, TypeError) as e:
+        raise ValueError(f"not a readable ready-made fine-tuning file ({type(e).__name__}: {e})") from None
+    if not stack or nets[0].sizes != nets[1].sizes or nets[0].sizes[:-1] != [stack[0].n_v] + [r.n_h for r in stack]:
+        raise ValueError("the ready-made file's stack and nets do not fit together")
+    return stack, nets[0], nets[1], meta

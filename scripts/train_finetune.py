@@ -1,4 +1,5 @@
-"""Measure the fine-tuning lesson's results table and write assets/finetune/results.json.
+"""Measure the fine-tuning lesson's results table and write assets/finetune/results.json, and the
+page's ready-made run (its default setting: the 16x16 column's backprop rows) as ready_made.npz.
 
     python scripts/train_finetune.py            # about a minute on a 2-core machine
 
@@ -32,25 +33,34 @@ OUT = ROOT / "assets" / "finetune" / "results.json"
 CONFIGS = [ft.TableConfig("mnist16", (200, 200)), ft.TableConfig("mnist", (300, 300), pretrain_epochs=20)]
 
 
-def measure(cfg: ft.TableConfig) -> dict:
+def measure(cfg: ft.TableConfig, ready_made: bool = False) -> dict:
+    """One column of the table; with ``ready_made`` also write the page's ready-made run (the
+    pretrained stack and the two backprop rows' nets and histories: the page's default setting)."""
     data = datasets.load(cfg.dataset)
     t0 = time.perf_counter()
     dbn = ft.pretrain_dbn(data.X_train, cfg.sizes[:-1], cfg.pretraining())
     pre_s = time.perf_counter() - t0
     print(f"{cfg.name}: pretrained in {pre_s:.1f} s", flush=True)
-    rows = {}
+    rows, extras = {}, {}
     for key in ft.ROWS:
-        res, _ = ft.measure_row(key, cfg, data, dbn)
+        res, extras[key] = ft.measure_row(key, cfg, data, dbn)
         rows[key] = res.as_dict()
         print(f"  {ft.ROWS[key]:<72s} train {res.train_error:6.2%}  held out {res.test_error:6.2%}  "
               f"({res.seconds:.1f} s)", flush=True)
+    if ready_made:
+        meta = {"made_by": "python scripts/train_finetune.py", "config": asdict(cfg),
+                "pretrain_seconds": round(pre_s, 2),
+                **{name: {"history": extras[key]["history"], "seconds": rows[key]["seconds"]}
+                   for name, key in (("pretrained", "dbn_backprop"), ("random", "random_backprop"))}}
+        ft.save_ready_made(ft.READY_MADE, dbn, extras["dbn_backprop"]["net"], extras["random_backprop"]["net"], meta)
+        print(f"wrote {ft.READY_MADE.relative_to(ROOT)} ({ft.READY_MADE.stat().st_size:,} bytes)")
     return {"name": cfg.name, "config": asdict(cfg), "pretrain_seconds": round(pre_s, 2), "rows": rows}
 
 
 def main() -> None:
     threadpool_limits(1, "blas")  # these small products ran many times slower with two BLAS threads here
     t0 = time.perf_counter()
-    columns = [measure(cfg) for cfg in CONFIGS]
+    columns = [measure(cfg, ready_made=cfg == ft.TableConfig()) for cfg in CONFIGS]
     out = {
         "made_by": "python scripts/train_finetune.py",
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),

@@ -21,6 +21,41 @@ PAGE = str(ROOT / "lessons" / "finetune.py")
 TIMEOUT = 300  # the first run pretrains and fine-tunes the ready-made nets (seconds)
 
 
+def no_training(*args, **kwargs):
+    raise AssertionError("the page trained on its first run")
+
+
+def test_first_run_shows_the_bundled_ready_made_run_and_trains_nothing(monkeypatch):
+    monkeypatch.setattr(ft, "pretrain_dbn", no_training)
+    monkeypatch.setattr(ft.BackpropTrainer, "run", no_training)
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    _, _, _, meta = ft.load_ready_made()
+    m = metrics(app)
+    assert m["pretrained: held-out error"] == f"{100 * meta['pretrained']['history'][-1]['held-out error']:.1f}%"
+    assert m["random start: held-out error"] == f"{100 * meta['random']['history'][-1]['held-out error']:.1f}%"
+    assert m["epochs"] == str(ft.TableConfig().finetune_epochs)
+
+
+@pytest.mark.parametrize("broken", ["missing", "corrupt"])
+def test_an_unusable_ready_made_file_is_reported_and_the_run_computed_here(broken, monkeypatch, tmp_path):
+    bad = tmp_path / "bad.npz"
+    if broken == "corrupt":
+        bad.write_bytes(b"not an npz file")
+    monkeypatch.setattr(ft, "READY_MADE", bad)
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "could not be used" in errors[0] and "scripts/train_finetune.py" in errors[0]
+    _, _, _, meta = ft.load_ready_made(ROOT / "assets" / "finetune" / "ready_made.npz")
+    # computed here by the same recipe: the same numbers as the file's
+    assert metrics(app)["pretrained: held-out error"] == (
+        f"{100 * meta['pretrained']['history'][-1]['held-out error']:.1f}%")
+
+
 @pytest.fixture(scope="module")
 def at() -> AppTest:
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
