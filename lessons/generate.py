@@ -9,13 +9,13 @@ Widgets and drawing only; the numbers come from ``pgmviz.dbn`` (``top_chain``,
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import data, dbn
+from pgmviz import finetune as ft
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.models import dataset
@@ -24,10 +24,8 @@ from pgmviz.viz import sample_grid, to_uint8, upscale
 st.set_page_config(page_title="Generate and recognise · pgmviz", layout="wide")
 
 P = "gr_"  # prefix of this page's session-state keys (the session is shared by all pages)
-NETS = {  # the bundled label DBN, greedy (scripts/train_dbn.py) and after up-down (scripts/train_updown.py)
-    "greedy": Path(__file__).resolve().parents[1] / "assets" / "dbn" / "mnist_784x300x300x600_labels.npz",
-    "updown": Path(__file__).resolve().parents[1] / "assets" / "dbn" / "mnist_784x300x300x600_labels_updown.npz",
-}
+# the bundled 28x28 label DBN, greedy (scripts/train_dbn.py) and after up-down (scripts/train_updown.py)
+NETS = {"greedy": ft.LABEL_NETS["dbn_labels"], "updown": ft.LABEL_NETS["dbn_labels_updown"]}
 NET_NAMES = {"greedy": "Greedy only", "updown": "After up-down fine-tuning"}
 LECTURE_ERROR = 0.0125  # the lecture's full-MNIST figure: generative model of images and labels, fine-tuned
 TICK_S = 0.5  # a playing movie shows a new frame this often
