@@ -9,7 +9,6 @@ Widgets and drawing only; the numbers come from ``pgmviz.dbn`` (``top_chain``,
 
 from __future__ import annotations
 
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
