@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz import autoencoder as ae
 from pgmviz import data, grbm
-from tests.app.helpers import metrics, query
+from tests.app.helpers import metrics, query, run
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons" / "autoencoder.py")
@@ -61,10 +61,7 @@ def test_first_run_loads_the_bundled_nets_and_trains_nothing(monkeypatch):
 
 @pytest.fixture(scope="module")
 def at() -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
 
 
 @pytest.fixture(scope="module")

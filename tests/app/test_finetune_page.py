@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import finetune as ft
-from tests.app.helpers import metrics, query
+from tests.app.helpers import metrics, query, run
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons" / "finetune.py")
@@ -28,9 +28,7 @@ def no_training(*args, **kwargs):
 def test_first_run_shows_the_bundled_ready_made_run_and_trains_nothing(monkeypatch):
     monkeypatch.setattr(ft, "pretrain_dbn", no_training)
     monkeypatch.setattr(ft.BackpropTrainer, "run", no_training)
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
+    app = run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
     assert not app.error, [e.value for e in app.error]
     _, _, _, meta = ft.load_ready_made()
     m = metrics(app)
@@ -45,9 +43,7 @@ def test_an_unusable_ready_made_file_is_reported_and_the_run_computed_here(broke
     if broken == "corrupt":
         bad.write_bytes(b"not an npz file")
     monkeypatch.setattr(ft, "READY_MADE", bad)
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
+    app = run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
     errors = [e.value for e in app.error]
     assert len(errors) == 1 and "could not be used" in errors[0] and "scripts/train_finetune.py" in errors[0]
     _, _, _, meta = ft.load_ready_made(ROOT / "assets" / "finetune" / "ready_made.npz")
@@ -58,10 +54,7 @@ def test_an_unusable_ready_made_file_is_reported_and_the_run_computed_here(broke
 
 @pytest.fixture(scope="module")
 def at() -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
 
 
 def test_page_runs_with_claim_and_notice(at):

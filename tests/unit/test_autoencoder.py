@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from pgmviz import data
 from pgmviz.autoencoder import (PCA, FineTuner, FinetuneSettings, PretrainSettings, compare_with_pca, knn_agreement,
@@ -12,11 +11,7 @@ from pgmviz.autoencoder import (PCA, FineTuner, FinetuneSettings, PretrainSettin
                                 unroll)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    # Two BLAS threads on a loaded 2-core machine made these matrix products 10-30x slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")  # tests/unit/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from pgmviz import autoencoder as ae
 from pgmviz import data
@@ -18,11 +17,7 @@ BUNDLED = Path(__file__).resolve().parents[2] / "assets" / "autoencoder"
 R = ae.READY_MADE
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    # The server's setting (pgmviz.ui.layout) and the script's: the same rounding as the bundled numbers.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")  # tests/unit/conftest.py
 
 
 @pytest.fixture(scope="module")
