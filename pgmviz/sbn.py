@@ -228,6 +228,23 @@ class SBN:
         np.add.at(out, _index(hidden[layer - 1]), p)
         return out
 
+    def log_p_v_gradient(self, v: np.ndarray) -> list[np.ndarray]:
+        """d log p(v) / d W_l = E_{p(hidden | v)}[(x_l - p_l) x_{l+1}^T], p_l = sigmoid(x_{l+1} W_l^T + b_l).
+
+        The directed net's maximum-likelihood rule: every conditional is normalised (Z = 1), so
+        there is no negative phase; the hard part is the posterior it is averaged over, computed
+        here exactly by enumeration (explaining away makes it non-factorial). One array per
+        weight matrix, shaped like ``weights[l]``.
+        """
+        v = self._visible(v)
+        hidden, p = self.posterior(v)
+        layers = [np.broadcast_to(v, (p.shape[0], v.shape[1])), *hidden]
+        grads = []
+        for l in range(self.n_layers - 1):
+            err = layers[l] - self.p_layer_given_above(l, layers[l + 1])  # (S, n_l): s_i - p_i
+            grads.append((err * p[:, None]).T @ layers[l + 1])  # sum_S p(S|v) (s_i - p_i) s_j
+        return grads
+
     # ------------------------------------------------------------------ helpers
     def _input(self, l: int, X_above: np.ndarray) -> np.ndarray:
         X_above = np.atleast_2d(np.asarray(X_above, dtype=np.float64))

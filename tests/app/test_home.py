@@ -81,6 +81,20 @@ def test_home_shows_the_map(home):
     assert any("data" in e.value and "model" in e.value for e in home.latex)
 
 
+def test_home_map_separates_the_undirected_and_the_directed_learning_rule(home):
+    """The Hebbian rule (data minus model) is the undirected models'; a belief net's rule has no
+    model term (Z = 1; pgmviz.sbn.SBN.log_p_v_gradient, checked by finite differences in
+    tests/unit/test_sbn.py)."""
+    table = next(e.value for e in home.markdown if "Hebbian" in e.value)
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("|")}
+    hebbian = next(line for name, line in rows.items() if name.startswith('"Hebbian"'))
+    directed = next(line for name, line in rows.items() if name.startswith("Learning rule of a belief net"))
+    assert "any of the above" not in table
+    assert "undirected" in hebbian and "model" in hebbian and "Bayesian network" not in hebbian
+    assert "directed" in directed and "Z = 1" in directed and "posterior" in directed
+    assert r"\langle v h^\top \rangle_{\text{model}}" not in directed
+
+
 def test_home_lists_every_lesson_and_every_planned_one(home):
     text = _all_text(home)
     for lesson in LESSONS:
