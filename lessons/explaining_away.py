@@ -157,6 +157,17 @@ ea = sbn.explaining_away(net, jump)
 prior_t, prior_q = float(ea.prior[1, :].sum()), float(ea.prior[:, 1].sum())
 indep = np.outer([1 - ea.p_truck, ea.p_truck], [1 - ea.p_quake, ea.p_quake])
 evidence = "jump" if jump else "no jump"
+# p(jump | causes) for each combination of causes, from the net's own conditional
+p_jump_given = {name: float(np.exp(net.log_prob_layer(0, np.array([[1.0]]), np.array([causes])))[0])
+                for name, causes in (("none", [0.0, 0.0]), ("truck", [1.0, 0.0]), ("quake", [0.0, 1.0]),
+                                     ("both", [1.0, 1.0]))}
+
+
+def change(before: float, after: float) -> str:
+    """'lowers' / 'raises' / 'leaves': how a new fact moved a probability (by more than 0.1%)."""
+    if not (np.isfinite(before) and np.isfinite(after)) or abs(after - before) <= 1e-3 * max(before, after):
+        return "leaves"
+    return "lowers" if after < before else "raises"
 
 left, right = st.columns([5, 4])
 with left:
@@ -196,11 +207,42 @@ prior_ratio = ea.prior[1, 1] / (prior_t * prior_q)
 st.markdown(
     f"A priori the causes are independent: p(truck, quake) / (p(truck) p(quake)) = **{prior_ratio:.6f}**. "
     f"A posteriori the same ratio is **{ratio:.3g}**"
-    + (" — both causes together are far *less* likely than independence would say: they compete to "
-       "explain the same jump." if ratio < 0.5 else
+    + ((" — both causes together are far *less* likely than independence would say: they compete to "
+        "explain the same jump." if jump else
+        " — both causes together are far *less* likely than independence would say: together they would "
+        f"have made the house jump with probability {fmt(p_jump_given['both'])}, and it did not.")
+       if ratio < 0.5 else
        " — above 1: the causes now go together." if ratio > 2 else ".")
     + f" KL(posterior ‖ product of its marginals) = **{ea.kl:.4f} nats**."
 )
+
+st.markdown(
+    "**Two factorial approximations, two answers.** An inference that keeps one number per cause, "
+    "q(truck, quake) = q(truck) q(quake), must be wrong here; *which* factorial q is best depends on "
+    "the direction of the KL divergence. The product of the posterior's marginals is the q closest in "
+    "KL(p ‖ q); **mean field**, what variational inference computes, minimises KL(q ‖ p) instead, "
+    "by updating one q_j at a time (from the centre, (0.5, 0.5), and from each corner; the best run is shown)."
+)
+mf, _ = sbn.best_mean_field(ea.posterior.ravel(), 2)
+log_post = sbn.log_table(ea.posterior.ravel())
+approx = {"product of posterior marginals": np.array([ea.p_truck, ea.p_quake]), "mean field": mf.means}
+approx_rows = []
+for name, means in approx.items():
+    q = sbn.factorial_table(means)
+    approx_rows.append({"factorial q": name, "q(truck = 1)": fmt(float(means[0])), "q(quake = 1)": fmt(float(means[1])),
+                        "KL(p ‖ q), nats": f"{sbn.kl(ea.posterior.ravel(), q):.4g}",
+                        "KL(q ‖ p), nats": f"{sbn.reverse_kl(q, log_post):.4g}"})
+st.dataframe(pd.DataFrame(approx_rows), hide_index=True, key=P + "factorial")
+kl_pm_rev = sbn.reverse_kl(sbn.factorial_table(approx["product of posterior marginals"]), log_post)
+if mf.kl < kl_pm_rev - 1e-6:
+    on = [name for name, m in zip(("truck", "quake"), mf.means) if m > 0.5]
+    st.markdown(
+        f"Mean field reaches KL(q ‖ p) = **{mf.kl:.4g}** nats against **{kl_pm_rev:.4g}** for the product of "
+        f"marginals: {'it bets on one cause, the ' + on[0] + ', and ignores the other mode' if len(on) == 1 else 'it settles on one corner of the table'}. "
+        "The product of marginals spreads its mass over every state, including the two the evidence rules out."
+    )
+else:
+    st.markdown(f"Here mean field and the product of marginals agree closely (KL(q ‖ p) = {mf.kl:.4g} nats).")
 log_y = st.toggle("Logarithmic probability axis", value=True, key=P + "log_y")
 st.plotly_chart(bars_figure(ea.prior, ea.posterior, indep, log_y), key=P + "bars", width="stretch")
 
@@ -210,12 +252,21 @@ e1.metric(f"p(truck = 1 | {evidence})", fmt(ea.p_truck))
 e2.metric(f"p(truck = 1 | {evidence}, quake = 1)", fmt(ea.p_truck_given_quake),
           delta=f"{ea.p_truck_given_quake - ea.p_truck:+.5f}", delta_color="off")
 e3.metric(f"p(truck = 1 | {evidence}, quake = 0)", fmt(ea.p_truck_given_no_quake))
+with_quake, without_quake = change(ea.p_truck, ea.p_truck_given_quake), change(ea.p_truck, ea.p_truck_given_no_quake)
+why = ""
+if jump and with_quake == "lowers":
+    why = (f" The earthquake alone makes the jump likely enough (p(jump | quake alone) = "
+           f"{fmt(p_jump_given['quake'])}) that the truck is no longer needed: it is *explained away*.")
+elif not jump and with_quake == "lowers":
+    why = (f" The house did not jump, and an earthquake together with a truck would have made it jump with "
+           f"probability {fmt(p_jump_given['both'])}: so once the earthquake is known, a truck is even harder "
+           "to square with the evidence.")
 st.markdown(
-    f"The earthquake is enough to explain the jump, so the truck goes back to being (almost) as rare as "
-    f"it was before: p(truck | {evidence}, quake) = p(truck, quake | {evidence}) / p(quake | {evidence}) = "
-    f"{fmt(float(ea.posterior[1, 1]))} / {fmt(ea.p_quake)} = **{fmt(ea.p_truck_given_quake)}**. "
-    f"Knowing there was *no* earthquake does the opposite: the truck becomes the explanation "
-    f"({fmt(ea.p_truck_given_no_quake)})."
+    f"Learning that there was an earthquake **{with_quake}** the truck's probability: "
+    f"p(truck | {evidence}, quake) = p(truck, quake | {evidence}) / p(quake | {evidence}) = "
+    f"{fmt(float(ea.posterior[1, 1]))} / {fmt(ea.p_quake)} = **{fmt(ea.p_truck_given_quake)}**, against "
+    f"{fmt(ea.p_truck)} before.{why} Learning that there was *no* earthquake **{without_quake}** it"
+    f"{' at' if without_quake.startswith('leaves') else ' to'} {fmt(ea.p_truck_given_no_quake)}."
 )
 with st.expander("All the numbers as a table"):
     rows = []
@@ -230,10 +281,11 @@ with st.expander("All the numbers as a table"):
 st.subheader("3 · In general the posterior over a layer does not factorise")
 st.markdown(
     f"A random sigmoid belief net with {N_TOP} hidden causes above {N_BOTTOM} visible units. Given the "
-    "visible units, compute the exact posterior over all 2³ hidden states and compare it with the "
-    "product of its own one-unit marginals — the best any factorial (\"one number per unit\") "
-    "inference could do. With zero weights the causes stay independent; the stronger the weights, "
-    "the more they explain each other away."
+    "visible units, compute the exact posterior over all 2³ hidden states and compare it with two "
+    "factorial (\"one number per unit\") approximations: the product of its own one-unit marginals, "
+    "the closest in KL(p ‖ q), and mean field, the closest (locally) in KL(q ‖ p). With zero weights "
+    "the causes stay independent and both are exact; the stronger the weights, the more the causes "
+    "explain each other away."
 )
 g1, g2, g3 = st.columns([3, 1, 3])
 scale = g1.slider("weight scale (W = scale × a fixed random pattern)", 0.0, 5.0, step=0.25, key=P + "scale")
@@ -247,6 +299,7 @@ rand = sbn.SBN.random([N_BOTTOM, N_TOP], weight_scale=scale, seed=seed)
 post = rand.posterior_layer(v, 1)
 fact = sbn.product_of_marginals(post, N_TOP)
 kl_v = sbn.kl_to_factorial(post, N_TOP)
+mf_rand, _ = sbn.best_mean_field(post, N_TOP)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -266,9 +319,13 @@ def kl_curve(seed: int, v: tuple) -> tuple[np.ndarray, np.ndarray]:
 k1, k2 = st.columns([2, 3])
 with k1:
     st.metric("KL( p(h | v) ‖ Π_j p(h_j | v) )", f"{kl_v:.4g} nats")
+    st.metric("KL( q_mean-field ‖ p(h | v) )", f"{mf_rand.kl:.4g} nats",
+              help="Mean field: the factorial q with the lowest KL(q ‖ p) over runs from the centre and "
+                   "every corner.")
     states = ["".join(str(int(x)) for x in h) for h in all_states(N_TOP)]
     fig = go.Figure([go.Bar(x=states, y=post, name="exact posterior p(h | v)", marker_color=ORANGE),
-                     go.Bar(x=states, y=fact, name="product of its marginals", marker_color=BLUE)])
+                     go.Bar(x=states, y=fact, name="product of its marginals", marker_color=BLUE),
+                     go.Bar(x=states, y=mf_rand.q, name="mean field", marker_color=GREY)])
     fig.update_layout(barmode="group", height=360, font=FONT, xaxis=dict(title="hidden state h = h1h2h3", type="category"),
                       yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.12))
@@ -284,10 +341,13 @@ with k2:
                       yaxis_title="KL to the product of marginals (nats)", legend=dict(orientation="h", y=1.12))
     st.plotly_chart(fig, key=P + "kl_curve", width="stretch")
 
+lec = sbn.explaining_away(sbn.explaining_away_net(), 1)  # the lecture's net, whatever the inputs say now
 notice(
     "The prior table is exactly the product of its marginals; the posterior is not. With the "
-    "lecture's numbers each cause is 50/50 given the jump, yet *both together* have probability "
-    "4.5e-5 instead of the 0.25 that independence would give, and learning of the "
-    "earthquake sends the truck back to about 1e-4. That dependence is why inference in a directed "
-    "net is hard — and why an RBM, whose hidden units are independent given v, is easy."
+    f"lecture's numbers, given the jump, p(truck) = {fmt(lec.p_truck)} and p(quake) = {fmt(lec.p_quake)}, "
+    f"yet *both together* have probability {fmt(float(lec.posterior[1, 1]))} instead of the "
+    f"{fmt(lec.p_truck * lec.p_quake)} that independence would give, and learning of the earthquake "
+    f"sends the truck back to {fmt(lec.p_truck_given_quake)}. That dependence is why inference in a "
+    "directed net is hard (no factorial q gets it right, and the two best ones disagree) — and why an "
+    "RBM, whose hidden units are independent given v, is easy."
 )

@@ -46,9 +46,46 @@ def check_numbers(at: AppTest) -> sbn.ExplainingAway:
     assert metric(at, f"p(truck = 1 | {e}, quake = 1)") == fmt(ea.p_truck_given_quake)
     assert metric(at, f"p(truck = 1 | {e}, quake = 0)") == fmt(ea.p_truck_given_no_quake)
     assert metric(at, "p(house jumps)" if jump else "p(house does not jump)") == fmt(np.exp(ea.log_p_jump))
-    table = at.dataframe[0].value  # the only table on the page
+    table = dataframe_with(at, f"p(· | {e})")
     assert list(table[f"p(· | {e})"]) == [fmt(ea.posterior[t, q]) for t in (0, 1) for q in (0, 1)]
+    check_factorial(at, ea)
+    check_section_2(at, net, ea, jump)
     return ea
+
+
+def dataframe_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def check_factorial(at: AppTest, ea: sbn.ExplainingAway) -> None:
+    """The two factorial q's: product of marginals (best in KL(p||q)) and mean field (KL(q||p))."""
+    p = ea.posterior.ravel()
+    mf, _ = sbn.best_mean_field(p, 2)
+    pm = sbn.product_of_marginals(p, 2)
+    table = dataframe_with(at, "KL(q ‖ p), nats").set_index("factorial q")
+    for name, q, means in (("product of posterior marginals", pm, [ea.p_truck, ea.p_quake]),
+                           ("mean field", mf.q, mf.means)):
+        assert table.loc[name, "q(truck = 1)"] == fmt(means[0])
+        assert table.loc[name, "KL(p ‖ q), nats"] == f"{sbn.kl(p, q):.4g}"
+        assert table.loc[name, "KL(q ‖ p), nats"] == f"{sbn.reverse_kl(q, sbn.log_table(p)):.4g}"
+    rev_pm = sbn.reverse_kl(pm, sbn.log_table(p))
+    if mf.kl < rev_pm - 1e-6:
+        assert any(f"KL(q ‖ p) = **{mf.kl:.4g}** nats against **{rev_pm:.4g}**" in md.value for md in at.markdown)
+
+
+def check_section_2(at: AppTest, net: sbn.SBN, ea: sbn.ExplainingAway, jump: int) -> None:
+    """The sentence on learning of the earthquake says the direction the numbers show, for this evidence."""
+    text = next(md.value for md in at.markdown if md.value.startswith("Learning that there was an earthquake"))
+    lowered = ea.p_truck_given_quake < ea.p_truck * (1 - 1e-3)
+    raised = ea.p_truck_given_quake > ea.p_truck * (1 + 1e-3)
+    word = "lowers" if lowered else "raises" if raised else "leaves"
+    assert text.startswith(f"Learning that there was an earthquake **{word}**")
+    assert fmt(ea.p_truck_given_quake) in text and fmt(ea.p_truck) in text
+    if not jump:
+        assert "explains the jump" not in text and "explained away" not in text
+        if lowered:  # the reason given is the net's own p(jump | truck, quake)
+            both = 1 / (1 + np.exp(-(net.biases[0][0] + net.weights[0].sum())))
+            assert fmt(both) in text
 
 
 def test_lecture_net_by_default(at):
@@ -59,7 +96,13 @@ def test_lecture_net_by_default(at):
     assert metric(at, "p(truck = 1, quake = 1 | jump)") == "4.540e-05"
     assert metric(at, "p(truck = 1 | jump, quake = 1)") == "9.079e-05"  # explained away
     assert any(f"{ea.kl:.4f} nats" in md.value for md in at.markdown)
-    assert any("What to notice" in i.value for i in at.info)
+    notice = next(i.value for i in at.info if "What to notice" in i.value)
+    for p in (ea.p_truck, ea.p_quake, ea.posterior[1, 1], ea.p_truck * ea.p_quake, ea.p_truck_given_quake):
+        assert fmt(p) in notice
+    # mean field bets on one cause: KL(q||p) = log 2 beside the product of marginals' larger value
+    mf, _ = sbn.best_mean_field(ea.posterior.ravel(), 2)
+    assert mf.kl == pytest.approx(np.log(2), abs=1e-3)
+    assert "it bets on one cause" in " ".join(md.value for md in at.markdown)
 
 
 def test_editing_a_weight_changes_the_posterior(at):
@@ -79,6 +122,9 @@ def test_no_jump_evidence(at):
     run(at)
     ea = check_numbers(at)
     assert ea.p_truck < 1e-4  # no jump: the causes are even rarer than before
+    # the notice still describes the lecture's net given the jump, computed
+    lec = sbn.explaining_away(sbn.explaining_away_net(), 1)
+    assert fmt(lec.p_truck_given_quake) in next(i.value for i in at.info if "What to notice" in i.value)
 
 
 def test_url_sets_the_net():
@@ -101,7 +147,19 @@ def test_random_net_kl(at):
                              seed=int(at.number_input(key="ea_seed").value))
         return sbn.kl_to_factorial(net.posterior_layer(v, 1), 3)
 
+    def shown_mf() -> float:
+        return float(metric(at, "KL( q_mean-field ‖ p(h | v) )").split()[0])
+
+    def expected_mf() -> float:
+        on = at.pills(key="ea_v_on").value or []
+        v = np.array([1.0 if f"v{i + 1}" in on else 0.0 for i in range(4)])
+        net = sbn.SBN.random([4, 3], weight_scale=at.slider(key="ea_scale").value,
+                             seed=int(at.number_input(key="ea_seed").value))
+        return sbn.best_mean_field(net.posterior_layer(v, 1), 3)[0].kl
+
     assert shown_kl() == pytest.approx(expected(), rel=1e-3) and shown_kl() > 0.01
+    assert shown_mf() == pytest.approx(expected_mf(), rel=1e-3)
     at.slider(key="ea_scale").set_value(0.0)
     run(at)
     assert shown_kl() == pytest.approx(0.0, abs=1e-12)
+    assert shown_mf() == pytest.approx(0.0, abs=1e-9)
