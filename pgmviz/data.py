@@ -201,6 +201,51 @@ def downsample(X: np.ndarray, size: int = 16) -> np.ndarray:
     return out[0] if X.ndim == 1 else out
 
 
+def shift(X: np.ndarray, image_shape: tuple[int, int], dx: int, dy: int) -> np.ndarray:
+    """Images moved by (dx, dy) pixels (right and down positive), the uncovered border filled with 0.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, rows * cols)
+    image_shape : (rows, cols)
+    dx, dy : int
+        Columns to the right and rows down; negative moves left and up.
+
+    Returns
+    -------
+    ndarray of the same shape and dtype as X
+    """
+    rows, cols = image_shape
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != rows * cols:
+        raise ValueError(f"expected images of shape (n, {rows * cols}); got {X.shape}")
+    if abs(dx) >= cols or abs(dy) >= rows:
+        raise ValueError(f"a shift of ({dx}, {dy}) moves a {rows}x{cols} image out of its frame")
+    src = X.reshape(-1, rows, cols)
+    out = np.zeros_like(src)
+    out[:, max(dy, 0):rows + min(dy, 0), max(dx, 0):cols + min(dx, 0)] = \
+        src[:, max(-dy, 0):rows + min(-dy, 0), max(-dx, 0):cols + min(-dx, 0)]
+    return out.reshape(X.shape)
+
+
+def shifted_copies(X: np.ndarray, y: np.ndarray, image_shape: tuple[int, int],
+                   max_shift: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Augment a training set with every shift of up to ``max_shift`` pixels in x and y.
+
+    Small shifts keep a digit's class, so a model sees (2 m + 1)^2 times as many examples of each
+    stroke; the unshifted images come first. Returns (X_aug, y_aug) with (2 m + 1)^2 n rows.
+    """
+    if not 0 <= int(max_shift) <= 4:
+        raise ValueError(f"max_shift must be 0..4 pixels; got {max_shift}")
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"X and y need the same number of rows; got {len(X)} and {len(y)}")
+    m = int(max_shift)
+    moves = [(0, 0)] + [(dx, dy) for dy in range(-m, m + 1) for dx in range(-m, m + 1) if (dx, dy) != (0, 0)]
+    return (np.vstack([shift(X, image_shape, dx, dy) for dx, dy in moves]),
+            np.concatenate([y] * len(moves)))
+
+
 def only_class(X: np.ndarray, y: np.ndarray, digit: int) -> np.ndarray:
     """The rows of X whose label is ``digit`` (e.g. only the 2s)."""
     X, y = np.asarray(X), np.asarray(y)

@@ -28,7 +28,8 @@ posterior raises sum Q log p2 and so raises the bound.
 
 Label units (built; `pgmviz.labels`). The top RBM's visible layer is [h_{L-1}, y] with y ten
 softmax units: ``GreedyTrainer(..., labels=y_train, n_labels=10)`` appends one-hot labels to the
-data of the top layer only (`layer_data`), which is a ``LabelRBM`` trained with ``LabelCD``.
+data of the top layer only (`layer_data`), which is a ``LabelRBM``: every negative phase draws
+its label group as one softmax (`LabelRBM.sample_v`).
 ``DBN.generate(T, n, rng, clamp_labels=y)`` clamps y during the top-level Gibbs steps;
 ``DBN.classify(V)`` does a mean-field up-pass and returns p(y | v) = softmax(-F([h_{L-1}, e_y]))
 exactly (``T > 0``: the lecture's T Gibbs iterations of the associative memory instead);
@@ -55,7 +56,7 @@ from typing import Callable
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.labels import LabelCD, LabelRBM, one_hot, softmax
+from pgmviz.labels import LabelRBM, one_hot, softmax
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM, bernoulli, check_visible, sigmoid
 from pgmviz.rng import as_rng
@@ -485,11 +486,9 @@ class GreedyTrainer:
             rbm = given.copy()
         else:
             rbm = RBM.random(n_in, self.sizes[l + 1], seed=s.seed + 1000 * l, data=X)
-        negative = None
         if self._labelled(l):
             rbm = LabelRBM.from_rbm(rbm, self.n_labels)
-            negative = LabelCD(k=s.k)
-        self.trainer = Trainer(rbm, X, self._layer_test_data(l), settings=s, negative_phase=negative)
+        self.trainer = Trainer(rbm, X, self._layer_test_data(l), settings=s)
 
     def run(self, n_updates: int, with_metrics: bool = True, progress: Progress | None = None) -> Snapshot:
         """Train the current layer for ``n_updates`` updates; ``progress(layer, snapshot)`` after."""

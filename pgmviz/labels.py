@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz.negative import NegativePhase
 from pgmviz.rbm import RBM, bernoulli, sigmoid, softplus
 from pgmviz.rng import as_rng
 
@@ -119,21 +118,3 @@ class LabelRBM(RBM):
     def p_y_given_x(self, X: np.ndarray) -> np.ndarray:
         """p(y = e_k | x) = softmax_k(-F([x, e_k])), exact. (n, n_labels)"""
         return softmax(-self.label_free_energies(X))
-
-
-@dataclass
-class LabelCD(NegativePhase):
-    """CD-k for a `LabelRBM`: the reconstruction samples the label group as one softmax draw."""
-
-    k: int = 1
-    name = "cd"
-    label = "CD-k with a softmax label group"
-
-    def negative(self, rbm, V_pos, P_h_pos, rng):
-        H = bernoulli(P_h_pos, rng)
-        for step in range(self.k):
-            V = rbm.sample_v(H, rng)
-            P_h = rbm.p_h_given_v(V)
-            if step < self.k - 1:
-                H = bernoulli(P_h, rng)
-        return V, P_h

@@ -28,7 +28,7 @@ def gibbs_from_hidden(rbm: RBM, H: np.ndarray, k: int, rng: np.random.Generator)
     """
     P_h = None
     for step in range(k):
-        V = bernoulli(rbm.p_v_given_h(H), rng)
+        V = rbm.sample_v(H, rng)  # a LabelRBM draws its label group as one softmax here
         P_h = rbm.p_h_given_v(V)
         if step < k - 1:
             H = bernoulli(P_h, rng)

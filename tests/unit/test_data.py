@@ -457,3 +457,31 @@ def test_load_array_never_unpickles():
     np.save(buf, obj, allow_pickle=True)
     with pytest.raises(ValueError, match="pickle"):
         load_array(buf.getvalue(), "evil.npy", 2)
+
+
+def test_shift_moves_pixels_and_fills_the_border_with_zeros():
+    X = np.arange(1, 10, dtype=np.float32).reshape(1, 9)  # 3x3: 1 2 3 / 4 5 6 / 7 8 9
+    right = data.shift(X, (3, 3), 1, 0).reshape(3, 3)
+    np.testing.assert_array_equal(right, [[0, 1, 2], [0, 4, 5], [0, 7, 8]])
+    up = data.shift(X, (3, 3), 0, -1).reshape(3, 3)
+    np.testing.assert_array_equal(up, [[4, 5, 6], [7, 8, 9], [0, 0, 0]])
+    np.testing.assert_array_equal(data.shift(X, (3, 3), 0, 0), X)
+    with pytest.raises(ValueError, match="out of its frame"):
+        data.shift(X, (3, 3), 3, 0)
+    with pytest.raises(ValueError, match="shape"):
+        data.shift(X, (4, 4), 1, 0)
+
+
+def test_shifted_copies_keep_the_labels_and_the_originals_first():
+    rng = np.random.default_rng(0)
+    X = rng.random((5, 16)).astype(np.float32)
+    y = np.arange(5)
+    Xa, ya = data.shifted_copies(X, y, (4, 4), 1)
+    assert Xa.shape == (45, 16) and ya.shape == (45,)
+    np.testing.assert_array_equal(Xa[:5], X)
+    np.testing.assert_array_equal(ya, np.tile(y, 9))
+    # each of the nine blocks is a distinct shift
+    blocks = {Xa[5 * i:5 * i + 5].tobytes() for i in range(9)}
+    assert len(blocks) == 9
+    with pytest.raises(ValueError, match="max_shift"):
+        data.shifted_copies(X, y, (4, 4), 7)

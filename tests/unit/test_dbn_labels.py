@@ -138,3 +138,20 @@ def test_unlabelled_dbn_unchanged_and_rejects_label_calls():
 
 def test_softmax_is_stable():
     np.testing.assert_allclose(softmax(np.array([[1000.0, 1000.0]])), [[0.5, 0.5]])
+
+
+@pytest.mark.parametrize("sampler", ["cd", "pcd", "pa"])
+def test_every_negative_phase_draws_the_label_group_as_one_softmax(sampler):
+    # The top RBM of a label DBN can be trained with any negative phase: each one draws its
+    # reconstructions through LabelRBM.sample_v, so exactly one label is on in every sample.
+    from pgmviz.negative import make_negative_phase
+
+    r = small_label_rbm()
+    neg = make_negative_phase(sampler, k=3, n_chains=200)
+    rng = np.random.default_rng(0)
+    V_pos = np.hstack([rng.integers(0, 2, (50, r.n_x)), one_hot(rng.integers(0, K, 50), K)]).astype(float)
+    for _ in range(3):
+        V_neg, _ = neg.negative(r, V_pos, r.p_h_given_v(V_pos), rng)
+        np.testing.assert_array_equal(V_neg[:, -K:].sum(axis=1), 1.0)
+    # and the labels drawn follow p(y | h): over many chains, every label appears
+    assert set(np.argmax(V_neg[:, -K:], axis=1)) == set(range(K))
