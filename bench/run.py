@@ -30,9 +30,24 @@ import tempfile
 import time
 from pathlib import Path
 
+# --cold: numba reads NUMBA_CACHE_DIR when it is imported, so the fresh cache directory is set
+# before numba (or pgmviz, which imports it) is.
+if "--cold" in sys.argv[1:]:
+    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="pgmviz-bench-numba-")
+
+import numba
+import numpy as np
+import threadpoolctl
+from baselines import MatmulLowerBound, cd1_epoch_numpy, gibbs_numpy, log_Z_numpy  # bench/baselines.py
+
+from pgmviz import kernels
+from pgmviz.data import binarize, load_mnist_subset
+from pgmviz.partition import log_Z_exact
+from pgmviz.rbm import RBM
+from pgmviz.rng import as_rng, kernel_seed
+from pgmviz.train import Trainer, TrainSettings
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def parse_args(argv=None):
@@ -46,20 +61,6 @@ def parse_args(argv=None):
 
 
 ARGS = parse_args()
-if ARGS.cold:  # must happen before numba is imported
-    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="pgmviz-bench-numba-")
-
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
-import threadpoolctl  # noqa: E402
-
-from baselines import MatmulLowerBound, cd1_epoch_numpy, gibbs_numpy, log_Z_numpy  # noqa: E402
-from pgmviz import kernels  # noqa: E402
-from pgmviz.data import binarize, load_mnist_subset  # noqa: E402
-from pgmviz.partition import log_Z_exact  # noqa: E402
-from pgmviz.rbm import RBM  # noqa: E402
-from pgmviz.rng import as_rng, kernel_seed  # noqa: E402
-from pgmviz.train import Trainer, TrainSettings  # noqa: E402
 
 
 def race(variants, repeat, warmup=1):
@@ -108,7 +109,8 @@ def bench_cd(rows, quick, repeat):
 
     t, out = race({
         "lb": (lambda _: lb.run(), None),
-        "pgmviz": (lambda tr: tr.run(n_batches, with_metrics=False), lambda: Trainer(rbm0.copy(), X, settings=settings)),
+        "pgmviz": (lambda tr: tr.run(n_batches, with_metrics=False),
+                   lambda: Trainer(rbm0.copy(), X, settings=settings)),
         "sklearn": (fit_sklearn, None),
         "numpy": (lambda _: cd1_epoch_numpy(rbm0.W, rbm0.b, rbm0.c, X, bs, lr, momentum, wd, 0), None),
     }, repeat)
@@ -166,10 +168,12 @@ def bench_gibbs(rows, quick, repeat):
     rows.append(("", "pgmviz RBM.gibbs", t_pg, t_np / t_pg, "numpy / pgmviz >= 10"))
     if has_serial:
         t_se = t["serial"]
-        rows.append(("", "pgmviz kernel, one thread (Streamlit threads)", t_se, t_np / t_se, "numpy / pgmviz 1 thread (info)"))
+        rows.append(("", "pgmviz kernel, one thread (Streamlit threads)", t_se, t_np / t_se,
+                     "numpy / pgmviz 1 thread (info)"))
         same = all(np.array_equal(x, y) for x, y in zip(out["pgmviz"], out["serial"]))
         print(f"Gibbs: parallel and one-thread kernels give identical samples: {same}")
-    print(f"Gibbs: max |mean(v) pgmviz - mean(v) numpy| over units = {gap:.3f} (sampling noise ~ {2/np.sqrt(n_chains):.3f})")
+    print(f"Gibbs: max |mean(v) pgmviz - mean(v) numpy| over units = {gap:.3f} "
+          f"(sampling noise ~ {2/np.sqrt(n_chains):.3f})")
     return {"gibbs_pgmviz": t_pg, "gibbs_numpy": t_np}
 
 
@@ -190,15 +194,16 @@ def bench_samplers(rows, quick, repeat):
 
     def setup(options):
         def make():
-            settings = TrainSettings(lr=0.05, batch_size=100, seed=0, **{k: v for k, v in options.items() if k != "n_temps"})
+            settings = TrainSettings(lr=0.05, batch_size=100, seed=0,
+                                     **{k: v for k, v in options.items() if k != "n_temps"})
             phase = make_negative_phase(options["sampler"], **options)
             trainer = Trainer(rbm0.copy(), X, settings=settings, negative_phase=phase)
             trainer.run(2, with_metrics=False)  # chains and particles exist before timing
             return trainer
         return make
 
-    t, _ = race({name: (lambda tr: tr.run(n_updates, with_metrics=False), setup(opts)) for name, opts in phases.items()},
-                repeat)
+    t, _ = race({name: (lambda tr: tr.run(n_updates, with_metrics=False), setup(opts))
+                 for name, opts in phases.items()}, repeat)
     base = t["CD-1"] / n_updates
     for i, name in enumerate(phases):
         per = t[name] / n_updates
@@ -297,7 +302,8 @@ def main():
     if "estimates" in only:
         results.update(bench_estimates(rows, quick, 1))
     print()
-    print(f"pgmviz bench {'(--quick) ' if quick else ''}{time.strftime('%Y-%m-%d %H:%M')}, best of {repeat} after 1 warm-up")
+    print(f"pgmviz bench {'(--quick) ' if quick else ''}{time.strftime('%Y-%m-%d %H:%M')}, "
+          f"best of {repeat} after 1 warm-up")
     print_environment(compile_s, kernel_dispatchers())
     print()
     print_table(rows)

@@ -24,7 +24,10 @@ from pgmviz.rng import as_rng
 
 SIDE = 28                 # MNIST images are 28 x 28
 N_PIXELS = SIDE * SIDE    # 784
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+# The bundled data: assets/ next to the package in the repository (and in an editable install),
+# pgmviz/assets inside it when pip installed a copy (pyproject.toml ships it there).
+_PACKAGE_DIR = Path(__file__).resolve().parent
+ASSETS_DIR = _PACKAGE_DIR / "assets" if (_PACKAGE_DIR / "assets").is_dir() else _PACKAGE_DIR.parent / "assets"
 MNIST_SUBSET_PATH = ASSETS_DIR / "mnist_5k.npz"
 
 MAX_IMAGE_BYTES = 20 * 2**20    # uploaded picture, encoded

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
+from pgmviz.data import ASSETS_DIR
 from pgmviz.rbm import RBM, sigmoid
 from pgmviz.rng import as_rng
 
@@ -416,7 +417,7 @@ LABEL_ROWS = {
 
 # The bundled DBNs with label units (scripts/train_dbn.py, the same split) and the same nets after
 # up-down fine-tuning (scripts/train_updown.py): one per column of the table, 28x28 and 16x16.
-_DBN_DIR = Path(__file__).resolve().parents[1] / "assets" / "dbn"
+_DBN_DIR = ASSETS_DIR / "dbn"
 LABEL_DBN = _DBN_DIR / "mnist_784x300x300x600_labels.npz"
 UPDOWN_DBN = _DBN_DIR / "mnist_784x300x300x600_labels_updown.npz"
 LABEL_DBN16 = _DBN_DIR / "mnist16_256x200x200x400_labels.npz"
@@ -517,7 +518,7 @@ def first_layer_change(before: np.ndarray, after: np.ndarray) -> float:
 
 
 # ------------------------------------------------------------------ the lesson's ready-made run, bundled
-READY_MADE = Path(__file__).resolve().parents[1] / "assets" / "finetune" / "ready_made.npz"
+READY_MADE = ASSETS_DIR / "finetune" / "ready_made.npz"
 _NETS = ("stack", "pretrained", "random")  # the array-name prefixes of `save_ready_made`
 
 

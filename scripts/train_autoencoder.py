@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import sys
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -26,12 +25,10 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from pgmviz import autoencoder as ae
+from pgmviz import data
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from pgmviz import autoencoder as ae  # noqa: E402
-from pgmviz import data  # noqa: E402
-
 OUT = ROOT / "assets" / "autoencoder"
 R = ae.READY_MADE
 

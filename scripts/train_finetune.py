@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import platform
-import sys
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -23,12 +22,10 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from pgmviz import datasets
+from pgmviz import finetune as ft
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from pgmviz import datasets  # noqa: E402
-from pgmviz import finetune as ft  # noqa: E402
-
 OUT = ROOT / "assets" / "finetune" / "results.json"
 CONFIGS = [ft.TableConfig("mnist16", (200, 200)), ft.TableConfig("mnist", (300, 300), pretrain_epochs=20)]
 

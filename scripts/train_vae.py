@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from pgmviz import datasets
+from pgmviz.vae import VAE, VAEConfig, VAETrainer, heldout_elbo
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from pgmviz import datasets  # noqa: E402
-from pgmviz.vae import VAE, VAEConfig, VAETrainer, heldout_elbo  # noqa: E402
-
 OUT = ROOT / "assets" / "vae"
 RECIPES = {
     "z2": dict(title="MNIST VAE, 2-D latent", n_z=2, seed=201, epochs=200),

@@ -12,12 +12,13 @@ from pathlib import Path
 import streamlit as st
 
 from pgmviz import datasets
+from pgmviz.data import ASSETS_DIR
 from pgmviz.io import load_model
 from pgmviz.rbm import RBM
 from pgmviz.ui import urlstate
 from pgmviz.viz import image_shape_for
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
+MODELS_DIR = ASSETS_DIR / "models"
 _USER = "user_models"  # name -> {"rbm": RBM, "meta": dict}
 _CURRENT = "current_model"
 
