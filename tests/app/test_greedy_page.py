@@ -39,6 +39,18 @@ def test_page_opens_with_the_bound_and_nothing_trained(at):
     assert m["bound after 600 updates"] == f"{last['bound']:.3f}"
     assert m["log p(v), two-layer DBN"] == f"{last['log_p_dbn']:.3f}"
     assert last["bound"] > first["log_p_rbm1"]
+    # the guarantee's conditions: the exact-gradient run rises at every checkpoint, PCD's does not
+    X = datasets.load("bars4").X_train
+    exact = dbn.bound_experiment(X, n_h=8, steps2=600, every=20, propagate="samples", rng=0, rule="exact")
+    n = len(run_.history) - 1
+    assert m["bound falls (exact gradient)"] == f"at {dbn.falls(exact.history)} of {n} checkpoints"
+    assert m["bound falls (PCD)"] == f"at {dbn.falls(run_.history)} of {n} checkpoints"
+    assert m["bound after 600 updates, exact gradient"] == f"{exact.history[-1]['bound']:.3f}"
+    assert m["ceiling: p₂ = aggregated posterior"] == f"{dbn.best_prior_bound(run_.rbm1, X):.3f}"
+    assert dbn.falls(exact.history) == 0 < dbn.falls(run_.history)
+    text = " ".join(md.value for md in at.markdown) + " ".join(i.value for i in at.info)
+    assert f"it falls at {dbn.falls(run_.history)} of them" in text
+    assert "rises as soon as RBM 2 learns" not in text and "would make layer 1's inference right" not in text
 
 
 def test_training_advances_layer_by_layer_with_the_library_numbers(at):
@@ -58,6 +70,7 @@ def test_training_advances_layer_by_layer_with_the_library_numbers(at):
     assert float(table["reconstruction error"][0]) == pytest.approx(g.trainer.evaluate()["recon_error"], rel=1e-5)
     P_h = g.trainer.rbm.p_h_given_v(X[:40])
     assert metrics(at)["mean p(h₁ = 1 | v)"] == f"{float(P_h.mean()):.3f}"
+    assert any("prior over h₁ that maximises the variational bound" in c.value for c in at.caption)
 
     at.button(key="gs_train").click()
     run(at)

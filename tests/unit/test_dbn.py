@@ -127,3 +127,34 @@ def test_training_the_second_layer_raises_the_bound_above_the_one_layer_likeliho
     assert last["bound"] > last["log_p_rbm1"] + 0.5  # each added layer improves the bound
     assert last["log_p_dbn"] >= last["bound"]
     assert run.steps == [0, 200, 400, 600]
+
+
+def test_exact_rule_raises_the_bound_at_every_checkpoint():
+    """The guarantee's conditions: W2 starts at W1^T (bound tight) and RBM 2 improves its
+    likelihood of the aggregated posterior (here: exact gradient ascent)."""
+    X = load("bars4").X_train
+    exact_run = dbn.bound_experiment(X, n_h=8, steps1=2000, steps2=200, every=20, rng=0, rule="exact")
+    first, last = exact_run.history[0], exact_run.history[-1]
+    assert first["bound"] == pytest.approx(first["log_p_rbm1"], abs=1e-9)
+    assert dbn.falls(exact_run.history) == 0 and last["bound"] > first["bound"] + 0.1
+    # the count is of real falls: a made-up history with two drops gives 2
+    assert dbn.falls([{"bound": b} for b in (1.0, 0.5, 0.7, 0.6, 0.9)]) == 2
+    # no RBM 2 can beat p2 = aggregated posterior, and that ceiling is above where the run got to
+    ceiling = dbn.best_prior_bound(exact_run.rbm1, X)
+    assert last["bound"] <= ceiling + 1e-9
+    assert dbn.variational_bound(exact_run.rbm1, exact_run.rbm2, X).means()["bound"] == pytest.approx(last["bound"])
+    with pytest.raises(ValueError):
+        dbn.bound_experiment(X, n_h=8, steps2=10, rule="newton")
+
+
+def test_best_prior_bound_is_the_bound_with_the_aggregated_posterior_as_prior():
+    rng = np.random.default_rng(0)
+    X = (rng.random((12, 5)) < 0.5).astype(float)
+    r1 = RBM.random(5, 3, seed=1, sigma=1.0, dtype=np.float64)
+    q = dbn.aggregated_posterior(r1, X)
+    assert q.sum() == pytest.approx(1.0)
+    # brute force: the bound's terms with log p2 replaced by log q, row by row
+    Q = dbn.posterior_table(r1, X)
+    want = np.mean([Q[n] @ (np.log(q) + dbn.log_p_v_given_h_all(r1, X[n:n + 1])[0]) - Q[n] @ np.log(Q[n])
+                    for n in range(len(X))])
+    assert dbn.best_prior_bound(r1, X) == pytest.approx(want, abs=1e-9)
