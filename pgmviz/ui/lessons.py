@@ -158,7 +158,8 @@ LESSONS: list[Lesson] = [
         icon=":material/stacks:",
         blurb="Unroll an RBM into a directed net with tied weights: its top-down pass is block Gibbs, "
               "its v-distribution approaches p(v) layer by layer, and its tied prior makes the posterior "
-              "factorise, until the weights above are untied.",
+              "exactly sigmoid(c + v₀W); untie the weights above and that one-multiplication answer is "
+              "wrong (the bound's slack grows) even where the true posterior stays nearly factorial.",
         url_path="infinite_net",
         section="Belief nets",
     ),

@@ -104,6 +104,13 @@ def test_untying_breaks_the_complementary_prior(at):
     assert metric(at, SLACK_LABEL) == f"{kl(q, post):.3g} nats"
     assert sbn.kl_to_factorial(post, rbm.n_h) > 0 and kl(q, post) > 1e-3
     assert metric(at, "prior over h₀ complementary?") == "no (untied)"
+    # what the registry's blurb says: what breaks is sigmoid(c + v0 W) being the answer (the slack),
+    # far more than the posterior's factorising
+    assert kl(q, post) > 10 * sbn.kl_to_factorial(post, rbm.n_h)
+    from pgmviz.ui.lessons import LESSONS
+
+    blurb = next(lesson.blurb for lesson in LESSONS if lesson.key == "infinite_net")
+    assert "slack" in blurb and "nearly factorial" in blurb and "makes the posterior factorise" not in blurb
 
 
 def test_digit_model_generates_layer_by_layer(at):
