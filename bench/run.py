@@ -61,6 +61,7 @@ def parse_args(argv=None):
 
 
 ARGS = parse_args()
+kernels.use_threading_layer()  # the app server's layer, so the figures are the server's
 
 
 def race(variants, repeat, warmup=1):

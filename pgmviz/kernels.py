@@ -1,9 +1,10 @@
 """Numba kernels: the loops that beat BLAS (exact enumeration, Gibbs chains of tiny models).
 
 Each kernel is a plain function compiled once at module level with ``cache=True``; the Python
-wrappers in ``rbm.py`` and ``partition.py`` validate inputs and convert seeds. Kernels that run
-in parallel use Numba's ``workqueue`` threading layer: with the OpenMP layer a parallel Numba loop
-next to BLAS's own thread pool ran several times slower on this 2-core machine.
+wrappers in ``rbm.py`` and ``partition.py`` validate inputs and convert seeds. Importing this
+module changes no process-wide setting; the app's server picks Numba's threading layer
+(`use_threading_layer`), and parallel kernels run under a lock whatever the layer
+(`_run_parallel`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-numba.config.THREADING_LAYER = "workqueue"
+# The threading layer the app's server uses for parallel kernels: with the OpenMP layer a parallel
+# Numba loop next to BLAS's own thread pool ran several times slower on this 2-core machine. The
+# choice is process-wide, so it is made where the server starts (pgmviz.ui.layout) and by the
+# benchmarks, never on import: a notebook keeps numba's default.
+SERVER_THREADING_LAYER = "workqueue"
+
+
+def use_threading_layer(layer: str = SERVER_THREADING_LAYER) -> None:
+    """Choose Numba's threading layer for this process (it takes effect if no parallel kernel ran yet)."""
+    numba.config.THREADING_LAYER = layer
 
 # Enumeration splits the enumerated layer into an inner Gray-code block of 2**INNER_BITS states
 # and an outer loop over blocks, recomputing the activations exactly at each block start so that
@@ -303,7 +313,9 @@ def _byte_tables(Wrows, bias, as_prob):
 
 @njit(cache=True, inline="always")
 def _draw_layer(T, as_prob, codes_in, x, codes_out, state, one, wide):
-    """Sample a layer given the other's packed bits ``codes_in``; write its bits to ``codes_out``; return the RNG state."""
+    """Sample a layer given the other's packed bits ``codes_in``; write its bits to ``codes_out``.
+
+    Returns the RNG state."""
     n_out = x.shape[0]
     row = codes_in[0]
     for j in range(n_out):
@@ -399,10 +411,10 @@ def _gibbs_kernel_par(W, b, c, V, k, seed, one, wide):
     return V_out, H_out
 
 
-# The workqueue threading layer aborts the process if two Python threads enter parallel kernels
-# at once (Streamlit runs each session in its own thread). So a parallel kernel runs only while
-# its caller holds this lock; a caller that finds it taken runs the serial twin, which computes
-# the same result.
+# The workqueue threading layer (the server's) aborts the process if two Python threads enter
+# parallel kernels at once (Streamlit runs each session in its own thread). So a parallel kernel
+# runs only while its caller holds this lock, whatever the layer; a caller that finds it taken runs
+# the serial twin, which computes the same result.
 _PARALLEL_LOCK = threading.Lock()
 
 

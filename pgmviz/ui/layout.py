@@ -13,12 +13,12 @@ A lesson page reads, top to bottom::
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass, field
 
 import streamlit as st
 
+from pgmviz import kernels
 from pgmviz.ui.lessons import Lesson
 
 WARM_UP_MESSAGE = "Compiling numerical kernels (first start only)..."
@@ -36,6 +36,11 @@ try:
     threadpool_limits(limits=1, user_api="blas")
 except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
     pass
+
+# --- Numba's threading layer, for the server only ---------------------------------------------
+# Set here, where every page starts and before any parallel kernel runs, rather than on importing
+# pgmviz.kernels, so a notebook keeps numba's default (see pgmviz.kernels.use_threading_layer).
+kernels.use_threading_layer()
 
 
 def lesson_header(title: str, claim: str) -> None:
@@ -72,23 +77,15 @@ def lesson_link(lesson: Lesson) -> None:
 @dataclass
 class _WarmUp:
     thread: threading.Thread | None = None
-    ran: bool = False  # True once a pgmviz.kernels.warm_up() was found and finished
+    ran: bool = False  # True once pgmviz.kernels.warm_up() finished
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
 
 def _run_warm_up(state: _WarmUp) -> None:
     try:
-        try:
-            kernels = importlib.import_module("pgmviz.kernels")
-        except ModuleNotFoundError as exc:
-            if exc.name != "pgmviz.kernels":  # the module exists but one of its imports is missing
-                raise
-            kernels = None
-        warm_up = getattr(kernels, "warm_up", None)
-        if callable(warm_up):
-            warm_up()
-            state.ran = True
+        kernels.warm_up()
+        state.ran = True
     except BaseException as exc:  # handed to the page that waits, which raises it visibly
         state.error = exc
     finally:
@@ -112,8 +109,8 @@ def start_kernel_warm_up() -> None:
 def warm_up_kernels() -> bool:
     """Make sure ``pgmviz.kernels.warm_up()`` has run in this server, waiting behind a spinner.
 
-    Returns True if a warm-up function exists and ran, False if there is none (yet). An error in
-    the warm-up is raised here, so the page shows it instead of failing later in a kernel.
+    Returns True once it has. An error in the warm-up is raised here, so the page shows it instead
+    of failing later in a kernel.
     """
     state = _kernel_warm_up()
     if not state.done.is_set():
