@@ -459,12 +459,18 @@ with c_bowl:
                       xaxis_title="value of the unit", yaxis_title="free energy above the minimum",
                       legend=dict(orientation="h", y=1.12))
     st.plotly_chart(fig, key=P + "bowls", width="stretch")
-    ratio_log = float(np.exp(min(grbm.logistic_mean_field_free_energy(np.array([0.6, 0.8]), x)) - F0))
-    ratio_gauss = float(np.exp(min(grbm.gaussian_unit_energy(np.array([0.6, 0.8]), 0.7, sig))))
+    # The logistic unit's F(p) is a mean-field free energy over its *mean* p, not the energy of a
+    # random value with a density, so its gap is shown as a gap, never as a probability ratio.
+    gap_log = float(min(grbm.logistic_mean_field_free_energy(np.array([0.6, 0.8]), x)) - F0)
+    gap_gauss = float(min(grbm.gaussian_unit_energy(np.array([0.6, 0.8]), 0.7, sig)))
+    ratio_gauss = float(np.exp(gap_gauss))  # a Gaussian unit's value has density ∝ exp(-E): a true ratio
     m = st.columns(2)
-    m[0].metric("logistic: p(0.7) / p(0.6 or 0.8)", f"{ratio_log:.3f}×",
-                help="exp of the free-energy gap to the lower of the two neighbours.")
-    m[1].metric("Gaussian: p(0.7) / p(0.6 or 0.8)", f"{ratio_gauss:,.1f}×")
+    m[0].metric("logistic: F(0.6 or 0.8) − F(0.7), mean field", f"{gap_log:.3f} nats",
+                help="The mean-field free-energy gap to the lower of the two neighbours. p is the unit's mean "
+                     "activity, not a random value with a density, so exp(gap) is not a probability ratio.")
+    m[1].metric("Gaussian: E(0.6 or 0.8) − E(0.7)", f"{gap_gauss:,.2f} nats",
+                help=f"For a Gaussian unit the energy gap is a log density ratio: p(0.7) / p(0.6 or 0.8) = "
+                     f"exp(gap) = {ratio_gauss:,.1f}.")
 
 with c_toy:
     toy = toy_grbm(0)
@@ -550,7 +556,7 @@ notice(
     f"autoencoder's codes and {agree_pca:.0%} in PCA's"
     + (": the nonlinear code keeps more of what makes a digit a 2 or a 7, without ever seeing a label."
        if agree_ae > agree_pca else ".")
-    + f" And a logistic unit can make 0.7 only {ratio_log:.2f} times likelier than 0.6 or 0.8, where a Gaussian "
-    f"unit with σ = {sig:.2f} makes it {ratio_gauss:,.0f} times likelier: that is why real-valued data get "
-    "Gaussian visible units."
+    + f" And a logistic unit's mean-field free energy at 0.7 can sit only {gap_log:.2f} nats below both 0.6 and "
+    f"0.8, where a Gaussian unit with σ = {sig:.2f} puts 0.7 {gap_gauss:,.1f} nats below them (a density "
+    f"{ratio_gauss:,.0f} times higher): that is why real-valued data get Gaussian visible units."
 )

@@ -96,7 +96,14 @@ def test_code_map_and_bowl_numbers_equal_the_library(at, digits16):
     assert float(values[0].rstrip("%")) > float(values[1].rstrip("%"))  # the autoencoder's map keeps classes apart
     x = np.log(0.7 / 0.3)
     F = grbm.logistic_mean_field_free_energy(np.array([0.6, 0.7, 0.8]), x)
-    assert metrics(at)["logistic: p(0.7) / p(0.6 or 0.8)"] == f"{np.exp(min(F[0], F[2]) - F[1]):.3f}×"
+    gap = min(F[0], F[2]) - F[1]
+    assert metrics(at)["logistic: F(0.6 or 0.8) − F(0.7), mean field"] == f"{gap:.3f} nats"
+    sig = at.slider(key="ae_sigma").value
+    E = grbm.gaussian_unit_energy(np.array([0.6, 0.8]), 0.7, sig)
+    assert metrics(at)["Gaussian: E(0.6 or 0.8) − E(0.7)"] == f"{min(E):,.2f} nats"
+    assert not any("p(0.7) / p(0.6 or 0.8)" in m.label for m in at.metric if m.label.startswith("logistic"))
+    notice = next(i.value for i in at.info if "What to notice" in i.value)
+    assert f"only {gap:.2f} nats below both" in notice and "times likelier" not in notice
 
 
 def test_grey_digit_gaussian_rbm_numbers_equal_the_library(at, digits16):
