@@ -29,6 +29,4 @@ sections = {
     for section, lessons in lessons_by_section().items()
 }
 
-# With no lessons registered yet, a single page: st.navigation then hides the menu.
-pages = {"": [home], **sections} if sections else [home]
-st.navigation(pages, position="sidebar", expanded=True).run()
+st.navigation({"": [home], **sections}, position="sidebar", expanded=True).run()

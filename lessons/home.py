@@ -4,7 +4,7 @@ import streamlit as st
 
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_link
-from pgmviz.ui.lessons import lessons_by_section, planned_by_section
+from pgmviz.ui.lessons import lessons_by_section
 
 # --- the four model graphs -------------------------------------------------------------------
 # Shaded circles are visible (observed) units, white ones hidden. Lines without arrows are
@@ -142,13 +142,6 @@ for section, lessons in lessons_by_section().items():
             with column.container(border=True, height="stretch"):
                 lesson_link(lesson)
                 st.caption(lesson.blurb)
-
-planned_sections = planned_by_section()
-if planned_sections:
-    st.subheader("Planned lessons (not built yet)", anchor=False)
-    for section, planned in planned_sections.items():
-        items = "\n".join(f"- **{p.title}**: {p.sentence}" for p in planned)
-        st.markdown(f"*{section}*\n\n{items}")
 
 # --- teaching --------------------------------------------------------------------------------
 st.header("How to use this in a class", anchor="teaching", divider="gray")

@@ -1,6 +1,6 @@
 """The streamlit-aware part of pgmviz: the only package here that imports streamlit.
 
-``lessons``  the lesson registry (plain data: what pages exist, planned, and their order)
+``lessons``  the lesson registry (plain data: what pages exist, and their order)
 ``layout``   page furniture: ``lesson_header``, ``notice``, ``lesson_link``, ``warm_up_kernels``
 ``models``   the session's current model (pretrained or the user's own)
 

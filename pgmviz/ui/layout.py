@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from pgmviz import kernels
 from pgmviz.ui.lessons import Lesson
@@ -30,12 +31,7 @@ WARM_UP_MESSAGE = "Compiling numerical kernels (first start only)..."
 # one. So the server uses one BLAS thread (process-wide, set once on import); sessions run in
 # parallel instead. The library itself never changes thread settings: a notebook user keeps all
 # their cores.
-try:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")
-except ImportError:  # pragma: no cover - threadpoolctl is in requirements.txt
-    pass
+threadpool_limits(limits=1, user_api="blas")
 
 # --- Numba's threading layer, for the server only ---------------------------------------------
 # Set here, where every page starts and before any parallel kernel runs, rather than on importing

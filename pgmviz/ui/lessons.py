@@ -1,12 +1,10 @@
-"""The lesson registry: which pages the app has, in which order and section, and what is coming.
+"""The lesson registry: which pages the app has, in which order and section.
 
 Plain data, no streamlit: ``app.py`` turns ``LESSONS`` into ``st.Page`` objects, the home page
 lists them, and the browser test visits every one of them by its ``url_path``.
 
-Adding a page (when its file lands in ``lessons/``):
-    1. append a ``Lesson`` to ``LESSONS`` below, in teaching order;
-    2. delete its entry from ``PLANNED``.
-That is all: navigation, the home page's list and the browser smoke test pick it up from here.
+Adding a page (when its file lands in ``lessons/``): append a ``Lesson`` to ``LESSONS`` below,
+in teaching order. That is all: navigation, the home page's list and the browser smoke test pick it up from here.
 A test checks that every registered file exists, so never register a page before its file.
 """
 
@@ -53,19 +51,6 @@ class Lesson:
             raise ValueError(f"Lesson {self.key!r}: url_path must be a non-empty name without '/'")
         if not self.path.startswith("lessons/") or not self.path.endswith(".py"):
             raise ValueError(f"Lesson {self.key!r}: path must look like 'lessons/<name>.py', not {self.path!r}")
-
-
-@dataclass(frozen=True)
-class PlannedLesson:
-    """A lesson that is being built: the home page lists it as coming, with no link."""
-
-    title: str
-    sentence: str
-    section: str
-
-    def __post_init__(self) -> None:
-        if self.section not in SECTIONS:
-            raise ValueError(f"Planned {self.title!r}: section must be one of {SECTIONS}")
 
 
 # Pages that exist, in teaching order. Register a page only once its file is in lessons/.
@@ -224,23 +209,7 @@ LESSONS: list[Lesson] = [
 ]
 
 
-# Pages being built. Move an entry to LESSONS (and delete it here) when its page lands.
-PLANNED: list[PlannedLesson] = [
-]
-
-
-def available_lessons() -> list[Lesson]:
-    """The registered lessons, in order. No filtering: a missing file is a bug a test catches."""
-    return list(LESSONS)
-
-
 def lessons_by_section() -> dict[str, list[Lesson]]:
     """Registered lessons grouped by section, in ``SECTIONS`` order, leaving out empty sections."""
     groups = {name: [lesson for lesson in LESSONS if lesson.section == name] for name in SECTIONS}
-    return {name: items for name, items in groups.items() if items}
-
-
-def planned_by_section() -> dict[str, list[PlannedLesson]]:
-    """Planned lessons grouped like ``lessons_by_section``."""
-    groups = {name: [p for p in PLANNED if p.section == name] for name in SECTIONS}
     return {name: items for name, items in groups.items() if items}

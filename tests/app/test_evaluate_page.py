@@ -26,8 +26,7 @@ TIMEOUT = 120
 
 @pytest.fixture(scope="module")
 def model() -> tuple[RBM, dict]:
-    if not MODEL_FILE.exists():
-        pytest.skip("the pretrained 784x20 model is not in assets/models")
+    assert MODEL_FILE.is_file(), f"the bundled model {MODEL_FILE} is missing"
     return load_model(MODEL_FILE)
 
 

@@ -208,9 +208,7 @@ def test_base_rate_noise_and_drawing_without_a_drawing(small_model):
 
 
 def test_default_pretrained_model_runs():
-    models = REPO_ROOT / "assets" / "models"
-    if not any(models.glob("*.npz")):
-        pytest.skip("no pretrained models yet")
+    assert any((REPO_ROOT / "assets" / "models").glob("*.npz")), "the bundled models are missing"
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     at.slider(key="fc_n_chains").set_value(4)
@@ -244,8 +242,7 @@ def test_settings_round_trip_through_the_url(small_model):
 
 
 def test_a_link_names_a_pretrained_model():
-    if not any((REPO_ROOT / "assets" / "models").glob("*.npz")):
-        pytest.skip("no pretrained models yet")
+    assert (REPO_ROOT / "assets" / "models" / "mnist_784x20_cd1.npz").is_file(), "the bundled 784x20 model is missing"
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.query_params["fc_model"] = "MNIST 784x20 CD-1"
     at.run()

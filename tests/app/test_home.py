@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz.ui.lessons import LESSONS, PLANNED, SECTIONS, available_lessons, lessons_by_section
+from pgmviz.ui.lessons import LESSONS, SECTIONS, lessons_by_section
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOME = str(REPO_ROOT / "lessons" / "home.py")
@@ -17,10 +17,6 @@ TIMEOUT = 120  # seconds: a page may wait for the Numba kernels to compile on fi
 
 
 # --- the registry ----------------------------------------------------------------------------
-
-
-def test_available_lessons_is_the_registry_unfiltered():
-    assert available_lessons() == LESSONS
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])
@@ -36,12 +32,6 @@ def test_lesson_keys_url_paths_titles_and_files_are_unique():
     # the home page owns the root and the 'home' path
     assert "home" not in {lesson.url_path for lesson in LESSONS}
     assert "lessons/home.py" not in {lesson.path for lesson in LESSONS}
-
-
-def test_planned_lessons_are_not_also_registered():
-    landed = {lesson.title for lesson in LESSONS}
-    both = [p.title for p in PLANNED if p.title in landed]
-    assert not both, f"delete these from PLANNED, they are in LESSONS now: {both}"
 
 
 def test_sections_group_every_lesson_in_order():
@@ -95,12 +85,10 @@ def test_home_map_separates_the_undirected_and_the_directed_learning_rule(home):
     assert r"\langle v h^\top \rangle_{\text{model}}" not in directed
 
 
-def test_home_lists_every_lesson_and_every_planned_one(home):
+def test_home_lists_every_lesson(home):
     text = _all_text(home)
     for lesson in LESSONS:
         assert lesson.title in text and lesson.blurb in text, lesson.key
-    for planned in PLANNED:
-        assert planned.title in text and planned.sentence in text, planned.title
     assert "How to use this in a class" in text
 
 
