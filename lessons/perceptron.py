@@ -395,6 +395,21 @@ with a:
                 "$w_1, w_2, \\theta$ satisfies all four. A sigmoid unit is no better: "
                 "$\\sigma$ is increasing, so $\\sigma(w\\cdot x-\\theta)\\ge\\tfrac12$ is the same "
                 "condition as $w\\cdot x\\ge\\theta$.")
+    w1_s, w2_s, th_s = mlp.SLIDE_COUNTEREXAMPLE
+    slide = mlp.slide_xor_conditions(w1_s, w2_s, th_s)
+    three = sum(c[3] for c in slide[:3])
+    st.markdown(
+        "**A note on the lecture's version.** The slide's proof uses only (2), (3) and (4), written "
+        "with the sigmoid inside: σ(w₁) ≥ θ, σ(w₂) ≥ θ, σ(w₁ + w₂) < θ. Those three alone do not "
+        f"contradict each other: w₁ = w₂ = {w1_s:g}, θ = {th_s:g} satisfies {three} of the three. "
+        "Adding (2) and (3) works for the line w·x, not for σ(w·x), and it is the (0,0) case that closes "
+        f"the gap: it asks σ(0) = {slide[3][2]:g} < θ, which "
+        + ("fails" if not slide[3][3] else "holds") + " here. The argument is right once (1) is in it, as above."
+    )
+    st.dataframe(pd.DataFrame({"input x₁x₂": [c[0] for c in slide], "condition": [c[1] for c in slide],
+                               "σ(w·x)": [c[2] for c in slide], "holds": ["yes" if c[3] else "NO" for c in slide]}),
+                 hide_index=True, key=f"{P}slide_checks",
+                 column_config={"σ(w·x)": st.column_config.NumberColumn(format="%.3f")})
 with b:
     st.markdown("**Try it.** Find weights that satisfy all four conditions.")
     s = st.columns(3)

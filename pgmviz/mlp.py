@@ -273,6 +273,26 @@ def xor_inequalities(w1: float, w2: float, theta: float) -> list[tuple[str, str,
     ]
 
 
+SLIDE_COUNTEREXAMPLE = (-1.0, -1.0, 0.2)  # w1, w2, theta: the slide's three conditions all hold
+
+
+def slide_xor_conditions(w1: float, w2: float, theta: float) -> list[tuple[str, str, float, bool]]:
+    """The slide's XOR argument for a unit sigma(w1 x1 + w2 x2) thresholded at theta, checked.
+
+    Returns (input x1x2, condition, sigma(w.x), holds) for x = 10, 01, 11 (the slide's three
+    equations) and then 00, which the slide leaves out. The three alone can all hold
+    (`SLIDE_COUNTEREXAMPLE`: sigma(-1) = 0.27 >= 0.2 twice, sigma(-2) = 0.12 < 0.2); the (0,0) case,
+    sigma(0) = 1/2 < theta, is what rules such weights out.
+    """
+    s = lambda z: float(1.0 / (1.0 + np.exp(-z)))  # noqa: E731
+    return [
+        ("10", "σ(w1) ≥ θ", s(w1), s(w1) >= theta),
+        ("01", "σ(w2) ≥ θ", s(w2), s(w2) >= theta),
+        ("11", "σ(w1 + w2) < θ", s(w1 + w2), s(w1 + w2) < theta),
+        ("00", "σ(0) < θ", s(0.0), s(0.0) < theta),
+    ]
+
+
 # ---------------------------------------------------------------------------- 2-H-1 network
 @dataclass
 class MLPParams:

@@ -36,7 +36,7 @@ def metrics(at: AppTest, label: str) -> list[str]:
 
 
 # AppTest does not expose a dataframe's key: tables are told apart by their first column.
-FIRST_COLUMN = {"pc_xor_checks": "", "pc_net_outputs": "x₁x₂", "pc_grads": "parameter", "pc_lik": "quantity"}
+FIRST_COLUMN = {"pc_xor_checks": "", "pc_slide_checks": "input x₁x₂", "pc_net_outputs": "x₁x₂", "pc_grads": "parameter", "pc_lik": "quantity"}
 
 
 def table(at: AppTest, key: str) -> pd.DataFrame:
@@ -101,6 +101,18 @@ def test_unit_numbers_are_the_librarys(at, rule):
     if rule == "logistic":
         assert metrics(at, "Loss (cross-entropy)")[0] == f"{run.loss[k]:.4f}"
     assert f"from epoch {run.converged_at} on" in outcome(at)
+
+
+def test_the_slides_incomplete_proof_is_shown_with_its_counterexample(at):
+    w1, w2, theta = mlp.SLIDE_COUNTEREXAMPLE
+    expected = mlp.slide_xor_conditions(w1, w2, theta)
+    df = table(at, "pc_slide_checks")
+    assert list(df["input x₁x₂"]) == [c[0] for c in expected]
+    assert list(df["σ(w·x)"]) == pytest.approx([c[2] for c in expected])
+    assert list(df["holds"]) == ["yes" if c[3] else "NO" for c in expected]
+    note = next(md.value for md in at.markdown if md.value.startswith("**A note on the lecture's version.**"))
+    assert f"satisfies {sum(c[3] for c in expected[:3])} of the three" in note
+    assert f"σ(0) = {expected[3][2]:g} < θ, which {'holds' if expected[3][3] else 'fails'}" in note
 
 
 def test_xor_conditions_table(at):

@@ -172,3 +172,15 @@ def test_bad_names_raise():
         mlp.boolean_task("NAND")
     with pytest.raises(ValueError):
         mlp.train_mlp(mlp.MLPSettings(act="relu"))
+
+
+def test_the_slides_three_conditions_can_all_hold_and_the_00_case_rules_it_out():
+    w1, w2, theta = mlp.SLIDE_COUNTEREXAMPLE
+    checks = mlp.slide_xor_conditions(w1, w2, theta)
+    assert [c[0] for c in checks] == ["10", "01", "11", "00"]
+    assert [c[3] for c in checks] == [True, True, True, False]
+    assert checks[2][2] == pytest.approx(1 / (1 + np.exp(2.0)))
+    # with (0,0) added no weights on a grid satisfy all four (the complete argument)
+    grid = np.linspace(-4, 4, 41)
+    assert not any(all(c[3] for c in mlp.slide_xor_conditions(a, b, t))
+                   for a in grid for b in grid for t in np.linspace(0.01, 0.99, 25))
