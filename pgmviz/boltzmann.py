@@ -252,27 +252,6 @@ def joint_table(rbm: RBM) -> JointTable:
     return _table(V, H, rbm.energy(V, H))
 
 
-def joint_table_qubo(Q: np.ndarray, n_v: int) -> JointTable:
-    """p(x) = exp(x^T Q x) / Z for all 2^N states of a general Boltzmann machine, x = [v, h].
-
-    Parameters
-    ----------
-    Q : ndarray of shape (N, N), upper triangular, N <= MAX_UNITS
-    n_v : int
-        The first n_v units are reported as V, the rest as H.
-
-    Returns
-    -------
-    JointTable
-    """
-    Q = check_qubo(Q)
-    N = Q.shape[0]
-    n_v = _check_n_v(n_v, N)
-    _check_size(N)
-    X = all_states(N)
-    return _table(X[:, :n_v], X[:, n_v:], qubo_energy(Q, X))
-
-
 def marginal_v(rbm: RBM) -> MarginalTable:
     """p(v) = sum_h p(v, h) = exp(-F(v)) / Z for every visible state v of an RBM.
 

@@ -32,8 +32,6 @@ MNIST_SUBSET_PATH = ASSETS_DIR / "mnist_5k.npz"
 
 MAX_IMAGE_BYTES = 20 * 2**20    # uploaded picture, encoded
 MAX_IMAGE_SIDE = 4096           # pixels, checked before decoding (guards against decompression bombs)
-MAX_ARRAY_BYTES = 100 * 2**20   # uploaded .npz/.npy/.csv, as sent
-MAX_ARRAY_ELEMENTS = 70_000 * N_PIXELS  # full MNIST; also caps what a compressed .npz may expand to
 MAX_IDX_BYTES = 256 * 2**20     # one decompressed IDX file (full MNIST train images: 47 MB)
 
 
@@ -389,8 +387,6 @@ def load_image(data: bytes) -> np.ndarray:
 
 def _pil_to_gray(img) -> np.ndarray:
     """Any Pillow image -> luminance float64 (H, W) in [0, 1], transparency composited away."""
-    from PIL import Image
-
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # 16-bit / 32-bit grayscale
         a = np.asarray(img, dtype=np.float64)
         if img.mode == "F":
@@ -463,123 +459,3 @@ def digit_from_array(img: np.ndarray) -> np.ndarray:
     out = np.zeros((SIDE, SIDE), dtype=np.float32)
     out[top:top + nh, left:left + nw] = small
     return out.reshape(N_PIXELS)
-
-
-def load_array(data: bytes, filename: str, n_features: int) -> np.ndarray:
-    """A user's uploaded data set as float32 (n, n_features) in [0, 1].
-
-    Reads ``.npz`` (the array ``X``, or the only array; never unpickles), ``.npy`` or ``.csv``
-    (comma-separated numbers, one row per example, an optional header line). Values in 0..1 are
-    kept; values in 0..255 (maximum above 1) are divided by 255. Rows of shape (a, b) with
-    a * b == n_features are flattened.
-
-    Raises
-    ------
-    ValueError
-        Unknown extension, unreadable file, pickled objects, wrong shape, NaN/inf, values
-        outside 0..255, or more than 70,000 x 784 values.
-    """
-    if not isinstance(n_features, (int, np.integer)) or n_features < 1:
-        raise ValueError(f"n_features must be a positive integer; got {n_features!r}")
-    if len(data) > MAX_ARRAY_BYTES:
-        raise ValueError(f"file too large: {len(data) / 2**20:.1f} MB (limit {MAX_ARRAY_BYTES // 2**20} MB)")
-    name = str(filename)
-    ext = Path(name).suffix.lower()
-    if ext == ".npz":
-        X = _read_npz(data, name)
-    elif ext == ".npy":
-        X = _read_npy(io.BytesIO(data), name)
-    elif ext == ".csv":
-        X = _read_csv(data, name)
-    else:
-        raise ValueError(f"{name}: unsupported file type {ext or '(none)'}; upload .npz, .npy or .csv")
-    return _check_array(X, name, int(n_features))
-
-
-def _read_npy(f, name: str, member: bool = False) -> np.ndarray:
-    try:
-        # read_array for an archive member (what NpzFile itself does); np.load for a whole file
-        X = np.lib.format.read_array(f, allow_pickle=False) if member else np.load(f, allow_pickle=False)
-    except ValueError as e:
-        if "pickle" in str(e).lower():
-            raise ValueError(f"{name}: holds pickled Python objects, which are never loaded; save plain numbers") from e
-        raise ValueError(f"{name}: not a readable .npy array ({e})") from e
-    except (OSError, EOFError) as e:
-        raise ValueError(f"{name}: not a readable .npy array ({e})") from e
-    if not isinstance(X, np.ndarray):
-        raise ValueError(f"{name}: not a .npy array")
-    return X
-
-
-def _read_npz(data: bytes, name: str) -> np.ndarray:
-    if not bytes(data[:4]) == b"PK\x03\x04":  # not a zip archive: maybe a lone .npy renamed
-        return _read_npy(io.BytesIO(data), name)
-    try:
-        npz = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"{name}: not a readable .npz file ({e})") from e
-    with npz:
-        keys = npz.files
-        if "X" in keys:
-            key = "X"
-        elif len(keys) == 1:
-            key = keys[0]
-        else:
-            raise ValueError(f"{name}: holds {len(keys)} arrays {keys}; name the data array 'X'")
-        member = key + ".npy" if key + ".npy" in npz.zip.namelist() else key
-        # Check the stored (uncompressed) size before inflating it: a small .npz can expand hugely.
-        if npz.zip.getinfo(member).file_size > 8 * MAX_ARRAY_ELEMENTS + 4096:
-            raise ValueError(f"{name}: array '{key}' is too large when decompressed")
-        try:
-            with npz.zip.open(member) as f:
-                return _read_npy(f, f"{name}[{key}]", member=True)
-        except (zipfile.BadZipFile, zlib.error) as e:
-            raise ValueError(f"{name}: corrupt archive ({e})") from e
-
-
-def _read_csv(data: bytes, name: str) -> np.ndarray:
-    try:
-        text = bytes(data).decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{name}: not a text CSV file (not UTF-8)") from e
-    lines = text.splitlines()
-    first = next((ln for ln in lines if ln.strip()), None)
-    if first is None:
-        raise ValueError(f"{name}: the file is empty")
-    try:
-        [float(tok) for tok in first.split(",")]
-        skip = 0
-    except ValueError:
-        skip = lines.index(first) + 1  # a header line of column names
-    try:
-        return np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2, dtype=np.float64, skiprows=skip)
-    except ValueError as e:
-        raise ValueError(f"{name}: cannot parse as comma-separated numbers ({e})") from e
-
-
-def _check_array(X: np.ndarray, name: str, n_features: int) -> np.ndarray:
-    if X.dtype == np.bool_:
-        X = X.astype(np.float32)
-    if not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)):
-        raise ValueError(f"{name}: needs real numbers; got dtype {X.dtype}")
-    if X.size > MAX_ARRAY_ELEMENTS:
-        raise ValueError(f"{name}: {X.size:,} values is more than the limit of {MAX_ARRAY_ELEMENTS:,}")
-    if X.ndim == 1 and X.shape[0] == n_features:
-        X = X[None, :]                                            # one example
-    elif X.ndim == 3 and X.shape[1] * X.shape[2] == n_features:
-        X = X.reshape(len(X), n_features)                         # (n, a, b) images -> rows
-    if X.ndim != 2 or X.shape[1] != n_features:
-        hint = " (drop the label column?)" if X.ndim == 2 and X.shape[1] == n_features + 1 else ""
-        raise ValueError(f"{name}: expected shape (n, {n_features}); got {X.shape}{hint}")
-    if len(X) == 0:
-        raise ValueError(f"{name}: contains no rows")
-    X = X.astype(np.float64)
-    bad = ~np.isfinite(X)
-    if bad.any():
-        raise ValueError(f"{name}: {int(bad.sum())} values are NaN or infinite")
-    lo, hi = X.min(), X.max()
-    if lo < 0 or hi > 255:
-        raise ValueError(f"{name}: values must lie in 0..1 or 0..255; got {lo:g}..{hi:g}")
-    if hi > 1:
-        X = X / 255  # pixel intensities 0..255
-    return X.astype(np.float32)

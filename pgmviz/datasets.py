@@ -1,15 +1,23 @@
 """The named training sets the lessons offer, each ready to train on (binary, rows = images).
 
-Every set has a fixed train/held-out split, so metrics on one page agree with another's.
+Every set has a fixed train/held-out split, so metrics on one page agree with another's. The
+MNIST sets come from the bundled 5,000-digit subset (4,000 train, 1,000 held out), or, when the
+environment variable ``PGMVIZ_MNIST_DIR`` names a folder holding the four standard MNIST IDX
+files, from all 70,000 digits (60,000 train, 10,000 held out; `pgmviz.data.load_idx_dir`).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from pgmviz import data
+
+MNIST_DIR_ENV = "PGMVIZ_MNIST_DIR"
 
 
 @dataclass(frozen=True)
@@ -37,21 +45,45 @@ DATASETS = {
 }
 
 
+def mnist_source() -> tuple[tuple[np.ndarray, ...], str]:
+    """(X_train, y_train, X_test, y_test) of uint8 digits, and "" or " (full MNIST from <folder>)".
+
+    The bundled subset, or full MNIST from the folder named by ``PGMVIZ_MNIST_DIR`` when it is
+    set (read once per folder). A folder without the four IDX files raises an error naming it.
+    """
+    folder = os.environ.get(MNIST_DIR_ENV, "").strip()
+    if not folder:
+        return data.mnist_split(), ""
+    try:
+        return _idx_split(str(Path(folder).expanduser().resolve())), f" (full MNIST from {folder})"
+    except (FileNotFoundError, ValueError) as e:
+        raise ValueError(f"{MNIST_DIR_ENV}={folder}: {e}") from e
+
+
+@lru_cache(maxsize=1)
+def _idx_split(folder: str) -> tuple[np.ndarray, ...]:
+    arrays = data.load_idx_dir(folder)
+    for a in arrays:
+        a.setflags(write=False)  # shared by every caller: read-only
+    return arrays
+
+
 def load(key: str) -> Dataset:
-    """Build the named data set from the bundled MNIST subset or from code."""
-    if key == "mnist":
-        Xtr, ytr, Xte, yte = data.mnist_split()
-        return Dataset(key, DATASETS[key], data.binarize(Xtr), ytr, data.binarize(Xte), yte, (28, 28),
-                       "4,000 training and 1,000 held-out real MNIST digits, thresholded at 0.5")
-    if key in ("mnist16", "mnist16_2"):
-        Xtr, ytr, Xte, yte = data.mnist_split()
+    """Build the named data set from MNIST (bundled subset or ``PGMVIZ_MNIST_DIR``) or from code."""
+    if key in ("mnist", "mnist16", "mnist16_2"):
+        (Xtr, ytr, Xte, yte), source = mnist_source()
+        if key == "mnist":
+            return Dataset(key, DATASETS[key], data.binarize(Xtr), ytr, data.binarize(Xte), yte, (28, 28),
+                           f"{len(Xtr):,} training and {len(Xte):,} held-out real MNIST digits{source}, "
+                           "thresholded at 0.5")
         Xtr, Xte = data.binarize(data.downsample(Xtr, 16)), data.binarize(data.downsample(Xte, 16))
         if key == "mnist16_2":
             Xtr, ytr = Xtr[ytr == 2], ytr[ytr == 2]
             Xte, yte = Xte[yte == 2], yte[yte == 2]
-            note = "400 training and 100 held-out 2s, averaged down to 16x16 and thresholded"
+            what = "2s"
         else:
-            note = "4,000 training and 1,000 held-out digits, averaged down to 16x16 and thresholded"
+            what = "digits"
+        note = f"{len(Xtr):,} training and {len(Xte):,} held-out {what}{source}, averaged down to 16x16 and thresholded"
         return Dataset(key, DATASETS[key], Xtr, ytr, Xte, yte, (16, 16), note)
     if key in ("bars3", "bars4"):
         n = int(key[-1])

@@ -1,4 +1,4 @@
-"""Pictures of models and samples as uint8 arrays: tiled grids, diverging colours, PNG and GIF bytes.
+"""Pictures of models and samples as uint8 arrays: tiled grids, diverging colours, GIF bytes.
 
 Pages hand these arrays to ``st.image``; tiling in numpy and upscaling with ``np.kron`` (nearest
 neighbour, so the browser shows crisp pixels) is far faster than a grid of matplotlib subplots.
@@ -85,15 +85,6 @@ def sample_grid(V: np.ndarray, image_shape: tuple[int, int], n_cols: int | None 
     """Visible vectors in [0, 1] as a tiled grey-scale picture (white ink on black); uint8."""
     grid = tile(np.asarray(V, dtype=np.float64), image_shape, n_cols=n_cols, pad=1, fill=0.35)
     return upscale(to_uint8(grid), scale)
-
-
-def png_bytes(img: np.ndarray) -> bytes:
-    """Encode a uint8 (H, W) or (H, W, 3) array as PNG."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(img)).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def gif_bytes(frames: list[np.ndarray], duration_ms: int = 100, loop: int = 0,

@@ -17,7 +17,6 @@ from pgmviz.data import (
     binarize_stochastic,
     digit_from_array,
     downsample,
-    load_array,
     load_idx_dir,
     load_image,
     load_mnist_subset,
@@ -334,7 +333,8 @@ def test_load_image_white_on_black_and_black_on_white_agree():
     np.testing.assert_allclose(a, b, atol=0.02)
 
 
-@pytest.mark.parametrize("variant", ["rgb_jpeg", "rgba_transparent", "rgba_white_on_clear", "palette", "gray_paper", "big"])
+@pytest.mark.parametrize("variant", ["rgb_jpeg", "rgba_transparent", "rgba_white_on_clear", "palette", "gray_paper",
+                                     "big"])
 def test_load_image_modes(variant):
     if variant == "rgb_jpeg":
         img = _drawn_seven(ink=(20, 20, 120), paper=(250, 250, 240), mode="RGB")
@@ -387,76 +387,6 @@ def test_load_image_on_real_digits_gives_them_back(mnist):
             for dy in (-1, 0, 1) for dx in (-1, 0, 1)
         )
         assert best > 0.9
-
-
-# ---------------------------------------------------------------------------- uploaded arrays
-def _npz(**arrays) -> bytes:
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    return buf.getvalue()
-
-
-def test_load_array_npz_and_csv():
-    X = np.random.default_rng(0).integers(0, 256, (5, 16)).astype(np.uint8)
-    out = load_array(_npz(X=X, y=np.arange(5)), "d.npz", 16)
-    assert out.dtype == np.float32 and out.shape == (5, 16)
-    np.testing.assert_allclose(out, X / 255, atol=1e-6)
-    np.testing.assert_allclose(load_array(_npz(data=X.reshape(5, 4, 4)), "d.npz", 16), X / 255, atol=1e-6)
-    unit = (X > 128).astype(np.float64)
-    np.testing.assert_array_equal(load_array(_npz(only=unit), "d.NPZ", 16), unit)
-    csv = "\n".join(",".join(str(v) for v in row) for row in X).encode()
-    np.testing.assert_allclose(load_array(csv, "d.csv", 16), X / 255, atol=1e-6)
-    header = (",".join(f"p{i}" for i in range(16)) + "\n").encode()
-    np.testing.assert_allclose(load_array(header + csv, "d.csv", 16), X / 255, atol=1e-6)
-    buf = io.BytesIO()
-    np.save(buf, unit)
-    np.testing.assert_array_equal(load_array(buf.getvalue(), "d.npy", 16), unit)
-
-
-def test_load_array_refusals():
-    X = np.zeros((5, 16))
-    with pytest.raises(ValueError, match=r"\(n, 14\)"):
-        load_array(_npz(X=X), "d.npz", 14)
-    with pytest.raises(ValueError, match="label column"):
-        load_array(_npz(X=np.zeros((5, 17))), "d.npz", 16)
-    with pytest.raises(ValueError, match="NaN"):
-        load_array(_npz(X=np.where(np.eye(5, 16) > 0, np.nan, 0.5)), "d.npz", 16)
-    with pytest.raises(ValueError, match="NaN"):
-        load_array(b"0,1\nnan,1\n", "d.csv", 2)
-    with pytest.raises(ValueError, match="0..255"):
-        load_array(_npz(X=np.full((2, 16), 300.0)), "d.npz", 16)
-    with pytest.raises(ValueError, match="0..255"):
-        load_array(_npz(X=np.full((2, 16), -1.0)), "d.npz", 16)
-    with pytest.raises(ValueError, match="'X'"):
-        load_array(_npz(a=X, b=X), "d.npz", 16)
-    with pytest.raises(ValueError, match="no rows"):
-        load_array(_npz(X=np.zeros((0, 16))), "d.npz", 16)
-    with pytest.raises(ValueError, match="unsupported"):
-        load_array(b"x", "d.pkl", 16)
-    with pytest.raises(ValueError):
-        load_array(b"not a zip", "d.npz", 16)
-    with pytest.raises(ValueError, match="cannot parse"):
-        load_array(b"1,2\n3,four\n", "d.csv", 2)
-
-
-class _Boom:
-    """Unpickling this would run code; the loader must refuse before that."""
-
-    def __reduce__(self):
-        return (pytest.fail, ("an uploaded pickle was unpickled",))
-
-
-def test_load_array_never_unpickles():
-    obj = np.empty(2, dtype=object)
-    obj[0], obj[1] = _Boom(), _Boom()
-    buf = io.BytesIO()
-    np.savez(buf, X=obj)
-    with pytest.raises(ValueError, match="pickle"):
-        load_array(buf.getvalue(), "evil.npz", 2)
-    buf = io.BytesIO()
-    np.save(buf, obj, allow_pickle=True)
-    with pytest.raises(ValueError, match="pickle"):
-        load_array(buf.getvalue(), "evil.npy", 2)
 
 
 def test_shift_moves_pixels_and_fills_the_border_with_zeros():

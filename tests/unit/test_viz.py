@@ -51,10 +51,7 @@ def test_filter_grid_shape_and_per_filter_scaling():
     assert g_global[1:5, 1:5, 1].min() > 240  # relative to the 5.0 filter, nearly white
 
 
-def test_png_and_gif_round_trip():
-    img = viz.to_uint8(np.linspace(0, 1, 12).reshape(3, 4))
-    back = np.asarray(Image.open(io.BytesIO(viz.png_bytes(img))))
-    np.testing.assert_array_equal(back, img)
+def test_gif_round_trip():
     frames = [np.full((4, 4), v, np.uint8) for v in (0, 128, 255)]
     gif = Image.open(io.BytesIO(viz.gif_bytes(frames, 50)))
     assert gif.n_frames == 3
