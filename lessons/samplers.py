@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import viz
-from pgmviz.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood
+from pgmviz.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood, standings
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset
@@ -114,7 +114,9 @@ def build_race() -> None:
         return
     data = dataset(settings.dataset)
     mass_rows = data.X_train if settings.dataset.startswith("bars") else None
-    ss[P + "race"] = Race(settings, data.X_train, data.X_test if mass_rows is None else None, mass_rows=mass_rows)
+    # On bars and stripes (2^16 states at most) CD lanes are also compared with the exact gradient.
+    ss[P + "race"] = Race(settings, data.X_train, data.X_test if mass_rows is None else None, mass_rows=mass_rows,
+                          compare_gradient=mass_rows is not None)
     ss[P + "meta"] = {"image_shape": data.image_shape, "n_patterns": data.X_train.shape[0], "title": data.title,
                       "best": best_log_likelihood(settings.dataset, data.X_train.shape[0])}
     ss[P + "built"] = settings
@@ -251,6 +253,62 @@ def swap_pairs_figure(lane) -> go.Figure:
                    hovermode="closest")
 
 
+def gradient_figure(race: Race) -> go.Figure | None:
+    """CD lanes: cos(E[CD update], exact gradient) on the left axis, both norms on the right (log)."""
+    fig = go.Figure()
+    for key, lane in race.lanes.items():
+        g = lane.gradient_curves
+        if not g.get("step"):
+            continue
+        fig.add_scatter(x=g["step"], y=g["cd_cos"], mode="lines+markers", name=f"{key}: cosine",
+                        line=dict(width=3, color=COLOURS["cd"]))
+        fig.add_scatter(x=g["step"], y=g["grad_norm"], mode="lines", name="|exact gradient|", yaxis="y2",
+                        line=dict(width=2, color="#222", dash="dash"))
+        fig.add_scatter(x=g["step"], y=g["cd_norm"], mode="lines", name=f"|E[{key} update]|", yaxis="y2",
+                        line=dict(width=2, color=COLOURS["cd"], dash="dot"))
+    if not fig.data:
+        return None
+    fig.add_hline(y=0, line=dict(color="#999", width=1))
+    return _layout(fig, 340, xaxis_title="updates", yaxis=dict(title="cosine", range=[-1.05, 1.05]),
+                   yaxis2=dict(title="norm", type="log", overlaying="y", side="right", showgrid=False))
+
+
+def gradient_sentence(race: Race) -> str | None:
+    """What the last comparison shows, in words chosen by its numbers."""
+    lane = next((lane for lane in race.lanes.values() if lane.gradient_curves.get("step")), None)
+    if lane is None:
+        return None
+    g = lane.gradient_curves
+    step, cos, cd, grad = int(g["step"][-1]), g["cd_cos"][-1], g["cd_norm"][-1], g["grad_norm"][-1]
+    text = (f"At update {step:,}: cos(E[{lane.key} update], exact gradient) = **{fmt(cos)}**, "
+            f"|E[{lane.key} update]| = **{fmt(cd, '.3g')}**, |exact gradient| = **{fmt(grad, '.3g')}**.")
+    if np.isfinite(cd) and np.isfinite(grad) and cd < 0.1 * grad:
+        text += (f" {lane.key} has all but stopped (its update is {cd / grad:.0%} of the gradient's length) where "
+                 "the likelihood still has a steep slope: it is settling on a fixed point of its own rule, not on "
+                 "a maximum of the likelihood.")
+    elif np.isfinite(cos) and cos < 0.5:
+        text += f" They are {np.degrees(np.arccos(np.clip(cos, -1, 1))):.0f}° apart."
+    elif np.isfinite(cos):
+        text += f" So far {lane.key} points roughly along the gradient."
+    return text
+
+
+def standing_sentence(race: Race) -> str | None:
+    """Where each method is on the exact log-likelihood: now, its best, and what it lost since."""
+    st_ = standings(race)
+    if not st_ or race.step_count == 0:
+        return None
+    parts = []
+    for s in st_:
+        part = f"**{s.key}** {s.now:.2f}"
+        if s.fallen > 0.05:
+            part += f" (down {s.fallen:.2f} from its best, {s.best:.2f} at update {s.best_step:,})"
+        parts.append(part)
+    best = max(st_, key=lambda s: s.now)
+    return (f"After {race.step_count:,} updates, mean log p(v) in nats: " + "; ".join(parts)
+            + f". Highest now: {best.key}.")
+
+
 def collapsed(lane) -> bool:
     """The exact log-likelihood fell more than COLLAPSE_NATS below its starting value."""
     ll = lane.curves.get("ll_train")
@@ -288,9 +346,10 @@ def summary_table(race: Race) -> pd.DataFrame:
 # --- the page ---------------------------------------------------------------------------------
 lesson_header(
     "Samplers compared",
-    "Every learning rule here follows the same gradient, <vh>_data - <vh>_model; they differ only in where the "
-    "model's samples come from. Judged by the exact log-likelihood, CD-1's shortcut can stall and even lose "
-    "ground, while samplers that really sample the model keep climbing.",
+    "Every learning rule here has the same form, <vh>_data - <vh>_samples; they differ only in where the "
+    "samples come from. Samples of the model itself make it a noisy estimate of the likelihood gradient; CD-1's "
+    "samples start at the data, and its expected update is not that gradient. Judged by the exact "
+    "log-likelihood, CD-1 can settle short of what the samplers of the model reach.",
 )
 warm_up_kernels()
 
@@ -369,7 +428,19 @@ def draw(race: Race) -> None:
                        "rate is too high for this method. Lower it and press Reset.", icon=":material/warning:")
     st.metric("Updates per method", f"{race.step_count:,}")
     st.plotly_chart(likelihood_figure(race, meta), key=P + "ll_chart", width="stretch")
+    sentence = standing_sentence(race)
+    if sentence:
+        st.markdown(sentence)
     st.dataframe(summary_table(race), hide_index=True, width="stretch", key=P + "table")
+
+    fig = gradient_figure(race)
+    if fig is not None:
+        st.markdown("**CD against the exact likelihood gradient.** Every 500 updates: the exact gradient of the "
+                    "mean log-likelihood (the model term by enumerating all 2^16 states), and CD's expected update "
+                    "(1,000 chains from every training pattern), compared by the angle between them and their "
+                    "lengths.")
+        st.plotly_chart(fig, key=P + "grad_chart", width="stretch")
+        st.markdown(gradient_sentence(race))
 
     has_pa = any(lane.method.sampler == "pa" for lane in race.lanes.values())
     pt_lanes = [lane for lane in race.lanes.values() if lane.method.sampler == "pt"]
@@ -418,8 +489,11 @@ for _ in range(60):
 
 notice("All methods start from the same weights, so the curves split only because their negative samples differ. "
        "CD-1's samples start at the data, so it never sees the spurious modes far from the data that soak up "
-       "probability: its likelihood peaks and then sinks. PCD, population annealing and parallel tempering sample "
-       "the model itself and keep climbing, at a price: compare the cost per update. Watch the ESS: when a "
+       "probability, and its expected update is another vector field than the likelihood gradient: on the "
+       "preset, watch its cosine with the gradient fall while the gradient itself grows. PCD, population annealing "
+       "and parallel tempering sample the model itself: their updates are noisy estimates of the gradient, at a "
+       "price (compare the cost per update), and with a learning rate too high for them they fall too. Watch the "
+       "ESS: when a "
        "parameter change moves the model's modes, the weights become uneven and population annealing resamples, "
        "which is exactly where plain PCD goes wrong. Watch the swap rates: a pair of temperatures that never "
        "swaps cuts the tempering ladder in two.")

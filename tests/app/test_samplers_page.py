@@ -80,6 +80,31 @@ def test_show_button_loads_and_starts_training():
     assert not at.session_state["sc_running"]
 
 
+def test_cd_is_compared_with_the_exact_gradient_and_the_standing_is_the_librarys():
+    at = ok(page(**SMALL))
+    for _ in range(5):  # 500 updates: comparisons at 0 and 500
+        ok(at.button(key="sc_step").click().run())
+    race = at.session_state["sc_race"]
+    g = race.lanes["CD-1"].gradient_curves
+    assert g["step"] == [0.0, 500.0]
+    # recompute the last comparison's exact part: the gradient's norm on the CD lane's model now
+    from pgmviz import gradients
+
+    lane = race.lanes["CD-1"]
+    assert g["grad_norm"][-1] == pytest.approx(gradients.exact_gradient(lane.trainer.rbm, lane.trainer.X_train).norm)
+    text = " ".join(md.value for md in at.markdown)
+    assert (f"At update 500: cos(E[CD-1 update], exact gradient) = **{g['cd_cos'][-1]:.2f}**, "
+            f"|E[CD-1 update]| = **{g['cd_norm'][-1]:.3g}**, |exact gradient| = **{g['grad_norm'][-1]:.3g}**.") in text
+    assert "follows the same gradient" not in " ".join(md.value for md in at.markdown)
+    from pgmviz.compare import standings
+
+    for s in standings(race):
+        assert f"**{s.key}** {s.now:.2f}" in text
+        if s.fallen > 0.05:
+            assert f"down {s.fallen:.2f} from its best, {s.best:.2f} at update {s.best_step:,}" in text
+    assert len([c for c in at.get("plotly_chart") if "cosine" in c.proto.spec]) == 1
+
+
 def test_particles_of_every_method_are_drawn():
     at = ok(page(**SMALL))
     ok(at.button(key="sc_step").click().run())
@@ -107,17 +132,17 @@ def test_bad_settings_give_messages_not_exceptions():
 def test_a_link_sets_up_the_race_and_changes_go_back_to_the_address():
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.query_params.update(sc_n_hidden="6", sc_use_pt="0", sc_use_pa="0", sc_chains_pcd="20", sc_k_cd="3",
-                           sc_lr="0.05", sc_preset="pa_vs_pcd", sc_batch_size="huge", sc_seed="99999")
+                           sc_lr="0.07", sc_preset="pa_vs_pcd", sc_batch_size="huge", sc_seed="99999")
     ok(at.run())
     assert at.number_input(key="sc_n_hidden").value == 6 and at.number_input(key="sc_k_cd").value == 3
     assert at.checkbox(key="sc_use_pt").value is False and at.selectbox(key="sc_preset").value == "pa_vs_pcd"
     race = at.session_state["sc_race"]  # the first race is the link's
-    assert race.settings.n_hidden == 6 and race.settings.lr == 0.05
+    assert race.settings.n_hidden == 6 and race.settings.lr == 0.07
     assert [(m.sampler, m.k) for m in race.settings.methods] == [("cd", 3), ("pcd", 1)]
     assert race.settings.seed == PRESETS["cd_fails"].settings.seed  # 99999 is out of range: ignored
     assert query(at) == {
         "sc_n_hidden": "6", "sc_use_pt": "0", "sc_use_pa": "0", "sc_chains_pcd": "20", "sc_k_cd": "3",
-        "sc_lr": "0.05", "sc_preset": "pa_vs_pcd"}
+        "sc_lr": "0.07", "sc_preset": "pa_vs_pcd"}
     at.number_input(key="sc_seed").set_value(7)
     ok(at.run())
     assert query(at)["sc_seed"] == "7"

@@ -96,23 +96,32 @@ def test_divergence_stops_one_lane_not_the_race(bars):
         assert np.isfinite(lane.curves["ll_train"]).all()
 
 
+@pytest.mark.slow
 def test_preset_cd_fails_claim(bars):
-    """With the preset's settings and seed, CD-1 stalls far below a method that samples the model.
+    """With the preset's settings and seed, CD-1 levels off below a method that samples the model,
+    and there its expected update has all but vanished while the exact gradient has not.
 
-    Measured (see pgmviz/compare.py): CD-1 peaks near -4.8 nats; PA-1 with 100 particles reaches
-    about -3.8. Here after 4,000 updates PA must beat CD-1 by more than 0.5 nats on average over
-    the last records, and CD-1 must stay more than 1.2 nats short of the optimum -log 30.
+    Measured (see pgmviz/compare.py): CD-1 levels off near -4.8 nats; PA-1 with 100 particles
+    reaches about -3.8. Checked over the preset's whole length: PA beats CD-1 by more than 0.5 nats
+    over the last records, CD-1 moves by less than 0.3 nats over its last 3,000 updates, and its
+    expected update's norm ends below a tenth of the exact gradient's (cosine near 1 at the start).
     """
-    preset = PRESETS["cd_fails"].settings
-    s = replace(preset, methods=(Method("cd"), Method("pa", n_chains=100)))
-    race = Race(s, bars.X_train)
-    for _ in range(8):
+    preset = PRESETS["cd_fails"]
+    s = replace(preset.settings, methods=(Method("cd"), Method("pa", n_chains=100)))
+    race = Race(s, bars.X_train, compare_gradient=True)
+    for _ in range(preset.n_updates // 500):
         race.step(500)
-    cd = np.mean(race.lanes["CD-1"].curves["ll_train"][-3:])
+    cd_lane = race.lanes["CD-1"]
+    ll, steps = cd_lane.curves["ll_train"], cd_lane.curves["step"]
+    cd = np.mean(ll[-3:])
     pa = np.mean(race.lanes["PA-1 x100"].curves["ll_train"][-3:])
-    best = best_log_likelihood("bars4", 30)
     assert pa > cd + 0.5, (cd, pa)
-    assert cd < best - 1.2, cd
+    assert abs(ll[-1] - ll[steps.index(preset.n_updates - 3000)]) < 0.3
+    g = cd_lane.gradient_curves
+    assert g["step"] == [float(x) for x in range(0, preset.n_updates + 1, 500)]
+    assert g["cd_cos"][0] > 0.9
+    assert g["cd_norm"][-1] < 0.1 * g["grad_norm"][-1]
+    assert "cd_cos" not in race.lanes["PA-1 x100"].gradient_curves  # only CD lanes have an expected update here
 
 
 def test_presets_are_valid():
