@@ -22,25 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz.rbm import RBM, bernoulli, sigmoid, softplus
+from pgmviz.rbm import RBM, bernoulli
 from pgmviz.rng import as_rng
-
-
-def softmax(A: np.ndarray) -> np.ndarray:
-    """softmax along the last axis, shifted by the row maximum so exp never overflows."""
-    A = A - A.max(axis=-1, keepdims=True)
-    E = np.exp(A)
-    return E / E.sum(axis=-1, keepdims=True)
-
-
-def one_hot(y: np.ndarray, n_labels: int, dtype: type = np.float32) -> np.ndarray:
-    """Rows e_{y_i}: (n,) integer labels -> (n, n_labels) one-hot."""
-    y = np.asarray(y).astype(np.int64).ravel()
-    if y.size and (y.min() < 0 or y.max() >= n_labels):
-        raise ValueError(f"labels must lie in 0..{n_labels - 1}; got range [{y.min()}, {y.max()}]")
-    out = np.zeros((y.size, n_labels), dtype=dtype)
-    out[np.arange(y.size), y] = 1
-    return out
+from pgmviz.special import one_hot, sigmoid, softmax, softplus
 
 
 def sample_one_hot(P: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -118,3 +102,28 @@ class LabelRBM(RBM):
     def p_y_given_x(self, X: np.ndarray) -> np.ndarray:
         """p(y = e_k | x) = softmax_k(-F([x, e_k])), exact. (n, n_labels)"""
         return softmax(-self.label_free_energies(X))
+
+    def log_p_y_given_x_gradient(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Gradient of the mean log p(y | x) over rows V = [x, e_y], exactly (no sampling).
+
+        log p(y | x) = -F([x, e_y]) - log sum_k exp(-F([x, e_k])). With o_kj = c_j + x.W_x[:, j] + W_y[k, j]
+        and D_kj = (1[k = y] - p(k | x)) sigmoid(o_kj):
+
+            d/dW_x[i, j] = x_i sum_k D_kj    d/dW_y[k, j] = D_kj    d/dc_j = sum_k D_kj
+            d/db_y[k] = 1[k = y] - p(k | x)  d/db_x = 0
+
+        (Larochelle & Bengio 2008's discriminative RBM). Returns (dW, db, dc) in the model's dtype.
+        """
+        V = self._visible(V)
+        K = self.n_labels
+        X, Y = V[:, :-K], V[:, -K:]
+        A = X @ self.W[:-K] + self.c  # (n, n_h)
+        O = A[:, None, :] + self.W[-K:][None, :, :]  # (n, K, n_h)
+        F = -(X @ self.b[:-K])[:, None] - self.b[-K:][None, :] - softplus(O).sum(axis=2)  # (n, K)
+        E = Y - softmax(-F)  # (n, K): 1[k = y] - p(k | x)
+        D = E[:, :, None] * sigmoid(O)  # (n, K, n_h)
+        n = V.shape[0]
+        D_sum = D.sum(axis=1)  # (n, n_h)
+        dW = np.vstack([X.T @ D_sum, D.sum(axis=0)]) / n
+        db = np.concatenate([np.zeros(self.n_x, dtype=self.dtype), E.mean(axis=0)])
+        return dW.astype(self.dtype), db.astype(self.dtype), (D_sum.mean(axis=0)).astype(self.dtype)

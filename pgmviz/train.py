@@ -19,8 +19,9 @@ import numpy as np
 from pgmviz import kernels
 from pgmviz.negative import NegativePhase, make_negative_phase
 from pgmviz.partition import exact_feasible, log_likelihood_exact, log_Z_exact
-from pgmviz.rbm import RBM, check_visible, softplus
+from pgmviz.rbm import RBM, check_visible
 from pgmviz.rng import as_rng
+from pgmviz.special import softplus
 
 
 @dataclass
@@ -34,6 +35,9 @@ class TrainSettings:
     n_chains: int = 100  # persistent chains (PCD and the population methods)
     seed: int = 0
     max_abs_weight: float = 1e3  # weights beyond this mean the learning rate is far too high
+    # Hybrid training of a label RBM (Larochelle & Bengio 2008): ascend log p(v) + discriminative *
+    # log p(y | x). The exact log p(y | x) term strengthens the label units' couplings; 0 = generative only.
+    discriminative: float = 0.0
 
     def __post_init__(self) -> None:
         checks = {
@@ -43,6 +47,7 @@ class TrainSettings:
             "batch_size": self.batch_size >= 1,
             "k": self.k >= 1,
             "n_chains": self.n_chains >= 1,
+            "discriminative": self.discriminative >= 0 and np.isfinite(self.discriminative),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -78,6 +83,8 @@ class Trainer:
         if self.X_test is not None:
             self.X_test = check_visible(self.X_test, self.rbm.n_v, self.rbm.dtype)
         s = self.settings
+        if s.discriminative and not hasattr(self.rbm, "log_p_y_given_x_gradient"):
+            raise ValueError("discriminative training needs a model with label units (pgmviz.labels.LabelRBM)")
         self.rng = as_rng(s.seed)
         if self.negative_phase is None:
             self.negative_phase = make_negative_phase(s.sampler, k=s.k, n_chains=s.n_chains)
@@ -133,6 +140,11 @@ class Trainer:
         grad_W = np.vstack([V_pos, V_neg]).T @ np.vstack([P_pos / n, P_neg * -w[:, None]])
         grad_b = V_pos.mean(axis=0) - w @ V_neg
         grad_c = P_pos.mean(axis=0) - w @ P_neg
+        if s.discriminative:
+            gW, gb, gc = rbm.log_p_y_given_x_gradient(V_pos)
+            grad_W += s.discriminative * gW
+            grad_b = grad_b + s.discriminative * gb
+            grad_c = grad_c + s.discriminative * gc
         db = s.momentum * self.db + s.lr * grad_b
         dc = s.momentum * self.dc + s.lr * grad_c
         dt = rbm.dtype.type
