@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pgmviz.rbm import RBM, bernoulli, sigmoid, softplus
+from pgmviz.rbm import RBM, bernoulli
+from pgmviz.special import sigmoid, softplus
 
 
 def tempered(rbm: RBM, beta: float) -> RBM:

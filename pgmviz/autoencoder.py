@@ -36,8 +36,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from pgmviz.rbm import sigmoid
+from pgmviz.optim import Adam
 from pgmviz.rng import as_rng
+from pgmviz.special import sigmoid, softplus
 
 
 # ---------------------------------------------------------------------------- pretraining
@@ -223,8 +224,7 @@ def cross_entropy(X: np.ndarray, logits: np.ndarray) -> float:
     """-sum_i [x_i log o_i + (1 - x_i) log(1 - o_i)] with o = sigmoid(logit), per row, averaged; stable."""
     # log o = -softplus(-z), log(1 - o) = -softplus(z)  =>  loss = softplus(z) - x z
     z = np.asarray(logits, dtype=np.float64)
-    sp = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-    return float((sp - np.asarray(X) * z).sum(axis=1).mean())
+    return float((softplus(z) - np.asarray(X) * z).sum(axis=1).mean())
 
 
 def unroll(stack: list[LayerRBM]) -> Autoencoder:
@@ -269,9 +269,8 @@ class FineTuner:
     def __post_init__(self) -> None:
         self.X = np.asarray(self.X, dtype=self.net.Ws[0].dtype)
         self.rng = as_rng(self.rng)
-        self.m = [np.zeros_like(p) for p in self.net.Ws + self.net.bs]
-        self.v = [np.zeros_like(p) for p in self.net.Ws + self.net.bs]
-        self.t = 0
+        s = self.settings
+        self.opt = Adam(self.net.Ws + self.net.bs, lr=s.lr, beta1=s.beta1, beta2=s.beta2, eps=s.eps)
         self.epoch = 0
         self.seconds = 0.0
         self.history: list[float] = []  # training loss per epoch (mean over its mini-batches)
@@ -285,25 +284,13 @@ class FineTuner:
             for start in range(0, len(self.X), s.batch_size):
                 batch = self.X[order[start:start + s.batch_size]]
                 loss, gW, gb = self.net.gradients(batch)
-                self._adam_step(gW + gb)
+                self.opt.step(self.net.Ws + self.net.bs, gW + gb)  # the same arrays, updated in place
                 total += loss * len(batch)
                 count += len(batch)
             self.epoch += 1
             self.history.append(total / count)
         self.seconds += time.perf_counter() - t0
         return self.history[-1]
-
-    def _adam_step(self, grads: list[np.ndarray]) -> None:
-        s = self.settings
-        self.t += 1
-        params = self.net.Ws + self.net.bs  # the same array objects, updated in place
-        corr1, corr2 = 1 - s.beta1**self.t, 1 - s.beta2**self.t
-        for p, g, m, v in zip(params, grads, self.m, self.v):
-            m *= s.beta1
-            m += (1 - s.beta1) * g
-            v *= s.beta2
-            v += (1 - s.beta2) * g * g
-            p -= (s.lr * (m / corr1) / (np.sqrt(v / corr2) + s.eps)).astype(p.dtype)
 
 
 # ---------------------------------------------------------------------------- PCA and errors

@@ -57,11 +57,11 @@ import numpy as np
 from scipy.special import logsumexp
 
 from pgmviz.gradients import exact_gradient
-from pgmviz.labels import LabelRBM, one_hot, softmax
+from pgmviz.labels import LabelRBM
 from pgmviz.partition import all_states
-from pgmviz.rbm import RBM, bernoulli, check_visible, sigmoid
+from pgmviz.rbm import RBM, bernoulli, check_visible
 from pgmviz.rng import as_rng
-from pgmviz.sbn import log_sigmoid
+from pgmviz.special import log_sigmoid, one_hot, sigmoid, softmax
 from pgmviz.train import Snapshot, Trainer, TrainSettings
 
 PROPAGATE = ("probabilities", "samples")  # what a layer hands up as data for the next one

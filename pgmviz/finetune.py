@@ -30,39 +30,20 @@ import numpy as np
 from scipy.optimize import minimize
 
 from pgmviz.data import ASSETS_DIR
-from pgmviz.rbm import RBM, sigmoid
+from pgmviz.optim import Adam, Momentum
+from pgmviz.rbm import RBM
 from pgmviz.rng import as_rng
+from pgmviz.special import log_softmax, one_hot, sigmoid, softmax
 
 N_CLASSES = 10
 
 
-# ---------------------------------------------------------------------------- softmax and loss
-def softmax(Z: np.ndarray) -> np.ndarray:
-    """softmax(z)_k = exp(z_k) / sum_j exp(z_j), row by row; shifted by the row max for stability."""
-    Z = np.asarray(Z, dtype=np.float64)
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
-
-
-def log_softmax(Z: np.ndarray) -> np.ndarray:
-    """log softmax(z) = z - logsumexp(z), row by row."""
-    Z = np.asarray(Z, dtype=np.float64)
-    m = Z.max(axis=1, keepdims=True)
-    return Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
-
-
-def one_hot(y: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
-    """T[n, k] = 1 if y_n == k. (n, n_classes)"""
-    y = np.asarray(y, dtype=np.int64)
-    T = np.zeros((len(y), n_classes))
-    T[np.arange(len(y)), y] = 1.0
-    return T
-
-
+# ---------------------------------------------------------------------------- the loss
+# The class probabilities, the loss and dL/dz are computed in float64 whatever the weights' dtype.
 def cross_entropy(Z: np.ndarray, y: np.ndarray) -> float:
     """Mean -log p(t_n | x_n) of the softmax of logits Z (n, K) at the labels y (n,), in nats."""
     y = np.asarray(y, dtype=np.int64)
-    return float(-log_softmax(Z)[np.arange(len(y)), y].mean())
+    return float(-log_softmax(np.asarray(Z, dtype=np.float64))[np.arange(len(y)), y].mean())
 
 
 # ---------------------------------------------------------------------------- the network
@@ -83,7 +64,8 @@ class Classifier:
             if W.ndim != 2 or b.shape != (W.shape[1],):
                 raise ValueError(f"layer {l}: W {W.shape} and b {b.shape} do not match")
             if l and W.shape[0] != self.Ws[l - 1].shape[1]:
-                raise ValueError(f"layer {l} takes {W.shape[0]} inputs but layer {l - 1} gives {self.Ws[l - 1].shape[1]}")
+                raise ValueError(f"layer {l} takes {W.shape[0]} inputs but layer {l - 1} gives "
+                                 f"{self.Ws[l - 1].shape[1]}")
 
     @property
     def sizes(self) -> list[int]:
@@ -111,7 +93,7 @@ class Classifier:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """p(class | x) for each row. (n, K)"""
-        return softmax(self.forward(X)[1])
+        return softmax(self.forward(X)[1].astype(np.float64))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The most probable class of each row. (n,)"""
@@ -135,9 +117,9 @@ class Classifier:
         """
         ys, Z = self.forward(X)
         n = len(ys[0])
-        P = softmax(Z)
+        P = softmax(Z.astype(np.float64))
         loss = cross_entropy(Z, y) + 0.5 * weight_decay * sum(float((W.astype(np.float64) ** 2).sum()) for W in self.Ws)
-        delta = ((P - one_hot(y, P.shape[1])) / n).astype(self.Ws[0].dtype)  # (n, K) dL/dz
+        delta = ((P - one_hot(y, P.shape[1], np.float64)) / n).astype(self.Ws[0].dtype)  # (n, K) dL/dz
         gW: list[np.ndarray] = [None] * len(self.Ws)  # type: ignore[list-item]
         gb: list[np.ndarray] = [None] * len(self.Ws)  # type: ignore[list-item]
         for l in range(len(self.Ws) - 1, -1, -1):
@@ -259,9 +241,7 @@ class BackpropTrainer:
         self.y_train = np.asarray(self.y_train, dtype=np.int64)
         self.rng = as_rng(s.seed)
         params = self.net.Ws + self.net.bs
-        self.vel = [np.zeros_like(p) for p in params]  # momentum, or Adam's first moment
-        self.sq = [np.zeros_like(p) for p in params]  # Adam's second moment
-        self.t = 0
+        self.opt = Momentum(params, s.lr, s.momentum) if s.optimiser == "momentum" else Adam(params, s.lr)
         self.epoch = 0
         self.seconds = 0.0
         self.history: list[dict[str, float]] = [self.measure()]
@@ -281,30 +261,11 @@ class BackpropTrainer:
             for start in range(0, len(order), s.batch_size):
                 idx = order[start:start + s.batch_size]
                 _, gW, gb = self.net.gradients(self.X_train[idx], self.y_train[idx], s.weight_decay)
-                self._step(gW + gb)
+                self.opt.step(self.net.Ws + self.net.bs, gW + gb)  # the same arrays, updated in place
             self.epoch += 1
             self.history.append(self.measure())
         self.seconds += time.perf_counter() - t0
         return self.history[-1]
-
-    def _step(self, grads: list[np.ndarray]) -> None:
-        s = self.settings
-        self.t += 1
-        params = self.net.Ws + self.net.bs  # the same arrays, updated in place
-        if s.optimiser == "momentum":
-            for p, g, v in zip(params, grads, self.vel):
-                v *= s.momentum
-                v -= s.lr * g
-                p += v
-            return
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
-        for p, g, m, v in zip(params, grads, self.vel, self.sq):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * g * g
-            p -= (s.lr * (m / c1) / (np.sqrt(v / c2) + eps)).astype(p.dtype)
 
 
 # ---------------------------------------------------------------------------- pretraining
@@ -399,7 +360,10 @@ class TableConfig:
 # 10,000 test digits), as percentages, keyed like the rows they compare with. Rows that have no
 # number here are not in the lecture's table.
 LECTURE = {
-    "random_backprop": ("Very carefully trained backprop net, one or two hidden layers (Platt; Hinton)", 1.6),
+    "knn": ("K-nearest neighbour", 3.3),
+    # the lecture's backprop net was trained with care: our nearest row is the one trained to a
+    # training error as low as the pretrained net's, not the one stopped at the same epoch count
+    "random_backprop_long": ("Very carefully trained backprop net, one or two hidden layers (Platt; Hinton)", 1.6),
     "svm": ("Support vector machine (Decoste & Schoelkopf)", 1.4),
     "dbn_labels_updown": ("Generative model of the joint density of images and labels, + generative "
                           "fine-tuning", 1.25),
@@ -442,7 +406,9 @@ def label_dbn_result(path: str | Path = LABEL_DBN) -> dict | None:
 
 
 # The rows, in the table's order; the keys are those of results.json.
+KNN_K = 3  # neighbours that vote; fixed in advance (choosing k on the held-out digits would flatter it)
 ROWS = {
+    "knn": f"{KNN_K}-nearest neighbours on the raw pixels",
     "logistic_pixels": "Logistic regression on the raw pixels",
     "logistic_rbm": "RBM features p(h1|v) + logistic regression",
     "logistic_dbn": "DBN top-layer features + logistic regression (where backprop starts)",
@@ -458,10 +424,127 @@ class RowResult:
     train_error: float
     test_error: float
     seconds: float
+    test_predictions: np.ndarray | None = None  # the predicted class of every held-out digit
 
     def as_dict(self) -> dict:
-        return {"train_error": round(self.train_error, 5), "test_error": round(self.test_error, 5),
-                "seconds": round(self.seconds, 2)}
+        d = {"train_error": round(self.train_error, 5), "test_error": round(self.test_error, 5),
+             "seconds": round(self.seconds, 2)}
+        if self.test_predictions is not None:
+            d["test_predictions"] = predictions_to_text(self.test_predictions)
+        return d
+
+
+def predictions_to_text(pred: np.ndarray) -> str:
+    """Classes 0-9 as one digit each: 1,000 predictions in 1,000 characters of JSON."""
+    pred = np.asarray(pred)
+    if pred.size and (pred.min() < 0 or pred.max() >= N_CLASSES):
+        raise ValueError("predictions must be classes 0-9")
+    return "".join(map(str, pred.astype(int)))
+
+
+def predictions_from_text(text: str) -> np.ndarray:
+    if not text.isdigit():
+        raise ValueError("stored predictions must be a string of digits 0-9")
+    return np.frombuffer(text.encode("ascii"), dtype=np.uint8) - ord("0")
+
+
+def knn_predict(X_ref: np.ndarray, y_ref: np.ndarray, X: np.ndarray, k: int = KNN_K,
+                leave_one_out: bool = False, chunk: int = 500) -> np.ndarray:
+    """Majority vote of the k nearest rows of X_ref (Euclidean), ties to the nearest neighbour's class.
+
+    |x - r|^2 = |x|^2 - 2 x.r + |r|^2, a chunk of rows at a time. ``leave_one_out`` (X is X_ref):
+    each row's own distance is excluded, so the training error is not trivially zero.
+    """
+    R = np.asarray(X_ref, dtype=np.float64)
+    y_ref = np.asarray(y_ref, dtype=np.int64)
+    X = np.asarray(X, dtype=np.float64)
+    if k < 1 or k > len(R) - int(leave_one_out):
+        raise ValueError(f"k must be between 1 and the number of reference rows; got {k}")
+    r2 = (R ** 2).sum(axis=1)
+    out = np.empty(len(X), dtype=np.int64)
+    for start in range(0, len(X), chunk):
+        D = (X[start:start + chunk] ** 2).sum(axis=1)[:, None] - 2 * X[start:start + chunk] @ R.T + r2
+        if leave_one_out:
+            D[np.arange(D.shape[0]), np.arange(start, start + D.shape[0])] = np.inf
+        nn = np.argsort(D, axis=1, kind="stable")[:, :k]  # (m, k), nearest first
+        labels = y_ref[nn]
+        counts = np.zeros((len(nn), N_CLASSES), dtype=np.int64)
+        np.add.at(counts, (np.arange(len(nn))[:, None], labels), 1)
+        best = counts.max(axis=1, keepdims=True)
+        # among the classes with the most votes, take the one whose first neighbour is nearest
+        tied = counts[np.arange(len(nn))[:, None], labels] == best
+        out[start:start + len(nn)] = labels[np.arange(len(nn)), np.argmax(tied, axis=1)]
+    return out
+
+
+@dataclass
+class Paired:
+    """Two classifiers on the same held-out digits: errors, their difference with a paired 95% interval.
+
+    only_a / only_b : digits that only A (only B) gets wrong; McNemar's exact test asks whether
+    these discordant counts differ more than a fair coin would make them (p_value, two-sided).
+    """
+
+    error_a: float
+    error_b: float
+    low: float  # 2.5% and 97.5% quantiles of error_a - error_b over paired bootstrap resamples
+    high: float
+    only_a: int
+    only_b: int
+    p_value: float
+
+    @property
+    def difference(self) -> float:
+        return self.error_a - self.error_b
+
+    @property
+    def clear(self) -> bool:
+        """Both tests say the difference is bigger than these digits' noise: the paired 95% interval
+        leaves out zero and McNemar's p is below 0.05 (near the edge the two can disagree)."""
+        return (self.low > 0 or self.high < 0) and self.p_value < 0.05
+
+
+def paired_comparison(pred_a: np.ndarray, pred_b: np.ndarray, y: np.ndarray, n_boot: int = 4000,
+                      seed: int = 0) -> Paired:
+    """Error of A minus error of B on the same digits, resampled digit by digit (paired bootstrap)."""
+    from scipy.stats import binomtest
+
+    y = np.asarray(y)
+    wrong_a, wrong_b = np.asarray(pred_a) != y, np.asarray(pred_b) != y
+    if wrong_a.shape != y.shape or wrong_b.shape != y.shape:
+        raise ValueError("both classifiers need one prediction per held-out digit")
+    d = wrong_a.astype(np.float64) - wrong_b.astype(np.float64)  # per digit: +1, 0 or -1
+    rng = np.random.default_rng(seed)
+    boot = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
+    only_a, only_b = int((wrong_a & ~wrong_b).sum()), int((wrong_b & ~wrong_a).sum())
+    p = binomtest(only_a, only_a + only_b, 0.5).pvalue if only_a + only_b else 1.0
+    return Paired(float(wrong_a.mean()), float(wrong_b.mean()), float(np.quantile(boot, 0.025)),
+                  float(np.quantile(boot, 0.975)), only_a, only_b, float(p))
+
+
+def column_predictions(column: dict) -> dict[str, np.ndarray]:
+    """Row key -> held-out predictions, for the rows of a results.json column that stored them."""
+    out = {}
+    for key, row in {**column.get("rows", {}), **column.get("label_rows", {})}.items():
+        if "test_predictions" in row:
+            out[key] = predictions_from_text(row["test_predictions"])
+    return out
+
+
+def compare_to(column: dict, y: np.ndarray, base: str = "dbn_backprop") -> dict[str, Paired]:
+    """Every other row of a column against ``base``, paired on the same held-out digits (A = the row)."""
+    preds = column_predictions(column)
+    if base not in preds:
+        return {}
+    return {key: paired_comparison(pred, preds[base], y) for key, pred in preds.items()
+            if key != base and len(pred) == len(y)}
+
+
+def error_interval(pred: np.ndarray, y: np.ndarray, n_boot: int = 4000, seed: int = 0) -> tuple[float, float]:
+    """A 95% bootstrap interval of one classifier's error rate on these held-out digits."""
+    wrong = (np.asarray(pred) != np.asarray(y)).astype(np.float64)
+    boot = wrong[np.random.default_rng(seed).integers(0, len(wrong), size=(n_boot, len(wrong)))].mean(axis=1)
+    return float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))
 
 
 def features_rbm(dbn, X: np.ndarray) -> np.ndarray:
@@ -480,15 +563,21 @@ def measure_row(key: str, cfg: TableConfig, data, dbn=None, progress=None) -> tu
     Xtr, ytr, Xte, yte = data.X_train, data.y_train, data.X_test, data.y_test
     t0 = time.perf_counter()
     extras: dict = {}
-    if key == "logistic_pixels":
+    if key == "knn":
+        net = None
+        pred = knn_predict(Xtr, ytr, Xte)
+        tr, te = float(np.mean(knn_predict(Xtr, ytr, Xtr, leave_one_out=True) != ytr)), float(np.mean(pred != yte))
+    elif key == "logistic_pixels":
         net = fit_logistic(Xtr, ytr, cfg.logistic_decay)
-        tr, te = net.error_rate(Xtr, ytr), net.error_rate(Xte, yte)
+        tr, te, pred = net.error_rate(Xtr, ytr), net.error_rate(Xte, yte), net.predict(Xte)
     elif key == "logistic_rbm":
         net = fit_logistic(features_rbm(dbn, Xtr), ytr, cfg.logistic_decay)
         tr, te = net.error_rate(features_rbm(dbn, Xtr), ytr), net.error_rate(features_rbm(dbn, Xte), yte)
+        pred = net.predict(features_rbm(dbn, Xte))
     elif key == "logistic_dbn":
         net = fit_logistic(up_pass(dbn, Xtr)[-1], ytr, cfg.logistic_decay)
         tr, te = net.error_rate(up_pass(dbn, Xtr)[-1], ytr), net.error_rate(up_pass(dbn, Xte)[-1], yte)
+        pred = net.predict(up_pass(dbn, Xte)[-1])
     elif key in ("dbn_backprop", "random_backprop", "random_backprop_long"):
         if key == "dbn_backprop":
             # the softmax layer starts as a logistic regression on the DBN's top features, so
@@ -505,10 +594,11 @@ def measure_row(key: str, cfg: TableConfig, data, dbn=None, progress=None) -> tu
                 progress((e + 1) / epochs)
         tr, te = trainer.history[-1]["train error"], trainer.history[-1]["held-out error"]
         extras["history"] = trainer.history
+        pred = net.predict(Xte)
     else:
         raise ValueError(f"unknown row {key!r}; choose one of {list(ROWS)}")
     extras["net"] = net
-    return RowResult(key, tr, te, time.perf_counter() - t0), extras
+    return RowResult(key, tr, te, time.perf_counter() - t0, np.asarray(pred, dtype=np.int64)), extras
 
 
 def first_layer_change(before: np.ndarray, after: np.ndarray) -> float:

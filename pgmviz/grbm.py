@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.rbm import sigmoid, softplus
 from pgmviz.rng import as_rng
+from pgmviz.special import sigmoid, softplus
 
 
 @dataclass

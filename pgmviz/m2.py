@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import log_softmax
 
-from pgmviz.rbm import sigmoid
+from pgmviz.optim import Adam
 from pgmviz.rng import as_rng
-from pgmviz.vae import Adam, kl_normal_std, log_bernoulli
+from pgmviz.special import one_hot, sigmoid
+from pgmviz.vae import kl_normal_std, log_bernoulli
 
 N_CLASSES = 10
 LOG_PY = -float(np.log(N_CLASSES))  # log p(y), uniform prior
@@ -88,7 +89,7 @@ class M2:
         h3 = np.tanh(Z @ p["W3z"] + p["W3y"][labels] + p["b3"])
         logits = h3 @ p["W4"] + p["b4"]
         Xr = X[rows]
-        Y = np.eye(N_CLASSES, dtype=self.dtype)[labels]                     # (r, 10) one-hot
+        Y = one_hot(labels, N_CLASSES, self.dtype)                          # (r, 10)
         L = log_bernoulli(Xr, logits) - kl_normal_std(mu, lv) + LOG_PY
         if w is None:
             return L
@@ -146,7 +147,7 @@ class M2:
             return J, g
         # classifier gradient through the softmax
         d_a = np.empty_like(q)
-        onehot = np.eye(K, dtype=q.dtype)[y_l]
+        onehot = one_hot(y_l, K, q.dtype)
         d_a[:n_l] = cfg.alpha * (onehot - q[:n_l]) / n_l
         f = L_u - lq_u                                                       # d/dq_y of q.L + H, up to a constant
         d_a[n_l:] = q_u * (f - (q_u * f).sum(1, keepdims=True)) / n_u
@@ -163,7 +164,7 @@ def train_m2(model: M2, X_l: np.ndarray, y_l: np.ndarray, X_u: np.ndarray, n_ste
     """Adam on J with mini-batches of labelled and unlabelled digits. With X_u empty this is a
     purely supervised classifier (plus a conditional VAE that does not touch it)."""
     rng = as_rng(model.config.seed + 1 if rng is None else rng)
-    opt = Adam(model.params, lr=model.config.lr)
+    opt = Adam(model.params, lr=model.config.lr, maximize=True)  # ascends J
     L = model.config.n_z
     for _ in range(n_steps):
         il = rng.choice(len(X_l), size=min(batch_l, len(X_l)), replace=False)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pgmviz.rng import as_rng
+from pgmviz.special import sigmoid, softplus
 
 # The four inputs, rows in the order 00, 01, 10, 11.
 X_BOOL = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -55,19 +56,6 @@ def boolean_task(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ---------------------------------------------------------------------------- elementwise
-def sigmoid(x):
-    """sigmoid(x) = 1 / (1 + exp(-x)), written so that neither branch overflows."""
-    x = np.asarray(x, dtype=float)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def softplus(x):
-    """softplus(x) = log(1 + exp(x)), stable for large |x|."""
-    x = np.asarray(x, dtype=float)
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-
-
 def activation(name: str, a):
     """act(a) for act = "sigmoid" or "tanh"."""
     if name == "sigmoid":

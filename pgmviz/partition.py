@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from pgmviz import annealing, kernels
-from pgmviz.rbm import RBM, check_visible, softplus
+from pgmviz.rbm import RBM, check_visible
 from pgmviz.rng import as_rng
+from pgmviz.special import softplus
 
 MAX_EXACT_UNITS = 26  # 2**26 states: minutes; beyond that refuse rather than hang a page
 

@@ -27,18 +27,14 @@ from scipy.special import logsumexp
 
 from pgmviz.boltzmann import kl, product_of_marginals
 from pgmviz.partition import all_states
-from pgmviz.rbm import bernoulli, sigmoid, softplus
+from pgmviz.rbm import bernoulli
 from pgmviz.rng import as_rng
+from pgmviz.special import log_sigmoid, sigmoid
 
 # Enumerating the joint over every hidden unit at once: 2^20 rows of log-probabilities is 8 MB.
 MAX_ENUM_UNITS = 20
 # Conditional tables between two layers have 2^(n_l + n_{l+1}) entries.
 MAX_TABLE_UNITS = 22
-
-
-def log_sigmoid(z: np.ndarray) -> np.ndarray:
-    """log sigmoid(z) = -softplus(-z), without overflow (sigmoid(-40) is not rounded to 0)."""
-    return -softplus(-z)
 
 
 @dataclass

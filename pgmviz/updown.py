@@ -26,9 +26,10 @@ from typing import Callable
 import numpy as np
 
 from pgmviz.dbn import DBN
-from pgmviz.labels import LabelRBM, one_hot
-from pgmviz.rbm import bernoulli, check_visible, sigmoid
+from pgmviz.labels import LabelRBM
+from pgmviz.rbm import bernoulli, check_visible
 from pgmviz.rng import as_rng
+from pgmviz.special import one_hot, sigmoid
 
 
 @dataclass

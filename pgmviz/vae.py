@@ -32,8 +32,9 @@ from pathlib import Path
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.rbm import sigmoid
+from pgmviz.optim import Adam
 from pgmviz.rng import as_rng
+from pgmviz.special import sigmoid, softplus
 
 LOG_2PI = float(np.log(2 * np.pi))
 PARAMS = ("W1", "b1", "Wmu", "bmu", "Wlv", "blv", "W3", "b3", "W4", "b4")
@@ -47,11 +48,6 @@ class VAEConfig:
     lr: float = 1e-3      # Adam step size
     batch_size: int = 100
     seed: int = 0
-
-
-def softplus(a: np.ndarray) -> np.ndarray:
-    """log(1 + e^a), without overflow."""
-    return np.logaddexp(0.0, a)
 
 
 def log_bernoulli(X: np.ndarray, logits: np.ndarray) -> np.ndarray:
@@ -242,24 +238,6 @@ class VAE:
         return VAE(cfg, params), meta
 
 
-class Adam:
-    """Adam (Kingma & Ba 2015) ascending the ELBO: m, v running moments, bias-corrected."""
-
-    def __init__(self, params: dict, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.m = {k: np.zeros_like(v) for k, v in params.items()}
-        self.v = {k: np.zeros_like(v) for k, v in params.items()}
-        self.t = 0
-
-    def step(self, params: dict, grads: dict) -> None:
-        self.t += 1
-        c1, c2 = 1 - self.beta1**self.t, 1 - self.beta2**self.t
-        for k, g in grads.items():
-            self.m[k] = self.beta1 * self.m[k] + (1 - self.beta1) * g
-            self.v[k] = self.beta2 * self.v[k] + (1 - self.beta2) * g * g
-            params[k] += (self.lr * (self.m[k] / c1) / (np.sqrt(self.v[k] / c2) + self.eps)).astype(params[k].dtype)
-
-
 @dataclass
 class HistoryPoint:
     step: int
@@ -287,7 +265,7 @@ class VAETrainer:
     def __post_init__(self):
         cfg = self.vae.config
         self.X_train = np.asarray(self.X_train, self.vae.dtype)
-        self.opt = Adam(self.vae.params, lr=cfg.lr)
+        self.opt = Adam(self.vae.params, lr=cfg.lr, maximize=True)  # ascends the ELBO
         self.rng = as_rng(cfg.seed + 1)
         self._order = np.empty(0, dtype=np.int64)
         self._pos = 0
