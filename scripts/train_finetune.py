@@ -8,6 +8,11 @@ Every row is trained here from the bundled MNIST subset (4,000 training digits, 
 "re-run a row" button calls, so a re-run on the page gives the same numbers (up to BLAS rounding).
 Two columns: 16x16 digits with a 256-200-200 net (the page's live setting) and 28x28 digits with
 784-300-300. The lecture's full-MNIST numbers live in `pgmviz.finetune.LECTURE`, not here.
+
+Every row also keeps its predicted class for each of the 1,000 held-out digits
+("test_predictions", one character per digit), and so do the bundled label-unit nets of each
+column ("label_rows", classified here by free energy), so the page can compare any two rows on
+the same digits (`pgmviz.finetune.paired_comparison`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from pgmviz import datasets
+from pgmviz import dbn as dbn_lib
 from pgmviz import finetune as ft
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +50,20 @@ def measure(cfg: ft.TableConfig, ready_made: bool = False) -> dict:
         rows[key] = res.as_dict()
         print(f"  {ft.ROWS[key]:<72s} train {res.train_error:6.2%}  held out {res.test_error:6.2%}  "
               f"({res.seconds:.1f} s)", flush=True)
+    label_rows = {}
+    for key, paths in ft.TABLE_NETS.items():  # the label-unit nets of this column, read-only
+        for path in paths:
+            try:
+                net, meta = dbn_lib.load_dbn(path)
+            except (OSError, ValueError, KeyError) as e:
+                print(f"  {key}: {path.name} unusable ({e}); no paired numbers for it")
+                continue
+            if meta.get("dataset") != cfg.dataset:
+                continue
+            pred = net.classify(data.X_test).argmax(axis=1)
+            label_rows[key] = {"file": path.name, "test_error": round(float(np.mean(pred != data.y_test)), 5),
+                               "test_predictions": ft.predictions_to_text(pred)}
+            print(f"  {ft.LABEL_ROWS[key]:<72s} held out {label_rows[key]['test_error']:6.2%} ({path.name})")
     if ready_made:
         meta = {"made_by": "python scripts/train_finetune.py", "config": asdict(cfg),
                 "pretrain_seconds": round(pre_s, 2),
@@ -51,7 +71,8 @@ def measure(cfg: ft.TableConfig, ready_made: bool = False) -> dict:
                    for name, key in (("pretrained", "dbn_backprop"), ("random", "random_backprop"))}}
         ft.save_ready_made(ft.READY_MADE, dbn, extras["dbn_backprop"]["net"], extras["random_backprop"]["net"], meta)
         print(f"wrote {ft.READY_MADE.relative_to(ROOT)} ({ft.READY_MADE.stat().st_size:,} bytes)")
-    return {"name": cfg.name, "config": asdict(cfg), "pretrain_seconds": round(pre_s, 2), "rows": rows}
+    return {"name": cfg.name, "config": asdict(cfg), "pretrain_seconds": round(pre_s, 2), "rows": rows,
+            "label_rows": label_rows}
 
 
 def main() -> None:
