@@ -25,10 +25,8 @@ Orientation as everywhere in pgmviz: a layer's ``W`` has shape (n_in, n_out); ro
 
 from __future__ import annotations
 
-import io
 import json
 import time
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from pgmviz.io import check_int_scalar, read_npz
 from pgmviz.optim import Adam
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
@@ -464,7 +463,6 @@ def finetune_from_random(X_train: np.ndarray, X_test: np.ndarray, sizes: list[in
 
 # ---------------------------------------------------------------------------- files
 FORMAT = "pgmviz-autoencoder-1"
-MAX_FILE_BYTES = 200 * 2**20
 ACTIVATIONS = ("sigmoid", "linear")
 
 
@@ -489,44 +487,21 @@ def save_autoencoder(target: str | Path | BinaryIO, net: Autoencoder, meta: dict
 
 def load_autoencoder(source: str | Path | BinaryIO | bytes) -> tuple[Autoencoder, dict]:
     """Read a net saved by `save_autoencoder`: (net, meta). Any bad file raises ValueError saying what is wrong."""
-    if isinstance(source, (bytes, bytearray)):
-        if len(source) > MAX_FILE_BYTES:
-            raise ValueError(f"autoencoder file is too large ({len(source) / 2**20:.0f} MB)")
-        source = io.BytesIO(source)
-    try:
-        f = np.load(source, allow_pickle=False)
-    except FileNotFoundError:
-        raise ValueError(f"autoencoder file not found: {source}") from None
-    except ValueError as e:  # NumPy took it for a pickle, which allow_pickle=False refuses
-        raise ValueError(f"not a readable .npz autoencoder file: not a zip archive of plain arrays ({e})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"not a readable .npz autoencoder file ({type(e).__name__}: {e})") from None
-    if not isinstance(f, np.lib.npyio.NpzFile):
-        raise ValueError("not an autoencoder file: a single .npy array, not an .npz archive")
-    try:
-        with f:
-            a = {k: f[k] for k in f.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"not a readable .npz autoencoder file ({type(e).__name__}: {e})") from None
-
-    def scalar_int(key: str) -> int:
-        x = a[key]
-        if x.shape != () or x.dtype.kind not in "iu":
-            raise ValueError(f"autoencoder file: {key} must be one integer; got {x.dtype} of shape {x.shape}")
-        return int(x)
-
-    for key in ("n_layers", "code_layer", "acts", "meta"):
+    a, meta = read_npz(source, "autoencoder")
+    for key in ("n_layers", "code_layer", "acts"):
         if key not in a:
             raise ValueError(f"not an autoencoder file: no array {key!r} (has {', '.join(sorted(a)) or 'none'})")
-    n = scalar_int("n_layers")
+    if meta is None:
+        raise ValueError("not an autoencoder file: no array 'meta'")
+    n = check_int_scalar(a, "n_layers", "autoencoder")
     if n < 2:
         raise ValueError(f"autoencoder file: n_layers must be at least 2; got {n}")
-    expected = {"n_layers", "code_layer", "acts", "meta"} | {f"{p}{k}" for k in range(n) for p in "Wb"}
+    expected = {"n_layers", "code_layer", "acts"} | {f"{p}{k}" for k in range(n) for p in "Wb"}
     if set(a) != expected:
         missing, extra = sorted(expected - set(a)), sorted(set(a) - expected)
         raise ValueError("autoencoder file: wrong arrays" + (f"; missing {', '.join(missing)}" if missing else "")
                          + (f"; unexpected {', '.join(extra)}" if extra else ""))
-    code_layer = scalar_int("code_layer")
+    code_layer = check_int_scalar(a, "code_layer", "autoencoder")
     if not 0 <= code_layer < n - 1:
         raise ValueError(f"autoencoder file: code_layer must be in 0..{n - 2}; got {code_layer}")
     acts = a["acts"]
@@ -554,14 +529,6 @@ def load_autoencoder(source: str | Path | BinaryIO | bytes) -> tuple[Autoencoder
                              f"{Ws[k - 1].shape[1]} outputs")
     if Ws[-1].shape[1] != Ws[0].shape[0]:
         raise ValueError(f"autoencoder file: {Ws[-1].shape[1]} outputs for {Ws[0].shape[0]} inputs")
-    if a["meta"].shape != () or a["meta"].dtype.kind != "U":
-        raise ValueError("autoencoder file: meta must be one JSON string")
-    try:
-        meta = json.loads(str(a["meta"]))
-    except json.JSONDecodeError as e:
-        raise ValueError(f"autoencoder file: meta is not valid JSON ({e})") from None
-    if not isinstance(meta, dict):
-        raise ValueError("autoencoder file: meta must be a JSON object")
     if meta.get("format") != FORMAT:
         raise ValueError(f"autoencoder file: format {meta.get('format')!r}, expected {FORMAT!r}")
     return Autoencoder(Ws, bs, acts, code_layer), meta

@@ -48,7 +48,6 @@ from __future__ import annotations
 import io
 import json
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -57,6 +56,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from pgmviz.gradients import exact_gradient
+from pgmviz.io import check_float_arrays, check_int_scalar, read_npz
 from pgmviz.labels import LabelRBM
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM, bernoulli, check_visible
@@ -351,17 +351,19 @@ def save_dbn(target: str | Path | io.IOBase, net: DBN, meta: dict | None = None)
 
 def load_dbn(source: str | Path | io.IOBase | bytes) -> tuple[DBN, dict]:
     """Read a DBN saved by `save_dbn` (``allow_pickle=False``); ValueError names what is wrong."""
-    if isinstance(source, (bytes, bytearray)):
-        source = io.BytesIO(source)
-    try:
-        with np.load(source, allow_pickle=False) as f:
-            a = {k: f[k] for k in f.files}
-        n_layers, n_labels = int(a["n_layers"]), int(a["n_labels"])
-        rbms: list[RBM] = [RBM(a[f"W{l}"], a[f"b{l}"], a[f"c{l}"]) for l in range(n_layers)]
-        gen = [(a[f"G{l}"], a[f"g{l}"]) for l in range(n_layers - 1)] if "G0" in a else None
-        meta = json.loads(str(a["meta"]))
-    except (KeyError, OSError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as e:
-        raise ValueError(f"not a readable pgmviz DBN file ({type(e).__name__}: {e})") from None
+    kind = "pgmviz DBN"
+    a, meta = read_npz(source, kind)
+    if meta is None:
+        raise ValueError(f"not a {kind} file: no meta")
+    n_layers, n_labels = check_int_scalar(a, "n_layers", kind), check_int_scalar(a, "n_labels", kind)
+    if n_layers < 1:
+        raise ValueError(f"{kind} file: n_layers must be at least 1; got {n_layers}")
+    names = [f"{p}{l}" for l in range(n_layers) for p in "Wbc"]
+    if "G0" in a:
+        names += [f"{p}{l}" for l in range(n_layers - 1) for p in "Gg"]
+    check_float_arrays(a, names, kind)
+    rbms: list[RBM] = [RBM(a[f"W{l}"], a[f"b{l}"], a[f"c{l}"]) for l in range(n_layers)]
+    gen = [(a[f"G{l}"], a[f"g{l}"]) for l in range(n_layers - 1)] if "G0" in a else None
     if n_labels:
         rbms[-1] = LabelRBM.from_rbm(rbms[-1], n_labels)
     return DBN(rbms, gen), meta

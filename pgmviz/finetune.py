@@ -30,6 +30,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from pgmviz.data import ASSETS_DIR
+from pgmviz.io import check_float_arrays, read_npz
 from pgmviz.optim import Adam, Momentum
 from pgmviz.rbm import RBM
 from pgmviz.rng import as_rng
@@ -397,11 +398,10 @@ def label_dbn_result(path: str | Path = LABEL_DBN) -> dict | None:
     label-unit code itself.
     """
     try:
-        with np.load(path, allow_pickle=False) as f:
-            meta = json.loads(str(f["meta"]))
+        _, meta = read_npz(path, "label DBN", names=())
         return {"test_error": float(meta["test_error"]), "train_error": float(meta["train_error"]),
                 "sizes": list(meta["sizes"]), "dataset": str(meta["dataset"])}
-    except (OSError, KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError):  # no file, no meta (None[...] is a TypeError), a bad entry
         return None
 
 
@@ -627,19 +627,23 @@ def save_ready_made(target, stack: list[RBM], pretrained: Classifier, random: Cl
 def load_ready_made(source=None) -> tuple[list[RBM], Classifier, Classifier, dict]:
     """(stack, fine-tuned net, random-start net, meta) from `save_ready_made`'s file (default: the
     bundled one); ValueError if unusable."""
+    kind = "ready-made fine-tuning"
+    a, meta = read_npz(READY_MADE if source is None else source, kind)
+    if meta is None:
+        raise ValueError(f"not a {kind} file: no meta")
+
+    def count(prefix: str) -> int:
+        return sum(1 for k in a if k.startswith(prefix + "_W"))
+
+    names = [f"stack_{p}{l}" for l in range(count("stack")) for p in "Wbc"]
+    names += [f"{n}_{p}{l}" for n in _NETS[1:] for l in range(count(n)) for p in "Wb"]
+    check_float_arrays(a, names, kind)
     try:
-        with np.load(READY_MADE if source is None else source, allow_pickle=False) as f:
-            a = {k: f[k] for k in f.files}
-        meta = json.loads(str(a.pop("meta")))
-
-        def count(prefix: str) -> int:
-            return sum(1 for k in a if k.startswith(prefix + "_W"))
-
         stack = [RBM(a[f"stack_W{l}"], a[f"stack_b{l}"], a[f"stack_c{l}"]) for l in range(count("stack"))]
         nets = [Classifier([a[f"{n}_W{l}"] for l in range(count(n))], [a[f"{n}_b{l}"] for l in range(count(n))])
                 for n in _NETS[1:]]
-    except (OSError, KeyError, EOFError, ValueError, TypeError) as e:
-        raise ValueError(f"not a readable ready-made fine-tuning file ({type(e).__name__}: {e})") from None
+    except ValueError as e:  # shapes that do not chain
+        raise ValueError(f"not a usable {kind} file ({e})") from None
     if not stack or nets[0].sizes != nets[1].sizes or nets[0].sizes[:-1] != [stack[0].n_v] + [r.n_h for r in stack]:
         raise ValueError("the ready-made file's stack and nets do not fit together")
     return stack, nets[0], nets[1], meta

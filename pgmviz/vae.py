@@ -23,7 +23,6 @@ nothing).
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import logsumexp
 
+from pgmviz.io import check_float_arrays, read_npz
 from pgmviz.optim import Adam
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
@@ -226,16 +226,24 @@ class VAE:
 
     @staticmethod
     def load(source) -> tuple["VAE", dict]:
-        """From a path or bytes written by `save` (allow_pickle=False)."""
-        if isinstance(source, (bytes, bytearray)):
-            source = io.BytesIO(source)
-        with np.load(source, allow_pickle=False) as f:
-            if "meta" not in f or any(k not in f for k in PARAMS):
-                raise ValueError("not a pgmviz VAE file (needs meta and " + ", ".join(PARAMS) + ")")
-            meta = json.loads(str(f["meta"]))
-            params = {k: f[k] for k in PARAMS}
-        cfg = VAEConfig(**meta.get("config", {}))
-        return VAE(cfg, params), meta
+        """From a path or bytes written by `save` (allow_pickle=False); ValueError for a malformed file."""
+        kind = "pgmviz VAE"
+        a, meta = read_npz(source, kind, names=PARAMS)
+        if meta is None:
+            raise ValueError(f"not a {kind} file (needs meta and " + ", ".join(PARAMS) + ")")
+        check_float_arrays(a, PARAMS, kind)
+        config = meta.get("config", {})
+        fields = set(VAEConfig.__dataclass_fields__)
+        if not isinstance(config, dict) or not set(config) <= fields:
+            raise ValueError(f"{kind} file: meta's config must be an object with keys among {sorted(fields)}")
+        cfg = VAEConfig(**config)
+        D, H, L = cfg.n_x, cfg.n_hidden, cfg.n_z  # the shapes this config implies
+        shapes = dict(W1=(D, H), b1=(H,), Wmu=(H, L), bmu=(L,), Wlv=(H, L), blv=(L,), W3=(L, H), b3=(H,),
+                      W4=(H, D), b4=(D,))
+        for k in PARAMS:
+            if a[k].shape != shapes[k]:
+                raise ValueError(f"{kind} file: {k} has shape {a[k].shape}; its config needs {shapes[k]}")
+        return VAE(cfg, a), meta
 
 
 @dataclass

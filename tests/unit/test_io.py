@@ -5,6 +5,7 @@ import io
 import numpy as np
 import pytest
 
+from pgmviz import io as io_
 from pgmviz.io import load_model, model_bytes, save_model
 from pgmviz.rbm import RBM
 
@@ -49,3 +50,103 @@ def test_truncated_file_is_refused(tmp_path):
     data = model_bytes(RBM.random(20, 10))
     with pytest.raises(ValueError):
         load_model(data[: len(data) // 2])
+
+
+# ---------------------------------------------------------------------------- the one .npz reader
+def test_read_npz_returns_arrays_and_meta_and_reads_only_the_names_asked_for(tmp_path):
+    data = _npz(W=np.ones((2, 2)), b=np.zeros(2), meta=np.array('{"a": 1}'))
+    arrays, meta = io_.read_npz(data, "thing")
+    assert set(arrays) == {"W", "b"} and meta == {"a": 1}
+    arrays, meta = io_.read_npz(data, "thing", names=["b"])
+    assert set(arrays) == {"b"} and meta == {"a": 1}
+    assert io_.read_npz(_npz(W=np.ones(2)))[1] is None  # no meta: None, the format decides
+
+
+@pytest.mark.parametrize("payload, message", [
+    (b"", "not a readable .npz thing file"),
+    (_npz(W=np.ones(3))[:40], "not a readable .npz thing file"),
+    ((lambda: (buf := io.BytesIO(), np.save(buf, np.zeros(3)), buf.getvalue())[2])(), "single .npy"),
+    (_npz(W=np.array([{"x": 1}], dtype=object)), "not a valid thing file"),
+    (_npz(meta=np.zeros(2)), "meta must be one JSON string"),
+    (_npz(meta=np.array("[1, 2]")), "meta must be a JSON object"),
+    (_npz(meta=np.array("{oops")), "meta is not valid JSON"),
+])
+def test_read_npz_refuses_every_malformed_file_with_a_value_error(payload, message):
+    with pytest.raises(ValueError, match=message):
+        io_.read_npz(payload, "thing")
+
+
+def test_read_npz_refuses_missing_files_and_archives_that_inflate_too_far(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="thing file not found"):
+        io_.read_npz(tmp_path / "nope.npz", "thing")
+    with pytest.raises(ValueError):
+        io_.read_npz(tmp_path, "thing")  # a folder
+    buf = io.BytesIO()
+    np.savez_compressed(buf, W=np.zeros(20_000))  # 160 kB of zeros in a tiny compressed file
+    big = buf.getvalue()
+    monkeypatch.setattr(io_, "MAX_FILE_BYTES", 100_000)
+    assert len(big) < 100_000
+    with pytest.raises(ValueError, match="more than 0 MB of arrays"):
+        io_.read_npz(big, "thing")
+
+
+def _vae_bytes(change=None) -> bytes:
+    from pgmviz.vae import PARAMS, VAE, VAEConfig
+
+    vae = VAE(VAEConfig(n_x=6, n_hidden=4, n_z=2))
+    buf = io.BytesIO()
+    vae.save(buf, {"title": "t"})
+    a = dict(np.load(io.BytesIO(buf.getvalue()), allow_pickle=False))
+    assert set(a) == {"meta", *PARAMS}
+    if change:
+        change(a)
+    return _npz(**a)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.pop("W4"), r"missing array\(s\) W4"),
+    (lambda a: a.pop("meta"), "needs meta and"),
+    (lambda a: a.__setitem__("meta", np.array("{not json")), "JSON"),
+    (lambda a: a.__setitem__("meta", np.array('{"config": {"n_x": 6, "colour": 1}}')), "config"),
+    (lambda a: a.__setitem__("b4", np.zeros(7, np.float32)), "b4 has shape"),
+    (lambda a: a["W1"].__setitem__((0, 0), np.nan), "NaN"),
+    (lambda a: a.__setitem__("W1", np.zeros((6, 4), np.int32)), "floating point"),
+    (lambda a: a.__setitem__("W1", np.array([{"x": 1}], dtype=object)), "not a valid"),
+])
+def test_every_malformed_vae_file_is_a_value_error(change, message):
+    from pgmviz.vae import VAE
+
+    VAE.load(_vae_bytes())  # the unchanged file loads
+    with pytest.raises(ValueError, match=message):
+        VAE.load(_vae_bytes(change))
+    with pytest.raises(ValueError):
+        VAE.load(_vae_bytes()[:300])  # truncated: was a zipfile error
+
+
+def _dbn_bytes(change=None) -> bytes:
+    from pgmviz import dbn
+
+    net = dbn.DBN([RBM.random(6, 4, seed=1), RBM.random(4, 3, seed=2)])
+    buf = io.BytesIO()
+    dbn.save_dbn(buf, net, {"title": "t"})
+    a = dict(np.load(io.BytesIO(buf.getvalue()), allow_pickle=False))
+    if change:
+        change(a)
+    return _npz(**a)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.pop("n_layers"), "n_layers"),
+    (lambda a: a.__setitem__("n_layers", np.array(2.0)), "one integer"),
+    (lambda a: a.__setitem__("n_layers", np.array(3)), "missing array"),
+    (lambda a: a.pop("meta"), "no meta"),
+    (lambda a: a.__setitem__("meta", np.array("{")), "JSON"),
+    (lambda a: a["W1"].__setitem__((0, 0), np.inf), "NaN or infinite"),
+    (lambda a: a.__setitem__("c1", np.zeros(5)), "c must have shape"),
+])
+def test_every_malformed_dbn_file_is_a_value_error(change, message):
+    from pgmviz import dbn
+
+    assert dbn.load_dbn(_dbn_bytes())[0].sizes == [6, 4, 3]
+    with pytest.raises(ValueError, match=message):
+        dbn.load_dbn(_dbn_bytes(change))
