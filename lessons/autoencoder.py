@@ -259,7 +259,8 @@ if ss.pop(P + "pretrain_request", False):
         done = (prog.layer * pre_epochs + prog.epoch) / (n_rbms * pre_epochs)
         kind = "linear" if prog.layer == n_rbms - 1 else "binary"
         bar.progress(done, text=f"RBM {prog.layer + 1} of {n_rbms} ({sizes[prog.layer]} → {sizes[prog.layer + 1]} "
-                                f"{kind}): epoch {prog.epoch}/{pre_epochs}, reconstruction error {prog.recon_error:.2f}")
+                                f"{kind}): epoch {prog.epoch}/{pre_epochs}, "
+                                f"reconstruction error {prog.recon_error:.2f}")
     bar.empty()
     net = ae.unroll(prog.stack)
     tuner = ae.FineTuner(net, Xtr, rng=int(seed))
@@ -389,7 +390,8 @@ points.setdefault(code, run)
 xs = sorted(points)
 ys = [ae.squared_error(Xte, points[c]["net"].reconstruct(Xte)) for c in xs]
 fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", name="deep autoencoder", text=[f"{y:.2f}" for y in ys],
-                         textposition="top right", marker=dict(color=ACCENT, size=14, line=dict(width=1, color="black"))))
+                         textposition="top right",
+                         marker=dict(color=ACCENT, size=14, line=dict(width=1, color="black"))))
 fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
                   title="Held-out squared error per image against code size",
                   xaxis_title="code size (numbers per digit)", yaxis_title="squared error", yaxis_rangemode="tozero")
@@ -514,7 +516,8 @@ with g3:
                          scale=3), width="content")
 mg = st.columns(3)
 mg[0].metric("held-out squared error per image, redrawn", f"{gg['test_error']:.2f}",
-             help="Sum over the 256 grey pixels of (x − E[v | h = p(h | x)])², averaged over the 1,000 held-out digits.")
+             help="Sum over the 256 grey pixels of (x − E[v | h = p(h | x)])², averaged over the 1,000 "
+                  "held-out digits.")
 mg[1].metric("… drawing every digit as the mean image", f"{gg['mean_error']:.2f}")
 mg[2].metric("σ per pixel (fixed)", f"{fit.scale:.3f}",
              help="σ = 1 in standardised units: one scale for all pixels (the std of the centred training pixels).")

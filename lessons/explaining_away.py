@@ -238,7 +238,8 @@ if mf.kl < kl_pm_rev - 1e-6:
     on = [name for name, m in zip(("truck", "quake"), mf.means) if m > 0.5]
     st.markdown(
         f"Mean field reaches KL(q ‖ p) = **{mf.kl:.4g}** nats against **{kl_pm_rev:.4g}** for the product of "
-        f"marginals: {'it bets on one cause, the ' + on[0] + ', and ignores the other mode' if len(on) == 1 else 'it settles on one corner of the table'}. "
+        "marginals: " + ("it bets on one cause, the " + on[0] + ", and ignores the other mode" if len(on) == 1
+                         else "it settles on one corner of the table") + ". "
         "The product of marginals spreads its mass over every state, including the two the evidence rules out."
     )
 else:
@@ -326,14 +327,16 @@ with k1:
     fig = go.Figure([go.Bar(x=states, y=post, name="exact posterior p(h | v)", marker_color=ORANGE),
                      go.Bar(x=states, y=fact, name="product of its marginals", marker_color=BLUE),
                      go.Bar(x=states, y=mf_rand.q, name="mean field", marker_color=GREY)])
-    fig.update_layout(barmode="group", height=360, font=FONT, xaxis=dict(title="hidden state h = h1h2h3", type="category"),
+    fig.update_layout(barmode="group", height=360, font=FONT,
+                      xaxis=dict(title="hidden state h = h1h2h3", type="category"),
                       yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.12))
     st.plotly_chart(fig, key=P + "post_bars", width="stretch")
 with k2:
     this, mean = kl_curve(seed, tuple(v))
     fig = go.Figure([
-        go.Scatter(x=SCALES, y=this, name=f"for v = {''.join(str(int(x)) for x in v)}", line=dict(color=ORANGE, width=3)),
+        go.Scatter(x=SCALES, y=this, name=f"for v = {''.join(str(int(x)) for x in v)}",
+                   line=dict(color=ORANGE, width=3)),
         go.Scatter(x=SCALES, y=mean, name="averaged over v ~ p(v)", line=dict(color=GREY, width=3, dash="dash")),
         go.Scatter(x=[scale], y=[kl_v], mode="markers", marker=dict(size=14, color=RED), name="this net"),
     ])

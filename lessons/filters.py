@@ -541,7 +541,6 @@ def draw_curves(snap: Snapshot, history: list[dict]) -> None:
 
 def draw_diagnostics(snap: Snapshot) -> None:
     data = ss[P + "data"]
-    shape = tuple(data["image_shape"])
     rbm = snap.rbm
     ratio = update_ratio(snap)
     st.markdown("#### Diagnostics from Hinton's practical guide")
@@ -579,8 +578,8 @@ diagnostics_view()
 # --- downloads, the code, what to notice --------------------------------------------------------
 box = ss[P + "box"]
 st.markdown("#### Take it with you")
-st.caption(f"This model is now the current model of the session: the Reconstructions and Fantasies pages "
-           f"use it. The files hold the model as it is when you click.")
+st.caption("This model is now the current model of the session: the Reconstructions and Fantasies pages "
+           "use it. The files hold the model as it is when you click.")
 dl = st.columns([1, 1, 3])
 dl[0].download_button("Model (.npz)", data=lambda: model_bytes(box["snap"].rbm, box["meta"]),
                       file_name=f"rbm_{data['key']}_{trainer.rbm.n_h}h.npz", mime="application/octet-stream",

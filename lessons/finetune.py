@@ -5,7 +5,8 @@ next to the lecture's full-MNIST numbers.
 
 Widgets and drawing only; the numbers come from pgmviz.finetune. The bundled table is
 assets/finetune/results.json and the ready-made fine-tuning run assets/finetune/ready_made.npz (both by
-scripts/train_finetune.py; the run is computed here only if that file is unusable); the student's live run lives in ``st.session_state``
+scripts/train_finetune.py; the run is computed here only if that file is unusable); the student's
+live run lives in ``st.session_state``
 and trains in a fragment, one epoch per tick.
 """
 
@@ -165,7 +166,8 @@ table = results_table()
 st.table(table)
 st.caption(
     "Error rates on held-out digits. **Ours**: the bundled MNIST subset, 4,000 training and 1,000 held-out "
-    "digits (one error = 0.1%; which differences exceed the noise is measured below), binarised, with nets much smaller "
+    "digits (one error = 0.1%; which differences exceed the noise is measured below), binarised, with nets much "
+    "smaller "
     "than the lecture's 784-500-500-2000, measured by `scripts/train_finetune.py` (seed 0, "
     f"{res['total_seconds']:.0f} s for the whole table on this machine). **Lecture**: the full permutation-invariant "
     "MNIST task, 60,000 training and 10,000 test digits; its backprop row is a very carefully trained net, ours "
@@ -221,7 +223,8 @@ for c in cols:
         f"{short(v['worse'])}. Within the noise of 1,000 digits: {short(v['within noise'])}. Clearly better: "
         f"{short(v['better'])}. After the same epochs the random start still gets {pct(r30['train_error'])} of its "
         f"training digits wrong, the pretrained net {pct(rows_c[BASE]['train_error'])}: {fitted}; with 4x the epochs "
-        f"it gets {pct(r120['train_error'])} wrong and {pct(r120['test_error'])} held out: that row is the fair control.")
+        f"it gets {pct(r120['train_error'])} wrong and {pct(r120['test_error'])} held out: that row is the fair "
+        "control.")
 st.markdown("\n".join(lines))
 ss[P + "paired"] = {name: {k: (pc.difference, pc.low, pc.high, pc.p_value) for k, pc in comp.items()}
                     for name, comp in paired.items()}
@@ -266,7 +269,8 @@ URL_SETTINGS = url.bind(P, {
 })
 c_lr, c_ep, c_seed = st.columns(3, gap="large")
 lr = c_lr.select_slider("Learning rate", LRS, key=P + "lr",
-                        help="Small is the point: the pretrained weights already do well, backprop only needs a local search.")
+                        help="Small is the point: the pretrained weights already do well, backprop only needs a "
+                             "local search.")
 epochs = c_ep.slider("Epochs", 1, 60, key=P + "epochs")
 seed = int(c_seed.number_input("Seed", 0, 999, key=P + "seed"))
 URL_SETTINGS.write()
@@ -513,7 +517,8 @@ else:
         last = h.iloc[-1]
         m = st.columns(3)
         m[0].metric("epochs of up-down", f"{int(last['epoch'])}")
-        m[1].metric("held-out error, greedy → up-down", f"{pct(h['held-out error'].iloc[0])} → {pct(last['held-out error'])}")
+        m[1].metric("held-out error, greedy → up-down",
+                    f"{pct(h['held-out error'].iloc[0])} → {pct(last['held-out error'])}")
         m[2].metric("training error, greedy → up-down", f"{pct(h['train error'].iloc[0])} → {pct(last['train error'])}")
 
     updown_view()
@@ -565,7 +570,7 @@ c16 = cols[0]["rows"]
 
 def lecture_order(c: dict) -> str:
     """Where our column agrees with the lecture's order of the rows it shares, pair by pair."""
-    comp, label_rows = paired[c["name"]], c.get("label_rows", {})
+    comp = paired[c["name"]]
     out = []
     for key in ("dbn_labels_updown", "random_backprop_long", "knn"):
         pc = comp.get(key)

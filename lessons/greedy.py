@@ -299,7 +299,8 @@ best = max(hist, key=lambda h: h["bound"])
 m = st.columns(5)
 m[0].metric("log p(v), one RBM", f"{first['log_p_rbm1']:.3f}")
 m[1].metric("bound at the start", f"{first['bound']:.3f}",
-            help=f"RBM 2 = RBM 1 transposed: |bound − log p(v)| = {abs(first['bound'] - first['log_p_rbm1']):.1e}, tight.")
+            help=f"RBM 2 = RBM 1 transposed: |bound − log p(v)| = "
+                 f"{abs(first['bound'] - first['log_p_rbm1']):.1e}, tight.")
 m[2].metric(f"bound after {steps[-1]} updates", f"{last['bound']:.3f}",
             delta=f"{last['bound'] - first['log_p_rbm1']:+.3f} nats")
 m[3].metric("log p(v), two-layer DBN", f"{last['log_p_dbn']:.3f}")
@@ -339,7 +340,8 @@ notice(
     f"gradient it rises at every checkpoint ({res_exact['falls']} falls in {n_checks}); with PCD it "
     f"falls at {res['falls']} of {n_checks}: the guarantee is about improving RBM 2's likelihood of the "
     "aggregated posterior, not about any learning rule. p(v|h) stays as it was: the expected log p(v|h) "
-    "and the entropy do not move at all (open the table), so all of the gain is in the prior term. Layer-2 filters are blends of layer-1 strokes, and the stack's samples are "
+    "and the entropy do not move at all (open the table), so all of the gain is in the prior term. Layer-2 filters "
+    "are blends of layer-1 strokes, and the stack's samples are "
     "blurry blends with T = 0 and become digits after some tens of Gibbs steps in the top RBM: the "
     "top RBM holds the model's knowledge of which combinations of features go together."
 )

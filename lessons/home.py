@@ -69,7 +69,7 @@ MAP_TABLE = r"""
 | Deep belief net | hybrid (chain graph) | undirected top two layers, directed arrows down to the data | $p(v, h^1, h^2) = p_{\text{RBM}}(h^1, h^2)\, p(v \mid h^1)$ |
 | "Hebbian" weight update (Boltzmann machine, RBM, a DBN's top RBM) | maximum-likelihood gradient of an MRF | undirected | $\langle v h^\top \rangle_{\text{data}} - \langle v h^\top \rangle_{\text{model}}$: the data term is easy in an RBM ($p(h \mid v)$ factorises), the model term is hard (it is the derivative of $\log Z$) and is estimated by sampling |
 | Learning rule of a belief net (sigmoid belief net, a DBN's directed layers) | maximum-likelihood gradient of a Bayesian network | directed | $\big\langle s_j\,(s_i - p_i) \big\rangle$ over the posterior $p(\text{hidden} \mid v)$, with $p_i = \sigma(b_i + \sum_j w_{ij} s_j)$: no model term, because every conditional is normalised ($Z = 1$); the posterior is the hard part (explaining away) |
-"""
+"""  # noqa: E501 - a markdown table: one row per line
 
 st.title("pgmviz")
 st.markdown(

@@ -165,10 +165,12 @@ def diagram_figure(n_v: int, n_h: int, levels: int) -> go.Figure:
         yaxis=dict(visible=False, range=[-0.6, 2 * levels + 1.6]),
         plot_bgcolor="white", legend=dict(orientation="h", y=1.06, x=0),
         updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
-                          buttons=[dict(label="▶ Unroll", method="animate", args=[None, {**step, "fromcurrent": False}]),
+                          buttons=[dict(label="▶ Unroll", method="animate",
+                                        args=[None, {**step, "fromcurrent": False}]),
                                    dict(label="Pause", method="animate",
                                         args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
-        sliders=[dict(active=levels, x=0.32, len=0.68, y=-0.02, yanchor="top", currentvalue=dict(prefix="levels unrolled: "),
+        sliders=[dict(active=levels, x=0.32, len=0.68, y=-0.02, yanchor="top",
+                      currentvalue=dict(prefix="levels unrolled: "),
                       steps=[dict(label=str(f), method="animate", args=[[str(f)], step]) for f in range(levels + 1)])],
     )
     return fig
@@ -228,7 +230,8 @@ with s1:
     down = unroll.ancestral_pass(rbm, v_top[None, :], K, rng=top_seed)
     chain = unroll.gibbs_pass(rbm, v_top[None, :], K, rng=top_seed)
     same = all(np.array_equal(a, b) for a, b in zip(down, chain))
-    st.metric("layers identical, bit for bit", f"{sum(np.array_equal(a, b) for a, b in zip(down, chain))} of {2 * K + 1}")
+    same = sum(np.array_equal(a, b) for a, b in zip(down, chain))
+    st.metric("layers identical, bit for bit", f"{same} of {2 * K + 1}")
 with s2:
     rows = []
     for i, (a, b) in enumerate(zip(down, chain)):
@@ -329,7 +332,8 @@ with r1:
                marker_color=GREY),
     ])
     fig.update_layout(barmode="group", height=400, font=FONT, xaxis=dict(title="hidden state h₀", type="category"),
-                      yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.2))
+                      yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", y=1.2))
     st.plotly_chart(fig, key=P + "post", width="stretch")
 with r2:
     marg = sbn.marginals(post, n_h)

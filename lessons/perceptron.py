@@ -581,7 +581,7 @@ for k in ("lk_y", "lk_f", "lk_sigma", "lk_t", "lk_o"):
 URL_SETTINGS.write()
 
 final = mlp.forward(nrun.final, X_task, act)
-st.markdown(f"**On the trained network of section 3** (four examples, last epoch):")
+st.markdown("**On the trained network of section 3** (four examples, last epoch):")
 lik_df = pd.DataFrame({
     "quantity": ["Σₙ −log Bern(tₙ; oₙ)", "4 × cross-entropy loss",
                  "Σₙ −log N(tₙ; oₙ, 1)", "4 × squared-error loss + 2 log(2π)"],

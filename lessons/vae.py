@@ -133,7 +133,7 @@ digraph {{
     z -> x [penwidth=2, label="{'p(x|y,z)' if with_label else 'p(x|z)'}"];
     x -> z [style=dashed, color="#5c6bc0", fontcolor="#5c6bc0", label="{'q(z|x,y)' if with_label else 'q(z|x)'}", constraint=false];
   }}
-}}""", key=P + "graph")
+}}""", key=P + "graph")  # noqa: E501 - DOT source, one edge per line
     st.caption("Solid: the generative model, a Bayesian network. Dashed: the recognition network that "
                "infers the causes from the picture. Blue: observed.")
 with g_right:
@@ -144,7 +144,7 @@ with g_right:
 | generative conditional | $p(x\mid z) = \prod_i \mathrm{Bern}\big(x_i;\ \sigma(\ell_i(z))\big)$ | decoder net $n_z$→200→784 |
 | recognition model | $q(z\mid x) = \mathcal N\big(\mu(x), \mathrm{diag}\,\sigma^2(x)\big)$ | encoder net 784→200→$2n_z$ |
 | bound | $\log p(x) \ge \underbrace{\mathbb E_q[\log p(x\mid z)]}_{\text{reconstruction}} - \underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\text{closed form}}$ | the ELBO, per digit |
-""")
+""")  # noqa: E501 - a markdown table: one row per line
     st.markdown(
         r"The expectation is taken with one sample $z = \mu(x) + \sigma(x)\odot\varepsilon$, "
         r"$\varepsilon \sim \mathcal N(0, I)$: the noise is moved outside the network, so backpropagation "
@@ -402,7 +402,8 @@ if meta is not None:
             rows.append((f"VAE ({vae.config.n_z}-D z): IWAE, K = {k_}", float(v_), "importance sampling (bundled)"))
 for (mid_src, mid_step, k_), (v_, sec) in sorted(iwae_store.items(), key=lambda t: t[0][2]):
     if (mid_src, mid_step) == model_id:
-        rows.append((f"VAE ({vae.config.n_z}-D z): IWAE, K = {k_}", v_, f"importance sampling (this page, {sec:.1f} s)"))
+        rows.append((f"VAE ({vae.config.n_z}-D z): IWAE, K = {k_}", v_,
+                     f"importance sampling (this page, {sec:.1f} s)"))
 small = rbm_small_exact()
 if small is not None:
     rows.append((f"RBM {small['title']}", small["ll"], f"exact: log Z = {small['log_Z']:.2f} by enumeration"))

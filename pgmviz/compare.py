@@ -5,7 +5,8 @@ gradient with the model's expectation replaced by an average over samples; they 
 where the samples come from (`pgmviz.negative`). Samples of the model itself (PCD, annealing,
 tempering) make it a noisy estimate of the gradient; CD-k's samples start at the data, and its
 expected update is a different vector field (`pgmviz.gradients`), which a race on a small model
-records beside the exact gradient. A `Race` makes the negative phase the only difference: one `RBM.random` initialisation copied into every trainer, the same data, the same
+records beside the exact gradient. A `Race` makes the negative phase the only difference: one
+`RBM.random` initialisation copied into every trainer, the same data, the same
 mini-batch order (its own random stream, so a sampler that draws more random numbers does not
 reshuffle the batches), the same optimiser settings. ``race.step(n)`` advances every method by n
 updates and records, per method, the exact log-likelihood (small models), the seconds each update
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -361,7 +362,8 @@ def standings(race: Race) -> list[Standing]:
         if not ll:
             continue
         i = int(np.nanargmax(ll)) if np.isfinite(ll).any() else 0
-        out.append(Standing(key, float(ll[-1]), float(ll[i]), int(lane.curves["step"][i]), int(lane.curves["step"][-1])))
+        out.append(Standing(key, float(ll[-1]), float(ll[i]), int(lane.curves["step"][i]),
+                            int(lane.curves["step"][-1])))
     return out
 
 
@@ -389,8 +391,9 @@ PRESETS.update({
         "Bars and stripes 4x4, 16 hidden units, learning rate 0.05: CD-1 levels off below the methods that "
         "sample the model itself, and where it levels off its expected update has all but vanished while the "
         "exact likelihood gradient has not (the chart under the curves).",
-        RaceSettings(**{**_BARS, "lr": 0.05}, methods=(Method("cd"), Method("pcd", n_chains=1000),
-                                                       Method("pa", n_chains=100), Method("pt", n_chains=10, n_temps=10))),
+        RaceSettings(**{**_BARS, "lr": 0.05},
+                     methods=(Method("cd"), Method("pcd", n_chains=1000), Method("pa", n_chains=100),
+                              Method("pt", n_chains=10, n_temps=10))),
         n_updates=8000,
     ),
     "pa_vs_pcd": Preset(

@@ -199,7 +199,8 @@ class ParallelTempering(NegativePhase):
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.n_chains < 1 or self.n_temps < 2:
-            raise ValueError(f"PT needs k >= 1, n_chains >= 1, n_temps >= 2; got {self.k}, {self.n_chains}, {self.n_temps}")
+            raise ValueError(f"PT needs k >= 1, n_chains >= 1, n_temps >= 2; "
+                             f"got {self.k}, {self.n_chains}, {self.n_temps}")
         if self.betas is None:
             self.betas = np.linspace(1.0, 0.0, self.n_temps)
         self.betas = np.asarray(self.betas, dtype=np.float64)

@@ -214,7 +214,8 @@ def test_a_link_builds_its_model_and_the_settings_go_back_to_the_address():
     assert app.number_input(key="fl_k").value == 3 and app.number_input(key="fl_lr").value == 0.05
     built = trainer(app)
     assert (built.rbm.n_v, built.rbm.n_h) == (16, 12)  # the first model is the link's
-    assert (built.settings.sampler, built.settings.k, built.settings.lr, built.settings.momentum) == ("pcd", 3, 0.05, 0.9)
+    s = built.settings
+    assert (s.sampler, s.k, s.lr, s.momentum) == ("pcd", 3, 0.05, 0.9)
     assert built.settings.batch_size == TrainSettings().batch_size  # bad values: the defaults
     assert not app.warning, [w.value for w in app.warning]  # no "press Reset": the model is the settings
     assert query(app) == {"fl_dataset": "bars4", "fl_n_hidden": "12", "fl_sampler": "pcd", "fl_k": "3",

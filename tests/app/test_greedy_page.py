@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import dbn, datasets
+from pgmviz import datasets, dbn
 from pgmviz.train import TrainSettings
 from tests.app.helpers import metrics, query, run
 

@@ -36,7 +36,8 @@ def metrics(at: AppTest, label: str) -> list[str]:
 
 
 # AppTest does not expose a dataframe's key: tables are told apart by their first column.
-FIRST_COLUMN = {"pc_xor_checks": "", "pc_slide_checks": "input x₁x₂", "pc_net_outputs": "x₁x₂", "pc_grads": "parameter", "pc_lik": "quantity"}
+FIRST_COLUMN = {"pc_xor_checks": "", "pc_slide_checks": "input x₁x₂", "pc_net_outputs": "x₁x₂", "pc_grads": "parameter",
+                "pc_lik": "quantity"}
 
 
 def table(at: AppTest, key: str) -> pd.DataFrame:
@@ -136,7 +137,7 @@ def net_settings(at: AppTest) -> mlp.MLPSettings:
 def test_network_numbers_and_graph_are_the_librarys(at):
     s = net_settings(at)
     run = mlp.train_mlp(s)
-    assert any(f"XOR learned** by the 2-2-1 network" in b.value and f"epoch {run.solved_at} on" in b.value
+    assert any("XOR learned** by the 2-2-1 network" in b.value and f"epoch {run.solved_at} on" in b.value
                for b in at.success)
     assert metrics(at, "Loss (cross-entropy)")[-1] == f"{run.loss[-1]:.4f}"
     X, t = mlp.boolean_task("XOR")
@@ -156,7 +157,8 @@ def test_network_numbers_and_graph_are_the_librarys(at):
     assert list(grads["parameter"]) == params.names()
     np.testing.assert_allclose(grads["value"], params.flat(), rtol=1e-12)
     np.testing.assert_allclose(grads["∂L/∂w by backprop"], g.flat(), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(grads["∂L/∂w by finite differences"], mlp.numerical_gradient(params, x1, t1, s.loss, s.act))
+    np.testing.assert_allclose(grads["∂L/∂w by finite differences"],
+                               mlp.numerical_gradient(params, x1, t1, s.loss, s.act))
     assert float(metrics(at, "Largest |backprop − finite difference|")[0]) < 1e-6
     G = mlp.computation_graph(params, X[2], t[2], s.loss, s.act)
     assert metrics(at, "Loss on this example")[0] == f"{G.loss:.6f}"

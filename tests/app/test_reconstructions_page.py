@@ -121,7 +121,6 @@ def test_draw_mode_without_a_drawing_runs(at):
 
 def test_a_model_that_fits_no_data_set_is_explained():
     def script():
-        import numpy as np
 
         from pgmviz.rbm import RBM
         from pgmviz.ui.models import set_current_model

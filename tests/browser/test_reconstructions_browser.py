@@ -42,7 +42,8 @@ def test_reconstructions_default_class_and_drawing(page, open_app, wait_idle, as
     save_screenshot(page, "reconstructions_drawn")
 
     # many sampling rounds from the drawing: the chain drifts toward the model's own digits
-    page.locator(f'{MAIN} [data-testid="stSlider"]', has_text="Sampling rounds").first.get_by_role("slider").press("End")
+    slider = page.locator(f'{MAIN} [data-testid="stSlider"]', has_text="Sampling rounds").first
+    slider.get_by_role("slider").press("End")
     wait_idle(page)
     assert_no_exception(page)
     assert page.get_by_text("30 rounds: where the chain drifts").first.is_visible()

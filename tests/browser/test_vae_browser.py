@@ -40,7 +40,8 @@ def test_vae_page(page, open_app, wait_idle, assert_no_exception, save_screensho
     page.wait_for_function(
         """(n) => { const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
                       .find(e => e.innerText.startsWith('updates'));
-                    return m && parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, '')) > n; }""",
+                    const v = m && m.querySelector('[data-testid="stMetricValue"]');
+                    return v && parseInt(v.innerText.replace(/,/g, '')) > n; }""",
         arg=first, timeout=60_000,
     )
     page.locator(f"{MAIN} button", has_text="Pause").first.click()

@@ -6,10 +6,20 @@ import numpy as np
 import pytest
 
 from pgmviz import data
-from pgmviz.autoencoder import (PCA, FineTuner, FinetuneSettings, PretrainSettings, compare_with_pca, knn_agreement,
-                                numerical_gradients, pca_error_curve, pretrain, random_autoencoder, squared_error,
-                                unroll)
-
+from pgmviz.autoencoder import (
+    PCA,
+    FineTuner,
+    FinetuneSettings,
+    PretrainSettings,
+    compare_with_pca,
+    knn_agreement,
+    numerical_gradients,
+    pca_error_curve,
+    pretrain,
+    random_autoencoder,
+    squared_error,
+    unroll,
+)
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")  # tests/unit/conftest.py
 

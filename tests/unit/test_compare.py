@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from pgmviz import datasets
-from pgmviz.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood
+from pgmviz.compare import PRESETS, Method, Race, RaceSettings
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ classification against brute force, label-clamped generation, and the .npz round
 
 from __future__ import annotations
 
-import io
 import itertools
 
 import numpy as np

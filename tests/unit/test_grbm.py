@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from pgmviz.grbm import (GaussianRBM, GRBMSettings, gaussian_unit_energy, logistic_mean_field_free_energy,
-                         standardise, train_cd, two_blobs)
+from pgmviz.grbm import (
+    GaussianRBM,
+    GRBMSettings,
+    gaussian_unit_energy,
+    logistic_mean_field_free_energy,
+    standardise,
+    train_cd,
+    two_blobs,
+)
 
 
 def _model(n_v: int, n_h: int, seed: int = 0) -> GaussianRBM:

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from pgmviz import datasets
-from pgmviz.vae import (PARAMS, VAE, VAEConfig, VAETrainer, heldout_elbo, kl_normal_std, log_bernoulli,
-                        log_normal)
+from pgmviz.vae import PARAMS, VAE, VAEConfig, VAETrainer, heldout_elbo, kl_normal_std, log_bernoulli, log_normal
 
 
 @pytest.fixture(scope="module")
