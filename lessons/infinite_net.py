@@ -1,8 +1,8 @@
 """Belief nets, the infinite belief net: an RBM unrolled into a directed net with tied weights.
 
 Widgets and drawing only; the nets, the passes and every exact distribution are ``pgmviz.unroll``
-(built on ``pgmviz.sbn``). The small RBM of sections 1-4 is drawn from a seed, so one seed and
-four numbers reproduce everything; section 5 uses the session's current digit model.
+(built on ``pgmviz.sbn``). The small RBM of sections 1-5 is drawn from a seed, so one seed and
+four numbers reproduce everything; section 6 uses the session's current digit model.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import streamlit as st
 
 from pgmviz import sbn, unroll
 from pgmviz.boltzmann import kl
+from pgmviz.gradients import cd_expected_update, cosine
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM
 from pgmviz.ui import urlstate as url
@@ -32,8 +33,11 @@ DEFAULTS = {
     "K": 5,  # levels of the unrolled net = block-Gibbs steps
     "start": "point", "top_seed": 0,  # the top state v_K: one random state (by top_seed) or uniform
     "eps": 0.0,  # untying: W_above = W + eps x D
+    "cd_k": 1,  # section 5: CD-k keeps the first 2k terms of the tied learning rule
     "digit_K": 200, "digit_chains": 6, "digit_seed": 0,
 }
+CD_K_MAX, TERM_LEVELS = 10, 15  # the CD-k slider; the chart of layer terms shows this many levels
+CD_CHAINS = 4000  # chains from v0 for the sampled CD-k update
 K_MAX, K_CURVE = 30, 40  # the K slider; the TV chart always runs to K_CURVE
 DIAGRAM_LEVELS = 4  # the diagram animates at most this many levels (the maths uses K)
 EPS_GRID = np.linspace(0.0, 3.0, 31)
@@ -55,6 +59,7 @@ URL_SETTINGS = url.bind(P, {
     "top_seed": url.integer(DEFAULTS["top_seed"], 0, 9999),
     "v0_on": url.subset(["v1", "v3"], [f"v{i + 1}" for i in range(6)]),  # kept to the units there are below
     "eps": url.number(DEFAULTS["eps"], 0.0, 3.0),
+    "cd_k": url.integer(DEFAULTS["cd_k"], 1, CD_K_MAX),
     "digit_K": url.choice(DEFAULTS["digit_K"], DIGIT_K),
     "digit_chains": url.integer(DEFAULTS["digit_chains"], 1, 12),
     "digit_seed": url.integer(DEFAULTS["digit_seed"], 0, 9999),
@@ -360,8 +365,85 @@ with r2:
                       legend=dict(orientation="h", y=1.18), margin=dict(l=10, r=10, t=10, b=10))
     st.plotly_chart(fig, key=P + "kl_eps", width="stretch")
 
-# --- 5. digits -----------------------------------------------------------------------------------
-st.subheader("5 · A digit model, unrolled: generating layer by layer")
+# --- 5. the tied learning rule telescopes ---------------------------------------------------------
+st.subheader("5 · Learning with tied weights: the terms telescope, and CD-k stops the sum early")
+st.markdown(
+    "A directed net learns each layer by the rule Δw_ij ∝ s_j (s_i − p_i): s_j a unit of the layer above, "
+    "s_i one below, p_i the probability that s_i is on given the layer above, averaged over the posterior. "
+    "In the tied net that posterior is the Gibbs chain started at v₀ (section 4), and p_i is the mean of the "
+    "same unit one step further up the chain. So W collects one term per layer:\n\n"
+    "h⁰(v⁰ − v¹) + v¹(h⁰ − h¹) + h¹(v¹ − v²) + …  →  ⟨v⁰h⁰⟩ − ⟨v^∞h^∞⟩\n\n"
+    "Each term cancels half of the next: the sum **telescopes** to the data statistics minus the model's, "
+    "the RBM's maximum-likelihood gradient. Stop after the first 2k terms and what is left is "
+    "⟨v⁰h⁰⟩ − ⟨v^k h^k⟩: **CD-k**. Below, every term is computed exactly (tables over all states, each "
+    "from its own layer's conditional, not from the telescoped form) for the data v₀ of section 4."
+)
+cd_k = int(st.slider("k: CD steps (CD-k keeps the terms of layers v₀ … h_{k−1})", 1, CD_K_MAX, key=P + "cd_k"))
+tele = unroll.tied_learning_rule(rbm, unroll.point_mass(v0), K_CURVE)
+gaps, cosines = tele.gaps(), tele.cosines()
+g_norm = tele.exact.norm
+sampled = cd_expected_update(rbm, v0[None, :], k=cd_k, n_chains=CD_CHAINS, rng=seed)
+sampled_gap = float(np.abs((sampled.update - tele.partial[cd_k]).flat()).max())
+objective = unroll.cd_objective(rbm, unroll.point_mass(v0), cd_k)
+obj_grad = unroll.cd_objective_gradient(rbm, unroll.point_mass(v0), cd_k)
+dropped = (obj_grad - tele.cd[cd_k]).norm
+m = st.columns(4)
+m[0].metric("|exact gradient| (all terms)", f"{g_norm:.4g}")
+m[1].metric(f"|CD-{cd_k} − exact gradient|", f"{gaps[cd_k]:.3g}",
+            help=f"The length of the terms CD-{cd_k} leaves out: every layer above h_{cd_k - 1}.")
+m[2].metric(f"cos(CD-{cd_k}, exact gradient)", f"{cosines[cd_k - 1]:.4f}")
+m[3].metric(f"max |sampled CD-{cd_k} − sum of {2 * cd_k} terms|", f"{sampled_gap:.3f}",
+            help=f"CD-{cd_k}'s update averaged over {CD_CHAINS:,} chains of {cd_k} Gibbs steps from v₀ "
+                 f"(seed {seed}) against the first {2 * cd_k} exact terms: they differ by sampling noise only.")
+close = next((k for k in range(1, K_CURVE + 1) if gaps[k] <= 0.01 * g_norm), None)
+pk = sub("p", cd_k)
+st.markdown(
+    (f"Here the sum comes within 1% of the gradient's length after **{close}** "
+     f"level{'s' if close != 1 else ''} ({2 * close} terms). " if close is not None else
+     f"Here even {K_CURVE} levels ({2 * K_CURVE} terms) leave more than 1% of the gradient's length out. ")
+    + f"All {2 * K_CURVE} terms together differ from the exact gradient by {gaps[K_CURVE]:.1e}. "
+    f"The lecture's reading: CD-{cd_k} approximately follows the gradient of another objective, "
+    f"KL(p₀ ‖ p∞) − KL({pk} ‖ p∞) = {objective:.4g} nats here ({pk}: the data after {cd_k} Gibbs "
+    f"step{'s' if cd_k > 1 else ''}). Its update is exactly minus that objective's gradient with {pk} held "
+    f"fixed; the part that moves {pk} is dropped, of length {dropped:.3g} against {tele.cd[cd_k].norm:.3g} "
+    f"for the update itself (cosine between the two directions {cosine(obj_grad.flat(), tele.cd[cd_k].flat()):.4f})."
+)
+w1, w2 = st.columns(2)
+with w1:
+    n_terms = 2 * TERM_LEVELS
+    norms = np.array([t.norm for t in tele.layers[:n_terms]])
+    fig = go.Figure(go.Bar(
+        x=[sub(nm[0], int(nm[1:])) for nm in tele.names[:n_terms]], y=np.maximum(norms, 1e-16),
+        marker_color=[BLUE if i < 2 * cd_k else GREY for i in range(n_terms)],
+        hovertemplate="layer %{x}: |term| = %{y:.3g}<extra></extra>"))
+    fig.update_layout(height=340, font=FONT, xaxis=dict(title="layer of the tied net (bottom first)", type="category"),
+                      yaxis=dict(title="|term|", type="log", exponentformat="power"),
+                      title=dict(text=f"each layer's term (blue: the {2 * cd_k} CD-{cd_k} keeps)", font=dict(size=15)),
+                      margin=dict(l=10, r=10, t=40, b=10))
+    st.plotly_chart(fig, key=P + "terms", width="stretch")
+with w2:
+    ks = np.arange(K_CURVE + 1)
+    fig = go.Figure([
+        go.Scatter(x=ks, y=np.maximum(gaps, 1e-16), mode="lines+markers", line=dict(color=BLUE, width=3),
+                   name="|sum of the first 2k terms − exact gradient|"),
+        go.Scatter(x=[cd_k], y=[max(gaps[cd_k], 1e-16)], mode="markers", marker=dict(size=15, color=RED),
+                   name=f"CD-{cd_k}"),
+    ])
+    fig.update_layout(height=340, font=FONT, xaxis_title="levels k (= CD steps)",
+                      yaxis=dict(title="distance to the gradient", type="log", exponentformat="power"),
+                      legend=dict(orientation="h", y=1.18), margin=dict(l=10, r=10, t=10, b=10))
+    st.plotly_chart(fig, key=P + "partial", width="stretch")
+rows = [{"k (CD steps)": k, "terms of layers": f"{sub('v', k - 1)}, {sub('h', k - 1)}",
+         "|term v|": tele.layers[2 * k - 2].norm, "|term h|": tele.layers[2 * k - 1].norm,
+         "|sum − exact|": gaps[k], "cos(sum, exact)": cosines[k - 1],
+         "max |sum − CD-k closed form|": float(np.abs((tele.partial[k] - tele.cd[k]).flat()).max())}
+        for k in range(1, CD_K_MAX + 1)]
+st.dataframe(pd.DataFrame(rows), hide_index=True, key=P + "telescope", width="stretch", column_config={
+    c: st.column_config.NumberColumn(format="%.3e") for c in
+    ("|term v|", "|term h|", "|sum − exact|", "max |sum − CD-k closed form|")})
+
+# --- 6. digits -----------------------------------------------------------------------------------
+st.subheader("6 · A digit model, unrolled: generating layer by layer")
 current = model_picker(prefer="MNIST 784x500 PCD-1")
 if current is None:
     st.info("No digit model available: train one on the *Filter learning* page or upload a .npz.")
@@ -403,5 +485,6 @@ notice(
     "p(v). With the weights tied, the exact posterior over h₀ is the factorial sigmoid(c + v₀W) (KL = 0 up "
     "to rounding); untie the weights above and the one-multiplication answer is wrong (the slack of the "
     "variational bound grows) — which is the price a deep belief net pays, and wins back, when its upper "
-    "layers learn weights of their own."
+    "layers learn weights of their own. Learning the tied W sums one term per layer; the terms telescope to "
+    "the RBM's gradient, and CD-k is that sum stopped after k levels."
 )

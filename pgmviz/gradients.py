@@ -43,6 +43,9 @@ class Grad:
     def __sub__(self, other: "Grad") -> "Grad":
         return Grad(self.W - other.W, self.b - other.b, self.c - other.c)
 
+    def __add__(self, other: "Grad") -> "Grad":
+        return Grad(self.W + other.W, self.b + other.b, self.c + other.c)
+
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     """cos(a, b) = a.b / (|a| |b|); NaN when either is zero."""

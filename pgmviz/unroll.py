@@ -21,10 +21,13 @@ of shape (n_below, n_above)). Biases: b on v layers, c on h layers.
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
+import numpy as np
 from scipy.special import logsumexp
 
+from pgmviz.boltzmann import kl
+from pgmviz.gradients import Grad, cosine, data_statistics, exact_gradient
 from pgmviz.partition import all_states
 from pgmviz.rbm import RBM, bernoulli
 from pgmviz.rng import as_rng
@@ -224,3 +227,116 @@ def factorial_posterior(rbm: RBM, v0: np.ndarray) -> np.ndarray:
 def perturbation(shape: tuple[int, int], seed: int | np.random.Generator | None = 0) -> np.ndarray:
     """A fixed direction N(0, 1) to untie W_above = W + epsilon * direction (one seed, one direction)."""
     return as_rng(seed).standard_normal(shape)
+
+
+# ---------------------------------------------------------------------------- the tied learning rule
+@dataclass
+class Telescope:
+    """The tied net's learning rule for W, b, c, one term per directed layer, exactly.
+
+    layers : 2K `Grad` terms, bottom first: the term of layer v_k (parents h_k), then of h_k
+        (parents v_{k+1}), for k = 0..K-1
+    names : "v0", "h0", "v1", ... the layer each term belongs to
+    partial : K + 1 `Grad`; partial[k] = the first 2k terms summed = E[v_0 h_0^T] - E[v_k h_k^T]
+    cd : K + 1 `Grad`; CD-k's expected update, computed on its own from the chain's v_k
+    exact : the exact gradient of E_{p0} log p(v) (= the sum of all infinitely many terms)
+    """
+
+    layers: list[Grad]
+    names: list[str]
+    partial: list[Grad]
+    cd: list[Grad]
+    exact: Grad
+
+    def gaps(self) -> np.ndarray:
+        """|partial[k] - exact| for k = 0..K: what CD-k leaves out of the gradient."""
+        return np.array([(p - self.exact).norm for p in self.partial])
+
+    def cosines(self) -> np.ndarray:
+        """cos(partial[k], exact) for k = 1..K (partial[0] is zero)."""
+        g = self.exact.flat()
+        return np.array([cosine(p.flat(), g) for p in self.partial[1:]])
+
+
+def tied_learning_rule(rbm: RBM, p0: np.ndarray, K: int) -> Telescope:
+    """Hinton et al. 2006: with tied weights, dlog p(v_0)/dw_ij = sum over layers of s_j (s_i - p_i).
+
+    In the infinite net the posterior over the layers above v_0 is the Gibbs chain started at v_0,
+    and p_i, the probability of s_i given the layer above, is the mean of the next layer's s_i, so
+    the terms are, in expectation over data v_0 ~ ``p0`` (2^n_v,),
+
+        layer v_k: E[(v_k - sigmoid(b + W h_k)) h_k^T] = E[v_k h_k^T] - E[v_{k+1} h_k^T]
+        layer h_k: E[v_{k+1} (h_k - sigmoid(c + v_{k+1} W))^T] = E[v_{k+1} h_k^T] - E[v_{k+1} h_{k+1}^T]
+
+    and telescope: the first 2k sum to E[v_0 h_0^T] - E[v_k h_k^T], CD-k's expected update; all of
+    them to <v h>_data - <v h>_model. Each term is computed here from its own layer's conditional
+    (the left-hand forms) over exact tables, not from the telescoped result.
+    """
+    if K < 1:
+        raise ValueError(f"K must be >= 1; got {K}")
+    r = _f64(rbm)
+    p0 = np.asarray(p0, dtype=np.float64)
+    if p0.shape != (2 ** r.n_v,) or (p0 < 0).any() or not np.isclose(p0.sum(), 1.0):
+        raise ValueError(f"p0 must be a distribution over the {2 ** r.n_v} visible states")
+    V, H = all_states(r.n_v), all_states(r.n_h)
+    T_vh, T_hv = transition_matrices(r)
+    mean_v = r.p_v_given_h(H)  # (2^n_h, n_v): sigmoid(b + W h), the v layer's p_i
+    mean_h = r.p_h_given_v(V)  # (2^n_v, n_h): sigmoid(c + v W), the h layer's p_j
+    zero_b, zero_c = np.zeros(r.n_v), np.zeros(r.n_h)
+    layers, names, p_k = [], [], p0
+    cd = [Grad(np.zeros_like(r.W), zero_b.copy(), zero_c.copy())]
+    for k in range(K):
+        q_k = p_k @ T_vh  # distribution of h_k
+        J = p_k[:, None] * T_vh  # joint of (v_k, h_k): (2^n_v, 2^n_h)
+        err_v = V[:, None, :] - mean_v[None, :, :]  # s_i - p_i for every (v, h): (2^n_v, 2^n_h, n_v)
+        layers.append(Grad(np.einsum("vh,vhi,hj->ij", J, err_v, H), np.einsum("vh,vhi->i", J, err_v), zero_c.copy()))
+        names.append(f"v{k}")
+        p_next = q_k @ T_hv  # distribution of v_{k+1}
+        Jh = q_k[:, None] * T_hv  # joint of (h_k, v_{k+1}): (2^n_h, 2^n_v)
+        err_h = H[:, None, :] - mean_h[None, :, :]  # s_j - p_j for every (h, v): (2^n_h, 2^n_v, n_h)
+        layers.append(Grad(np.einsum("hv,vi,hvj->ij", Jh, V, err_h), zero_b.copy(), np.einsum("hv,hvj->j", Jh, err_h)))
+        names.append(f"h{k}")
+        p_k = p_next
+        # CD-k on its own: data statistics minus the same statistics at the chain's v_k
+        cd.append(data_statistics(r, V, p0) - data_statistics(r, V, p_k))
+    partial = [cd[0]]
+    for k in range(K):
+        partial.append(partial[-1] + layers[2 * k] + layers[2 * k + 1])
+    return Telescope(layers, names, partial, cd, exact_gradient(r, V, p0))
+
+
+def cd_objective(rbm: RBM, p0: np.ndarray, k: int, p_k: np.ndarray | None = None) -> float:
+    """KL(p0 || p_inf) - KL(p_k || p_inf): the objective CD-k approximately follows (Hinton 2002), nats.
+
+    p_k is the distribution after k block-Gibbs steps from p0 (or the table given, held fixed) and
+    p_inf the RBM's p(v). Never negative: Gibbs steps only bring p_k closer to p_inf.
+    """
+    p_inf = equilibrium_v(rbm)
+    if p_k is None:
+        p_k = gibbs_distributions(rbm, p0, k)[-1]
+    return kl(p0, p_inf) - kl(p_k, p_inf)
+
+
+def cd_objective_gradient(rbm: RBM, p0: np.ndarray, k: int, freeze_p_k: bool = False,
+                          step: float = 1e-5) -> Grad:
+    """-d/d(W, b, c) [KL(p0 || p_inf) - KL(p_k || p_inf)] by central differences (float64).
+
+    With ``freeze_p_k`` the p_k of the current parameters is held fixed: minus that gradient is
+    exactly CD-k's expected update. Without it, p_k moves with the parameters too, and the
+    difference is the term CD leaves out (Hinton 2002 argues it is small).
+    """
+    r = _f64(rbm)
+    fixed = gibbs_distributions(r, p0, k)[-1] if freeze_p_k else None
+    theta = np.concatenate([r.W.ravel(), r.b, r.c])
+    n_W, n_v = r.W.size, r.n_v
+
+    def objective(t: np.ndarray) -> float:
+        m = RBM(t[:n_W].reshape(r.W.shape), t[n_W:n_W + n_v], t[n_W + n_v:])
+        return cd_objective(m, p0, k, fixed)
+
+    g = np.empty_like(theta)
+    for i in range(theta.size):
+        e = np.zeros_like(theta)
+        e[i] = step
+        g[i] = -(objective(theta + e) - objective(theta - e)) / (2 * step)
+    return Grad(g[:n_W].reshape(r.W.shape), g[n_W:n_W + n_v], g[n_W + n_v:])

@@ -140,3 +140,47 @@ def test_a_link_sets_the_net_and_changes_go_back_to_the_address(small_model):
     app.number_input(key="in_top_seed").set_value(3)
     run(app)
     assert "in_K" not in query(app) and query(app)["in_top_seed"] == "3"
+
+
+def telescope_text(at: AppTest) -> str:
+    return next(md.value for md in at.markdown if "KL(p₀ ‖ p∞)" in md.value)
+
+
+@pytest.mark.parametrize("cd_k", [1, 3])
+def test_the_tied_learning_rule_telescopes_to_the_gradient(small_model, cd_k):
+    from pgmviz.gradients import cd_expected_update, cosine
+
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.session_state["user_models"] = {"tiny": {"rbm": small_model[0], "meta": small_model[1]}}
+    app.session_state["current_model"] = "tiny"
+    app.query_params.update(in_cd_k=str(cd_k))
+    at = run(app)
+    rbm, _ = shown_rbm(at)
+    seed = int(at.number_input(key="in_seed").value)
+    on = at.pills(key="in_v0_on").value or []
+    v0 = np.array([1.0 if f"v{i + 1}" in on else 0.0 for i in range(rbm.n_v)])
+    p0 = unroll.point_mass(v0)
+    tele = unroll.tied_learning_rule(rbm, p0, 40)
+    gaps = tele.gaps()
+    assert metric(at, "|exact gradient| (all terms)") == f"{tele.exact.norm:.4g}"
+    assert metric(at, f"|CD-{cd_k} − exact gradient|") == f"{gaps[cd_k]:.3g}"
+    assert metric(at, f"cos(CD-{cd_k}, exact gradient)") == f"{tele.cosines()[cd_k - 1]:.4f}"
+    sampled = cd_expected_update(rbm, v0[None, :], k=cd_k, n_chains=4000, rng=seed)
+    shown = float(metric(at, f"max |sampled CD-{cd_k} − sum of {2 * cd_k} terms|"))
+    assert shown == pytest.approx(float(np.abs((sampled.update - tele.partial[cd_k]).flat()).max()), abs=1e-3)
+    assert shown < 0.05 < gaps[cd_k]  # sampling noise only, against a real truncation error
+    # the table: each level's terms, the partial sums and the closed form of CD-k
+    table = next(d.value for d in at.dataframe if "|sum − exact|" in d.value.columns)
+    np.testing.assert_allclose(table["|sum − exact|"], gaps[1:11], rtol=1e-12)
+    np.testing.assert_allclose(table["|term v|"], [tele.layers[2 * k].norm for k in range(10)], rtol=1e-12)
+    assert (table["max |sum − CD-k closed form|"] < 1e-12).all()
+    assert np.all(np.diff(table["|sum − exact|"]) < 0)  # the partial sums approach the gradient
+    # the sentence: when the sum comes within 1%, what all terms miss, the objective and its dropped part
+    text = telescope_text(at)
+    close = next(k for k in range(1, 41) if gaps[k] <= 0.01 * tele.exact.norm)
+    assert f"within 1% of the gradient's length after **{close}** level" in text
+    assert f"differ from the exact gradient by {gaps[40]:.1e}" in text
+    assert f"= {unroll.cd_objective(rbm, p0, cd_k):.4g} nats here" in text
+    full = unroll.cd_objective_gradient(rbm, p0, cd_k)
+    assert (f"of length {(full - tele.cd[cd_k]).norm:.3g} against {tele.cd[cd_k].norm:.3g}" in text)
+    assert f"the two directions {cosine(full.flat(), tele.cd[cd_k].flat()):.4f})" in text

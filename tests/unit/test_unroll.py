@@ -156,3 +156,97 @@ def test_slack_of_the_factorial_bound_is_kl():
         slack = kl(q, unroll.posterior_h0(r, v0, W_above=r.W + eps * d, K=1))
         assert log_p_v0 - bound == pytest.approx(slack, abs=1e-12)
         assert (slack < 1e-12) if eps == 0 else (slack > 1e-3)
+
+
+# ---------------------------------------------------------------------------- the tied learning rule
+def brute_log_lik(rbm: RBM, p0: np.ndarray) -> float:
+    """sum_v p0(v) log p(v), with p(v) from `brute_p_v` (plain loops)."""
+    return float(p0 @ np.log(brute_p_v(rbm)))
+
+
+def spread_data(n_v: int, seed: int = 3) -> np.ndarray:
+    """A data distribution over a few visible states (not a single point)."""
+    p = np.random.default_rng(seed).random(2 ** n_v) ** 4
+    return p / p.sum()
+
+
+def test_each_layer_term_is_that_layers_directed_gradient(rbm):
+    """The term of layer l is d log p(v0)/d W_l of the unrolled net with W_l untied from the rest
+    (SBN.log_p_v_gradient over the exact posterior of every layer above v0)."""
+    v0 = np.array([1.0, 0.0, 1.0])
+    K = 2
+    tele = unroll.tied_learning_rule(rbm, unroll.point_mass(v0), K)
+    grads = unroll.unrolled_net(rbm, K).log_p_v_gradient(v0)  # top = the RBM's equilibrium
+    assert len(grads) == len(tele.layers) == 2 * K
+    assert tele.names == ["v0", "h0", "v1", "h1"]
+    for l, (g, term) in enumerate(zip(grads, tele.layers)):
+        np.testing.assert_allclose(term.W, g if l % 2 == 0 else g.T, atol=1e-12)
+
+
+@pytest.mark.parametrize("data", ["point", "spread"])
+def test_partial_sums_telescope_to_cd_k(data):
+    r = tiny_rbm(seed=4, n_v=4, n_h=3, scale=2.0)
+    p0 = unroll.point_mass(np.array([0, 1, 1, 0])) if data == "point" else spread_data(4)
+    tele = unroll.tied_learning_rule(r, p0, 12)
+    assert len(tele.partial) == len(tele.cd) == 13
+    for k, (part, cd) in enumerate(zip(tele.partial, tele.cd)):
+        assert (part - cd).norm < 1e-12, k
+    # and the terms are not zero: the telescoping is a cancellation, not a triviality
+    assert all(t.norm > 1e-6 for t in tele.layers[:6])
+
+
+def test_all_terms_sum_to_the_likelihood_gradient():
+    r = tiny_rbm(seed=1, n_v=3, n_h=2, scale=1.5)
+    p0 = spread_data(3, seed=5)
+    tele = unroll.tied_learning_rule(r, p0, 200)
+    gaps = tele.gaps()
+    assert gaps[1] > 1e-3  # CD-1 is not the gradient
+    assert np.all(np.diff(gaps[:20]) < 0) and gaps[-1] < 1e-10
+    # the limit, against finite differences of sum_v p0(v) log p(v) with brute-force p(v)
+    eps = 1e-6
+    for i, j in [(0, 0), (2, 1)]:
+        up, down = r.copy(), r.copy()
+        up.W[i, j] += eps
+        down.W[i, j] -= eps
+        fd = (brute_log_lik(up, p0) - brute_log_lik(down, p0)) / (2 * eps)
+        assert abs(tele.partial[-1].W[i, j] - fd) < 1e-6
+    for i in range(3):
+        up, down = r.copy(), r.copy()
+        up.b[i] += eps
+        down.b[i] -= eps
+        assert abs(tele.partial[-1].b[i] - (brute_log_lik(up, p0) - brute_log_lik(down, p0)) / (2 * eps)) < 1e-6
+
+
+def test_sampled_cd_k_matches_the_k_term_partial_sum():
+    from pgmviz.gradients import cd_expected_update
+
+    r = tiny_rbm(seed=5, n_v=4, n_h=3, scale=3.0)  # CD-1 and CD-3 miss the gradient by 0.72 and 0.29
+    v0 = np.array([0.0, 1.0, 1.0, 0.0])
+    tele = unroll.tied_learning_rule(r, unroll.point_mass(v0), 3)
+    for k in (1, 3):
+        est = cd_expected_update(r, v0[None, :], k=k, n_chains=40_000, rng=k)
+        # each entry is a mean of 40,000 terms in [-1, 1]: noise about 0.005
+        assert np.abs((est.update - tele.partial[k]).flat()).max() < 0.03
+        # and the check can tell CD-k from the gradient it truncates
+        assert np.abs((est.update - tele.exact).flat()).max() > 0.1
+
+
+def test_cd_is_minus_the_objective_gradient_with_p_k_frozen():
+    r = tiny_rbm(seed=2, n_v=3, n_h=2, scale=2.0)
+    p0 = unroll.point_mass(np.array([1, 1, 0]))
+    tele = unroll.tied_learning_rule(r, p0, 2)
+    for k in (1, 2):
+        frozen = unroll.cd_objective_gradient(r, p0, k, freeze_p_k=True)
+        assert (frozen - tele.cd[k]).norm < 1e-7
+        full = unroll.cd_objective_gradient(r, p0, k)
+        assert (full - tele.cd[k]).norm > 1e-4  # the dropped term is there, if small
+        assert unroll.cd_objective(r, p0, k) >= 0.0
+
+
+def test_tied_learning_rule_refuses_bad_input(rbm):
+    with pytest.raises(ValueError):
+        unroll.tied_learning_rule(rbm, np.ones(8), 2)
+    with pytest.raises(ValueError):
+        unroll.tied_learning_rule(rbm, np.full(4, 0.25), 2)
+    with pytest.raises(ValueError):
+        unroll.tied_learning_rule(rbm, np.full(8, 1 / 8), 0)
