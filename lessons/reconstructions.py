@@ -16,8 +16,8 @@ import streamlit as st
 
 from pgmviz import data, recon
 from pgmviz.rbm import RBM
-from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting
 from pgmviz.viz import sample_grid, to_uint8, upscale
 
@@ -283,7 +283,8 @@ with tb:
     table = pd.DataFrame({"class": names, "images": errors.counts, "per ink pixel": errors.per_ink,
                           "per pixel": errors.mse})
     st.dataframe(table, hide_index=True, key=f"{P}error_table", width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in ("per ink pixel", "per pixel")})
+                 column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                for c in ("per ink pixel", "per pixel")})
 
 with st.expander("Show the code that computed this page's numbers"):
     st.code(
