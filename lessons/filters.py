@@ -22,6 +22,7 @@ from PIL import Image
 
 from pgmviz import viz
 from pgmviz.datasets import DATASETS
+from pgmviz.evaluate import CurvesContrast, curves_contrast
 from pgmviz.io import model_bytes
 from pgmviz.negative import NEGATIVE_PHASES
 from pgmviz.rbm import RBM
@@ -510,6 +511,21 @@ def draw_live(snap: Snapshot) -> None:
                    "hidden units need not learn how often a pixel is on.")
 
 
+LL_NAMES = {"ll_test": "exact held-out log-likelihood", "ll_train": "exact training log-likelihood",
+            "pseudo_ll": "pseudo-log-likelihood (a noisy one-bit estimate)"}
+
+
+def contrast_caption(c: CurvesContrast) -> str:
+    """The reconstruction-error curve read against the likelihood curve, from `curves_contrast`."""
+    short = "likelihood" if c.ll_key != "pseudo_ll" else "pseudo-likelihood"
+    when = (f"lowest error at update {c.recon_best_step:,}, highest {short} at update {c.ll_best_step:,}"
+            + ("" if c.recon_best_step == c.ll_best_step else ": they disagree about when the model was best"))
+    both = (f"in {c.recon_down_ll_down} of the {c.intervals} intervals between snapshots the error fell while the "
+            f"{short} fell too" if c.recon_down_ll_down else
+            f"in none of the {c.intervals} intervals between snapshots did the error fall while the {short} fell")
+    return f"Reconstruction error beside the {LL_NAMES[c.ll_key]} in this run: {when}; {both}."
+
+
 def draw_curves(snap: Snapshot, history: list[dict]) -> None:
     m, rbm = snap.metrics, snap.rbm
     st.markdown("#### Learning curves")
@@ -532,6 +548,9 @@ def draw_curves(snap: Snapshot, history: list[dict]) -> None:
         cc[1].caption(f"Pseudo-log-likelihood only: the exact log p(v) needs log Z, a sum over 2^{small} "
                       f"states here (about 10^{small * 0.30103:.0f}). With at most 20 hidden units (or "
                       "bars and stripes) it is computed exactly.")
+    contrast = curves_contrast(history)  # reconstruction error is not likelihood, on this run's own curves
+    if contrast is not None:
+        cc[0].caption(contrast_caption(contrast))
     cc[2].plotly_chart(curves_figure(history, "Free-energy gap", [("free_energy_gap", "held-out - train", BLUE)],
                                      "F(held-out) - F(train)"),
                        key=P + "curve_gap", width="stretch", config=chart_config())

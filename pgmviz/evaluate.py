@@ -182,3 +182,166 @@ def model_fingerprint(rbm: RBM) -> str:
         h.update(str(a.shape).encode() + str(a.dtype).encode())
         h.update(a.tobytes())
     return h.hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------------- reconstruction vs likelihood
+LL_METHODS = ("PA", "AIS")  # the order of preference when both held-out figures exist
+
+
+@dataclass
+class ModelScore:
+    """One model's held-out reconstruction error beside its held-out log-likelihood.
+
+    recon_error : mean squared error per pixel of v against p(v | p(h | v)) on held-out digits
+    recon_from : "file" (the model's meta, ``metrics.recon_error_test``) or "computed"
+    ll : method ("AIS", "PA") -> mean held-out log p(v) in nats, where known
+    ll_from : method -> "file" (meta ``ll_test_ais`` / ``ll_test_pa``) or "estimated here"
+    """
+
+    name: str
+    recon_error: float
+    recon_from: str
+    ll: dict[str, float] = field(default_factory=dict)
+    ll_from: dict[str, str] = field(default_factory=dict)
+
+
+def _finite(x) -> float | None:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def model_score(name: str, rbm: RBM, meta: dict | None, X_test: np.ndarray | None,
+                log_Z: dict[str, float] | None = None) -> ModelScore:
+    """The figures a model file records, and what it lacks computed: recon error from X_test, and
+    mean log p(v) = mean(-F(v)) - log Z from an estimate of log Z per method (``log_Z``)."""
+    meta = meta if isinstance(meta, dict) else {}
+    metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}
+    recon = _finite(metrics.get("recon_error_test"))
+    recon_from = "file"
+    if recon is None:
+        if X_test is None:
+            raise ValueError(f"{name}: no held-out reconstruction error in the file and no held-out digits")
+        V = check_visible(X_test, rbm.n_v, np.float64)
+        r = rbm.astype(np.float64)
+        recon, recon_from = float(((V - r.reconstruct(V)) ** 2).mean()), "computed"
+    score = ModelScore(name, recon, recon_from)
+    for method, key in (("AIS", "ll_test_ais"), ("PA", "ll_test_pa")):
+        v = _finite(meta.get(key))
+        if v is not None:
+            score.ll[method], score.ll_from[method] = v, "file"
+    for method, z in (log_Z or {}).items():
+        z = _finite(z)
+        if method not in score.ll and z is not None and X_test is not None:
+            score.ll[method], score.ll_from[method] = mean_log_likelihood(rbm, X_test, z), "estimated here"
+    return score
+
+
+@dataclass
+class ReconVsLikelihood:
+    """Which model reconstructs best and which gives held-out digits the most probability.
+
+    method : the log-likelihood compared ("PA" or "AIS"), the same for every model compared
+    names : the models compared (those with that figure)
+    best_recon, best_ll : their names;  disagree : best_recon != best_ll
+    pairs, discordant : model pairs, and pairs the two measures order the opposite way
+    """
+
+    method: str
+    names: list[str]
+    best_recon: str
+    best_ll: str
+    pairs: int
+    discordant: int
+
+    @property
+    def disagree(self) -> bool:
+        return self.best_recon != self.best_ll
+
+
+def recon_vs_likelihood(scores: list[ModelScore]) -> ReconVsLikelihood | None:
+    """Order the models by reconstruction error (lower is better) and by held-out log p(v) (higher
+    is better), on one method that at least two models have (PA first); None if none has two."""
+    for method in LL_METHODS:
+        have = [s for s in scores if method in s.ll]
+        if len(have) >= 2:
+            break
+    else:
+        return None
+    best_recon = min(have, key=lambda s: s.recon_error).name
+    best_ll = max(have, key=lambda s: s.ll[method]).name
+    pairs = discordant = 0
+    for i, a in enumerate(have):
+        for b in have[i + 1:]:
+            pairs += 1
+            # a reconstructs better than b, yet b has the higher likelihood (or the other way round)
+            discordant += (a.recon_error - b.recon_error) * (a.ll[method] - b.ll[method]) > 0
+    return ReconVsLikelihood(method, [s.name for s in have], best_recon, best_ll, pairs, int(discordant))
+
+
+@dataclass
+class CurvesContrast:
+    """Reconstruction error and a likelihood measure along one training run's snapshots.
+
+    ll_key : the likelihood used ("ll_test", "ll_train" or "pseudo_ll")
+    recon_best_step, ll_best_step : updates at which each was best (lowest error, highest ll)
+    intervals : successive snapshot pairs with both figures
+    recon_down_ll_down : intervals in which the error fell while the likelihood fell too
+    """
+
+    ll_key: str
+    recon_best_step: int
+    ll_best_step: int
+    intervals: int
+    recon_down_ll_down: int
+
+
+def curves_contrast(history: list[dict], ll_keys=("ll_test", "ll_train", "pseudo_ll")) -> CurvesContrast | None:
+    """Compare a run's reconstruction-error curve with its first likelihood curve of ``ll_keys``
+    that has at least two snapshots; None if there is none."""
+    for key in ll_keys:
+        pts = [(h["step"], _finite(h.get("recon_error")), _finite(h.get(key))) for h in history]
+        pts = [p for p in pts if p[1] is not None and p[2] is not None]
+        if len(pts) >= 2:
+            break
+    else:
+        return None
+    steps, recon, ll = (np.array(x) for x in zip(*pts))
+    d_recon, d_ll = np.diff(recon), np.diff(ll)
+    return CurvesContrast(key, int(steps[np.argmin(recon)]), int(steps[np.argmax(ll)]), len(d_recon),
+                          int(((d_recon < 0) & (d_ll < 0)).sum()))
+
+
+@dataclass
+class RecordedLogZ:
+    """log Z of a model file as its meta records it (``log_Z``: AIS and PA with their settings)."""
+
+    ais: float
+    pa: float
+    ais_runs: int | None
+    ais_temperatures: int | None
+    pa_population: int | None
+    pa_temperatures: int | None
+
+    @property
+    def gap(self) -> float:
+        """PA minus AIS, nats: AIS that has not converged falls short (Jensen: E log w <= log Z)."""
+        return self.pa - self.ais
+
+
+def recorded_log_Z(meta: dict | None) -> RecordedLogZ | None:
+    """The AIS and PA estimates of log Z a file records, or None if it does not record both."""
+    rec = meta.get("log_Z") if isinstance(meta, dict) else None
+    if not isinstance(rec, dict):
+        return None
+    ais, pa = _finite(rec.get("ais")), _finite(rec.get("pa"))
+    if ais is None or pa is None:
+        return None
+
+    def count(key: str) -> int | None:
+        v = _finite(rec.get(key))
+        return int(v) if v is not None else None
+
+    return RecordedLogZ(ais, pa, count("ais_n_runs"), count("ais_n_betas"), count("pa_population"), count("pa_n_betas"))

@@ -171,3 +171,78 @@ def test_a_link_sets_the_estimates_and_changes_go_back_to_the_address(model):
     at.number_input(key="ev_sweep_seed").set_value(11)
     at.run()
     assert query(at)["ev_sweep_seed"] == "11"
+
+
+# ---------------------------------------------------------------------------- reconstruction is not likelihood
+def bundled_784x500() -> dict[str, tuple[RBM, dict]]:
+    """Every bundled 784x500 model, by the title the page shows (whatever files exist today)."""
+    out = {}
+    for path in sorted((REPO_ROOT / "assets" / "models").glob("*.npz")):
+        rbm, meta = load_model(path)
+        if (rbm.n_v, rbm.n_h) == (784, 500):
+            out[meta.get("title", path.stem)] = (rbm, meta)
+    return out
+
+
+def test_reconstruction_error_beside_likelihood_follows_the_numbers(test_digits):
+    from pgmviz import evaluate as ev
+
+    big = bundled_784x500()
+    assert len(big) >= 2, "the bundled 784x500 models are missing"
+    # models whose file records no PA figure get a quick estimate made "on this page"
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    session, expected = {}, []
+    for title, (rbm, meta) in big.items():
+        extra = {}
+        if "ll_test_pa" not in meta:
+            est = ev.estimate_log_Z(rbm, "PA", 20, 100, seed=0)
+            session[(title, ev.model_fingerprint(rbm))] = {"exact": None, "exact_s": None, "runs": [est], "sweep": []}
+            extra = {"PA": est.log_Z}
+        expected.append(ev.model_score(title, rbm, meta, test_digits, extra))
+    at.session_state["ev_results"] = session
+    at.run()
+    no_exception(at)
+    table = next(d.value for d in at.dataframe if "error from" in d.value.columns)
+    assert list(table["model"]) == [s.name for s in expected]
+    np.testing.assert_allclose(table["held-out reconstruction error (per pixel)"], [s.recon_error for s in expected],
+                               rtol=1e-9)
+    np.testing.assert_allclose(table["held-out log p(v), PA (nats)"], [s.ll["PA"] for s in expected], rtol=1e-9)
+    verdict = ev.recon_vs_likelihood(expected)
+    assert verdict.method == "PA"
+    by = {s.name: s for s in expected}
+    text = next(m.value for m in at.markdown if "per pixel" in m.value)
+    best_r, best_l = by[verdict.best_recon], by[verdict.best_ll]
+    if verdict.disagree:
+        assert f"**{best_r.name}** reconstructs the held-out digits best ({best_r.recon_error:.4f}" in text
+        assert f"yet **{best_l.name}** gives them the most probability ({best_l.ll['PA']:.1f} nats" in text
+        assert "is not the one with the best likelihood" in text
+    else:
+        assert f"the model that reconstructs best, **{best_r.name}**" in text and "is not the one" not in text
+    if verdict.pairs > 1:
+        assert f"order {verdict.discordant} the opposite way" in text
+    # the notice quotes the files' own log Z estimates, and nothing typed about models that are gone
+    note = next(i.value for i in at.info if "What to notice" in i.value)
+    assert "20 nats" not in note and "10,000" not in note.split("The bundled files record")[0]
+    for title, (_, meta) in big.items():
+        rec = ev.recorded_log_Z(meta)
+        if rec is not None:
+            assert f"{title}: AIS" in note and f"{rec.ais:.1f}, PA" in note and f"{abs(rec.gap):.1f} nats apart" in note
+
+
+def test_missing_likelihoods_are_estimated_by_the_button():
+    from pgmviz import evaluate as ev
+
+    big = bundled_784x500()
+    missing = [t for t, (_, meta) in big.items() if "ll_test_pa" not in meta]
+    at = page(pa_runs=4, pa_temps=10)
+    if not missing:  # every file records its figure: nothing to estimate, no button
+        assert not any(b.key == "ev_run_big" for b in at.button)
+        return
+    at.button(key="ev_run_big").click().run()
+    no_exception(at)
+    for title in missing:
+        (est,) = at.session_state["ev_results"][(title, ev.model_fingerprint(big[title][0]))]["runs"]
+        assert (est.method, est.n_runs, est.n_betas) == ("PA", 4, 10)
+    table = next(d.value for d in at.dataframe if "error from" in d.value.columns)
+    assert all("PA: estimated here" in table.loc[table["model"] == t, "log p(v) from"].iloc[0] for t in missing)
+    assert not any(b.key == "ev_run_big" for b in at.button)

@@ -223,3 +223,24 @@ def test_a_link_builds_its_model_and_the_settings_go_back_to_the_address():
     app.number_input(key="fl_lr").set_value(0.2).run()
     assert query(app)["fl_lr"] == "0.2"
 
+
+
+def test_reconstruction_error_is_read_beside_the_likelihood(at):
+    from pgmviz.evaluate import curves_contrast
+
+    at.selectbox(key="fl_dataset").select("bars3").run()
+    at.button(key="fl_reset").click().run()
+    for _ in range(4):
+        at.button(key="fl_step").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    history = trainer(at).history
+    c = curves_contrast(history)
+    assert c.ll_key == "ll_test" and c.intervals == len(history) - 1 >= 3
+    text = next(cap.value for cap in at.caption if cap.value.startswith("Reconstruction error beside"))
+    assert "exact held-out log-likelihood" in text
+    assert f"lowest error at update {c.recon_best_step:,}, highest likelihood at update {c.ll_best_step:,}" in text
+    assert ("they disagree about when" in text) == (c.recon_best_step != c.ll_best_step)
+    if c.recon_down_ll_down:
+        assert f"in {c.recon_down_ll_down} of the {c.intervals} intervals" in text
+    else:
+        assert f"in none of the {c.intervals} intervals" in text
