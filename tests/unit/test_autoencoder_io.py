@@ -188,12 +188,14 @@ def test_bundled_held_out_error_is_the_meta_value_and_beats_pca(code, digits16):
 
 def test_the_recipe_remakes_the_bundled_net(digits16):
     """scripts/train_autoencoder.py's computation, redone for code size 2: the same numbers up to BLAS rounding
-    (bit for bit with the same NumPy/BLAS; 2 BLAS threads instead of 1 moved the final error by 0.3%)."""
+    (bit for bit with the same NumPy/BLAS kernels; 2 BLAS threads instead of 1 moved the final error by 0.3%,
+    and OpenBLAS's AVX-512 kernels (SkylakeX) instead of the AMD machine's that made the file moved a few
+    pretraining errors by up to 0.6%)."""
     Xtr, Xte = digits16
     _, meta = bundled(2)
     sizes = R.sizes(2)
     run = ae.pretrain_and_finetune(Xtr, Xte, sizes, R.pre_epochs, R.ft_epochs, R.seed)
-    np.testing.assert_allclose(np.array(run["pretrain_log"]), np.array(meta["pretrain_log"]), rtol=1e-3)
+    np.testing.assert_allclose(np.array(run["pretrain_log"]), np.array(meta["pretrain_log"]), rtol=1e-2)
     got = [h["held-out squared error"] for h in run["history"]]
     np.testing.assert_allclose(got, [h["held-out squared error"] for h in meta["history"]], rtol=1e-2)
     control = ae.finetune_from_random(Xtr, Xte, sizes, R.ft_epochs, R.seed)
