@@ -1,9 +1,11 @@
 # pgmviz: two commands. `make run` starts the app, `make test` checks everything.
-.PHONY: run test screenshots bench
+.PHONY: run test screenshots bench serve
 
 PYTHON ?= python
 PIP ?= $(PYTHON) -m pip
 CHROMIUM ?= /usr/bin/chromium
+WORKERS ?= 2
+PORT ?= 8501
 
 # Debian's chromium drives the browser tests (Playwright must not download a browser).
 # Installed as root, through sudo otherwise; noninteractive so it works without a terminal (CI).
@@ -16,6 +18,17 @@ define ensure_chromium
 	fi
 endef
 
+# Debian's nginx fronts `make serve` and its browser test (tests/browser/test_serve_browser.py);
+# installed the same way. Only the binary is used: scripts/serve.py runs it with its own config.
+define ensure_nginx
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		echo "nginx missing: installing Debian's nginx"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx; \
+	fi
+endef
+
 run:
 	$(PIP) install -r requirements.txt
 	streamlit run app.py
@@ -23,6 +36,7 @@ run:
 test:
 	$(PIP) install -r requirements-test.txt
 	$(ensure_chromium)
+	$(ensure_nginx)
 	PGMVIZ_CHROMIUM=$(CHROMIUM) $(PYTHON) -m pytest
 
 # Rewrites docs/screenshots/: every page at its defaults (<key>.png) and the states the
@@ -31,6 +45,13 @@ screenshots:
 	$(PIP) install -r requirements-test.txt
 	$(ensure_chromium)
 	PGMVIZ_UPDATE_SCREENSHOTS=1 PGMVIZ_CHROMIUM=$(CHROMIUM) $(PYTHON) -m pytest tests/browser
+
+# A class: WORKERS Streamlit processes behind nginx on PORT (sticky sessions, websockets,
+# restarts); Ctrl-C stops all of it. See "Using it in a class" in the README.
+serve:
+	$(PIP) install -r requirements.txt
+	$(ensure_nginx)
+	$(PYTHON) scripts/serve.py --workers $(WORKERS) --port $(PORT)
 
 bench:
 	$(PYTHON) bench/run.py

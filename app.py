@@ -9,6 +9,7 @@ import streamlit as st
 
 from pgmviz.ui.layout import start_kernel_warm_up
 from pgmviz.ui.lessons import lessons_by_section
+from pgmviz.ui.sessions import reset_notice
 
 st.set_page_config(
     page_title="pgmviz",
@@ -21,6 +22,9 @@ st.set_page_config(
 # Compile the Numba kernels in the background while the student reads; pages that need them
 # wait for it (pgmviz.ui.layout.warm_up_kernels). Runs once per server process.
 start_kernel_warm_up()
+
+# A tab whose session the server lost (a restarted worker) is told so above whatever page it is on.
+reset_notice()
 
 home = st.Page("lessons/home.py", title="Home", icon=":material/home:", url_path="home", default=True)
 
