@@ -36,6 +36,7 @@ import numpy as np
 
 from pgmviz.io import check_int_scalar, read_npz
 from pgmviz.optim import Adam
+from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
 
@@ -258,7 +259,11 @@ class FinetuneSettings:
 
 @dataclass
 class FineTuner:
-    """Adam on the cross-entropy, in slices: ``run(n_epochs)`` continues where the last call stopped."""
+    """Adam on the cross-entropy, in slices (`pgmviz.protocol`): ``run(Budget(...))`` or
+    ``run(n_epochs)``; each continues where the last call stopped, mid-epoch included.
+
+    ``history`` holds the training loss per completed epoch (the mean over its mini-batches).
+    """
 
     net: Autoencoder
     X: np.ndarray
@@ -271,25 +276,62 @@ class FineTuner:
         s = self.settings
         self.opt = Adam(self.net.Ws + self.net.bs, lr=s.lr, beta1=s.beta1, beta2=s.beta2, eps=s.eps)
         self.epoch = 0
+        self.step = 0  # mini-batch updates so far
         self.seconds = 0.0
+        self.diverged: str | None = None
         self.history: list[float] = []  # training loss per epoch (mean over its mini-batches)
+        self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
+        self._pos, self._total, self._count = 0, 0.0, 0
 
-    def run(self, n_epochs: int = 1) -> float:
-        s = self.settings
-        t0 = time.perf_counter()
-        for _ in range(n_epochs):
-            order = self.rng.permutation(len(self.X))
-            total, count = 0.0, 0
-            for start in range(0, len(self.X), s.batch_size):
-                batch = self.X[order[start:start + s.batch_size]]
-                loss, gW, gb = self.net.gradients(batch)
-                self.opt.step(self.net.Ws + self.net.bs, gW + gb)  # the same arrays, updated in place
-                total += loss * len(batch)
-                count += len(batch)
+    def _update(self) -> bool:
+        """One Adam step on the next mini-batch; an epoch ends with its mean loss in ``history``."""
+        bs = self.settings.batch_size
+        if self._order is None:  # a new epoch: a fresh shuffle
+            self._order, self._pos, self._total, self._count = self.rng.permutation(len(self.X)), 0, 0.0, 0
+        batch = self.X[self._order[self._pos:self._pos + bs]]
+        loss, gW, gb = self.net.gradients(batch)
+        self.opt.step(self.net.Ws + self.net.bs, gW + gb)  # the same arrays, updated in place
+        self._total += loss * len(batch)
+        self._count += len(batch)
+        self._pos += bs
+        self.step += 1
+        if self._pos >= len(self.X):
             self.epoch += 1
-            self.history.append(total / count)
-        self.seconds += time.perf_counter() - t0
-        return self.history[-1]
+            self.history.append(self._total / self._count)
+            self._order = None
+        return True
+
+    def run(self, budget: Budget | int = 1) -> Progress | float:
+        """A `Budget` of mini-batch updates (returns a `Progress`; its snapshot is the last epoch's
+        loss), or ``run(n_epochs)``: n more epochs, returning the last epoch's loss.
+
+        Parameters that turn NaN, infinite or huge (a wild learning rate) are put back as they
+        were before the slice, and ``diverged`` says so; nothing trains after that.
+        """
+        if self.diverged is not None:
+            return Progress(self.step, 0, 0.0, diverged=self.diverged, snapshot=self.last_loss) \
+                if isinstance(budget, Budget) else self.last_loss
+        backup = [a.copy() for a in self.net.Ws + self.net.bs]
+        if isinstance(budget, Budget):
+            with np.errstate(over="ignore", invalid="ignore"):
+                done, seconds = spend(budget, self._update)
+        else:
+            target = self.epoch + int(budget)
+            done, seconds = spend(None, lambda: self.epoch < target and self._update())
+        self.seconds += seconds
+        if not healthy(self.net.Ws + self.net.bs):
+            for a, old in zip(self.net.Ws + self.net.bs, backup):
+                a[...] = old
+            self.diverged = (f"fine-tuning diverged (parameters NaN, infinite or beyond {MAX_ABS_PARAMETER:g} by "
+                             f"update {self.step}; lower the learning rate); the last good parameters were kept")
+        if isinstance(budget, Budget):
+            return Progress(self.step, done, seconds, diverged=self.diverged, snapshot=self.last_loss)
+        return self.last_loss
+
+    @property
+    def last_loss(self) -> float:
+        """The training loss of the last completed epoch (NaN before the first)."""
+        return self.history[-1] if self.history else float("nan")
 
 
 # ---------------------------------------------------------------------------- PCA and errors

@@ -27,6 +27,7 @@ import numpy as np
 
 from pgmviz import gradients
 from pgmviz.negative import CD, NEGATIVE_PHASES, make_negative_phase
+from pgmviz.protocol import Budget, Progress
 from pgmviz.rbm import RBM
 from pgmviz.train import Trainer, TrainSettings
 
@@ -221,8 +222,13 @@ class Race:
     """
 
     def __init__(self, settings: RaceSettings, X_train: np.ndarray, X_test: np.ndarray | None = None,
-                 chunk: int = 5, mass_rows: np.ndarray | None = None, compare_gradient: bool = False):
+                 chunk: int = 5, mass_rows: np.ndarray | None = None, compare_gradient: bool = False,
+                 record_every: int | None = None, max_updates: int | None = None):
         self.settings = settings
+        # run(budget) records at every multiple of record_every updates (and at a slice's end), so
+        # the curves have the same resolution however fast the machine is; it stops at max_updates.
+        self.record_every = None if record_every is None else max(1, int(record_every))
+        self.max_updates = max_updates
         self.compare_gradient = bool(compare_gradient)
         self._gradient_rng = np.random.default_rng(settings.seed + GRADIENT_SEED_OFFSET)
         self.chunk = max(1, int(chunk))
@@ -258,6 +264,10 @@ class Race:
         slows them all alike and the cost ratios stay fair. A method left behind (a step that was
         cut short) catches up first, so records always compare the methods at the same update.
         """
+        self._advance(n_updates)
+        self.record()
+
+    def _advance(self, n_updates: int) -> None:
         live = [lane for lane in self.lanes.values() if lane.stopped is None]
         target = max((lane.trainer.step for lane in live), default=0) + int(n_updates)
         while True:
@@ -269,7 +279,57 @@ class Race:
                 lane.trainer.run(min(self.chunk, target - lane.trainer.step), with_metrics=False)
                 if lane.trainer.step > step0:
                     lane.chunk_seconds.append((time.perf_counter() - t0) / (lane.trainer.step - step0))
-        self.record()
+
+    def run(self, budget: Budget) -> Progress:
+        """The protocol (`pgmviz.protocol`): race within ``budget`` (updates per method, seconds).
+
+        Records at every multiple of ``record_every`` (each call's end without it) and at the
+        slice's end; finished when every method stopped or ``max_updates`` is reached.
+        """
+        step0, t0 = self.step_count, time.perf_counter()
+        if self.max_updates is not None:
+            budget = budget.capped(self.max_updates - step0)
+        every = self.record_every or budget.updates or 100
+        recorded = True
+
+        def chunk() -> int:
+            """Updates up to the next record, within the updates left and (by the last cost) the time left."""
+            n = every - self.step_count % every
+            if budget.updates is not None:
+                n = min(n, step0 + budget.updates - self.step_count)
+            if budget.seconds is not None:
+                per = sum(lane.seconds_per_update for lane in self.lanes.values() if lane.stopped is None)
+                left = budget.seconds - (time.perf_counter() - t0)
+                # No cost measured yet: one small chunk, to measure it.
+                n = min(n, max(1, int(left / per)) if np.isfinite(per) and per > 0 else self.chunk)
+            return n
+
+        while not self.all_stopped:
+            if budget.updates is not None and self.step_count - step0 >= budget.updates:
+                break
+            if budget.seconds is not None and self.step_count > step0 and time.perf_counter() - t0 >= budget.seconds:
+                break
+            self._advance(chunk())
+            recorded = self.step_count % every == 0
+            if recorded:
+                self.record()
+        if not recorded:
+            self.record()
+        finished = self.all_stopped or (self.max_updates is not None and self.step_count >= self.max_updates)
+        return Progress(self.step_count, self.step_count - step0, time.perf_counter() - t0, finished=finished,
+                        diverged=self.diverged)
+
+    @property
+    def diverged(self) -> str | None:
+        """Why the race stopped when every method has (each lane's reason is its ``stopped``)."""
+        if not self.all_stopped:
+            return None
+        return "every method stopped: " + "; ".join(f"{key}: {lane.stopped}" for key, lane in self.lanes.items())
+
+    @property
+    def history(self) -> dict[str, dict[str, list[float]]]:
+        """Each method's recorded curves, by its key."""
+        return {key: lane.curves for key, lane in self.lanes.items()}
 
     def record(self) -> None:
         """Append every method's current metrics to its curves."""

@@ -59,6 +59,8 @@ from pgmviz.gradients import exact_gradient
 from pgmviz.io import check_float_arrays, check_int_scalar, read_npz
 from pgmviz.labels import LabelRBM
 from pgmviz.partition import all_states
+from pgmviz.protocol import Budget
+from pgmviz.protocol import Progress as TrainProgress
 from pgmviz.rbm import RBM, bernoulli, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.special import log_sigmoid, one_hot, sigmoid, softmax
@@ -415,6 +417,7 @@ class GreedyTrainer:
     labels: np.ndarray | None = None  # (n,) classes of X_train: the top RBM then also models them
     n_labels: int = 10
     labels_test: np.ndarray | None = None  # classes of X_test (for the top layer's held-out metrics)
+    updates_per_layer: int | list[int] | None = None  # where run(Budget) stops each layer (None: never)
 
     def __post_init__(self) -> None:
         if len(self.sizes) < 2 or min(self.sizes) < 1:
@@ -493,14 +496,45 @@ class GreedyTrainer:
             rbm = LabelRBM.from_rbm(rbm, self.n_labels)
         self.trainer = Trainer(rbm, X, self._layer_test_data(l), settings=s)
 
-    def run(self, n_updates: int, with_metrics: bool = True, progress: Progress | None = None) -> Snapshot:
-        """Train the current layer for ``n_updates`` updates; ``progress(layer, snapshot)`` after."""
+    def run(self, budget: Budget | int, with_metrics: bool = True, progress: Progress | None = None
+            ) -> TrainProgress | Snapshot:
+        """Train the current layer: ``run(n)`` for n updates, returning its `Snapshot`
+        (``progress(layer, snapshot)`` after), or a `Budget` (`pgmviz.protocol`) capped at the
+        layer's ``updates_per_layer``, returning a `Progress` that is ``finished`` once the layer
+        has them (the caller then freezes it with `next_layer`)."""
         if self.trainer is None:
+            if isinstance(budget, Budget):
+                return TrainProgress(0, 0, 0.0, finished=True)
             raise RuntimeError("every layer is trained")
-        snap = self.trainer.run(n_updates, with_metrics=with_metrics)
+        if isinstance(budget, Budget):
+            target = self.layer_target()
+            out = self.trainer.run(budget.capped(None if target is None else target - self.trainer.step),
+                                   with_metrics=with_metrics)
+            out.finished = target is not None and self.trainer.step >= target
+            if progress is not None:
+                progress(self.layer, out.snapshot)
+            return out
+        snap = self.trainer.run(int(budget), with_metrics=with_metrics)
         if progress is not None:
             progress(self.layer, snap)
         return snap
+
+    def layer_target(self) -> int | None:
+        """The updates the current layer trains for (``updates_per_layer``), None if not set."""
+        if self.updates_per_layer is None or self.trainer is None:
+            return None
+        todo = self.updates_per_layer
+        return int(todo) if isinstance(todo, int) else int(todo[self.layer])
+
+    @property
+    def diverged(self) -> str | None:
+        """Why the layer in training stopped, if it did (`pgmviz.train.Trainer.diverged`)."""
+        return None if self.trainer is None else self.trainer.diverged
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        """The metrics recorded for the layer in training (empty once every layer is trained)."""
+        return [] if self.trainer is None else self.trainer.history
 
     def next_layer(self) -> None:
         """Freeze the current RBM and hand its hidden activities up as the next RBM's data."""

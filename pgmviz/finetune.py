@@ -32,6 +32,7 @@ from scipy.optimize import minimize
 from pgmviz.data import ASSETS_DIR
 from pgmviz.io import check_float_arrays, read_npz
 from pgmviz.optim import Adam, Momentum
+from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
 from pgmviz.rbm import RBM
 from pgmviz.rng import as_rng
 from pgmviz.special import log_softmax, one_hot, sigmoid, softmax
@@ -221,7 +222,8 @@ class BackpropSettings:
 
 @dataclass
 class BackpropTrainer:
-    """Mini-batch backprop on the cross-entropy, in slices: ``run(n_epochs)`` continues where it stopped.
+    """Mini-batch backprop on the cross-entropy, in slices (`pgmviz.protocol`): ``run(Budget(...))``
+    or ``run(n_epochs)``; each continues where the last call stopped, mid-epoch included.
 
     ``history`` has one row per epoch (epoch 0 = before training): training loss and error rate
     on the training and held-out sets.
@@ -244,7 +246,11 @@ class BackpropTrainer:
         params = self.net.Ws + self.net.bs
         self.opt = Momentum(params, s.lr, s.momentum) if s.optimiser == "momentum" else Adam(params, s.lr)
         self.epoch = 0
+        self.step = 0  # mini-batch updates so far
         self.seconds = 0.0
+        self.diverged: str | None = None
+        self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
+        self._pos = 0
         self.history: list[dict[str, float]] = [self.measure()]
 
     def measure(self) -> dict[str, float]:
@@ -254,19 +260,46 @@ class BackpropTrainer:
             row["held-out error"] = self.net.error_rate(self.X_test, self.y_test)
         return row
 
-    def run(self, n_epochs: int = 1) -> dict[str, float]:
+    def _update(self) -> bool:
+        """One step on the next mini-batch; an epoch ends with a `measure` row in ``history``."""
         s = self.settings
-        t0 = time.perf_counter()
-        for _ in range(n_epochs):
-            order = self.rng.permutation(len(self.X_train))
-            for start in range(0, len(order), s.batch_size):
-                idx = order[start:start + s.batch_size]
-                _, gW, gb = self.net.gradients(self.X_train[idx], self.y_train[idx], s.weight_decay)
-                self.opt.step(self.net.Ws + self.net.bs, gW + gb)  # the same arrays, updated in place
+        if self._order is None:  # a new epoch: a fresh shuffle
+            self._order, self._pos = self.rng.permutation(len(self.X_train)), 0
+        idx = self._order[self._pos:self._pos + s.batch_size]
+        _, gW, gb = self.net.gradients(self.X_train[idx], self.y_train[idx], s.weight_decay)
+        self.opt.step(self.net.Ws + self.net.bs, gW + gb)  # the same arrays, updated in place
+        self._pos += s.batch_size
+        self.step += 1
+        if self._pos >= len(self._order):
             self.epoch += 1
+            self._order = None
             self.history.append(self.measure())
-        self.seconds += time.perf_counter() - t0
-        return self.history[-1]
+        return True
+
+    def run(self, budget: Budget | int = 1) -> Progress | dict[str, float]:
+        """A `Budget` of mini-batch updates (returns a `Progress` whose snapshot is the last
+        history row), or ``run(n_epochs)``: n more epochs, returning the last history row.
+
+        Parameters that turn NaN, infinite or huge (a wild learning rate) are put back as they
+        were before the slice, and ``diverged`` says so; nothing trains after that.
+        """
+        numeric = not isinstance(budget, Budget)
+        done, seconds = 0, 0.0
+        if self.diverged is None:
+            backup = [a.copy() for a in self.net.Ws + self.net.bs]
+            target = self.epoch + int(budget) if numeric else None
+            with np.errstate(over="ignore", invalid="ignore"):
+                done, seconds = (spend(None, lambda: self.epoch < target and self._update()) if numeric
+                                 else spend(budget, self._update))
+            self.seconds += seconds
+            if not healthy(self.net.Ws + self.net.bs):
+                for a, old in zip(self.net.Ws + self.net.bs, backup):
+                    a[...] = old
+                self.diverged = (f"backprop diverged (parameters NaN, infinite or beyond {MAX_ABS_PARAMETER:g} by "
+                                 f"update {self.step}; lower the learning rate); the last good parameters were kept")
+        if numeric:
+            return self.history[-1]
+        return Progress(self.step, done, seconds, diverged=self.diverged, snapshot=self.history[-1])
 
 
 # ---------------------------------------------------------------------------- pretraining

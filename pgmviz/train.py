@@ -6,19 +6,21 @@ One update on a mini-batch V_pos (n rows) with negative samples V_neg (m rows):
     dW     = momentum * dW + lr * grad_W ;   W += dW            (b and c alike, without decay)
 
 `Trainer` owns the model, the optimiser state and the negative phase. Pages call
-``trainer.run(n)`` in short slices and draw the `Snapshot` it returns, so training never blocks.
+``trainer.run(Budget(...))`` in short slices (`pgmviz.protocol`) and draw the `Snapshot` in the
+`Progress` it returns, so training never blocks; ``trainer.run(n)`` returns the `Snapshot` itself.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
+from typing import overload
 
 import numpy as np
 
 from pgmviz import kernels
 from pgmviz.negative import NegativePhase, make_negative_phase
 from pgmviz.partition import exact_feasible, log_likelihood_exact, log_Z_exact
+from pgmviz.protocol import Budget, Progress, as_budget, spend
 from pgmviz.rbm import RBM, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.special import softplus
@@ -163,29 +165,43 @@ class Trainer:
         self.step += 1
         return None
 
-    def run(self, n_updates: int, with_metrics: bool = True) -> Snapshot:
-        """Do up to ``n_updates`` updates, then return a snapshot.
+    def _guarded_update(self) -> bool:
+        """One update; False (and ``diverged`` set, the momentum cleared) when it was refused."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            problem = self.update()
+        if problem:
+            self.dW[:] = 0
+            self.db[:] = 0
+            self.dc[:] = 0
+            self.diverged = problem + f" at update {self.step + 1}; the last good parameters were kept"
+            return False
+        return True
+
+    @overload
+    def run(self, budget: Budget, with_metrics: bool = True) -> Progress: ...
+    @overload
+    def run(self, budget: int, with_metrics: bool = True) -> Snapshot: ...
+
+    def run(self, budget, with_metrics=True):
+        """Train one slice: a `Budget` (returns a `Progress` whose snapshot is a `Snapshot`), or
+        ``run(n)``: up to n updates, returning the `Snapshot` itself.
 
         Stops early and sets ``diverged`` when a step would blow the model up (NaN/inf, or weights
         beyond ``max_abs_weight``): that step is not applied, so the model keeps the last good
         parameters. A diverged trainer does nothing more.
         """
+        budget, numeric = as_budget(budget)
+        done, seconds = 0, 0.0
         if self.diverged is None:
-            t0 = time.perf_counter()
-            for _ in range(int(n_updates)):
-                with np.errstate(over="ignore", invalid="ignore"):
-                    problem = self.update()
-                if problem:
-                    self.dW[:] = 0
-                    self.db[:] = 0
-                    self.dc[:] = 0
-                    self.diverged = problem + f" at update {self.step + 1}; the last good parameters were kept"
-                    break
-            self.seconds_training += time.perf_counter() - t0
+            done, seconds = spend(budget, self._guarded_update)
+            self.seconds_training += seconds
         metrics = self.evaluate() if with_metrics else {}
         if with_metrics:
             self.history.append({"step": self.step, "epoch": self.epoch, **metrics})
-        return Snapshot(self.step, self.epoch, self.rbm.copy(), metrics, self.dW.copy(), self.diverged)
+        snap = Snapshot(self.step, self.epoch, self.rbm.copy(), metrics, self.dW.copy(), self.diverged)
+        if numeric:
+            return snap
+        return Progress(self.step, done, seconds, diverged=self.diverged, snapshot=snap)
 
     # ------------------------------------------------------------------ metrics
     def evaluate(self) -> dict[str, float]:

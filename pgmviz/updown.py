@@ -19,7 +19,6 @@ as plain wake-sleep's sleep phase would) is what makes it "contrastive", like CD
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,6 +26,8 @@ import numpy as np
 
 from pgmviz.dbn import DBN
 from pgmviz.labels import LabelRBM
+from pgmviz.protocol import Budget, spend
+from pgmviz.protocol import Progress as TrainProgress
 from pgmviz.rbm import bernoulli, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.special import one_hot, sigmoid
@@ -161,8 +162,10 @@ class UpDownTrainer:
             self.y_test = np.asarray(self.y_test).astype(np.int64).ravel()
         self.rng = as_rng(self.settings.seed)
         self.epoch = 0
+        self.step = 0  # mini-batch updates so far
         self.seconds = 0.0
-        self.diverged = False
+        self.diverged: str | None = None
+        self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
         self.history: list[dict[str, float]] = [self._row({"wake_error": np.nan, "sleep_error": np.nan})]
 
     def _row(self, stats: dict[str, float]) -> dict[str, float]:
@@ -171,36 +174,73 @@ class UpDownTrainer:
             row["held-out error"] = error_rate(self.net, self.X_test, self.y_test)
         return row
 
-    def run(self, epochs: int = 1, progress: Progress | None = None,
-            cancel: Callable[[], bool] | None = None) -> None:
-        """Train ``epochs`` epochs (shuffled mini-batches); stops early on ``cancel()`` or divergence.
+    def _update(self) -> bool:
+        """One up-down step on the next mini-batch; an epoch that ends healthy adds a history row.
 
-        An epoch that leaves a parameter non-finite or beyond ``max_abs_weight`` (a wild learning
-        rate) is undone and training stops
-        with ``diverged`` set: the net keeps its parameters from before that epoch.
+        The net is copied at the start of each epoch; an epoch that leaves a parameter non-finite
+        or beyond ``max_abs_weight`` (a wild learning rate) is undone and ``diverged`` set.
         """
         n, B = len(self.X_train), self.settings.batch_size
+        if self._order is None:  # a new epoch: a backup, a fresh shuffle
+            self._backup = self.net.copy()  # once per epoch: cheap beside 40 updates
+            self._order, self._pos, self._wake, self._sleep = self.rng.permutation(n), 0, [], []
+        idx = self._order[self._pos:self._pos + B]
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                stats = up_down_step(self.net, self.X_train[idx], self.Y_train[idx], self.settings, self.rng)
+        except ValueError:  # NaN states from NaN parameters: the epoch has already gone wrong
+            self._undo_epoch()
+            return False
+        self._wake.append(stats["wake_error"])
+        self._sleep.append(stats["sleep_error"])
+        self._pos += B
+        self.step += 1
+        if self._pos >= n:
+            self._order = None
+            if not _healthy(self.net, self.settings.max_abs_weight):
+                self._undo_epoch()
+                return False
+            self.epoch += 1
+            self.history.append(self._row({"wake_error": float(np.mean(self._wake)),
+                                           "sleep_error": float(np.mean(self._sleep))}))
+        return True
+
+    def _undo_epoch(self) -> None:
+        self.net, self._order = self._backup, None
+        self.diverged = (f"up-down diverged in epoch {self.epoch + 1} (parameters non-finite or beyond "
+                         f"{self.settings.max_abs_weight:g}; lower the learning rate); the net from before "
+                         "that epoch was kept")
+
+    def run(self, epochs: Budget | int = 1, progress: Callable[[float], None] | None = None,
+            cancel: Callable[[], bool] | None = None) -> TrainProgress | None:
+        """A `Budget` of mini-batch updates (returns a `pgmviz.protocol.Progress` whose snapshot is
+        the last history row), or ``run(epochs)``: that many epochs (shuffled mini-batches),
+        stopping early on ``cancel()`` or divergence, ``progress(fraction)`` after each.
+
+        An epoch that leaves a parameter non-finite or beyond ``max_abs_weight`` (a wild learning
+        rate) is undone and training stops with ``diverged`` set: the net keeps its parameters
+        from before that epoch.
+        """
+        if isinstance(epochs, Budget):
+            done, seconds = 0, 0.0
+            if not self.diverged:
+                done, seconds = spend(epochs, self._update)
+                self.seconds += seconds
+                # A slice may end mid-epoch: never hand a page an unhealthy net to draw.
+                if self._order is not None and not _healthy(self.net, self.settings.max_abs_weight):
+                    self._undo_epoch()
+            return TrainProgress(self.step, done, seconds, diverged=self.diverged, snapshot=self.history[-1])
         for e in range(int(epochs)):
             if self.diverged or (cancel is not None and cancel()):
-                return
-            t0 = time.perf_counter()
-            backup = self.net.copy()  # once per epoch: cheap beside 40 updates
-            order = self.rng.permutation(n)
-            wake, sleep = [], []
-            with np.errstate(over="ignore", invalid="ignore"):
-                for start in range(0, n, B):
-                    idx = order[start:start + B]
-                    stats = up_down_step(self.net, self.X_train[idx], self.Y_train[idx], self.settings, self.rng)
-                    wake.append(stats["wake_error"])
-                    sleep.append(stats["sleep_error"])
-            self.seconds += time.perf_counter() - t0
-            if not _healthy(self.net, self.settings.max_abs_weight):
-                self.net, self.diverged = backup, True
-                return
-            self.epoch += 1
-            self.history.append(self._row({"wake_error": float(np.mean(wake)), "sleep_error": float(np.mean(sleep))}))
+                return None
+            target = self.epoch + 1
+            _, seconds = spend(None, lambda: self.epoch < target and self._update())
+            self.seconds += seconds
+            if self.diverged:
+                return None
             if progress is not None:
                 progress((e + 1) / epochs)
+        return None
 
 
 def _healthy(net: DBN, max_abs: float) -> bool:

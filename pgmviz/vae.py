@@ -33,6 +33,7 @@ from scipy.special import logsumexp
 
 from pgmviz.io import check_float_arrays, read_npz
 from pgmviz.optim import Adam
+from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
 
@@ -258,10 +259,12 @@ class HistoryPoint:
 
 @dataclass
 class VAETrainer:
-    """Owns a VAE, its optimiser and its data order; `train(n_steps)` runs one slice of updates.
+    """Owns a VAE, its optimiser and its data order; `run(Budget(...))` (`pgmviz.protocol`) or
+    `train(n_steps)` runs one slice of updates and appends one `HistoryPoint`.
 
-    A page keeps the trainer in ``st.session_state`` and calls `train` in short slices, so a rerun
-    continues where it stopped."""
+    A page keeps the trainer in ``st.session_state`` and trains it in short slices, so a rerun
+    continues where it stopped. ``test_every`` / ``n_test``: what `run` measures on the held-out
+    set (None: every slice)."""
 
     vae: VAE
     X_train: np.ndarray
@@ -269,6 +272,8 @@ class VAETrainer:
     step: int = 0
     history: list[HistoryPoint] = field(default_factory=list)
     seconds: float = 0.0
+    test_every: int | None = None
+    n_test: int = 1000
 
     def __post_init__(self):
         cfg = self.vae.config
@@ -277,6 +282,8 @@ class VAETrainer:
         self.rng = as_rng(cfg.seed + 1)
         self._order = np.empty(0, dtype=np.int64)
         self._pos = 0
+        self._slice_seconds = 0.0
+        self.diverged: str | None = None
 
     @property
     def epoch(self) -> float:
@@ -290,30 +297,59 @@ class VAETrainer:
         self._pos += bs
         return self.X_train[idx]
 
+    def run(self, budget: Budget) -> Progress:
+        """One slice of Adam updates within ``budget``; its `HistoryPoint` is the snapshot.
+
+        Parameters that turn NaN, infinite or huge (a wild learning rate) are put back as they
+        were before the slice, no point is recorded, and ``diverged`` says so.
+        """
+        if self.diverged is not None:
+            return Progress(self.step, 0, 0.0, diverged=self.diverged,
+                            snapshot=self.history[-1] if self.history else None)
+        backup = {k: v.copy() for k, v in self.vae.params.items()}
+        step0 = self.step
+        with np.errstate(over="ignore", invalid="ignore"):
+            point = self._slice(budget, self.test_every, self.n_test)
+        if not healthy(self.vae.params.values()) or not np.isfinite(point.elbo):
+            for k, v in backup.items():
+                self.vae.params[k][...] = v
+            self.history.pop()
+            self.diverged = (f"training diverged (the ELBO or the weights NaN, infinite or beyond "
+                             f"{MAX_ABS_PARAMETER:g} by update {self.step}; lower the learning rate); the last good "
+                             "parameters were kept")
+            point = self.history[-1] if self.history else None
+        return Progress(self.step, self.step - step0, self._slice_seconds, diverged=self.diverged, snapshot=point)
+
     def train(self, n_steps: int | None = None, test_every: int | None = None, n_test: int = 1000,
               seconds: float | None = None) -> HistoryPoint:
         """Run n_steps Adam updates (or as many as fit in ``seconds``, at least one); append one
         history point (the slice's means; the held-out ELBO when test_every says so)."""
         if n_steps is None and seconds is None:
             raise ValueError("give n_steps or seconds")
-        t0 = time.perf_counter()
-        recon = kl = 0.0
-        done = 0
-        while (n_steps is None or done < n_steps) and (seconds is None or done == 0
-                                                       or time.perf_counter() - t0 < seconds):
+        return self._slice(Budget(n_steps, seconds), test_every, n_test)
+
+    def _slice(self, budget: Budget, test_every: int | None, n_test: int) -> HistoryPoint:
+        sums = {"recon": 0.0, "kl": 0.0}
+
+        def update() -> bool:
             X = self._batch()
             eps = self.rng.standard_normal((len(X), self.vae.config.n_z))
             terms, grads = self.vae.elbo_and_grad(X, eps)
             self.opt.step(self.vae.params, grads)
             self.step += 1
-            recon += float(terms.recon.mean())
-            kl += float(terms.kl.mean())
-            done += 1
+            sums["recon"] += float(terms.recon.mean())
+            sums["kl"] += float(terms.kl.mean())
+            return True
+
+        t0 = time.perf_counter()
+        done, _ = spend(budget, update)
         n = max(done, 1)
+        recon, kl = sums["recon"], sums["kl"]
         point = HistoryPoint(self.step, self.epoch, (recon - kl) / n, recon / n, kl / n)
         if self.X_test is not None and (test_every is None or self.step % test_every < done):
             point.elbo_test = heldout_elbo(self.vae, self.X_test[:n_test])
-        self.seconds += time.perf_counter() - t0
+        self._slice_seconds = time.perf_counter() - t0
+        self.seconds += self._slice_seconds
         self.history.append(point)
         return point
 
