@@ -32,6 +32,8 @@ LIMIT = 50.0
 RANDOM = {"scale": 2.0, "seed": 2, "v_on": ["v2", "v3"]}  # the random SBN of the last section
 N_TOP, N_BOTTOM = 3, 4  # its layer sizes: 2^3 hidden states to list, 2^4 visible states to average
 SCALES = np.linspace(0.0, 5.0, 41)  # weight scales of the KL curve
+GIBBS = {"g_net": "lecture", "g_sweeps": 1000, "g_chains": 10, "g_seed": 0, "g_start": "uniform"}  # section 4
+SWEEPS = [10, 100, 1000, 5000]
 BLUE, RED, GREY, ORANGE = "#2166ac", "#b2182b", "#9e9e9e", "#f58518"
 FONT = dict(size=15)
 
@@ -43,6 +45,11 @@ URL_SETTINGS = url.bind(P, {
     "scale": url.number(RANDOM["scale"], 0.0, 5.0),
     "seed": url.integer(RANDOM["seed"], 0, 9999),
     "v_on": url.subset(RANDOM["v_on"], [f"v{i + 1}" for i in range(N_BOTTOM)]),
+    "g_net": url.choice(GIBBS["g_net"], ["lecture", "random"]),
+    "g_sweeps": url.choice(GIBBS["g_sweeps"], SWEEPS),
+    "g_chains": url.integer(GIBBS["g_chains"], 1, 50),
+    "g_seed": url.integer(GIBBS["g_seed"], 0, 9999),
+    "g_start": url.choice(GIBBS["g_start"], ["uniform", "off"]),
 })
 
 
@@ -344,6 +351,79 @@ with k2:
                       yaxis_title="KL to the product of marginals (nats)", legend=dict(orientation="h", y=1.12))
     st.plotly_chart(fig, key=P + "kl_curve", width="stretch")
 
+
+# --- inference by sampling ----------------------------------------------------------------------
+@st.cache_data(show_spinner="Gibbs sampling ...", max_entries=32)
+def gibbs_run(which: str, params: tuple, v: tuple, sweeps: int, chains: int, seed: int, start: str) -> sbn.GibbsRun:
+    """The section's Gibbs run (cached: the same settings give the same run anyway)."""
+    g_net = sbn.explaining_away_net(**dict(params)) if which == "lecture" else \
+        sbn.SBN.random([N_BOTTOM, N_TOP], weight_scale=params[0], seed=params[1])
+    return sbn.gibbs_posterior(g_net, np.array(v), sweeps, chains, rng=seed, start=start)
+
+
+st.subheader("4 · Inference by sampling: Gibbs in the belief net")
+st.markdown(
+    "Instead of listing every state, sample the causes given the evidence: visit one hidden unit at a "
+    "time and draw it from its conditional given everything else, which only involves its **Markov "
+    "blanket**: p(s = 1 | rest) ∝ p(s = 1 | its parents) × Π over its children p(child | its parents, "
+    "s = 1). In a belief net the children's other parents are in the blanket too: that is where "
+    "explaining away enters. The estimate of the posterior is the fraction of sweeps each chain spends "
+    "in each state."
+)
+h1, h2, h3, h4, h5 = st.columns([2, 2, 1, 1, 1.5])
+which = h1.radio("net", ["lecture", "random"], key=P + "g_net", horizontal=True,
+                 format_func={"lecture": f"the truck and the earthquake ({evidence})",
+                              "random": "the random net of section 3"}.get)
+sweeps = int(h2.select_slider("sweeps", SWEEPS, key=P + "g_sweeps"))
+chains = int(h3.number_input("chains", 1, 50, key=P + "g_chains"))
+g_seed = int(h4.number_input("seed", 0, 9999, key=P + "g_seed"))
+g_start = h5.radio("start", ["uniform", "off"], key=P + "g_start",
+                   format_func={"uniform": "random states", "off": "every cause off"}.get)
+if which == "lecture":
+    g_params, g_v, exact_g, mf_g = tuple(params.items()), (float(jump),), ea.posterior.ravel(), mf
+    g_states = ["neither", "quake only", "truck only", "both"]
+else:
+    g_params, g_v, exact_g, mf_g = (float(scale), seed), tuple(v), post, mf_rand
+    g_states = ["".join(str(int(x)) for x in h) for h in all_states(N_TOP)]
+run = gibbs_run(which, g_params, g_v, sweeps, chains, g_seed, g_start)
+tv_g = run.tv_to(exact_g)
+n_moves, n_steps = int(run.moves.sum()), sweeps * chains
+gm = st.columns(3)
+gm[0].metric(f"TV( Gibbs estimate after {sweeps:,} sweeps , exact posterior )", f"{tv_g[-1]:.3g}")
+gm[1].metric("TV( mean field , exact posterior )", f"{0.5 * np.abs(mf_g.q - exact_g).sum():.3g}")
+gm[2].metric("sweeps in which a chain changed state", f"{n_moves:,} of {n_steps:,}")
+verdict = (f"After {sweeps:,} sweeps of {chains} chain{'s' if chains > 1 else ''} the estimate is within "
+           f"{tv_g[-1]:.3g} of the exact posterior in total variation" if tv_g[-1] < 0.05 else
+           f"After {sweeps:,} sweeps of {chains} chain{'s' if chains > 1 else ''} the estimate is still "
+           f"{tv_g[-1]:.3g} from the exact posterior in total variation")
+why = ""
+if which == "lecture" and jump:
+    # from "truck only", the earthquake must turn on (giving "both") before the truck can turn off
+    p_flip = float(1.0 / (1.0 + np.exp(-sbn.gibbs_logit(net, [np.ones((1, 1)), np.array([[1.0, 0.0]])], 1, 1)[0])))
+    why = (f". From *truck only*, the chance per sweep that the earthquake unit turns on, the first step "
+           f"towards the other explanation, is {p_flip:.1e}: a chain can stay in the explanation it starts "
+           "in for a long time, and the estimate then depends on where the chains started")
+st.markdown(verdict + why + ".")
+b1, b2 = st.columns([2, 3])
+with b1:
+    fig = go.Figure([go.Bar(x=g_states, y=exact_g, name="exact posterior", marker_color=ORANGE),
+                     go.Bar(x=g_states, y=run.estimates[-1], name=f"Gibbs, {sweeps:,} sweeps", marker_color=BLUE),
+                     go.Bar(x=g_states, y=mf_g.q, name="mean field", marker_color=GREY)])
+    fig.update_layout(barmode="group", height=360, font=FONT, xaxis=dict(title="hidden state", type="category"),
+                      yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", y=1.12))
+    st.plotly_chart(fig, key=P + "gibbs_bars", width="stretch")
+with b2:
+    x = np.arange(1, sweeps + 1)
+    fig = go.Figure([go.Scatter(x=x, y=np.maximum(tv_g, 1e-6), mode="lines", line=dict(color=BLUE, width=3),
+                                name="Gibbs estimate"),
+                     go.Scatter(x=[1, sweeps], y=[max(0.5 * np.abs(mf_g.q - exact_g).sum(), 1e-6)] * 2, mode="lines",
+                                line=dict(color=GREY, width=2, dash="dash"), name="mean field (no sweeps)")])
+    fig.update_layout(height=360, font=FONT, xaxis=dict(title="sweeps", type="log"),
+                      yaxis=dict(title="TV to the exact posterior", type="log", exponentformat="power"),
+                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12))
+    st.plotly_chart(fig, key=P + "gibbs_tv", width="stretch")
+
 lec = sbn.explaining_away(sbn.explaining_away_net(), 1)  # the lecture's net, whatever the inputs say now
 notice(
     "The prior table is exactly the product of its marginals; the posterior is not. With the "
@@ -351,6 +431,7 @@ notice(
     f"yet *both together* have probability {fmt(float(lec.posterior[1, 1]))} instead of the "
     f"{fmt(lec.p_truck * lec.p_quake)} that independence would give, and learning of the earthquake "
     f"sends the truck back to {fmt(lec.p_truck_given_quake)}. That dependence is why inference in a "
-    "directed net is hard (no factorial q gets it right, and the two best ones disagree) — and why an "
+    "directed net is hard (no factorial q gets it right, the two best ones disagree, and Gibbs sampling, "
+    "right in the limit, can take very long to move from one explanation to the other) — and why an "
     "RBM, whose hidden units are independent given v, is easy."
 )

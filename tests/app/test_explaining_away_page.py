@@ -163,3 +163,57 @@ def test_random_net_kl(at):
     run(at)
     assert shown_kl() == pytest.approx(0.0, abs=1e-12)
     assert shown_mf() == pytest.approx(0.0, abs=1e-9)
+
+
+def gibbs_expected(at: AppTest) -> tuple[sbn.GibbsRun, np.ndarray, sbn.MeanField]:
+    """The section-4 run and exact posterior for the net and evidence the widgets describe."""
+    sweeps, chains = int(at.select_slider(key="ea_g_sweeps").value), int(at.number_input(key="ea_g_chains").value)
+    seed, start = int(at.number_input(key="ea_g_seed").value), at.radio(key="ea_g_start").value
+    if at.radio(key="ea_g_net").value == "lecture":
+        net, jump = shown_net(at)
+        g_net, v = net, np.array([float(jump)])
+    else:
+        on = at.pills(key="ea_v_on").value or []
+        v = np.array([1.0 if f"v{i + 1}" in on else 0.0 for i in range(4)])
+        g_net = sbn.SBN.random([4, 3], weight_scale=at.slider(key="ea_scale").value,
+                               seed=int(at.number_input(key="ea_seed").value))
+    exact = g_net.posterior_layer(v, 1)
+    run_ = sbn.gibbs_posterior(g_net, v, sweeps, chains, rng=seed, start=start)
+    return run_, exact, sbn.best_mean_field(exact, len(g_net.biases[1]))[0]
+
+
+def check_gibbs(at: AppTest) -> tuple[float, str]:
+    run_, exact, mf = gibbs_expected(at)
+    sweeps = run_.estimates.shape[0]
+    tv = run_.tv_to(exact)[-1]
+    assert metric(at, f"TV( Gibbs estimate after {sweeps:,} sweeps , exact posterior )") == f"{tv:.3g}"
+    assert metric(at, "TV( mean field , exact posterior )") == f"{0.5 * np.abs(mf.q - exact).sum():.3g}"
+    chains = run_.final[0].shape[0]
+    assert metric(at, "sweeps in which a chain changed state") == f"{int(run_.moves.sum()):,} of {sweeps * chains:,}"
+    text = next(m.value for m in at.markdown if m.value.startswith(f"After {sweeps:,} sweeps"))
+    assert (f"is within {tv:.3g} of the exact" in text) == (tv < 0.05)
+    assert (f"is still {tv:.3g} from the exact" in text) == (tv >= 0.05)
+    return tv, text
+
+
+def test_gibbs_sampling_beside_the_exact_posterior(at):
+    # the lecture's net, given the jump: chains rarely leave the explanation they start in
+    tv, text = check_gibbs(at)
+    net, _ = shown_net(at)
+    logit = sbn.gibbs_logit(net, [np.ones((1, 1)), np.array([[1.0, 0.0]])], 1, 1)[0]
+    assert f"is {1 / (1 + np.exp(-logit)):.1e}: a chain can stay" in text
+    # every cause off at the start: every chain takes the truck, and the estimate misses the earthquake
+    at.radio(key="ea_g_start").set_value("off")
+    run(at)
+    tv_off, _ = check_gibbs(at)
+    assert tv_off > 0.2
+    # the random net mixes: the estimate converges, and more sweeps bring it closer
+    at.radio(key="ea_g_net").set_value("random")
+    at.radio(key="ea_g_start").set_value("uniform")
+    run(at)
+    tv_1000, text = check_gibbs(at)
+    assert tv_1000 < 0.05 and "a chain can stay" not in text
+    at.select_slider(key="ea_g_sweeps").set_value(10)
+    run(at)
+    tv_10, _ = check_gibbs(at)
+    assert tv_10 > tv_1000
