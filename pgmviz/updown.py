@@ -43,6 +43,11 @@ class UpDownSettings:
     weight_decay: float = 1e-5  # L2 on every weight matrix
     seed: int = 0
     max_abs_weight: float = 1e3  # as in `pgmviz.train.TrainSettings`: beyond this the step was far too big
+    # 0: the paper's contrastive top phase, CD-k from the wake states. n > 0: n persistent chains in the
+    # top RBM (PCD), so the sleep phase dreams from the model's own fantasies; a top RBM trained by PCD
+    # keeps its modes clean instead of relearning CD's spurious ones.
+    n_persistent: int = 0
+    discriminative: float = 0.0  # + this x the exact gradient of log p(y | x) at the top (hybrid training)
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.lr) and self.lr >= 0):
@@ -53,6 +58,10 @@ class UpDownSettings:
             raise ValueError(f"batch_size must be >= 1; got {self.batch_size}")
         if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
             raise ValueError(f"weight_decay must be >= 0; got {self.weight_decay}")
+        if self.n_persistent < 0:
+            raise ValueError(f"n_persistent must be >= 0; got {self.n_persistent}")
+        if not (np.isfinite(self.discriminative) and self.discriminative >= 0):
+            raise ValueError(f"discriminative must be >= 0; got {self.discriminative}")
 
 
 def _check_net(net: DBN) -> LabelRBM:
@@ -64,9 +73,11 @@ def _check_net(net: DBN) -> LabelRBM:
 
 
 def up_down_step(net: DBN, V: np.ndarray, Y: np.ndarray, settings: UpDownSettings,
-                 rng: np.random.Generator) -> dict[str, float]:
+                 rng: np.random.Generator, chains: np.ndarray | None = None) -> dict[str, float]:
     """One up-down update of the untied ``net`` in place on the batch V (n, n_v), Y (n, K) one-hot.
 
+    ``chains`` ((m, n_{L-1} + K), with ``settings.n_persistent``): the top RBM's persistent visible
+    states, advanced k steps in place; they replace CD-k's negative states and the sleep phase's start.
     Returns diagnostics of the batch: the wake phase's error at predicting the data from h_1 (mean
     squared difference between v and p(v | h_1)) and the sleep phase's at predicting h_1 from the
     dreamt data.
@@ -84,14 +95,22 @@ def up_down_step(net: DBN, V: np.ndarray, Y: np.ndarray, settings: UpDownSetting
     X_pos = np.hstack([S[-1], Y.astype(dtype, copy=False)])
     P_pos = top.p_h_given_v(X_pos)
 
-    # top: CD-k from the wake states; labels as probabilities, penultimate units as samples
-    H = bernoulli(P_pos, rng)
-    for step in range(k):
-        P_v = top.p_v_given_h(H)
-        X_neg = np.hstack([bernoulli(P_v[:, :-K], rng), P_v[:, -K:]])
+    if chains is None:
+        # top: CD-k from the wake states; labels as probabilities, penultimate units as samples
+        H = bernoulli(P_pos, rng)
+        for step in range(k):
+            P_v = top.p_v_given_h(H)
+            X_neg = np.hstack([bernoulli(P_v[:, :-K], rng), P_v[:, -K:]])
+            P_neg = top.p_h_given_v(X_neg)
+            if step < k - 1:
+                H = bernoulli(P_neg, rng)
+    else:
+        # top: k steps of the persistent chains (labels drawn as one softmax, so the chains stay valid)
+        X_neg = chains
+        for _ in range(k):
+            X_neg = top.sample_v(top.sample_h(X_neg, rng), rng)
+        chains[:] = X_neg
         P_neg = top.p_h_given_v(X_neg)
-        if step < k - 1:
-            H = bernoulli(P_neg, rng)
 
     # sleep: a stochastic down-pass from the top RBM's negative penultimate states
     D = [X_neg[:, :-K]]
@@ -113,9 +132,16 @@ def up_down_step(net: DBN, V: np.ndarray, Y: np.ndarray, settings: UpDownSetting
             wake_err, sleep_err = float((E**2).mean()), float((Q**2).mean())
         updates.append((E.T @ S[l + 1], E.sum(axis=0), D[l].T @ Q, Q.sum(axis=0)))
 
-    top.W += lr * (X_pos.T @ P_pos - X_neg.T @ P_neg) - wd * top.W
-    top.b += lr * (X_pos - X_neg).sum(axis=0)
-    top.c += lr * (P_pos - P_neg).sum(axis=0)
+    m = X_neg.shape[0]  # negative states: n (CD) or the persistent chains
+    top_update = [X_pos.T @ P_pos - (n / m) * (X_neg.T @ P_neg), X_pos.sum(axis=0) - (n / m) * X_neg.sum(axis=0),
+                  P_pos.sum(axis=0) - (n / m) * P_neg.sum(axis=0)]
+    if settings.discriminative:
+        d = settings.discriminative * n  # the exact gradient is a mean over the batch; these are sums
+        for u, g in zip(top_update, top.log_p_y_given_x_gradient(X_pos)):
+            u += d * g
+    top.W += lr * top_update[0] - wd * top.W
+    top.b += lr * top_update[1]
+    top.c += lr * top_update[2]
     for l, (dG, db, dR, dc) in enumerate(updates):
         G, b = net.generative(l)
         G += lr * dG - wd * G
@@ -166,6 +192,7 @@ class UpDownTrainer:
         self.seconds = 0.0
         self.diverged: str | None = None
         self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
+        self.chains: np.ndarray | None = None  # the top RBM's persistent chains (settings.n_persistent)
         self.history: list[dict[str, float]] = [self._row({"wake_error": np.nan, "sleep_error": np.nan})]
 
     def _row(self, stats: dict[str, float]) -> dict[str, float]:
@@ -185,9 +212,15 @@ class UpDownTrainer:
             self._backup = self.net.copy()  # once per epoch: cheap beside 40 updates
             self._order, self._pos, self._wake, self._sleep = self.rng.permutation(n), 0, [], []
         idx = self._order[self._pos:self._pos + B]
+        m = self.settings.n_persistent
+        if m and self.chains is None:  # start the fantasies at training digits passed up, with their labels
+            start = self.rng.integers(0, n, size=m)
+            X = self.net.up_pass(self.X_train[start], sample=True, rng=self.rng)[-1]
+            self.chains = np.hstack([X, self.Y_train[start]]).astype(self.Y_train.dtype)
         try:
             with np.errstate(over="ignore", invalid="ignore"):
-                stats = up_down_step(self.net, self.X_train[idx], self.Y_train[idx], self.settings, self.rng)
+                stats = up_down_step(self.net, self.X_train[idx], self.Y_train[idx], self.settings, self.rng,
+                                     self.chains)
         except ValueError:  # NaN states from NaN parameters: the epoch has already gone wrong
             self._undo_epoch()
             return False
@@ -206,7 +239,7 @@ class UpDownTrainer:
         return True
 
     def _undo_epoch(self) -> None:
-        self.net, self._order = self._backup, None
+        self.net, self._order, self.chains = self._backup, None, None
         self.diverged = (f"up-down diverged in epoch {self.epoch + 1} (parameters non-finite or beyond "
                          f"{self.settings.max_abs_weight:g}; lower the learning rate); the net from before "
                          "that epoch was kept")

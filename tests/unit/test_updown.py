@@ -188,3 +188,19 @@ def test_every_bundled_label_net_is_documented():
     assert len(files) == 4
     for f in files:
         assert f"`{f.name}`" in readme or f"`dbn/{f.name}`" in readme, f"assets/README.md does not document {f.name}"
+
+
+def test_persistent_hybrid_up_down_raises_the_exact_log_likelihood_and_keeps_labels_one_hot():
+    # The variant the bundled nets use: persistent top chains (the sleep phase dreams from the model's
+    # fantasies) and the exact log p(y | x) term at the top. It must still climb log p(v, y) exactly.
+    X, y = toy_data()
+    t = updown.UpDownTrainer(greedy_net(), X, y, settings=updown.UpDownSettings(
+        lr=0.05, k=1, batch_size=20, weight_decay=0.0, seed=0, n_persistent=50, discriminative=1.0))
+    before = log_p_joint_dbn(t.net, X, y).mean()
+    t.run(60)
+    after = log_p_joint_dbn(t.net, X, y).mean()
+    assert after > before + 0.3, (before, after)
+    assert t.chains.shape == (50, 8 + K)
+    np.testing.assert_array_equal(t.chains[:, -K:].sum(axis=1), 1.0)  # labels drawn as one softmax
+    with pytest.raises(ValueError):
+        updown.UpDownSettings(n_persistent=-1)
