@@ -340,3 +340,36 @@ def test_a_link_opens_the_model_it_names():
     assert query(linked) == {"en_n_v": "4", "en_seed": "7", "en_scale": "1.5", "en_lateral": "1"}
     linked.button(key="en_reset").click().run()
     assert "en_seed" not in query(linked)  # weights set by hand: no seed to share
+
+
+# ------------------------------------------------------------------------------ exponential families
+def check_exponential_families(at: AppTest) -> tuple[pd.DataFrame, str]:
+    from pgmviz import expfam
+
+    rbm = shown_rbm(at)
+    shown = next(d.value for d in at.dataframe if "exponential family in θ?" in d.value.columns)
+    curvatures = [expfam.joint_curvature(rbm), expfam.marginal_curvature(rbm), expfam.directed_curvature(rbm.W, rbm.b)]
+    for (_, row), c in zip(shown.iterrows(), curvatures):
+        j = int(np.argmax(expfam.spread(c)))
+        assert row["spread"] == pytest.approx(expfam.spread(c)[j], abs=1e-12)
+        assert (row["lowest"], row["highest"]) == pytest.approx((c[:, j].min(), c[:, j].max()), abs=1e-12)
+        assert row["exponential family in θ?"].startswith("yes" if expfam.spread(c)[j] < 1e-6 else "no")
+    text = next(m.value for m in at.markdown if "**Weight decay** is a Gaussian prior" in m.value)
+    _, over_x = expfam.conditional_sums(rbm, 0)
+    assert f"Σ_x p(y = 1 | x) = {over_x:.3f}" in text
+    penalty, log_prior, const = expfam.weight_decay_as_prior(rbm.W, 2e-4)
+    assert f"= {penalty:.4g} with λ = 0.0002" in text and f"= {log_prior:.6g}; their sum {const:.6g}" in text
+    return shown, text
+
+
+def test_the_joint_is_an_exponential_family_the_marginal_and_directed_layers_are_not(at):
+    shown, text = check_exponential_families(at)
+    assert list(shown["exponential family in θ?"].str[:3]) == ["yes", "no:", "no:"]
+    assert "**The joint is one**" in text and "**The marginal p(v) is not**" in text
+    assert "**A directed sigmoid layer is not either**" in text
+    # all weights zero: v says nothing about h and the marginal's curvature is flat
+    at.button(key="en_reset").click().run()
+    assert_ok(at)
+    shown, text = check_exponential_families(at)
+    assert list(shown["exponential family in θ?"].str[:3]) == ["yes", "yes", "yes"]
+    assert "**The marginal p(v) is not**" not in text and "does not vary" in text

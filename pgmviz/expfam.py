@@ -1,0 +1,99 @@
+"""Which models here are exponential families, tested by curvature on a tiny RBM.
+
+An exponential family with natural parameters theta has log p_theta(x) = <theta, T(x)> - A(theta):
+linear in theta apart from A, so its curvature d^2/dtheta^2 log p_theta(x) = -d^2A/dtheta^2 is the
+same for every x, whatever the statistics T. A curvature that changes with x rules the form out.
+
+* RBM joint p(v, h): T = (v, h, v h^T), theta = (b, c, W); d^2/dc_j^2 log p(v, h) = -Var(h_j), for
+  every (v, h).
+* RBM marginal p(v) = exp(-F(v))/Z: -F(v) = b.v + sum_j softplus(c_j + v.W_j), and the softplus
+  bends: d^2/dc_j^2 log p(v) = sigmoid'(c_j + v.W_j) - Var(h_j) changes with v.
+* A sigmoid belief net (and so a DBN's directed layers): log p(v | h) = sum_i v_i a_i - softplus(a_i),
+  a_i = b_i + W_i.h, so d^2/db_i^2 log p(v, h) = -sigmoid'(a_i) changes with h.
+* A feed-forward net gives p(y | x) for each x and nothing about x itself.
+* Weight decay (lam/2)|W|^2 is minus the log of a Gaussian prior N(0, 1/lam) up to a constant:
+  gradient ascent on log-likelihood minus it is MAP estimation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pgmviz.boltzmann import joint_table
+from pgmviz.partition import all_states
+from pgmviz.rbm import RBM
+from pgmviz.special import sigmoid
+
+
+def _dsigmoid(a: np.ndarray) -> np.ndarray:
+    s = sigmoid(a)
+    return s * (1.0 - s)
+
+
+def hidden_variance(rbm: RBM) -> np.ndarray:
+    """Var(h_j) = m_j (1 - m_j) under the model's p(v, h), m_j = p(h_j = 1), by enumeration. -> (n_h,)"""
+    t = joint_table(rbm.astype(np.float64))
+    m = t.p @ t.H
+    return m * (1.0 - m)
+
+
+def joint_curvature(rbm: RBM, step: float = 1e-3) -> np.ndarray:
+    """d^2/dc_j^2 log p(v, h) for every joint state (``joint_table`` order), by second differences.
+
+    Computed from the exact table, not from the formula: the exponential family predicts
+    -Var(h_j) in every row. -> (2^(n_v + n_h), n_h)
+    """
+    r = rbm.astype(np.float64)
+    out = []
+    for j in range(r.n_h):
+        logs = []
+        for d in (step, 0.0, -step):
+            c = r.c.copy()
+            c[j] += d
+            logs.append(np.log(joint_table(RBM(r.W, r.b, c)).p))
+        out.append((logs[0] - 2 * logs[1] + logs[2]) / step ** 2)
+    return np.array(out).T
+
+
+def marginal_curvature(rbm: RBM) -> np.ndarray:
+    """d^2/dc_j^2 log p(v) = sigmoid'(c_j + v.W_j) - Var(h_j) for every visible state. -> (2^n_v, n_h)"""
+    r = rbm.astype(np.float64)
+    V = all_states(r.n_v)
+    return _dsigmoid(V @ r.W + r.c) - hidden_variance(r)
+
+
+def directed_curvature(W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """d^2/db_i^2 log p(v | h) = -sigmoid'(b_i + W_i.h) for every state h of the layer above. -> (2^n_above, n_below)
+
+    ``W`` (n_below, n_above) points down, as in `pgmviz.sbn`. The same for every v: the log
+    normaliser softplus(a_i) of each conditional is what bends.
+    """
+    W = np.atleast_2d(np.asarray(W, dtype=np.float64))
+    H = all_states(W.shape[1])
+    return -_dsigmoid(H @ W.T + np.asarray(b, dtype=np.float64))
+
+
+def spread(curv: np.ndarray) -> np.ndarray:
+    """max - min over states (rows) of each curvature column: 0 for an exponential family in theta."""
+    return curv.max(axis=0) - curv.min(axis=0)
+
+
+def conditional_sums(rbm: RBM, j: int = 0) -> tuple[np.ndarray, float]:
+    """A feed-forward unit y = h_j, p(y = 1 | x) = sigmoid(c_j + x.W_j): (sum_y p(y|x) for every x, sum_x p(y=1|x)).
+
+    The first is 1 for every x (a distribution over y); the second is whatever it is, because the net
+    puts no distribution on its inputs x.
+    """
+    r = rbm.astype(np.float64)
+    p1 = sigmoid(all_states(r.n_v) @ r.W[:, j] + r.c[j])
+    return p1 + (1.0 - p1), float(p1.sum())
+
+
+def weight_decay_as_prior(W: np.ndarray, lam: float) -> tuple[float, float, float]:
+    """(lam/2)|W|^2, log N(W; 0, I/lam), and their sum: -(n/2) log(2 pi / lam), the same for every W."""
+    if not lam > 0:
+        raise ValueError(f"the weight-decay coefficient must be positive; got {lam}")
+    W = np.asarray(W, dtype=np.float64)
+    penalty = 0.5 * lam * float((W ** 2).sum())
+    log_prior = -penalty - 0.5 * W.size * np.log(2 * np.pi / lam)
+    return penalty, float(log_prior), float(log_prior + penalty)

@@ -1,0 +1,94 @@
+"""pgmviz.expfam against brute force: curvatures by finite differences of log-probabilities summed
+with plain loops over every state, the Gaussian prior against scipy's density."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from pgmviz import expfam
+from pgmviz.rbm import RBM
+
+
+def tiny(seed: int = 0, n_v: int = 3, n_h: int = 2, scale: float = 2.0) -> RBM:
+    rng = np.random.default_rng(seed)
+    return RBM(scale * rng.standard_normal((n_v, n_h)), rng.standard_normal(n_v), rng.standard_normal(n_h))
+
+
+def brute_log_p(r: RBM, marginal: bool) -> np.ndarray:
+    """log p(v, h) for every (v, h) (v slowest), or log p(v) for every v, by loops over exp(-E)."""
+    n_v, n_h = r.W.shape
+    w = {}
+    for v in itertools.product((0, 1), repeat=n_v):
+        for h in itertools.product((0, 1), repeat=n_h):
+            w[v, h] = math.exp(sum(r.b[i] * v[i] for i in range(n_v)) + sum(r.c[j] * h[j] for j in range(n_h))
+                               + sum(v[i] * r.W[i, j] * h[j] for i in range(n_v) for j in range(n_h)))
+    Z = sum(w.values())
+    if marginal:
+        return np.array([math.log(sum(w[v, h] for h in itertools.product((0, 1), repeat=n_h)) / Z)
+                         for v in itertools.product((0, 1), repeat=n_v)])
+    return np.array([math.log(x / Z) for x in w.values()])
+
+
+def second_difference_in_c(r: RBM, j: int, marginal: bool, d: float = 1e-3) -> np.ndarray:
+    out = []
+    for s in (d, 0.0, -d):
+        c = r.c.copy()
+        c[j] += s
+        out.append(brute_log_p(RBM(r.W, r.b, c), marginal))
+    return (out[0] - 2 * out[1] + out[2]) / d ** 2
+
+
+def test_the_joint_has_one_curvature_the_marginal_many():
+    r = tiny()
+    joint, marg = expfam.joint_curvature(r), expfam.marginal_curvature(r)
+    for j in range(2):
+        np.testing.assert_allclose(joint[:, j], second_difference_in_c(r, j, False), atol=1e-5)
+        np.testing.assert_allclose(marg[:, j], second_difference_in_c(r, j, True), atol=1e-5)
+    assert np.all(expfam.spread(joint) < 1e-6)  # an exponential family in (b, c, W)
+    assert np.all(expfam.spread(marg) > 1e-2)  # the softplus bends: not one
+    np.testing.assert_allclose(joint[0], -expfam.hidden_variance(r), atol=1e-6)
+    # without weights v says nothing about h, the softplus is flat along every v and the spread vanishes
+    flat = RBM(np.zeros((3, 2)), r.b, r.c)
+    assert np.all(expfam.spread(expfam.marginal_curvature(flat)) < 1e-12)
+
+
+def test_a_directed_layer_bends_with_the_layer_above():
+    r = tiny(seed=1)
+    curv = expfam.directed_curvature(r.W, r.b)  # v (3 units) below h (2 units)
+    d = 1e-4
+    for k, h in enumerate(itertools.product((0, 1), repeat=2)):
+        for i in range(3):
+            def log_p(bi: float) -> float:  # log p(v_i = 1 | h) of one sigmoid unit, written out
+                a = bi + sum(r.W[i, j] * h[j] for j in range(2))
+                return a - math.log1p(math.exp(a))
+            fd = (log_p(r.b[i] + d) - 2 * log_p(r.b[i]) + log_p(r.b[i] - d)) / d ** 2
+            assert curv[k, i] == pytest.approx(fd, abs=1e-4)
+    assert np.all(expfam.spread(curv) > 1e-3)
+
+
+def test_a_feed_forward_unit_normalises_over_y_only():
+    r = tiny(seed=2)
+    per_x, over_x = expfam.conditional_sums(r, j=1)
+    np.testing.assert_allclose(per_x, 1.0)
+    brute = sum(1 / (1 + math.exp(-(r.c[1] + sum(x[i] * r.W[i, 1] for i in range(3)))))
+                for x in itertools.product((0, 1), repeat=3))
+    assert over_x == pytest.approx(brute, rel=1e-12) and abs(over_x - 1.0) > 0.1
+
+
+def test_weight_decay_is_a_gaussian_log_prior():
+    lam = 2e-4
+    sums = set()
+    for seed in range(3):
+        W = tiny(seed=seed).W
+        penalty, log_prior, total = expfam.weight_decay_as_prior(W, lam)
+        assert penalty == pytest.approx(lam / 2 * (W ** 2).sum(), rel=1e-12)
+        assert log_prior == pytest.approx(norm.logpdf(W, scale=1 / math.sqrt(lam)).sum(), rel=1e-12)
+        sums.add(round(total, 9))
+    assert len(sums) == 1  # the same constant for every W: minimising the penalty maximises the prior
+    with pytest.raises(ValueError):
+        expfam.weight_decay_as_prior(W, 0.0)
