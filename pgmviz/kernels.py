@@ -4,7 +4,9 @@ Each kernel is a plain function compiled once at module level with ``cache=True`
 wrappers in ``rbm.py`` and ``partition.py`` validate inputs and convert seeds. Importing this
 module changes no process-wide setting; the app's server picks Numba's threading layer
 (`use_threading_layer`), and parallel kernels run under a lock whatever the layer
-(`_run_parallel`).
+(`_run_parallel`). The kernels a training slice calls are compiled ``nogil=True``: they release
+the interpreter lock, so slices of several sessions run on several cores
+(`pgmviz.ui.scheduler`).
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def _log_Z_softplus_block(Wt, b, c, inner_bits, blk):
     return _logsumexp(terms)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _log_Z_gray_par(Wt, b, c, inner_bits):
     nWt = -Wt
     expW, expnW = np.exp(Wt), np.exp(nWt)
@@ -167,7 +169,7 @@ def _log_Z_gray_par(Wt, b, c, inner_bits):
     return _logsumexp(block_lse)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _log_Z_gray_serial(Wt, b, c, inner_bits):
     nWt = -Wt
     expW, expnW = np.exp(Wt), np.exp(nWt)
@@ -177,7 +179,7 @@ def _log_Z_gray_serial(Wt, b, c, inner_bits):
     return _logsumexp(block_lse)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _log_Z_softplus_par(Wt, b, c, inner_bits):
     block_lse = np.empty(1 << (Wt.shape[0] - inner_bits))
     for blk in prange(block_lse.shape[0]):
@@ -185,7 +187,7 @@ def _log_Z_softplus_par(Wt, b, c, inner_bits):
     return _logsumexp(block_lse)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _log_Z_softplus_serial(Wt, b, c, inner_bits):
     block_lse = np.empty(1 << (Wt.shape[0] - inner_bits))
     for blk in range(block_lse.shape[0]):
@@ -217,7 +219,7 @@ def log_Z_softplus(Wt, b, c, inner_bits):
 _LANES = 16  # independent running maxima: lets LLVM vectorise the peak (one running max cannot be)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def momentum_step(W, dW, grad, lr, momentum, weight_decay):
     """dW <- momentum dW + lr (grad - weight_decay W), in place; return max |W + dW| (inf if not finite).
 
@@ -369,7 +371,7 @@ def _gibbs_chain(r, V, k, base, Th, Tv, prob_h, prob_v, V_out, H_out, vb, hb, xh
         H_out[r, j] = (hb[j >> 3] >> (j & 7)) & 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gibbs_kernel(W, b, c, V, k, seed, one, wide):
     """k block-Gibbs sweeps per chain, chain after chain (one thread). Returns (V_k, H_k)."""
     n, n_v = V.shape
@@ -389,7 +391,7 @@ def _gibbs_kernel(W, b, c, V, k, seed, one, wide):
     return V_out, H_out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _gibbs_kernel_par(W, b, c, V, k, seed, one, wide):
     """`_gibbs_kernel` with the chains split over threads; the same samples bit for bit."""
     n, n_v = V.shape
