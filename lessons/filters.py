@@ -1,10 +1,10 @@
 """Lesson 2, filter learning (live): train an RBM on digit images and watch its weights.
 
 Widgets and drawing only; the learning is ``pgmviz.train.Trainer`` and the pictures are
-``pgmviz.viz``. The trainer lives in ``st.session_state`` so a rerun continues training instead of
-restarting. Training runs in short slices inside ``st.fragment(run_every=...)`` so the sliders and
-Pause stay live; the buttons' callbacks run a slice themselves, so a plain rerun after clicking
-Step or Train (as in AppTest, which does not tick fragments) already shows a trained model.
+``pgmviz.viz``. Train / Pause / Step / Reset and the frame loop are ``pgmviz.ui.live.LiveRun``: the
+trainer lives in ``st.session_state`` so a rerun continues training instead of restarting, slices
+run through the server's scheduler, and a plain rerun after Step or Train (as in AppTest, which
+does not tick fragments) already shows a trained model.
 """
 
 from __future__ import annotations
@@ -25,11 +25,14 @@ from pgmviz.datasets import DATASETS
 from pgmviz.evaluate import CurvesContrast, curves_contrast
 from pgmviz.io import model_bytes
 from pgmviz.negative import NEGATIVE_PHASES
+from pgmviz.protocol import Budget, Progress
 from pgmviz.rbm import RBM
 from pgmviz.train import Snapshot, Trainer, TrainSettings
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
+from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset, set_current_model
+from pgmviz.ui.theme import BLUE, FONT, GREY, RED, TITLE_FONT
 
 st.set_page_config(page_title="Filter learning · pgmviz", layout="wide")
 
@@ -44,8 +47,6 @@ SHOWN_FILTERS = 100  # filters drawn per frame unless "show all" is on (keeps ea
 GRID_WIDTH = 640  # target width in pixels of the filter picture
 MONITOR_ROWS = 50  # training images in the p(h|v) heat map
 RECON_ROWS = 6  # training images shown with their reconstructions
-FONT = dict(size=15)
-RED, BLUE, GREY = "#b3172b", "#2166ab", "#7f7f7f"  # the ends of viz.diverging_rgb: red = positive
 
 # Hidden units to suggest per data set: the slides' demo used 50 features on 16x16 images of 2s;
 # full-size digits need a few hundred; bars-and-stripes is small enough for the exact likelihood.
@@ -121,36 +122,31 @@ def widget_config() -> dict:
     return {name: ss[P + name] for name in (*STRUCTURAL, *LIVE)}
 
 
-def build_trainer() -> None:
-    """A fresh model and trainer from the controls (what Reset does)."""
+def build_trainer() -> Trainer:
+    """A fresh model and trainer from the controls (what Reset does); ValueError with a message."""
     cfg = widget_config()
-    ss[P + "running"] = False
     try:
         settings = TrainSettings(lr=float(cfg["lr"]), momentum=float(cfg["momentum"]),
                                  weight_decay=float(cfg["weight_decay"]), batch_size=int(cfg["batch_size"]),
                                  sampler=cfg["sampler"], k=int(cfg["k"]), n_chains=int(cfg["n_chains"]),
                                  seed=int(cfg["seed"]))
     except ValueError as e:
-        ss[P + "error"] = f"These settings cannot train a model: {e}. Fix them and press Reset."
-        return
+        raise ValueError(f"These settings cannot train a model: {e}. Fix them and press Reset.") from e
     try:
         data = dataset(cfg["dataset"])
     except (ValueError, OSError) as e:
-        ss[P + "error"] = f"Could not load the data set {cfg['dataset']!r}: {e}"
-        return
+        raise ValueError(f"Could not load the data set {cfg['dataset']!r}: {e}") from e
     rbm = RBM.random(data.n_v, int(cfg["n_hidden"]), seed=int(cfg["seed"]), data=data.X_train)
     trainer = Trainer(rbm, data.X_train, data.X_test, settings)
     # A fixed set of training images for the p(h|v) heat map, so its rows stay the same images.
     rows = np.random.default_rng(0).permutation(data.X_train.shape[0])[:MONITOR_ROWS]
     recon_rows = rows[:RECON_ROWS]
-    ss[P + "trainer"] = trainer
     ss[P + "built"] = {k: cfg[k] for k in STRUCTURAL}
     ss[P + "data"] = {"key": data.key, "title": data.title, "note": data.note, "image_shape": data.image_shape,
                       "n_train": data.X_train.shape[0], "V_monitor": data.X_train[rows],
                       "V_recon": data.X_train[recon_rows]}
-    ss[P + "error"] = None
-    ss[P + "sec_per_update"] = None
-    publish(trainer.run(0))
+    publish(trainer.run(0), trainer)
+    return trainer
 
 
 def apply_live_settings() -> bool:
@@ -173,80 +169,39 @@ def apply_live_settings() -> bool:
     return True
 
 
-def train_slice(budget_s: float) -> None:
-    """Run as many updates as fit in ``budget_s`` seconds (at most the pace), then publish a snapshot."""
-    trainer: Trainer = ss[P + "trainer"]
-    if trainer.diverged is not None or not apply_live_settings():
-        return
-    cap = None if ss[P + "pace"] == "max" else int(ss[P + "pace"])
-    per_update = ss.get(P + "sec_per_update")  # seconds, measured on the previous chunk
-    step0, t0 = trainer.step, time.perf_counter()
-    while trainer.diverged is None:
-        done = trainer.step - step0
-        left = budget_s - (time.perf_counter() - t0)
-        # The first chunk is one update, to measure; then as many as fit in the time left, but
-        # at most a quarter of the budget per chunk: on a busy machine the speed changes from
-        # one moment to the next, and a chunk sized on a stale estimate would overshoot.
-        chunk = 1 if per_update is None else int(min(left, budget_s / 4) / per_update)
-        if done == 0:
-            chunk = max(chunk, 1)  # Step always steps, however slow an update is
-        if cap is not None:
-            chunk = min(chunk, cap - done)
-        if chunk < 1 or (done > 0 and left <= 0):
-            break
-        start = time.perf_counter()
-        trainer.run(chunk, with_metrics=False)
-        per_update = (time.perf_counter() - start) / chunk
-    ss[P + "sec_per_update"] = per_update
-    if trainer.diverged is not None:
-        ss[P + "running"] = False
-    publish(trainer.run(0))  # no updates: the metrics and a copy of the model
-    ss[P + "frame"] = {"updates": trainer.step - step0, "train_s": time.perf_counter() - t0}
+def slice_budget(kind: str, seconds: float) -> Budget:
+    """A frame's training: ``seconds`` of updates, at most the chosen number per frame."""
+    return Budget(updates=None if ss[P + "pace"] == "max" else int(ss[P + "pace"]), seconds=seconds)
 
 
-def model_meta(trainer: Trainer) -> dict:
+def on_slice(progress: Progress) -> None:
+    publish(progress.snapshot, ss[P + "trainer"])
+    ss[P + "frame"] = {"updates": progress.done, "train_s": progress.seconds}
+
+
+def model_meta(trainer: Trainer, snap: Snapshot) -> dict:
     data = ss[P + "data"]
     return {**trainer.settings_dict(), "dataset": data["key"], "image_shape": list(data["image_shape"]),
-            "n_hidden": trainer.rbm.n_h, "step": trainer.step, "epoch": round(trainer.epoch, 3)}
+            "n_hidden": trainer.rbm.n_h, "step": snap.step, "epoch": round(snap.epoch, 3)}
 
 
-def publish(snap: Snapshot) -> None:
+def publish(snap: Snapshot, trainer: Trainer) -> None:
     """Keep the snapshot for drawing and make it the session's current model for the other pages."""
     ss[P + "snap"] = snap
-    trainer = ss[P + "trainer"]
-    meta = model_meta(trainer)
+    meta = model_meta(trainer, snap)
     set_current_model(f"Your model ({meta['dataset']})", snap.rbm, meta)
     # The download buttons build their files from this box when clicked, on another thread.
     box = ss.setdefault(P + "box", {})
     box.update(snap=snap, meta=meta)
 
 
-# --- button callbacks (they run before the script, so a plain rerun shows their effect) -------
-def on_train() -> None:
-    if ss.get(P + "trainer") is None:
-        return
-    ss[P + "running"] = True
-    train_slice(FIRST_SLICE_S)
-    ss[P + "fresh"] = True  # this rerun already trained: the fragment just draws
-
-
-def on_pause() -> None:
-    ss[P + "running"] = False
-
-
-def on_step() -> None:
-    ss[P + "running"] = False
-    if ss.get(P + "trainer") is not None:
-        train_slice(SLICE_S)
-
-
-def on_reset() -> None:
-    build_trainer()
-
-
 def on_dataset() -> None:
     # Suggest a hidden layer size for the new data; the model itself changes only on Reset.
     ss[P + "n_hidden"] = SUGGESTED_HIDDEN.get(ss[P + "dataset"], ss[P + "n_hidden"])
+
+
+RUN = LiveRun(P, build_trainer, slice_s=SLICE_S, first_slice_s=FIRST_SLICE_S, tick_s=TICK_S, budget=slice_budget,
+              before=lambda: apply_live_settings(), after=on_slice)
 
 
 # --- pictures ---------------------------------------------------------------------------------
@@ -300,7 +255,7 @@ def chart_config() -> dict:
 
 
 def _layout(fig: go.Figure, title: str, height: int = 300, **kw) -> go.Figure:
-    fig.update_layout(title=dict(text=title, font=dict(size=17)), height=height, font=FONT,
+    fig.update_layout(title=dict(text=title, font=TITLE_FONT), height=height, font=FONT,
                       margin=dict(l=70, r=10, t=45, b=50), **kw)
     # Fixed margins: with automargin plotly measures every tick label on every redraw.
     fig.update_xaxes(automargin=False)
@@ -354,9 +309,8 @@ lesson_header(
 warm_up_kernels()
 init_widget_state()
 URL_SETTINGS = url_settings()  # a link's settings, read on the session's first run, build the first model
-if ss.get(P + "trainer") is None:
-    build_trainer()
-ss.setdefault(P + "running", False)
+if RUN.trainer is None:
+    RUN.reset()
 
 # --- controls (sidebar) -----------------------------------------------------------------------
 with st.sidebar:
@@ -396,24 +350,11 @@ pending = [] if trainer is None else [STRUCTURAL_LABELS[k] for k in STRUCTURAL
                                       if k in ss.get(P + "built", {}) and ss[P + k] != ss[P + "built"][k]
                                       and (k not in ("k", "n_chains") or k in sampler_options(ss[P + "sampler"]))]
 live_ok = apply_live_settings() if trainer is not None else False
-running = bool(ss[P + "running"]) and live_ok
-blocked = trainer is None or trainer.diverged is not None or not live_ok
+running = RUN.running and live_ok
 
-bcols = st.columns([1, 1, 1, 1, 4])
-bcols[0].button("Train", key=P + "train", icon=":material/play_arrow:", type="primary", on_click=on_train,
-                disabled=blocked or running, width="stretch")
-bcols[1].button("Pause", key=P + "pause", icon=":material/pause:", on_click=on_pause, disabled=not running,
-                width="stretch")
-bcols[2].button("Step", key=P + "step", icon=":material/skip_next:", on_click=on_step, disabled=blocked,
-                width="stretch", help=f"Train for one slice (about {SLICE_S:.2f} s of updates), then stop.")
-bcols[3].button("Reset", key=P + "reset", icon=":material/restart_alt:", on_click=on_reset, width="stretch",
-                help="A new random model with the settings in the sidebar.")
-
-if ss.get(P + "error"):
-    st.error(ss[P + "error"], icon=":material/error:")
-if trainer is not None and trainer.diverged:
-    st.error(f"{trainer.diverged[0].upper()}{trainer.diverged[1:]}. Press Reset to start again.",
-             icon=":material/warning:")
+RUN.buttons(disabled=not live_ok, step_help=f"Train for one slice (about {SLICE_S:.2f} s of updates), then stop.",
+            reset_help="A new random model with the settings in the sidebar.")
+RUN.messages()
 if pending:
     st.warning(f"You changed the {', '.join(pending)}: press **Reset** to apply (the current model is kept "
                "until then).", icon=":material/restart_alt:")
@@ -429,13 +370,7 @@ st.caption(f"Training on **{data['title']}**: {data['note']}. Model: {trainer.rb
 # Three fragments, so the browser redraws only what changes fast: the filters and the numbers
 # after every slice; the learning curves every 2 s; the diagnostics (histograms, biases,
 # activations) every few seconds. Plotly charts are the costly part of a frame in the browser.
-@st.fragment(run_every=TICK_S if running else None)
 def live_view() -> None:
-    if ss[P + "running"] and not ss.pop(P + "fresh", False):
-        train_slice(SLICE_S)
-        if not ss[P + "running"]:  # diverged or paused by bad settings: stop ticking
-            st.rerun()
-    ss.pop(P + "fresh", None)
     t0 = time.perf_counter()
     draw_live(ss[P + "snap"])
     ss[P + "draw_s"] = time.perf_counter() - t0
@@ -590,7 +525,7 @@ def draw_diagnostics(snap: Snapshot) -> None:
                f"always on ({saturated} now): both are wasted. Useful units are on for some images only.")
 
 
-live_view()
+RUN.fragment(live_view)  # while training: collect a slice, draw, ask for the next
 curves_view()
 diagnostics_view()
 

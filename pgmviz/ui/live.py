@@ -1,0 +1,355 @@
+"""The live-run controller: Train / Pause / Step / Reset and the frame loop of every page that trains.
+
+A page hands it a trainer that follows `pgmviz.protocol` (``run(budget) -> Progress``) and two
+functions of its own, how to build a fresh trainer and how to draw; the controller keeps the
+rest in ``st.session_state`` under the page's prefix::
+
+    run = LiveRun("fl_", build=build_trainer, after=publish)   # trainer at ss["fl_trainer"]
+    run.buttons()                                               # Train, Pause, Step, Reset
+    run.messages()                                              # bad settings, divergence
+    run.fragment(draw)                                          # one slice, then draw, each frame
+
+Every slice runs through the server's `pgmviz.ui.scheduler.SCHEDULER`, on a worker thread, so a
+class of sessions shares the cores fairly and a page script never computes while it draws. A
+frame collects the slice the previous frame asked for, draws, and asks for the next; its
+interval and slice size follow the server's load, and a busy server is said on the page.
+
+Callbacks (Train, Step) wait for their slice, so a plain rerun after a click (as in AppTest,
+which does not tick fragments) already shows the trained model. Pause and Reset cancel a waiting
+slice and wait for a running one, so nothing trains after them. Errors (settings a trainer
+refuses, a diverged model, a server too busy) become messages; the user keeps their model.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+import streamlit as st
+
+from pgmviz.protocol import Budget, Progress
+from pgmviz.ui.scheduler import SCHEDULER, Scheduler
+
+ss = st.session_state
+
+CALLBACK_WAIT_S = 60.0  # a click waits this long for its slice before saying the server is busy
+POLL_S = 0.1  # waiting for a slice in pieces this long, saying "still here" in between
+RETIME_FACTOR = 1.5  # the frame interval changes when the load asks for this much more (or less)
+MAX_SLICE_FACTOR = 4.0  # under load a slice grows by sqrt(sessions per core), up to this factor
+
+
+class LiveRun:
+    """One page's live training: its trainer, buttons, frame loop and messages in the session.
+
+    Parameters
+    ----------
+    prefix : the page's session-state prefix ("fl_"); the controller's keys start with it:
+        ``<prefix><key>`` the trainer, ``<prefix>running``, ``<prefix>error``, ``<prefix>progress``
+        (the last `Progress`), ``<prefix>job`` (the slice asked for, a Future).
+    build : () -> trainer; raises ValueError with a message for settings it cannot train.
+    slice_s, first_slice_s, tick_s : seconds of training per frame, for the first frame after
+        Train (short, so it comes fast), and between frames, on an idle server.
+    budget : (kind, seconds) -> Budget, kind "tick" / "first" / "step"; default: ``seconds``.
+        The page caps it (updates per frame) or fixes Step's count here.
+    before : () -> bool, run before asking for a slice (e.g. copy live settings into the
+        trainer); False pauses (it sets ``error`` itself).
+    after : (Progress) -> None, run on the page's thread when a slice is done (publish it).
+    key : the trainer's name after the prefix ("trainer", "race", ...).
+    label : what the page's buttons train ("training", "fine-tuning"): used in messages.
+    """
+
+    def __init__(self, prefix: str, build: Callable[[], Any], *, slice_s: float = 0.2,
+                 first_slice_s: float | None = None, tick_s: float = 0.4,
+                 budget: Callable[[str, float], Budget] | None = None, before: Callable[[], bool] | None = None,
+                 after: Callable[[Progress], None] | None = None, key: str = "trainer", label: str = "training",
+                 scheduler: Scheduler | None = None):
+        self.prefix, self.key = prefix, key
+        self.build_fn = build
+        self.slice_s, self.tick_s = float(slice_s), float(tick_s)
+        self.first_slice_s = float(first_slice_s if first_slice_s is not None else slice_s)
+        self.budget_fn = budget or (lambda kind, seconds: Budget(seconds=seconds))
+        self.before, self.after = before, after
+        self.label = label
+        self.scheduler = scheduler or SCHEDULER
+        ss.setdefault(self._k("running"), False)
+        ss.setdefault(self._k("error"), None)
+
+    # ------------------------------------------------------------------ state
+    def _k(self, name: str) -> str:
+        return self.prefix + name
+
+    @property
+    def trainer(self) -> Any:
+        return ss.get(self._k(self.key))
+
+    @property
+    def running(self) -> bool:
+        return bool(ss.get(self._k("running")))
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        ss[self._k("running")] = bool(value)
+
+    @property
+    def error(self) -> str | None:
+        return ss.get(self._k("error"))
+
+    @error.setter
+    def error(self, text: str | None) -> None:
+        ss[self._k("error")] = text
+
+    @property
+    def progress(self) -> Progress | None:
+        """The last slice's `Progress` (None before the first)."""
+        return ss.get(self._k("progress"))
+
+    @property
+    def stopped(self) -> bool:
+        """The trainer trains no more: diverged or finished (or there is none)."""
+        t = self.trainer
+        if t is None or t.diverged:
+            return True
+        p = self.progress
+        return p is not None and p.finished and p.step == _step(t)
+
+    def _session(self) -> tuple:
+        """The scheduler's name for this page's run in this browser session."""
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return (ctx.session_id if ctx is not None else "no-session", self.prefix + self.key)
+
+    # ------------------------------------------------------------------ building
+    def reset(self) -> bool:
+        """Stop, then a fresh trainer from the page's ``build`` (what Reset does); False on bad settings."""
+        self.stop(keep=False)
+        try:
+            trainer = self.build_fn()
+        except ValueError as e:
+            self.error = str(e)
+            return False
+        ss[self._k(self.key)] = trainer
+        ss[self._k("progress")] = None
+        self.error = None
+        return True
+
+    def ensure(self) -> Any:
+        """The trainer, built on the session's first visit."""
+        if self._k(self.key) not in ss:
+            self.reset()
+        return self.trainer
+
+    # ------------------------------------------------------------------ slices
+    def _budget(self, kind: str) -> Budget:
+        base = self.first_slice_s if kind == "first" else self.slice_s
+        if kind == "tick":  # share a busy server in longer, fewer slices: less drawing per update
+            base *= min(MAX_SLICE_FACTOR, max(1.0, math.sqrt(self.scheduler.stats().load)))
+        return self.budget_fn(kind, base)
+
+    def _ask(self, kind: str) -> Future | None:
+        """Ask the scheduler for a slice (after the page's ``before``); the pending one if any."""
+        job: Future | None = ss.get(self._k("job"))
+        if job is not None and not job.done():
+            return job
+        trainer = self.trainer
+        if trainer is None or self.stopped or (self.before is not None and not self.before()):
+            return None
+        budget = self._budget(kind)
+        job = self.scheduler.submit(self._session(), lambda: trainer.run(budget))
+        ss[self._k("job")] = job
+        ss[self._k("job_trainer")] = trainer
+        return job
+
+    def _wait(self, job: Future, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the slice, telling the scheduler this session is still here."""
+        deadline = time.monotonic() + seconds
+        session = self._session()
+        while not job.done():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.scheduler.touch(session)
+            try:
+                job.result(timeout=min(POLL_S, left))
+            except (FutureTimeout, CancelledError):
+                pass
+            except Exception:  # collected below
+                break
+        return True
+
+    def _collect(self) -> Progress | None:
+        """Take the finished slice's result, if there is one: the page's ``after``, the state."""
+        job: Future | None = ss.get(self._k("job"))
+        if job is None or not job.done():
+            return None
+        ss[self._k("job")] = None
+        if job.cancelled() or ss.get(self._k("job_trainer")) is not self.trainer:
+            return None  # cancelled, or a slice of a trainer Reset replaced
+        try:
+            progress: Progress = job.result()
+        except Exception as e:  # noqa: BLE001 - any failure of a slice becomes a message, not a crash
+            self.running = False
+            self.error = f"{self.label.capitalize()} stopped: {type(e).__name__}: {e}. Your model is kept."
+            return None
+        ss[self._k("progress")] = progress
+        if self.after is not None:
+            self.after(progress)
+        if progress.stopped:
+            self.running = False
+        return progress
+
+    def slice_now(self, kind: str = "step") -> Progress | None:
+        """Ask for one slice and wait for it (a click): the trained state is there on this rerun."""
+        job = self._ask(kind)
+        if job is None:
+            return None
+        if not self._wait(job, CALLBACK_WAIT_S):
+            self.error = ("The server is busy: your slice is queued and will show in a moment. "
+                          f"{self.busy_text() or ''}").strip()
+            return None
+        return self._collect()
+
+    def stop(self, keep: bool = True) -> None:
+        """Stop asking: drop a waiting slice, wait for a running one (its result kept if ``keep``)."""
+        self.running = False
+        self.scheduler.cancel(self._session())
+        job: Future | None = ss.get(self._k("job"))
+        if job is not None and not job.done():
+            self._wait(job, CALLBACK_WAIT_S)
+        if keep:
+            self._collect()
+        ss[self._k("job")] = None
+        self.scheduler.leave(self._session())
+
+    # ------------------------------------------------------------------ buttons
+    def on_train(self) -> None:
+        if self.trainer is None and not self.reset():
+            return
+        self.running = True
+        self.slice_now("first")  # this rerun already trained: its frame draws it and asks for the next
+        if self.trainer is None or self.stopped:
+            self.running = False
+
+    def on_pause(self) -> None:
+        self.stop()
+
+    def on_step(self) -> None:
+        self.stop()
+        if self.trainer is None and not self.reset():
+            return
+        self.slice_now("step")
+
+    def on_reset(self) -> None:
+        self.reset()
+
+    def buttons(self, *, disabled: bool = False, step_label: str = "Step", step_help: str | None = None,
+                reset_help: str | None = "A new model with the settings shown.", show_reset: bool = True,
+                widths: tuple = (1, 1, 1, 1, 4)) -> None:
+        """Train, Pause, Step (and Reset) with their callbacks; keys ``<prefix>train`` etc."""
+        P = self.prefix
+        blocked = disabled or self.stopped
+        running = self.running and not blocked
+        cols = st.columns(list(widths))
+        cols[0].button("Train", key=P + "train", icon=":material/play_arrow:", type="primary", on_click=self.on_train,
+                       disabled=blocked or running, width="stretch")
+        cols[1].button("Pause", key=P + "pause", icon=":material/pause:", on_click=self.on_pause,
+                       disabled=not running, width="stretch")
+        cols[2].button(step_label, key=P + "step", icon=":material/skip_next:", on_click=self.on_step,
+                       disabled=blocked, width="stretch",
+                       help=step_help or f"Train for one slice (about {self.slice_s:.2f} s), then stop.")
+        if show_reset:
+            cols[3].button("Reset", key=P + "reset", icon=":material/restart_alt:", on_click=self.on_reset,
+                           width="stretch", help=reset_help)
+
+    def messages(self, restart_hint: str = "Press Reset to start again.") -> None:
+        """The page's error (bad settings, a busy server) and the trainer's divergence, if any."""
+        if self.error:
+            st.error(self.error, icon=":material/error:")
+        t = self.trainer
+        if t is not None and t.diverged:
+            text = str(t.diverged)
+            st.error(f"{text[0].upper()}{text[1:]}. {restart_hint}", icon=":material/warning:")
+
+    # ------------------------------------------------------------------ the frame loop
+    def interval(self) -> float:
+        """Seconds between frames: the page's tick, or the server's turn interval when it is busy."""
+        stats = self.scheduler.stats()
+        return max(self.tick_s, 1.1 * stats.turn_interval_s) if stats.load > 1 else self.tick_s
+
+    def busy_text(self) -> str | None:
+        """"12 students are training: a frame every 3 s", when sessions queue for the cores."""
+        stats = self.scheduler.stats()
+        if stats.load <= 1:
+            return None
+        return (f"{stats.sessions} students are training on this server ({stats.slots} cores): "
+                f"a frame every {self.interval():.1f} s.")
+
+    def tick(self) -> None:
+        """One frame's compute side: collect the slice asked for last frame (waiting briefly)."""
+        if not self.running:
+            return
+        job: Future | None = ss.get(self._k("job"))
+        if job is not None:
+            self._wait(job, min(0.5 * self.interval(), 2.0))
+            self._collect()
+        else:
+            self.scheduler.touch(self._session())
+
+    def fragment(self, draw: Callable[[], None], every: float | None = None) -> None:
+        """Run ``draw`` in a fragment that, while running, collects a slice, draws, asks for the next."""
+        was_running = self.running
+        interval = self.interval()
+        ss[self._k("interval")] = interval
+
+        def frame() -> None:
+            self.tick()
+            draw()
+            if self.running:
+                busy = self.busy_text()
+                if busy:
+                    st.caption(busy)
+                self._ask("tick")
+                self._retime()
+            if was_running and not self.running:
+                st.rerun()  # stopped by itself (diverged, finished, bad settings): redraw the buttons
+
+        st.fragment(run_every=(every or interval) if was_running else None)(frame)()
+
+    def _retime(self) -> None:
+        """Tell the browser a new frame interval when the server's load changed it a lot.
+
+        ``run_every`` is sent when the fragment is declared (a full rerun); this sends the same
+        message from inside the frame (Streamlit's own, internal), so no full rerun is needed.
+        """
+        new, old = self.interval(), ss.get(self._k("interval"), self.tick_s)
+        if max(new, old) / min(new, old) < RETIME_FACTOR:
+            return
+        try:
+            from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+            from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
+
+            fragment_id = ThreadState.get().fragment_id
+            ctx = get_script_run_ctx()
+            if not fragment_id or ctx is None:
+                return
+            msg = ForwardMsg()
+            msg.auto_rerun.interval = new
+            msg.auto_rerun.fragment_id = fragment_id
+            ctx.enqueue(msg)
+            ss[self._k("interval")] = new
+        except Exception:  # noqa: BLE001 - an internal API: without it the interval changes on the next full run
+            return
+
+
+def _step(trainer: Any) -> int:
+    """A trainer's update count (a race counts per method, a greedy stack its current layer)."""
+    for name in ("step_count", "step"):
+        value = getattr(trainer, name, None)
+        if isinstance(value, int):
+            return value
+    inner = getattr(trainer, "trainer", None)
+    return int(getattr(inner, "step", 0)) if inner is not None else 0
