@@ -1,15 +1,13 @@
 """Samplers compared (live): CD-k, PCD, population annealing and parallel tempering race on one model.
 
 Widgets and drawing only; the race is ``pgmviz.compare.Race`` (same initial RBM, data and batch
-order for every method). The race lives in ``st.session_state``; training runs in short slices in
-``st.fragment(run_every=...)``. The buttons' callbacks run a slice themselves, so a plain rerun
-after Step or Train (AppTest does not tick fragments) already shows the advanced race.
+order for every method). Train / Pause / Step / Reset and the frame loop are
+``pgmviz.ui.live.LiveRun``: the race lives in ``st.session_state``, slices run through the server's
+scheduler, and a plain rerun after Step or Train (AppTest does not tick fragments) already shows
+the advanced race.
 """
 
 from __future__ import annotations
-
-import threading
-import time
 
 import numpy as np
 import pandas as pd
@@ -18,9 +16,13 @@ import streamlit as st
 
 from pgmviz import viz
 from pgmviz.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood, standings
+from pgmviz.protocol import Budget
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
+from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
+from pgmviz.ui.theme import FONT
+from pgmviz.ui.theme import SAMPLER_COLOURS as COLOURS
 
 st.set_page_config(page_title="Samplers compared · pgmviz", layout="wide")
 
@@ -35,8 +37,6 @@ DATASETS = {"bars4": "Bars and stripes, 4x4 (30 patterns)", "bars3": "Bars and s
             "mnist16": "MNIST digits, 16x16 (exact only up to 20 hidden units)"}
 SAMPLERS = {"cd": "CD-k (contrastive divergence)", "pcd": "PCD-k (persistent chains)",
             "pa": "Population annealing (reweighted PCD)", "pt": "Parallel tempering"}
-COLOURS = {"cd": "#e45756", "pcd": "#4c78a8", "pa": "#54a24b", "pt": "#b279a2"}
-FONT = dict(size=15)
 EXACT_MAX_HIDDEN = 20
 RECORD_EVERY = {"bars4": 50, "bars3": 50}  # updates between records; others 100 (exact log Z costs more)
 COLLAPSE_NATS = 5.0  # a method whose log-likelihood ends this far below its start gets a warning
@@ -93,106 +93,57 @@ def url_settings() -> url.Binding:
 
 
 URL_SETTINGS = url_settings()  # the widgets' defaults, or a link's values on the session's first run
-ss.setdefault(P + "running", False)
-# A stopped script run can go on computing while the next run starts (Streamlit starts a new
-# runner rather than wait), so training and drawing take turns on the race through this lock.
-LOCK: threading.Lock = ss.setdefault(P + "lock", threading.Lock())
 
 
 # --- state ------------------------------------------------------------------------------------
-def build_race() -> None:
-    """A fresh race from the controls (what Reset does)."""
-    ss[P + "running"] = False
+def build_race() -> Race:
+    """A fresh race from the controls (what Reset does); ValueError with a message."""
     try:
         settings = widgets_to_settings()
         if settings.dataset == "mnist16" and settings.n_hidden > EXACT_MAX_HIDDEN:
             raise ValueError(f"with more than {EXACT_MAX_HIDDEN} hidden units the exact log-likelihood of "
                              "16x16 digits is out of reach; choose fewer")
     except ValueError as e:
-        ss[P + "error"] = f"These settings cannot start a race: {e}. Fix them and press Reset."
-        ss[P + "race"] = None
-        return
+        raise ValueError(f"These settings cannot start a race: {e}. Fix them and press Reset.") from e
     data = dataset(settings.dataset)
     mass_rows = data.X_train if settings.dataset.startswith("bars") else None
     # On bars and stripes (2^16 states at most) CD lanes are also compared with the exact gradient.
-    ss[P + "race"] = Race(settings, data.X_train, data.X_test if mass_rows is None else None, mass_rows=mass_rows,
-                          compare_gradient=mass_rows is not None)
+    # Records every few updates (not once per slice), so the curves have the same resolution
+    # however fast the machine is.
+    race = Race(settings, data.X_train, data.X_test if mass_rows is None else None, mass_rows=mass_rows,
+                compare_gradient=mass_rows is not None, record_every=RECORD_EVERY.get(settings.dataset, 100),
+                max_updates=MAX_UPDATES)
     ss[P + "meta"] = {"image_shape": data.image_shape, "n_patterns": data.X_train.shape[0], "title": data.title,
                       "best": best_log_likelihood(settings.dataset, data.X_train.shape[0])}
     ss[P + "built"] = settings
-    ss[P + "error"] = None
-    ss[P + "sec_per_step"] = None
+    return race
 
 
-def train_slice(budget_s: float, n_fixed: int | None = None) -> None:
-    """Advance the race: ``n_fixed`` updates, or as many as fit in ``budget_s`` seconds."""
-    race: Race | None = ss.get(P + "race")
-    if race is None or race.all_stopped:
-        ss[P + "running"] = False
-        return
-    if n_fixed is None:
-        per = ss.get(P + "sec_per_step")  # seconds per race update (all methods), measured last slice
-        n = 25 if per is None else int(np.clip(budget_s / max(per, 1e-6), 1, 5000))
-    else:
-        n = int(n_fixed)
-    n = min(n, MAX_UPDATES - race.step_count)
-    if n <= 0:
-        ss[P + "running"] = False
-        return
-    # Record every few updates (not once per slice), so the curves have the same resolution
-    # however fast the machine is.
-    every = RECORD_EVERY.get(race.settings.dataset, 100)
-    with LOCK:
-        t0, done = time.perf_counter(), 0
-        while done < n:
-            chunk = min(every - race.step_count % every, n - done)
-            race.step(chunk)
-            done += chunk
-        ss[P + "sec_per_step"] = (time.perf_counter() - t0) / n
-    if race.all_stopped or race.step_count >= MAX_UPDATES:
-        ss[P + "running"] = False
+def slice_budget(kind: str, seconds: float) -> Budget:
+    """Step: a fixed number of updates; a frame: as many as fit in ``seconds``."""
+    return Budget(updates=STEP_UPDATES) if kind == "step" else Budget(seconds=seconds)
+
+
+# Drawing reads the live race (its curves, particles and costs), so slices and drawing take turns.
+RUN = LiveRun(P, build_race, slice_s=SLICE_S, tick_s=TICK_S, budget=slice_budget, key="race", locked=True)
 
 
 # --- button callbacks -------------------------------------------------------------------------
-def on_show_preset() -> None:
-    """One click for the teacher: load the chosen preset, start a fresh race and train."""
+def load_preset() -> None:
     for k, v in settings_to_widgets(PRESETS[ss[P + "preset"]].settings).items():
         ss[P + k] = v
-    build_race()
-    if ss.get(P + "race") is not None:
-        ss[P + "running"] = True
-        train_slice(SLICE_S)
-        ss[P + "fresh"] = True
+
+
+def on_show_preset() -> None:
+    """One click for the teacher: load the chosen preset, start a fresh race and train."""
+    load_preset()
+    if RUN.reset():
+        RUN.on_train()
 
 
 def on_load_preset() -> None:
-    for k, v in settings_to_widgets(PRESETS[ss[P + "preset"]].settings).items():
-        ss[P + k] = v
-    build_race()
-
-
-def on_train() -> None:
-    if ss.get(P + "race") is None:
-        build_race()
-    if ss.get(P + "race") is not None:
-        ss[P + "running"] = True
-        train_slice(SLICE_S)
-        ss[P + "fresh"] = True
-
-
-def on_pause() -> None:
-    ss[P + "running"] = False
-
-
-def on_step() -> None:
-    ss[P + "running"] = False
-    if ss.get(P + "race") is None:
-        build_race()
-    train_slice(SLICE_S, n_fixed=STEP_UPDATES)
-
-
-def on_reset() -> None:
-    build_race()
+    load_preset()
+    RUN.reset()
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -372,7 +323,7 @@ with st.sidebar:
                 c2.number_input("chains" if name != "pt" else "chains per temp.", 1, 5000, key=P + f"chains_{name}")
             if name == "pt":
                 st.number_input("temperatures", 2, 50, key=P + "temps_pt")
-    st.button("Reset", key=P + "reset_side", on_click=on_reset, width="stretch")
+    st.button("Reset", key=P + "reset_side", on_click=RUN.on_reset, width="stretch")
 
 c_preset, c_show, c_load = st.columns([3, 1.2, 1])
 c_preset.selectbox("Preset", list(PRESETS), format_func=lambda k: PRESETS[k].title, key=P + "preset",
@@ -383,33 +334,17 @@ c_load.button("Load preset", key=P + "load", on_click=on_load_preset, width="str
 st.caption(PRESETS[ss[P + "preset"]].claim + f" (about {PRESETS[ss[P + 'preset']].n_updates:,} updates)")
 URL_SETTINGS.write()
 
-b1, b2, b3, b4, _ = st.columns([1, 1, 1, 1, 3])
-b1.button("Train", key=P + "train", on_click=on_train, icon=":material/play_arrow:", width="stretch",
-          disabled=ss[P + "running"])
-b2.button("Pause", key=P + "pause", on_click=on_pause, icon=":material/pause:", width="stretch",
-          disabled=not ss[P + "running"])
-b3.button(f"Step ({STEP_UPDATES})", key=P + "step", on_click=on_step, icon=":material/skip_next:",
-          width="stretch")
-b4.button("Reset", key=P + "reset", on_click=on_reset, icon=":material/restart_alt:", width="stretch")
-
-if ss.get(P + "error"):
-    st.error(ss[P + "error"], icon=":material/error:")
-
-if P + "race" not in ss:
-    build_race()
+RUN.ensure()
+RUN.buttons(step_label=f"Step ({STEP_UPDATES})", step_help=f"{STEP_UPDATES} updates of every method, then stop.",
+            widths=(1, 1, 1, 1, 3))
+RUN.messages()
 
 
-@st.fragment(run_every=TICK_S if ss[P + "running"] else None)
 def live() -> None:
-    if ss[P + "running"] and not ss.pop(P + "fresh", False):
-        train_slice(SLICE_S)
-        if not ss[P + "running"]:
-            st.rerun()  # the race stopped by itself: redraw the buttons and stop ticking
-    ss.pop(P + "fresh", None)
-    race: Race | None = ss.get(P + "race")
+    race: Race | None = RUN.trainer
     if race is None:
         return
-    with LOCK:
+    with RUN.quiet():
         draw(race)
 
 
@@ -475,7 +410,7 @@ def draw(race: Race) -> None:
                 st.image(viz.sample_grid(V, shape, n_cols=6, scale=scale), width="stretch")
 
 
-live()
+RUN.fragment(live)  # while training: collect a slice, draw, ask for the next
 
 with st.expander("The code that runs"):
     st.code("""from pgmviz.compare import PRESETS, Race

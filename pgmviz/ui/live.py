@@ -22,7 +22,9 @@ refuses, a diverged model, a server too busy) become messages; the user keeps th
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
@@ -60,13 +62,15 @@ class LiveRun:
     after : (Progress) -> None, run on the page's thread when a slice is done (publish it).
     key : the trainer's name after the prefix ("trainer", "race", ...).
     label : what the page's buttons train ("training", "fine-tuning"): used in messages.
+    locked : slices hold a lock of the session's (``<prefix>lock``) that the page's drawing takes
+        with `quiet`, for pages that draw from the live trainer rather than from a snapshot.
     """
 
     def __init__(self, prefix: str, build: Callable[[], Any], *, slice_s: float = 0.2,
                  first_slice_s: float | None = None, tick_s: float = 0.4,
                  budget: Callable[[str, float], Budget] | None = None, before: Callable[[], bool] | None = None,
                  after: Callable[[Progress], None] | None = None, key: str = "trainer", label: str = "training",
-                 scheduler: Scheduler | None = None):
+                 locked: bool = False, scheduler: Scheduler | None = None):
         self.prefix, self.key = prefix, key
         self.build_fn = build
         self.slice_s, self.tick_s = float(slice_s), float(tick_s)
@@ -75,6 +79,8 @@ class LiveRun:
         self.before, self.after = before, after
         self.label = label
         self.scheduler = scheduler or SCHEDULER
+        # A session's own lock, kept in its state so every rerun of the page finds the same one.
+        self.lock: threading.Lock | None = ss.setdefault(self._k("lock"), threading.Lock()) if locked else None
         ss.setdefault(self._k("running"), False)
         ss.setdefault(self._k("error"), None)
 
@@ -159,7 +165,13 @@ class LiveRun:
         if trainer is None or self.stopped or (self.before is not None and not self.before()):
             return None
         budget = self._budget(kind)
-        job = self.scheduler.submit(self._session(), lambda: trainer.run(budget))
+        lock = self.lock or contextlib.nullcontext()
+
+        def work() -> Progress:
+            with lock:
+                return trainer.run(budget)
+
+        job = self.scheduler.submit(self._session(), work)
         ss[self._k("job")] = job
         ss[self._k("job_trainer")] = trainer
         return job
@@ -224,6 +236,10 @@ class LiveRun:
             self._collect()
         ss[self._k("job")] = None
         self.scheduler.leave(self._session())
+
+    def quiet(self):
+        """A context in which no slice of this page runs (``locked`` pages draw inside it)."""
+        return self.lock or contextlib.nullcontext()
 
     # ------------------------------------------------------------------ buttons
     def on_train(self) -> None:
