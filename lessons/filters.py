@@ -525,7 +525,7 @@ def draw_diagnostics(snap: Snapshot) -> None:
                f"always on ({saturated} now): both are wasted. Useful units are on for some images only.")
 
 
-RUN.fragment(live_view)  # while training: collect a slice, draw, ask for the next
+RUN.fragment(live_view)  # while training: a slice through the scheduler, then draw
 curves_view()
 diagnostics_view()
 

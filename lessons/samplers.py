@@ -410,7 +410,7 @@ def draw(race: Race) -> None:
                 st.image(viz.sample_grid(V, shape, n_cols=6, scale=scale), width="stretch")
 
 
-RUN.fragment(live)  # while training: collect a slice, draw, ask for the next
+RUN.fragment(live)  # while training: a slice through the scheduler, then draw
 
 with st.expander("The code that runs"):
     st.code("""from pgmviz.compare import PRESETS, Race

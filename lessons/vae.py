@@ -2,10 +2,10 @@
 
 Widgets and drawing only; the numbers come from pgmviz.vae (ELBO, its two terms, the importance-
 weighted log p(x)) and, for the comparison, pgmviz.partition on the bundled RBMs. Pretrained VAEs
-come from assets/vae (scripts/train_vae.py); "Yours" trains live in short slices inside a
-``st.fragment(run_every=...)``, with the trainer in ``st.session_state`` so a rerun continues.
-The Train and Step callbacks run a slice themselves, so a plain rerun (AppTest does not tick
-fragments) already shows a trained model.
+come from assets/vae (scripts/train_vae.py); "Yours" trains live through
+``pgmviz.ui.live.LiveRun`` (Train / Pause / Step / Reset, slices through the server's scheduler),
+with the trainer in ``st.session_state`` so a rerun continues; a plain rerun after Train or Step
+(AppTest does not tick fragments) already shows a trained model.
 """
 
 from __future__ import annotations
@@ -22,10 +22,13 @@ from plotly.subplots import make_subplots
 
 from pgmviz import partition
 from pgmviz.io import load_model
+from pgmviz.protocol import Budget
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
+from pgmviz.ui.theme import CLASS_COLOURS, FONT
 from pgmviz.vae import VAE, VAEConfig, VAETrainer, load_pretrained
 from pgmviz.viz import sample_grid
 
@@ -42,9 +45,6 @@ YOURS = "Yours (train live)"
 TICK_S, SLICE_S = 0.5, 0.3  # the fragment reruns this often; at most this many seconds of training per tick
 SLICE_STEPS = 20  # and at most this many updates: half an epoch a tick, so the first epochs can be watched
 IWAE_KS = (10, 100, 500)
-CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-FONT = dict(size=15)
 
 lesson_header(
     "VAE: a graphical model with a neural conditional",
@@ -171,42 +171,23 @@ ds = dataset("mnist")
 def new_trainer() -> VAETrainer:
     cfg = VAEConfig(n_z=int(ss[P + "n_z"]), n_hidden=int(ss[P + "n_hidden"]), lr=float(ss[P + "lr"]),
                     seed=int(ss[P + "seed"]))
-    return VAETrainer(VAE(cfg), ds.X_train, ds.X_test)
-
-
-def train_slice(seconds: float) -> None:
-    """Adam updates for about ``seconds``, then one history point with the held-out ELBO (500 digits)."""
-    tr = ss.get(P + "trainer")
-    if tr is None:
-        tr = ss[P + "trainer"] = new_trainer()
-    tr.train(SLICE_STEPS, seconds=seconds, n_test=500)  # one history point per slice, with the held-out ELBO
-
-
-def on_train() -> None:
-    ss[P + "running"] = True
-    train_slice(SLICE_S)
-    ss[P + "fresh"] = True  # this rerun already trained: the fragment just draws
-
-
-def on_pause() -> None:
-    ss[P + "running"] = False
-
-
-def on_step() -> None:
-    ss[P + "running"] = False
-    train_slice(SLICE_S)
+    # one history point per slice, with the held-out ELBO on 500 digits
+    return VAETrainer(VAE(cfg), ds.X_train, ds.X_test, n_test=500)
 
 
 def on_reset() -> None:
-    ss[P + "running"] = False
+    """No model until Train: the architecture controls unlock again."""
+    RUN.stop(keep=False)
     ss.pop(P + "trainer", None)
     ss.pop(P + "iwae", None)
 
 
-ss.setdefault(P + "running", False)
+# Drawing samples from the live model: slices and drawing take turns.
+RUN = LiveRun(P, new_trainer, slice_s=SLICE_S, tick_s=TICK_S, locked=True,
+              budget=lambda kind, seconds: Budget(updates=SLICE_STEPS, seconds=seconds))
 URL_SETTINGS.write()  # here, before the page may stop to wait for Train
 
-running = bool(ss[P + "running"]) and source == YOURS
+running = RUN.running and source == YOURS
 if source == YOURS:
     tr = ss.get(P + "trainer")
     locked = tr is not None  # the architecture is fixed once training has started: Reset to change it
@@ -216,14 +197,10 @@ if source == YOURS:
     c[1].select_slider("Hidden units per net", options=[50, 100, 200], key=P + "n_hidden", disabled=locked)
     c[2].select_slider("Adam step size", options=[0.0005, 0.001, 0.002, 0.005], key=P + "lr", disabled=locked)
     c[3].number_input("Seed", min_value=0, max_value=10_000, step=1, key=P + "seed", disabled=locked)
-    b = st.columns(4)
-    b[0].button("Train", key=P + "train", icon=":material/play_arrow:", type="primary", on_click=on_train,
-                disabled=running, width="stretch")
-    b[1].button("Pause", key=P + "pause", icon=":material/pause:", on_click=on_pause, disabled=not running,
-                width="stretch")
-    b[2].button("Step", key=P + "step", icon=":material/skip_next:", on_click=on_step, disabled=running,
-                width="stretch")
-    b[3].button("Reset", key=P + "reset", icon=":material/restart_alt:", on_click=on_reset, width="stretch")
+    RUN.buttons(widths=(1, 1, 1, 1), show_reset=False)
+    st.button("Reset", key=P + "reset", icon=":material/restart_alt:", on_click=on_reset,
+              help="Forget this model: the settings above unlock.")
+    RUN.messages()
     tr = ss.get(P + "trainer")
     if tr is None:
         st.info("Press **Train**: a fresh VAE with these settings learns the 4,000 training digits in short "
@@ -280,16 +257,13 @@ def draw_training() -> None:
 
 
 if source == YOURS:
-    @st.fragment(run_every=TICK_S if running else None)
     def live_view() -> None:
-        if ss[P + "running"] and not ss.pop(P + "fresh", False):
-            train_slice(SLICE_S)
-        ss.pop(P + "fresh", None)
-        draw_training()
-        st.image(picture(ss[P + "trainer"].vae.sample_prior(30, rng=0), n_cols=15, scale=2),
-                 caption="p(x | z) for 30 fixed draws z ~ N(0, I), redrawn as it learns")
+        with RUN.quiet():
+            draw_training()
+            st.image(picture(ss[P + "trainer"].vae.sample_prior(30, rng=0), n_cols=15, scale=2),
+                     caption="p(x | z) for 30 fixed draws z ~ N(0, I), redrawn as it learns")
 
-    live_view()
+    RUN.fragment(live_view)
 else:
     draw_training()
     st.caption(

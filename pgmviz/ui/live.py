@@ -10,9 +10,10 @@ rest in ``st.session_state`` under the page's prefix::
     run.fragment(draw)                                          # one slice, then draw, each frame
 
 Every slice runs through the server's `pgmviz.ui.scheduler.SCHEDULER`, on a worker thread, so a
-class of sessions shares the cores fairly and a page script never computes while it draws. A
-frame collects the slice the previous frame asked for, draws, and asks for the next; its
-interval and slice size follow the server's load, and a busy server is said on the page.
+class of sessions shares the cores fairly and a page that only draws never waits for compute. A
+frame asks for a slice, waits a little for it and draws (a slice that has to queue is collected
+by a later frame); its interval and slice size follow the server's load and the frame's own
+cost, so frames never pile up, and a busy server is said on the page.
 
 Callbacks (Train, Step) wait for their slice, so a plain rerun after a click (as in AppTest,
 which does not tick fragments) already shows the trained model. Pause and Reset cancel a waiting
@@ -115,9 +116,11 @@ class LiveRun:
 
     @property
     def stopped(self) -> bool:
-        """The trainer trains no more: diverged or finished (or there is none)."""
+        """The trainer trains no more: diverged or finished. (No trainer yet: Train builds one.)"""
         t = self.trainer
-        if t is None or t.diverged:
+        if t is None:
+            return False
+        if t.diverged:
             return True
         p = self.progress
         return p is not None and p.finished and p.step == _step(t)
@@ -151,9 +154,8 @@ class LiveRun:
 
     # ------------------------------------------------------------------ slices
     def _budget(self, kind: str) -> Budget:
-        base = self.first_slice_s if kind == "first" else self.slice_s
-        if kind == "tick":  # share a busy server in longer, fewer slices: less drawing per update
-            base *= min(MAX_SLICE_FACTOR, max(1.0, math.sqrt(self.scheduler.stats().load)))
+        # On a busy server a frame's slice grows (longer, fewer slices: less drawing per update).
+        base = {"first": self.first_slice_s, "step": self.slice_s}.get(kind) or self._budget_seconds()
         return self.budget_fn(kind, base)
 
     def _ask(self, kind: str) -> Future | None:
@@ -246,7 +248,8 @@ class LiveRun:
         if self.trainer is None and not self.reset():
             return
         self.running = True
-        self.slice_now("first")  # this rerun already trained: its frame draws it and asks for the next
+        self.slice_now("first")
+        ss[self._k("fresh")] = True  # this rerun already trained: its frame just draws
         if self.trainer is None or self.stopped:
             self.running = False
 
@@ -292,9 +295,13 @@ class LiveRun:
 
     # ------------------------------------------------------------------ the frame loop
     def interval(self) -> float:
-        """Seconds between frames: the page's tick, or the server's turn interval when it is busy."""
+        """Seconds between frames: the page's tick; longer when a frame itself takes longer (so the
+        next frame's request never interrupts this one), or when the server is busy (its turn
+        interval)."""
         stats = self.scheduler.stats()
-        return max(self.tick_s, 1.1 * stats.turn_interval_s) if stats.load > 1 else self.tick_s
+        frame_s = float(ss.get(self._k("frame_s"), 0.0))
+        busy = 1.1 * stats.turn_interval_s if stats.load > 1 else 0.0
+        return max(self.tick_s, 1.25 * frame_s, busy)
 
     def busy_text(self) -> str | None:
         """"12 students are training: a frame every 3 s", when sessions queue for the cores."""
@@ -305,30 +312,39 @@ class LiveRun:
                 f"a frame every {self.interval():.1f} s.")
 
     def tick(self) -> None:
-        """One frame's compute side: collect the slice asked for last frame (waiting briefly)."""
-        if not self.running:
+        """One frame's compute side: ask for a slice (or keep the one asked for), wait a little, collect.
+
+        A slice still queued or running when the wait ends stays pending, and this frame draws
+        the last state; a later frame collects it. Nothing computes between frames but slices the
+        scheduler admitted, so the state a frame drew is the state the session has.
+        """
+        if not self.running or ss.pop(self._k("fresh"), False):
             return
         job: Future | None = ss.get(self._k("job"))
+        if job is None:
+            job = self._ask("tick")
         if job is not None:
-            self._wait(job, min(0.5 * self.interval(), 2.0))
+            self._wait(job, max(0.6 * self.interval(), 1.5 * self._budget_seconds()))
             self._collect()
-        else:
-            self.scheduler.touch(self._session())
+
+    def _budget_seconds(self) -> float:
+        return self.slice_s * min(MAX_SLICE_FACTOR, max(1.0, math.sqrt(self.scheduler.stats().load)))
 
     def fragment(self, draw: Callable[[], None], every: float | None = None) -> None:
-        """Run ``draw`` in a fragment that, while running, collects a slice, draws, asks for the next."""
+        """Run ``draw`` in a fragment that, while running, trains a slice (`tick`) and then draws."""
         was_running = self.running
         interval = self.interval()
         ss[self._k("interval")] = interval
 
         def frame() -> None:
+            t0 = time.monotonic()
             self.tick()
             draw()
             if self.running:
                 busy = self.busy_text()
                 if busy:
                     st.caption(busy)
-                self._ask("tick")
+                ss[self._k("frame_s")] = time.monotonic() - t0
                 self._retime()
             if was_running and not self.running:
                 st.rerun()  # stopped by itself (diverged, finished, bad settings): redraw the buttons
