@@ -114,6 +114,10 @@ class LiveRun:
         """The last slice's `Progress` (None before the first)."""
         return ss.get(self._k("progress"))
 
+    def forget_progress(self) -> None:
+        """Forget the last slice (a page that moved its trainer on, e.g. to the next layer)."""
+        ss[self._k("progress")] = None
+
     @property
     def stopped(self) -> bool:
         """The trainer trains no more: diverged or finished. (No trainer yet: Train builds one.)"""
@@ -265,16 +269,16 @@ class LiveRun:
     def on_reset(self) -> None:
         self.reset()
 
-    def buttons(self, *, disabled: bool = False, step_label: str = "Step", step_help: str | None = None,
-                reset_help: str | None = "A new model with the settings shown.", show_reset: bool = True,
-                widths: tuple = (1, 1, 1, 1, 4)) -> None:
+    def buttons(self, *, disabled: bool = False, train_label: str = "Train", step_label: str = "Step",
+                step_help: str | None = None, reset_help: str | None = "A new model with the settings shown.",
+                show_reset: bool = True, widths: tuple = (1, 1, 1, 1, 4)) -> None:
         """Train, Pause, Step (and Reset) with their callbacks; keys ``<prefix>train`` etc."""
         P = self.prefix
         blocked = disabled or self.stopped
         running = self.running and not blocked
         cols = st.columns(list(widths))
-        cols[0].button("Train", key=P + "train", icon=":material/play_arrow:", type="primary", on_click=self.on_train,
-                       disabled=blocked or running, width="stretch")
+        cols[0].button(train_label, key=P + "train", icon=":material/play_arrow:", type="primary",
+                       on_click=self.on_train, disabled=blocked or running, width="stretch")
         cols[1].button("Pause", key=P + "pause", icon=":material/pause:", on_click=self.on_pause,
                        disabled=not running, width="stretch")
         cols[2].button(step_label, key=P + "step", icon=":material/skip_next:", on_click=self.on_step,
