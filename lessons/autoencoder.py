@@ -21,6 +21,7 @@ from pgmviz import autoencoder as ae
 from pgmviz import data, grbm
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.live import LiveRun
 from pgmviz.viz import filter_grid, sample_grid
 
 st.set_page_config(page_title="Deep autoencoder · pgmviz", layout="wide")
@@ -34,7 +35,7 @@ DEFAULT_CODE = 6
 PRE_EPOCHS, FT_EPOCHS, SEED = R.pre_epochs, R.ft_epochs, R.seed  # the ready-made nets
 BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "autoencoder"
 GREY_HIDDEN, GREY_EPOCHS = 100, 20  # the Gaussian RBM on grey digits (section 4)
-TICK_S = 0.3  # the fine-tuning fragment reruns this often while it trains
+TICK_S, SLICE_S = 0.3, 0.2  # while fine-tuning: seconds between frames, seconds of backprop per frame
 FONT = dict(size=15)
 ACCENT, MUTED, GREY = "#ffb300", "#5c6bc0", "#9e9e9e"
 CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -199,7 +200,7 @@ URL_SETTINGS = url.bind(P, {
 
 c_code, c_pre, c_ft, c_seed = st.columns([1.6, 1.4, 1.4, 0.8], gap="large")
 code = c_code.segmented_control("Code size (real numbers per digit)", CODE_SIZES, required=True, key=P + "code",
-                                on_change=lambda: ss.__setitem__(P + "tuning", False))  # a run belongs to one size
+                                on_change=lambda: RUN.on_pause())  # a run belongs to one size
 pre_epochs = c_pre.slider("Pretraining epochs per RBM", 1, 20, key=P + "pre_epochs")
 ft_epochs = c_ft.slider("Fine-tuning epochs", 1, 60, key=P + "ft_epochs")
 seed = c_seed.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
@@ -214,28 +215,41 @@ st.caption(
 )
 
 
+def your_tuner() -> ae.FineTuner | None:
+    """The fine-tuner of your net at the code size shown (None for the ready-made ones)."""
+    run = ss.get(P + "runs", {}).get(ss[P + "code"])
+    return None if run is None or run["source"] != "yours" else run["tuner"]
+
+
+def on_epochs(progress) -> None:
+    """The tuner measured each finished epoch's held-out error: its rows are the chart's."""
+    run = ss[P + "runs"][ss[P + "code"]]
+    run["history"] = run["history"][:1] + run["tuner"].rows
+    run["finetune_s"] = run["tuner"].seconds
+
+
+# Fine-tuning your net live: Fine-tune / Stop; pretraining runs in the script (a progress bar).
+RUN = LiveRun(P, None, locate=your_tuner, running_key="tuning", slice_s=SLICE_S, tick_s=TICK_S, after=on_epochs,
+              label="fine-tuning")
+
+
 def start_pretraining() -> None:
+    RUN.stop()
     ss[P + "pretrain_request"] = True
-    ss[P + "tuning"] = False
 
 
 def start_finetuning() -> None:
-    run = ss.get(P + "runs", {}).get(ss[P + "code"])
-    if run is not None:
-        run["target"] = run["tuner"].epoch + ss[P + "ft_epochs"]
-        ss[P + "tuning"] = True
-
-
-def stop_finetuning() -> None:
-    ss[P + "tuning"] = False
+    tuner = your_tuner()
+    if tuner is not None:
+        tuner.max_epochs = tuner.epoch + ss[P + "ft_epochs"]  # ft_epochs more, from where it stopped
+        RUN.on_train()
 
 
 def forget_run() -> None:
+    RUN.stop(keep=False)
     ss.get(P + "runs", {}).pop(ss[P + "code"], None)
-    ss[P + "tuning"] = False
 
 
-ss.setdefault(P + "tuning", False)
 mine = ss.get(P + "runs", {}).get(code)
 b1, b2, b3, b4 = st.columns(4)
 b1.button("Pretrain a new stack", icon=":material/layers:", type="primary", on_click=start_pretraining,
@@ -243,8 +257,8 @@ b1.button("Pretrain a new stack", icon=":material/layers:", type="primary", on_c
           help="Trains the RBMs one after the other with CD-1, then unrolls them. Then press Fine-tune.")
 b2.button("Fine-tune", icon=":material/play_arrow:", on_click=start_finetuning, key=P + "finetune",
           disabled=mine is None or ss[P + "tuning"], width="stretch",
-          help="Backprop through the unrolled net, one epoch per step, for the number of epochs set above.")
-b3.button("Stop", icon=":material/pause:", on_click=stop_finetuning, key=P + "stop",
+          help="Backprop through the unrolled net, live, for the number of epochs set above.")
+b3.button("Stop", icon=":material/pause:", on_click=RUN.on_pause, key=P + "stop",
           disabled=not ss[P + "tuning"], width="stretch")
 b4.button("Back to the ready-made net", icon=":material/restart_alt:", on_click=forget_run, key=P + "forget",
           disabled=mine is None, width="stretch")
@@ -263,11 +277,10 @@ if ss.pop(P + "pretrain_request", False):
                                 f"reconstruction error {prog.recon_error:.2f}")
     bar.empty()
     net = ae.unroll(prog.stack)
-    tuner = ae.FineTuner(net, Xtr, rng=int(seed))
+    tuner = ae.FineTuner(net, Xtr, rng=int(seed), X_test=Xte)
     ss.setdefault(P + "runs", {})[code] = {
         "net": net, "tuner": tuner, "pretrain_log": log, "history": [history_row(net, 0, net.loss(Xtr))],
         "pretrain_s": prog.seconds, "finetune_s": 0.0, "settings": (pre_epochs, 0, int(seed)), "source": "yours",
-        "target": 0,
     }
     st.rerun()
 
@@ -339,21 +352,14 @@ with c_pre_chart:
 tuning = bool(ss[P + "tuning"]) and mine
 
 
-@st.fragment(run_every=TICK_S if tuning else None)
 def finetune_view() -> None:
     r = ss.get(P + "runs", {}).get(code)
-    if ss[P + "tuning"] and r is not None:
-        loss = r["tuner"].run(1)  # one epoch per tick
-        r["history"].append(history_row(r["net"], r["tuner"].epoch, loss))
-        r["finetune_s"] = r["tuner"].seconds
-        if r["tuner"].epoch >= r["target"]:
-            ss[P + "tuning"] = False
-            st.rerun()  # the whole page, so the pictures below show the fine-tuned net
     draw_finetuning(r if r is not None else run)
 
 
 with c_ft_chart:
-    finetune_view()
+    RUN.fragment(finetune_view)  # while fine-tuning: a slice of backprop through the scheduler, then draw
+RUN.messages(restart_hint="Go back to the ready-made net, or pretrain a new stack.")
 if mine and run["tuner"].epoch == 0 and not tuning:
     st.info("Your stack is pretrained and unrolled (epoch 0 on the right). Press **Fine-tune** to run backprop.",
             icon=":material/arrow_upward:")

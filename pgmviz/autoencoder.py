@@ -262,13 +262,18 @@ class FineTuner:
     """Adam on the cross-entropy, in slices (`pgmviz.protocol`): ``run(Budget(...))`` or
     ``run(n_epochs)``; each continues where the last call stopped, mid-epoch included.
 
-    ``history`` holds the training loss per completed epoch (the mean over its mini-batches).
+    ``history`` holds the training loss per completed epoch (the mean over its mini-batches);
+    with ``X_test``, ``rows`` holds a `history_row` per completed epoch (its held-out error
+    measured at the epoch's end). ``max_epochs``: `run` with a `Budget` trains no further and
+    reports ``finished`` (None: no end).
     """
 
     net: Autoencoder
     X: np.ndarray
     settings: FinetuneSettings = field(default_factory=FinetuneSettings)
     rng: int | np.random.Generator | None = 0
+    X_test: np.ndarray | None = None
+    max_epochs: int | None = None
 
     def __post_init__(self) -> None:
         self.X = np.asarray(self.X, dtype=self.net.Ws[0].dtype)
@@ -280,12 +285,15 @@ class FineTuner:
         self.seconds = 0.0
         self.diverged: str | None = None
         self.history: list[float] = []  # training loss per epoch (mean over its mini-batches)
+        self.rows: list[dict] = []  # with X_test: history_row per epoch
         self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
         self._pos, self._total, self._count = 0, 0.0, 0
 
     def _update(self) -> bool:
         """One Adam step on the next mini-batch; an epoch ends with its mean loss in ``history``."""
         bs = self.settings.batch_size
+        if self._order is None and self.max_epochs is not None and self.epoch >= self.max_epochs:
+            return False  # the target reached: nothing more to do
         if self._order is None:  # a new epoch: a fresh shuffle
             self._order, self._pos, self._total, self._count = self.rng.permutation(len(self.X)), 0, 0.0, 0
         batch = self.X[self._order[self._pos:self._pos + bs]]
@@ -299,6 +307,8 @@ class FineTuner:
             self.epoch += 1
             self.history.append(self._total / self._count)
             self._order = None
+            if self.X_test is not None:
+                self.rows.append(history_row(self.net, self.X_test, self.epoch, self.history[-1]))
         return True
 
     def run(self, budget: Budget | int = 1) -> Progress | float:
@@ -325,8 +335,14 @@ class FineTuner:
             self.diverged = (f"fine-tuning diverged (parameters NaN, infinite or beyond {MAX_ABS_PARAMETER:g} by "
                              f"update {self.step}; lower the learning rate); the last good parameters were kept")
         if isinstance(budget, Budget):
-            return Progress(self.step, done, seconds, diverged=self.diverged, snapshot=self.last_loss)
+            return Progress(self.step, done, seconds, finished=self.finished, diverged=self.diverged,
+                            snapshot=self.last_loss)
         return self.last_loss
+
+    @property
+    def finished(self) -> bool:
+        """``max_epochs`` epochs done."""
+        return self.max_epochs is not None and self.epoch >= self.max_epochs
 
     @property
     def last_loss(self) -> float:

@@ -226,7 +226,8 @@ class BackpropTrainer:
     or ``run(n_epochs)``; each continues where the last call stopped, mid-epoch included.
 
     ``history`` has one row per epoch (epoch 0 = before training): training loss and error rate
-    on the training and held-out sets.
+    on the training and held-out sets. ``max_epochs``: `run` with a `Budget` trains no further
+    and reports ``finished`` (None: no end).
     """
 
     net: Classifier
@@ -235,6 +236,7 @@ class BackpropTrainer:
     X_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
     settings: BackpropSettings = field(default_factory=BackpropSettings)
+    max_epochs: int | None = None
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -263,6 +265,8 @@ class BackpropTrainer:
     def _update(self) -> bool:
         """One step on the next mini-batch; an epoch ends with a `measure` row in ``history``."""
         s = self.settings
+        if self._order is None and self.max_epochs is not None and self.epoch >= self.max_epochs:
+            return False  # the target reached: nothing more to do
         if self._order is None:  # a new epoch: a fresh shuffle
             self._order, self._pos = self.rng.permutation(len(self.X_train)), 0
         idx = self._order[self._pos:self._pos + s.batch_size]
@@ -299,7 +303,9 @@ class BackpropTrainer:
                                  f"update {self.step}; lower the learning rate); the last good parameters were kept")
         if numeric:
             return self.history[-1]
-        return Progress(self.step, done, seconds, diverged=self.diverged, snapshot=self.history[-1])
+        finished = self.max_epochs is not None and self.epoch >= self.max_epochs
+        return Progress(self.step, done, seconds, finished=finished, diverged=self.diverged,
+                        snapshot=self.history[-1])
 
 
 # ---------------------------------------------------------------------------- pretraining

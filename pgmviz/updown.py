@@ -173,6 +173,7 @@ class UpDownTrainer:
     X_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
     settings: UpDownSettings = field(default_factory=UpDownSettings)
+    max_epochs: int | None = None  # run(Budget) trains no further and reports finished (None: no end)
 
     def __post_init__(self) -> None:
         self.net = self.net.untie() if self.net.tied else self.net.copy()
@@ -208,6 +209,8 @@ class UpDownTrainer:
         or beyond ``max_abs_weight`` (a wild learning rate) is undone and ``diverged`` set.
         """
         n, B = len(self.X_train), self.settings.batch_size
+        if self._order is None and self.max_epochs is not None and self.epoch >= self.max_epochs:
+            return False  # the target reached: nothing more to do
         if self._order is None:  # a new epoch: a backup, a fresh shuffle
             self._backup = self.net.copy()  # once per epoch: cheap beside 40 updates
             self._order, self._pos, self._wake, self._sleep = self.rng.permutation(n), 0, [], []
@@ -262,7 +265,9 @@ class UpDownTrainer:
                 # A slice may end mid-epoch: never hand a page an unhealthy net to draw.
                 if self._order is not None and not _healthy(self.net, self.settings.max_abs_weight):
                     self._undo_epoch()
-            return TrainProgress(self.step, done, seconds, diverged=self.diverged, snapshot=self.history[-1])
+            finished = self.max_epochs is not None and self.epoch >= self.max_epochs
+            return TrainProgress(self.step, done, seconds, finished=finished, diverged=self.diverged,
+                                 snapshot=self.history[-1])
         for e in range(int(epochs)):
             if self.diverged or (cancel is not None and cancel()):
                 return None

@@ -65,14 +65,19 @@ class LiveRun:
     label : what the page's buttons train ("training", "fine-tuning"): used in messages.
     locked : slices hold a lock of the session's (``<prefix>lock``) that the page's drawing takes
         with `quiet`, for pages that draw from the live trainer rather than from a snapshot.
+    locate : () -> trainer, for a page that keeps its trainer elsewhere in the session (then
+        ``build`` may be None and the page makes trainers itself).
+    running_key : the name after the prefix of the running flag ("running").
     """
 
-    def __init__(self, prefix: str, build: Callable[[], Any], *, slice_s: float = 0.2,
+    def __init__(self, prefix: str, build: Callable[[], Any] | None, *, slice_s: float = 0.2,
                  first_slice_s: float | None = None, tick_s: float = 0.4,
                  budget: Callable[[str, float], Budget] | None = None, before: Callable[[], bool] | None = None,
                  after: Callable[[Progress], None] | None = None, key: str = "trainer", label: str = "training",
-                 locked: bool = False, scheduler: Scheduler | None = None):
+                 locked: bool = False, locate: Callable[[], Any] | None = None, running_key: str = "running",
+                 scheduler: Scheduler | None = None):
         self.prefix, self.key = prefix, key
+        self.locate, self.running_key = locate, running_key
         self.build_fn = build
         self.slice_s, self.tick_s = float(slice_s), float(tick_s)
         self.first_slice_s = float(first_slice_s if first_slice_s is not None else slice_s)
@@ -82,7 +87,7 @@ class LiveRun:
         self.scheduler = scheduler or SCHEDULER
         # A session's own lock, kept in its state so every rerun of the page finds the same one.
         self.lock: threading.Lock | None = ss.setdefault(self._k("lock"), threading.Lock()) if locked else None
-        ss.setdefault(self._k("running"), False)
+        ss.setdefault(self._k(running_key), False)
         ss.setdefault(self._k("error"), None)
 
     # ------------------------------------------------------------------ state
@@ -91,15 +96,15 @@ class LiveRun:
 
     @property
     def trainer(self) -> Any:
-        return ss.get(self._k(self.key))
+        return self.locate() if self.locate is not None else ss.get(self._k(self.key))
 
     @property
     def running(self) -> bool:
-        return bool(ss.get(self._k("running")))
+        return bool(ss.get(self._k(self.running_key)))
 
     @running.setter
     def running(self, value: bool) -> None:
-        ss[self._k("running")] = bool(value)
+        ss[self._k(self.running_key)] = bool(value)
 
     @property
     def error(self) -> str | None:
@@ -140,6 +145,8 @@ class LiveRun:
     def reset(self) -> bool:
         """Stop, then a fresh trainer from the page's ``build`` (what Reset does); False on bad settings."""
         self.stop(keep=False)
+        if self.build_fn is None:
+            return self.trainer is not None
         try:
             trainer = self.build_fn()
         except ValueError as e:

@@ -209,3 +209,25 @@ def test_greedy_layer_and_race_finish_at_their_targets():
     p = r.run(Budget(updates=100))
     assert (p.done, p.step, p.finished) == (4, 10, True)
     assert r.history[next(iter(r.lanes))]["step"] == [0.0, 4.0, 6.0, 8.0, 10.0]
+
+
+def test_epoch_trainers_finish_at_max_epochs():
+    for make in (fine_tuner, backprop, up_down):
+        t = make()
+        t.max_epochs = 2  # 3 updates per epoch
+        p = t.run(Budget(updates=100))
+        assert (p.done, t.epoch, p.finished) == (6, 2, True)
+        assert t.run(Budget(updates=100)).done == 0
+        t.max_epochs = 3  # a new target: it goes on
+        p = t.run(Budget(updates=2))
+        assert (p.done, p.finished) == (2, False)
+
+
+def test_the_autoencoders_held_out_row_is_measured_at_each_epochs_end():
+    t = ae.FineTuner(ae.random_autoencoder([16, 8, 3], rng=0), X_GREY, ae.FinetuneSettings(batch_size=20), rng=0,
+                     X_test=X_GREY[:10])
+    t.run(Budget(updates=4))  # epoch 1 ends at update 3
+    assert [r["epoch"] for r in t.rows] == [1]
+    ref = ae.FineTuner(ae.random_autoencoder([16, 8, 3], rng=0), X_GREY, ae.FinetuneSettings(batch_size=20), rng=0)
+    ref.run(1)
+    assert t.rows[0] == ae.history_row(ref.net, X_GREY[:10], 1, ref.history[-1])
