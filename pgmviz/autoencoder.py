@@ -36,7 +36,7 @@ import numpy as np
 
 from pgmviz.io import check_int_scalar, read_npz
 from pgmviz.optim import Adam
-from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
+from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend, updates_left_in_epoch
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
 
@@ -288,6 +288,12 @@ class FineTuner:
         self.rows: list[dict] = []  # with X_test: history_row per epoch
         self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
         self._pos, self._total, self._count = 0, 0.0, 0
+
+    @property
+    def updates_left_in_epoch(self) -> int:
+        """Mini-batch updates to the end of the current epoch (a whole epoch between epochs)."""
+        pos = None if self._order is None else self._pos
+        return updates_left_in_epoch(len(self.X), self.settings.batch_size, pos)
 
     def _update(self) -> bool:
         """One Adam step on the next mini-batch; an epoch ends with its mean loss in ``history``."""

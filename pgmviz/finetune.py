@@ -32,7 +32,7 @@ from scipy.optimize import minimize
 from pgmviz.data import ASSETS_DIR
 from pgmviz.io import check_float_arrays, read_npz
 from pgmviz.optim import Adam, Momentum
-from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
+from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend, updates_left_in_epoch
 from pgmviz.rbm import RBM
 from pgmviz.rng import as_rng
 from pgmviz.special import log_softmax, one_hot, sigmoid, softmax
@@ -261,6 +261,12 @@ class BackpropTrainer:
         if self.X_test is not None:
             row["held-out error"] = self.net.error_rate(self.X_test, self.y_test)
         return row
+
+    @property
+    def updates_left_in_epoch(self) -> int:
+        """Mini-batch updates to the end of the current epoch (a whole epoch between epochs)."""
+        pos = None if self._order is None else self._pos
+        return updates_left_in_epoch(len(self.X_train), self.settings.batch_size, pos)
 
     def _update(self) -> bool:
         """One step on the next mini-batch; an epoch ends with a `measure` row in ``history``."""

@@ -105,6 +105,47 @@ def spend(budget: Budget | None, update: Callable[[], bool], clock: Callable[[],
     return done, clock() - t0
 
 
+class Lockstep:
+    """Several trainers advanced by the same updates: the first spends the budget, the others then
+    do as many updates as it did (e.g. a pretrained net and the same net from random weights).
+
+    ``history`` is the list of the trainers' histories; ``diverged`` the first one's reason, if
+    any stopped (then none trains further, so they stay at the same update).
+    """
+
+    def __init__(self, trainers):
+        if not trainers:
+            raise ValueError("Lockstep needs at least one trainer")
+        self.trainers = list(trainers)
+
+    @property
+    def history(self) -> list:
+        return [t.history for t in self.trainers]
+
+    @property
+    def diverged(self) -> str | None:
+        return next((t.diverged for t in self.trainers if t.diverged), None)
+
+    def run(self, budget: Budget) -> Progress:
+        if self.diverged:
+            first = self.trainers[0]
+            return Progress(first.step, 0, 0.0, diverged=self.diverged, snapshot=first.history[-1])
+        lead = self.trainers[0].run(budget)
+        seconds, finished = lead.seconds, lead.finished
+        for t in self.trainers[1:]:
+            p = t.run(Budget(updates=lead.done))
+            seconds += p.seconds
+            finished = finished and p.finished
+        return Progress(lead.step, lead.done, seconds, finished=finished, diverged=self.diverged,
+                        snapshot=lead.snapshot)
+
+
+def updates_left_in_epoch(n_rows: int, batch_size: int, pos: int | None) -> int:
+    """Mini-batches to the end of the current epoch: all of them between epochs (``pos`` None)."""
+    n_batches = -(-n_rows // batch_size)
+    return n_batches if pos is None else n_batches - pos // batch_size
+
+
 # Weights this large mean the step size is far too big: trained nets here stay below about 100.
 MAX_ABS_PARAMETER = 1e4
 

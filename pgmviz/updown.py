@@ -26,7 +26,7 @@ import numpy as np
 
 from pgmviz.dbn import DBN
 from pgmviz.labels import LabelRBM
-from pgmviz.protocol import Budget, spend
+from pgmviz.protocol import Budget, spend, updates_left_in_epoch
 from pgmviz.protocol import Progress as TrainProgress
 from pgmviz.rbm import bernoulli, check_visible
 from pgmviz.rng import as_rng
@@ -201,6 +201,12 @@ class UpDownTrainer:
         if self.X_test is not None:
             row["held-out error"] = error_rate(self.net, self.X_test, self.y_test)
         return row
+
+    @property
+    def updates_left_in_epoch(self) -> int:
+        """Mini-batch updates to the end of the current epoch (a whole epoch between epochs)."""
+        pos = None if self._order is None else self._pos
+        return updates_left_in_epoch(len(self.X_train), self.settings.batch_size, pos)
 
     def _update(self) -> bool:
         """One up-down step on the next mini-batch; an epoch that ends healthy adds a history row.

@@ -12,7 +12,7 @@ import pytest
 from pgmviz import autoencoder as ae
 from pgmviz import compare, datasets, dbn, updown, vae
 from pgmviz import finetune as ft
-from pgmviz.protocol import Budget, Progress, Trainable, spend
+from pgmviz.protocol import Budget, Lockstep, Progress, Trainable, spend
 from pgmviz.rbm import RBM
 from pgmviz.train import Snapshot, Trainer, TrainSettings
 
@@ -231,3 +231,31 @@ def test_the_autoencoders_held_out_row_is_measured_at_each_epochs_end():
     ref = ae.FineTuner(ae.random_autoencoder([16, 8, 3], rng=0), X_GREY, ae.FinetuneSettings(batch_size=20), rng=0)
     ref.run(1)
     assert t.rows[0] == ae.history_row(ref.net, X_GREY[:10], 1, ref.history[-1])
+
+
+def test_a_slice_capped_at_the_epochs_end_ends_there():
+    for make in (fine_tuner, backprop, up_down):
+        t = make()  # 3 updates per epoch
+        assert t.updates_left_in_epoch == 3
+        t.run(Budget(updates=1))
+        assert t.updates_left_in_epoch == 2
+        p = t.run(Budget(updates=100).capped(t.updates_left_in_epoch))
+        assert (p.done, t.epoch, t.updates_left_in_epoch) == (2, 1, 3)
+
+
+def test_lockstep_gives_every_trainer_the_same_updates():
+    a, b = backprop(), backprop(lr=0.05)
+    pair = Lockstep([a, b])
+    assert isinstance(pair, Trainable)
+    p = pair.run(Budget(seconds=1e-9))  # the first spends the budget (one update); the other follows
+    assert (p.done, a.step, b.step) == (1, 1, 1)
+    pair.run(Budget(updates=5))
+    assert a.step == b.step == 6 and len(pair.history) == 2
+    ref = backprop(lr=0.05)
+    ref.run(Budget(updates=6))
+    for x, y in zip(params(b), params(ref)):
+        np.testing.assert_array_equal(x, y)
+    wild = Lockstep([backprop(), backprop(lr=1e30)])
+    with np.errstate(all="ignore"):
+        p = wild.run(Budget(updates=6))
+    assert p.diverged and wild.diverged and wild.run(Budget(updates=3)).done == 0
