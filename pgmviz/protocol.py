@@ -106,8 +106,9 @@ def spend(budget: Budget | None, update: Callable[[], bool], clock: Callable[[],
 
 
 class Lockstep:
-    """Several trainers advanced by the same updates: the first spends the budget, the others then
-    do as many updates as it did (e.g. a pretrained net and the same net from random weights).
+    """Several trainers advanced by the same updates: the first spends its share of the budget's
+    time, the others then do as many updates as it did (e.g. a pretrained net and the same net from
+    random weights).
 
     ``history`` is the list of the trainers' histories; ``diverged`` the first one's reason, if
     any stopped (then none trains further, so they stay at the same update).
@@ -127,10 +128,12 @@ class Lockstep:
         return next((t.diverged for t in self.trainers if t.diverged), None)
 
     def run(self, budget: Budget) -> Progress:
+        """The first trainer gets ``budget`` with its seconds shared out, the others its update count."""
         if self.diverged:
             first = self.trainers[0]
             return Progress(first.step, 0, 0.0, diverged=self.diverged, snapshot=first.history[-1])
-        lead = self.trainers[0].run(budget)
+        share = None if budget.seconds is None else budget.seconds / len(self.trainers)
+        lead = self.trainers[0].run(Budget(budget.updates, share))
         seconds, finished = lead.seconds, lead.finished
         for t in self.trainers[1:]:
             p = t.run(Budget(updates=lead.done))

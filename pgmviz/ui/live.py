@@ -41,6 +41,7 @@ ss = st.session_state
 
 CALLBACK_WAIT_S = 60.0  # a click waits this long for its slice before saying the server is busy
 POLL_S = 0.1  # waiting for a slice in pieces this long, saying "still here" in between
+RUNNING_WAIT_S = 30.0  # a frame waits this long at most for a slice that has started (its budget bounds it)
 RETIME_FACTOR = 1.5  # the frame interval changes when the load asks for this much more (or less)
 MAX_SLICE_FACTOR = 4.0  # under load a slice grows by sqrt(sessions per core), up to this factor
 
@@ -335,7 +336,10 @@ class LiveRun:
         if job is None:
             job = self._ask("tick")
         if job is not None:
+            # Wait a little for a turn; a slice that has started is bounded by its budget: wait for it.
             self._wait(job, max(0.6 * self.interval(), 1.5 * self._budget_seconds()))
+            if job.running():
+                self._wait(job, RUNNING_WAIT_S)
             self._collect()
 
     def _budget_seconds(self) -> float:
