@@ -417,7 +417,9 @@ class GreedyTrainer:
     labels: np.ndarray | None = None  # (n,) classes of X_train: the top RBM then also models them
     n_labels: int = 10
     labels_test: np.ndarray | None = None  # classes of X_test (for the top layer's held-out metrics)
-    updates_per_layer: int | list[int] | None = None  # where run(Budget) stops each layer (None: never)
+    # Where run(Budget) stops each layer (None: never); a layer whose settings have a falling rate
+    # (TrainSettings.lr_floor) lets it fall over these updates.
+    updates_per_layer: int | list[int] | None = None
 
     def __post_init__(self) -> None:
         if len(self.sizes) < 2 or min(self.sizes) < 1:
@@ -506,8 +508,10 @@ class GreedyTrainer:
             if isinstance(budget, Budget):
                 return TrainProgress(0, 0, 0.0, finished=True)
             raise RuntimeError("every layer is trained")
+        target = self.layer_target()
+        if target is not None:  # a falling rate (TrainSettings.lr_floor) falls over the layer's updates
+            self.trainer.planned_updates = target
         if isinstance(budget, Budget):
-            target = self.layer_target()
             out = self.trainer.run(budget.capped(None if target is None else target - self.trainer.step),
                                    with_metrics=with_metrics)
             out.finished = target is not None and self.trainer.step >= target
@@ -558,6 +562,7 @@ class GreedyTrainer:
         n_rbms = len(self.sizes) - 1
         todo = [updates_per_layer] * n_rbms if isinstance(updates_per_layer, int) else list(updates_per_layer)
         while self.trainer is not None:
+            self.trainer.planned_updates = todo[self.layer]
             left = todo[self.layer] - self.trainer.step
             while left > 0:
                 self.run(min(slice_updates, left), with_metrics=progress is not None, progress=progress)

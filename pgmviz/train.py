@@ -40,6 +40,10 @@ class TrainSettings:
     # Hybrid training of a label RBM (Larochelle & Bengio 2008): ascend log p(v) + discriminative *
     # log p(y | x). The exact log p(y | x) term strengthens the label units' couplings; 0 = generative only.
     discriminative: float = 0.0
+    # A falling rate (Tieleman 2008: persistent chains keep up with the model only while the weights change
+    # slowly): update t of a run planned for N updates (Trainer.planned_updates) trains at
+    # lr * max(1 - t / N, lr_floor). None = the rate stays lr (so does a run without a plan).
+    lr_floor: float | None = None
 
     def __post_init__(self) -> None:
         checks = {
@@ -50,10 +54,17 @@ class TrainSettings:
             "k": self.k >= 1,
             "n_chains": self.n_chains >= 1,
             "discriminative": self.discriminative >= 0 and np.isfinite(self.discriminative),
+            "lr_floor": self.lr_floor is None or 0 < self.lr_floor <= 1,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError("invalid training settings: " + ", ".join(f"{n}={getattr(self, n)!r}" for n in bad))
+
+    def lr_at(self, step: int, planned: int | None = None) -> float:
+        """The rate of update ``step`` (0-based) of a run planned for ``planned`` updates."""
+        if self.lr_floor is None or not planned:
+            return self.lr
+        return self.lr * max(1.0 - step / planned, self.lr_floor)
 
 
 @dataclass
@@ -77,6 +88,7 @@ class Trainer:
     negative_phase: NegativePhase | None = None
     monitor_size: int = 500  # rows of train/test data used for the metrics
     exact_max_units: int = 20  # exact log-likelihood while min(n_v, n_h) <= this
+    planned_updates: int | None = None  # the run's length, for a falling rate (settings.lr_floor)
 
     def __post_init__(self) -> None:
         self.X_train = check_visible(self.X_train, self.rbm.n_v, self.rbm.dtype)
@@ -123,6 +135,11 @@ class Trainer:
         self._cursor += bs
         return self.X_train[idx]
 
+    @property
+    def lr_now(self) -> float:
+        """The rate of the next update (`TrainSettings.lr_at` of this run's step and plan)."""
+        return self.settings.lr_at(self.step, self.planned_updates)
+
     def update(self) -> str | None:
         """One gradient step on the next mini-batch; returns why it was refused, if it was.
 
@@ -147,10 +164,11 @@ class Trainer:
             grad_W += s.discriminative * gW
             grad_b = grad_b + s.discriminative * gb
             grad_c = grad_c + s.discriminative * gc
-        db = s.momentum * self.db + s.lr * grad_b
-        dc = s.momentum * self.dc + s.lr * grad_c
+        lr = self.lr_now
+        db = s.momentum * self.db + lr * grad_b
+        dc = s.momentum * self.dc + lr * grad_c
         dt = rbm.dtype.type
-        peak = kernels.momentum_step(rbm.W, self.dW, grad_W, dt(s.lr), dt(s.momentum), dt(s.weight_decay))
+        peak = kernels.momentum_step(rbm.W, self.dW, grad_W, dt(lr), dt(s.momentum), dt(s.weight_decay))
         if not (np.isfinite(peak) and np.isfinite(rbm.b + db).all() and np.isfinite(rbm.c + dc).all()):
             return "training diverged (the next step would make parameters NaN or infinite; lower the learning rate)"
         if peak > s.max_abs_weight:

@@ -158,3 +158,18 @@ def test_best_prior_bound_is_the_bound_with_the_aggregated_posterior_as_prior():
     want = np.mean([Q[n] @ (np.log(q) + dbn.log_p_v_given_h_all(r1, X[n:n + 1])[0]) - Q[n] @ np.log(Q[n])
                     for n in range(len(X))])
     assert dbn.best_prior_bound(r1, X) == pytest.approx(want, abs=1e-9)
+
+
+def test_a_falling_rate_falls_over_each_layers_updates(X_small):
+    from pgmviz.protocol import Budget
+
+    falling = TrainSettings(lr=0.1, momentum=0.5, batch_size=20, seed=0, sampler="pcd", lr_floor=0.02)
+    g = dbn.GreedyTrainer([12, 6, 4], X_small, [FAST, falling], updates_per_layer=[20, 40])
+    assert g.run(Budget(updates=20)).finished and g.trainer.lr_now == 0.1  # layer 1: constant rate
+    g.next_layer()
+    g.run(Budget(updates=10))
+    assert g.trainer.planned_updates == 40 and g.trainer.lr_now == pytest.approx(0.1 * 30 / 40)
+    g.updates_per_layer = [20, 20]  # the plan can change mid-layer (a page's control): the rate follows it
+    g.run(Budget(updates=5))
+    assert g.trainer.lr_now == pytest.approx(0.1 * 5 / 20)
+    assert g.run(Budget(updates=100)).finished and g.trainer.lr_now == pytest.approx(0.1 * 0.02)

@@ -145,3 +145,32 @@ def test_momentum_step_kernel_matches_numpy_and_flags_non_finite():
             g_bad = g.copy()
             g_bad[where] = bad
             assert kernels.momentum_step(W, dW.copy(), g_bad, dtype(0.1), dtype(0.5), dtype(0.01)) == np.inf
+
+
+def test_a_falling_rate_follows_the_documented_schedule():
+    s = TrainSettings(lr=0.1, lr_floor=0.02)
+    assert s.lr_at(0, 1000) == 0.1 and s.lr_at(500, 1000) == pytest.approx(0.05)
+    assert s.lr_at(990, 1000) == pytest.approx(0.002)  # 1 - 0.99 is below the floor: 2% of lr
+    assert s.lr_at(990) == 0.1 and TrainSettings(lr=0.1).lr_at(990, 1000) == 0.1  # no plan / no floor: constant
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match="lr_floor"):
+            TrainSettings(lr_floor=bad)
+
+
+def test_a_falling_rate_is_the_rate_each_update_uses():
+    """Two updates planned, floor 0.5: the second step is the constant-rate step at half the rate."""
+    X = bars_and_stripes_3x3()
+    r = RBM.random(9, 4, seed=0, data=X, dtype=np.float64)
+    base = dict(lr=0.1, momentum=0.0, weight_decay=0, batch_size=7, sampler="pcd", seed=0)
+    falling = Trainer(r.copy(), X, settings=TrainSettings(**base, lr_floor=0.5), planned_updates=2)
+    by_hand = Trainer(r.copy(), X, settings=TrainSettings(**base))
+    assert falling.lr_now == 0.1
+    falling.run(1), by_hand.run(1)
+    np.testing.assert_array_equal(falling.rbm.W, by_hand.rbm.W)
+    assert falling.lr_now == pytest.approx(0.05)
+    by_hand.settings.lr = 0.05
+    falling.run(1), by_hand.run(1)
+    np.testing.assert_allclose(falling.rbm.W, by_hand.rbm.W, rtol=0, atol=1e-15)
+    constant = Trainer(r.copy(), X, settings=TrainSettings(**base))
+    constant.run(2)
+    assert np.abs(constant.rbm.W - falling.rbm.W).max() > 1e-6  # the schedule changed the second step
