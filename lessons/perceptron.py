@@ -2,8 +2,7 @@
 
 Widgets and drawing only; every number comes from ``pgmviz.mlp``. Training runs are tiny (four
 examples), so each is computed whole and cached; the animations only pick which recorded epoch
-to draw. Playing is a ``st.fragment(run_every=...)`` that advances an epoch slider; the Play and
-step buttons sit outside it because they change its ``run_every``.
+to draw, with the app's one animation player (``pgmviz.ui.player``).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pgmviz import mlp
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.player import player as play
 
 st.set_page_config(page_title="From perceptrons to backprop · pgmviz", layout="wide")
 
@@ -115,68 +115,10 @@ def frame_epochs(n_epochs: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_epochs, min(n_epochs + 1, MAX_FRAMES)).round().astype(int))
 
 
-# --- playback: buttons outside a fragment, the frame slider and the drawing inside it ---------
-# The frame shown lives in ss["pc_<name>_pos"], changed only by this code. The slider is drawn
-# only while paused: a slider moved by the server on every tick would send its last drawn (stale)
-# value back with the next tick and make the animation jump backwards on a slow machine.
-def _toggle(name: str, n_frames: int) -> None:
-    playing = not ss[f"{P}{name}_playing"]
-    if playing and ss[f"{P}{name}_pos"] >= n_frames - 1:
-        ss[f"{P}{name}_pos"] = 0  # play from the start again
-    ss[f"{P}{name}_playing"] = playing
-
-
-def _step(name: str, n_frames: int, delta: int = 0, to: int | None = None) -> None:
-    pos = int(ss.get(f"{P}{name}_pos", 0))
-    ss[f"{P}{name}_pos"] = int(np.clip(to if to is not None else pos + delta, 0, n_frames - 1))
-    ss[f"{P}{name}_playing"] = False
-
-
-def _from_slider(name: str) -> None:
-    ss[f"{P}{name}_pos"] = int(ss[f"{P}{name}_slider"])
-
-
 def player(name: str, labels: list[str], signature: tuple, draw) -> None:
-    """Play/Pause/step buttons and, in a fragment, an epoch slider and ``draw(frame)``.
-
-    When ``signature`` (the settings of the run) changes, the view jumps to the last frame, so the
-    outcome shows at once; Play then replays the learning from the start.
-    """
-    n = len(labels)
-    kpos, kplay = f"{P}{name}_pos", f"{P}{name}_playing"
-    if ss.get(f"{P}{name}_sig") != signature or kpos not in ss:
-        ss[f"{P}{name}_sig"] = signature
-        ss[kpos], ss[kplay] = n - 1, False
-    playing = bool(ss[kplay]) and n > 1
-    cols = st.columns([1.4, 1, 1, 1, 1, 3], vertical_alignment="center")
-    cols[0].button("Pause" if playing else "Play", key=f"{P}{name}_play", type="primary", width="stretch",
-                   icon=":material/pause:" if playing else ":material/play_arrow:", on_click=_toggle,
-                   args=(name, n))
-    cols[1].button("Start", key=f"{P}{name}_first", icon=":material/first_page:", width="stretch",
-                   on_click=_step, args=(name, n), kwargs={"to": 0}, help="The initial weights")
-    cols[2].button("Back", key=f"{P}{name}_back", icon=":material/chevron_left:", width="stretch",
-                   on_click=_step, args=(name, n, -1))
-    cols[3].button("Next", key=f"{P}{name}_next", icon=":material/chevron_right:", width="stretch",
-                   on_click=_step, args=(name, n, 1))
-    cols[4].button("End", key=f"{P}{name}_last", icon=":material/last_page:", width="stretch",
-                   on_click=_step, args=(name, n), kwargs={"to": n - 1}, help="The last epoch")
-
-    def body() -> None:
-        pos = int(np.clip(ss.get(kpos, n - 1), 0, n - 1))
-        if playing and ss.get(kplay):
-            pos = min(pos + 1, n - 1)
-            ss[kpos] = pos
-            st.progress(pos / max(1, n - 1), text=labels[pos])
-        else:
-            ss[f"{P}{name}_slider"] = pos
-            st.select_slider("Epoch", list(range(n)), key=f"{P}{name}_slider", format_func=lambda i: labels[i],
-                             label_visibility="collapsed", on_change=_from_slider, args=(name,))
-        draw(pos)
-        if playing and pos == n - 1:  # stop at the end: a full rerun turns the fragment's timer off
-            ss[kplay] = False
-            st.rerun(scope="app")
-
-    st.fragment(run_every=TICK_S[name] if playing else None)(body)()
+    """The epochs of run ``name`` ("unit" or "net") in the app's player: the last epoch first."""
+    play(P, name, labels, signature, draw, tick_s=TICK_S[name], slider_label="Epoch",
+         first_help="The initial weights", last_help="The last epoch")
 
 
 # --- figures ----------------------------------------------------------------------------------
