@@ -376,12 +376,12 @@ def live_view() -> None:
     ss[P + "draw_s"] = time.perf_counter() - t0
 
 
-@st.fragment(run_every=CURVES_TICK_S if running else None)
+@st.fragment(run_every=RUN.paced(CURVES_TICK_S) if running else None)
 def curves_view() -> None:
     draw_curves(ss[P + "snap"], ss[P + "trainer"].history)
 
 
-@st.fragment(run_every=DIAG_TICK_S if running else None)
+@st.fragment(run_every=RUN.paced(DIAG_TICK_S) if running else None)
 def diagnostics_view() -> None:
     draw_diagnostics(ss[P + "snap"])
 

@@ -315,6 +315,10 @@ class LiveRun:
         busy = 1.1 * stats.turn_interval_s if stats.load > 1 else 0.0
         return max(self.tick_s, 1.25 * frame_s, busy)
 
+    def paced(self, seconds: float) -> float:
+        """A page's other redraw interval (curves, diagnostics), slowed as much as the frames are."""
+        return seconds * max(1.0, self.interval() / self.tick_s)
+
     def busy_text(self) -> str | None:
         """"12 students are training: a frame every 3 s", when sessions queue for the cores."""
         stats = self.scheduler.stats()
