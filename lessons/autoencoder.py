@@ -22,6 +22,8 @@ from pgmviz import data, grbm
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
+from pgmviz.ui.theme import ACCENT, CLASS_COLOURS, FONT, MUTED
+from pgmviz.ui.theme import LIGHT_GREY as GREY
 from pgmviz.viz import filter_grid, sample_grid
 
 st.set_page_config(page_title="Deep autoencoder · pgmviz", layout="wide")
@@ -36,10 +38,6 @@ PRE_EPOCHS, FT_EPOCHS, SEED = R.pre_epochs, R.ft_epochs, R.seed  # the ready-mad
 BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "autoencoder"
 GREY_HIDDEN, GREY_EPOCHS = 100, 20  # the Gaussian RBM on grey digits (section 4)
 TICK_S, SLICE_S = 0.3, 0.2  # while fine-tuning: seconds between frames, seconds of backprop per frame
-FONT = dict(size=15)
-ACCENT, MUTED, GREY = "#ffb300", "#5c6bc0", "#9e9e9e"
-CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 lesson_header(
     "Deep autoencoder",

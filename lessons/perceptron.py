@@ -19,6 +19,7 @@ from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.player import player as play
+from pgmviz.ui.theme import TITLE_FONT
 
 st.set_page_config(page_title="From perceptrons to backprop · pgmviz", layout="wide")
 
@@ -125,7 +126,7 @@ def player(name: str, labels: list[str], signature: tuple, draw) -> None:
 def _plane_layout(fig: go.Figure, title: str, height: int = PLOT_HEIGHT) -> go.Figure:
     lo, hi = mlp.GRID_RANGE
     fig.update_layout(
-        title=dict(text=title, font=dict(size=17)), height=height, font=FONT, showlegend=False,
+        title=dict(text=title, font=TITLE_FONT), height=height, font=FONT, showlegend=False,
         margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
         xaxis=dict(title="x₁", range=[lo, hi], dtick=0.5, zeroline=False, showgrid=False, constrain="domain"),
         yaxis=dict(title="x₂", range=[lo, hi], dtick=0.5, zeroline=False, showgrid=False,
