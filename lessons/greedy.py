@@ -143,7 +143,10 @@ lr = c_lr.number_input("Learning rate", 0.001, 1.0, step=0.01, format="%.3f", ke
 seed = c_seed.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
 c_top, c_top_lr, _ = st.columns([2.2, 1, 5.7], gap="small")
 top_rule = c_top.radio("Top RBM learns by", list(TOP_RULES), format_func=TOP_RULES.get, key=P + "top",
-                       horizontal=True, help="The layers below learn by CD-1 at the learning rate above.")
+                       horizontal=True,
+                       help="The layers below learn by CD-1 at the learning rate above. PCD's persistent chains "
+                            "visit the states the top RBM wrongly finds probable, so it unlearns them; the chains "
+                            "keep up only while the weights change slowly, hence the small, falling rate.")
 top_lr = c_top_lr.number_input("Top RBM's rate", 0.0001, 1.0, step=0.005, format="%.4f", key=P + "top_lr",
                                help=f"Falls linearly to {LR_FLOOR:.0%} of this over the layer's updates.")
 
