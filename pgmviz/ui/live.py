@@ -324,7 +324,8 @@ class LiveRun:
         stats = self.scheduler.stats()
         if stats.load <= 1:
             return None
-        return (f"{stats.sessions} students are training on this server ({stats.slots} cores): "
+        slots = f"{stats.slots} compute slot" + ("s" if stats.slots > 1 else "")
+        return (f"{stats.sessions} students are training on this server ({slots}): they take turns, "
                 f"a frame every {self.interval():.1f} s.")
 
     def tick(self) -> None:

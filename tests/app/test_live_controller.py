@@ -87,3 +87,23 @@ def test_a_slice_that_raises_is_a_message_not_a_crash():
     assert not at.exception
     assert any("FloatingPointError" in e.value and "kept" in e.value for e in at.error)
     assert at.session_state["lt_trainer"].step == 2 and at.session_state["lt_running"] is False
+
+
+def test_a_busy_server_is_said_on_the_page():
+    from pgmviz.ui.scheduler import SCHEDULER
+
+    at = page()
+    click(at, "lt_train")
+    assert not any("students are training" in c.value for c in at.caption)  # alone: no note
+    others = [f"other-student-{i}" for i in range(3 * SCHEDULER.slots)]
+    try:
+        for name in others:  # sessions that keep asking (their slices wait: none is run here)
+            SCHEDULER.touch(name)
+        run(at)
+        n = SCHEDULER.stats().sessions
+        assert n > SCHEDULER.slots
+        assert any(f"{n} students are training on this server" in c.value for c in at.caption)
+    finally:
+        for name in others:
+            SCHEDULER.leave(name)
+    click(at, "lt_pause")
