@@ -141,7 +141,7 @@ propagate = c_prop.radio("Handed up", dbn.PROPAGATE, key=P + "propagate", horizo
                               "or one binary sample of them.")
 lr = c_lr.number_input("Learning rate", 0.001, 1.0, step=0.01, format="%.3f", key=P + "lr")
 seed = c_seed.number_input("Seed", 0, 2**31 - 1, key=P + "seed")
-c_top, c_top_lr, _ = st.columns([2.2, 1, 5.7], gap="small")
+c_top, c_top_lr, _ = st.columns([2.2, 1.3, 5.4], gap="small")
 top_rule = c_top.radio("Top RBM learns by", list(TOP_RULES), format_func=TOP_RULES.get, key=P + "top",
                        horizontal=True,
                        help="The layers below learn by CD-1 at the learning rate above. PCD's persistent chains "
@@ -232,7 +232,8 @@ summary: list[dict] = ss[P + "summary"]
 
 if summary:
     st.dataframe(summary, hide_index=True, key=P + "summary_table",
-                 column_config={"reconstruction error": st.column_config.NumberColumn(format="%.4f"),
+                 column_config={"learnt by": st.column_config.TextColumn(width="large"),
+                                "reconstruction error": st.column_config.NumberColumn(format="%.4f"),
                                 "pseudo-log-likelihood": st.column_config.NumberColumn(format="%.2f")})
 else:
     st.info("Nothing trained yet: click **Train layer 1**. Then train layer 2 on what layer 1 learnt.")
