@@ -21,6 +21,9 @@ from pgmviz.viz import image_shape_for
 MODELS_DIR = ASSETS_DIR / "models"
 _USER = "user_models"  # name -> {"rbm": RBM, "meta": dict}
 _CURRENT = "current_model"
+# A session keeps at most this many of its own models (trained or uploaded); storing one more drops
+# the oldest that is not the current one. 784 x 500 is 1.5 MiB, so a student's share stays small.
+MAX_USER_MODELS = 8
 
 
 @st.cache_resource(show_spinner=False)
@@ -35,9 +38,14 @@ def pretrained_models() -> dict[str, dict]:
     return out
 
 
-@st.cache_data(show_spinner="Loading data ...")
+@st.cache_resource(show_spinner="Loading data ...", max_entries=len(datasets.DATASETS))
 def dataset(key: str) -> datasets.Dataset:
-    """A named training set (cached; st.cache_data hands every caller its own copy)."""
+    """A named training set, one copy per server shared by every session: never mutate its arrays.
+
+    Not st.cache_data, which unpickles a new copy for every call: each page run of each session
+    then held its own (about 30 MiB for the 28x28 digits, 190 MiB with full MNIST), and the
+    copies lived as long as the session's fragments.
+    """
     return datasets.load(key)
 
 
@@ -54,8 +62,12 @@ def set_current_model(name: str, rbm: RBM, meta: dict | None = None) -> None:
     meta = dict(meta or {})
     meta.setdefault("image_shape", list(image_shape_for(rbm.n_v)))
     meta["source"] = meta.get("source", "yours")
-    _user_models()[name] = {"rbm": rbm, "meta": meta}
+    mine = _user_models()
+    mine.pop(name, None)  # re-stored: now the newest
+    mine[name] = {"rbm": rbm, "meta": meta}
     st.session_state[_CURRENT] = name
+    while len(mine) > MAX_USER_MODELS:
+        del mine[next(n for n in mine if n != name)]  # dicts keep insertion order: oldest first
 
 
 def current_model(prefer: str | None = None) -> tuple[str, RBM, dict] | None:

@@ -13,11 +13,31 @@ The frontend does not rerun a page by itself after reconnecting, so a page witho
 would keep showing its old content until the next click. A tiny fragment on every page ticks every
 ``CHECK_EVERY`` seconds; a fresh session does not know the fragment a tick names and runs the whole
 script instead, which shows the message.
+
+**Sessions that left.** Streamlit keeps a disconnected session for ``server.disconnectedSessionTTL``
+seconds so a tab can reconnect to it, but it drops an expired one only when another session
+disconnects, and then without shutting it down; and a dropped session was measured to stay alive
+(held by something gc cannot see), with everything its pages put in its state, about 70 MiB per
+student at the pages' defaults. So one thread per server (`start_reaper`) looks every
+``REAP_EVERY`` seconds: it expires the sessions past their TTL, empties and shuts down every
+session it saw that is neither connected nor kept for reconnecting (its state, its fragments, its
+pictures), and hands the freed memory back to the operating system (glibc's ``malloc_trim``).
 """
 
 from __future__ import annotations
 
+import ctypes
+import logging
+import threading
+import time
+import weakref
+
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+_LOG = logging.getLogger(__name__)
+REAP_EVERY = 30.0  # s
 
 RESET_MESSAGE = (
     "**The server restarted, your session was reset.** Models you trained or loaded here and "
@@ -60,6 +80,7 @@ def reset_notice() -> bool:
     """
     if _SEEN not in st.session_state:
         st.session_state[_SEEN] = True
+        _reaper().watch_this_session()
         lost = previous_session_id(st.context.headers.get("Sec-Websocket-Protocol"))
         st.session_state[_RESET] = lost is not None
     with st.sidebar:
@@ -70,3 +91,86 @@ def reset_notice() -> bool:
         st.warning(RESET_MESSAGE, icon=":material/restart_alt:")
         st.button("OK", key="sessions_reset_ok", on_click=_dismiss)
     return True
+
+
+# --- sessions that left (see the module docstring) -------------------------------------------
+# Streamlit's session manager and storage are not public API: every use is guarded, so a
+# Streamlit that changed them makes the reaper log once and do nothing, never break a page.
+
+_M_MMAP_THRESHOLD = -3  # mallopt parameter (glibc malloc.h)
+
+
+def _libc():
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim, libc.mallopt  # noqa: B018 - both must exist (glibc)
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+class _Reaper:
+    def __init__(self) -> None:
+        self.sessions: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> AppSession
+        self.lock = threading.Lock()
+        self.reaped = 0
+        self.broken: str | None = None
+        self.libc = _libc()
+        if self.libc is not None:
+            # glibc raises its mmap threshold (up to 32 MiB) after freeing a large block, and
+            # arrays below it then come from heaps that fragment and never shrink; fixed at 4 MiB,
+            # data sets and models (MBs) are mapped and unmapped whole. Small arrays still use the
+            # heaps, which malloc_trim returns page by page.
+            self.libc.mallopt(_M_MMAP_THRESHOLD, 4 * 2**20)
+        threading.Thread(target=self._run, name="pgmviz-session-reaper", daemon=True).start()
+
+    def watch_this_session(self) -> None:
+        ctx = get_script_run_ctx()
+        try:
+            info = runtime.get_instance()._session_mgr.get_active_session_info(ctx.session_id)
+        except Exception as e:  # AppTest (no runtime) or a changed Streamlit
+            self._give_up(e)
+            return
+        if info is not None:
+            with self.lock:
+                self.sessions[ctx.session_id] = info.session
+
+    def _give_up(self, e: BaseException) -> None:
+        if self.broken is None:
+            self.broken = repr(e)
+            _LOG.info("pgmviz session reaper inactive: %r", e)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(REAP_EVERY)
+            try:
+                self.reap()
+            except Exception as e:  # noqa: BLE001 - a reaper that fails must not take the server down
+                self._give_up(e)
+
+    def reap(self) -> int:
+        """One pass; returns how many sessions it shut down."""
+        if not runtime.exists():
+            return 0
+        mgr = runtime.get_instance()._session_mgr
+        storage = mgr._session_storage
+        len(storage._cache)  # a length query reaps the expired entries (streamlit's TTLCache)
+        kept = {s.session.id for s in mgr.list_active_sessions()} | {s.session.id for s in storage.list()}
+        with self.lock:
+            gone = [(sid, sess) for sid, sess in self.sessions.items() if sid not in kept]
+            for sid, _ in gone:
+                del self.sessions[sid]
+        for _, sess in gone:
+            sess.shutdown()  # its pictures, uploads and script thread
+            sess.session_state.clear()  # whatever still holds the session no longer holds its models
+            sess._fragment_storage.clear()  # fragments keep their page's globals alive
+        self.reaped += len(gone)
+        if self.libc is not None:
+            self.libc.malloc_trim(0)
+        return len(gone)
+
+
+@st.cache_resource(show_spinner=False)
+def _reaper() -> _Reaper:
+    """One reaper per server process (st.cache_resource is process-wide)."""
+    return _Reaper()

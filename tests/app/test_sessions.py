@@ -30,3 +30,81 @@ def test_a_plain_visit_shows_no_reset_message():
     assert not app.exception
     assert not [w for w in app.warning if RESET_MESSAGE.split("**")[1] in w.value]
     assert app.session_state["sessions_reset"] is False
+
+
+# --- the reaper: sessions that left are emptied and shut down, the others left alone ----------
+
+
+class _FakeSession:
+    def __init__(self, sid):
+        self.id = sid
+        self.calls = []
+        self.session_state = self._Recorder(self.calls, "state cleared")
+        self._fragment_storage = self._Recorder(self.calls, "fragments cleared")
+
+    class _Recorder:
+        def __init__(self, calls, what):
+            self.calls, self.what = calls, what
+
+        def clear(self):
+            self.calls.append(self.what)
+
+    def shutdown(self):
+        self.calls.append("shut down")
+
+
+class _Info:
+    def __init__(self, session):
+        self.session = session
+
+
+def test_reaper_shuts_down_only_sessions_neither_connected_nor_stored(monkeypatch):
+    from types import SimpleNamespace
+
+    from pgmviz.ui import sessions
+
+    connected, stored, gone = _FakeSession("a"), _FakeSession("b"), _FakeSession("c")
+    reaped_on_len = []
+
+    class _Cache(dict):
+        def __len__(self):  # streamlit's TTLCache reaps expired entries on a length query
+            reaped_on_len.append(True)
+            return super().__len__()
+
+    storage = SimpleNamespace(_cache=_Cache(), list=lambda: [_Info(stored)])
+    mgr = SimpleNamespace(_session_storage=storage, list_active_sessions=lambda: [_Info(connected)])
+    monkeypatch.setattr(sessions.runtime, "exists", lambda: True)
+    monkeypatch.setattr(sessions.runtime, "get_instance", lambda: SimpleNamespace(_session_mgr=mgr))
+    monkeypatch.setattr(sessions, "REAP_EVERY", 1e9)  # the reaper's own thread never gets to run
+    reaper = sessions._Reaper()
+    for s in (connected, stored, gone):
+        reaper.sessions[s.id] = s
+    assert reaper.reap() == 1
+    assert gone.calls == ["shut down", "state cleared", "fragments cleared"]
+    assert connected.calls == [] and stored.calls == []
+    assert set(reaper.sessions) == {"a", "b"} and reaped_on_len
+    assert reaper.reap() == 0  # nothing left to do
+    assert gone.calls == ["shut down", "state cleared", "fragments cleared"]
+
+
+def test_a_session_keeps_at_most_max_user_models():
+    def script():
+        import numpy as np
+
+        from pgmviz.rbm import RBM
+        from pgmviz.ui import models
+
+        for i in range(models.MAX_USER_MODELS + 3):
+            models.set_current_model(f"m{i}", RBM(np.zeros((4, 2), np.float32), np.zeros(4, np.float32),
+                                                  np.zeros(2, np.float32)))
+        models.set_current_model("m0", RBM(np.zeros((4, 2), np.float32), np.zeros(4, np.float32),
+                                           np.zeros(2, np.float32)))  # dropped before, stored again
+
+    app = AppTest.from_function(script, default_timeout=60).run()
+    assert not app.exception
+    from pgmviz.ui.models import MAX_USER_MODELS
+
+    mine = list(app.session_state["user_models"])
+    assert len(mine) == MAX_USER_MODELS
+    assert mine[-1] == "m0" and app.session_state["current_model"] == "m0"
+    assert mine[:-1] == [f"m{i}" for i in range(4, MAX_USER_MODELS + 3)]  # the oldest went first
