@@ -22,6 +22,8 @@ student at the pages' defaults. So one thread per server (`start_reaper`) looks 
 ``REAP_EVERY`` seconds: it expires the sessions past their TTL, empties and shuts down every
 session it saw that is neither connected nor kept for reconnecting (its state, its fragments, its
 pictures), and hands the freed memory back to the operating system (glibc's ``malloc_trim``).
+A tab still connected but untouched for ``IDLE_LIMIT`` is emptied by its own next run (the tick
+asks for one) and says so.
 """
 
 from __future__ import annotations
@@ -44,9 +46,20 @@ RESET_MESSAGE = (
     "results computed in this tab are gone; the settings in the address bar were kept. "
     "Press Train (or reload the page) to start again."
 )
+IDLE_MESSAGE = (
+    "**You were away for a while, so your session was reset** to give the server its memory back: "
+    "models you trained or loaded here are gone; the settings in the address bar were kept."
+)
 CHECK_EVERY = 10  # s; a lost session is noticed this long after its tab reconnects, at most
+# A tab left open with nobody clicking (no full run: no click, no page opened) for this long has its
+# state emptied, so tabs forgotten after class do not hold memory (or keep training) overnight.
+# Long enough that a lecture's "press Train and talk" is never cut short.
+IDLE_LIMIT = 2 * 3600.0  # s
 _SEEN = "sessions_seen"  # set on a session's first run
-_RESET = "sessions_reset"  # True while the reset message is shown
+_RESET = "sessions_reset"  # None, or the message shown until dismissed
+_LAST_RUN = "sessions_last_run"  # time.monotonic() of the session's last full run
+_IDLE = "sessions_idle"  # set by the tick when the session has been idle too long
+_MESSAGES = {"restarted": RESET_MESSAGE, "idle": IDLE_MESSAGE}
 
 
 def previous_session_id(protocol_header: str | None) -> str | None:
@@ -63,32 +76,48 @@ def previous_session_id(protocol_header: str | None) -> str | None:
     return parts[2] or None
 
 
+def is_idle(last_run: float | None, now: float) -> bool:
+    """Whether a session whose last full run was at ``last_run`` has been idle too long at ``now``."""
+    return last_run is not None and now - last_run > IDLE_LIMIT
+
+
 def _dismiss() -> None:
-    st.session_state[_RESET] = False
+    st.session_state[_RESET] = None
 
 
 @st.fragment(run_every=CHECK_EVERY)
 def _tick() -> None:
-    """Draws nothing: its rerun request is the check (see the module docstring)."""
+    """Draws nothing: its rerun request is the lost-session check (see the module docstring), and
+    it asks for a full run of a session idle longer than IDLE_LIMIT, which then empties it."""
+    if is_idle(st.session_state.get(_LAST_RUN), time.monotonic()):
+        st.session_state[_IDLE] = True
+        st.rerun(scope="app")
 
 
 def reset_notice() -> bool:
-    """On every run (app.py): show the reset message to a tab whose session the server lost.
+    """On every full run (app.py): tell a tab whose session the server lost, or emptied for being
+    idle, that it was reset.
 
-    Returns True while the message is shown. The check runs once per session, on its first run;
-    the message stays until the student dismisses it.
+    Returns True while a message is shown. The lost-session check runs once per session, on its
+    first run; the message stays until the student dismisses it.
     """
+    if st.session_state.get(_IDLE):
+        st.session_state.clear()  # here, in the session's own script run: no page is using it now
+        st.session_state[_SEEN] = True
+        st.session_state[_RESET] = "idle"
     if _SEEN not in st.session_state:
         st.session_state[_SEEN] = True
         _reaper().watch_this_session()
         lost = previous_session_id(st.context.headers.get("Sec-Websocket-Protocol"))
-        st.session_state[_RESET] = lost is not None
+        st.session_state[_RESET] = "restarted" if lost is not None else None
+    st.session_state[_LAST_RUN] = time.monotonic()
     with st.sidebar:
         _tick()
-    if not st.session_state.get(_RESET):
+    message = _MESSAGES.get(st.session_state.get(_RESET))
+    if message is None:
         return False
     with st.container(key="sessions_reset_notice"):
-        st.warning(RESET_MESSAGE, icon=":material/restart_alt:")
+        st.warning(message, icon=":material/restart_alt:")
         st.button("OK", key="sessions_reset_ok", on_click=_dismiss)
     return True
 

@@ -29,7 +29,30 @@ def test_a_plain_visit_shows_no_reset_message():
     app = AppTest.from_file(APP, default_timeout=60).run()
     assert not app.exception
     assert not [w for w in app.warning if RESET_MESSAGE.split("**")[1] in w.value]
-    assert app.session_state["sessions_reset"] is False
+    assert app.session_state["sessions_reset"] is None
+
+
+def test_idle_means_no_full_run_for_idle_limit():
+    from pgmviz.ui.sessions import IDLE_LIMIT, is_idle
+
+    assert not is_idle(None, 1e9)  # a session that never ran a page
+    assert not is_idle(100.0, 100.0 + IDLE_LIMIT)
+    assert is_idle(100.0, 100.0 + IDLE_LIMIT + 1)
+
+
+def test_an_idle_session_is_emptied_and_told():
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    app.session_state["mine"] = "a trained model"
+    app.run()
+    assert app.session_state["mine"] == "a trained model"  # a full run within the limit: kept
+    assert app.session_state["sessions_last_run"] > 0
+    # what the tick sets once IDLE_LIMIT has passed with no full run (AppTest runs no fragment timers)
+    app.session_state["sessions_idle"] = True
+    app.run()
+    assert not app.exception
+    assert "mine" not in app.session_state
+    assert [w for w in app.warning if "You were away for a while" in w.value]
+    assert app.session_state["sessions_reset"] == "idle"
 
 
 # --- the reaper: sessions that left are emptied and shut down, the others left alone ----------
