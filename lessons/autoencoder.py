@@ -49,9 +49,9 @@ ss = st.session_state
 
 
 # --- data and the ready-made nets -----------------------------------------------------------------
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)  # one copy per server (cache_data gave every page run its own)
 def digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The bundled split, averaged down to 16x16, grey levels in [0, 1] (not thresholded)."""
+    """The bundled split, averaged down to 16x16, grey levels in [0, 1] (not thresholded); shared: never mutate."""
     Xtr, ytr, Xte, yte = data.mnist_split()
     return data.downsample(Xtr, SIDE), ytr, data.downsample(Xte, SIDE), yte
 
