@@ -12,8 +12,9 @@ rest in ``st.session_state`` under the page's prefix::
 Every slice runs through the server's `pgmviz.ui.scheduler.SCHEDULER`, on a worker thread, so a
 class of sessions shares the cores fairly and a page that only draws never waits for compute. A
 frame asks for a slice, waits a little for it and draws (a slice that has to queue is collected
-by a later frame); its interval and slice size follow the server's load and the frame's own
-cost, so frames never pile up, and a busy server is said on the page.
+by a later frame; on a busy server a frame queues the next slice as it ends, so the cores never
+wait for a frame's timer); its interval and slice size follow the server's load and the frame's
+own cost, so frames never pile up, and a busy server is said on the page.
 
 Callbacks (Train, Step) wait for their slice, so a plain rerun after a click (as in AppTest,
 which does not tick fragments) already shows the trained model. Pause and Reset cancel a waiting
@@ -364,6 +365,9 @@ class LiveRun:
                 busy = self.busy_text()
                 if busy:
                     st.caption(busy)
+                    # Sessions take turns: queue the next slice now, so the slots never wait for a
+                    # frame's timer; the next frame collects it. (Alone, a frame asks for its own.)
+                    self._ask("tick")
                 ss[self._k("frame_s")] = time.monotonic() - t0
                 self._retime()
             if was_running and not self.running:
