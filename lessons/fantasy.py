@@ -15,10 +15,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import chains
+from pgmviz import census, chains
+from pgmviz.reader import reader_for
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
-from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting
+from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting, pretrained_models
 
 st.set_page_config(page_title="Fantasy chains · pgmviz", layout="wide")
 
@@ -40,7 +41,10 @@ CHAIN_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b
 DATA_COLOUR, MEAN_COLOUR, CURSOR_COLOUR = "#2ca02c", "#222222", "#ffb000"
 FONT = dict(size=15)
 
-PREFERRED = "MNIST 784x500 PCD-1"  # the default model
+PREFERRED = "MNIST 784x500 PA-1"  # the default model: the one whose fantasies cover the most classes
+# The three negative phases side by side: the same 784x500 architecture and data, one file each.
+COMPARED = {"CD-1": "MNIST 784x500 CD-1", "PCD-1": "MNIST 784x500 PCD-1", "PA-1": "MNIST 784x500 PA-1"}
+COMPARE_CHAINS, COMPARE_STEPS = 20, 1000  # the live side-by-side run (the files' census used 300 chains)
 
 ss = st.session_state
 # The settings a link carries (?fc_start=data&fc_n_chains=9&fc_seed=3), so a teacher can share
@@ -181,6 +185,75 @@ def with_cursor(fig: dict, step: int) -> dict:
     return {"data": fig["data"], "layout": layout}
 
 
+def run_side_by_side(seed: int) -> None:
+    """The compared models' fantasies from the same noise, read by the independent reader."""
+    models = pretrained_models()
+    rbms = {label: models[title]["rbm"] for label, title in COMPARED.items() if title in models}
+    with st.spinner(f"Running {COMPARE_CHAINS} chains of each model for {COMPARE_STEPS:,} steps ..."):
+        ss[P + "compare"] = {"seed": seed, "census": census.compare_fantasies(
+            rbms, reader_for((28, 28)), dataset("mnist").X_test, COMPARE_CHAINS, COMPARE_STEPS, seed)}
+
+
+def recipe(meta: dict) -> str:
+    """How a bundled model was trained, from its file's meta."""
+    unit = "particles" if meta.get("sampler") == "pa" else "chains"
+    chains = f", {meta['n_chains']} {unit}" if meta.get("n_chains") else ""
+    rate = (f"{meta['lr']:g} falling to {meta['lr'] * meta['lr_floor']:.2g}" if meta.get("lr_floor")
+            else f"{meta['lr']:g}")
+    return (f"{str(meta.get('sampler', '?')).upper()}-{meta.get('k', 1)}{chains}; learning rate {rate}; "
+            f"{meta.get('epochs', '?')} epochs ({meta.get('step', 0):,} updates)")
+
+
+def side_by_side() -> None:
+    """CD-1, PCD and PA fantasies from the same noise: the argument for better negative phases."""
+    st.markdown("#### CD-1, PCD and population annealing, from the same noise")
+    models = pretrained_models()
+    missing = [t for t in COMPARED.values() if t not in models]
+    reader = reader_for((28, 28))
+    if missing or reader is None:
+        st.error("This comparison needs the bundled models " + ", ".join(missing or COMPARED.values()) +
+                 " and the independent reader (`python scripts/train_pretrained.py`, "
+                 "`python scripts/train_reader.py`).", icon=":material/error:")
+        return
+    st.markdown(
+        "Three RBMs of the same size on the same 4,000 digits; each column says how it was trained. Their "
+        f"fantasies are read by an **independent reader**: a classifier trained on real digits only, which reads "
+        f"{reader.test_accuracy:.1%} of the real held-out digits right. The model never grades its own drawings.")
+    cols = st.columns(len(COMPARED))
+    for col, (label, title) in zip(cols, COMPARED.items()):
+        meta = models[title]["meta"]
+        fc = meta.get("fantasy")
+        with col:
+            st.markdown(f"**{label}** · *{title}*")
+            st.caption(recipe(meta))
+            if fc is None:
+                st.caption("This file has no fantasy census (made by an older script).")
+                continue
+            n_classes = int(sum(1 for x in fc["counts"] if x))
+            st.metric(f"classes the reader sees in {fc['n_chains']} fantasies", f"{fc['entropy_bits']:.2f} bits",
+                      help=f"{n_classes} different digits; log2 10 = 3.32 bits if all ten came equally often. "
+                           f"{fc['n_chains']} chains from uniform noise, {fc['n_steps']:,} Gibbs steps, seed "
+                           f"{fc['seed']}.")
+            st.metric("mean F(v): fantasies vs held-out digits",
+                      f"{fc['free_energy']:.1f} vs {fc['free_energy_test']:.1f}",
+                      delta=f"{fc['free_energy'] - fc['free_energy_test']:+.1f}", delta_color="off",
+                      help="Fantasies far below the held-out digits are states the model believes in more "
+                           "than real digits: spurious modes.")
+            if "ll_test_ais" in meta:
+                st.caption(f"Held-out log p(v): {meta['ll_test_ais']:.1f} nats (AIS), "
+                           f"{meta['ll_test_pa']:.1f} (PA)")
+    seed = int(ss[P + "seed"])
+    st.button(f"Run {COMPARE_CHAINS} chains of each from the same noise (seed {seed})", key=P + "compare_run",
+              icon=":material/compare:", on_click=run_side_by_side, args=(seed,))
+    done = ss.get(P + "compare")
+    if done is not None:
+        cols = st.columns(len(done["census"]))
+        for col, (label, c) in zip(cols, done["census"].items()):
+            col.image(chains.contact_sheet(c.images, (28, 28), n_cols=5, scale=3), output_format="PNG",
+                      caption=f"{label}: p(v | h) after {COMPARE_STEPS:,} steps", width="stretch")
+            col.markdown(f"{label}: {census.describe_reading(c)}")
+
+
 # --- the page ---------------------------------------------------------------------------------
 lesson_header(
     "Fantasy chains",
@@ -272,6 +345,7 @@ if ss.get(P + "error"):
 res = ss.get(P + "result")
 if res is None or "frames" not in res:
     st.info("Press **Run the chains** to start sampling.", icon=":material/play_circle:")
+    side_by_side()
     notice("Chains from noise settle within a few steps into states that look like digits, and their free "
            "energy falls steeply and then only fluctuates. Chains started at real digits stay near them "
            "for a while and wander off slowly.")
@@ -355,6 +429,11 @@ ec[1].image(chains.contact_sheet(record.V[-1], res["shape"], scale=scale), outpu
             caption=f"Final samples v (step {record.n_steps:,})", width="stretch")
 ec[2].image(chains.contact_sheet(record.P_v[-1], res["shape"], scale=scale), output_format="PNG",
             caption=f"Final means p(v | h) (step {record.n_steps:,})", width="stretch")
+reader = reader_for(res["shape"])
+if reader is not None:
+    final = census.Census(record.P_v[-1].astype(np.float32), reader.read(record.P_v[-1].astype(np.float32)))
+    st.markdown(f"The independent reader (trained on real digits only; {reader.test_accuracy:.0%} right on real "
+                f"held-out digits) reads the {record.n_chains} final means: {census.describe_reading(final)}.")
 
 
 # The GIF is encoded only when the button is clicked, in a worker thread without the session:
@@ -375,7 +454,10 @@ record = chains.run_chains(rbm, V0, n_steps={record.n_steps}, every={record.ever
 frames = chains.render_frames(record, {tuple(res['shape'])})""", language="python")
 
 notice("Chains started from noise turn into digit-like shapes within a few steps while their free energy "
-       "falls steeply, then it only fluctuates: the chains have reached the states the model finds probable. "
-       "Chains started at real digits wander away from them only slowly, because successive samples are "
-       "strongly correlated. Compare the chains' free energy with the held-out digits' line: fantasies far "
-       "below it are states the model believes in more than real digits.")
+       "falls steeply; after that it only fluctuates. A flat free energy is not proof that a chain has reached "
+       "the model's equilibrium: a chain can stay in one mode for thousands of steps, so the end states show "
+       "where the chains got to, not how often the model visits each digit. Chains started at real digits "
+       "wander away only slowly, because successive samples are strongly correlated. Compare the chains' free "
+       "energy with the held-out digits' line: fantasies far below it are states the model believes in more "
+       "than real digits, its spurious modes, and the side-by-side section shows which negative phase "
+       "left them.")

@@ -428,10 +428,10 @@ LABEL_ROWS = {
 # The bundled DBNs with label units (scripts/train_dbn.py, the same split) and the same nets after
 # up-down fine-tuning (scripts/train_updown.py): one per column of the table, 28x28 and 16x16.
 _DBN_DIR = ASSETS_DIR / "dbn"
-LABEL_DBN = _DBN_DIR / "mnist_784x300x300x600_labels.npz"
-UPDOWN_DBN = _DBN_DIR / "mnist_784x300x300x600_labels_updown.npz"
-LABEL_DBN16 = _DBN_DIR / "mnist16_256x200x200x400_labels.npz"
-UPDOWN_DBN16 = _DBN_DIR / "mnist16_256x200x200x400_labels_updown.npz"
+LABEL_DBN = _DBN_DIR / "mnist_labels.npz"  # scripts/train_dbn.py
+UPDOWN_DBN = _DBN_DIR / "mnist_labels_updown.npz"  # scripts/train_updown.py
+LABEL_DBN16 = _DBN_DIR / "mnist16_labels.npz"
+UPDOWN_DBN16 = _DBN_DIR / "mnist16_labels_updown.npz"
 LABEL_NETS = {"dbn_labels": LABEL_DBN, "dbn_labels_updown": UPDOWN_DBN}  # the 28x28 pair
 TABLE_NETS = {"dbn_labels": [LABEL_DBN16, LABEL_DBN], "dbn_labels_updown": [UPDOWN_DBN16, UPDOWN_DBN]}
 

@@ -295,16 +295,3 @@ def _healthy(net: DBN, max_abs: float) -> bool:
 def _arrays(net: DBN) -> list[np.ndarray]:
     out = [a for r in net.rbms for a in (r.W, r.b, r.c)]
     return out + [a for pair in (net.generative_weights or []) for a in pair]
-
-
-def clamped_agreement(net: DBN, judge: Callable[[np.ndarray], np.ndarray], n_per_label: int = 30, T: int = 500,
-                      rng: int | np.random.Generator | None = 0) -> float:
-    """How recognisable the net's drawings are: generate ``n_per_label`` digits per clamped label (T
-    top-level Gibbs steps, then one down-pass) and return the fraction that ``judge`` (images ->
-    predicted labels), a classifier independent of the net, reads as the clamped label.
-    """
-    if not net.n_labels:
-        raise ValueError("clamping a label needs a DBN with label units")
-    y = np.repeat(np.arange(net.n_labels), int(n_per_label))
-    X = net.generate(int(T), len(y), rng=rng, clamp_labels=y)[0]
-    return float((np.asarray(judge(X)) == y).mean())

@@ -249,3 +249,44 @@ def test_a_link_names_a_pretrained_model():
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["current_model"] == "MNIST 784x20 CD-1"
     assert at.selectbox(key="model_picker").value == "MNIST 784x20 CD-1"
+
+
+def test_the_reader_reads_the_final_means(small_model):
+    from pgmviz import census
+    from pgmviz.reader import bundled_reader
+
+    at = run_and_pause(page(small_model, n_chains=6, n_steps=30, every=10))
+    rec = result(at)["record"]
+    final = census.Census(rec.P_v[-1].astype(np.float32),
+                          bundled_reader((16, 16)).read(rec.P_v[-1].astype(np.float32)))
+    line = next(m.value for m in at.markdown if m.value.startswith("The independent reader"))
+    assert census.describe_reading(final) in line
+    assert f"{bundled_reader((16, 16)).test_accuracy:.0%} right" in line
+
+
+def test_cd1_pcd_and_pa_side_by_side_show_the_files_and_the_library(small_model):
+    from pgmviz import census
+    from pgmviz.io import load_model
+    from pgmviz.reader import bundled_reader
+
+    at = page(small_model)
+    assert not at.exception, [e.value for e in at.exception]
+    files = {"CD-1": "mnist_784x500_cd1", "PCD-1": "mnist_784x500_pcd1", "PA-1": "mnist_784x500_pa1"}
+    models = {label: load_model(REPO_ROOT / "assets" / "models" / f"{stem}.npz") for label, stem in files.items()}
+    shown = [m.value for m in at.metric if m.label.startswith("classes the reader sees")]
+    assert shown == [f"{meta['fantasy']['entropy_bits']:.2f} bits" for _, meta in models.values()]
+    recipes = [c.value for c in at.caption if "learning rate" in c.value]
+    assert [f"{m['sampler'].upper()}-1" in r and f"{m['epochs']} epochs ({m['step']:,} updates)" in r
+            for r, (_, m) in zip(recipes, models.values())] == [True] * 3
+    gaps = [m for m in at.metric if m.label.startswith("mean F(v): fantasies")]
+    assert [g.value for g in gaps] == [f"{m['fantasy']['free_energy']:.1f} vs {m['fantasy']['free_energy_test']:.1f}"
+                                       for _, m in models.values()]
+    # a live run from the same noise: what the page says the reader reads is what the library reads
+    at.button(key="fc_compare_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    X_test = datasets.load("mnist").X_test
+    lines = [m.value for m in at.markdown if m.value.split(":")[0] in files]
+    assert len(lines) == 3
+    for line, (label, (rbm, _)) in zip(lines, models.items()):
+        c = census.fantasy_census(rbm, bundled_reader((28, 28)), X_test, 20, 1000, 0)
+        assert line == f"{label}: {census.describe_reading(c)}"

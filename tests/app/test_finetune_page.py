@@ -162,17 +162,24 @@ def test_up_down_section_shows_the_bundled_run(at):
     from pgmviz import dbn
 
     _, meta = dbn.load_dbn(ft.UPDOWN_DBN)
-    h, jm = meta["history"], meta["judge"]
+    _, greedy_meta = dbn.load_dbn(ft.LABEL_DBN)
+    h, ru, rg = meta["history"], meta["reader"], greedy_meta["reader"]
     m = metrics(at)
     assert m["epochs of up-down"] == str(meta["epochs"])
     assert m["held-out error, greedy → up-down"] == (f"{100 * h[0]['held-out error']:.1f}% → "
                                                     f"{100 * h[-1]['held-out error']:.1f}%")
     assert m["training error, greedy → up-down"] == (f"{100 * h[0]['train error']:.1f}% → "
                                                     f"{100 * h[-1]['train error']:.1f}%")
-    assert m["judge reads the clamped label: greedy net"] == f"{jm['greedy']:.0%}"
-    assert m["… bundled up-down net"] == f"{jm['updown']:.0%}"
-    assert m["the judge on real held-out digits"] == f"{1 - jm['test_error']:.0%}"
-    assert at.session_state["ftn_ud_shown"]["updown"] == jm["updown"]
+    assert m["clamped drawings the reader reads as their digit: greedy net"] == f"{rg['clamped']['accuracy']:.0%}"
+    assert m["… bundled up-down net"] == f"{ru['clamped']['accuracy']:.0%}"
+    assert m["the reader on real held-out digits"] == f"{ru['reader_test_accuracy']:.1%}"
+    assert at.session_state["ftn_ud_shown"]["updown"] == ru["clamped"]["accuracy"]
+    # the sentence says what the two figures show
+    caption = next(c.value for c in at.caption if c.value.startswith("Up-down's effect"))
+    if ru["clamped"]["accuracy"] > rg["clamped"]["accuracy"]:
+        assert f"{rg['clamped']['accuracy']:.0%} → {ru['clamped']['accuracy']:.0%} of the time" in caption
+    else:
+        assert "do not become more readable" in caption
 
 
 def test_run_up_down_live_starts_from_the_greedy_net(at):

@@ -1,6 +1,7 @@
 """AppTest of "Generate and recognise" (lessons/generate.py): it runs, and the numbers it shows (held-out
-error, the chosen digit's p(y | v), the recognised fraction of the clamped samples) are pgmviz.dbn's
-for the bundled net. (AppTest cannot draw on the canvas or tick the movie's fragment.)"""
+error, the chosen digit's p(y | v), how many clamped drawings the independent reader reads as their
+label) are pgmviz.dbn's and pgmviz.reader's for the bundled net. (AppTest cannot draw on the canvas or
+tick the movie's fragment.)"""
 
 from __future__ import annotations
 
@@ -11,11 +12,20 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import datasets, dbn
+from pgmviz import finetune as ft
+from pgmviz.reader import bundled_reader
 from tests.app.helpers import metrics, query, run
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons" / "generate.py")
-NET = ROOT / "assets" / "dbn" / "mnist_784x300x300x600_labels.npz"
+NET = ft.LABEL_DBN
+READ = "drawings the independent reader reads as their clamped digit"
+
+
+def reader_read(chain, labels) -> str:
+    """What the page's metric must say for the last frame: the reader's count of right readings."""
+    right = int((bundled_reader((28, 28)).read(chain.images[-1]) == labels).sum())
+    return f"{right} of {len(labels)}"
 TIMEOUT = 120
 
 
@@ -43,8 +53,12 @@ def test_page_shows_the_library_numbers(at, lib):
     # the movie: the recognised fraction of the last frame, for the default settings
     labels = np.tile(np.arange(10), 2)
     chain = net.top_chain(25, 20, n=20, rng=0, clamp_labels=labels)
-    read = float((net.classify(chain.images[-1]).argmax(axis=1) == labels).mean())
-    assert m["generated digits the net itself recognises as their clamped label"] == f"{read:.0%}"
+    assert m[READ] == reader_read(chain, labels)
+    # the file's census of 300 drawings and 300 free samples, as the page reports it
+    r = meta["reader"]
+    assert m["of 300 clamped drawings, read as the clamped digit"] == f"{r['clamped']['accuracy']:.0%}"
+    assert m["classes among 300 free samples"] == f"{r['free']['entropy_bits']:.2f} bits"
+    assert m["the reader on real held-out digits"] == f"{bundled_reader((28, 28)).test_accuracy:.1%}"
     assert len(at.get("image")) >= 3  # movie frame, the mind strip, the held-out digit
 
 
@@ -70,8 +84,7 @@ def test_frame_slider_and_settings(at):
 
 def test_the_up_down_net_is_one_click_away():
     at = run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))  # fresh: default rows and seed
-    updown_path = ROOT / "assets" / "dbn" / "mnist_784x300x300x600_labels_updown.npz"
-    net, meta = dbn.load_dbn(updown_path)
+    net, meta = dbn.load_dbn(ft.UPDOWN_DBN)
     at.segmented_control(key="gr_net").set_value("updown")
     run(at)
     m = metrics(at)
@@ -80,8 +93,8 @@ def test_the_up_down_net_is_one_click_away():
     # the movie is the up-down net's: its first chain frame recomputed from the library
     labels = np.tile(np.arange(10), 2)
     chain = net.top_chain(25, 20, n=20, rng=0, clamp_labels=labels)
-    read = float((net.classify(chain.images[-1]).argmax(axis=1) == labels).mean())
-    assert m["generated digits the net itself recognises as their clamped label"] == f"{read:.0%}"
+    assert m[READ] == reader_read(chain, labels)
+    assert m["of 300 clamped drawings, read as the clamped digit"] == f"{meta['reader']['clamped']['accuracy']:.0%}"
     at.segmented_control(key="gr_net").set_value("greedy")
     run(at)
 
@@ -96,10 +109,23 @@ def test_a_link_sets_the_movie_and_changes_go_back_to_the_address(lib):
     assert app.number_input(key="gr_seed").value == 3
     labels = np.arange(10)  # one row: one chain per digit
     chain = net.top_chain(25, 5, n=10, rng=3, clamp_labels=labels)
-    read = float((net.classify(chain.images[-1]).argmax(axis=1) == labels).mean())
-    assert metrics(app)["generated digits the net itself recognises as their clamped label"] == f"{read:.0%}"
+    assert metrics(app)[READ] == reader_read(chain, labels)
     assert query(app) == {"gr_every": "5", "gr_rows": "1", "gr_seed": "3"}
     app.number_input(key="gr_seed").set_value(0)
     app.segmented_control(key="gr_net").set_value("updown")
     run(app)
     assert query(app) == {"gr_every": "5", "gr_rows": "1", "gr_net": "updown"}
+
+
+def test_the_notice_names_the_nets_most_frequent_confusions(at, lib):
+    net, meta, ds, probs = lib
+    conf = np.zeros((10, 10), dtype=int)
+    np.add.at(conf, (ds.y_test, probs.argmax(axis=1)), 1)
+    np.fill_diagonal(conf, 0)
+    notice = next(i.value for i in at.info if "What to notice" in i.value)
+    named = notice.split("its most frequent mistakes here: ")[1].rstrip(".").split(", ")
+    counts = [int(n.split("(")[1].split()[0]) for n in named]
+    assert counts == sorted(np.sort(conf, axis=None)[::-1][:3].tolist(), reverse=True)  # the three largest
+    for n in named:  # and each is what it says
+        t, r = int(n[0]), int(n.split(" read as ")[1][0])
+        assert conf[t, r] == int(n.split("(")[1].split()[0])

@@ -8,6 +8,7 @@ elements and texts instead of ``wait_idle`` there.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 
 IMG = '[data-testid="stMain"] [data-testid="stImage"] img'
@@ -88,3 +89,24 @@ def test_run_play_pause_and_download(page, open_app, wait_idle, assert_no_except
     with open(download.value.path(), "rb") as f:
         assert f.read(6) == b"GIF89a"
     assert_no_exception(page)
+
+
+def test_cd1_pcd_and_pa_side_by_side(page, open_app, wait_idle, assert_no_exception, save_screenshot, record_timing):
+    """The comparison section: the files' figures are there before anything runs; one click draws 20
+    fantasies of each model from the same noise and says what the independent reader reads."""
+    open_app("fantasy", timeout=180)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("CD-1, PCD and population annealing, from the same noise").wait_for(timeout=60_000)
+    assert main.get_by_text("classes the reader sees in 300 fantasies").count() == 3
+    n_images = page.locator(IMG).count()
+    start = time.monotonic()
+    page.get_by_role("button", name="Run 20 chains of each from the same noise (seed 0)").click()
+    main.get_by_text("PA-1: read as").wait_for(timeout=180_000)
+    record_timing("fantasy: side by side, 3 models x 20 chains x 1000 steps", time.monotonic() - start)
+    wait_idle(page, timeout=60)
+    assert page.locator(IMG).count() == n_images + 3  # one contact sheet per model
+    for label in ("CD-1", "PCD-1", "PA-1"):  # anchored: "PCD-1: read as" contains "CD-1: read as"
+        assert main.get_by_text(re.compile(f"^{label}: read as")).count() == 1
+    assert_no_exception(page)
+    main.get_by_text("PA-1: read as").scroll_into_view_if_needed()
+    save_screenshot(page, "fantasy_side_by_side")

@@ -25,6 +25,7 @@ MODELS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
 EXPECTED = {
     "mnist_784x500_cd1": ("MNIST 784x500 CD-1", "mnist", 784, 500, [28, 28], "cd"),
     "mnist_784x500_pcd1": ("MNIST 784x500 PCD-1", "mnist", 784, 500, [28, 28], "pcd"),
+    "mnist_784x500_pa1": ("MNIST 784x500 PA-1", "mnist", 784, 500, [28, 28], "pa"),
     "mnist16_2_256x50_cd1": ("Only 2s 16x16, 256x50 CD-1", "mnist16_2", 256, 50, [16, 16], "cd"),
     "mnist_784x20_cd1": ("MNIST 784x20 CD-1", "mnist", 784, 20, [28, 28], "cd"),
 }
