@@ -453,6 +453,8 @@ record = chains.run_chains(rbm, V0, n_steps={record.n_steps}, every={record.ever
 # inside: for each step t,  h_t ~ p(h | v_t),  v_(t+1) ~ p(v | h_t),  F(v_t) recorded
 frames = chains.render_frames(record, {tuple(res['shape'])})""", language="python")
 
+side_by_side()
+
 notice("Chains started from noise turn into digit-like shapes within a few steps while their free energy "
        "falls steeply; after that it only fluctuates. A flat free energy is not proof that a chain has reached "
        "the model's equilibrium: a chain can stay in one mode for thousands of steps, so the end states show "

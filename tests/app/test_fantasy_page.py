@@ -290,3 +290,9 @@ def test_cd1_pcd_and_pa_side_by_side_show_the_files_and_the_library(small_model)
     for line, (label, (rbm, _)) in zip(lines, models.items()):
         c = census.fantasy_census(rbm, bundled_reader((28, 28)), X_test, 20, 1000, 0)
         assert line == f"{label}: {census.describe_reading(c)}"
+
+
+def test_the_side_by_side_section_stays_after_a_run(small_model):
+    at = run_and_pause(page(small_model, n_chains=2, n_steps=10, every=5))
+    assert any(m.value == "#### CD-1, PCD and population annealing, from the same noise" for m in at.markdown)
+    assert at.button(key="fc_compare_run") is not None
