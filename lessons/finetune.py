@@ -6,8 +6,8 @@ next to the lecture's full-MNIST numbers.
 Widgets and drawing only; the numbers come from pgmviz.finetune. The bundled table is
 assets/finetune/results.json and the ready-made fine-tuning run assets/finetune/ready_made.npz (both by
 scripts/train_finetune.py; the run is computed here only if that file is unusable); the student's
-live run lives in ``st.session_state``
-and trains in a fragment, one epoch per tick.
+live runs (backprop, up-down) live in ``st.session_state`` and train through
+``pgmviz.ui.live.LiveRun``: slices through the server's scheduler, at most an epoch per frame.
 """
 
 from __future__ import annotations
@@ -23,9 +23,13 @@ import streamlit as st
 
 from pgmviz import datasets, dbn, updown
 from pgmviz import finetune as ft
+from pgmviz.protocol import Budget, Lockstep
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
+from pgmviz.ui.theme import ACCENT, FONT
+from pgmviz.ui.theme import LIGHT_GREY as GREY
 from pgmviz.viz import filter_grid, sample_grid
 
 st.set_page_config(page_title="Fine-tuning and results · pgmviz", layout="wide")
@@ -37,10 +41,8 @@ LRS = [0.01, 0.02, 0.05, 0.1, 0.2]
 UD_LRS = [0.01, 0.02, 0.05, 0.1]  # up-down steps (the bundled run used 0.05)
 UD_KS = [1, 3, 5, 10]  # CD steps in the top RBM during up-down (the bundled run used 3)
 UD_T = 500  # top-level Gibbs steps before each label-clamped drawing
-TICK_S = 0.3  # the live fragment reruns this often while it trains
+TICK_S, SLICE_S = 0.3, 0.2  # while a live run trains: seconds between frames, seconds of training per frame
 N_FILTERS = 24  # first-layer filters drawn
-FONT = dict(size=15)
-ACCENT, GREY, MUTED = "#ffb300", "#9e9e9e", "#5c6bc0"
 
 lesson_header(
     "Fine-tuning and results",
@@ -260,7 +262,6 @@ st.caption(
     "Random: the same net from small random weights. Both get the same backprop: momentum SGD on the "
     "cross-entropy, batches of 50."
 )
-ss.setdefault(P + "running", False)
 # The live run's settings, shareable as a link (?ftn_lr=0.05&ftn_epochs=30&ftn_seed=2).
 URL_SETTINGS = url.bind(P, {
     "lr": url.choice(CFG.finetune_lr, LRS),
@@ -276,25 +277,39 @@ seed = int(c_seed.number_input("Seed", 0, 999, key=P + "seed"))
 URL_SETTINGS.write()
 
 
+def epoch_budget(trainer):
+    """A frame's budget: its seconds, but never past the end of an epoch (the curves have a point per epoch)."""
+    def budget(kind: str, seconds: float) -> Budget:
+        return Budget(seconds=seconds).capped(trainer().updates_left_in_epoch)
+    return budget
+
+
+def live_pair() -> Lockstep | None:
+    """Your run: the pretrained net and the random start, fine-tuned by the same updates."""
+    t = ss.get(P + "live")
+    return None if t is None else t["pair"]
+
+
+RUN = LiveRun(P, None, locate=live_pair, slice_s=SLICE_S, tick_s=TICK_S, label="fine-tuning",
+              budget=epoch_budget(lambda: live_pair().trainers[0]))
+
+
 def start() -> None:
+    RUN.stop(keep=False)
     ss[P + "live_request"] = True
 
 
-def stop() -> None:
-    ss[P + "running"] = False
-
-
 def forget() -> None:
+    RUN.stop(keep=False)
     ss.pop(P + "live", None)
-    ss[P + "running"] = False
 
 
 live = ss.get(P + "live")
 b1, b2, b3 = st.columns(3)
 b1.button("Fine-tune live", icon=":material/play_arrow:", type="primary", on_click=start, key=P + "start",
           disabled=ss[P + "running"], width="stretch",
-          help="Starts both nets again from epoch 0 and trains them side by side, one epoch per step.")
-b2.button("Stop", icon=":material/pause:", on_click=stop, key=P + "stop", disabled=not ss[P + "running"],
+          help="Starts both nets again from epoch 0 and trains them side by side, by the same updates.")
+b2.button("Stop", icon=":material/pause:", on_click=RUN.on_pause, key=P + "stop", disabled=not ss[P + "running"],
           width="stretch")
 b3.button("Back to the ready-made run", icon=":material/restart_alt:", on_click=forget, key=P + "forget",
           disabled=live is None, width="stretch")
@@ -302,9 +317,10 @@ b3.button("Back to the ready-made run", icon=":material/restart_alt:", on_click=
 if ss.pop(P + "live_request", False):
     with st.spinner("Pretraining the 256-200-200 DBN for this seed (a few seconds, once per server) ..."):
         t = new_trainers(seed, float(lr))
-    t["target"] = epochs
+    t["target"] = t["pre"].max_epochs = t["rand"].max_epochs = epochs
+    t["pair"] = Lockstep([t["pre"], t["rand"]])
     ss[P + "live"] = t
-    ss[P + "running"] = True
+    RUN.running = True
     st.rerun()
 
 
@@ -333,15 +349,7 @@ def curve_chart(hist: list[dict], title: str, colour: str, key: str, top: float)
     st.plotly_chart(fig, key=key, width="stretch")
 
 
-@st.fragment(run_every=TICK_S if ss[P + "running"] else None)
 def live_view() -> None:
-    t = ss.get(P + "live")
-    if ss[P + "running"] and t is not None:
-        t["pre"].run(1)
-        t["rand"].run(1)
-        if t["pre"].epoch >= t["target"]:
-            ss[P + "running"] = False
-            st.rerun()  # the whole page, so the filters below show the fine-tuned net
     run = shown()
     hp, hr = run["pre"]["history"], run["rand"]["history"]
     # one scale for both, fitted to the pretrained net: the random start begins near 90% (chance),
@@ -364,7 +372,8 @@ def live_view() -> None:
                f"{pct(hr[0]['held-out error'])}, above the chart.")
 
 
-live_view()
+RUN.fragment(live_view)  # while training: a slice of both nets through the scheduler, then draw
+RUN.messages(restart_hint="Go back to the ready-made run and start again with a smaller learning rate.")
 
 # --- 3. the features before and after -------------------------------------------------------------
 st.header("3 · What fine-tuning does to the features", divider="gray")
@@ -445,17 +454,21 @@ else:
     ud_net, ud_meta = nets["dbn_labels_updown"]
     hist = pd.DataFrame(ud_meta["history"])
     ud_digits = dataset("mnist")  # cached once per server
-    ss.setdefault(P + "ud_running", False)
+
+    def your_updown() -> updown.UpDownTrainer | None:
+        mine = ss.get(P + "ud")
+        return None if mine is None else mine["trainer"]
+
+    UD_RUN = LiveRun(P + "ud_", None, locate=your_updown, slice_s=SLICE_S, tick_s=TICK_S, label="up-down",
+                     budget=epoch_budget(your_updown))
 
     def ud_start() -> None:
+        UD_RUN.stop(keep=False)
         ss[P + "ud_request"] = True
 
-    def ud_stop() -> None:
-        ss[P + "ud_running"] = False
-
     def ud_forget() -> None:
+        UD_RUN.stop(keep=False)
         ss.pop(P + "ud", None)
-        ss[P + "ud_running"] = False
 
     st.caption(
         f"The net: the bundled {'-'.join(map(str, greedy_net.sizes[:-1]))} + (10 labels)-{greedy_net.sizes[-1]} DBN "
@@ -480,8 +493,8 @@ else:
     v1, v2, v3 = st.columns(3)
     v1.button("Run up-down live", icon=":material/play_arrow:", type="primary", on_click=ud_start,
               key=P + "ud_start", disabled=ss[P + "ud_running"], width="stretch",
-              help="Starts again from the greedy net and fine-tunes it here, one epoch per step.")
-    v2.button("Stop", icon=":material/pause:", on_click=ud_stop, key=P + "ud_stop",
+              help="Starts again from the greedy net and fine-tunes it here, live.")
+    v2.button("Stop", icon=":material/pause:", on_click=UD_RUN.on_pause, key=P + "ud_stop",
               disabled=not ss[P + "ud_running"], width="stretch")
     v3.button("Back to the bundled run", icon=":material/restart_alt:", on_click=ud_forget, key=P + "ud_forget",
               disabled=P + "ud" not in ss, width="stretch")
@@ -491,18 +504,12 @@ else:
             # the bundled run's variant (persistent top chains, hybrid top) with the student's step and k
             updown.UpDownSettings(**{**ud_meta["updown"], "lr": float(ud_lr), "k": int(ud_k)})),
             "target": int(ud_epochs)}
-        ss[P + "ud_running"] = True
+        ss[P + "ud"]["trainer"].max_epochs = int(ud_epochs)
+        UD_RUN.running = True
         st.rerun()
 
-    @st.fragment(run_every=TICK_S if ss[P + "ud_running"] else None)
     def updown_view() -> None:
         mine = ss.get(P + "ud")
-        if ss[P + "ud_running"] and mine is not None:
-            t = mine["trainer"]
-            t.run(1)
-            if t.diverged or t.epoch >= mine["target"]:
-                ss[P + "ud_running"] = False
-                st.rerun()  # the whole page: the drawings below switch to the finished net
         if mine is not None and mine["trainer"].diverged:
             st.warning("That step was too large: an epoch made the weights blow up, so it was undone and "
                        "training stopped. Your net keeps its last good weights; try a smaller step.")
@@ -526,7 +533,9 @@ else:
                     f"{pct(h['held-out error'].iloc[0])} → {pct(last['held-out error'])}")
         m[2].metric("training error, greedy → up-down", f"{pct(h['train error'].iloc[0])} → {pct(last['train error'])}")
 
-    updown_view()
+    UD_RUN.fragment(updown_view)  # while running: a slice of up-down through the scheduler, then draw
+    if UD_RUN.error:
+        st.error(UD_RUN.error, icon=":material/error:")
 
     mine = ss.get(P + "ud")
     seed_ud = 0
