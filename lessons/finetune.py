@@ -38,8 +38,8 @@ P = "ftn_"  # prefix of this page's session-state keys
 RESULTS = Path(__file__).resolve().parents[1] / "assets" / "finetune" / "results.json"
 CFG = ft.TableConfig()  # the live column: 16x16 digits, 256-200-200-10, the bundled table's settings
 LRS = [0.01, 0.02, 0.05, 0.1, 0.2]
-UD_LRS = [0.01, 0.02, 0.05, 0.1]  # up-down steps (the bundled run used 0.05)
-UD_KS = [1, 3, 5, 10]  # CD steps in the top RBM during up-down (the bundled run used 3)
+UD_LRS = [0.01, 0.02, 0.05, 0.1]  # up-down steps (the bundled run used 0.02)
+UD_KS = [1, 3, 5, 10]  # Gibbs steps of the top RBM's chains per up-down update (the bundled run used 3)
 UD_T = 500  # top-level Gibbs steps before each label-clamped drawing
 TICK_S, SLICE_S = 0.3, 0.2  # while a live run trains: seconds between frames, seconds of training per frame
 N_FILTERS = 24  # first-layer filters drawn
@@ -481,9 +481,9 @@ else:
     )
     u1, u2, u3 = st.columns(3, gap="large")
     UD_URL = url.bind(P, {  # shareable too (?ftn_ud_lr=0.1&ftn_ud_k=10&ftn_ud_epochs=50)
-        "ud_lr": url.choice(0.05, UD_LRS),
+        "ud_lr": url.choice(0.02, UD_LRS),
         "ud_k": url.choice(3, UD_KS),
-        "ud_epochs": url.integer(20, 1, 100),
+        "ud_epochs": url.integer(10, 1, 100),  # ~1 s an epoch on a quiet machine
     })
     ud_lr = u1.select_slider("Up-down step", UD_LRS, key=P + "ud_lr")
     ud_k = u2.select_slider("CD steps at the top", UD_KS, key=P + "ud_k")

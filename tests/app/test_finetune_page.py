@@ -188,8 +188,13 @@ def test_run_up_down_live_starts_from_the_greedy_net(at):
     assert not at.exception, at.exception
     mine = at.session_state["ftn_ud"]
     t = mine["trainer"]
-    assert not t.net.tied and t.settings.lr == 0.05 and mine["target"] == 20
+    assert not t.net.tied and t.settings.lr == 0.02 and mine["target"] == 10
     from pgmviz import dbn
+
+    # the bundled run's variant: persistent top chains and the hybrid term, as its file records
+    _, ud_meta = dbn.load_dbn(ft.UPDOWN_DBN)
+    assert (t.settings.n_persistent, t.settings.discriminative) == (ud_meta["updown"]["n_persistent"],
+                                                                    ud_meta["updown"]["discriminative"])
 
     greedy, meta = dbn.load_dbn(ft.LABEL_DBN)
     assert t.history[0]["held-out error"] == pytest.approx(meta["test_error"])
@@ -206,7 +211,7 @@ def test_a_link_sets_the_live_run_and_changes_go_back_to_the_address():
     assert app.select_slider(key="ftn_lr").value == 0.02 and app.slider(key="ftn_epochs").value == 12
     assert app.number_input(key="ftn_seed").value == ft.TableConfig().seed  # 1000 is above the widget's 999
     assert app.select_slider(key="ftn_ud_k").value == 10
-    assert app.select_slider(key="ftn_ud_lr").value == 0.05  # 0.3 is not one of the steps offered
+    assert app.select_slider(key="ftn_ud_lr").value == 0.02  # 0.3 is not one of the steps offered
     assert query(app) == {"ftn_lr": "0.02", "ftn_epochs": "12", "ftn_ud_k": "10"}
     app.number_input(key="ftn_seed").set_value(7).run()
     app.slider(key="ftn_ud_epochs").set_value(40).run()
