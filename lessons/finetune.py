@@ -59,9 +59,9 @@ def bundled() -> dict:
     return json.loads(RESULTS.read_text())
 
 
-@st.cache_data(show_spinner=False)
 def digits() -> datasets.Dataset:
-    return datasets.load(CFG.dataset)
+    """The live column's digits: the server's shared copy (pgmviz.ui.models.dataset), never modified here."""
+    return dataset(CFG.dataset)
 
 
 @st.cache_resource(show_spinner=False)
