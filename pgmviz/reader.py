@@ -16,9 +16,7 @@ Its figures on a set of pictures:
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,6 +24,7 @@ import numpy as np
 
 from pgmviz import data
 from pgmviz.finetune import BackpropSettings, BackpropTrainer, Classifier, random_classifier
+from pgmviz.io import check_float_arrays, read_npz
 
 N_CLASSES = 10
 ASSETS = data.ASSETS_DIR / "reader"
@@ -140,29 +139,19 @@ def save_reader(target, reader: Reader) -> None:
 
 
 def load_reader(source) -> Reader:
-    """Read a file written by `save_reader`; every malformed file raises ValueError."""
-    try:
-        with np.load(io.BytesIO(source) if isinstance(source, bytes) else source, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
-        meta = json.loads(str(arrays.pop("meta")))
-    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as e:
-        raise ValueError(f"not a readable pgmviz reader file ({type(e).__name__}: {e})") from None
+    """Read a file written by `save_reader` (through `pgmviz.io.read_npz`); every malformed file raises ValueError."""
+    arrays, meta = read_npz(source, kind="pgmviz reader")
     fmt = meta.get("format") if isinstance(meta, dict) else None
     if fmt != FORMAT:
         raise ValueError(f"not a pgmviz reader file (format {fmt!r}, expected {FORMAT!r})")
     n_layers = len(arrays) // 2
-    try:
-        Ws = [arrays[f"W{l}"] for l in range(n_layers)]
-        bs = [arrays[f"b{l}"] for l in range(n_layers)]
-    except KeyError as e:
-        raise ValueError(f"reader file lacks array {e}") from None
-    for x in Ws + bs:
-        if x.dtype.kind != "f" or not np.isfinite(x).all():
-            raise ValueError("reader arrays must be finite floating-point numbers")
+    names = [f"{p}{l}" for l in range(n_layers) for p in ("W", "b")]
+    check_float_arrays(arrays, names, kind="pgmviz reader")
     shape = meta.get("image_shape")
     if not (isinstance(shape, list) and len(shape) == 2 and "test_accuracy" in meta):
         raise ValueError("reader metadata lacks image_shape or test_accuracy")
-    return Reader(Classifier(Ws, bs), (int(shape[0]), int(shape[1])), meta)
+    return Reader(Classifier([arrays[f"W{l}"] for l in range(n_layers)], [arrays[f"b{l}"] for l in range(n_layers)]),
+                  (int(shape[0]), int(shape[1])), meta)
 
 
 @lru_cache(maxsize=2)
