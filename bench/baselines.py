@@ -13,7 +13,7 @@ from scipy.special import expit, logsumexp
 def cd1_epoch_numpy(W, b, c, X, batch_size, lr, momentum, weight_decay, seed):
     """One CD-1 epoch, written straightforwardly: matmuls + 1/(1+exp(-x)) + rng.random.
 
-    Same update as `pgmviz.train.Trainer.update` (momentum, L2 decay on W, mean-field p(h|v_neg)).
+    Same update as `pgmviz.training.train.Trainer.update` (momentum, L2 decay on W, mean-field p(h|v_neg)).
     Works on copies; returns the new (W, b, c).
     """
     W, b, c = W.copy(), b.copy(), c.copy()

@@ -40,12 +40,12 @@ import numpy as np
 import threadpoolctl
 from baselines import MatmulLowerBound, cd1_epoch_numpy, gibbs_numpy, log_Z_numpy  # bench/baselines.py
 
-from pgmviz import kernels
 from pgmviz.data import binarize, load_mnist_subset
-from pgmviz.partition import log_Z_exact
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
 from pgmviz.rng import as_rng, kernel_seed
-from pgmviz.train import Trainer, TrainSettings
+from pgmviz.sampling import kernels
+from pgmviz.sampling.partition import log_Z_exact
+from pgmviz.training.train import Trainer, TrainSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -180,7 +180,7 @@ def bench_gibbs(rows, quick, repeat):
 
 # ---------------------------------------------------------------------------- 4. negative phases
 def bench_samplers(rows, quick, repeat):
-    from pgmviz.negative import make_negative_phase
+    from pgmviz.training.negative import make_negative_phase
 
     X = binarize(load_mnist_subset()[0])
     n_h, n_updates = (100, 3) if quick else (500, 20)
@@ -216,7 +216,7 @@ def bench_samplers(rows, quick, repeat):
 # ---------------------------------------------------------------------------- 5. log Z estimates
 def bench_estimates(rows, quick, repeat):
     from pgmviz.io import load_model
-    from pgmviz.partition import ais_log_Z, pa_log_Z
+    from pgmviz.sampling.partition import ais_log_Z, pa_log_Z
 
     X = binarize(load_mnist_subset()[0])
     if quick:

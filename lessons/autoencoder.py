@@ -1,9 +1,9 @@
 """Lesson: deep autoencoders. Pretrain a stack of RBMs, unroll it, fine-tune it with backprop, and
 compare it with PCA at the same code size; plus Gaussian visible units on a 2-D toy set.
 
-Widgets and drawing only; the numbers come from pgmviz.autoencoder and pgmviz.grbm. The ready-made
+Widgets and drawing only; the numbers come from pgmviz.nets.autoencoder and pgmviz.models.grbm. The ready-made
 net per code size is bundled in assets/autoencoder/ (scripts/train_autoencoder.py, the same recipe
-``pgmviz.autoencoder.READY_MADE``) and loaded once per server (``st.cache_resource``); if a file is
+``pgmviz.nets.autoencoder.READY_MADE``) and loaded once per server (``st.cache_resource``); if a file is
 missing or unreadable the page says so and trains that net here instead (``st.cache_data``). The
 student's own run lives in ``st.session_state`` and fine-tunes in a fragment, one epoch per tick.
 """
@@ -17,8 +17,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import autoencoder as ae
-from pgmviz import data, grbm
+from pgmviz import data
+from pgmviz.models import grbm
+from pgmviz.nets import autoencoder as ae
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun

@@ -1,7 +1,7 @@
 """Lesson 1, energy and probability: a tiny RBM with every one of its states listed.
 
-Widgets and drawing only; the numbers come from pgmviz.boltzmann (tables, QUBO form, p(h|v))
-and pgmviz.partition (log Z in closed form). The parameters live in ``st.session_state`` as
+Widgets and drawing only; the numbers come from pgmviz.models.boltzmann (tables, QUBO form, p(h|v))
+and pgmviz.sampling.partition (log Z in closed form). The parameters live in ``st.session_state`` as
 arrays of the largest allowed size, so shrinking and growing the model keeps what was set.
 """
 
@@ -12,10 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import boltzmann as bm
-from pgmviz import expfam
-from pgmviz.partition import log_Z_exact
-from pgmviz.rbm import RBM
+from pgmviz.models import boltzmann as bm
+from pgmviz.models import expfam
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import log_Z_exact
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 
@@ -363,7 +363,7 @@ m[1].metric("log Z, summing the table", f"{table.log_Z:.6f}",
             help="logsumexp over all joint states, exact in float64 even when Z itself overflows.")
 m[2].metric("log Z, larger layer summed out in closed form",
             f"{log_Z_closed:.6f}" if log_Z_closed is not None else "n/a",
-            help="pgmviz.partition.log_Z_exact: an independent computation of the same number.")
+            help="pgmviz.sampling.partition.log_Z_exact: an independent computation of the same number.")
 m = st.columns(3)
 m[0].metric("Σ p(v,h) over all joint states", f"{table.p.sum():.12f}")
 m[1].metric("Σ p(v) over all visible states", f"{marg.p.sum():.12f}")
@@ -639,7 +639,7 @@ st.markdown(
 with st.expander("Show the code that computed this page's numbers"):
     st.code(
         """from pgmviz import boltzmann as bm
-from pgmviz.partition import log_Z_exact
+from pgmviz.sampling.partition import log_Z_exact
 
 table = bm.joint_table(rbm)          # E, exp(-E), p(v,h) for every joint state; Z and log Z
 marg  = bm.marginal_v(rbm)           # p(v) = sum_h p(v,h), and exp(-F(v))/Z beside it

@@ -1,7 +1,7 @@
 """Lesson: how good is the model? Mean test log p(v) in nats, and the log Z it needs.
 
-Widgets and drawing only; the numbers come from pgmviz.partition (exact log Z, AIS, PA) through
-pgmviz.evaluate (request limits, one BLAS thread, cancelling, the convergence sweep). Results are
+Widgets and drawing only; the numbers come from pgmviz.sampling.partition (exact log Z, AIS, PA) through
+pgmviz.evaluation.evaluate (request limits, one BLAS thread, cancelling, the convergence sweep). Results are
 kept in ``st.session_state`` per model (name + parameter hash), so reruns and visits to other
 pages keep them. A run is blocking, with a progress bar and a Stop button: clicking Stop (or any
 widget) interrupts the run, and the next run of the script says where it stopped.
@@ -17,8 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import evaluate as ev
-from pgmviz.partition import MAX_EXACT_UNITS, exact_feasible, log_Z_exact
+from pgmviz.evaluation import evaluate as ev
+from pgmviz.sampling.partition import MAX_EXACT_UNITS, exact_feasible, log_Z_exact
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, model_picker, model_setting, pretrained_models

@@ -1,6 +1,6 @@
 """Belief nets, explaining away: two independent causes become dependent once their effect is seen.
 
-Widgets and drawing only; every probability comes from ``pgmviz.sbn`` (exact, by enumeration).
+Widgets and drawing only; every probability comes from ``pgmviz.models.sbn`` (exact, by enumeration).
 The five numbers of the net, the evidence and the random net's settings live in
 ``st.session_state`` and round-trip through the URL (``?ea_w_truck=5&ea_jump=0``, see
 ``pgmviz.ui.urlstate``), so a teacher can share an exact setup.
@@ -14,8 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from pgmviz import sbn
-from pgmviz.partition import all_states
+from pgmviz.models import sbn
+from pgmviz.sampling.partition import all_states
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 

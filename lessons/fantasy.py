@@ -1,6 +1,6 @@
 """Lesson 4, fantasy chains: let alternating Gibbs sampling run on its own and watch what it draws.
 
-Widgets and drawing only; the sampling, the recorded frames and the GIF are ``pgmviz.chains``.
+Widgets and drawing only; the sampling, the recorded frames and the GIF are ``pgmviz.sampling.chains``.
 Pressing Run samples every chain once (with a progress bar) and renders every frame once as a
 uint8 index image; the result lives in ``st.session_state``, so reruns and animation ticks only
 pick a frame and colour it. Playing is a ``st.fragment(run_every=...)`` that advances the frame
@@ -15,8 +15,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import census, chains
-from pgmviz.reader import reader_for
+from pgmviz.evaluation import census
+from pgmviz.evaluation.reader import reader_for
+from pgmviz.sampling import chains
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting, pretrained_models

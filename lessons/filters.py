@@ -1,6 +1,6 @@
 """Lesson 2, filter learning (live): train an RBM on digit images and watch its weights.
 
-Widgets and drawing only; the learning is ``pgmviz.train.Trainer`` and the pictures are
+Widgets and drawing only; the learning is ``pgmviz.training.train.Trainer`` and the pictures are
 ``pgmviz.viz``. Train / Pause / Step / Reset and the frame loop are ``pgmviz.ui.live.LiveRun``: the
 trainer lives in ``st.session_state`` so a rerun continues training instead of restarting, slices
 run through the server's scheduler, and a plain rerun after Step or Train (as in AppTest, which
@@ -22,12 +22,12 @@ from PIL import Image
 
 from pgmviz import viz
 from pgmviz.datasets import DATASETS
-from pgmviz.evaluate import CurvesContrast, curves_contrast
+from pgmviz.evaluation.evaluate import CurvesContrast, curves_contrast
 from pgmviz.io import model_bytes
-from pgmviz.negative import NEGATIVE_PHASES
-from pgmviz.protocol import Budget, Progress
-from pgmviz.rbm import RBM
-from pgmviz.train import Snapshot, Trainer, TrainSettings
+from pgmviz.models.rbm import RBM
+from pgmviz.training.negative import NEGATIVE_PHASES
+from pgmviz.training.protocol import Budget, Progress
+from pgmviz.training.train import Snapshot, Trainer, TrainSettings
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun

@@ -3,7 +3,7 @@ ten softmax units on top and fine-tuned by gentle backprop, against logistic reg
 on RBM features, and against the same net trained from random weights; the measured results table
 next to the lecture's full-MNIST numbers.
 
-Widgets and drawing only; the numbers come from pgmviz.finetune. The bundled table is
+Widgets and drawing only; the numbers come from pgmviz.training.finetune. The bundled table is
 assets/finetune/results.json and the ready-made fine-tuning run assets/finetune/ready_made.npz (both by
 scripts/train_finetune.py; the run is computed here only if that file is unusable); the student's
 live runs (backprop, up-down) live in ``st.session_state`` and train through
@@ -21,9 +21,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import datasets, dbn, updown
-from pgmviz import finetune as ft
-from pgmviz.protocol import Budget, Lockstep
+from pgmviz import datasets
+from pgmviz.models import dbn
+from pgmviz.training import finetune as ft
+from pgmviz.training import updown
+from pgmviz.training.protocol import Budget, Lockstep
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun

@@ -1,7 +1,7 @@
 """Deep belief nets, generate and recognise: a DBN whose top RBM also models ten softmax label units
 draws digits with one label clamped, dreams from random pixels, and recognises digits.
 
-Widgets and drawing only; the numbers come from ``pgmviz.dbn`` (``top_chain``,
+Widgets and drawing only; the numbers come from ``pgmviz.models.dbn`` (``top_chain``,
 ``fantasy_from_pixels``, ``classify``) and the bundled net ``assets/dbn/*.npz`` made by
 ``scripts/train_dbn.py``. A movie's frames are computed once per setting and kept in
 ``st.session_state``; playing is a ``st.fragment(run_every=...)`` that only advances the frame.
@@ -13,9 +13,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import data, dbn
-from pgmviz import finetune as ft
-from pgmviz.reader import reader_for
+from pgmviz import data
+from pgmviz.evaluation.reader import reader_for
+from pgmviz.models import dbn
+from pgmviz.training import finetune as ft
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset
@@ -268,7 +269,7 @@ with st.expander("Show the code that computed this page's numbers"):
 
 net, meta = dbn.load_dbn("assets/dbn/mnist_labels.npz")  # or mnist_labels_updown.npz
 chain = net.top_chain(25, every, n=10, clamp_labels=range(10))   # label clamped: the movie
-reader = bundled_reader((28, 28))   # pgmviz.reader: trained on real digits only
+reader = bundled_reader((28, 28))   # pgmviz.evaluation.reader: trained on real digits only
 census.clamped_census(net, reader, n_per_label=30, T=1000)   # the drawings, read
 mind = net.fantasy_from_pixels(random_pixels, 12, every)         # free-running from an up-pass
 p = net.classify(X_test)          # p(y|v) = softmax(-F([x, e_y])), x from a mean-field up-pass

@@ -1,7 +1,7 @@
 """Deep belief nets, greedy stacking: train one RBM at a time, each on the hidden activities of the
 one below, and check on a small model that the second layer raises the variational bound.
 
-Widgets and drawing only; the learning and the bound are ``pgmviz.dbn``. The greedy trainer lives in
+Widgets and drawing only; the learning and the bound are ``pgmviz.models.dbn``. The greedy trainer lives in
 ``st.session_state``, so a rerun keeps the trained layers. A layer trains live through
 ``pgmviz.ui.live.LiveRun`` (slices through the server's scheduler): the click trains its first
 slice, then frames redraw the progress bar and the filters until the layer has its updates and is
@@ -16,10 +16,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import census, dbn, viz
-from pgmviz.protocol import Budget, Progress
-from pgmviz.reader import reader_for
-from pgmviz.train import TrainSettings
+from pgmviz import viz
+from pgmviz.evaluation import census
+from pgmviz.evaluation.reader import reader_for
+from pgmviz.models import dbn
+from pgmviz.training.protocol import Budget, Progress
+from pgmviz.training.train import TrainSettings
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun

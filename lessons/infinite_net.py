@@ -1,7 +1,7 @@
 """Belief nets, the infinite belief net: an RBM unrolled into a directed net with tied weights.
 
-Widgets and drawing only; the nets, the passes and every exact distribution are ``pgmviz.unroll``
-(built on ``pgmviz.sbn``). The small RBM of sections 1-5 is drawn from a seed, so one seed and
+Widgets and drawing only; the nets, the passes and every exact distribution are ``pgmviz.models.unroll``
+(built on ``pgmviz.models.sbn``). The small RBM of sections 1-5 is drawn from a seed, so one seed and
 four numbers reproduce everything; section 6 uses the session's current digit model.
 """
 
@@ -12,11 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import sbn, unroll
-from pgmviz.boltzmann import kl
-from pgmviz.gradients import cd_expected_update, cosine
-from pgmviz.partition import all_states
-from pgmviz.rbm import RBM
+from pgmviz.models import sbn, unroll
+from pgmviz.models.boltzmann import kl
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import all_states
+from pgmviz.training.gradients import cd_expected_update, cosine
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import image_shape, model_picker

@@ -1,6 +1,6 @@
 """From perceptrons to backprop: one unit learns AND and OR but never XOR; a hidden layer does.
 
-Widgets and drawing only; every number comes from ``pgmviz.mlp``. Training runs are tiny (four
+Widgets and drawing only; every number comes from ``pgmviz.nets.mlp``. Training runs are tiny (four
 examples), so each is computed whole and cached; the animations only pick which recorded epoch
 to draw, with the app's one animation player (``pgmviz.ui.player``).
 """
@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import mlp
+from pgmviz.nets import mlp
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice

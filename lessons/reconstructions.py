@@ -1,7 +1,7 @@
 """Lesson 3, reconstructions: an image goes up to the hidden units and back down.
 
-Widgets and drawing only; the numbers come from pgmviz.recon (reconstruction chains, per-class
-errors) and pgmviz.rbm. The model is the session's current one (sidebar), by default the slides'
+Widgets and drawing only; the numbers come from pgmviz.evaluation.recon (reconstruction chains, per-class
+errors) and pgmviz.models.rbm. The model is the session's current one (sidebar), by default the slides'
 model of 16x16 images of 2s.
 """
 
@@ -14,8 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz import data, recon
-from pgmviz.rbm import RBM
+from pgmviz import data
+from pgmviz.evaluation import recon
+from pgmviz.models.rbm import RBM
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting

@@ -1,6 +1,6 @@
 """Samplers compared (live): CD-k, PCD, population annealing and parallel tempering race on one model.
 
-Widgets and drawing only; the race is ``pgmviz.compare.Race`` (same initial RBM, data and batch
+Widgets and drawing only; the race is ``pgmviz.training.compare.Race`` (same initial RBM, data and batch
 order for every method). Train / Pause / Step / Reset and the frame loop are
 ``pgmviz.ui.live.LiveRun``: the race lives in ``st.session_state``, slices run through the server's
 scheduler, and a plain rerun after Step or Train (AppTest does not tick fragments) already shows
@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import viz
-from pgmviz.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood, standings
-from pgmviz.protocol import Budget
+from pgmviz.training.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood, standings
+from pgmviz.training.protocol import Budget
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
@@ -413,7 +413,7 @@ def draw(race: Race) -> None:
 RUN.fragment(live)  # while training: a slice through the scheduler, then draw
 
 with st.expander("The code that runs"):
-    st.code("""from pgmviz.compare import PRESETS, Race
+    st.code("""from pgmviz.training.compare import PRESETS, Race
 from pgmviz import datasets
 preset = PRESETS["cd_fails"]
 data = datasets.load(preset.settings.dataset)

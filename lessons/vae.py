@@ -1,7 +1,7 @@
 """Lesson: the variational autoencoder as a directed graphical model with a neural conditional.
 
-Widgets and drawing only; the numbers come from pgmviz.vae (ELBO, its two terms, the importance-
-weighted log p(x)) and, for the comparison, pgmviz.partition on the bundled RBMs. Pretrained VAEs
+Widgets and drawing only; the numbers come from pgmviz.models.vae (ELBO, its two terms, the importance-
+weighted log p(x)) and, for the comparison, pgmviz.sampling.partition on the bundled RBMs. Pretrained VAEs
 come from assets/vae (scripts/train_vae.py); "Yours" trains live through
 ``pgmviz.ui.live.LiveRun`` (Train / Pause / Step / Reset, slices through the server's scheduler),
 with the trainer in ``st.session_state`` so a rerun continues; a plain rerun after Train or Step
@@ -20,16 +20,16 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from pgmviz import partition
 from pgmviz.io import load_model
-from pgmviz.protocol import Budget
+from pgmviz.models.vae import VAE, VAEConfig, VAETrainer, load_pretrained
+from pgmviz.sampling import partition
+from pgmviz.training.protocol import Budget
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
 from pgmviz.ui.theme import CLASS_COLOURS, FONT
-from pgmviz.vae import VAE, VAEConfig, VAETrainer, load_pretrained
 from pgmviz.viz import sample_grid
 
 st.set_page_config(page_title="VAE · pgmviz", layout="wide")
@@ -434,7 +434,7 @@ with m_right:
     st.caption("16x16 digits (the same split, averaged down) to keep it quick; classifier, encoder and decoder "
                "of 64 tanh units, n_z = 8, α = 50; 'alone' is the same classifier trained on the labelled digits only.")
     if st.button("Train both here with 100 labels (400 steps)", key=P + "m2_run", icon=":material/school:"):
-        from pgmviz import m2 as m2lib
+        from pgmviz.models import m2 as m2lib
 
         d16 = dataset("mnist16")
         rng = np.random.default_rng(0)

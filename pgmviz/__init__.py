@@ -5,7 +5,7 @@ Notation everywhere: visible ``v`` (n_v), hidden ``h`` (n_h), weights ``W`` of s
 visible bias ``b``, hidden bias ``c``; batches are rows.
 """
 
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
 
 __all__ = ["RBM"]
 __version__ = "0.1.0"

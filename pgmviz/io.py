@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
 
 FORMAT = "pgmviz-rbm-1"
 MAX_FILE_BYTES = 200 * 2**20

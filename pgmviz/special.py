@@ -2,7 +2,7 @@
 
 Each keeps the floating dtype of its input (float32 batches stay float32; integers, booleans and
 lists become float64) and is stable for large |x|. The Numba kernels keep scalar copies of their
-own (`pgmviz.kernels`): a kernel cannot call these array functions.
+own (`pgmviz.sampling.kernels`): a kernel cannot call these array functions.
 """
 
 from __future__ import annotations

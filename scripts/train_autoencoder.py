@@ -2,7 +2,7 @@
 
     OPENBLAS_NUM_THREADS=1 python scripts/train_autoencoder.py     # about 10 s on a quiet 2-core machine
 
-One net per code size in `pgmviz.autoencoder.READY_MADE` (2, 6, 16, 30), each 256-128-64-code on the
+One net per code size in `pgmviz.nets.autoencoder.READY_MADE` (2, 6, 16, 30), each 256-128-64-code on the
 16x16 grey-level digits of the bundled split (4,000 training, 1,000 held out), made exactly as the
 lesson's fallback makes them, by the same library calls and seeds: `pretrain_bottom` once (the two
 binary RBMs, shared by every code size, seed 0), `pretrain_and_finetune` per code size (the linear
@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from pgmviz import autoencoder as ae
 from pgmviz import data
+from pgmviz.nets import autoencoder as ae
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "assets" / "autoencoder"

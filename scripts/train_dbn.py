@@ -16,7 +16,7 @@ label lost control of the chain (47-54%, mostly 8s); the hybrid term at 1 and 3 
 with a 2,000-unit top, 90% with 600 units. Measured and stored in the file's meta: the held-out
 error of free-energy classification (p(y | v) = softmax(-F([h2, e_y])) after a mean-field
 up-pass), the clamped drawings and free samples as the independent reader reads them
-(`pgmviz.census`), and the training seconds.
+(`pgmviz.evaluation.census`), and the training seconds.
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from pgmviz import census, datasets, dbn
+from pgmviz import datasets
 from pgmviz.data import ASSETS_DIR
-from pgmviz.reader import bundled_reader
-from pgmviz.train import TrainSettings
+from pgmviz.evaluation import census
+from pgmviz.evaluation.reader import bundled_reader
+from pgmviz.models import dbn
+from pgmviz.training.train import TrainSettings
 
 OUT_DIR = ASSETS_DIR / "dbn"
 

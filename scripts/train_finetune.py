@@ -4,15 +4,15 @@ page's ready-made run (its default setting: the 16x16 column's backprop rows) as
     python scripts/train_finetune.py            # about a minute on a 2-core machine
 
 Every row is trained here from the bundled MNIST subset (4,000 training digits, 1,000 held out,
-`pgmviz.datasets`) with fixed seeds, by `pgmviz.finetune.measure_row`, the function the page's
+`pgmviz.datasets`) with fixed seeds, by `pgmviz.training.finetune.measure_row`, the function the page's
 "re-run a row" button calls, so a re-run on the page gives the same numbers (up to BLAS rounding).
 Two columns: 16x16 digits with a 256-200-200 net (the page's live setting) and 28x28 digits with
-784-300-300. The lecture's full-MNIST numbers live in `pgmviz.finetune.LECTURE`, not here.
+784-300-300. The lecture's full-MNIST numbers live in `pgmviz.training.finetune.LECTURE`, not here.
 
 Every row also keeps its predicted class for each of the 1,000 held-out digits
 ("test_predictions", one character per digit), and so do the bundled label-unit nets of each
 column ("label_rows", classified here by free energy), so the page can compare any two rows on
-the same digits (`pgmviz.finetune.paired_comparison`).
+the same digits (`pgmviz.training.finetune.paired_comparison`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from pgmviz import datasets
-from pgmviz import dbn as dbn_lib
-from pgmviz import finetune as ft
+from pgmviz.models import dbn as dbn_lib
+from pgmviz.training import finetune as ft
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "assets" / "finetune" / "results.json"

@@ -24,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pgmviz import census, datasets
+from pgmviz import datasets
+from pgmviz.evaluation import census
+from pgmviz.evaluation.reader import bundled_reader
 from pgmviz.io import save_model
-from pgmviz.partition import ais_log_Z, exact_feasible, pa_log_Z
-from pgmviz.rbm import RBM
-from pgmviz.reader import bundled_reader
-from pgmviz.train import Trainer, TrainSettings, reconstruction_error
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import ais_log_Z, exact_feasible, pa_log_Z
+from pgmviz.training.train import Trainer, TrainSettings, reconstruction_error
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO_ROOT / "assets" / "models"

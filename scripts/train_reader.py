@@ -3,7 +3,7 @@
     python scripts/train_reader.py          # reader_28x28.npz and reader_16x16.npz
 
 A reader is a 500-hidden-unit classifier trained on the real training digits only (never on a
-model's sample), binarised and grey, each shifted by up to one pixel (`pgmviz.reader`). The pages
+model's sample), binarised and grey, each shifted by up to one pixel (`pgmviz.evaluation.reader`). The pages
 that show generated digits say what it reads; the tests check its accuracy on the real held-out
 digits and the generative models' figures with it.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from pgmviz.reader import ReaderRecipe, reader_path, save_reader, train_reader
+from pgmviz.evaluation.reader import ReaderRecipe, reader_path, save_reader, train_reader
 
 SHAPES = {"28": (28, 28), "16": (16, 16)}
 

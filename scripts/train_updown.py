@@ -5,11 +5,11 @@ assets/dbn/<name>_updown.npz beside each.
     python scripts/train_updown.py 16       # only the 16x16 one
 
 Starts from each file of scripts/train_dbn.py (greedy), unties its weights and runs
-`pgmviz.updown.UpDownTrainer` on the 4,000 training digits with fixed settings and seed (lr 0.02,
+`pgmviz.training.updown.UpDownTrainer` on the 4,000 training digits with fixed settings and seed (lr 0.02,
 PCD-3 in the top RBM with 100 persistent chains and the hybrid log p(y | x) term, 60 epochs). The
 file's meta records the per-epoch history (free-energy classification error on the training and the
 1,000 held-out digits; the wake and sleep phases' prediction errors), and the label-clamped drawings
-and free samples of the fine-tuned net as the independent reader reads them (`pgmviz.census`, the
+and free samples of the fine-tuned net as the independent reader reads them (`pgmviz.evaluation.census`, the
 same settings as scripts/train_dbn.py).
 """
 
@@ -22,9 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from pgmviz import census, datasets, dbn, updown
+from pgmviz import datasets
 from pgmviz.data import ASSETS_DIR
-from pgmviz.reader import bundled_reader
+from pgmviz.evaluation import census
+from pgmviz.evaluation.reader import bundled_reader
+from pgmviz.models import dbn
+from pgmviz.training import updown
 
 NETS = {  # name -> (greedy net, up-down net)
     "28": (ASSETS_DIR / "dbn" / "mnist_labels.npz", ASSETS_DIR / "dbn" / "mnist_labels_updown.npz"),

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pgmviz import datasets
-from pgmviz.vae import VAE, VAEConfig, VAETrainer, heldout_elbo
+from pgmviz.models.vae import VAE, VAEConfig, VAETrainer, heldout_elbo
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "assets" / "vae"
@@ -72,7 +72,7 @@ M2_STEPS = 1500
 def build_m2(out: Path = OUT, steps: int = M2_STEPS) -> dict:
     """Semi-supervised M2 on 16x16 digits: test accuracy with 100 / 600 / all labels of the
     training split, against the same classifier trained on the labelled digits alone."""
-    from pgmviz.m2 import M2, M2Config, train_m2
+    from pgmviz.models.m2 import M2, M2Config, train_m2
 
     ds = datasets.load("mnist16")
     cfg = M2Config(n_x=ds.n_v, n_hidden=64, n_z=8, alpha=50.0, lr=3e-3, seed=0)

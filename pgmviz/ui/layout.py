@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from pgmviz import kernels
+from pgmviz.sampling import kernels
 from pgmviz.ui.lessons import Lesson
 
 WARM_UP_MESSAGE = "Compiling numerical kernels (first start only)..."
@@ -35,7 +35,7 @@ threadpool_limits(limits=1, user_api="blas")
 
 # --- Numba's threading layer, for the server only ---------------------------------------------
 # Set here, where every page starts and before any parallel kernel runs, rather than on importing
-# pgmviz.kernels, so a notebook keeps numba's default (see pgmviz.kernels.use_threading_layer).
+# pgmviz.sampling.kernels, so a notebook keeps numba's default (see pgmviz.sampling.kernels.use_threading_layer).
 kernels.use_threading_layer()
 
 
@@ -73,7 +73,7 @@ def lesson_link(lesson: Lesson) -> None:
 @dataclass
 class _WarmUp:
     thread: threading.Thread | None = None
-    ran: bool = False  # True once pgmviz.kernels.warm_up() finished
+    ran: bool = False  # True once pgmviz.sampling.kernels.warm_up() finished
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -103,7 +103,7 @@ def start_kernel_warm_up() -> None:
 
 
 def warm_up_kernels() -> bool:
-    """Make sure ``pgmviz.kernels.warm_up()`` has run in this server, waiting behind a spinner.
+    """Make sure ``pgmviz.sampling.kernels.warm_up()`` has run in this server, waiting behind a spinner.
 
     Returns True once it has. An error in the warm-up is raised here, so the page shows it instead
     of failing later in a kernel.

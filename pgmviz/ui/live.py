@@ -1,6 +1,6 @@
 """The live-run controller: Train / Pause / Step / Reset and the frame loop of every page that trains.
 
-A page hands it a trainer that follows `pgmviz.protocol` (``run(budget) -> Progress``) and two
+A page hands it a trainer that follows `pgmviz.training.protocol` (``run(budget) -> Progress``) and two
 functions of its own, how to build a fresh trainer and how to draw; the controller keeps the
 rest in ``st.session_state`` under the page's prefix::
 
@@ -35,7 +35,7 @@ from typing import Any
 
 import streamlit as st
 
-from pgmviz.protocol import Budget, Progress
+from pgmviz.training.protocol import Budget, Progress
 from pgmviz.ui.scheduler import SCHEDULER, Scheduler
 
 ss = st.session_state

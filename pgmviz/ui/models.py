@@ -14,7 +14,7 @@ import streamlit as st
 from pgmviz import datasets
 from pgmviz.data import ASSETS_DIR
 from pgmviz.io import load_model
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
 from pgmviz.ui import urlstate
 from pgmviz.viz import image_shape_for
 

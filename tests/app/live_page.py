@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pgmviz.protocol import Budget, Progress, spend
+from pgmviz.training.protocol import Budget, Progress, spend
 from pgmviz.ui.live import LiveRun
 
 ss = st.session_state

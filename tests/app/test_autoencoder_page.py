@@ -2,7 +2,7 @@
 
 The first run loads the bundled nets (assets/autoencoder/) and trains nothing; a missing or broken
 file is reported and the page trains that net instead. AppTest does not tick fragments, so live
-fine-tuning is covered by pgmviz.autoencoder's unit tests and the browser test; here the buttons'
+fine-tuning is covered by pgmviz.nets.autoencoder's unit tests and the browser test; here the buttons'
 effect on the session is checked.
 """
 
@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import autoencoder as ae
-from pgmviz import data, grbm
+from pgmviz import data
+from pgmviz.models import grbm
+from pgmviz.nets import autoencoder as ae
 from tests.app.helpers import metrics, query, run
 
 ROOT = Path(__file__).resolve().parents[2]

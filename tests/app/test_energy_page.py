@@ -1,7 +1,7 @@
 """AppTest of lesson 1, "Energy and probability" (lessons/energy.py).
 
 Every number the page shows is a claim, so the tests rebuild the model from the values the
-sliders show and check each table and metric against pgmviz.boltzmann / pgmviz.partition.
+sliders show and check each table and metric against pgmviz.models.boltzmann / pgmviz.sampling.partition.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import boltzmann as bm
-from pgmviz.partition import log_Z_exact
-from pgmviz.rbm import RBM
+from pgmviz.models import boltzmann as bm
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import log_Z_exact
 from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -344,7 +344,7 @@ def test_a_link_opens_the_model_it_names():
 
 # ------------------------------------------------------------------------------ exponential families
 def check_exponential_families(at: AppTest) -> tuple[pd.DataFrame, str]:
-    from pgmviz import expfam
+    from pgmviz.models import expfam
 
     rbm = shown_rbm(at)
     shown = next(d.value for d in at.dataframe if "exponential family in θ?" in d.value.columns)

@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz import datasets
 from pgmviz.io import load_model
-from pgmviz.partition import log_likelihood_exact, log_Z_exact
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import log_likelihood_exact, log_Z_exact
 from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -139,7 +139,7 @@ def test_model_too_big_to_enumerate_and_without_data():
 
 def test_disagreeing_estimates_and_a_collapsed_ais_are_flagged(model):
     """Results already in the session (as after two runs) are shown, and their trouble is named."""
-    from pgmviz.evaluate import Estimate, model_fingerprint
+    from pgmviz.evaluation.evaluate import Estimate, model_fingerprint
 
     rbm, meta = model
     ais = Estimate("AIS", 100, 1000, 0, 200.0, -np.inf, 201.0, 1.0, ess=2.0)
@@ -185,7 +185,7 @@ def bundled_784x500() -> dict[str, tuple[RBM, dict]]:
 
 
 def test_reconstruction_error_beside_likelihood_follows_the_numbers(test_digits):
-    from pgmviz import evaluate as ev
+    from pgmviz.evaluation import evaluate as ev
 
     big = bundled_784x500()
     assert len(big) >= 2, "the bundled 784x500 models are missing"
@@ -230,7 +230,7 @@ def test_reconstruction_error_beside_likelihood_follows_the_numbers(test_digits)
 
 
 def test_missing_likelihoods_are_estimated_by_the_button():
-    from pgmviz import evaluate as ev
+    from pgmviz.evaluation import evaluate as ev
 
     big = bundled_784x500()
     missing = [t for t, (_, meta) in big.items() if "ll_test_pa" not in meta]

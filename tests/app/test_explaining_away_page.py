@@ -1,5 +1,5 @@
 """AppTest of the "Explaining away" page (lessons/explaining_away.py): it runs, the numbers it shows
-are pgmviz.sbn's for the net its inputs describe, and editing a number changes the posterior."""
+are pgmviz.models.sbn's for the net its inputs describe, and editing a number changes the posterior."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import sbn
+from pgmviz.models import sbn
 from tests.app.helpers import run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "explaining_away.py")

@@ -15,8 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import datasets
-from pgmviz.rbm import RBM
-from pgmviz.train import Trainer, TrainSettings
+from pgmviz.models.rbm import RBM
+from pgmviz.training.train import Trainer, TrainSettings
 from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -252,8 +252,8 @@ def test_a_link_names_a_pretrained_model():
 
 
 def test_the_reader_reads_the_final_means(small_model):
-    from pgmviz import census
-    from pgmviz.reader import bundled_reader
+    from pgmviz.evaluation import census
+    from pgmviz.evaluation.reader import bundled_reader
 
     at = run_and_pause(page(small_model, n_chains=6, n_steps=30, every=10))
     rec = result(at)["record"]
@@ -265,9 +265,9 @@ def test_the_reader_reads_the_final_means(small_model):
 
 
 def test_cd1_pcd_and_pa_side_by_side_show_the_files_and_the_library(small_model):
-    from pgmviz import census
+    from pgmviz.evaluation import census
+    from pgmviz.evaluation.reader import bundled_reader
     from pgmviz.io import load_model
-    from pgmviz.reader import bundled_reader
 
     at = page(small_model)
     assert not at.exception, [e.value for e in at.exception]

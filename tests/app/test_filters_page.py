@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz.negative import NEGATIVE_PHASES
-from pgmviz.train import TrainSettings
+from pgmviz.training.negative import NEGATIVE_PHASES
+from pgmviz.training.train import TrainSettings
 from tests.app.helpers import query
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "filters.py")
@@ -226,7 +226,7 @@ def test_a_link_builds_its_model_and_the_settings_go_back_to_the_address():
 
 
 def test_reconstruction_error_is_read_beside_the_likelihood(at):
-    from pgmviz.evaluate import curves_contrast
+    from pgmviz.evaluation.evaluate import curves_contrast
 
     at.selectbox(key="fl_dataset").select("bars3").run()
     at.button(key="fl_reset").click().run()

@@ -1,7 +1,7 @@
 """AppTest of the fine-tuning page: it runs, its table is the bundled json plus the lecture's numbers,
 its live numbers are the library's, and the buttons do what they say.
 
-AppTest does not tick fragments, so live training is covered by pgmviz.finetune's unit tests and the
+AppTest does not tick fragments, so live training is covered by pgmviz.training.finetune's unit tests and the
 browser test; here the buttons' effect on the session is checked.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import finetune as ft
+from pgmviz.training import finetune as ft
 from tests.app.helpers import metrics, query, run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,7 +159,7 @@ def test_live_buttons(at):
 
 
 def test_up_down_section_shows_the_bundled_run(at):
-    from pgmviz import dbn
+    from pgmviz.models import dbn
 
     _, meta = dbn.load_dbn(ft.UPDOWN_DBN)
     _, greedy_meta = dbn.load_dbn(ft.LABEL_DBN)
@@ -189,7 +189,7 @@ def test_run_up_down_live_starts_from_the_greedy_net(at):
     mine = at.session_state["ftn_ud"]
     t = mine["trainer"]
     assert not t.net.tied and t.settings.lr == 0.02 and mine["target"] == 10
-    from pgmviz import dbn
+    from pgmviz.models import dbn
 
     # the bundled run's variant: persistent top chains and the hybrid term, as its file records
     _, ud_meta = dbn.load_dbn(ft.UPDOWN_DBN)

@@ -1,6 +1,6 @@
 """AppTest of "Generate and recognise" (lessons/generate.py): it runs, and the numbers it shows (held-out
 error, the chosen digit's p(y | v), how many clamped drawings the independent reader reads as their
-label) are pgmviz.dbn's and pgmviz.reader's for the bundled net. (AppTest cannot draw on the canvas or
+label) are pgmviz.models.dbn's and pgmviz.evaluation.reader's for the bundled net. (AppTest cannot draw on the canvas or
 tick the movie's fragment.)"""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import datasets, dbn
-from pgmviz import finetune as ft
-from pgmviz.reader import bundled_reader
+from pgmviz import datasets
+from pgmviz.evaluation.reader import bundled_reader
+from pgmviz.models import dbn
+from pgmviz.training import finetune as ft
 from tests.app.helpers import metrics, query, run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,5 @@
 """AppTest of "Greedy stacking" (lessons/greedy.py): it runs, each click trains the next layer (layer 2
-on layer 1's posterior), and the numbers it shows are pgmviz.dbn's for the same settings."""
+on layer 1's posterior), and the numbers it shows are pgmviz.models.dbn's for the same settings."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import census, datasets, dbn
-from pgmviz.protocol import Budget
-from pgmviz.reader import bundled_reader
-from pgmviz.train import TrainSettings
+from pgmviz import datasets
+from pgmviz.evaluation import census
+from pgmviz.evaluation.reader import bundled_reader
+from pgmviz.models import dbn
+from pgmviz.training.protocol import Budget
+from pgmviz.training.train import TrainSettings
 from tests.app.helpers import metrics, query, run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "greedy.py")

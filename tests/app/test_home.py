@@ -73,7 +73,7 @@ def test_home_shows_the_map(home):
 
 def test_home_map_separates_the_undirected_and_the_directed_learning_rule(home):
     """The Hebbian rule (data minus model) is the undirected models'; a belief net's rule has no
-    model term (Z = 1; pgmviz.sbn.SBN.log_p_v_gradient, checked by finite differences in
+    model term (Z = 1; pgmviz.models.sbn.SBN.log_p_v_gradient, checked by finite differences in
     tests/unit/test_sbn.py)."""
     table = next(e.value for e in home.markdown if "Hebbian" in e.value)
     rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("|")}

@@ -1,5 +1,5 @@
 """AppTest of "The infinite belief net" (lessons/infinite_net.py): it runs, every number it shows is
-pgmviz.unroll's for the RBM its widgets describe, and the widgets move them the right way."""
+pgmviz.models.unroll's for the RBM its widgets describe, and the widgets move them the right way."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import sbn, unroll
-from pgmviz.boltzmann import kl
-from pgmviz.partition import all_states
-from pgmviz.rbm import RBM
+from pgmviz.models import sbn, unroll
+from pgmviz.models.boltzmann import kl
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import all_states
 from tests.app.helpers import query, run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "infinite_net.py")
@@ -148,7 +148,7 @@ def telescope_text(at: AppTest) -> str:
 
 @pytest.mark.parametrize("cd_k", [1, 3])
 def test_the_tied_learning_rule_telescopes_to_the_gradient(small_model, cd_k):
-    from pgmviz.gradients import cd_expected_update, cosine
+    from pgmviz.training.gradients import cd_expected_update, cosine
 
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     app.session_state["user_models"] = {"tiny": {"rbm": small_model[0], "meta": small_model[1]}}

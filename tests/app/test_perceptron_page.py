@@ -1,5 +1,5 @@
 """AppTest of the perceptron page (lessons/perceptron.py): it runs, switching the task or the unit
-changes the outcome shown, and the numbers shown are the library's (pgmviz.mlp) for the settings
+changes the outcome shown, and the numbers shown are the library's (pgmviz.nets.mlp) for the settings
 the widgets show."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import mlp
+from pgmviz.nets import mlp
 from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

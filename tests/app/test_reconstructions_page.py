@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import datasets, recon
+from pgmviz import datasets
+from pgmviz.evaluation import recon
 from pgmviz.io import load_model
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
 from tests.app.helpers import metrics, query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +123,7 @@ def test_draw_mode_without_a_drawing_runs(at):
 def test_a_model_that_fits_no_data_set_is_explained():
     def script():
 
-        from pgmviz.rbm import RBM
+        from pgmviz.models.rbm import RBM
         from pgmviz.ui.models import set_current_model
 
         set_current_model("odd", RBM.random(100, 7, seed=0), {"title": "odd"})

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz.compare import PRESETS
+from pgmviz.training.compare import PRESETS
 from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +87,7 @@ def test_cd_is_compared_with_the_exact_gradient_and_the_standing_is_the_librarys
     g = race.lanes["CD-1"].gradient_curves
     assert g["step"] == [0.0, 500.0]
     # recompute the last comparison's exact part: the gradient's norm on the CD lane's model now
-    from pgmviz import gradients
+    from pgmviz.training import gradients
 
     lane = race.lanes["CD-1"]
     assert g["grad_norm"][-1] == pytest.approx(gradients.exact_gradient(lane.trainer.rbm, lane.trainer.X_train).norm)
@@ -95,7 +95,7 @@ def test_cd_is_compared_with_the_exact_gradient_and_the_standing_is_the_librarys
     assert (f"At update 500: cos(E[CD-1 update], exact gradient) = **{g['cd_cos'][-1]:.2f}**, "
             f"|E[CD-1 update]| = **{g['cd_norm'][-1]:.3g}**, |exact gradient| = **{g['grad_norm'][-1]:.3g}**.") in text
     assert "follows the same gradient" not in " ".join(md.value for md in at.markdown)
-    from pgmviz.compare import standings
+    from pgmviz.training.compare import standings
 
     for s in standings(race):
         assert f"**{s.key}** {s.now:.2f}" in text

@@ -114,7 +114,7 @@ def test_a_session_keeps_at_most_max_user_models():
     def script():
         import numpy as np
 
-        from pgmviz.rbm import RBM
+        from pgmviz.models.rbm import RBM
         from pgmviz.ui import models
 
         for i in range(models.MAX_USER_MODELS + 3):

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz import datasets, partition
+from pgmviz import datasets
 from pgmviz.io import load_model
-from pgmviz.vae import heldout_elbo, load_pretrained
+from pgmviz.models.vae import heldout_elbo, load_pretrained
+from pgmviz.sampling import partition
 from tests.app.helpers import metrics, query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +96,7 @@ def test_train_your_own(at):
 
 
 def test_m2_section_shows_the_library_accuracies(at):
-    from pgmviz.m2 import M2, M2Config, train_m2
+    from pgmviz.models.m2 import M2, M2Config, train_m2
 
     assert len(at.get("plotly_chart")) == 4  # with the bundled M2 accuracies
     at.button(key="vae_m2_run").click().run()

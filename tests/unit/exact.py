@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
 
 
 def states(n: int) -> np.ndarray:

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from pgmviz.annealing import anneal_population, effective_sample_size, systematic_resample, tempered
-from pgmviz.negative import PCD, ParallelTempering, PopulationAnnealing
-from pgmviz.partition import ais_log_Z, log_p_v_all, log_Z_exact, pa_log_Z
-from pgmviz.rbm import RBM
-from pgmviz.train import Trainer, TrainSettings
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.annealing import anneal_population, effective_sample_size, systematic_resample, tempered
+from pgmviz.sampling.partition import ais_log_Z, log_p_v_all, log_Z_exact, pa_log_Z
+from pgmviz.training.negative import PCD, ParallelTempering, PopulationAnnealing
+from pgmviz.training.train import Trainer, TrainSettings
 from tests.unit.exact import random_rbm
 from tests.unit.test_train import bars_and_stripes_3x3
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pgmviz import data
-from pgmviz.autoencoder import (
+from pgmviz.nets.autoencoder import (
     PCA,
     FineTuner,
     FinetuneSettings,

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pgmviz import autoencoder as ae
 from pgmviz import data
+from pgmviz.nets import autoencoder as ae
 
 BUNDLED = Path(__file__).resolve().parents[2] / "assets" / "autoencoder"
 R = ae.READY_MADE

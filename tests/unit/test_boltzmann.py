@@ -1,4 +1,4 @@
-"""pgmviz.boltzmann against exact answers: brute-force sums over every state of tiny models."""
+"""pgmviz.models.boltzmann against exact answers: brute-force sums over every state of tiny models."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from pgmviz import boltzmann as bm
-from pgmviz import partition
-from pgmviz.rbm import RBM
+from pgmviz.models import boltzmann as bm
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling import partition
 
 # (n_v, n_h, weight scale): ordinary, strong and very strong weights; the last ones make
 # exp(-E) reach e^hundreds, where a naive sum of exp(-E) loses everything to overflow.

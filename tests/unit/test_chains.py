@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pgmviz import chains
-from pgmviz.partition import all_states, log_p_v_all
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling import chains
+from pgmviz.sampling.partition import all_states, log_p_v_all
 
 from .exact import random_rbm
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from pgmviz import dbn
 from pgmviz.datasets import load
-from pgmviz.partition import all_states
-from pgmviz.rbm import RBM
-from pgmviz.train import TrainSettings
+from pgmviz.models import dbn
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import all_states
+from pgmviz.training.train import TrainSettings
 
 FAST = TrainSettings(lr=0.1, momentum=0.5, batch_size=20, seed=0)
 
@@ -161,7 +161,7 @@ def test_best_prior_bound_is_the_bound_with_the_aggregated_posterior_as_prior():
 
 
 def test_a_falling_rate_falls_over_each_layers_updates(X_small):
-    from pgmviz.protocol import Budget
+    from pgmviz.training.protocol import Budget
 
     falling = TrainSettings(lr=0.1, momentum=0.5, batch_size=20, seed=0, sampler="pcd", lr_floor=0.02)
     g = dbn.GreedyTrainer([12, 6, 4], X_small, [FAST, falling], updates_per_layer=[20, 40])

@@ -1,4 +1,4 @@
-"""Label units on top of a DBN (pgmviz.labels, pgmviz.dbn): the softmax group, exact free-energy
+"""Label units on top of a DBN (pgmviz.models.labels, pgmviz.models.dbn): the softmax group, exact free-energy
 classification against brute force, label-clamped generation, and the .npz round trip."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import itertools
 import numpy as np
 import pytest
 
-from pgmviz import dbn
-from pgmviz.labels import LabelRBM, one_hot, softmax
-from pgmviz.rbm import RBM
-from pgmviz.train import TrainSettings
+from pgmviz.models import dbn
+from pgmviz.models.labels import LabelRBM, one_hot, softmax
+from pgmviz.models.rbm import RBM
+from pgmviz.training.train import TrainSettings
 
 K = 4  # labels in the small models
 
@@ -143,7 +143,7 @@ def test_softmax_is_stable():
 def test_every_negative_phase_draws_the_label_group_as_one_softmax(sampler):
     # The top RBM of a label DBN can be trained with any negative phase: each one draws its
     # reconstructions through LabelRBM.sample_v, so exactly one label is on in every sample.
-    from pgmviz.negative import make_negative_phase
+    from pgmviz.training.negative import make_negative_phase
 
     r = small_label_rbm()
     neg = make_negative_phase(sampler, k=3, n_chains=200)
@@ -185,7 +185,7 @@ def test_log_p_y_given_x_gradient_matches_finite_differences():
 def test_hybrid_training_raises_the_exact_conditional_likelihood():
     # The same label RBM trained with and without the discriminative term, same seeds: the hybrid
     # one fits log p(y | x) (exact, by free energies) clearly better on its training data.
-    from pgmviz.train import Trainer
+    from pgmviz.training.train import Trainer
 
     rng = np.random.default_rng(0)
     n, n_x = 200, 12

@@ -1,4 +1,4 @@
-"""pgmviz.evaluate against exact enumeration: the estimates bracket log_Z_exact, the sweep runs one
+"""pgmviz.evaluation.evaluate against exact enumeration: the estimates bracket log_Z_exact, the sweep runs one
 estimate per number of temperatures and can be stopped, bad requests are refused, and the
 log-likelihood is the library's."""
 
@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from pgmviz import evaluate as ev
-from pgmviz.partition import log_likelihood_exact, log_Z_exact
-from pgmviz.rbm import RBM
+from pgmviz.evaluation import evaluate as ev
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import log_likelihood_exact, log_Z_exact
 from tests.unit.exact import log_Z, random_rbm
 
 

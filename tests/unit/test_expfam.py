@@ -1,4 +1,4 @@
-"""pgmviz.expfam against brute force: curvatures by finite differences of log-probabilities summed
+"""pgmviz.models.expfam against brute force: curvatures by finite differences of log-probabilities summed
 with plain loops over every state, the Gaussian prior against scipy's density."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from pgmviz import expfam
-from pgmviz.rbm import RBM
+from pgmviz.models import expfam
+from pgmviz.models.rbm import RBM
 
 
 def tiny(seed: int = 0, n_v: int = 3, n_h: int = 2, scale: float = 2.0) -> RBM:

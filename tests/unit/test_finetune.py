@@ -1,4 +1,4 @@
-"""pgmviz.finetune: backprop gradients against finite differences, logistic regression on a
+"""pgmviz.training.finetune: backprop gradients against finite differences, logistic regression on a
 separable toy set, and the lecture's claim at a small size: a pretrained DBN fine-tuned by backprop
 beats logistic regression on the RBM's features, on the held-out digits (fixed seed, about a second).
 """
@@ -13,8 +13,8 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from pgmviz import datasets
-from pgmviz import finetune as ft
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
+from pgmviz.training import finetune as ft
 
 RESULTS = Path(__file__).resolve().parents[2] / "assets" / "finetune" / "results.json"
 

@@ -2,7 +2,7 @@
 
 Each figure is recomputed here from the bundled file with the seed its script used, checked
 against the thresholds the lessons rely on, and against the number the file's meta stores (which
-the pages show). The reader (`pgmviz.reader`) was trained on real digits only. If a retraining
+the pages show). The reader (`pgmviz.evaluation.reader`) was trained on real digits only. If a retraining
 makes the drawings worse, these tests say so.
 """
 
@@ -11,10 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pgmviz import census, datasets, dbn
+from pgmviz import datasets
 from pgmviz.data import ASSETS_DIR
+from pgmviz.evaluation import census
+from pgmviz.evaluation.reader import bundled_reader
 from pgmviz.io import load_model
-from pgmviz.reader import bundled_reader
+from pgmviz.models import dbn
 
 # One BLAS thread, as the scripts: on the same BLAS kernels the chains are the scripts' chains bit for bit.
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_blas_thread")]

@@ -1,4 +1,4 @@
-"""pgmviz.kernels.gibbs_chains against numpy references (statistical, fixed seeds)."""
+"""pgmviz.sampling.kernels.gibbs_chains against numpy references (statistical, fixed seeds)."""
 
 import itertools
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from pgmviz import kernels
+from pgmviz.sampling import kernels
 
 
 def _model(n_v, n_h, dtype, seed=0, scale=1.0):

@@ -1,4 +1,4 @@
-"""pgmviz.gradients against brute force: the exact gradient by finite differences of log p(v)
+"""pgmviz.training.gradients against brute force: the exact gradient by finite differences of log p(v)
 summed over every joint state, CD-k's expected update against the exact expectation over every
 path of a tiny model's Gibbs chain."""
 
@@ -9,8 +9,8 @@ import itertools
 import numpy as np
 import pytest
 
-from pgmviz import gradients
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
+from pgmviz.training import gradients
 from tests.unit import exact
 
 

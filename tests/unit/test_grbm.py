@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from pgmviz.grbm import (
+from pgmviz.models.grbm import (
     GaussianRBM,
     GRBMSettings,
     gaussian_unit_energy,
@@ -129,7 +129,7 @@ def test_logistic_unit_cannot_prefer_point_seven_sharply():
 
 def test_gaussian_rbm_on_grey_digits_learns_strokes_it_can_redraw():
     from pgmviz import data
-    from pgmviz.grbm import centre_and_scale
+    from pgmviz.models.grbm import centre_and_scale
 
     Xtr, _, Xte, _ = data.mnist_split()
     X, X_test = data.downsample(Xtr, 16)[:2000], data.downsample(Xte, 16)[:500]

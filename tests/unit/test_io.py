@@ -7,7 +7,7 @@ import pytest
 
 from pgmviz import io as io_
 from pgmviz.io import load_model, model_bytes, save_model
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
 
 
 def test_round_trip_keeps_parameters_and_settings(tmp_path):
@@ -91,7 +91,7 @@ def test_read_npz_refuses_missing_files_and_archives_that_inflate_too_far(tmp_pa
 
 
 def _vae_bytes(change=None) -> bytes:
-    from pgmviz.vae import PARAMS, VAE, VAEConfig
+    from pgmviz.models.vae import PARAMS, VAE, VAEConfig
 
     vae = VAE(VAEConfig(n_x=6, n_hidden=4, n_z=2))
     buf = io.BytesIO()
@@ -114,7 +114,7 @@ def _vae_bytes(change=None) -> bytes:
     (lambda a: a.__setitem__("W1", np.array([{"x": 1}], dtype=object)), "not a valid"),
 ])
 def test_every_malformed_vae_file_is_a_value_error(change, message):
-    from pgmviz.vae import VAE
+    from pgmviz.models.vae import VAE
 
     VAE.load(_vae_bytes())  # the unchanged file loads
     with pytest.raises(ValueError, match=message):
@@ -124,7 +124,7 @@ def test_every_malformed_vae_file_is_a_value_error(change, message):
 
 
 def _dbn_bytes(change=None) -> bytes:
-    from pgmviz import dbn
+    from pgmviz.models import dbn
 
     net = dbn.DBN([RBM.random(6, 4, seed=1), RBM.random(4, 3, seed=2)])
     buf = io.BytesIO()
@@ -145,7 +145,7 @@ def _dbn_bytes(change=None) -> bytes:
     (lambda a: a.__setitem__("c1", np.zeros(5)), "c must have shape"),
 ])
 def test_every_malformed_dbn_file_is_a_value_error(change, message):
-    from pgmviz import dbn
+    from pgmviz.models import dbn
 
     assert dbn.load_dbn(_dbn_bytes())[0].sizes == [6, 4, 3]
     with pytest.raises(ValueError, match=message):

@@ -1,4 +1,4 @@
-"""pgmviz.m2, the semi-supervised VAE: backprop of the whole objective (labelled, unlabelled with the
+"""pgmviz.models.m2, the semi-supervised VAE: backprop of the whole objective (labelled, unlabelled with the
 sum over labels, classifier) vs finite differences, and unlabelled digits helping the classifier."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pgmviz import datasets
-from pgmviz.m2 import M2, PARAMS, M2Config, train_m2
+from pgmviz.models.m2 import M2, PARAMS, M2Config, train_m2
 
 
 def test_backprop_matches_finite_differences():

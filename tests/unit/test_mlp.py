@@ -1,4 +1,4 @@
-"""pgmviz.mlp against exact answers: backprop vs central finite differences, the perceptron's
+"""pgmviz.nets.mlp against exact answers: backprop vs central finite differences, the perceptron's
 convergence on AND/OR and failure on XOR, XOR solved by a hidden layer, the likelihood readings
 of both losses, and the computation graph agreeing with the batch backward pass."""
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from pgmviz import mlp
+from pgmviz.nets import mlp
 
 X, T_XOR = mlp.boolean_task("XOR")
 

@@ -1,11 +1,11 @@
-"""pgmviz.optim against the update equations written out by hand, on lists and dicts of arrays."""
+"""pgmviz.nets.optim against the update equations written out by hand, on lists and dicts of arrays."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from pgmviz.optim import Adam, Momentum
+from pgmviz.nets.optim import Adam, Momentum
 
 
 def test_momentum_follows_its_two_equations():

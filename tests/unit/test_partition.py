@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from pgmviz import kernels
-from pgmviz.partition import all_states, exact_feasible, log_likelihood_exact, log_Z_exact
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling import kernels
+from pgmviz.sampling.partition import all_states, exact_feasible, log_likelihood_exact, log_Z_exact
 from tests.unit.exact import joint, log_Z, random_rbm
 
 

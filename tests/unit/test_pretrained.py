@@ -15,9 +15,9 @@ import pytest
 
 from pgmviz import datasets
 from pgmviz.io import load_model
-from pgmviz.partition import log_Z_exact
-from pgmviz.rbm import RBM
-from pgmviz.train import reconstruction_error
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import log_Z_exact
+from pgmviz.training.train import reconstruction_error
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
 

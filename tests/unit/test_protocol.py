@@ -1,4 +1,4 @@
-"""The one training protocol (pgmviz.protocol): every trainer answers run(Budget) with a Progress,
+"""The one training protocol (pgmviz.training.protocol): every trainer answers run(Budget) with a Progress,
 slices add up to the same training as one long run, and a wild learning rate keeps the last good
 parameters. Counts of updates only, never seconds."""
 
@@ -9,12 +9,14 @@ import itertools
 import numpy as np
 import pytest
 
-from pgmviz import autoencoder as ae
-from pgmviz import compare, datasets, dbn, updown, vae
-from pgmviz import finetune as ft
-from pgmviz.protocol import Budget, Lockstep, Progress, Trainable, spend
-from pgmviz.rbm import RBM
-from pgmviz.train import Snapshot, Trainer, TrainSettings
+from pgmviz import datasets
+from pgmviz.models import dbn, vae
+from pgmviz.models.rbm import RBM
+from pgmviz.nets import autoencoder as ae
+from pgmviz.training import compare, updown
+from pgmviz.training import finetune as ft
+from pgmviz.training.protocol import Budget, Lockstep, Progress, Trainable, spend
+from pgmviz.training.train import Snapshot, Trainer, TrainSettings
 
 BARS = datasets.load("bars4").X_train  # (30, 16)
 RNG = np.random.default_rng(0)

@@ -1,12 +1,12 @@
-"""pgmviz.rbm against exact enumeration of tiny models."""
+"""pgmviz.models.rbm against exact enumeration of tiny models."""
 
 import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from pgmviz import rbm as rbm_module
-from pgmviz.partition import log_p_v_all
-from pgmviz.rbm import RBM
+from pgmviz.models import rbm as rbm_module
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import log_p_v_all
 from tests.unit.exact import joint, neg_energy_table, random_rbm, states
 
 

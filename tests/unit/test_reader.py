@@ -1,4 +1,4 @@
-"""The independent reader (pgmviz.reader): trained on real digits only, it must read real held-out
+"""The independent reader (pgmviz.evaluation.reader): trained on real digits only, it must read real held-out
 digits right at least 93% of the time, and its file format must reject anything malformed."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from pgmviz import data
-from pgmviz.reader import (
+from pgmviz.evaluation.reader import (
     FORMAT,
     Reader,
     ReaderRecipe,

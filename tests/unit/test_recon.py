@@ -1,4 +1,4 @@
-"""pgmviz.recon: reconstruction chains, per-class errors, and the drawn-digit path of the page."""
+"""pgmviz.evaluation.recon: reconstruction chains, per-class errors, and the drawn-digit path of the page."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pgmviz import data, datasets, recon
+from pgmviz import data, datasets
+from pgmviz.evaluation import recon
 from pgmviz.io import load_model
-from pgmviz.rbm import RBM
-from pgmviz.train import reconstruction_error
+from pgmviz.models.rbm import RBM
+from pgmviz.training.train import reconstruction_error
 
 MODELS = Path(__file__).resolve().parents[2] / "assets" / "models"
 

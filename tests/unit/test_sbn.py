@@ -1,4 +1,4 @@
-"""pgmviz.sbn against brute force: every probability is recomputed here by plain loops over all
+"""pgmviz.models.sbn against brute force: every probability is recomputed here by plain loops over all
 joint states (itertools.product and math.exp), independently of the library's matrix code."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from pgmviz import sbn
-from pgmviz.sbn import SBN
+from pgmviz.models import sbn
+from pgmviz.models.sbn import SBN
 
 
 def sig(z: float) -> float:

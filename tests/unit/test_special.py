@@ -51,7 +51,9 @@ def test_dtypes_float32_kept_integers_and_unsigned_made_float64(fn):
 
 
 def test_the_old_names_are_the_one_copy():
-    from pgmviz import autoencoder, finetune, labels, mlp, rbm, sbn, vae
+    from pgmviz.models import labels, rbm, sbn, vae
+    from pgmviz.nets import autoencoder, mlp
+    from pgmviz.training import finetune
 
     assert rbm.sigmoid is mlp.sigmoid is vae.sigmoid is autoencoder.sigmoid is finetune.sigmoid is special.sigmoid
     assert rbm.softplus is mlp.softplus is vae.softplus is special.softplus

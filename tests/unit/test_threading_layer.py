@@ -15,7 +15,7 @@ import pytest
 
 LIBRARY_IMPORT = """
 import numba
-import pgmviz, pgmviz.kernels, pgmviz.partition, pgmviz.train, pgmviz.rbm
+import pgmviz, pgmviz.sampling.kernels, pgmviz.sampling.partition, pgmviz.training.train, pgmviz.models.rbm
 print(numba.config.THREADING_LAYER)
 """
 
@@ -26,9 +26,9 @@ import numba
 import numpy as np
 
 import pgmviz.ui.layout  # what every page imports first: the server's settings
-from pgmviz import kernels
-from pgmviz.partition import log_Z_exact
-from pgmviz.rbm import RBM
+from pgmviz.sampling import kernels
+from pgmviz.sampling.partition import log_Z_exact
+from pgmviz.models.rbm import RBM
 
 assert numba.config.THREADING_LAYER == "workqueue", numba.config.THREADING_LAYER
 rng = np.random.default_rng(9)
@@ -64,5 +64,5 @@ def test_importing_the_library_leaves_numbas_threading_layer_alone():
 
 @pytest.mark.slow
 def test_the_servers_workqueue_layer_survives_parallel_kernels_from_many_threads():
-    """Without the lock in pgmviz.kernels two threads in the workqueue at once abort the process."""
+    """Without the lock in pgmviz.sampling.kernels two threads in the workqueue at once abort the process."""
     assert _run(SERVER_THREADS) == "workqueue"

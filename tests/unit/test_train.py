@@ -5,10 +5,10 @@ import itertools
 import numpy as np
 import pytest
 
-from pgmviz.negative import CD, PCD, make_negative_phase
-from pgmviz.partition import log_likelihood_exact
-from pgmviz.rbm import RBM
-from pgmviz.train import Trainer, TrainSettings, pseudo_log_likelihood
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import log_likelihood_exact
+from pgmviz.training.negative import CD, PCD, make_negative_phase
+from pgmviz.training.train import Trainer, TrainSettings, pseudo_log_likelihood
 from tests.unit.exact import joint, random_rbm, states
 
 
@@ -126,7 +126,7 @@ def test_bad_settings_and_data_are_refused():
 
 
 def test_momentum_step_kernel_matches_numpy_and_flags_non_finite():
-    from pgmviz import kernels
+    from pgmviz.sampling import kernels
 
     rng = np.random.default_rng(0)
     # 35 weights: two blocks of 16 lanes and a tail of 3; the peak and a bad value in either part

@@ -1,4 +1,4 @@
-"""pgmviz.unroll against exact answers on tiny RBMs: the tied directed net and block Gibbs give
+"""pgmviz.models.unroll against exact answers on tiny RBMs: the tied directed net and block Gibbs give
 the same distribution (and the same samples), it approaches the RBM's p(v), and the tied prior is
 complementary (factorial posterior) while an untied one is not."""
 
@@ -10,9 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from pgmviz import sbn, unroll
-from pgmviz.partition import log_p_v_all
-from pgmviz.rbm import RBM
+from pgmviz.models import sbn, unroll
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import log_p_v_all
 
 
 def tiny_rbm(seed: int = 0, n_v: int = 3, n_h: int = 2, scale: float = 1.5) -> RBM:
@@ -141,7 +141,7 @@ def test_untied_posterior_is_not_factorial():
 def test_slack_of_the_factorial_bound_is_kl():
     """log p(v0) - [E_q log p(v0, h0) + H(q)] = KL(q || p(h0|v0)) with q = sigmoid(c + v0 W): zero when
     tied, positive once the weights above h0 are untied."""
-    from pgmviz.boltzmann import kl
+    from pgmviz.models.boltzmann import kl
 
     r = tiny_rbm(2, n_v=4, n_h=3, scale=2.0)
     v0 = np.array([0, 1, 1, 0])
@@ -218,7 +218,7 @@ def test_all_terms_sum_to_the_likelihood_gradient():
 
 
 def test_sampled_cd_k_matches_the_k_term_partial_sum():
-    from pgmviz.gradients import cd_expected_update
+    from pgmviz.training.gradients import cd_expected_update
 
     r = tiny_rbm(seed=5, n_v=4, n_h=3, scale=3.0)  # CD-1 and CD-3 miss the gradient by 0.72 and 0.29
     v0 = np.array([0.0, 1.0, 1.0, 0.0])

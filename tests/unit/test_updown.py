@@ -1,4 +1,4 @@
-"""Up-down fine-tuning (pgmviz.updown) and untied DBN weights (pgmviz.dbn), checked against exact
+"""Up-down fine-tuning (pgmviz.training.updown) and untied DBN weights (pgmviz.models.dbn), checked against exact
 log p(v, y) and exact posteriors of a DBN small enough to enumerate."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import io
 import numpy as np
 import pytest
 
-from pgmviz import dbn, updown
-from pgmviz.train import TrainSettings
+from pgmviz.models import dbn
+from pgmviz.training import updown
+from pgmviz.training.train import TrainSettings
 from tests.unit.exact import log_p_joint_dbn, posterior_gap_dbn
 
 K = 4  # classes in the toy data
@@ -142,7 +143,7 @@ def test_bad_input_is_a_clear_error():
 @pytest.fixture(scope="module", params=["28x28", "16x16"])
 def bundled(request):
     from pgmviz import datasets
-    from pgmviz import finetune as ft
+    from pgmviz.training import finetune as ft
 
     pair = {"28x28": (ft.LABEL_DBN, ft.UPDOWN_DBN), "16x16": (ft.LABEL_DBN16, ft.UPDOWN_DBN16)}[request.param]
     greedy, greedy_meta = dbn.load_dbn(pair[0])

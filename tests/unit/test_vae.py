@@ -1,4 +1,4 @@
-"""pgmviz.vae against exact answers: backprop vs finite differences, the KL term vs its closed form
+"""pgmviz.models.vae against exact answers: backprop vs finite differences, the KL term vs its closed form
 and Monte Carlo, ELBO <= IWAE(K) rising with K, and training raising the held-out ELBO.
 Models are tiny (16x16 digits, a few dozen hidden units) so the file runs in seconds."""
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pgmviz import datasets
-from pgmviz.vae import PARAMS, VAE, VAEConfig, VAETrainer, heldout_elbo, kl_normal_std, log_bernoulli, log_normal
+from pgmviz.models.vae import PARAMS, VAE, VAEConfig, VAETrainer, heldout_elbo, kl_normal_std, log_bernoulli, log_normal
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ layer is enumerated: 2**min(n_v, n_h) states. By the symmetry of the bipartite g
 
 Feasible up to about 24 units on the smaller side. Bigger models need estimates: annealed
 importance sampling (`ais_log_Z`) and population annealing (`pa_log_Z`), both built on
-`pgmviz.annealing`.
+`pgmviz.sampling.annealing`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz import annealing, kernels
-from pgmviz.rbm import RBM, check_visible
+from pgmviz.models.rbm import RBM, check_visible
 from pgmviz.rng import as_rng
+from pgmviz.sampling import annealing, kernels
 from pgmviz.special import softplus
 
 MAX_EXACT_UNITS = 26  # 2**26 states: minutes; beyond that refuse rather than hang a page

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.partition import all_states
-from pgmviz.rbm import RBM, bernoulli, check_visible, sigmoid, softplus
+from pgmviz.models.rbm import RBM, bernoulli, check_visible, sigmoid, softplus
 from pgmviz.rng import as_rng
+from pgmviz.sampling.partition import all_states
 
 MAX_ENUM = 20  # 2^20 states of the smaller layer: about a second
 

@@ -2,7 +2,7 @@
 
 The free energy F(v) of one digit is a sum over the hidden units in closed form, so the only hard
 part of a model's log-likelihood is log Z = log sum_{v,h} exp(-E(v, h)): 2**(n_v + n_h) terms,
-or 2**min(n_v, n_h) after summing one layer out (`pgmviz.partition.log_Z_exact`). Beyond about 2**26
+or 2**min(n_v, n_h) after summing one layer out (`pgmviz.sampling.partition.log_Z_exact`). Beyond about 2**26
 it has to be estimated, by annealing from a distribution whose Z is known (`ais_log_Z`,
 `pa_log_Z`). This module wraps those estimators for a page: it refuses requests too big to run
 interactively, runs them with one BLAS thread, lets a caller stop them, and runs a convergence
@@ -18,9 +18,9 @@ from typing import Callable
 
 import numpy as np
 
-from pgmviz.annealing import effective_sample_size
-from pgmviz.partition import LogZEstimate, ais_log_Z, pa_log_Z
-from pgmviz.rbm import RBM, check_visible
+from pgmviz.models.rbm import RBM, check_visible
+from pgmviz.sampling.annealing import effective_sample_size
+from pgmviz.sampling.partition import LogZEstimate, ais_log_Z, pa_log_Z
 
 METHODS = ("AIS", "PA")
 MAX_TEMPERATURES = 100_000  # per estimate

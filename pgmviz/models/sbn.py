@@ -9,13 +9,13 @@ the top. ``weights[l]`` has shape (n_l, n_{l+1}) and carries layer l+1 *down* to
 
 Instead of independent top units the top layer may carry an explicit prior table ``top_prior``
 over its 2^n_L states, e.g. the equilibrium distribution of an RBM: that is the hybrid of a deep
-belief net (an undirected model on top of directed layers), and what `pgmviz.unroll` builds.
+belief net (an undirected model on top of directed layers), and what `pgmviz.models.unroll` builds.
 
 Generating is easy (ancestral sampling: top layer first, then each layer given the one above).
 Inference is hard: the posterior over a hidden layer given the layer below does not factorise,
 because causes that compete to explain the same evidence become dependent ("explaining away").
 Everything exact here enumerates states, so it is for the small nets of a lesson: tables over a
-layer are ordered as ``pgmviz.partition.all_states`` (row k = bits of k, unit 0 most significant).
+layer are ordered as ``pgmviz.sampling.partition.all_states`` (row k = bits of k, unit 0 most significant).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.boltzmann import kl, product_of_marginals
-from pgmviz.partition import all_states
-from pgmviz.rbm import bernoulli
+from pgmviz.models.boltzmann import kl, product_of_marginals
+from pgmviz.models.rbm import bernoulli
 from pgmviz.rng import as_rng
+from pgmviz.sampling.partition import all_states
 from pgmviz.special import log_sigmoid, sigmoid
 
 # Enumerating the joint over every hidden unit at once: 2^20 rows of log-probabilities is 8 MB.

@@ -1,7 +1,7 @@
 """Up-down fine-tuning of a DBN with label units: contrastive wake-sleep (Hinton, Osindero & Teh 2006).
 
 After greedy training the weights of each directed layer do two jobs: W_l recognises (up, with
-c_l) and generates (down, with b_l). Up-down first unties them (`pgmviz.dbn.DBN.untie`) into
+c_l) and generates (down, with b_l). Up-down first unties them (`pgmviz.models.dbn.DBN.untie`) into
 recognition weights R_l = W_l and generative weights G_l, then repeats, per mini-batch (v, y):
 
     up (wake)     h_1 ~ sigmoid(c_0 + v R_0), ..., h_{L-1} ~ sigmoid(c_{L-2} + h_{L-2} R_{L-2})
@@ -24,13 +24,13 @@ from typing import Callable
 
 import numpy as np
 
-from pgmviz.dbn import DBN
-from pgmviz.labels import LabelRBM
-from pgmviz.protocol import Budget, spend, updates_left_in_epoch
-from pgmviz.protocol import Progress as TrainProgress
-from pgmviz.rbm import bernoulli, check_visible
+from pgmviz.models.dbn import DBN
+from pgmviz.models.labels import LabelRBM
+from pgmviz.models.rbm import bernoulli, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.special import one_hot, sigmoid
+from pgmviz.training.protocol import Budget, spend, updates_left_in_epoch
+from pgmviz.training.protocol import Progress as TrainProgress
 
 
 @dataclass
@@ -42,7 +42,7 @@ class UpDownSettings:
     batch_size: int = 100
     weight_decay: float = 1e-5  # L2 on every weight matrix
     seed: int = 0
-    max_abs_weight: float = 1e3  # as in `pgmviz.train.TrainSettings`: beyond this the step was far too big
+    max_abs_weight: float = 1e3  # as in `pgmviz.training.train.TrainSettings`: beyond this the step was far too big
     # 0: the paper's contrastive top phase, CD-k from the wake states. n > 0: n persistent chains in the
     # top RBM (PCD), so the sleep phase dreams from the model's own fantasies; a top RBM trained by PCD
     # keeps its modes clean instead of relearning CD's spurious ones.
@@ -255,7 +255,7 @@ class UpDownTrainer:
 
     def run(self, epochs: Budget | int = 1, progress: Callable[[float], None] | None = None,
             cancel: Callable[[], bool] | None = None) -> TrainProgress | None:
-        """A `Budget` of mini-batch updates (returns a `pgmviz.protocol.Progress` whose snapshot is
+        """A `Budget` of mini-batch updates (returns a `pgmviz.training.protocol.Progress` whose snapshot is
         the last history row), or ``run(epochs)``: that many epochs (shuffled mini-batches),
         stopping early on ``cancel()`` or divergence, ``progress(fraction)`` after each.
 

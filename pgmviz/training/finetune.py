@@ -2,7 +2,7 @@
 
 The lecture's recipe (Hinton, Osindero & Teh 2006; Hinton & Salakhutdinov 2006):
 
-1. Model the digit images without labels: greedy RBM stacking (`pgmviz.dbn.GreedyTrainer`).
+1. Model the digit images without labels: greedy RBM stacking (`pgmviz.models.dbn.GreedyTrainer`).
 2. Keep the recognition weights W_l, c_l of the up-pass, add ten softmax units on top, and run
    backprop on the labels. The weights already do well at the task, so the initial gradients are
    sensible and backprop only needs a local search: a small ("gentle") learning rate, a few epochs.
@@ -31,11 +31,11 @@ from scipy.optimize import minimize
 
 from pgmviz.data import ASSETS_DIR
 from pgmviz.io import check_float_arrays, read_npz
-from pgmviz.optim import Adam, Momentum
-from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend, updates_left_in_epoch
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
+from pgmviz.nets.optim import Adam, Momentum
 from pgmviz.rng import as_rng
 from pgmviz.special import log_softmax, one_hot, sigmoid, softmax
+from pgmviz.training.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend, updates_left_in_epoch
 
 N_CLASSES = 10
 
@@ -180,7 +180,7 @@ def from_dbn(dbn, top: Classifier | None = None, n_classes: int = N_CLASSES,
              rng: int | np.random.Generator | None = 0) -> Classifier:
     """A DBN's up-pass, p(h_{l+1} | h_l) = sigmoid(c_l + h_l W_l), as the hidden layers of an MLP.
 
-    ``dbn``: a `pgmviz.dbn.DBN` (read through its ``recognition(l)``) or a list of RBMs, bottom first.
+    ``dbn``: a `pgmviz.models.dbn.DBN` (read through its ``recognition(l)``) or a list of RBMs, bottom first.
     """
     return from_recognition(recognition_weights(dbn), top, n_classes, rng)
 
@@ -222,7 +222,7 @@ class BackpropSettings:
 
 @dataclass
 class BackpropTrainer:
-    """Mini-batch backprop on the cross-entropy, in slices (`pgmviz.protocol`): ``run(Budget(...))``
+    """Mini-batch backprop on the cross-entropy, in slices (`pgmviz.training.protocol`): ``run(Budget(...))``
     or ``run(n_epochs)``; each continues where the last call stopped, mid-epoch included.
 
     ``history`` has one row per epoch (epoch 0 = before training): training loss and error rate
@@ -327,14 +327,14 @@ class PretrainSettings:
 
 def pretrain_dbn(X: np.ndarray, sizes: list[int], settings: PretrainSettings | None = None,
                  progress=None) -> list[RBM]:
-    """Greedy CD-1 stacking, as `pgmviz.dbn.GreedyTrainer` does it: the RBMs, bottom first.
+    """Greedy CD-1 stacking, as `pgmviz.models.dbn.GreedyTrainer` does it: the RBMs, bottom first.
 
-    RBM l trains (with `pgmviz.train.Trainer`) on the hidden probabilities p(h_l | h_{l-1}) of
+    RBM l trains (with `pgmviz.training.train.Trainer`) on the hidden probabilities p(h_l | h_{l-1}) of
     the frozen one below; its starting weights are `RBM.random` with the seed ``seed + 1000 l``.
     ``progress(layer, fraction_of_that_layer_done)`` is called after every epoch. Wrap the list
-    in `pgmviz.dbn.DBN` to sample from it; `from_dbn` takes either.
+    in `pgmviz.models.dbn.DBN` to sample from it; `from_dbn` takes either.
     """
-    from pgmviz.train import Trainer, TrainSettings
+    from pgmviz.training.train import Trainer, TrainSettings
 
     s = settings or PretrainSettings()
     ts = TrainSettings(lr=s.lr, momentum=s.momentum, weight_decay=s.weight_decay, batch_size=s.batch_size,
@@ -363,7 +363,7 @@ def up_pass(stack, X: np.ndarray) -> list[np.ndarray]:
 
 
 def recognition_weights(stack) -> list[tuple[np.ndarray, np.ndarray]]:
-    """[(W_l, c_l)] of a `pgmviz.dbn.DBN` (its ``recognition(l)``) or of a list of RBMs."""
+    """[(W_l, c_l)] of a `pgmviz.models.dbn.DBN` (its ``recognition(l)``) or of a list of RBMs."""
     if hasattr(stack, "recognition"):
         return [stack.recognition(l) for l in range(stack.n_layers)]
     return [(r.W, r.c) for r in stack]
@@ -416,7 +416,8 @@ LECTURE = {
     "dbn_backprop": ("Generative model of unlabelled digits, followed by gentle backpropagation", 1.15),
 }
 
-# Rows measured by the nets with label units (`pgmviz.dbn`, `pgmviz.labels`, `pgmviz.updown`), not by
+# Rows measured by the nets with label units (`pgmviz.models.dbn`, `pgmviz.models.labels`,
+# `pgmviz.training.updown`), not by
 # `measure_row`: their bundled files' meta record the held-out error each one measured
 # (`label_dbn_result`); a column with no such net says "not measured" rather than show a number
 # nobody measured.

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pgmviz.boltzmann import joint_table
-from pgmviz.partition import all_states
-from pgmviz.rbm import RBM
+from pgmviz.models.boltzmann import joint_table
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import all_states
 from pgmviz.special import sigmoid
 
 
@@ -65,7 +65,7 @@ def marginal_curvature(rbm: RBM) -> np.ndarray:
 def directed_curvature(W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """d^2/db_i^2 log p(v | h) = -sigmoid'(b_i + W_i.h) for every state h of the layer above. -> (2^n_above, n_below)
 
-    ``W`` (n_below, n_above) points down, as in `pgmviz.sbn`. The same for every v: the log
+    ``W`` (n_below, n_above) points down, as in `pgmviz.models.sbn`. The same for every v: the log
     normaliser softplus(a_i) of each conditional is what bends.
     """
     W = np.atleast_2d(np.asarray(W, dtype=np.float64))

@@ -138,7 +138,7 @@ class RBM:
             raise ValueError(f"k must be >= 0; got {k}")
         rng = as_rng(rng)
         if self.n_v * self.n_h <= SMALL_MODEL_SIZE:
-            from pgmviz.kernels import gibbs_chains
+            from pgmviz.sampling.kernels import gibbs_chains
 
             return gibbs_chains(self.W, self.b, self.c, V, k, kernel_seed(rng))
         H = bernoulli(self.p_h_given_v(V), rng)

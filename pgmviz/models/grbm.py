@@ -1,6 +1,6 @@
 """An RBM with real-valued (Gaussian) visible units and binary hidden units.
 
-Same orientation as `pgmviz.rbm`: ``W`` has shape (n_v, n_h), batches are rows. Each visible
+Same orientation as `pgmviz.models.rbm`: ``W`` has shape (n_v, n_h), batches are rows. Each visible
 unit has its own standard deviation ``sigma`` (n_v,):
 
     E(v, h)    = sum_i (v_i - b_i)^2 / (2 sigma_i^2) - c.h - sum_ij (v_i / sigma_i) W_ij h_j

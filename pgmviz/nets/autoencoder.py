@@ -35,10 +35,10 @@ from typing import BinaryIO
 import numpy as np
 
 from pgmviz.io import check_int_scalar, read_npz
-from pgmviz.optim import Adam
-from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend, updates_left_in_epoch
+from pgmviz.nets.optim import Adam
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
+from pgmviz.training.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend, updates_left_in_epoch
 
 
 # ---------------------------------------------------------------------------- pretraining
@@ -259,7 +259,7 @@ class FinetuneSettings:
 
 @dataclass
 class FineTuner:
-    """Adam on the cross-entropy, in slices (`pgmviz.protocol`): ``run(Budget(...))`` or
+    """Adam on the cross-entropy, in slices (`pgmviz.training.protocol`): ``run(Budget(...))`` or
     ``run(n_epochs)``; each continues where the last call stopped, mid-epoch included.
 
     ``history`` holds the training loss per completed epoch (the mean over its mini-batches);

@@ -8,7 +8,7 @@
 ``maximize=True`` climbs instead (p + ..., u <- momentum u + lr g): the VAE and M2 ascend their
 bounds with the gradient of the bound itself. Parameters are a list of arrays or a dict of them,
 updated in place; the gradients come in the same shape (a dict's gradients may leave keys out).
-The RBM trainer's momentum step is a fused Numba kernel with weight decay (`pgmviz.train`).
+The RBM trainer's momentum step is a fused Numba kernel with weight decay (`pgmviz.training.train`).
 """
 
 from __future__ import annotations

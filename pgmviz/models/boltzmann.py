@@ -19,13 +19,13 @@ with weights ``W`` (n_v, n_h), visible bias ``b`` and hidden bias ``c`` this giv
 A general Boltzmann machine adds lateral couplings: visible-visible entries in the top-left
 block and hidden-hidden entries in the bottom-right block, both strictly above the diagonal.
 
-Enumeration order, used by every table here: row k of ``pgmviz.partition.all_states(n)`` holds
+Enumeration order, used by every table here: row k of ``pgmviz.sampling.partition.all_states(n)`` holds
 the binary digits of k with unit 0 as the most significant bit. For the joint state x = [v, h]
 that makes v vary slowest, so the 2^(n_v+n_h) rows reshape to (2^n_v, 2^n_h) with p(v, h) at
 [index(v), index(h)].
 
 Everything here enumerates all states, so it is meant for the tiny models of a lesson (at most
-``MAX_UNITS`` units); ``pgmviz.partition`` handles log Z of bigger RBMs.
+``MAX_UNITS`` units); ``pgmviz.sampling.partition`` handles log Z of bigger RBMs.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp, rel_entr
 
-from pgmviz.partition import all_states  # row k = binary digits of k, unit 0 most significant
-from pgmviz.rbm import RBM
+from pgmviz.models.rbm import RBM
+from pgmviz.sampling.partition import all_states  # row k = binary digits of k, unit 0 most significant
 
 # 2^16 joint states of 16 float64 columns is 8 MB: instant. Beyond that a table stops being a
-# thing a student reads, and log Z should come from pgmviz.partition instead.
+# thing a student reads, and log Z should come from pgmviz.sampling.partition instead.
 MAX_UNITS = 16
 
 
@@ -523,7 +523,7 @@ def _check_size(n: int) -> None:
     if n > MAX_UNITS:
         raise ValueError(
             f"enumerating 2^{n} states is too many for a table (at most {MAX_UNITS} units); "
-            "use pgmviz.partition for log Z of larger models"
+            "use pgmviz.sampling.partition for log Z of larger models"
         )
 
 

@@ -2,9 +2,9 @@
 
 Every learning rule here has the same form, <v h^T>_data - <v h^T>_samples, the likelihood
 gradient with the model's expectation replaced by an average over samples; they differ only in
-where the samples come from (`pgmviz.negative`). Samples of the model itself (PCD, annealing,
+where the samples come from (`pgmviz.training.negative`). Samples of the model itself (PCD, annealing,
 tempering) make it a noisy estimate of the gradient; CD-k's samples start at the data, and its
-expected update is a different vector field (`pgmviz.gradients`), which a race on a small model
+expected update is a different vector field (`pgmviz.training.gradients`), which a race on a small model
 records beside the exact gradient. A `Race` makes the negative phase the only difference: one
 `RBM.random` initialisation copied into every trainer, the same data, the same
 mini-batch order (its own random stream, so a sampler that draws more random numbers does not
@@ -25,11 +25,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from pgmviz import gradients
-from pgmviz.negative import CD, NEGATIVE_PHASES, make_negative_phase
-from pgmviz.protocol import Budget, Progress
-from pgmviz.rbm import RBM
-from pgmviz.train import Trainer, TrainSettings
+from pgmviz.models.rbm import RBM
+from pgmviz.training import gradients
+from pgmviz.training.negative import CD, NEGATIVE_PHASES, make_negative_phase
+from pgmviz.training.protocol import Budget, Progress
+from pgmviz.training.train import Trainer, TrainSettings
 
 SAMPLER_NAMES = {"cd": "CD", "pcd": "PCD", "pa": "PA", "pt": "PT"}
 COST_WINDOW = 200  # chunks in the running median of the cost per update
@@ -217,7 +217,7 @@ class Race:
 
     ``compare_gradient``: every GRADIENT_EVERY updates a CD lane also records, in its
     ``gradient_curves``, the exact likelihood gradient's norm ("grad_norm"), the norm of CD-k's
-    expected update ("cd_norm") and their cosine ("cd_cos"), from `pgmviz.gradients` on the whole
+    expected update ("cd_norm") and their cosine ("cd_cos"), from `pgmviz.training.gradients` on the whole
     training set (small models only).
     """
 
@@ -281,7 +281,7 @@ class Race:
                     lane.chunk_seconds.append((time.perf_counter() - t0) / (lane.trainer.step - step0))
 
     def run(self, budget: Budget) -> Progress:
-        """The protocol (`pgmviz.protocol`): race within ``budget`` (updates per method, seconds).
+        """The protocol (`pgmviz.training.protocol`): race within ``budget`` (updates per method, seconds).
 
         Records at every multiple of ``record_every`` (each call's end without it) and at the
         slice's end; finished when every method stopped or ``max_updates`` is reached.
@@ -440,7 +440,7 @@ def best_log_likelihood(dataset_key: str, n_patterns: int) -> float | None:
 # (seeds 0, 1; 10,000 updates) the picture is clean: CD-1 levels off near -4.8 from about 5,000
 # updates on, PCD-1 x1000 and PA x100 reach -3.7 to -3.9 and PT -4.0 to -4.1; at CD-1's plateau its
 # expected update has shrunk to ~0.05 while the exact gradient's norm is ~1.6, at a cosine near 0
-# (pgmviz.gradients). PCD-1 with only 100 chains oscillates and sinks at lr 0.1 (-10.6 at 10,000);
+# (pgmviz.training.gradients). PCD-1 with only 100 chains oscillates and sinks at lr 0.1 (-10.6 at 10,000);
 # population annealing with the same 100 particles does not. Weight decay 0.001 rescues CD-1 at
 # lr 0.1 (-3.7).
 _BARS = dict(dataset="bars4", n_hidden=16, lr=0.1, momentum=0.0, weight_decay=0.0, batch_size=30, seed=0)

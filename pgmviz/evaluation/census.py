@@ -1,4 +1,4 @@
-"""What a generative model draws, as the independent reader reads it (`pgmviz.reader`).
+"""What a generative model draws, as the independent reader reads it (`pgmviz.evaluation.reader`).
 
 Three censuses, each with a fixed seed so a page and a test see the same pictures:
 
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz import chains
-from pgmviz.dbn import DBN
-from pgmviz.rbm import RBM
-from pgmviz.reader import Reader, agreement, class_counts, class_entropy
+from pgmviz.evaluation.reader import Reader, agreement, class_counts, class_entropy
+from pgmviz.models.dbn import DBN
+from pgmviz.models.rbm import RBM
 from pgmviz.rng import as_rng
+from pgmviz.sampling import chains
 
 
 @dataclass

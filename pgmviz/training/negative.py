@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pgmviz.annealing import anneal_population, effective_sample_size, systematic_resample, tempered
-from pgmviz.rbm import RBM, bernoulli
+from pgmviz.models.rbm import RBM, bernoulli
+from pgmviz.sampling.annealing import anneal_population, effective_sample_size, systematic_resample, tempered
 
 
 def gibbs_from_hidden(rbm: RBM, H: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

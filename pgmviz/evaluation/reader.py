@@ -3,7 +3,7 @@
 Generated digits (an RBM's fantasies, a DBN's label-clamped drawings) are judged by a reader
 that has never seen a model's sample, never by the model that drew them (a net grading its own
 drawings with its own label units is circular). The reader is a one-hidden-layer net
-(`pgmviz.finetune.Classifier`, sigmoid hidden units, softmax output) trained by backprop on the
+(`pgmviz.training.finetune.Classifier`, sigmoid hidden units, softmax output) trained by backprop on the
 bundled training digits, each binarised at 0.5 and also as grey levels (so it reads both a binary
 sample and the probabilities p(v | h)), and each shifted by up to one pixel (9 copies).
 
@@ -23,8 +23,8 @@ from functools import lru_cache
 import numpy as np
 
 from pgmviz import data
-from pgmviz.finetune import BackpropSettings, BackpropTrainer, Classifier, random_classifier
 from pgmviz.io import check_float_arrays, read_npz
+from pgmviz.training.finetune import BackpropSettings, BackpropTrainer, Classifier, random_classifier
 
 N_CLASSES = 10
 ASSETS = data.ASSETS_DIR / "reader"

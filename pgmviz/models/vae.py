@@ -32,10 +32,10 @@ import numpy as np
 from scipy.special import logsumexp
 
 from pgmviz.io import check_float_arrays, read_npz
-from pgmviz.optim import Adam
-from pgmviz.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
+from pgmviz.nets.optim import Adam
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
+from pgmviz.training.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
 
 LOG_2PI = float(np.log(2 * np.pi))
 PARAMS = ("W1", "b1", "Wmu", "bmu", "Wlv", "blv", "W3", "b3", "W4", "b4")
@@ -259,7 +259,7 @@ class HistoryPoint:
 
 @dataclass
 class VAETrainer:
-    """Owns a VAE, its optimiser and its data order; `run(Budget(...))` (`pgmviz.protocol`) or
+    """Owns a VAE, its optimiser and its data order; `run(Budget(...))` (`pgmviz.training.protocol`) or
     `train(n_steps)` runs one slice of updates and appends one `HistoryPoint`.
 
     A page keeps the trainer in ``st.session_state`` and trains it in short slices, so a rerun

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import log_softmax
 
-from pgmviz.optim import Adam
+from pgmviz.models.vae import kl_normal_std, log_bernoulli
+from pgmviz.nets.optim import Adam
 from pgmviz.rng import as_rng
 from pgmviz.special import one_hot, sigmoid
-from pgmviz.vae import kl_normal_std, log_bernoulli
 
 N_CLASSES = 10
 LOG_PY = -float(np.log(N_CLASSES))  # log p(y), uniform prior

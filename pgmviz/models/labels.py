@@ -1,6 +1,6 @@
 """The top RBM of a labelled DBN: visible layer [h, y] with y one group of softmax label units.
 
-Orientation as in `pgmviz.rbm`: ``W`` (n_v, n_h) where the last ``n_labels`` visible units are
+Orientation as in `pgmviz.models.rbm`: ``W`` (n_v, n_h) where the last ``n_labels`` visible units are
 the labels. The energy is the RBM's, E(v, h) = -b.v - v.W.h - c.h with v = [h_pen, y], but y is
 restricted to the one-hot vectors e_1 .. e_K, so given the top hidden layer h
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz.rbm import RBM, bernoulli
+from pgmviz.models.rbm import RBM, bernoulli
 from pgmviz.rng import as_rng
 from pgmviz.special import one_hot, sigmoid, softmax, softplus
 

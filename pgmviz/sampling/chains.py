@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from pgmviz.rbm import RBM, bernoulli, check_visible, sigmoid, softplus
+from pgmviz.models.rbm import RBM, bernoulli, check_visible, sigmoid, softplus
 from pgmviz.rng import as_rng
 from pgmviz.viz import gif_bytes, upscale
 

@@ -10,7 +10,7 @@ A model trained only on 2s has features for the strokes of a 2, so any image it 
 comes back 2-like (Hinton's slides: "the network tries to see every image as a 2").
 
 Errors are squared differences between v and its mean-field reconstruction p(v | p(h|v)), the
-number the trainer reports (``pgmviz.train.reconstruction_error``).
+number the trainer reports (``pgmviz.training.train.reconstruction_error``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz.rbm import RBM, bernoulli
+from pgmviz.models.rbm import RBM, bernoulli
 from pgmviz.rng import as_rng
 
 # The data set whose held-out digits a model of each training set is shown. A model of only 2s

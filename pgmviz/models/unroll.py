@@ -5,7 +5,7 @@ Write each step as a layer of a directed net and the chain becomes a net of K le
 
     v_K  --W^T-->  h_{K-1}  --W-->  v_{K-1}  --W^T-->  ...  --W^T-->  h_0  --W-->  v_0
 
-with the same W in every level (tied weights). As an `pgmviz.sbn.SBN` (bottom layer first) the
+with the same W in every level (tied weights). As an `pgmviz.models.sbn.SBN` (bottom layer first) the
 layers are ``[v_0, h_0, v_1, h_1, ..., v_K]``: ``weights[2k] = W`` (n_v, n_h) carries h_k down to
 v_k, ``weights[2k+1] = W^T`` (n_h, n_v) carries v_{k+1} down to h_k (the SBN orientation: weights
 of shape (n_below, n_above)). Biases: b on v layers, c on h layers.
@@ -26,12 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.boltzmann import kl
-from pgmviz.gradients import Grad, cosine, data_statistics, exact_gradient
-from pgmviz.partition import all_states
-from pgmviz.rbm import RBM, bernoulli
+from pgmviz.models.boltzmann import kl
+from pgmviz.models.rbm import RBM, bernoulli
+from pgmviz.models.sbn import SBN, factorial_table
 from pgmviz.rng import as_rng
-from pgmviz.sbn import SBN, factorial_table
+from pgmviz.sampling.partition import all_states
+from pgmviz.training.gradients import Grad, cosine, data_statistics, exact_gradient
 
 # Exact tables need 2^n_v x 2^n_h transition matrices.
 MAX_EXACT_UNITS = 12  # per layer
@@ -45,11 +45,12 @@ def equilibrium_v(rbm: RBM) -> np.ndarray:
     """The RBM's exact p(v) = exp(-F(v)) / Z over all 2^n_v visible states (``all_states`` order).
 
     Plain numpy over the 2^n_v free energies (at most 2^12 here), which is what
-    `pgmviz.partition.log_p_v_all` computes too, without waiting for a compiled kernel.
+    `pgmviz.sampling.partition.log_p_v_all` computes too, without waiting for a compiled kernel.
     """
     r = _f64(rbm)
     if r.n_v > MAX_EXACT_UNITS:
-        raise ValueError(f"exact p(v) here needs at most {MAX_EXACT_UNITS} visible units; use pgmviz.partition")
+        raise ValueError(f"exact p(v) here needs at most {MAX_EXACT_UNITS} visible units; "
+                         "use pgmviz.sampling.partition")
     neg_F = -r.free_energy(all_states(r.n_v))
     return np.exp(neg_F - logsumexp(neg_F))
 
@@ -196,7 +197,7 @@ def tv_distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 def point_mass(state: np.ndarray) -> np.ndarray:
     """The distribution that puts all its mass on one binary state (``all_states`` order)."""
-    from pgmviz.sbn import state_index
+    from pgmviz.models.sbn import state_index
 
     state = np.atleast_2d(state)
     p = np.zeros(2 ** state.shape[1])

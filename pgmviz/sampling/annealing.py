@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pgmviz.rbm import RBM, bernoulli
+from pgmviz.models.rbm import RBM, bernoulli
 from pgmviz.special import sigmoid, softplus
 
 

@@ -6,7 +6,7 @@ One update on a mini-batch V_pos (n rows) with negative samples V_neg (m rows):
     dW     = momentum * dW + lr * grad_W ;   W += dW            (b and c alike, without decay)
 
 `Trainer` owns the model, the optimiser state and the negative phase. Pages call
-``trainer.run(Budget(...))`` in short slices (`pgmviz.protocol`) and draw the `Snapshot` in the
+``trainer.run(Budget(...))`` in short slices (`pgmviz.training.protocol`) and draw the `Snapshot` in the
 `Progress` it returns, so training never blocks; ``trainer.run(n)`` returns the `Snapshot` itself.
 """
 
@@ -17,13 +17,13 @@ from typing import overload
 
 import numpy as np
 
-from pgmviz import kernels
-from pgmviz.negative import NegativePhase, make_negative_phase
-from pgmviz.partition import exact_feasible, log_likelihood_exact, log_Z_exact
-from pgmviz.protocol import Budget, Progress, as_budget, spend
-from pgmviz.rbm import RBM, check_visible
+from pgmviz.models.rbm import RBM, check_visible
 from pgmviz.rng import as_rng
+from pgmviz.sampling import kernels
+from pgmviz.sampling.partition import exact_feasible, log_likelihood_exact, log_Z_exact
 from pgmviz.special import softplus
+from pgmviz.training.negative import NegativePhase, make_negative_phase
+from pgmviz.training.protocol import Budget, Progress, as_budget, spend
 
 
 @dataclass
@@ -98,7 +98,7 @@ class Trainer:
             self.X_test = check_visible(self.X_test, self.rbm.n_v, self.rbm.dtype)
         s = self.settings
         if s.discriminative and not hasattr(self.rbm, "log_p_y_given_x_gradient"):
-            raise ValueError("discriminative training needs a model with label units (pgmviz.labels.LabelRBM)")
+            raise ValueError("discriminative training needs a model with label units (pgmviz.models.labels.LabelRBM)")
         self.rng = as_rng(s.seed)
         if self.negative_phase is None:
             self.negative_phase = make_negative_phase(s.sampler, k=s.k, n_chains=s.n_chains)

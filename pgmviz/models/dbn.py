@@ -1,6 +1,6 @@
 """Deep belief nets: a stack of RBMs trained greedily, one layer at a time (Hinton, Osindero & Teh 2006).
 
-Orientation as in `pgmviz.rbm`: ``rbms[l].W`` has shape (n_l, n_{l+1}); layer 0 is the data v,
+Orientation as in `pgmviz.models.rbm`: ``rbms[l].W`` has shape (n_l, n_{l+1}); layer 0 is the data v,
 layer l >= 1 the hidden layer h_l, and ``rbms[l]`` is the RBM between layers l and l+1.
 
 The generative model is a hybrid graphical model:
@@ -14,7 +14,7 @@ the layers above still form its complementary prior.
 
 Greedy learning: train rbms[0] on the data; then treat its hidden activities p(h_1 | v) for the
 training set (probabilities, or samples drawn from them) as data for rbms[1], whose job is to model
-that *aggregated posterior*; and so on up. `GreedyTrainer` does this with `pgmviz.train.Trainer`.
+that *aggregated posterior*; and so on up. `GreedyTrainer` does this with `pgmviz.training.train.Trainer`.
 
 Why it helps (the variational bound, computed exactly by `variational_bound` on small models):
 
@@ -26,7 +26,7 @@ RBM is the first one's transpose, p2(h) is the first RBM's own p(h), Q is the ex
 the bound is tight: it equals the one-layer log p(v). Training the second RBM on the aggregated
 posterior raises sum Q log p2 and so raises the bound.
 
-Label units (built; `pgmviz.labels`). The top RBM's visible layer is [h_{L-1}, y] with y ten
+Label units (built; `pgmviz.models.labels`). The top RBM's visible layer is [h_{L-1}, y] with y ten
 softmax units: ``GreedyTrainer(..., labels=y_train, n_labels=10)`` appends one-hot labels to the
 data of the top layer only (`layer_data`), which is a ``LabelRBM``: every negative phase draws
 its label group as one softmax (`LabelRBM.sample_v`).
@@ -36,7 +36,7 @@ exactly (``T > 0``: the lecture's T Gibbs iterations of the associative memory i
 ``DBN.top_chain`` records a chain (label clamped, or free from an up-pass of any image) as frames;
 `save_dbn` / `load_dbn` store a stack as plain ``.npz`` arrays.
 
-Fine-tuning (`pgmviz.updown`). ``DBN.untie()`` gives every directed layer its own generative
+Fine-tuning (`pgmviz.training.updown`). ``DBN.untie()`` gives every directed layer its own generative
 weights (``generative_weights[l] = (G_l, b_l)``, initially copies of W_l, b_l) beside the RBMs'
 recognition weights (W_l, c_l); `up_pass` and `down_pass` read them through `recognition` and
 `generative`, so an untied net classifies, generates and saves like a tied one. The up-down
@@ -55,16 +55,16 @@ from typing import Callable
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.gradients import exact_gradient
 from pgmviz.io import check_float_arrays, check_int_scalar, read_npz
-from pgmviz.labels import LabelRBM
-from pgmviz.partition import all_states
-from pgmviz.protocol import Budget
-from pgmviz.protocol import Progress as TrainProgress
-from pgmviz.rbm import RBM, bernoulli, check_visible
+from pgmviz.models.labels import LabelRBM
+from pgmviz.models.rbm import RBM, bernoulli, check_visible
 from pgmviz.rng import as_rng
+from pgmviz.sampling.partition import all_states
 from pgmviz.special import log_sigmoid, one_hot, sigmoid, softmax
-from pgmviz.train import Snapshot, Trainer, TrainSettings
+from pgmviz.training.gradients import exact_gradient
+from pgmviz.training.protocol import Budget
+from pgmviz.training.protocol import Progress as TrainProgress
+from pgmviz.training.train import Snapshot, Trainer, TrainSettings
 
 PROPAGATE = ("probabilities", "samples")  # what a layer hands up as data for the next one
 MAX_EXACT_HIDDEN = 16  # the exact bound enumerates the 2^n_h1 states of the first hidden layer
@@ -391,7 +391,7 @@ Progress = Callable[[int, Snapshot], None]  # (layer index, snapshot after a sli
 class GreedyTrainer:
     """Greedy layer-wise training of a DBN with sizes ``[n_v, n_h1, ..., n_hL]``.
 
-    Layer l is a `pgmviz.train.Trainer`; once it is frozen (`next_layer`), its hidden
+    Layer l is a `pgmviz.training.train.Trainer`; once it is frozen (`next_layer`), its hidden
     activities for the training data (`hidden_data`) become the training data of layer l+1.
 
     Parameters
@@ -501,7 +501,7 @@ class GreedyTrainer:
     def run(self, budget: Budget | int, with_metrics: bool = True, progress: Progress | None = None
             ) -> TrainProgress | Snapshot:
         """Train the current layer: ``run(n)`` for n updates, returning its `Snapshot`
-        (``progress(layer, snapshot)`` after), or a `Budget` (`pgmviz.protocol`) capped at the
+        (``progress(layer, snapshot)`` after), or a `Budget` (`pgmviz.training.protocol`) capped at the
         layer's ``updates_per_layer``, returning a `Progress` that is ``finished`` once the layer
         has them (the caller then freezes it with `next_layer`)."""
         if self.trainer is None:
@@ -532,7 +532,7 @@ class GreedyTrainer:
 
     @property
     def diverged(self) -> str | None:
-        """Why the layer in training stopped, if it did (`pgmviz.train.Trainer.diverged`)."""
+        """Why the layer in training stopped, if it did (`pgmviz.training.train.Trainer.diverged`)."""
         return None if self.trainer is None else self.trainer.diverged
 
     @property
