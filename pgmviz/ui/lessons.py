@@ -18,6 +18,7 @@ SECTIONS: tuple[str, ...] = (
     "Boltzmann machines",
     "Evaluation",
     "Belief nets",
+    "Inference",
     "Deep belief nets",
     "Beyond",
 )
