@@ -121,7 +121,18 @@ class Classifier:
         n = len(ys[0])
         P = softmax(Z.astype(np.float64))
         loss = cross_entropy(Z, y) + 0.5 * weight_decay * sum(float((W.astype(np.float64) ** 2).sum()) for W in self.Ws)
-        delta = ((P - one_hot(y, P.shape[1], np.float64)) / n).astype(self.Ws[0].dtype)  # (n, K) dL/dz
+        delta = (P - one_hot(y, P.shape[1], np.float64)) / n  # (n, K) dL/dz
+        gW, gb = self.backward(ys, delta, weight_decay)
+        return loss, gW, gb
+
+    def backward(self, ys: list[np.ndarray], delta: np.ndarray, weight_decay: float = 0.0
+                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(dL/dW per layer, dL/db per layer) from dL/dz, the gradient at the logits (n, K).
+
+        ``ys`` is `forward`'s list of layer outputs. Any loss of the logits backpropagates through
+        here: the softmax cross-entropy of `gradients`, a CRF's log-likelihood (`pgmviz.models.crf`).
+        """
+        delta = np.asarray(delta).astype(self.Ws[0].dtype)
         gW: list[np.ndarray] = [None] * len(self.Ws)  # type: ignore[list-item]
         gb: list[np.ndarray] = [None] * len(self.Ws)  # type: ignore[list-item]
         for l in range(len(self.Ws) - 1, -1, -1):
@@ -129,7 +140,7 @@ class Classifier:
             gb[l] = delta.sum(axis=0)
             if l > 0:
                 delta = (delta @ self.Ws[l].T) * ys[l] * (1 - ys[l])  # dL/d(pre-activation of layer l)
-        return loss, gW, gb
+        return gW, gb
 
 
 def numerical_gradients(net: Classifier, X: np.ndarray, y: np.ndarray, weight_decay: float = 0.0,
