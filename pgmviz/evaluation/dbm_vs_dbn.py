@@ -1,0 +1,76 @@
+"""A DBM beside a DBN of the same sizes: how each infers h1, how each generates, what each assigns the data.
+
+    DBM   p(h1 | v) ∝ exp(c1.h1 + v.W1.h1) prod_k (1 + exp(c2_k + h1.W2[:, k]))   depends on W2
+    DBN   q(h1 | v) = sigmoid(c1 + v W1)                                          the recognition pass:
+                                                                                  nothing from above
+
+`h1_posterior_vs_scale` scales the weights to the top layer (W2 of the DBM, the top RBM's W of the
+DBN) by s and returns both posteriors' marginals for each s: the DBM's move, the DBN's stay put.
+`data_mass` is the exact probability a model gives the data's distinct patterns (for bars and
+stripes, all of them: 1 would be perfect); `fraction_in` how many samples are such patterns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pgmviz.models.dbm import DBM
+from pgmviz.models.dbn import DBN
+from pgmviz.models.rbm import RBM, check_visible
+from pgmviz.training.dbm_train import dbn_log_p_v
+
+
+@dataclass
+class PosteriorScan:
+    """p(h1_j = 1 | v) as the top weights are scaled by ``scales``: rows = scales, columns = units."""
+
+    scales: np.ndarray  # (S,)
+    dbm: np.ndarray  # (S, n_h1) the DBM's exact marginals
+    dbn: np.ndarray  # (S, n_h1) the DBN's recognition pass
+
+    @property
+    def dbm_range(self) -> float:
+        """The largest change of one unit's p(h1_j = 1 | v) over the scales, in the DBM."""
+        return float((self.dbm.max(axis=0) - self.dbm.min(axis=0)).max())
+
+    @property
+    def dbn_range(self) -> float:
+        """The same for the DBN's recognition pass (0: the layer above never enters it)."""
+        return float((self.dbn.max(axis=0) - self.dbn.min(axis=0)).max())
+
+
+def h1_posterior_vs_scale(dbm: DBM, net: DBN, v: np.ndarray, scales: np.ndarray) -> PosteriorScan:
+    """Both posteriors over h1 for one image v with the top weights times each s in ``scales``."""
+    if net.n_layers != 2:
+        raise ValueError(f"need a two-layer DBN; got {net.n_layers} layer(s)")
+    v = check_visible(v, dbm.sizes[0], np.float64)[:1]
+    scales = np.asarray(scales, dtype=np.float64)
+    P_dbm, P_dbn = [], []
+    for s in scales:
+        P_dbm.append(dbm.with_W2(s * dbm.W2).p_h1_given_v(v)[0])
+        top = net.rbms[1]
+        scaled = DBN([net.rbms[0], RBM(s * top.W, top.b, top.c)])
+        P_dbn.append(scaled.up_pass(v)[1][0].astype(np.float64))
+    return PosteriorScan(scales, np.array(P_dbm), np.array(P_dbn))
+
+
+def distinct(X: np.ndarray) -> np.ndarray:
+    """The distinct rows of X (binary patterns)."""
+    return np.unique(np.asarray(X, dtype=np.float64), axis=0)
+
+
+def data_mass(model: DBM | DBN, X: np.ndarray) -> float:
+    """sum over the distinct patterns x of X of p(x), exactly: how much of the model is the data."""
+    P = distinct(X)
+    if isinstance(model, DBM):
+        return float(np.exp(model.log_p_v(P)).sum())
+    return float(np.exp(dbn_log_p_v(model, P)).sum())
+
+
+def fraction_in(samples: np.ndarray, X: np.ndarray) -> float:
+    """The fraction of binary samples (rows) that are one of the patterns of X."""
+    samples = np.asarray(samples, dtype=np.float64)
+    known = {row.tobytes() for row in distinct(X)}
+    return float(np.mean([row.tobytes() in known for row in samples])) if len(samples) else float("nan")
