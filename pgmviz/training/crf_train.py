@@ -1,0 +1,136 @@
+"""Training the hybrid end to end: mini-batches of sequences, Adam on the mean log-likelihood per position.
+
+Both models of the lesson train here with the same code: `pgmviz.models.crf.NeuralCRF` with
+transitions (the net's logits as a CRF's unary scores; the gradient reaches the net through the
+exact marginals) and without (the same net, an independent softmax per position). `pair` builds
+them from the same initial net and `pgmviz.training.protocol.Lockstep` gives them the same
+updates; every trainer follows the one protocol, ``run(Budget) -> Progress``.
+
+Held-out numbers (`evaluate`): accuracy of the most probable labeling (Viterbi; per-position argmax
+for the net alone) and the log-likelihood log p(y | x) per position, in nats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pgmviz.models.crf import NeuralCRF
+from pgmviz.models.crf_data import SequenceTask
+from pgmviz.nets.optim import Adam
+from pgmviz.rng import as_rng
+from pgmviz.training.protocol import (
+    MAX_ABS_PARAMETER,
+    Budget,
+    Lockstep,
+    Progress,
+    healthy,
+    spend,
+    updates_left_in_epoch,
+)
+
+
+@dataclass
+class CRFSettings:
+    n_hidden: int = 16  # sigmoid units of the net's one hidden layer (0: logistic regression)
+    lr: float = 0.01  # Adam's step size
+    batch_size: int = 10  # sequences per update
+    weight_decay: float = 1e-4  # on the net's weights, not on A
+    seed: int = 0  # the initial net and the order of the mini-batches
+
+
+def evaluate(model: NeuralCRF, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
+    """{"accuracy": fraction of positions decoded right, "nats": mean log p(y | x) per position}."""
+    Y = np.asarray(Y)
+    return {"accuracy": float(np.mean(model.decode(X) == Y)),
+            "nats": float(model.log_likelihood(X, Y).sum() / Y.size)}
+
+
+@dataclass
+class CRFTrainer:
+    """Adam on `NeuralCRF.loss` in slices; ``history`` has a row per epoch (epoch 0 = the initial net).
+
+    Rows: epoch, step, "train nats" (mean log p(y | x) per training position), "held-out nats",
+    "held-out accuracy". ``max_epochs``: a `Budget` run trains no further and reports ``finished``.
+    """
+
+    model: NeuralCRF
+    task: SequenceTask
+    settings: CRFSettings = field(default_factory=CRFSettings)
+    max_epochs: int | None = None
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        if not (np.isfinite(s.lr) and s.lr > 0) or int(s.batch_size) < 1:
+            raise ValueError(f"the step size must be > 0 and a batch at least one sequence; got {s.lr}, "
+                             f"{s.batch_size}")
+        self.rng = as_rng(s.seed + 1)  # the batches' order: not the stream that drew the initial net
+        self.opt = Adam(self.model.parameters(), s.lr)
+        self.epoch = 0
+        self.step = 0
+        self.seconds = 0.0
+        self.diverged: str | None = None
+        self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
+        self._pos = 0
+        self.history: list[dict[str, float]] = [self.measure()]
+
+    def measure(self) -> dict[str, float]:
+        held_out = evaluate(self.model, self.task.X_test, self.task.Y_test)
+        train = float(self.model.log_likelihood(self.task.X_train, self.task.Y_train).sum() / self.task.Y_train.size)
+        return {"epoch": self.epoch, "step": self.step, "train nats": train,
+                "held-out nats": held_out["nats"], "held-out accuracy": held_out["accuracy"]}
+
+    @property
+    def updates_left_in_epoch(self) -> int:
+        pos = None if self._order is None else self._pos
+        return updates_left_in_epoch(len(self.task.X_train), self.settings.batch_size, pos)
+
+    def _update(self) -> bool:
+        s = self.settings
+        if self._order is None and self.max_epochs is not None and self.epoch >= self.max_epochs:
+            return False
+        if self._order is None:
+            self._order, self._pos = self.rng.permutation(len(self.task.X_train)), 0
+        idx = self._order[self._pos:self._pos + s.batch_size]
+        _, grads = self.model.loss_and_gradients(self.task.X_train[idx], self.task.Y_train[idx], s.weight_decay)
+        self.opt.step(self.model.parameters(), grads)  # in place: the model's own arrays
+        self._pos += s.batch_size
+        self.step += 1
+        if self._pos >= len(self._order):
+            self.epoch += 1
+            self._order = None
+            if healthy(self.model.parameters().values()):  # an unhealthy net is put back below, unmeasured
+                self.history.append(self.measure())
+        return True
+
+    def run(self, budget: Budget) -> Progress:
+        """A slice of mini-batch updates; parameters that turn NaN or huge are put back, and ``diverged`` says so."""
+        done, seconds = 0, 0.0
+        if self.diverged is None:
+            params = self.model.parameters()
+            backup = {k: a.copy() for k, a in params.items()}
+            state = (self.epoch, self.step, self._order, self._pos, len(self.history))
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                done, seconds = spend(budget, self._update)
+            self.seconds += seconds
+            if not healthy(params.values()):
+                for k, a in params.items():
+                    a[...] = backup[k]
+                self.epoch, self.step, self._order, self._pos, n_rows = state
+                del self.history[n_rows:]
+                self.opt = Adam(params, self.settings.lr)  # its moments saw the bad steps
+                self.diverged = (f"training diverged (parameters NaN, infinite or beyond {MAX_ABS_PARAMETER:g}; "
+                                 "lower the step size); the last good parameters were kept")
+                done = 0
+        finished = self.max_epochs is not None and self.epoch >= self.max_epochs
+        return Progress(self.step, done, seconds, finished=finished, diverged=self.diverged,
+                        snapshot=self.history[-1])
+
+
+def pair(task: SequenceTask, settings: CRFSettings | None = None, max_epochs: int | None = None) -> Lockstep:
+    """[the CRF hybrid, the same net alone]: the same initial net, the same batches, updated in lockstep."""
+    s = settings or CRFSettings()
+    model = NeuralCRF.random(task.n_inputs, s.n_hidden, task.n_labels, transitions=True, rng=s.seed)
+    return Lockstep([CRFTrainer(model, task, s, max_epochs), CRFTrainer(model.copy(transitions=False), task, s,
+                                                                        max_epochs)])
