@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from pgmviz.models import sbn
 from pgmviz.sampling.partition import all_states
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 
@@ -255,10 +256,14 @@ log_y = st.toggle("Logarithmic probability axis", value=True, key=P + "log_y")
 st.plotly_chart(bars_figure(ea.prior, ea.posterior, indep, log_y), key=P + "bars", width="stretch")
 
 st.subheader("2 · Then we learn there was an earthquake")
+q_quake = predict.ask(P + "q_quake", f"We learn there was an earthquake: what will p(truck | {evidence}, quake) be?",
+                      predict.Number(1e-8, 1.0, default=0.5, ratio=True, fmt=fmt), answer=ea.p_truck_given_quake,
+                      about=(tuple(params.values()), jump))
 e1, e2, e3 = st.columns(3)
 e1.metric(f"p(truck = 1 | {evidence})", fmt(ea.p_truck))
-e2.metric(f"p(truck = 1 | {evidence}, quake = 1)", fmt(ea.p_truck_given_quake),
-          delta=f"{ea.p_truck_given_quake - ea.p_truck:+.5f}", delta_color="off")
+if q_quake.revealed:
+    e2.metric(f"p(truck = 1 | {evidence}, quake = 1)", fmt(ea.p_truck_given_quake),
+              delta=f"{ea.p_truck_given_quake - ea.p_truck:+.5f}", delta_color="off")
 e3.metric(f"p(truck = 1 | {evidence}, quake = 0)", fmt(ea.p_truck_given_no_quake))
 with_quake, without_quake = change(ea.p_truck, ea.p_truck_given_quake), change(ea.p_truck, ea.p_truck_given_no_quake)
 why = ""
@@ -269,13 +274,14 @@ elif not jump and with_quake == "lowers":
     why = (f" The house did not jump, and an earthquake together with a truck would have made it jump with "
            f"probability {fmt(p_jump_given['both'])}: so once the earthquake is known, a truck is even harder "
            "to square with the evidence.")
-st.markdown(
-    f"Learning that there was an earthquake **{with_quake}** the truck's probability: "
-    f"p(truck | {evidence}, quake) = p(truck, quake | {evidence}) / p(quake | {evidence}) = "
-    f"{fmt(float(ea.posterior[1, 1]))} / {fmt(ea.p_quake)} = **{fmt(ea.p_truck_given_quake)}**, against "
-    f"{fmt(ea.p_truck)} before.{why} Learning that there was *no* earthquake **{without_quake}** it"
-    f"{' at' if without_quake.startswith('leaves') else ' to'} {fmt(ea.p_truck_given_no_quake)}."
-)
+if q_quake.reveals("what the earthquake does to the truck"):
+    st.markdown(
+        f"Learning that there was an earthquake **{with_quake}** the truck's probability: "
+        f"p(truck | {evidence}, quake) = p(truck, quake | {evidence}) / p(quake | {evidence}) = "
+        f"{fmt(float(ea.posterior[1, 1]))} / {fmt(ea.p_quake)} = **{fmt(ea.p_truck_given_quake)}**, against "
+        f"{fmt(ea.p_truck)} before.{why} Learning that there was *no* earthquake **{without_quake}** it"
+        f"{' at' if without_quake.startswith('leaves') else ' to'} {fmt(ea.p_truck_given_no_quake)}."
+    )
 with st.expander("All the numbers as a table"):
     rows = []
     for t in (0, 1):
@@ -429,8 +435,9 @@ notice(
     "The prior table is exactly the product of its marginals; the posterior is not. With the "
     f"lecture's numbers, given the jump, p(truck) = {fmt(lec.p_truck)} and p(quake) = {fmt(lec.p_quake)}, "
     f"yet *both together* have probability {fmt(float(lec.posterior[1, 1]))} instead of the "
-    f"{fmt(lec.p_truck * lec.p_quake)} that independence would give, and learning of the earthquake "
-    f"sends the truck back to {fmt(lec.p_truck_given_quake)}. That dependence is why inference in a "
+    f"{fmt(lec.p_truck * lec.p_quake)} that independence would give"
+    + (f", and learning of the earthquake sends the truck back to {fmt(lec.p_truck_given_quake)}"
+       if q_quake.revealed else "") + ". That dependence is why inference in a "
     "directed net is hard (no factorial q gets it right, the two best ones disagree, and Gibbs sampling, "
     "right in the limit, can take very long to move from one explanation to the other) — and why an "
     "RBM, whose hidden units are independent given v, is easy."

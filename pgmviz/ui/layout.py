@@ -20,6 +20,7 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from pgmviz.sampling import kernels
+from pgmviz.ui import predict
 from pgmviz.ui.lessons import Lesson
 
 WARM_UP_MESSAGE = "Compiling numerical kernels (first start only)..."
@@ -40,7 +41,8 @@ kernels.use_threading_layer()
 
 
 def lesson_header(title: str, claim: str) -> None:
-    """The page title and the one-sentence claim the page goes on to show."""
+    """The page title and the one-sentence claim the page goes on to show (and the questions' switch)."""
+    predict.switch()
     st.title(title)
     st.markdown(f"##### {claim}", anchors=False)
 
