@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pgmviz.models import crf
 from pgmviz.models.crf import NeuralCRF
-from pgmviz.models.crf_data import SequenceTask
+from pgmviz.models.crf_data import SequenceTask, generating_hmm
 from pgmviz.nets.optim import Adam
 from pgmviz.rng import as_rng
 from pgmviz.training.protocol import (
@@ -42,9 +43,22 @@ class CRFSettings:
 
 def evaluate(model: NeuralCRF, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
     """{"accuracy": fraction of positions decoded right, "nats": mean log p(y | x) per position}."""
+    U, _ = model.unary(X)
+    return evaluate_scores(U, *model.chain(), Y)
+
+
+def evaluate_scores(U: np.ndarray, A: np.ndarray, s: np.ndarray, Y: np.ndarray) -> dict[str, float]:
+    """`evaluate` for a chain given by its scores: Viterbi's accuracy and log p(y | x) per position."""
     Y = np.asarray(Y)
-    return {"accuracy": float(np.mean(model.decode(X) == Y)),
-            "nats": float(model.log_likelihood(X, Y).sum() / Y.size)}
+    return {"accuracy": float(np.mean(crf.viterbi(U, A, s)[0] == Y)),
+            "nats": float(crf.log_likelihood(U, A, s, Y).sum() / Y.size)}
+
+
+def references(task: SequenceTask) -> dict[str, dict[str, float]]:
+    """The held-out numbers of the model that made the data: {"hmm": with its transitions,
+    "per_position": p(y_t | x_t) alone}, the best a model with / without transitions can expect."""
+    return {name: evaluate_scores(*generating_hmm(task, task.X_test, transitions), task.Y_test)
+            for name, transitions in (("hmm", True), ("per_position", False))}
 
 
 @dataclass
@@ -134,3 +148,56 @@ def pair(task: SequenceTask, settings: CRFSettings | None = None, max_epochs: in
     model = NeuralCRF.random(task.n_inputs, s.n_hidden, task.n_labels, transitions=True, rng=s.seed)
     return Lockstep([CRFTrainer(model, task, s, max_epochs), CRFTrainer(model.copy(transitions=False), task, s,
                                                                         max_epochs)])
+
+
+# ---------------------------------------------------------------------------- what the page compares
+@dataclass
+class Corrections:
+    """Held-out positions by who decoded them right: the CRF and the net alone."""
+
+    fixed: int  # the CRF right, the net alone wrong
+    broken: int  # the CRF wrong, the net alone right
+    both_right: int
+    both_wrong: int
+    per_sequence: np.ndarray  # (n,) fixed minus broken in each sequence
+
+
+def corrections(hybrid: NeuralCRF, alone: NeuralCRF, X: np.ndarray, Y: np.ndarray) -> Corrections:
+    """Count where the CRF's Viterbi labeling corrects (or spoils) the net alone's per-position argmax."""
+    right_crf, right_net = hybrid.decode(X) == Y, alone.decode(X) == Y
+    fixed, broken = right_crf & ~right_net, ~right_crf & right_net
+    return Corrections(int(fixed.sum()), int(broken.sum()), int((right_crf & right_net).sum()),
+                       int((~right_crf & ~right_net).sum()), fixed.sum(axis=1) - broken.sum(axis=1))
+
+
+def transition_agreement(A: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(A - mean A, log P - mean log P, their correlation): transition scores count only relative to each other."""
+    with np.errstate(divide="ignore"):
+        log_P = np.maximum(np.log(P), -1e6)
+    a, b = A - A.mean(), log_P - log_P.mean()
+    denom = float(np.sqrt((a**2).sum() * (b**2).sum()))
+    return a, b, float((a * b).sum() / denom) if denom > 0 else float("nan")
+
+
+def gradient_check(model: NeuralCRF, X: np.ndarray, Y: np.ndarray, n_per_array: int = 2, eps: float = 1e-6,
+                   rng: int | np.random.Generator | None = 0) -> list[dict]:
+    """Backprop's dL/dp next to the central difference (L(p + eps) - L(p - eps)) / 2 eps, for a few
+    entries p of every parameter array (A and s included), on the sequences X, Y (keep them few)."""
+    gen = as_rng(rng)
+    model = model.copy()
+    _, grads = model.loss_and_gradients(X, Y)
+    rows = []
+    for name, p in model.parameters().items():
+        for flat in gen.choice(p.size, size=min(n_per_array, p.size), replace=False):
+            idx = np.unravel_index(int(flat), p.shape)
+            old = p[idx]
+            p[idx] = old + eps
+            up = model.loss(X, Y)
+            p[idx] = old - eps
+            down = model.loss(X, Y)
+            p[idx] = old
+            numeric, analytic = (up - down) / (2 * eps), float(grads[name][idx])
+            rows.append({"parameter": f"{name}[{','.join(str(int(i)) for i in idx)}]", "backprop": analytic,
+                         "finite difference": numeric,
+                         "relative difference": abs(analytic - numeric) / max(abs(analytic), abs(numeric), 1e-12)})
+    return rows

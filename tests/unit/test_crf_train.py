@@ -108,3 +108,45 @@ def test_a_wild_step_size_diverges_and_keeps_the_last_good_model():
     assert t.run(Budget(updates=5)).done == 0  # nothing trains after that
     with pytest.raises(ValueError):
         ct.CRFTrainer(crf.NeuralCRF.random(25, 4, 4), task, ct.CRFSettings(lr=float("nan")))
+
+
+def test_references_are_the_generating_models_own_numbers():
+    task = small_task()
+    ref = ct.references(task)
+    emit = cd.emission_log_likelihood(task.X_test, task.noise)
+    assert ref["per_position"]["accuracy"] == np.mean(emit.argmax(axis=2) == task.Y_test)
+    assert ref["hmm"]["accuracy"] > ref["per_position"]["accuracy"]  # noise 0.3: the neighbours help
+    assert ref["hmm"]["nats"] > ref["per_position"]["nats"]
+
+
+def test_corrections_count_every_held_out_position_once():
+    task = small_task()
+    hybrid, alone = ct.pair(task, ct.CRFSettings(n_hidden=4), max_epochs=3).trainers
+    for t in (hybrid, alone):
+        t.run(Budget(updates=24))
+    c = ct.corrections(hybrid.model, alone.model, task.X_test, task.Y_test)
+    assert c.fixed + c.broken + c.both_right + c.both_wrong == task.Y_test.size
+    acc = [ct.evaluate(m, task.X_test, task.Y_test)["accuracy"] for m in (hybrid.model, alone.model)]
+    assert c.fixed - c.broken == round((acc[0] - acc[1]) * task.Y_test.size)
+    assert c.per_sequence.sum() == c.fixed - c.broken and c.fixed > 0
+
+
+def test_transition_agreement_ignores_scale_and_offset():
+    P = cd.cyclic_transitions(0.6, 0.35)
+    a, b, r = ct.transition_agreement(2.0 * np.log(P) + 3.0, P)
+    assert r == pytest.approx(1.0)
+    np.testing.assert_allclose(a, 2 * b)
+    assert ct.transition_agreement(-np.log(P), P)[2] == pytest.approx(-1.0)
+    assert np.isnan(ct.transition_agreement(np.zeros((4, 4)), P)[2])  # untrained A: no direction at all
+
+
+def test_gradient_check_agrees_and_leaves_the_model_alone():
+    task = small_task()
+    model = crf.NeuralCRF.random(25, 4, 4, rng=1)
+    model.A[...] = np.random.default_rng(0).normal(0, 1, (4, 4))
+    before = model.A.copy()
+    rows = ct.gradient_check(model, task.X_train[:3], task.Y_train[:3])
+    assert {r["parameter"].split("[")[0] for r in rows} == {"W0", "b0", "W1", "b1", "A", "s"}
+    assert max(r["relative difference"] for r in rows) < 1e-5
+    assert all(abs(r["finite difference"]) > 1e-6 for r in rows if r["parameter"].startswith("A"))
+    np.testing.assert_array_equal(model.A, before)
