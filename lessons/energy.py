@@ -16,6 +16,7 @@ from pgmviz.models import boltzmann as bm
 from pgmviz.models import expfam
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import log_Z_exact
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 
@@ -412,26 +413,33 @@ marg_df = pd.DataFrame({
     "Σ_h p(v,h)": marg.p,
     "exp(−F(v))/Z": marg.p_from_F,
 })
-u1, u2 = st.columns([1.0, 1.4], gap="large")
-with u1:
-    st.dataframe(
-        marg_df, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(marg_df)),
-        key=f"{P}marg_df",
-        column_config={
-            "F(v)": st.column_config.NumberColumn(format="%.4f"),
-            "Σ_h p(v,h)": st.column_config.NumberColumn(format="%.6f"),
-            "exp(−F(v))/Z": st.column_config.NumberColumn(format="%.6f"),
-        },
-    )
-    st.metric("largest |Σ_h p(v,h) − exp(−F(v))/Z|", f"{marg.max_abs_diff:.2e}",
-              help="Two independent computations of p(v): summing the table, and the closed-form free energy.")
-with u2:
-    fig = go.Figure([
-        go.Bar(x=vis_labels, y=marg.p, name="Σ_h p(v,h) (sum of the table)", marker_color="#5c6bc0"),
-        go.Scatter(x=vis_labels, y=marg.p_from_F, name="exp(−F(v))/Z (free energy)", mode="markers",
-                   marker=dict(symbol="diamond", size=12, color="#ff8f00", line=dict(color="black", width=1))),
-    ])
-    st.plotly_chart(bar_layout(fig, "visible state v", "p(v)"), key=f"{P}marg_bar", width="stretch")
+ALL_EQUAL = "all equally probable"
+most_probable = ALL_EQUAL if np.ptp(marg.p) < 1e-9 else vis_labels[int(np.argmax(marg.p))]
+q_mode = predict.ask(P + "q_mode", "Looking at the parameters (and the table above), which visible state v will "
+                     "have the lowest free energy F(v), that is the highest p(v)?",
+                     predict.Choice([*vis_labels, ALL_EQUAL]), answer=most_probable,
+                     about=(rbm.W.tobytes(), rbm.b.tobytes(), rbm.c.tobytes()))
+if q_mode.reveals("p(v) and F(v) for every visible state"):
+    u1, u2 = st.columns([1.0, 1.4], gap="large")
+    with u1:
+        st.dataframe(
+            marg_df, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(marg_df)),
+            key=f"{P}marg_df",
+            column_config={
+                "F(v)": st.column_config.NumberColumn(format="%.4f"),
+                "Σ_h p(v,h)": st.column_config.NumberColumn(format="%.6f"),
+                "exp(−F(v))/Z": st.column_config.NumberColumn(format="%.6f"),
+            },
+        )
+        st.metric("largest |Σ_h p(v,h) − exp(−F(v))/Z|", f"{marg.max_abs_diff:.2e}",
+                  help="Two independent computations of p(v): summing the table, and the closed-form free energy.")
+    with u2:
+        fig = go.Figure([
+            go.Bar(x=vis_labels, y=marg.p, name="Σ_h p(v,h) (sum of the table)", marker_color="#5c6bc0"),
+            go.Scatter(x=vis_labels, y=marg.p_from_F, name="exp(−F(v))/Z (free energy)", mode="markers",
+                       marker=dict(symbol="diamond", size=12, color="#ff8f00", line=dict(color="black", width=1))),
+        ])
+        st.plotly_chart(bar_layout(fig, "visible state v", "p(v)"), key=f"{P}marg_bar", width="stretch")
 
 # --- 4. two readings ---
 st.header("4 · Two readings of the same formula", divider="gray")

@@ -28,6 +28,7 @@ from pgmviz.models.rbm import RBM
 from pgmviz.training.negative import NEGATIVE_PHASES
 from pgmviz.training.protocol import Budget, Progress
 from pgmviz.training.train import Snapshot, Trainer, TrainSettings
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
@@ -525,8 +526,19 @@ def draw_diagnostics(snap: Snapshot) -> None:
                f"always on ({saturated} now): both are wasted. Useful units are on for some images only.")
 
 
+# Asked before the run: does the best reconstruction come when the likelihood is best? Read off this run once paused.
+SAME, APART = "at the same update", "at different updates"
+q_best = predict.ask(P + "q_best", "Train this model, then pause: will its **lowest reconstruction error** and its "
+                     "**highest likelihood** come at the same update?", predict.Choice([SAME, APART]),
+                     about=dict(ss.get(P + "built", {})))
+contrast_now = None if running else curves_contrast(trainer.history)
+if contrast_now is not None:
+    q_best.reveal(SAME if contrast_now.recon_best_step == contrast_now.ll_best_step else APART)
+else:
+    q_best.wait("Press Train and let it learn, then Pause: the answer is read off this run's own curves.")
 RUN.fragment(live_view)  # while training: a slice through the scheduler, then draw
-curves_view()
+if q_best.reveals("the learning curves"):
+    curves_view()
 diagnostics_view()
 
 # --- downloads, the code, what to notice --------------------------------------------------------

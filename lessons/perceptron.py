@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz.nets import mlp
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
@@ -279,10 +280,14 @@ else:
 
 run = unit_run(rule, task, float(unit_lr), unit_loss, int(unit_seed))
 n_ep = UNIT_EPOCHS[rule]
-if run.converged_at is not None:
+q_wrong = predict.ask(P + "q_wrong", f"Trained on {task} for {n_ep} epochs, how many of the four inputs will this unit "
+                      "still get wrong at its best epoch?", predict.Choice(["0", "1", "2", "3", "4"]),
+                      answer=str(int(run.errors.min())), about=(rule, task, unit_lr, unit_loss, unit_seed))
+unit_shown = q_wrong.reveals("whether the unit learns it, and its training run")
+if unit_shown and run.converged_at is not None:
     st.success(f"**{task} learned**: all four inputs on the right side of the line from epoch "
                f"{run.converged_at} on.", icon=":material/check_circle:")
-else:
+elif unit_shown:
     best = int(run.errors.min())
     msg = (f"**{task} not learned** in {n_ep} epochs: at every epoch at least {best} of the four inputs "
            f"{'is' if best == 1 else 'are'} on the wrong side of the line.")
@@ -317,7 +322,8 @@ def draw_unit(frame: int) -> None:
     right.plotly_chart(fig, key=f"{P}unit_curve", config=PLOT_CONFIG, width="stretch")
 
 
-player("unit", [f"epoch {e}" for e in unit_frames], (rule, task, unit_lr, unit_loss, unit_seed), draw_unit)
+if unit_shown:
+    player("unit", [f"epoch {e}" for e in unit_frames], (rule, task, unit_lr, unit_loss, unit_seed), draw_unit)
 st.caption("Blue dots have target 1, red dots target 0; a black ring marks an input the unit gets wrong. "
            "The background is the unit's output (blue side: 1). Press **Play** to watch it learn.")
 

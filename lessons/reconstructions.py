@@ -17,6 +17,7 @@ import streamlit as st
 from pgmviz import data
 from pgmviz.evaluation import recon
 from pgmviz.models.rbm import RBM
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting
@@ -247,7 +248,13 @@ if v_in is not None:
 # --- 2. familiar and unfamiliar -----------------------------------------------------------------
 st.header("2 · Familiar and unfamiliar digits", divider="gray")
 errors = class_errors_cached(rbm, fingerprint(rbm), set_key)
-if len(errors.classes) > 1:
+# Which class comes back worst (per ink pixel, whatever measure is picked below)? Asked before the gallery shows it.
+q_worst = (predict.ask(P + "q_worst", f"Which held-out class will **{name}** reconstruct worst (highest squared "
+                       "error per ink pixel)?", predict.Choice([str(c) for c in errors.classes]),
+                       answer=str(errors.classes[int(np.argmax(errors.per_ink))]), about=fingerprint(rbm))
+           if len(errors.classes) > 1 else None)
+errors_shown = q_worst is None or q_worst.reveals("the reconstructions and errors of every class")
+if len(errors.classes) > 1 and errors_shown:
     per_class = st.select_slider("Examples per class", [1, 2, 3, 4], key=f"{P}per_class")
     X_ex, y_ex = recon.class_examples(ds.X_test, ds.y_test, per_class)
     R_ex = rbm.reconstruct(X_ex, rng=int(seed))  # from sampled binary features, as on the slides
@@ -277,15 +284,16 @@ fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), font=dict(siz
                   title=f"Reconstruction error of held-out images ({len(ds.X_test):,}) by class",
                   xaxis=dict(type="category", title="digit class" if len(names) > 1 else ""), yaxis_title="error",
                   yaxis_range=[0, 1.15 * float(values.max())])
-ch, tb = st.columns([2.2, 1.0], gap="large")
-with ch:
-    st.plotly_chart(fig, key=f"{P}class_errors", width="stretch")
-with tb:
-    table = pd.DataFrame({"class": names, "images": errors.counts, "per ink pixel": errors.per_ink,
-                          "per pixel": errors.mse})
-    st.dataframe(table, hide_index=True, key=f"{P}error_table", width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                for c in ("per ink pixel", "per pixel")})
+if errors_shown:
+    ch, tb = st.columns([2.2, 1.0], gap="large")
+    with ch:
+        st.plotly_chart(fig, key=f"{P}class_errors", width="stretch")
+    with tb:
+        table = pd.DataFrame({"class": names, "images": errors.counts, "per ink pixel": errors.per_ink,
+                              "per pixel": errors.mse})
+        st.dataframe(table, hide_index=True, key=f"{P}error_table", width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                    for c in ("per ink pixel", "per pixel")})
 
 with st.expander("Show the code that computed this page's numbers"):
     st.code(

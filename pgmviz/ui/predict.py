@@ -112,7 +112,10 @@ class Choice:
     options: Sequence[str]
 
     def widget(self, label: str, key: str) -> None:
-        st.radio(label, list(self.options), index=None, key=key)
+        if len(self.options) <= 10:
+            st.radio(label, list(self.options), index=None, key=key, horizontal=True)
+        else:  # 64 visible states are too many buttons
+            st.selectbox(label, list(self.options), index=None, key=key, placeholder="Choose one")
 
     def judge(self, guess: Any, answer: Any) -> Verdict:
         return judge_choice(str(guess), str(answer))
@@ -157,6 +160,11 @@ class Question:
         good = self.verdict.grade in ("spot on", "close", "right")
         (self.slot.success if good else self.slot.info)(self.verdict.text, icon=":material/lightbulb:")
         return self.verdict
+
+    def wait(self, text: str) -> None:
+        """After a commit, when the answer is not computed yet (a run still going): say what it waits for."""
+        if self.slot is not None and self.revealed:
+            self.slot.caption(f":material/hourglass_top: {text}")
 
     def reveals(self, what: str = "") -> bool:
         """True if the give-away part may be drawn; else a short note stands in its place."""
