@@ -6,8 +6,10 @@
 
 `h1_posterior_vs_scale` scales the weights to the top layer (W2 of the DBM, the top RBM's W of the
 DBN) by s and returns both posteriors' marginals for each s: the DBM's move, the DBN's stay put.
-`data_mass` is the exact probability a model gives the data's distinct patterns (for bars and
-stripes, all of them: 1 would be perfect); `fraction_in` how many samples are such patterns.
+`draw_samples` generates from both: T Gibbs sweeps over all layers of the DBM, T Gibbs steps in the
+DBN's top RBM then one top-down pass. `data_mass` is the exact probability a model gives the data's
+distinct patterns (for bars and stripes, all of them: 1 would be perfect); `fraction_in` how many
+samples are such patterns.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import numpy as np
 
 from pgmviz.models.dbm import DBM
 from pgmviz.models.dbn import DBN
-from pgmviz.models.rbm import RBM, check_visible
+from pgmviz.models.rbm import RBM, bernoulli, check_visible
+from pgmviz.rng import as_rng
 from pgmviz.training.dbm_train import dbn_log_p_v
 
 
@@ -74,3 +77,21 @@ def fraction_in(samples: np.ndarray, X: np.ndarray) -> float:
     samples = np.asarray(samples, dtype=np.float64)
     known = {row.tobytes() for row in distinct(X)}
     return float(np.mean([row.tobytes() in known for row in samples])) if len(samples) else float("nan")
+
+
+@dataclass
+class Samples:
+    """Pictures p(v | h1) of the last h1 of each chain, and one binary v drawn from each. (n, n_v) each."""
+
+    dbm_pictures: np.ndarray
+    dbm_binary: np.ndarray
+    dbn_pictures: np.ndarray
+    dbn_binary: np.ndarray
+
+
+def draw_samples(dbm: DBM, net: DBN, n: int, T: int, rng: int | np.random.Generator | None = None) -> Samples:
+    """n samples of each from random states: DBM Gibbs over all layers (T sweeps), DBN top-down (T top steps)."""
+    rng = as_rng(rng)
+    dbm_pics = dbm.sample(n, T, rng)[0]
+    dbn_pics = net.generate(T, n, rng)[0].astype(np.float64)
+    return Samples(dbm_pics, bernoulli(dbm_pics, rng), dbn_pics, bernoulli(dbn_pics, rng))

@@ -176,3 +176,15 @@ def test_bad_input_says_what_is_wrong():
         DBMSettings(lr=-1)
     with pytest.raises(ValueError, match="two hidden layers"):
         DBNTwin([4, 3], np.zeros((2, 4)), TrainSettings(), 10)
+
+
+def test_draw_samples_are_seeded_binary_draws_of_their_pictures():
+    X = datasets.load("bars3").X_train
+    pair = side_by_side(X, [9, 5, 3], updates=40, seed=1)
+    pair.run(Budget(updates=40))
+    model, net = pair.trainers[0].dbm, pair.trainers[1].net()
+    a, b = cmp.draw_samples(model, net, 50, 5, rng=3), cmp.draw_samples(model, net, 50, 5, rng=3)
+    assert np.array_equal(a.dbm_binary, b.dbm_binary) and np.array_equal(a.dbn_pictures, b.dbn_pictures)
+    for pics, binary in ((a.dbm_pictures, a.dbm_binary), (a.dbn_pictures, a.dbn_binary)):
+        assert pics.shape == binary.shape == (50, 9) and set(np.unique(binary)) <= {0.0, 1.0}
+        assert ((pics > 0) & (pics < 1)).all()  # means p(v | h1), not states
