@@ -19,6 +19,7 @@ import streamlit as st
 
 from pgmviz.evaluation import evaluate as ev
 from pgmviz.sampling.partition import MAX_EXACT_UNITS, exact_feasible, log_Z_exact
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, model_picker, model_setting, pretrained_models
@@ -497,38 +498,48 @@ else:
         "how much probability it gives to digits it has never seen. The bundled 784×500 models, measured "
         "on the same held-out digits:"
     )
-    st.dataframe(pd.DataFrame([{
-        "model": sc.name, "held-out reconstruction error (per pixel)": sc.recon_error, "error from": sc.recon_from,
-        "held-out log p(v), AIS (nats)": sc.ll.get("AIS"), "held-out log p(v), PA (nats)": sc.ll.get("PA"),
-        "log p(v) from": ", ".join(f"{m}: {w}" for m, w in sc.ll_from.items()) or "not measured",
-    } for sc in scores]), hide_index=True, key=P + "recon_vs_ll", column_config={
-        "held-out reconstruction error (per pixel)": st.column_config.NumberColumn(format="%.4f"),
-        "held-out log p(v), AIS (nats)": st.column_config.NumberColumn(format="%.1f"),
-        "held-out log p(v), PA (nats)": st.column_config.NumberColumn(format="%.1f")})
+    SAME, OTHER = "yes, the same model", "no, another one"
+    q_same = predict.ask(P + "q_same", "Of these models, will the one that **reconstructs** held-out digits best "
+                         "also give them the highest **likelihood**?", predict.Choice([SAME, OTHER]),
+                         answer=None if verdict is None else (OTHER if verdict.disagree else SAME),
+                         about=tuple(sc.name for sc in scores))
     if verdict is None:
-        st.markdown(
-            "Fewer than two of these models have a held-out log-likelihood yet: their files record none and "
-            "none was estimated on this page. Estimate them below (population annealing with the settings "
-            "above), then compare the two columns."
-        )
-    else:
-        by_name = {sc.name: sc for sc in scores}
-        r_best, l_best = by_name[verdict.best_recon], by_name[verdict.best_ll]
-        if verdict.disagree:
-            text = (f"**{r_best.name}** reconstructs the held-out digits best ({r_best.recon_error:.4f} per pixel, "
-                    f"against {l_best.recon_error:.4f} for {l_best.name}), yet **{l_best.name}** gives them the most "
-                    f"probability ({l_best.ll[verdict.method]:.1f} nats per digit against "
-                    f"{r_best.ll[verdict.method]:.1f}, log Z by {verdict.method}): the model with the best "
-                    "reconstruction error is not the one with the best likelihood.")
+        q_same.wait("Fewer than two models have a held-out log-likelihood yet: estimate them below.")
+    if q_same.reveals("the two measures of each model"):
+        st.dataframe(pd.DataFrame([{
+            "model": sc.name, "held-out reconstruction error (per pixel)": sc.recon_error, "error from": sc.recon_from,
+            "held-out log p(v), AIS (nats)": sc.ll.get("AIS"), "held-out log p(v), PA (nats)": sc.ll.get("PA"),
+            "log p(v) from": ", ".join(f"{m}: {w}" for m, w in sc.ll_from.items()) or "not measured",
+        } for sc in scores]), hide_index=True, key=P + "recon_vs_ll", column_config={
+            "held-out reconstruction error (per pixel)": st.column_config.NumberColumn(format="%.4f"),
+            "held-out log p(v), AIS (nats)": st.column_config.NumberColumn(format="%.1f"),
+            "held-out log p(v), PA (nats)": st.column_config.NumberColumn(format="%.1f")})
+        if verdict is None:
+            st.markdown(
+                "Fewer than two of these models have a held-out log-likelihood yet: their files record none and "
+                "none was estimated on this page. Estimate them below (population annealing with the settings "
+                "above), then compare the two columns."
+            )
         else:
-            text = (f"Here the model that reconstructs best, **{r_best.name}** ({r_best.recon_error:.4f} per pixel), "
-                    f"also has the highest held-out log-likelihood ({r_best.ll[verdict.method]:.1f} nats, log Z by "
-                    f"{verdict.method}).")
-        if verdict.pairs > 1:
-            text += (f" Of the {verdict.pairs} pair{'s' if verdict.pairs > 1 else ''} of models compared, the two "
-                     f"measures order {verdict.discordant} the opposite way.")
-        st.markdown(text + " A reconstruction starts at the data and takes one step away from it; the "
-                    "likelihood depends on every state the model can reach, including modes far from any digit.")
+            by_name = {sc.name: sc for sc in scores}
+            r_best, l_best = by_name[verdict.best_recon], by_name[verdict.best_ll]
+            if verdict.disagree:
+                text = (f"**{r_best.name}** reconstructs the held-out digits best ({r_best.recon_error:.4f} per "
+                        f"pixel, against {l_best.recon_error:.4f} for {l_best.name}), yet **{l_best.name}** gives "
+                        "them the most "
+                        f"probability ({l_best.ll[verdict.method]:.1f} nats per digit against "
+                        f"{r_best.ll[verdict.method]:.1f}, log Z by {verdict.method}): the model with the best "
+                        "reconstruction error is not the one with the best likelihood.")
+            else:
+                text = (f"Here the model that reconstructs best, **{r_best.name}** ({r_best.recon_error:.4f} per "
+                        f"pixel), also has the highest held-out log-likelihood ({r_best.ll[verdict.method]:.1f} "
+                        "nats, log Z by "
+                        f"{verdict.method}).")
+            if verdict.pairs > 1:
+                text += (f" Of the {verdict.pairs} pair{'s' if verdict.pairs > 1 else ''} of models compared, the two "
+                         f"measures order {verdict.discordant} the opposite way.")
+            st.markdown(text + " A reconstruction starts at the data and takes one step away from it; the "
+                        "likelihood depends on every state the model can reach, including modes far from any digit.")
     missing = [title for title in big if title not in {sc.name for sc in scores if "PA" in sc.ll}]
     if missing:
         secs = len(missing) * ev.estimated_seconds("PA", ss[P + "pa_runs"], ss[P + "pa_temps"], 784, 500)

@@ -18,6 +18,7 @@ import streamlit as st
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.sampling import chains
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting, pretrained_models
@@ -220,6 +221,12 @@ def side_by_side() -> None:
         "Three RBMs of the same size on the same 4,000 digits; each column says how it was trained. Their "
         f"fantasies are read by an **independent reader**: a classifier trained on real digits only, which reads "
         f"{reader.test_accuracy:.1%} of the real held-out digits right. The model never grades its own drawings.")
+    bits = {label: models[title]["meta"]["fantasy"]["entropy_bits"] for label, title in COMPARED.items()
+            if models[title]["meta"].get("fantasy") is not None}
+    q_spread = predict.ask(P + "q_spread", "Run chains of each model from noise: whose fantasies will the reader "
+                           "find spread over the most digit classes (the highest entropy of its readings)?",
+                           predict.Choice(list(COMPARED)), answer=max(bits, key=bits.get) if bits else None)
+    spread_shown = q_spread.reveals("the reader's census of each model's fantasies")
     cols = st.columns(len(COMPARED))
     for col, (label, title) in zip(cols, COMPARED.items()):
         meta = models[title]["meta"]
@@ -231,6 +238,8 @@ def side_by_side() -> None:
                 st.caption("This file has no fantasy census (made by an older script).")
                 continue
             n_classes = int(sum(1 for x in fc["counts"] if x))
+            if not spread_shown:
+                continue
             st.metric(f"classes the reader sees in {fc['n_chains']} fantasies", f"{fc['entropy_bits']:.2f} bits",
                       help=f"{n_classes} different digits; log2 10 = 3.32 bits if all ten came equally often. "
                            f"{fc['n_chains']} chains from uniform noise, {fc['n_steps']:,} Gibbs steps, seed "
@@ -247,7 +256,7 @@ def side_by_side() -> None:
     st.button(f"Run {COMPARE_CHAINS} chains of each from the same noise (seed {seed})", key=P + "compare_run",
               icon=":material/compare:", on_click=run_side_by_side, args=(seed,))
     done = ss.get(P + "compare")
-    if done is not None:
+    if done is not None and spread_shown:
         cols = st.columns(len(done["census"]))
         for col, (label, c) in zip(cols, done["census"].items()):
             col.image(chains.contact_sheet(c.images, (28, 28), n_cols=5, scale=3), output_format="PNG",
