@@ -17,6 +17,7 @@ import streamlit as st
 from pgmviz import viz
 from pgmviz.training.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood, standings
 from pgmviz.training.protocol import Budget
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
@@ -338,11 +339,21 @@ RUN.ensure()
 RUN.buttons(step_label=f"Step ({STEP_UPDATES})", step_help=f"{STEP_UPDATES} updates of every method, then stop.",
             widths=(1, 1, 1, 1, 3))
 RUN.messages()
+# Asked before the race is trained: who ends on top? Read off the race (pgmviz.training.compare.standings) when paused.
+race_now: Race | None = RUN.trainer
+q_top = predict.ask(P + "q_top", "Train the race, then pause: which method will have the **highest exact "
+                    "log-likelihood** at that point?", predict.Choice(list(race_now.lanes) if race_now else []),
+                    about=ss.get(P + "built"))
+if race_now is not None and race_now.step_count > 0 and not RUN.running:
+    q_top.reveal(max(standings(race_now), key=lambda s: s.now).key)
+else:
+    q_top.wait("Press Train (or Step), then Pause: the answer is this race's own standing.")
+race_shown = q_top.reveals("the race's curves, table and samples")
 
 
 def live() -> None:
     race: Race | None = RUN.trainer
-    if race is None:
+    if race is None or not race_shown:
         return
     with RUN.quiet():
         draw(race)
