@@ -17,6 +17,7 @@ from pgmviz.models.boltzmann import kl
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import all_states
 from pgmviz.training.gradients import cd_expected_update, cosine
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import image_shape, model_picker
@@ -264,35 +265,40 @@ st.markdown(
     "through its sigmoid conditionals; and multiply it K times by the Gibbs chain's transition matrix "
     "T = p(h|v) p(v|h). The RBM's own p(v) = exp(−F(v))/Z comes from the partition function."
 )
+q_tv = predict.ask(P + "q_tv", f"After K = {K} levels, how far will v₀'s distribution be from the RBM's own p(v), "
+                   "in total variation?", predict.Number(1e-8, 1.0, default=0.5, ratio=True, fmt=lambda x: f"{x:.4g}"),
+                   answer=tv[K], about=(rbm.W.tobytes(), K, start))
 m = st.columns(3)
 m[0].metric(f"max |p_net(v₀) − p_Gibbs(v)| after K = {K}", f"{gap:.1e}")
-m[1].metric(f"TV( p after K = {K} levels , RBM p(v) )", f"{tv[K]:.4g}")
+if q_tv.revealed:
+    m[1].metric(f"TV( p after K = {K} levels , RBM p(v) )", f"{tv[K]:.4g}")
 m[2].metric("TV after 1 level", f"{tv[1]:.4g}")
-t1, t2 = st.columns(2)
-with t1:
-    states = [bits(v) for v in all_states(n_v)]
-    fig = go.Figure([
-        go.Bar(x=states, y=net_dist[K], name=f"v₀ of the net with K = {K} levels", marker_color=ORANGE),
-        go.Bar(x=states, y=gibbs_dist[K], name=f"v after {K} Gibbs steps", marker_color=BLUE),
-        go.Bar(x=states, y=p_v, name="RBM p(v) (equilibrium)", marker_color=GREY),
-    ])
-    fig.update_layout(barmode="group", height=400, font=FONT, xaxis=dict(title="visible state v", type="category"),
-                      yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
-                      legend=dict(orientation="h", y=1.15))
-    st.plotly_chart(fig, key=P + "dist", width="stretch")
-with t2:
-    ks = np.arange(K_CURVE + 1)
-    fig = go.Figure([
-        go.Scatter(x=ks, y=np.maximum(tv, 1e-16), mode="lines+markers", name="directed net, k levels",
-                   line=dict(color=ORANGE, width=3)),
-        go.Scatter(x=ks, y=np.maximum(unroll.tv_distance(gibbs_dist, p_v), 1e-16), mode="lines",
-                   name="k Gibbs steps", line=dict(color=BLUE, width=2, dash="dot")),
-        go.Scatter(x=[K], y=[max(tv[K], 1e-16)], mode="markers", marker=dict(size=15, color=RED), name=f"K = {K}"),
-    ])
-    fig.update_layout(height=400, font=FONT, xaxis_title="levels k (= Gibbs steps)",
-                      yaxis=dict(title="total variation to RBM p(v)", type="log", exponentformat="power"),
-                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15))
-    st.plotly_chart(fig, key=P + "tv", width="stretch")
+if q_tv.reveals("the distributions and the TV curve"):
+    t1, t2 = st.columns(2)
+    with t1:
+        states = [bits(v) for v in all_states(n_v)]
+        fig = go.Figure([
+            go.Bar(x=states, y=net_dist[K], name=f"v₀ of the net with K = {K} levels", marker_color=ORANGE),
+            go.Bar(x=states, y=gibbs_dist[K], name=f"v after {K} Gibbs steps", marker_color=BLUE),
+            go.Bar(x=states, y=p_v, name="RBM p(v) (equilibrium)", marker_color=GREY),
+        ])
+        fig.update_layout(barmode="group", height=400, font=FONT, xaxis=dict(title="visible state v", type="category"),
+                          yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
+                          legend=dict(orientation="h", y=1.15))
+        st.plotly_chart(fig, key=P + "dist", width="stretch")
+    with t2:
+        ks = np.arange(K_CURVE + 1)
+        fig = go.Figure([
+            go.Scatter(x=ks, y=np.maximum(tv, 1e-16), mode="lines+markers", name="directed net, k levels",
+                       line=dict(color=ORANGE, width=3)),
+            go.Scatter(x=ks, y=np.maximum(unroll.tv_distance(gibbs_dist, p_v), 1e-16), mode="lines",
+                       name="k Gibbs steps", line=dict(color=BLUE, width=2, dash="dot")),
+            go.Scatter(x=[K], y=[max(tv[K], 1e-16)], mode="markers", marker=dict(size=15, color=RED), name=f"K = {K}"),
+        ])
+        fig.update_layout(height=400, font=FONT, xaxis_title="levels k (= Gibbs steps)",
+                          yaxis=dict(title="total variation to RBM p(v)", type="log", exponentformat="power"),
+                          margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15))
+        st.plotly_chart(fig, key=P + "tv", width="stretch")
 
 # --- 4. complementary prior ---------------------------------------------------------------------
 st.subheader("4 · The complementary prior: inference is one multiplication by Wᵀ")
