@@ -16,6 +16,8 @@ so clamped block Gibbs is block Gibbs in that RBM (`condition`), the exact condi
 p(v) by enumeration when F is small (`exact_conditional`), and mean field is its fixed-point
 iteration mu_h = sigmoid(c' + mu_v W'), mu_v = sigmoid(b' + W' mu_h). An undirected model answers
 any question of this form with the same machinery: "direct inference of any subset given any evidence".
+The label DBN's two directions (label from image, image from label) are in `label_completion`; the
+lesson's two studies (the models compared, a small patch done exactly) in `completion_studies`.
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz.models.dbn import DBN, Chain, bernoulli_entropy
-from pgmviz.models.labels import sample_one_hot
+from pgmviz.models.dbn import bernoulli_entropy
 from pgmviz.models.rbm import RBM, bernoulli, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.sampling.partition import all_states, log_p_v_all
@@ -137,6 +138,32 @@ class Evidence:
         return out
 
 
+HIDINGS = ("half", "box", "random", "brush", "flip")
+
+
+def make_evidence(x: np.ndarray, hiding: str, shape: tuple[int, int], *, side: str = "bottom",
+                  box: tuple[int, int, int] = (8, 8, 12), fraction: float = 0.5, flip: float = 0.1,
+                  paint: np.ndarray | None = None, seed: int = 0) -> Evidence:
+    """The evidence a page's hiding setting leaves of the true digit x: a half, a square box (top, left, size),
+    a random fraction or a painted region hidden, or every pixel seen with a fraction ``flip`` of them flipped."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    if hiding == "flip":
+        return Evidence(flip_pixels(x, flip, seed), np.ones(x.size, dtype=bool), flip)
+    if hiding == "half":
+        seen = hide_half(shape, side)
+    elif hiding == "box":
+        seen = hide_box(shape, box[0], box[1], box[2], box[2])
+    elif hiding == "random":
+        seen = hide_random(x.size, fraction, seed)
+    elif hiding == "brush":
+        seen = hide_brush(paint, shape) if paint is not None else np.ones(x.size, dtype=bool)
+    else:
+        raise ValueError(f"hiding must be one of {HIDINGS}; got {hiding!r}")
+    if seen.all():
+        raise ValueError("nothing is hidden: hide some pixels first")
+    return Evidence(x, seen)
+
+
 def condition(rbm: RBM, ev: Evidence) -> RBM:
     """The RBM of p(v_F | evidence): W' = W[F], c' = c + x_C.W[C], b' = b_F (+ (2x - 1) log((1 - eps)/eps) if noisy)."""
     if ev.x.size != rbm.n_v:
@@ -235,7 +262,8 @@ def _start(ev: Evidence, n: int, start: str, rng: np.random.Generator) -> np.nda
     return V.astype(np.float64)
 
 
-def _check_steps(n_steps: int, n_chains: int) -> None:
+def check_steps(n_steps: int, n_chains: int) -> None:
+    """Refuse a run too long for a page (a ValueError the page shows) rather than hang it."""
     if not (1 <= n_steps <= MAX_STEPS and 1 <= n_chains <= 10_000):
         raise ValueError(f"need 1..{MAX_STEPS} steps and 1..10,000 chains; got {n_steps} and {n_chains}")
 
@@ -243,7 +271,7 @@ def _check_steps(n_steps: int, n_chains: int) -> None:
 def clamped_gibbs(rbm: RBM, ev: Evidence, n_steps: int = 100, n_chains: int = 1, start: str = "noise",
                   rng: int | np.random.Generator | None = 0) -> CompletionRun:
     """Block Gibbs with the evidence clamped: h ~ p(h | v), v_F ~ p(v_F | h) in the conditioned RBM, n_steps times."""
-    _check_steps(n_steps, n_chains)
+    check_steps(n_steps, n_chains)
     rng = as_rng(rng)
     cond = condition(rbm, ev)
     V = _start(ev, n_chains, start, rng)
@@ -270,7 +298,7 @@ def clamped_mean_field(rbm: RBM, ev: Evidence, n_steps: int = 50, start: str = "
     Each half-step minimises the variational free energy over one layer exactly (the layers are
     conditionally independent), so ``objective`` never rises. ``start="noise"`` starts hidden pixels at 1/2.
     """
-    _check_steps(n_steps, 1)
+    check_steps(n_steps, 1)
     cond = condition(rbm, ev)
     mu_v = _start(ev, 1, "off", as_rng(rng))
     if start == "noise":
@@ -312,80 +340,3 @@ def completion_error(P_v: np.ndarray, x_true: np.ndarray, scored: np.ndarray) ->
 def error_of(run: CompletionRun, x_true: np.ndarray, averaged: bool = False) -> CompletionError:
     """`completion_error` of a run at its free pixels (the hidden ones, or all of them under noise)."""
     return completion_error(run.running_mean() if averaged else run.P_v, x_true, run.evidence.free)
-
-
-# ------------------------------------------------------------------------------------ models compared
-@dataclass
-class Comparison:
-    """Per model, over the same digits and evidence: final-step and step-averaged errors at the free pixels."""
-
-    names: list[str]
-    squared: np.ndarray  # (n_models,) mean over digits of the last frame's squared error per free pixel
-    wrong: np.ndarray  # (n_models,) fraction of free pixels wrong at the last frame
-    squared_averaged: np.ndarray  # (n_models,) the same for the average over steps (mean field: = squared)
-    n_digits: int
-
-
-def compare_models(models: dict[str, RBM], X_true: np.ndarray, evidence: list[Evidence], method: str = "gibbs",
-                   n_steps: int = 100, seed: int = 0) -> Comparison:
-    """Complete every digit X_true[k] from evidence[k] with every model (same seeds), and average the errors."""
-    if method not in ("gibbs", "mean_field") or len(X_true) != len(evidence) or not len(evidence):
-        raise ValueError("need method 'gibbs' or 'mean_field' and one Evidence per digit")
-    rows = []
-    for rbm in models.values():
-        errs = []
-        for k, ev in enumerate(evidence):
-            run = (clamped_gibbs(rbm, ev, n_steps, rng=seed + k) if method == "gibbs"
-                   else clamped_mean_field(rbm, ev, n_steps))
-            last, avg = error_of(run, X_true[k]), error_of(run, X_true[k], averaged=method == "gibbs")
-            errs.append((last.squared[-1], last.wrong[-1], avg.squared[-1]))
-        rows.append(np.mean(errs, axis=0))
-    R = np.array(rows).reshape(len(models), 3)
-    return Comparison(list(models), R[:, 0], R[:, 1], R[:, 2], len(evidence))
-
-
-# ------------------------------------------------------------------------------------ the label DBN
-@dataclass
-class LabelInference:
-    """p(y | image) in a label DBN: the exact answer and the clamped Gibbs chain's running estimate."""
-
-    exact: np.ndarray  # (K,) softmax(-F([x, e_y])), x the mean-field up-pass of the image
-    estimates: np.ndarray  # (n_steps, K) mean of p(y | h_top) over chains and steps 1..t
-
-    def tv(self) -> np.ndarray:
-        """TV between the running estimate and the exact p(y | x) after each step. (n_steps,)"""
-        return 0.5 * np.abs(self.estimates - self.exact[None, :]).sum(axis=1)
-
-
-def label_from_image(net: DBN, v: np.ndarray, n_steps: int = 100, n_chains: int = 1,
-                     rng: int | np.random.Generator | None = 0) -> LabelInference:
-    """Fill in the label from the image: x = up-pass(v) clamped in the top RBM, y ~ softmax(b_y + W_y h_top).
-
-    The labels start neutral (1/K each), as in `DBN.classify(v, T)`, which the estimate after T
-    steps equals for one chain and the same seed; it tends to the exact softmax(-F([x, e_y])).
-    """
-    _check_steps(n_steps, n_chains)
-    top = net._need_labels()
-    rng = as_rng(rng)
-    K = top.n_labels
-    x = net.up_pass(check_visible(v, net.sizes[0]))[-1][:1]  # (1, n_x)
-    X = np.repeat(x, n_chains, axis=0)
-    Y = np.full((n_chains, K), 1.0 / K, dtype=top.dtype)
-    total, estimates = np.zeros(K), []
-    for t in range(1, n_steps + 1):
-        P_y = top.p_v_given_h(top.sample_h(np.hstack([X, Y]), rng))[:, -K:]
-        total += P_y.sum(axis=0)
-        estimates.append(total / (t * n_chains))
-        Y = sample_one_hot(P_y, rng)
-    return LabelInference(top.p_y_given_x(x)[0], np.array(estimates))
-
-
-def image_from_label(net: DBN, label: int, n_frames: int = 10, every: int = 20, n: int = 4,
-                     rng: int | np.random.Generator | None = 0, reader=None) -> tuple[Chain, np.ndarray | None]:
-    """Fill in the image from the label: the label clamped in the top RBM, frames every ``every`` steps
-    drawn top-down (`DBN.top_chain`), and per frame how many of the n drawings ``reader`` reads as the label."""
-    if not 0 <= int(label) < net.n_labels:
-        raise ValueError(f"label must lie in 0..{net.n_labels - 1}; got {label}")
-    chain = net.top_chain(n_frames, every, n=n, rng=rng, clamp_labels=np.full(n, int(label)))
-    read = None if reader is None else np.array([(reader.read(f) == int(label)).sum() for f in chain.images])
-    return chain, read

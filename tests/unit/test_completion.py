@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from pgmviz.inference import completion as cp
+from pgmviz.inference import completion_studies as cs
+from pgmviz.inference import label_completion as lc
 from pgmviz.models.dbn import DBN
 from pgmviz.models.labels import LabelRBM
 from pgmviz.models.rbm import RBM
@@ -132,6 +134,21 @@ def test_masks():
             bad()
 
 
+def test_make_evidence():
+    x = np.arange(16) % 3 == 0
+    ev = cp.make_evidence(x, "half", (4, 4), side="top")
+    assert (ev.observed == cp.hide_half((4, 4), "top")).all() and ev.flip == 0 and (ev.x == x).all()
+    assert (~cp.make_evidence(x, "box", (4, 4), box=(1, 1, 2)).observed).sum() == 4
+    assert (~cp.make_evidence(x, "random", (4, 4), fraction=0.25, seed=3).observed).sum() == 4
+    noisy = cp.make_evidence(x, "flip", (4, 4), flip=0.2, seed=5)
+    assert noisy.observed.all() and noisy.flip == 0.2
+    np.testing.assert_array_equal(noisy.x, cp.flip_pixels(x, 0.2, 5))
+    with pytest.raises(ValueError, match="nothing is hidden"):
+        cp.make_evidence(x, "brush", (4, 4), paint=np.zeros((8, 8, 4), np.uint8))
+    with pytest.raises(ValueError):
+        cp.make_evidence(x, "scribble", (4, 4))
+
+
 def test_bad_evidence_is_refused(rbm):
     with pytest.raises(ValueError, match="nothing to fill in"):
         cp.condition(rbm, cp.Evidence(X, np.ones(8, bool)))
@@ -159,7 +176,7 @@ def test_compare_models_is_the_mean_of_each_digits_error(rbm):
     other = tiny_rbm(seed=9)
     Xs = np.array([X, 1 - X])
     evs = [cp.Evidence(x, cp.hide_half((2, 4), "bottom")) for x in Xs]
-    comp = cp.compare_models({"a": rbm, "b": other}, Xs, evs, method="gibbs", n_steps=30, seed=4)
+    comp = cs.compare_models({"a": rbm, "b": other}, Xs, evs, method="gibbs", n_steps=30, seed=4)
     for m, model in enumerate((rbm, other)):
         runs = [cp.clamped_gibbs(model, ev, 30, rng=4 + k) for k, ev in enumerate(evs)]
         assert comp.squared[m] == pytest.approx(np.mean([cp.error_of(r, x).squared[-1] for r, x in zip(runs, Xs)]))
@@ -178,10 +195,10 @@ def tiny_label_dbn() -> DBN:
 def test_label_from_image_is_classify_and_tends_to_the_exact_answer():
     net = tiny_label_dbn()
     v = np.array([1, 0, 1, 1, 0, 1], float)
-    one = cp.label_from_image(net, v, n_steps=50, n_chains=1, rng=11)
+    one = lc.label_from_image(net, v, n_steps=50, n_chains=1, rng=11)
     np.testing.assert_allclose(one.estimates[-1], net.classify(v, T=50, rng=11)[0], atol=1e-6)
     np.testing.assert_allclose(one.exact, net.classify(v)[0])
-    many = cp.label_from_image(net, v, n_steps=300, n_chains=300, rng=1)
+    many = lc.label_from_image(net, v, n_steps=300, n_chains=300, rng=1)
     tv = many.tv()
     assert tv[-1] < 0.01 and tv[-1] < tv[0]
 
@@ -193,8 +210,8 @@ def test_image_from_label_reads_each_frame():
         def read(self, images):
             return np.where(images[:, 0] > 0.5, 2, 0)
 
-    chain, read = cp.image_from_label(net, 2, n_frames=5, every=3, n=4, rng=0, reader=Reader())
+    chain, read = lc.image_from_label(net, 2, n_frames=5, every=3, n=4, rng=0, reader=Reader())
     assert chain.images.shape == (5, 4, 6)
     np.testing.assert_array_equal(read, (chain.images[:, :, 0] > 0.5).sum(axis=1))
     with pytest.raises(ValueError):
-        cp.image_from_label(net, 3)
+        lc.image_from_label(net, 3)

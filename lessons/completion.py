@@ -1,0 +1,345 @@
+"""Inference with evidence (pattern completion): clamp the pixels you see, and the RBM fills in the rest.
+
+Widgets and drawing only; the numbers come from ``pgmviz.inference.completion`` (evidence, the
+conditioned RBM, clamped block Gibbs and mean field, the exact conditional, errors, the models
+compared) and ``pgmviz.inference.label_completion`` (the label DBN's two directions).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from pgmviz import data
+from pgmviz.evaluation.reader import reader_for
+from pgmviz.inference import completion as cp
+from pgmviz.inference import completion_studies as cs
+from pgmviz.inference import label_completion as lc
+from pgmviz.models import dbn
+from pgmviz.training import finetune as ft
+from pgmviz.ui import theme
+from pgmviz.ui import urlstate as url
+from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.models import all_models, dataset, pretrained_models
+from pgmviz.ui.player import player
+from pgmviz.viz import sample_grid, to_uint8, upscale
+
+st.set_page_config(page_title="Inference with evidence · pgmviz", layout="wide")
+
+P = "cp_"  # prefix of this page's session-state keys
+SHAPE = (28, 28)
+DEFAULT_MODEL = "MNIST 784x500 PCD-1"
+COMPARED = {"CD-1": "MNIST 784x500 CD-1", "PCD-1": "MNIST 784x500 PCD-1", "PA-1": "MNIST 784x500 PA-1"}
+HIDINGS = {"half": "Hide a half", "box": "Hide a box", "random": "Hide random pixels", "brush": "Paint what to hide",
+           "flip": "Flip random pixels"}
+HIDE_NOUNS = {"half": "hidden half", "box": "hidden box", "random": "fraction of random pixels hidden",
+              "brush": "painted mask", "flip": "rate of flipped pixels"}
+METHODS = {"gibbs": "Block Gibbs (sampling)", "mean_field": "Mean field (deterministic)"}
+SIDES = {"bottom": "bottom", "top": "top", "left": "left", "right": "right"}
+N_COMPARED = 3  # held-out digits per class in the models' comparison
+HIDDEN_RGB = np.array([92, 107, 192])  # theme.MUTED: a pixel the model does not see
+IMG_PX = 224
+ss = st.session_state
+
+lesson_header(
+    "Inference with evidence",
+    "An undirected model answers any question about any subset of its variables: clamp the pixels you see, "
+    "and the RBM of what is left, p(v_hidden | v_seen), is sampled by the same block Gibbs steps that "
+    "generate digits, or approximated by mean field.",
+)
+
+
+def picture(x: np.ndarray, px: int = IMG_PX) -> np.ndarray:
+    return upscale(to_uint8(np.asarray(x).reshape(SHAPE)), max(1, px // SHAPE[1]))
+
+
+def evidence_picture(ev: cp.Evidence, px: int = IMG_PX) -> np.ndarray:
+    """What the model is told: seen pixels in grey, unseen ones in indigo."""
+    grey = to_uint8(ev.x)[:, None].repeat(3, axis=1).astype(np.uint8)
+    grey[~ev.observed] = HIDDEN_RGB
+    return upscale(grey.reshape(*SHAPE, 3), max(1, px // SHAPE[1]))
+
+
+def read_drawing(key: str) -> np.ndarray | None:
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except Exception as e:  # noqa: BLE001 (a component that cannot load must not take the page down)
+        st.error(f"The drawing canvas is not available here ({type(e).__name__}: {e}). Pick a held-out digit.")
+        return None
+    res = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280, width=280,
+                    drawing_mode="freedraw", return_image_data=True, key=key)
+    if res is None or res.image_data is None:
+        return None
+    try:
+        return data.binarize(data.digit_from_array(res.image_data))
+    except ValueError:  # an empty canvas
+        return None
+
+
+def read_paint(x: np.ndarray, key: str) -> np.ndarray | None:
+    """The brush strokes painted over the digit (RGBA, strokes only), or None."""
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except Exception as e:  # noqa: BLE001
+        st.error(f"The painting canvas is not available here ({type(e).__name__}: {e}). Choose another hiding.")
+        return None
+    bg = Image.fromarray(picture(x, 280)).convert("RGB")
+    res = st_canvas(stroke_width=24, stroke_color="rgba(92, 107, 192, 0.85)", background_image=bg, height=280,
+                    width=280, drawing_mode="freedraw", return_image_data=True, key=key)
+    return None if res is None else res.image_data
+
+
+# --- models and the digit -------------------------------------------------------------------------
+models = {n: e["rbm"] for n, e in all_models().items() if e["rbm"].n_v == SHAPE[0] * SHAPE[1]}
+if not models:
+    st.error("No model with 784 visible units is available: the bundled models in assets/models are missing. "
+             "Rebuild them with `python scripts/train_pretrained.py`.")
+    st.stop()
+ds = dataset("mnist")
+URL = url.bind(P, {
+    "model": url.choice(DEFAULT_MODEL if DEFAULT_MODEL in models else next(iter(models)), models),
+    "source": url.choice("held_out", ["held_out", "draw"]),
+    "digit": url.integer(2, 0, 9),
+    "index": url.integer(0, 0, 99),
+    "hide": url.choice("half", HIDINGS),
+    "side": url.choice("bottom", SIDES),
+    "box_top": url.integer(8, 0, 27),
+    "box_left": url.integer(8, 0, 27),
+    "box_size": url.integer(12, 1, 28),
+    "fraction": url.number(0.7, 0.05, 0.95),
+    "flip": url.number(0.1, 0.01, 0.45),
+    "method": url.choice("gibbs", METHODS),
+    "steps": url.choice(100, [10, 25, 50, 100, 200]),
+    "seed": url.integer(0, 0, 2**31 - 1),
+    "patch": url.choice(3, [2, 3, 4]),
+    "patch_row": url.integer(12, 0, 26),
+    "patch_col": url.integer(12, 0, 26),
+    "tv_steps": url.choice(300, [100, 300, 1000]),
+    "label": url.integer(3, 0, 9),
+})
+
+st.header("1 · Hide part of a digit, let the model fill it in", divider="gray")
+c_model, c_src, c_digit, c_idx = st.columns([2.2, 1.6, 1, 1.2], vertical_alignment="bottom")
+name = c_model.selectbox("Model", list(models), key=P + "model")
+rbm = models[name]
+source = c_src.segmented_control("Digit", ["held_out", "draw"], required=True, key=P + "source",
+                                 format_func={"held_out": "Held-out digit", "draw": "Draw one"}.get)
+x_true = None
+if source == "held_out":
+    digit = c_digit.selectbox("Class", list(range(10)), key=P + "digit")
+    pool = np.flatnonzero(ds.y_test == digit)
+    ss[P + "index"] = min(int(ss[P + "index"]), len(pool) - 1)
+    idx = c_idx.number_input(f"Which (0–{len(pool) - 1})", 0, len(pool) - 1, key=P + "index")
+    x_true = ds.X_test[pool[int(idx)]]
+    what = f"held-out {digit} #{int(idx)}"
+else:
+    with st.columns([1, 2])[0]:
+        x_true = read_drawing(P + "canvas")
+    what = "your drawing"
+
+c_hide, c_a, c_b, c_c = st.columns([2.6, 1.2, 1.2, 1.2], vertical_alignment="bottom")
+hiding = c_hide.segmented_control("What the model sees", list(HIDINGS), required=True, key=P + "hide",
+                                  format_func=HIDINGS.get)
+if hiding == "half":
+    c_a.selectbox("Hidden half", list(SIDES), key=P + "side")
+elif hiding == "box":
+    c_a.number_input("Box top row", 0, 27, key=P + "box_top")
+    c_b.number_input("Box left column", 0, 27, key=P + "box_left")
+    c_c.number_input("Box size", 1, 28, key=P + "box_size")
+elif hiding == "random":
+    c_a.slider("Fraction hidden", 0.05, 0.95, step=0.05, key=P + "fraction")
+elif hiding == "flip":
+    c_a.slider("Fraction flipped", 0.01, 0.45, step=0.01, key=P + "flip",
+               help="Every pixel is seen, but each was flipped with this probability; the model is told the rate, "
+                    "so a seen pixel is evidence, not a certainty: p(seen | v) multiplies p(v).")
+c_m, c_s, c_seed = st.columns([2.6, 2.4, 1.2], vertical_alignment="bottom")
+method = c_m.segmented_control("Fill in by", list(METHODS), required=True, key=P + "method", format_func=METHODS.get)
+n_steps = c_s.select_slider("Steps", [10, 25, 50, 100, 200], key=P + "steps")
+seed = int(c_seed.number_input("Seed", 0, 2**31 - 1, key=P + "seed"))
+URL.write()
+
+if x_true is None:
+    st.info("Draw a digit, white on black, in the box.")
+    st.stop()
+paint = read_paint(x_true, P + "brush") if hiding == "brush" else None
+settings = dict(side=ss[P + "side"], box=(int(ss[P + "box_top"]), int(ss[P + "box_left"]), int(ss[P + "box_size"])),
+                fraction=float(ss[P + "fraction"]), flip=float(ss[P + "flip"]), paint=paint, seed=seed)
+try:
+    ev = cp.make_evidence(x_true, hiding, SHAPE, **settings)
+    run = (cp.clamped_gibbs(rbm, ev, int(n_steps), rng=seed) if method == "gibbs"
+           else cp.clamped_mean_field(rbm, ev, int(n_steps)))
+except ValueError as e:
+    st.warning(f"{e}." if hiding != "brush" else "Paint over the digit, in the box above, to hide part of it.")
+    st.stop()
+err = cp.error_of(run, x_true)
+err_avg = cp.error_of(run, x_true, averaged=True) if method == "gibbs" else None
+noisy = hiding == "flip"
+unit = "pixel" if noisy else "hidden pixel"
+n_free = int(ev.free.sum())
+step_word = "step" if method == "gibbs" else "iteration"
+st.caption(f"**{name}** completes {what}: {n_free} of {ev.x.size} pixels are free"
+           + (f" (all of them, each seen through a channel that flips it with probability {ev.flip:g})" if noisy
+              else ", the rest clamped") + ". The completion shows p(vᵢ = 1 | h) at each free pixel"
+           + (" for the h just sampled." if method == "gibbs" else ", mean field's q(vᵢ = 1)."))
+
+
+def draw_frame(f: int) -> None:
+    cols = st.columns(3)
+    cols[0].image(picture(x_true), caption="the true digit", width="content")
+    cols[1].image(evidence_picture(ev), width="content",
+                  caption="what the model sees" + (" (noisy)" if noisy else " (indigo: hidden)"))
+    cols[2].image(picture(run.P_v[f, 0]), caption=f"its completion, {step_word} {f}", width="content")
+    m = st.columns(3)
+    m[0].metric(f"squared error per {unit}", f"{err.squared[f]:.3f}",
+                help=f"mean of (p(vᵢ = 1 | ...) − vᵢ)² over the {err.n_scored} {unit}s, against the true digit")
+    m[1].metric(f"{unit}s wrong", f"{err.wrong[f]:.1%}", help="p(vᵢ = 1 | ...) on the wrong side of 1/2")
+    if err_avg is not None:
+        m[2].metric("averaged over the steps so far", f"{err_avg.squared[f]:.3f}",
+                    help="squared error of the mean of the completions at steps 1..t: the chain's estimate of "
+                         "p(vᵢ = 1 | what is seen)")
+
+
+player(P, "movie", [f"{step_word} {t}" for t in range(run.n_steps + 1)],
+       signature=(name, hiding, tuple(ev.observed), tuple(ev.x), method, int(n_steps), seed), draw=draw_frame,
+       tick_s=0.25, step=max(1, int(n_steps) // 40))
+
+fig = go.Figure(go.Scatter(x=np.arange(run.n_steps + 1), y=err.squared, name="this step's completion",
+                           line=dict(color=theme.ACCENT, width=3)))
+if err_avg is not None:
+    fig.add_trace(go.Scatter(x=np.arange(1, run.n_steps + 1), y=err_avg.squared[1:], name="average of steps 1..t",
+                             line=dict(color=theme.MUTED, width=3)))
+theme.style(fig, 300, f"Error of the completion against the true digit, per {unit}",
+            xaxis_title=step_word, yaxis_title="squared error", yaxis_rangemode="tozero",
+            legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0.5))
+st.plotly_chart(fig, key=P + "error_chart", width="stretch")
+first, last = err.squared[0], err.squared[-1]
+st.markdown(f"From the {'random' if hiding != 'flip' else 'noisy'} start the error "
+            + (f"falls from **{first:.3f}** to **{last:.3f}** per {unit} in {run.n_steps} {step_word}s"
+               if last < first else f"does not fall (**{first:.3f}** → **{last:.3f}** per {unit})") + ".")
+
+# --- 2. the models compared -------------------------------------------------------------------------
+st.header("2 · Which model fills in best? CD-1, PCD-1 and PA-1", divider="gray")
+compared = {k: pretrained_models()[t]["rbm"] for k, t in COMPARED.items() if t in pretrained_models()}
+
+
+@st.cache_data(show_spinner="Completing 30 held-out digits with each model ...", max_entries=8)
+def comparison(hiding: str, side: str, box: tuple, fraction: float, flip: float, method: str, n_steps: int,
+               seed: int, paint_mask: tuple | None) -> cs.Comparison:
+    X, evs = cs.comparison_digits(ds.X_test, ds.y_test, N_COMPARED, hiding, SHAPE, side=side, box=box,
+                                  fraction=fraction, flip=flip, observed=paint_mask, seed=seed)
+    return cs.compare_models(compared, X, evs, method=method, n_steps=n_steps, seed=seed)
+
+
+if len(compared) < 2:
+    st.info("The bundled CD-1, PCD-1 and PA-1 models are not all here, so there is nothing to compare.")
+else:
+    comp = comparison(hiding, settings["side"], settings["box"], settings["fraction"], settings["flip"], method,
+                      int(n_steps), seed, tuple(ev.observed) if hiding == "brush" else None)
+    table = pd.DataFrame({"model": comp.names, f"squared error per {unit}": comp.squared,
+                          f"{unit}s wrong": comp.wrong})
+    if method == "gibbs":
+        table["averaged over the steps"] = comp.squared_averaged
+    st.dataframe(table, hide_index=True, key=P + "compare", width="content",
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:]})
+    best = comp.names[int(np.argmin(comp.squared))]
+    st.markdown(f"With the same {HIDE_NOUNS[hiding]} on {comp.n_digits} held-out digits ({N_COMPARED} of each "
+                f"class), {run.n_steps} {step_word}s each, the same seeds: **{best}** completes them best here "
+                f"({comp.squared.min():.3f} against {comp.squared.max():.3f} per {unit} for the worst).")
+
+# --- 3. exact, on a small question --------------------------------------------------------------------
+st.header("3 · The sampled conditional beside the exact one", divider="gray")
+st.markdown("Hide only a small patch and the conditional RBM has so few visible units that every completion "
+            "can be listed: p(v_patch | the other pixels) = exp(−F′(v_patch)) / Z′ exactly, with F′ the free energy "
+            "of the RBM conditioned on the seen pixels.")
+c1, c2, c3, c4 = st.columns(4)
+k = c1.select_slider("Patch size", [2, 3, 4], key=P + "patch", format_func=lambda s: f"{s}x{s}")
+c2.number_input("Patch top row", 0, 26, key=P + "patch_row")
+c3.number_input("Patch left column", 0, 26, key=P + "patch_col")
+tv_steps = c4.select_slider("Gibbs steps (100 chains)", [100, 300, 1000], key=P + "tv_steps")
+URL.write()
+patch_ev = cp.make_evidence(x_true, "box", SHAPE, box=(int(ss[P + "patch_row"]), int(ss[P + "patch_col"]), int(k)))
+small = cs.patch_study(rbm, patch_ev, n_steps=int(tv_steps), n_chains=100, seed=seed)
+tv = small.tv
+m = st.columns(4)
+m[0].metric("completions of the patch", f"{small.exact.size:,}")
+m[1].metric(f"TV(sampled, exact) after {tv.size:,} steps", f"{tv[-1]:.3f}")
+m[2].metric("TV(mean field, exact)", f"{small.tv_mean_field:.3f}",
+            help="Mean field answers with a factorial q(v_patch) = Π q(vᵢ): the distance of that product from the "
+                 "exact conditional, which no number of iterations changes.")
+m[3].metric("most probable completion", f"p = {small.exact.max():.3f}")
+ch, bars = st.columns([1.3, 1])
+fig = go.Figure(go.Scatter(x=np.arange(1, tv.size + 1), y=tv, line=dict(color=theme.ACCENT, width=3),
+                           name="block Gibbs"))
+fig.add_hline(y=small.tv_mean_field, line=dict(color=theme.MUTED, dash="dash"), annotation_text="mean field")
+theme.style(fig, 320, "Total variation from the exact conditional", xaxis_type="log", xaxis_title="Gibbs steps",
+            yaxis_title="TV", yaxis_rangemode="tozero")
+ch.plotly_chart(fig, key=P + "tv_chart", width="stretch")
+top = np.argsort(small.exact)[::-1][:8]
+names = ["".join(str(int(b)) for b in small.states[i]) for i in top]
+bar = go.Figure([go.Bar(x=names, y=small.exact[top], name="exact", marker_color=theme.MUTED),
+                 go.Bar(x=names, y=small.sampled[top], name="sampled", marker_color=theme.ACCENT)])
+theme.style(bar, 320, "The most probable completions (pixels row by row)", xaxis_type="category",
+            yaxis_title="p(v_patch | seen)", legend=dict(orientation="h", y=1.0, yanchor="bottom"))
+bars.plotly_chart(bar, key=P + "top_states", width="stretch")
+closer_than = "closer than" if tv[-1] < small.tv_mean_field else "no closer than"
+st.markdown(f"After {tv.size:,} steps of 100 chains the sampled conditional is **{tv[-1]:.3f}** from the exact one in "
+            f"total variation, {closer_than} mean field's factorial answer (**{small.tv_mean_field:.3f}**); after one "
+            f"step it was **{tv[0]:.3f}**.")
+
+# --- 4. the label DBN -------------------------------------------------------------------------------
+st.header("4 · A deep belief net with labels: evidence at either end", divider="gray")
+
+
+@st.cache_resource(show_spinner="Loading the deep belief net ...")
+def load_net() -> dbn.DBN:
+    return dbn.load_dbn(ft.LABEL_NETS["dbn_labels"])[0]
+
+
+try:
+    net = load_net()
+except (OSError, ValueError) as e:
+    st.error(f"The bundled label DBN could not be read ({e}); rebuild it with `python scripts/train_dbn.py`.")
+    st.stop()
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("The label from the image")
+    li = lc.label_from_image(net, x_true, n_steps=200, n_chains=10, rng=seed)
+    fig = go.Figure([go.Bar(x=[str(i) for i in range(10)], y=li.exact, name="exact: softmax(−F([x, e_y]))",
+                            marker_color=theme.MUTED),
+                     go.Bar(x=[str(i) for i in range(10)], y=li.estimates[-1], name="Gibbs, 10 chains x 200 steps",
+                            marker_color=theme.ACCENT)])
+    theme.style(fig, 300, f"p(y | {what})", xaxis_type="category", yaxis_range=[0, 1.05],
+                legend=dict(orientation="h", y=1.0, yanchor="bottom"))
+    st.plotly_chart(fig, key=P + "label_bars", width="stretch")
+    st.metric("TV(Gibbs estimate, exact p(y | image)) after 200 steps", f"{li.tv()[-1]:.4f}")
+with right:
+    st.subheader("The image from the label")
+    label = st.select_slider("Clamped label", list(range(10)), key=P + "label")
+    URL.write()
+    chain, read = lc.image_from_label(net, int(label), n_frames=8, every=25, n=4, rng=seed,
+                                      reader=reader_for(SHAPE))
+    strip = chain.images.transpose(1, 0, 2).reshape(-1, SHAPE[0] * SHAPE[1])  # rows: chains, columns: frames
+    st.image(sample_grid(strip, SHAPE, n_cols=chain.images.shape[0], scale=2), width="content",
+             caption=f"4 chains with label {label} clamped, a frame every 25 steps of the top RBM, drawn top-down")
+    if read is not None:
+        st.metric(f"drawings the independent reader reads as {label}, last frame", f"{int(read[-1])} of 4")
+
+a, b, z = err.squared[0], err.squared[min(1, run.n_steps)], err.squared[-1]
+if z < a and a - b >= 0.5 * (a - z):
+    how_fast = (f"most of the error goes in the first {step_word} ({a:.3f} → {b:.3f} per {unit}, then {z:.3f} "
+                f"after {run.n_steps}): the hidden units read the seen part at once")
+elif z < a:
+    how_fast = f"the error falls from {a:.3f} to {z:.3f} per {unit} over {run.n_steps} {step_word}s"
+else:
+    how_fast = f"the error does not fall here ({a:.3f} → {z:.3f} per {unit})"
+notice(
+    "Nothing about the model changed between generating digits and completing them: clamping the seen pixels "
+    "turns the RBM into a smaller RBM over the unseen ones, and the same block Gibbs steps sample it. Here "
+    f"{how_fast}. On the small patch the sampled conditional ends {tv[-1]:.3f} from the exact one in total "
+    f"variation, {closer_than} mean field's factorial answer ({small.tv_mean_field:.3f}), which more iterations "
+    "cannot improve. The deep belief net works both ways: clamp the image and the label units' estimate ends "
+    f"{li.tv()[-1]:.4f} from the exact p(y | image); clamp a label and the images wander among drawings of it."
+)
