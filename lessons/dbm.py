@@ -63,7 +63,7 @@ URL_SETTINGS = url.bind(P, {
     "seed": url.integer(0, 0, 9999),
     "T": url.choice(100, SWEEPS),
     "sample_seed": url.integer(0, 0, 9999),
-    "image": url.integer(0, 0, 29),
+    "image": url.integer(5, 0, 29),
 })
 c = st.columns([2.2, 1, 1, 1.2, 1, 0.8])
 set_key = c[0].selectbox("Training data", list(SETS), format_func=SETS.get, key=P + "set")
@@ -107,7 +107,7 @@ def curves() -> None:
         dbm_t, twin = RUN.trainer.trainers
         h_dbm, h_dbn = list(dbm_t.history), list(twin.history)
         step = dbm_t.step
-    if not h_dbm:
+    if step == 0:
         st.info("Nothing trained yet: press **Train** (or **Step**). The sections below show the untrained models.")
         return
     st.progress(min(1.0, step / updates), text=f"update {step:,} of {updates:,}")

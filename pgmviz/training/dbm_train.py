@@ -11,7 +11,7 @@ The negative h1 statistics use p(h1 | v~, h2~), the chains' exact conditional, n
 
 `DBNTwin` trains a greedy stack of the same sizes (`pgmviz.models.dbn.GreedyTrainer`) layer after
 layer through the same protocol, and `side_by_side` steps both with the same number of updates
-(`pgmviz.training.protocol.Lockstep`), so a page draws their exact log-likelihood curves together.
+(`Pair`, a `pgmviz.training.protocol.Lockstep`), so a page draws their exact log-likelihood curves together.
 """
 
 from __future__ import annotations
@@ -197,8 +197,16 @@ class DBNTwin:
         return Progress(self.step, done, seconds, finished=self.finished, diverged=self.diverged, snapshot=metrics)
 
 
+class Pair(Lockstep):
+    """`Lockstep` over [DBMTrainer, DBNTwin], with their common update count as ``step``."""
+
+    @property
+    def step(self) -> int:
+        return self.trainers[0].step
+
+
 def side_by_side(X: np.ndarray, sizes: list[int], updates: int, lr: float = 0.05, seed: int = 0,
-                 dbn_lr: float | None = None, batch_size: int = 10, n_chains: int = 100) -> Lockstep:
+                 dbn_lr: float | None = None, batch_size: int = 10, n_chains: int = 100) -> Pair:
     """A DBM and a DBN of the same sizes, trained by the same number of updates: ``updates`` in all
     (the DBN gives each layer half); ``trainers[0]`` the DBM, ``trainers[1]`` the DBN.
 
@@ -214,4 +222,6 @@ def side_by_side(X: np.ndarray, sizes: list[int], updates: int, lr: float = 0.05
     s = TrainSettings(lr=lr if dbn_lr is None else dbn_lr, momentum=0.5, weight_decay=1e-4, batch_size=batch_size,
                       sampler="pcd", n_chains=n_chains, seed=seed)
     twin = DBNTwin(list(sizes), X.astype(np.float32), s, updates_per_layer=int(updates) // 2)
-    return Lockstep([dbm_trainer, twin])
+    pair = Pair([dbm_trainer, twin])
+    pair.run(Budget(updates=0))  # both histories start with the untrained models' exact log-likelihoods
+    return pair

@@ -146,10 +146,11 @@ def test_side_by_side_gives_both_the_same_updates():
     X = datasets.load("bars3").X_train
     pair = side_by_side(X, [9, 5, 3], updates=40, seed=1)
     dbm_t, twin = pair.trainers
+    assert [h["step"] for h in twin.history] == [h["step"] for h in dbm_t.history] == [0]  # the untrained pair
     pair.run(Budget(updates=25))
     assert dbm_t.step == twin.step == 25 and twin.greedy.layer == 1  # layer 1 had its 20, layer 2 has 5
     p = pair.run(Budget(updates=100))
-    assert p.finished and dbm_t.step == twin.step == 40
+    assert p.finished and dbm_t.step == twin.step == pair.step == 40
     assert twin.history[-1]["ll"] == pytest.approx(dbn_log_p_v(twin.net(), X).mean())
     assert dbm_t.history[-1]["ll"] == pytest.approx(dbm_t.dbm.log_likelihood(X))
 
