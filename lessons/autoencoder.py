@@ -20,6 +20,7 @@ import streamlit as st
 from pgmviz import data
 from pgmviz.models import grbm
 from pgmviz.nets import autoencoder as ae
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
@@ -377,10 +378,15 @@ for label, row in zip(("held-out digits", f"autoencoder, {code}-D code", f"PCA, 
     c_lab.markdown(f"**{label}**")
     c_img.image(picture_rows([row], len(pick)), width="content")
 st.caption("Squared error per image: Σᵢ (xᵢ − x̂ᵢ)² over the 256 pixels, averaged over the digits.")
+q_ratio = predict.ask(P + "q_ratio", f"With {code} numbers per digit each, what will the autoencoder's held-out "
+                      "squared error be as a fraction of PCA's (autoencoder / PCA)?",
+                      predict.Number(0.0, 1.5, 0.05, default=1.0, fmt=lambda x: f"{x:.2f}"),
+                      answer=comp.ae_test / comp.pca_test, about=(code, id(net)))
 m = st.columns(4)
-m[0].metric("autoencoder, held out", f"{comp.ae_test:.2f}", help="Averaged over the 1,000 held-out digits.")
-m[1].metric("PCA, held out", f"{comp.pca_test:.2f}")
-m[2].metric("autoencoder / PCA", f"{comp.ae_test / comp.pca_test:.2f}")
+if q_ratio.revealed:
+    m[0].metric("autoencoder, held out", f"{comp.ae_test:.2f}", help="Averaged over the 1,000 held-out digits.")
+    m[1].metric("PCA, held out", f"{comp.pca_test:.2f}")
+    m[2].metric("autoencoder / PCA", f"{comp.ae_test / comp.pca_test:.2f}")
 m[3].metric("training digits: AE / PCA", f"{comp.ae_train:.2f} / {comp.pca_train:.2f}",
             help="The same errors on the 4,000 training digits: close to the held-out ones, so no overfitting.")
 
@@ -400,7 +406,8 @@ fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", name="deep autoencoder
 fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
                   title="Held-out squared error per image against code size",
                   xaxis_title="code size (numbers per digit)", yaxis_title="squared error", yaxis_rangemode="tozero")
-st.plotly_chart(fig, key=P + "code_sizes", width="stretch")
+if q_ratio.reveals("the errors by code size"):
+    st.plotly_chart(fig, key=P + "code_sizes", width="stretch")
 if not ss.get(P + "all_sizes"):
     st.button(f"Add the autoencoders with {', '.join(map(str, [c for c in CODE_SIZES if c != code]))} numbers",
               icon=":material/add_chart:", key=P + "all_sizes_button",
