@@ -17,6 +17,7 @@ from pgmviz import data
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.models import dbn
 from pgmviz.training import finetune as ft
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset
@@ -244,9 +245,14 @@ else:
             st.image(picture(v, 112), width="content", caption="what the net sees: 28x28, thresholded")
             label_bars(p, P + "draw_bars", f"p(y | your drawing): {int(p.argmax())} ({p.max():.0%})")
 
+q_err = predict.ask(P + "q_err", f"Recognising by free energy alone, what percentage of the {len(ds.y_test):,} "
+                    "held-out digits will this net get wrong?",
+                    predict.Number(0.0, 50.0, 0.5, default=25.0, fmt=lambda x: f"{x:.1f}%"),
+                    answer=100 * err, about=which)
 m = st.columns(3)
-m[0].metric("held-out error, this net", f"{err:.1%}",
-            help=f"{int((pred != ds.y_test).sum())} of {len(ds.y_test):,} held-out digits misrecognised.")
+if q_err.revealed:
+    m[0].metric("held-out error, this net", f"{err:.1%}",
+                help=f"{int((pred != ds.y_test).sum())} of {len(ds.y_test):,} held-out digits misrecognised.")
 m[1].metric("the lecture: full MNIST, generative model + fine-tuning", f"{LECTURE_ERROR:.2%}")
 m[2].metric("held-out digits", f"{len(ds.y_test):,}")
 ours = "greedily only" if which == "greedy" else f"with {meta.get('epochs', 0)} epochs of up-down"
@@ -261,7 +267,8 @@ cm.update_layout(height=430, margin=dict(l=10, r=10, t=40, b=10), font=dict(size
                  title="Confusion matrix of the held-out digits",
                  xaxis=dict(type="category", title="recognised as"),
                  yaxis=dict(type="category", title="true digit", autorange="reversed"))
-st.plotly_chart(cm, key=P + "confusion", width="content")
+if q_err.reveals("the error and the confusion matrix"):
+    st.plotly_chart(cm, key=P + "confusion", width="content")
 
 with st.expander("Show the code that computed this page's numbers"):
     st.code(
