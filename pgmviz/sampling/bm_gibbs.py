@@ -126,3 +126,10 @@ def histogram(X: np.ndarray) -> np.ndarray:
 def total_variation(p: np.ndarray, q: np.ndarray) -> float:
     """TV(p, q) = (1/2) sum_x |p(x) - q(x)|: the largest difference in probability of any event."""
     return float(0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum())
+
+
+def noise_floor(p: np.ndarray, n: int, rng: int | np.random.Generator | None = None) -> float:
+    """TV(p, histogram of n independent exact draws from p): how far perfect samples of that size land."""
+    p = np.asarray(p, dtype=np.float64)
+    counts = as_rng(rng).multinomial(int(n), p / p.sum())
+    return total_variation(p, counts / max(int(n), 1))

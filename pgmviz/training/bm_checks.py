@@ -21,6 +21,7 @@ from pgmviz.sampling.bm_gibbs import (
     check_temperature,
     gibbs_sweeps,
     histogram,
+    noise_floor,
     p_T_visible,
     state_indices,
     total_variation,
@@ -59,6 +60,7 @@ class ConditionalCheck:
     tv: float  # total variation between them
     kl_factorial: float  # KL(p(h|v) || prod_j p(h_j|v)): 0 iff the posterior factorises
     flip_rate: float
+    tv_floor: float  # TV of as many independent exact draws: the sampling noise alone
 
 
 def conditional_check(Q: np.ndarray, n_v: int, v: np.ndarray, sweeps: int, n_chains: int, T: float = 1.0,
@@ -74,7 +76,8 @@ def conditional_check(Q: np.ndarray, n_v: int, v: np.ndarray, sweeps: int, n_cha
     run = gibbs_sweeps(Q, start, sweeps, T, units=range(n_v, Q.shape[0]), rng=rng)
     sampled = histogram(run.X[:, n_v:])
     kl = boltzmann.kl(exact, boltzmann.product_of_marginals(exact, n_h))
-    return ConditionalCheck(exact, sampled, total_variation(exact, sampled), kl, run.flip_rate)
+    return ConditionalCheck(exact, sampled, total_variation(exact, sampled), kl, run.flip_rate,
+                            noise_floor(exact, n_chains, rng))
 
 
 @dataclass
@@ -87,6 +90,7 @@ class TemperatureCheck:
     tv_to_model: float  # TV(sampled, p_1): what sampling at T != 1 gets wrong about the model
     mass_on: dict[str, float]  # exact p_T, sampled, exact p_1 of the given patterns (e.g. the data)
     flip_rate: float
+    tv_floor: float  # TV(independent exact draws from p_T, p_T), as many as the chains: the noise alone
 
 
 def temperature_check(Q: np.ndarray, n_v: int, T: float, sweeps: int, n_chains: int,
@@ -106,4 +110,4 @@ def temperature_check(Q: np.ndarray, n_v: int, T: float, sweeps: int, n_chains: 
         mass = {"exact": float(exact[idx].sum()), "sampled": float(sampled[idx].sum()),
                 "model": float(model[idx].sum())}
     return TemperatureCheck(T, exact, sampled, model, total_variation(sampled, exact),
-                            total_variation(sampled, model), mass, run.flip_rate)
+                            total_variation(sampled, model), mass, run.flip_rate, noise_floor(exact, n_chains, rng))

@@ -203,7 +203,7 @@ class BMTrainer:
         self.X_free: np.ndarray | None = None
         self._order, self._cursor = self.rng.permutation(len(self.X_train)), 0
         self.history: list[dict] = []
-        self._record()
+        self.record()
 
     @property
     def n_h(self) -> int:
@@ -250,10 +250,11 @@ class BMTrainer:
         self.step += 1
         self.seconds_training += time.perf_counter() - t0  # the update only, not the records' exact LL
         if self.step % self.record_every == 0:
-            self._record()
+            self.record()
         return True
 
-    def _record(self) -> None:
+    def record(self) -> None:
+        """Append the exact log-likelihood now (and the samplings spent) to ``history``."""
         self.history.append({"step": self.step, "ll": log_likelihood(self.Q, self.n_v, self.X_train, 1.0),
                              "unit_updates": self.unit_updates, "seconds": self.seconds_training})
 

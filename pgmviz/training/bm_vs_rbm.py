@@ -80,7 +80,7 @@ def rbm_cost(n_v: int, n_h: int, batch: int, sampler: str, k: int, n_chains: int
 
 
 class Duel:
-    """The full BM and the RBM advanced by the same updates; a record every ``record_every``."""
+    """The full BM and the RBM advanced by the same updates; a record every ``record_every`` and at a slice's end."""
 
     def __init__(self, settings: DuelSettings, X: np.ndarray, record_every: int = 10, max_updates: int = 20_000):
         s = self.settings = settings
@@ -137,6 +137,8 @@ class Duel:
         return True
 
     def _record(self) -> None:
+        if self.bm.history[-1]["step"] != self.bm.step:
+            self.bm.record()
         self.history.append({"step": self.step, "ll_bm": self.bm.history[-1]["ll"],
                              "ll_rbm": log_likelihood_exact(self.rbm.rbm, self.X),
                              "seconds_bm": self.seconds["bm"], "seconds_rbm": self.seconds["rbm"]})
@@ -147,6 +149,8 @@ class Duel:
         done, seconds = 0, 0.0
         if self.diverged is None:
             done, seconds = spend(budget, self._update)
+            if self.history[-1]["step"] != self.step:
+                self._record()  # the slice's end, so what a page shows is the machines' state now
         return Progress(self.step, done, seconds, finished=self.step >= self.max_updates,
                         diverged=self.diverged, snapshot=self.history[-1])
 
