@@ -381,7 +381,7 @@ st.caption("Squared error per image: Σᵢ (xᵢ − x̂ᵢ)² over the 256 pixe
 q_ratio = predict.ask(P + "q_ratio", f"With {code} numbers per digit each, what will the autoencoder's held-out "
                       "squared error be as a fraction of PCA's (autoencoder / PCA)?",
                       predict.Number(0.0, 1.5, 0.05, default=1.0, fmt=lambda x: f"{x:.2f}"),
-                      answer=comp.ae_test / comp.pca_test, about=(code, id(net)))
+                      answer=comp.ae_test / comp.pca_test, about=code)
 m = st.columns(4)
 if q_ratio.revealed:
     m[0].metric("autoencoder, held out", f"{comp.ae_test:.2f}", help="Averaged over the 1,000 held-out digits.")

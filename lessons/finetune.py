@@ -26,6 +26,7 @@ from pgmviz.models import dbn
 from pgmviz.training import finetune as ft
 from pgmviz.training import updown
 from pgmviz.training.protocol import Budget, Lockstep
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
@@ -387,6 +388,10 @@ change = ft.first_layer_change(W_before, W_after)
 ss[P + "shown"] = {"source": run["source"], "change": change, "seed": run["seed"]}
 delta = W_after - W_before
 amp = float(np.abs(W_before[:, :N_FILTERS]).max() / max(np.abs(delta[:, :N_FILTERS]).max(), 1e-12))
+q_change = predict.ask(P + "q_change", "Backprop with labels fine-tunes the pretrained net: by what percentage "
+                       "will it change the first-layer weights, |W_after − W_before| / |W_before|?",
+                       predict.Number(0.5, 100.0, default=50.0, ratio=True, fmt=lambda x: f"{x:.3g}%"),
+                       answer=100 * change, about=(run["source"], run["seed"], run["pre"]["history"][-1]["epoch"]))
 c_b, c_a, c_d = st.columns(3, gap="medium")
 with c_b:
     st.markdown("**Before:** the RBM's, no labels")
@@ -395,12 +400,14 @@ with c_a:
     st.markdown(f"**After** {run['pre']['history'][-1]['epoch']} epochs of backprop")
     st.image(filter_grid(W_after, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS), width="content")
 with c_d:
-    st.markdown(f"**After − before**, drawn {amp:.0f}× stronger")
-    st.image(filter_grid(delta, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS, per_filter=False),
-             width="content")
+    if q_change.reveals("the change"):
+        st.markdown(f"**After − before**, drawn {amp:.0f}× stronger")
+        st.image(filter_grid(delta, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS, per_filter=False),
+                 width="content")
 mc = st.columns(3)
-mc[0].metric("first-layer weights changed by", f"{change:.1%}",
-             help="|W_after − W_before| / |W_before| over all 256 × 200 first-layer weights (Frobenius norms).")
+if q_change.revealed:
+    mc[0].metric("first-layer weights changed by", f"{change:.1%}",
+                 help="|W_after − W_before| / |W_before| over all 256 × 200 first-layer weights (Frobenius norms).")
 rand_change = ft.first_layer_change(ft.random_classifier(CFG.sizes, rng=run["seed"]).Ws[0], run["rand"]["net"].Ws[0])
 mc[1].metric("random start: changed by", f"{rand_change:.1%}",
              help="The same measure for the net trained from random weights: it had to find its features.")
@@ -618,7 +625,8 @@ notice(
     f"pixels, {pct(c16['logistic_rbm']['test_error'])} on the RBM's features learnt without labels, and "
     f"{pct(c16['dbn_backprop']['test_error'])} once backprop fine-tunes the whole DBN, while the same net from "
     f"random weights ends at {pct(c16['random_backprop_long']['test_error'])} even with four times the epochs. "
-    f"Fine-tuning moved the first-layer weights by only {change:.0%}: the filters before and after look alike. "
+    + (f"Fine-tuning moved the first-layer weights by only {change:.0%}: " if q_change.revealed else "")
+    + "the filters before and after look alike. "
     "Most of the information in the weights came from modelling the images; the labels only adjusted the "
     "features. The lecture's numbers are far lower (15 times more training digits, bigger nets), and its order "
     "of the rows is not all ours: against the pretrained net with backprop, "
