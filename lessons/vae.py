@@ -24,6 +24,7 @@ from pgmviz.io import load_model
 from pgmviz.models.vae import VAE, VAEConfig, VAETrainer, load_pretrained
 from pgmviz.sampling import partition
 from pgmviz.training.protocol import Budget
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
@@ -354,6 +355,14 @@ st.caption("Ends: the two digits themselves. Between: p(x | z) along the line, w
 st.header("6 · The VAE and the RBM on the same held-out digits", divider="gray")
 iwae_store = ss.setdefault(P + "iwae", {})  # (model id, step, K) -> mean IWAE estimate
 model_id = (source, ss[P + "trainer"].step if source == YOURS else 0)
+small = rbm_small_exact()  # cached per server: the RBM with an exact log-likelihood, the question's other side
+VAE_WINS, RBM_WINS = "the VAE, even by its lower bound", "the RBM"
+q_nats = (predict.ask(P + "q_nats", f"On the same held-out digits, which gives them more probability: the VAE by its "
+                      f"ELBO, or the RBM {small['title']} by its exact log-likelihood?",
+                      predict.Choice([VAE_WINS, RBM_WINS]),
+                      answer=VAE_WINS if float(terms.elbo.mean()) > small["ll"] else RBM_WINS, about=model_id)
+          if small is not None else None)
+nats_shown = q_nats is None or q_nats.reveals("the held-out nats of every model")
 e_left, e_right = st.columns([3, 2], gap="large")
 with e_right:
     K = st.segmented_control("Importance samples K", IWAE_KS, default=IWAE_KS[0], required=True,
@@ -384,20 +393,21 @@ if small is not None:
 rows += evaluate_page_estimates()
 
 with e_left:
-    fig = go.Figure(go.Bar(x=[r[1] for r in rows], y=[r[0] for r in rows], orientation="h",
-                           text=[f"{r[1]:.1f}" for r in rows], textposition="outside",
-                           marker_color=["#1f77b4" if r[0].startswith("VAE") else "#ff7f0e" for r in rows],
-                           hovertext=[r[2] for r in rows]))
-    lo = min(r[1] for r in rows)
-    fig.update_layout(height=90 + 38 * len(rows), margin=dict(l=10, r=40, t=10, b=10), font=FONT,
-                      xaxis=dict(title="mean log p(x) of a held-out digit (nats; higher is better)",
-                                 range=[lo - 15, max(r[1] for r in rows) + 20]),
-                      yaxis=dict(autorange="reversed"))
-    st.plotly_chart(fig, key=P + "vs_rbm", width="stretch")
-    st.dataframe([{"model": r[0], "nats per digit": round(r[1], 2), "how": r[2]} for r in rows],
-                 hide_index=True, width="stretch", key=P + "vs_table")
-    st.caption("All on the same 1,000 held-out digits of the 4,000 / 1,000 split the RBM pages use. The 500-unit "
-               "RBMs need AIS for log Z: score one on the *How good is the model?* page and it appears here.")
+    if nats_shown:
+        fig = go.Figure(go.Bar(x=[r[1] for r in rows], y=[r[0] for r in rows], orientation="h",
+                               text=[f"{r[1]:.1f}" for r in rows], textposition="outside",
+                               marker_color=["#1f77b4" if r[0].startswith("VAE") else "#ff7f0e" for r in rows],
+                               hovertext=[r[2] for r in rows]))
+        lo = min(r[1] for r in rows)
+        fig.update_layout(height=90 + 38 * len(rows), margin=dict(l=10, r=40, t=10, b=10), font=FONT,
+                          xaxis=dict(title="mean log p(x) of a held-out digit (nats; higher is better)",
+                                     range=[lo - 15, max(r[1] for r in rows) + 20]),
+                          yaxis=dict(autorange="reversed"))
+        st.plotly_chart(fig, key=P + "vs_rbm", width="stretch")
+        st.dataframe([{"model": r[0], "nats per digit": round(r[1], 2), "how": r[2]} for r in rows],
+                     hide_index=True, width="stretch", key=P + "vs_table")
+        st.caption("All on the same 1,000 held-out digits of the 4,000 / 1,000 split the RBM pages use. The 500-unit "
+                   "RBMs need AIS for log Z: score one on the *How good is the model?* page and it appears here.")
 
 s_left, s_right = st.columns(2, gap="large")
 with s_left:
