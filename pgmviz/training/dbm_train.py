@@ -24,6 +24,7 @@ from pgmviz.models import dbn
 from pgmviz.models.dbm import DBM
 from pgmviz.models.rbm import bernoulli, check_visible
 from pgmviz.rng import as_rng
+from pgmviz.training import dbm_pretrain
 from pgmviz.training.protocol import Budget, Lockstep, Progress, healthy, spend
 from pgmviz.training.train import TrainSettings
 
@@ -206,17 +207,21 @@ class Pair(Lockstep):
 
 
 def side_by_side(X: np.ndarray, sizes: list[int], updates: int, lr: float = 0.05, seed: int = 0,
-                 dbn_lr: float | None = None, batch_size: int = 10, n_chains: int = 100) -> Pair:
+                 dbn_lr: float | None = None, batch_size: int = 10, n_chains: int = 100,
+                 pretrain_updates: int = 0) -> Pair:
     """A DBM and a DBN of the same sizes, trained by the same number of updates: ``updates`` in all
     (the DBN gives each layer half); ``trainers[0]`` the DBM, ``trainers[1]`` the DBN.
 
     Both learn with persistent chains, momentum 0.5 and batches of ``batch_size``: the DBM by
     mean field and its chains, each layer of the DBN by PCD at ``dbn_lr`` (default ``lr``).
+    ``pretrain_updates`` > 0: the DBM starts from greedy pretraining with doubled inputs, that many
+    CD-1 updates per layer (`pgmviz.training.dbm_pretrain`), done here and not counted in ``updates``.
     """
     if len(sizes) != 3 or updates < 2:
         raise ValueError(f"need sizes [n_v, n_h1, n_h2] and at least 2 updates; got {sizes}, {updates}")
     X = check_visible(X, sizes[0], np.float64)
-    model = DBM.random(*sizes, seed=seed, data=X)
+    model = (dbm_pretrain.pretrain(X, sizes, pretrain_updates, lr=lr, batch_size=batch_size, seed=seed)
+             if pretrain_updates > 0 else DBM.random(*sizes, seed=seed, data=X))
     dbm_trainer = DBMTrainer(model, X, DBMSettings(lr=lr, batch_size=batch_size, n_chains=n_chains, seed=seed),
                              max_updates=int(updates))
     s = TrainSettings(lr=lr if dbn_lr is None else dbn_lr, momentum=0.5, weight_decay=1e-4, batch_size=batch_size,

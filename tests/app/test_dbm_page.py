@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz import datasets
 from pgmviz.evaluation import dbm_vs_dbn as cmp
+from pgmviz.training.dbm_pretrain import pretrain
 from pgmviz.training.dbm_train import dbn_log_likelihood
 from tests.app.helpers import metrics, query, run
 
@@ -110,6 +111,19 @@ def test_the_largest_learning_rate_trains_and_a_diverged_run_says_so(at):
     assert any("lower the learning rate" in e.value for e in at.error)
     assert at.button(key="dbm_train").disabled
     check_numbers(at, datasets.load("bars4").X_train)
+
+
+def test_pretraining_starts_the_dbm_from_the_library_s_pretrained_weights(at):
+    at.toggle(key="dbm_pretrain").set_value(True)
+    run(at)
+    X = datasets.load("bars4").X_train
+    dbm_t, twin, model, _ = models(at)
+    want = pretrain(X, [16, 10, 6], 1000, lr=0.05, batch_size=10, seed=0)
+    assert np.array_equal(model.W1, want.W1) and np.array_equal(model.c1, want.c1) and dbm_t.step == 0
+    assert f"from its pretrained weights (exact mean log p(v) at update 0: {want.log_likelihood(X):.3f} nats)" in \
+        " ".join(c.value for c in at.caption)
+    assert query(at)["dbm_pretrain"] == "1"
+    check_numbers(at, X)
 
 
 def test_the_small_set_clamps_a_large_image_number(at):
