@@ -152,6 +152,11 @@ class BPTrace:
     messages: np.ndarray
     beliefs: np.ndarray
 
+    def change(self, k: int) -> float:
+        """max_d |u_d now - u_d k messages ago|: whether the last k messages (a sweep) still moved anything."""
+        k = min(int(k), self.messages.shape[0] - 1)
+        return float(np.max(np.abs(self.messages[-1] - self.messages[-1 - k]), initial=0.0))
+
 
 def run_schedule(mrf: MRF, schedule: list[int], damping: float = 0.0) -> BPTrace:
     """Send the messages of ``schedule`` in turn, each from the messages current at its turn."""
