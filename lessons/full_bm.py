@@ -98,17 +98,14 @@ def graph_dot(Q: np.ndarray, threshold: float) -> tuple[str, int, int]:
     N = Q.shape[0]
     names = unit_names(N - N_V)
     peak = max(float(np.abs(np.triu(Q, 1)).max()), 1e-9)
-    lines = ['graph BM {', 'bgcolor="transparent"; nodesep=0.5; ranksep=0.6; splines=true;',
+    lines = ['graph BM {', 'layout=neato; bgcolor="transparent"; splines=curved; outputorder=edgesfirst;',
              'node [shape=circle, fontname="Helvetica", fontsize=16, width=0.55, fixedsize=true, style=filled];']
     for i, name in enumerate(names):
-        fill = "#fff3d6" if i < N_V else "#e3e7f6"
-        lines.append(f'{name} [fillcolor="{fill}", tooltip="bias {Q[i, i]:+.2f}"];')
-    lines.append("{rank=same; " + " ".join(names[N_V:]) + "}")
-    for r in range(3):  # the pixels keep their picture's layout: invisible edges down each column
-        lines.append("{rank=same; " + " ".join(names[3 * r:3 * r + 3]) + "}")
-        if r < 2:
-            lines += [f"{names[3 * r + c]} -- {names[3 * r + 3 + c]} [style=invis];" for c in range(3)]
-    lines += [f"{names[N_V]} -- {names[c]} [style=invis];" for c in range(3)]
+        if i < N_V:  # the pixels keep their picture's layout, the hidden units in a row above
+            x, y, fill = 1.3 * (i % 3) + 0.6 * (N - N_V - 1) - 1.3, -1.3 * (i // 3), "#fff3d6"
+        else:
+            x, y, fill = 1.2 * (i - N_V), 2.0, "#e3e7f6"
+        lines.append(f'{name} [pos="{x:.2f},{y:.2f}!", fillcolor="{fill}", tooltip="bias {Q[i, i]:+.2f}"];')
     shown = total = 0
     for i, j in zip(*np.triu_indices(N, 1)):
         w = Q[i, j]
@@ -118,7 +115,7 @@ def graph_dot(Q: np.ndarray, threshold: float) -> tuple[str, int, int]:
         shown += 1
         colour = RED if w > 0 else BLUE
         lines.append(f'{names[i]} -- {names[j]} [color="{colour}", penwidth={0.6 + 4 * abs(w) / peak:.2f}, '
-                     f'constraint=false, tooltip="{names[i]}-{names[j]}: {w:+.2f}"];')
+                     f'tooltip="{names[i]}-{names[j]}: {w:+.2f}"];')
     lines.append("}")
     return "\n".join(lines), shown, total
 
@@ -192,7 +189,7 @@ def noise_words(tv: float, floor: float) -> str:
     if tv <= 1.5 * floor:
         return f"{tv:.3f} in total variation, about what as many independent exact draws give ({floor:.3f})"
     return (f"{tv:.3f} in total variation, more than as many independent exact draws give ({floor:.3f}): "
-            "the chains have not forgotten their starts, or their samples are correlated")
+            "the chains have not yet reached equilibrium from their random starts (more sweeps close the gap)")
 
 
 def cond_sentence(cond: bm_checks.ConditionalCheck) -> str:
@@ -305,7 +302,8 @@ g1, g2 = st.columns([3, 2])
 with g1:
     threshold = 0.25
     dot, shown, total = graph_dot(Q, threshold)
-    graphviz_chart(dot, key=P + "graph")
+    # A new element per model state: redrawn in place, the chart kept the edges of the untrained machine (none).
+    graphviz_chart(dot, key=f"{P}graph_{duel.step}")
     st.caption(f"{shown} of {total} non-zero couplings have |Q_ij| ≥ {threshold} and are drawn (red positive, blue "
                "negative). Pixels sit as in the picture; hidden units on top.")
 with g2:
