@@ -33,8 +33,7 @@ P = "cp_"  # prefix of this page's session-state keys
 SHAPE = (28, 28)
 DEFAULT_MODEL = "MNIST 784x500 PCD-1"
 COMPARED = {"CD-1": "MNIST 784x500 CD-1", "PCD-1": "MNIST 784x500 PCD-1", "PA-1": "MNIST 784x500 PA-1"}
-HIDINGS = {"half": "Hide a half", "box": "Hide a box", "random": "Hide random pixels", "brush": "Paint what to hide",
-           "flip": "Flip random pixels"}
+HIDINGS = {"half": "Half", "box": "Box", "random": "Random pixels", "brush": "Paint", "flip": "Flip pixels"}
 HIDE_NOUNS = {"half": "hidden half", "box": "hidden box", "random": "fraction of random pixels hidden",
               "brush": "painted mask", "flip": "rate of flipped pixels"}
 METHODS = {"gibbs": "Block Gibbs (sampling)", "mean_field": "Mean field (deterministic)"}
@@ -140,9 +139,12 @@ else:
         x_true = read_drawing(P + "canvas")
     what = "your drawing"
 
-c_hide, c_a, c_b, c_c = st.columns([2.6, 1.2, 1.2, 1.2], vertical_alignment="bottom")
-hiding = c_hide.segmented_control("What the model sees", list(HIDINGS), required=True, key=P + "hide",
-                                  format_func=HIDINGS.get)
+c_hide, c_a, c_b, c_c = st.columns([3.2, 1.2, 1.2, 1.2], vertical_alignment="bottom")
+hiding = c_hide.segmented_control("Hide (or flip) pixels", list(HIDINGS), required=True, key=P + "hide",
+                                  format_func=HIDINGS.get,
+                                  help="Half, Box, Random: those pixels are hidden and the rest clamped. Paint: "
+                                       "brush over the digit what the model should not see. Flip: every pixel seen, "
+                                       "a fraction of them flipped.")
 if hiding == "half":
     c_a.selectbox("Hidden half", list(SIDES), key=P + "side")
 elif hiding == "box":
@@ -164,7 +166,11 @@ URL.write()
 if x_true is None:
     st.info("Draw a digit, white on black, in the box.")
     st.stop()
-paint = read_paint(x_true, P + "brush") if hiding == "brush" else None
+paint = None
+if hiding == "brush":
+    st.markdown("**Paint over the digit what the model should not see:**")
+    with st.columns([1, 2])[0]:
+        paint = read_paint(x_true, P + "brush")
 settings = dict(side=ss[P + "side"], box=(int(ss[P + "box_top"]), int(ss[P + "box_left"]), int(ss[P + "box_size"])),
                 fraction=float(ss[P + "fraction"]), flip=float(ss[P + "flip"]), paint=paint, seed=seed)
 try:
