@@ -155,3 +155,195 @@ def test_explaining_away_unchanged_with_questions_off():
     assert [(m.label, m.value) for m in on.metric] == [(m.label, m.value) for m in off.metric]
     assert not any("Predict, then reveal" in m.value for m in off.markdown) and not off.caption
     assert np.isfinite(float(next(m.value for m in off.metric if m.label == GIVE_AWAY)))
+
+
+# --- every lesson asks one question -----------------------------------------------------------------
+LESSONS = Path(__file__).resolve().parents[2] / "lessons"
+
+
+def lesson(name: str, timeout: int = 300) -> AppTest:
+    at = AppTest.from_file(str(LESSONS / f"{name}.py"), default_timeout=timeout)
+    at.query_params["questions"] = "1"
+    return run(at)
+
+
+def guess_widget(at: AppTest, key: str):
+    for kind in ("radio", "selectbox", "slider", "select_slider"):
+        try:
+            return getattr(at, kind)(key=key + "__guess")
+        except KeyError:
+            continue
+    raise AssertionError(f"no guess widget for {key}")
+
+
+def commit(at: AppTest, key: str, guess=None) -> str | None:
+    """Answer question ``key`` (the first option, or ``guess``), commit, and return the verdict (None: pending)."""
+    w = guess_widget(at, key)
+    if guess is not None or hasattr(w, "options") and w.value is None:
+        w.set_value(guess if guess is not None else w.options[0])
+        run(at)
+    at.button(key=key + "__commit").click()
+    run(at)
+    assert not any(predict.HIDDEN in c.value for c in at.caption), "still hidden after the commit"
+    texts = verdicts(at)
+    assert len(texts) <= 1
+    return texts[0] if texts else None
+
+
+def hidden(at: AppTest, key: str) -> None:
+    assert at.button(key=key + "__commit") and not verdicts(at)
+    assert any(predict.HIDDEN in c.value for c in at.caption)
+
+
+def said_answer(text: str) -> str:
+    """The answer a verdict states: 'You said X; it is Y: ...' -> Y (without the markdown stars)."""
+    return text.split("; it is ", 1)[1].split(":", 1)[0].strip("*")
+
+
+def metric_value(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.strip() == label)
+
+
+def test_energy_asks_the_most_probable_v():
+    at = lesson("energy")
+    hidden(at, "en_q_mode")
+    assert not any("Σ_h p(v,h)" in d.value.columns for d in at.dataframe)
+    text = commit(at, "en_q_mode")
+    table = next(d.value for d in at.dataframe if "Σ_h p(v,h)" in d.value.columns)
+    assert said_answer(text) == table["v"][int(np.argmax(table["Σ_h p(v,h)"]))]
+
+
+def test_perceptron_asks_how_many_inputs_stay_wrong():
+    at = lesson("perceptron")
+    hidden(at, "pc_q_wrong")
+    assert not any("side of the line" in e.value for e in (*at.success, *at.warning))  # section 1's verdict
+    text = commit(at, "pc_q_wrong", "1")
+    wrong = said_answer(text)
+    if wrong == "0":
+        assert any("learned**: all four inputs" in s.value for s in at.success)
+    else:
+        assert any(f"at least {wrong} of the four inputs" in w.value for w in at.warning)
+
+
+def test_reconstructions_asks_the_worst_class():
+    at = lesson("reconstructions")
+    hidden(at, "rc_q_worst")
+    assert not any("per ink pixel" in d.value.columns for d in at.dataframe)
+    text = commit(at, "rc_q_worst", "2")
+    table = next(d.value for d in at.dataframe if "per ink pixel" in d.value.columns)
+    assert said_answer(text) == str(table["class"][int(np.argmax(table["per ink pixel"]))])
+    assert text.endswith("wrong.") != (said_answer(text) == "2")
+
+
+def test_infinite_net_asks_the_tv_after_k_levels():
+    at = lesson("infinite_net")
+    hidden(at, "in_q_tv")
+    assert not any(m.label.startswith("TV( p after K") for m in at.metric)
+    text = commit(at, "in_q_tv")
+    shown = next(m.value for m in at.metric if m.label.startswith("TV( p after K"))
+    assert said_answer(text) == shown
+
+
+def test_generate_asks_the_held_out_error():
+    at = lesson("generate")
+    hidden(at, "gr_q_err")
+    text = commit(at, "gr_q_err")
+    assert said_answer(text) == f"{float(metric_value(at, 'held-out error, this net').rstrip('%')):.1f}%"
+
+
+def test_fantasy_asks_whose_fantasies_spread_widest():
+    from pgmviz.ui.models import pretrained_models
+
+    at = lesson("fantasy")
+    hidden(at, "fc_q_spread")
+    assert not any(m.label.startswith("classes the reader sees") for m in at.metric)
+    text = commit(at, "fc_q_spread")
+    models = pretrained_models()
+    compared = {"CD-1": "MNIST 784x500 CD-1", "PCD-1": "MNIST 784x500 PCD-1", "PA-1": "MNIST 784x500 PA-1"}
+    bits = {k: models[t]["meta"]["fantasy"]["entropy_bits"] for k, t in compared.items()}
+    assert said_answer(text) == max(bits, key=bits.get)
+    shown = [float(m.value.split()[0]) for m in at.metric if m.label.startswith("classes the reader sees")]
+    assert shown == [round(b, 2) for b in bits.values()]
+
+
+def test_evaluate_asks_whether_reconstruction_and_likelihood_agree():
+    at = lesson("evaluate")
+    hidden(at, "ev_q_same")
+    text = commit(at, "ev_q_same")
+    verdict = next(m.value for m in at.markdown if "reconstructs" in m.value and "best" in m.value
+                   and "Predict" not in m.value)
+    assert (said_answer(text) == "no, another one") == ("is not the one with the best likelihood" in verdict)
+
+
+@pytest.mark.slow
+def test_greedy_asks_how_often_the_pcd_bound_falls():
+    at = lesson("greedy")
+    hidden(at, "gs_q_falls")
+    assert not any(m.label == "bound falls (PCD)" for m in at.metric)
+    text = commit(at, "gs_q_falls")
+    assert f"at {said_answer(text)} of" in metric_value(at, "bound falls (PCD)")
+
+
+@pytest.mark.slow
+def test_autoencoder_asks_its_error_against_pca():
+    at = lesson("autoencoder")
+    hidden(at, "ae_q_ratio")
+    text = commit(at, "ae_q_ratio")
+    assert said_answer(text) == metric_value(at, "autoencoder / PCA")
+
+
+@pytest.mark.slow
+def test_finetune_asks_how_far_the_weights_move():
+    at = lesson("finetune")
+    hidden(at, "ftn_q_change")
+    assert not any(m.label == "first-layer weights changed by" for m in at.metric)
+    text = commit(at, "ftn_q_change")
+    shown = float(metric_value(at, "first-layer weights changed by").rstrip("%"))
+    assert float(said_answer(text).rstrip("%")) == pytest.approx(shown, abs=0.051)
+
+
+@pytest.mark.slow
+def test_vae_asks_whether_its_bound_beats_the_rbm():
+    at = lesson("vae")
+    hidden(at, "vae_q_nats")
+    text = commit(at, "vae_q_nats")
+    table = next(d.value for d in at.dataframe if "nats per digit" in d.value.columns)
+    elbo = float(table["nats per digit"][table["model"].str.contains("ELBO")].iloc[0])
+    rbm = float(table["nats per digit"][table["model"].str.startswith("RBM") & table["how"].str.startswith("exact")]
+                .iloc[0])
+    assert (said_answer(text) == "the RBM") == (rbm > elbo)
+
+
+@pytest.mark.slow
+def test_filters_answer_waits_for_a_run_then_reads_its_curves():
+    from pgmviz.evaluation.evaluate import curves_contrast
+
+    at = lesson("filters")
+    hidden(at, "fl_q_best")
+    assert commit(at, "fl_q_best") is None  # committed before training: the run has not answered yet
+    assert any("hourglass" in c.value for c in at.caption)
+    for _ in range(3):
+        at.button(key="fl_step").click().run()
+    text = verdicts(at)[0]
+    c = curves_contrast(at.session_state["fl_trainer"].history)
+    same = c.recon_best_step == c.ll_best_step
+    assert said_answer(text) == ("at the same update" if same else "at different updates")
+
+
+@pytest.mark.slow
+def test_samplers_answer_is_the_race_standing():
+    from pgmviz.training.compare import standings
+
+    at = AppTest.from_file(str(LESSONS / "samplers.py"), default_timeout=300)
+    at.query_params["questions"] = "1"
+    small = {"n_hidden": 6, "chains_pcd": 20, "chains_pa": 20, "chains_pt": 5, "temps_pt": 3, "batch_size": 10}
+    for key, value in small.items():  # the small race of test_samplers_page
+        at.session_state["sc_" + key] = value
+    run(at)
+    hidden(at, "sc_q_top")
+    assert not at.dataframe
+    assert commit(at, "sc_q_top") is None  # nothing trained yet: the answer waits for the race
+    at.button(key="sc_step").click().run()
+    (text,) = verdicts(at)
+    assert said_answer(text) == max(standings(at.session_state["sc_race"]), key=lambda s: s.now).key
+    assert "Highest now: " + said_answer(text) in " ".join(m.value for m in at.markdown)
