@@ -9,15 +9,22 @@ import streamlit as st
 
 from pgmviz.ui.layout import start_kernel_warm_up
 from pgmviz.ui.lessons import lessons_by_section
+from pgmviz.ui.present import apply_style, present_mode
 from pgmviz.ui.sessions import reset_notice
+
+# ?present=1: projector mode (pgmviz.ui.present): sidebar collapsed, larger type, main picture first
+present = present_mode()
 
 st.set_page_config(
     page_title="pgmviz",
     page_icon=":material/hub:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="collapsed" if present else "expanded",
     menu_items={"About": "pgmviz: Boltzmann machines and belief nets as graphical models."},
 )
+
+if present:
+    apply_style()
 
 # Compile the Numba kernels in the background while the student reads; pages that need them
 # wait for it (pgmviz.ui.layout.warm_up_kernels). Runs once per server process.

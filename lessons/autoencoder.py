@@ -20,7 +20,7 @@ import streamlit as st
 from pgmviz import data
 from pgmviz.models import grbm
 from pgmviz.nets import autoencoder as ae
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
@@ -308,7 +308,7 @@ def draw_pretraining(run: dict) -> None:
                       title="Pretraining: each RBM's CD-1 error per epoch",
                       yaxis_title="squared error per row", yaxis_rangemode="tozero",
                       legend=dict(orientation="h", yanchor="top", y=-0.18))
-    st.plotly_chart(fig, key=P + "pretrain_chart", width="stretch")
+    slides.chart(st, fig, key=P + "pretrain_chart", width="stretch")
 
 
 def draw_finetuning(run: dict) -> None:
@@ -329,7 +329,7 @@ def draw_finetuning(run: dict) -> None:
                       title="Fine-tuning: held-out error per epoch (0 = unrolled)",
                       yaxis_title="squared error per image", yaxis_range=[0, top],
                       legend=dict(orientation="h", yanchor="top", y=-0.18))
-    st.plotly_chart(fig, key=P + "finetune_chart", width="stretch")
+    slides.chart(st, fig, key=P + "finetune_chart", width="stretch")
     last = run["history"][-1]
     m = st.columns(2) + st.columns(2)
     m[0].metric("fine-tuning epochs", f"{int(last['epoch'])}")
@@ -376,7 +376,8 @@ rows = [Xte[pick], net.reconstruct(Xte[pick]), pca.reconstruct(Xte[pick])]
 for label, row in zip(("held-out digits", f"autoencoder, {code}-D code", f"PCA, {code} components"), rows):
     c_lab, c_img = st.columns([0.16, 0.84], vertical_alignment="center")
     c_lab.markdown(f"**{label}**")
-    c_img.image(picture_rows([row], len(pick)), width="content")
+    slides.picture(c_img, picture_rows([row], len(pick)), width="content",
+                   name=P + f"rows_{label.split(',')[0].replace(' ', '_')}")
 st.caption("Squared error per image: Σᵢ (xᵢ − x̂ᵢ)² over the 256 pixels, averaged over the digits.")
 q_ratio = predict.ask(P + "q_ratio", f"With {code} numbers per digit each, what will the autoencoder's held-out "
                       "squared error be as a fraction of PCA's (autoencoder / PCA)?",
@@ -407,7 +408,7 @@ fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
                   title="Held-out squared error per image against code size",
                   xaxis_title="code size (numbers per digit)", yaxis_title="squared error", yaxis_rangemode="tozero")
 if q_ratio.reveals("the errors by code size"):
-    st.plotly_chart(fig, key=P + "code_sizes", width="stretch")
+    slides.chart(st, fig, key=P + "code_sizes", width="stretch")
 if not ss.get(P + "all_sizes"):
     st.button(f"Add the autoencoders with {', '.join(map(str, [c for c in CODE_SIZES if c != code]))} numbers",
               icon=":material/add_chart:", key=P + "all_sizes_button",
@@ -430,7 +431,7 @@ def code_map(Z: np.ndarray, title: str, key: str) -> None:
                                    hovertemplate=f"digit {c}<br>code (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
     fig.update_layout(height=460, margin=dict(l=10, r=10, t=40, b=10), font=FONT, title=title,
                       legend=dict(title="digit", itemsizing="constant"), xaxis_title="code 1", yaxis_title="code 2")
-    st.plotly_chart(fig, key=key, width="stretch")
+    slides.chart(st, fig, key=key, width="stretch")
 
 
 c_ae, c_pca = st.columns(2, gap="large")
@@ -472,7 +473,7 @@ with c_bowl:
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), font=FONT, yaxis_range=[-0.1, 3],
                       xaxis_title="value of the unit", yaxis_title="free energy above the minimum",
                       legend=dict(orientation="h", y=1.12))
-    st.plotly_chart(fig, key=P + "bowls", width="stretch")
+    slides.chart(st, fig, key=P + "bowls", width="stretch")
     # The logistic unit's F(p) is a mean-field free energy over its *mean* p, not the energy of a
     # random value with a density, so its gap is shown as a gap, never as a probability ratio.
     gap_log = float(min(grbm.logistic_mean_field_free_energy(np.array([0.6, 0.8]), x)) - F0)
@@ -502,7 +503,7 @@ with c_toy:
                           xaxis=dict(range=[-3, 3]), yaxis=dict(range=[-3, 3], scaleanchor="x"),
                           legend=dict(orientation="h", y=-0.12))
         with col:
-            st.plotly_chart(fig, key=P + f"toy_{kind}", width="stretch")
+            slides.chart(st, fig, key=P + f"toy_{kind}", width="stretch")
             s = toy[kind]["sigma"]
             st.metric("σ per visible unit", f"{s[0]:.2f}, {s[1]:.2f}",
                       help="In standardised units: the data have standard deviation 1 per axis.")
@@ -517,15 +518,17 @@ _, _, Xte_grey, _ = digits()
 g1, g2, g3 = st.columns([1.1, 1.0, 1.0], gap="medium")
 with g1:
     st.markdown(f"**Filters**: 40 of the {GREY_HIDDEN} binary units")
-    st.image(filter_grid(fit.model.W, (SIDE, SIDE), n_cols=8, scale=3, max_filters=40), width="content")
+    slides.picture(st, filter_grid(fit.model.W, (SIDE, SIDE), n_cols=8, scale=3, max_filters=40), width="content",
+                   name=P + "grbm_filters")
 with g2:
     st.markdown("**Samples**: E[v | h] after 1,000 Gibbs steps")
-    st.image(sample_grid(np.clip(gg["samples"], 0, 1), (SIDE, SIDE), n_cols=5, scale=3), width="content")
+    slides.picture(st, sample_grid(np.clip(gg["samples"], 0, 1), (SIDE, SIDE), n_cols=5, scale=3), width="content",
+                   name=P + "grbm_samples")
 with g3:
     st.markdown("**Held-out digits** (top) **redrawn** through h (below)")
     shown_grey = Xte_grey[:5]
-    st.image(sample_grid(np.clip(np.vstack([shown_grey, fit.redraw(shown_grey)]), 0, 1), (SIDE, SIDE), n_cols=5,
-                         scale=3), width="content")
+    slides.picture(st, sample_grid(np.clip(np.vstack([shown_grey, fit.redraw(shown_grey)]), 0, 1), (SIDE, SIDE),
+                                   n_cols=5, scale=3), width="content", name=P + "grbm_redrawn")
 mg = st.columns(3)
 mg[0].metric("held-out squared error per image, redrawn", f"{gg['test_error']:.2f}",
              help="Sum over the 256 grey pixels of (x − E[v | h = p(h | x)])², averaged over the 1,000 "

@@ -17,6 +17,7 @@ from pgmviz import viz
 from pgmviz.evaluation import dbm_vs_dbn as cmp
 from pgmviz.training import dbm_train
 from pgmviz.training.protocol import Budget
+from pgmviz.ui import slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
@@ -134,7 +135,7 @@ def curves() -> None:
     fig.add_vline(x=updates // 2, line=dict(color=GREY, width=1), annotation_text="DBN: layer 2 starts")
     style(fig, 340, xaxis_title="updates", yaxis_title="exact mean log p(v), nats",
           legend=dict(orientation="h", y=1.12))
-    st.plotly_chart(fig, key=P + "curves", width="stretch")
+    slides.chart(st, fig, key=P + "curves", width="stretch")
     m = st.columns(3)
     m[0].metric("DBM: exact mean log p(v)", f"{h_dbm[-1]['ll']:.3f} nats")
     m[1].metric("DBN: exact mean log p(v)", f"{h_dbn[-1]['ll']:.3f} nats")
@@ -168,14 +169,16 @@ scale = max(2, 480 // (10 * (ds.image_shape[1] + 1)))
 left, right = st.columns(2, gap="large")
 with left:
     st.markdown(f"**DBM**: {T} sweeps of Gibbs over **all** layers from random states (h¹ | v, h², then v, h² | h¹)")
-    st.image(viz.sample_grid(samples.dbm_pictures[:N_SHOWN], ds.image_shape, n_cols=10, scale=scale), width="content")
+    slides.picture(st, viz.sample_grid(samples.dbm_pictures[:N_SHOWN], ds.image_shape, n_cols=10, scale=scale),
+                   width="content", name=P + "dbm_samples")
     a = st.columns(2)
     a[0].metric("DBM: samples that are bars or stripes", f"{frac_dbm:.0%}")
     a[1].metric("DBM: exact p(data patterns)", f"{mass_dbm:.3f}")
 with right:
     st.markdown(f"**DBN**: {T} Gibbs steps in the top RBM (h¹ ↔ h²) from random states, then **one top-down** pass "
                 "p(v | h¹)" if net.n_layers == 2 else f"**DBN**: its first RBM only so far, {T} Gibbs steps")
-    st.image(viz.sample_grid(samples.dbn_pictures[:N_SHOWN], ds.image_shape, n_cols=10, scale=scale), width="content")
+    slides.picture(st, viz.sample_grid(samples.dbn_pictures[:N_SHOWN], ds.image_shape, n_cols=10, scale=scale),
+                   width="content", name=P + "dbn_samples")
     a = st.columns(2)
     a[0].metric("DBN: samples that are bars or stripes", f"{frac_dbn:.0%}")
     a[1].metric("DBN: exact p(data patterns)", f"{mass_dbn:.3f}")
@@ -197,7 +200,8 @@ st.markdown(
     "the up-pass ignores it). Below, the top weights (W₂ of the DBM, the top RBM's W of the DBN) are multiplied "
     "by s from 0 to 2, and each unit's p(h¹ⱼ = 1 | v) is recomputed exactly.")
 col_img, col_chart = st.columns([1, 4])
-col_img.image(viz.sample_grid(v[None, :], ds.image_shape, n_cols=1, scale=24), caption=f"image {i}", width="content")
+slides.picture(col_img, viz.sample_grid(v[None, :], ds.image_shape, n_cols=1, scale=24), caption=f"image {i}",
+               width="content", name=P + "image")
 if net.n_layers == 2:
     scan = cmp.h1_posterior_vs_scale(model, net, v, SCALES)
     fig = go.Figure()
@@ -209,7 +213,7 @@ if net.n_layers == 2:
     fig.add_vline(x=1.0, line=dict(color=GREY, width=1), annotation_text="the trained weights")
     style(fig, 360, xaxis_title="top weights times s", yaxis_title="p(h¹ⱼ = 1 | v)",
           legend=dict(orientation="h", y=1.12))
-    col_chart.plotly_chart(fig, key=P + "scan", width="stretch")
+    slides.chart(col_chart, fig, key=P + "scan", width="stretch")
     m = st.columns(4)
     m[0].metric("DBM: largest move of a p(h¹ⱼ | v) over s", f"{scan.dbm_range:.4g}")
     m[1].metric("DBN recognition: largest move over s", f"{scan.dbn_range:.4g}")

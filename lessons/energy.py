@@ -16,7 +16,7 @@ from pgmviz.models import boltzmann as bm
 from pgmviz.models import expfam
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import log_Z_exact
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 
@@ -345,8 +345,8 @@ except ValueError as exc:  # cannot happen with the slider ranges, but never sho
     st.stop()
 
 with right:
-    st.plotly_chart(model_figure(Q, n_v, "The RBM as an undirected graph (an MRF)"), key=f"{P}graph",
-                    width="stretch")
+    slides.chart(st, model_figure(Q, n_v, "The RBM as an undirected graph (an MRF)"), key=f"{P}graph",
+                 width="stretch")
     st.caption("Red edges: W > 0 (the two units like to be on together); blue: W < 0; "
                "thickness grows with |W|; dotted: W = 0. Node colour is the bias.")
 
@@ -398,8 +398,8 @@ with t2:
         marker=dict(color=table.E, colorscale="Viridis", colorbar=dict(title="E", thickness=14)),
         hovertemplate="v|h = %{x}<br>p = %{y:.5f}<extra></extra>",
     ))
-    st.plotly_chart(bar_layout(fig, "joint state v|h", "p(v,h)"), key=f"{P}joint_bar",
-                    width="stretch")
+    slides.chart(st, bar_layout(fig, "joint state v|h", "p(v,h)"), key=f"{P}joint_bar",
+                 width="stretch")
     st.caption("Bar colour is the energy: dark (low E) bars are the tall ones.")
 
 # --- 3. the marginal ---
@@ -439,7 +439,7 @@ if q_mode.reveals("p(v) and F(v) for every visible state"):
             go.Scatter(x=vis_labels, y=marg.p_from_F, name="exp(−F(v))/Z (free energy)", mode="markers",
                        marker=dict(symbol="diamond", size=12, color="#ff8f00", line=dict(color="black", width=1))),
         ])
-        st.plotly_chart(bar_layout(fig, "visible state v", "p(v)"), key=f"{P}marg_bar", width="stretch")
+        slides.chart(st, bar_layout(fig, "visible state v", "p(v)"), key=f"{P}marg_bar", width="stretch")
 
 # --- 4. two readings ---
 st.header("4 · Two readings of the same formula", divider="gray")
@@ -503,7 +503,7 @@ with f2:
 st.header("5 · The same model as one matrix: QUBO form", divider="gray")
 q1, q2 = st.columns([1.0, 1.0], gap="large")
 with q1:
-    st.plotly_chart(qubo_figure(Q, n_v), key=f"{P}qubo", width="stretch")
+    slides.chart(st, qubo_figure(Q, n_v), key=f"{P}qubo", width="stretch")
 with q2:
     st.latex(r"E(\mathbf x)=-\mathbf x^\top Q\,\mathbf x=-\sum_{i\le j}x_i Q_{ij}x_j,\qquad "
              r"\mathbf x=(\mathbf v,\mathbf h)")
@@ -553,8 +553,8 @@ if lateral:
     L_vv = params["L_vv"][:n_v, :n_v].copy()
     Q_model = bm.add_lateral(Q, n_v, hh=L_hh, vv=L_vv)
     with k2:
-        st.plotly_chart(model_figure(Q_model, n_v, "A general Boltzmann machine"), key=f"{P}graph_lateral",
-                        width="stretch")
+        slides.chart(st, model_figure(Q_model, n_v, "A general Boltzmann machine"), key=f"{P}graph_lateral",
+                     width="stretch")
         st.latex(r"E(\mathbf v,\mathbf h)=E_{\mathrm{RBM}}(\mathbf v,\mathbf h)"
                  r"-\sum_{j<k}L^{hh}_{jk}h_jh_k-\sum_{i<k}L^{vv}_{ik}v_iv_k")
 
@@ -589,8 +589,8 @@ with c2:
         go.Bar(x=hid_labels, y=q_h, name="Π_j p(h_j|v), product of marginals", marker_color="#ffb74d"),
     ])
     fig.update_layout(barmode="group")
-    st.plotly_chart(bar_layout(fig, "hidden state h", "probability", height=360), key=f"{P}cond_bar",
-                    width="stretch")
+    slides.chart(st, bar_layout(fig, "hidden state h", "probability", height=360), key=f"{P}cond_bar",
+                 width="stretch")
 
 # --- 7. which of these are exponential families? ---
 st.header("7 · Which of these models are exponential families?", divider="gray")

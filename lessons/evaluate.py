@@ -19,7 +19,7 @@ import streamlit as st
 
 from pgmviz.evaluation import evaluate as ev
 from pgmviz.sampling.partition import MAX_EXACT_UNITS, exact_feasible, log_Z_exact
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, model_picker, model_setting, pretrained_models
@@ -348,7 +348,7 @@ if res["runs"]:
         **({"minus exact": e.log_Z - exact, "exact inside": e.contains(exact)} if exact is not None else {}),
         "ESS of weights": e.ess, "seconds": e.seconds,
     } for e in res["runs"]])
-    st.plotly_chart(estimate_chart(res, exact), key=P + "estimates_chart", config={"displayModeBar": False})
+    slides.chart(st, estimate_chart(res, exact), key=P + "estimates_chart", config={"displayModeBar": False})
     st.dataframe(table, hide_index=True, key=P + "estimates_table", column_config={
         "log Z": st.column_config.NumberColumn(format="%.3f"),
         "minus exact": st.column_config.NumberColumn(format="%+.3f"),
@@ -416,7 +416,7 @@ if sweep_clicked:
         run_with_progress(f"Sweep over {', '.join(f'{t:,}' for t in temps)} temperatures "
                           f"({' and '.join(methods)}, {runs:,} runs each)", sweep, slot=sweep_slot)
 if res["sweep"]:
-    st.plotly_chart(sweep_chart(res["sweep"], exact), key=P + "sweep_chart", config={"displayModeBar": False})
+    slides.chart(st, sweep_chart(res["sweep"], exact), key=P + "sweep_chart", config={"displayModeBar": False})
 else:
     st.caption("No sweep yet for this model.")
 
@@ -456,7 +456,7 @@ else:
         line = [("uniform (coin-flip pixels)", uniform, "#9e9e9e"), ("this model, test digits", ll, COLOURS["AIS"])]
         if rbm.n_v == 784:
             line.append(("Salakhutdinov & Murray 2008 (784x500, CD-25)", PUBLISHED_NATS, "#54a24b"))
-        st.plotly_chart(nats_chart(line), key=P + "nats_chart", config={"displayModeBar": False})
+        slides.chart(st, nats_chart(line), key=P + "nats_chart", config={"displayModeBar": False})
         st.markdown(
             f"""
 **What the number means.** It is the average, over the {len(data.X_test):,} held-out digits, of

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from pgmviz.models import sbn
 from pgmviz.sampling.partition import all_states
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 
@@ -179,8 +179,8 @@ def change(before: float, after: float) -> str:
 
 left, right = st.columns([5, 4])
 with left:
-    st.plotly_chart(net_figure(params, {"truck": ea.p_truck, "quake": ea.p_quake, "house": float(jump)}, jump),
-                    key=P + "net", width="stretch")
+    slides.chart(st, net_figure(params, {"truck": ea.p_truck, "quake": ea.p_quake, "house": float(jump)}, jump),
+                 key=P + "net", width="stretch")
 with right:
     st.markdown("**How likely is the evidence?**")
     st.metric("p(house jumps)" if jump else "p(house does not jump)", fmt(float(np.exp(ea.log_p_jump))),
@@ -200,10 +200,10 @@ st.markdown(
     "Bayes' rule on all four states of the two causes: p(truck, quake | evidence) ∝ "
     "p(truck) p(quake) p(evidence | truck, quake). The tables read [truck, quake]; shading is log-scale."
 )
-st.plotly_chart(table_figure([ea.prior, ea.posterior, indep],
+slides.chart(st, table_figure([ea.prior, ea.posterior, indep],
                              ["prior p(truck, quake)", f"posterior p(truck, quake | {evidence})",
                               f"p(truck | {evidence}) · p(quake | {evidence})"]),
-                key=P + "tables", width="stretch")
+             key=P + "tables", width="stretch")
 
 m = st.columns(4)
 m[0].metric(f"p(truck = 1 | {evidence})", fmt(ea.p_truck))
@@ -253,7 +253,7 @@ if mf.kl < kl_pm_rev - 1e-6:
 else:
     st.markdown(f"Here mean field and the product of marginals agree closely (KL(q ‖ p) = {mf.kl:.4g} nats).")
 log_y = st.toggle("Logarithmic probability axis", value=True, key=P + "log_y")
-st.plotly_chart(bars_figure(ea.prior, ea.posterior, indep, log_y), key=P + "bars", width="stretch")
+slides.chart(st, bars_figure(ea.prior, ea.posterior, indep, log_y), key=P + "bars", width="stretch")
 
 st.subheader("2 · Then we learn there was an earthquake")
 q_quake = predict.ask(P + "q_quake", f"We learn there was an earthquake: what will p(truck | {evidence}, quake) be?",
@@ -344,7 +344,7 @@ with k1:
                       xaxis=dict(title="hidden state h = h1h2h3", type="category"),
                       yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.12))
-    st.plotly_chart(fig, key=P + "post_bars", width="stretch")
+    slides.chart(st, fig, key=P + "post_bars", width="stretch")
 with k2:
     this, mean = kl_curve(seed, tuple(v))
     fig = go.Figure([
@@ -355,7 +355,7 @@ with k2:
     ])
     fig.update_layout(height=420, font=FONT, xaxis_title="weight scale", margin=dict(l=10, r=10, t=30, b=10),
                       yaxis_title="KL to the product of marginals (nats)", legend=dict(orientation="h", y=1.12))
-    st.plotly_chart(fig, key=P + "kl_curve", width="stretch")
+    slides.chart(st, fig, key=P + "kl_curve", width="stretch")
 
 
 # --- inference by sampling ----------------------------------------------------------------------
@@ -418,7 +418,7 @@ with b1:
     fig.update_layout(barmode="group", height=360, font=FONT, xaxis=dict(title="hidden state", type="category"),
                       yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.12))
-    st.plotly_chart(fig, key=P + "gibbs_bars", width="stretch")
+    slides.chart(st, fig, key=P + "gibbs_bars", width="stretch")
 with b2:
     x = np.arange(1, sweeps + 1)
     fig = go.Figure([go.Scatter(x=x, y=np.maximum(tv_g, 1e-6), mode="lines", line=dict(color=BLUE, width=3),
@@ -428,7 +428,7 @@ with b2:
     fig.update_layout(height=360, font=FONT, xaxis=dict(title="sweeps", type="log"),
                       yaxis=dict(title="TV to the exact posterior", type="log", exponentformat="power"),
                       margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12))
-    st.plotly_chart(fig, key=P + "gibbs_tv", width="stretch")
+    slides.chart(st, fig, key=P + "gibbs_tv", width="stretch")
 
 lec = sbn.explaining_away(sbn.explaining_away_net(), 1)  # the lecture's net, whatever the inputs say now
 notice(

@@ -18,7 +18,7 @@ import streamlit as st
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.sampling import chains
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting, pretrained_models
@@ -259,8 +259,9 @@ def side_by_side() -> None:
     if done is not None and spread_shown:
         cols = st.columns(len(done["census"]))
         for col, (label, c) in zip(cols, done["census"].items()):
-            col.image(chains.contact_sheet(c.images, (28, 28), n_cols=5, scale=3), output_format="PNG",
-                      caption=f"{label}: p(v | h) after {COMPARE_STEPS:,} steps", width="stretch")
+            slides.picture(col, chains.contact_sheet(c.images, (28, 28), n_cols=5, scale=3), output_format="PNG",
+                           caption=f"{label}: p(v | h) after {COMPARE_STEPS:,} steps", width="stretch",
+                           name=P + f"census_{label}")
             col.markdown(f"{label}: {census.describe_reading(c)}")
 
 
@@ -338,9 +339,9 @@ if ss[P + "start"] == "drawing":
         else:
             try:
                 v0 = chains.start_image(ss[P + "drawing"], shape, 1)
-                st.image(chains.contact_sheet(v0, shape, scale=max(1, 160 // shape[0])), output_format="PNG",
-                         caption=f"The start of every chain: your drawing at {shape[0]}x{shape[1]}, thresholded",
-                         width=180)
+                slides.picture(st, chains.contact_sheet(v0, shape, scale=max(1, 160 // shape[0])), output_format="PNG",
+                               caption=f"The start of every chain: your drawing at {shape[0]}x{shape[1]}, thresholded",
+                               width=180, name=P + "start")
             except ValueError as e:
                 st.caption(str(e))
 
@@ -416,13 +417,14 @@ def animation() -> None:
 
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.image(chains.frame_png(res["frames"][frame]), output_format="PNG", width="stretch")
+        slides.picture(st, chains.frame_png(res["frames"][frame]), output_format="PNG", width="stretch",
+                       name=P + "chains_frame")
         st.caption("Each chain: **v** (the sample) | **p(v | h)** (the mean the next sample is drawn from) | "
                    "**h** (its hidden units, amber = on). All chains are independent.")
     with right:
         st.markdown("**Free energy F(v) along each chain**")
-        st.plotly_chart(with_cursor(res["figure"], step), key=P + "fe_chart", width="stretch",
-                        config={"displayModeBar": False})
+        slides.chart(st, with_cursor(res["figure"], step), key=P + "fe_chart", width="stretch",
+                     config={"displayModeBar": False})
         st.caption(f"The amber line marks the frame shown; the chains' F(v) there ranges over "
                    f"[{F.min():.1f}, {F.max():.1f}].")
 
@@ -433,12 +435,13 @@ st.fragment(run_every=tick_s if playing else None)(animation)()
 st.markdown("#### Where the chains ended")
 scale = max(2, min(6, 480 // (int(np.ceil(np.sqrt(record.n_chains))) * (res["shape"][1] + 2))))
 ec = st.columns(3)
-ec[0].image(chains.contact_sheet(record.V[0], res["shape"], scale=scale), output_format="PNG",
-            caption="The start states (step 0)", width="stretch")
-ec[1].image(chains.contact_sheet(record.V[-1], res["shape"], scale=scale), output_format="PNG",
-            caption=f"Final samples v (step {record.n_steps:,})", width="stretch")
-ec[2].image(chains.contact_sheet(record.P_v[-1], res["shape"], scale=scale), output_format="PNG",
-            caption=f"Final means p(v | h) (step {record.n_steps:,})", width="stretch")
+slides.picture(ec[0], chains.contact_sheet(record.V[0], res["shape"], scale=scale), output_format="PNG",
+               caption="The start states (step 0)", width="stretch", name=P + "chains_start")
+slides.picture(ec[1], chains.contact_sheet(record.V[-1], res["shape"], scale=scale), output_format="PNG",
+               caption=f"Final samples v (step {record.n_steps:,})", width="stretch", name=P + "chains_end")
+slides.picture(ec[2], chains.contact_sheet(record.P_v[-1], res["shape"], scale=scale), output_format="PNG",
+               caption=f"Final means p(v | h) (step {record.n_steps:,})", width="stretch",
+               name=P + "chains_means")
 reader = reader_for(res["shape"])
 if reader is not None:
     final = census.Census(record.P_v[-1].astype(np.float32), reader.read(record.P_v[-1].astype(np.float32)))

@@ -28,7 +28,7 @@ from pgmviz.models.rbm import RBM
 from pgmviz.training.negative import NEGATIVE_PHASES
 from pgmviz.training.protocol import Budget, Progress
 from pgmviz.training.train import Snapshot, Trainer, TrainSettings
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
@@ -426,7 +426,7 @@ def draw_live(snap: Snapshot) -> None:
         n_show = n_h if show_all else min(n_h, SHOWN_FILTERS)
         per_filter = ss.get(P + "per_filter", True)
         st.markdown(f"#### The filters ({n_show} of {n_h} hidden units)")
-        st.image(picture(filter_picture(rbm.W, shape, n_show, per_filter)))
+        slides.picture(st, picture(filter_picture(rbm.W, shape, n_show, per_filter)), name=P + "filters")
         st.caption("Each square is one hidden unit's weights from all the pixels, drawn as an image. "
                    "Red: a pixel that is on pushes the unit on; blue: pushes it off; white: no effect. "
                    + ("Each filter has its own colour scale." if per_filter else "One colour scale for all."))
@@ -438,11 +438,11 @@ def draw_live(snap: Snapshot) -> None:
     with right:
         V = data["V_recon"]
         st.markdown("#### Data and reconstructions")
-        st.image(picture(recon_picture(V, rbm.reconstruct(V), shape)))
+        slides.picture(st, picture(recon_picture(V, rbm.reconstruct(V), shape)), name=P + "reconstructions")
         st.caption("Top: training images. Below: p(v | h) with h from p(h | v), the model's "
                    "reconstruction from its features. Early on they are blurs of the average digit.")
         st.markdown("**Visible biases b**")
-        st.image(picture(bias_picture(rbm.b, shape, width=150)))
+        slides.picture(st, picture(bias_picture(rbm.b, shape, width=150)), name=P + "visible_biases")
         st.caption(f"b in [{rbm.b.min():.1f}, {rbm.b.max():.1f}]; it starts at each pixel's log-odds, so the "
                    "hidden units need not learn how often a pixel is on.")
 
@@ -466,15 +466,15 @@ def draw_curves(snap: Snapshot, history: list[dict]) -> None:
     m, rbm = snap.metrics, snap.rbm
     st.markdown("#### Learning curves")
     cc = st.columns(3, gap="medium")
-    cc[0].plotly_chart(curves_figure(history, "Reconstruction error", [("recon_error", "error", RED)],
+    slides.chart(cc[0], curves_figure(history, "Reconstruction error", [("recon_error", "error", RED)],
                                      "error / pixel"),
-                       key=P + "curve_recon", width="stretch", config=chart_config())
+                 key=P + "curve_recon", width="stretch", config=chart_config())
     cc[0].caption("CD drives this down fast, but it is not what CD optimises: a model can reconstruct "
                   "well and still give its data low probability.")
-    cc[1].plotly_chart(curves_figure(history, "Log-likelihood per image",
+    slides.chart(cc[1], curves_figure(history, "Log-likelihood per image",
                                      [("pseudo_ll", "pseudo", GREY), ("ll_train", "exact, train", RED),
                                       ("ll_test", "exact, held-out", BLUE)], "nats"),
-                       key=P + "curve_ll", width="stretch", config=chart_config())
+                 key=P + "curve_ll", width="stretch", config=chart_config())
     small = min(rbm.n_v, rbm.n_h)
     if "ll_train" in m:
         cc[1].caption(f"Exact log p(v): log Z is a sum over all 2^{small} states of the smaller layer "
@@ -487,9 +487,9 @@ def draw_curves(snap: Snapshot, history: list[dict]) -> None:
     contrast = curves_contrast(history)  # reconstruction error is not likelihood, on this run's own curves
     if contrast is not None:
         cc[0].caption(contrast_caption(contrast))
-    cc[2].plotly_chart(curves_figure(history, "Free-energy gap", [("free_energy_gap", "held-out - train", BLUE)],
+    slides.chart(cc[2], curves_figure(history, "Free-energy gap", [("free_energy_gap", "held-out - train", BLUE)],
                                      "F(held-out) - F(train)"),
-                       key=P + "curve_gap", width="stretch", config=chart_config())
+                 key=P + "curve_gap", width="stretch", config=chart_config())
     cc[2].caption("Mean free energy of held-out images minus training images: a gap that keeps growing "
                   "means the model is fitting its training images too closely.")
 
@@ -500,10 +500,10 @@ def draw_diagnostics(snap: Snapshot) -> None:
     ratio = update_ratio(snap)
     st.markdown("#### Diagnostics from Hinton's practical guide")
     dc = st.columns(3, gap="medium")
-    dc[0].plotly_chart(histogram_figure(rbm.W, "Weights W", RED, "w"), key=P + "hist_w", width="stretch",
-                       config=chart_config())
-    dc[1].plotly_chart(histogram_figure(snap.dW, "Last update dW", BLUE, "dw"), key=P + "hist_dw",
-                       width="stretch", config=chart_config())
+    slides.chart(dc[0], histogram_figure(rbm.W, "Weights W", RED, "w"), key=P + "hist_w", width="stretch",
+                 config=chart_config())
+    slides.chart(dc[1], histogram_figure(snap.dW, "Last update dW", BLUE, "dw"), key=P + "hist_dw",
+                 width="stretch", config=chart_config())
     if ratio is None:
         dc[1].caption("No update yet.")
     else:
@@ -512,14 +512,14 @@ def draw_diagnostics(snap: Snapshot) -> None:
                    "small: learning is slow; a higher learning rate may help")
         dc[1].caption(f"Rule of thumb: updates about 10^-3 of the weights. Here mean |dW| / mean |W| = "
                       f"**{ratio:.1e}**: {verdict}.")
-    dc[2].plotly_chart(hidden_bias_figure(rbm.c), key=P + "c_bars", width="stretch",
-                       config=chart_config())
+    slides.chart(dc[2], hidden_bias_figure(rbm.c), key=P + "c_bars", width="stretch",
+                 config=chart_config())
     dc[2].caption("Hidden biases usually drift negative: each image is explained by a few active units.")
 
     P_h = rbm.p_h_given_v(data["V_monitor"])
     st.markdown(f"**p(h | v) for {P_h.shape[0]} fixed training images** (rows: images; columns: hidden units; "
                 "white = on)")
-    st.image(picture(activation_picture(P_h)))
+    slides.picture(st, picture(activation_picture(P_h)), name=P + "activations")
     mean_on = P_h.mean(axis=0)
     dead, saturated = int((mean_on < 0.01).sum()), int((mean_on > 0.99).sum())
     st.caption(f"A black column is a unit that never turns on ({dead} now); a white column, one that is "

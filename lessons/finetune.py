@@ -26,7 +26,7 @@ from pgmviz.models import dbn
 from pgmviz.training import finetune as ft
 from pgmviz.training import updown
 from pgmviz.training.protocol import Budget, Lockstep
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
@@ -349,7 +349,7 @@ def curve_chart(hist: list[dict], title: str, colour: str, key: str, top: float)
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), font=FONT, title=title,
                       xaxis_title="epoch", yaxis_title="error (%)", yaxis_range=[0, top],
                       legend=dict(orientation="h", yanchor="top", y=-0.2))
-    st.plotly_chart(fig, key=key, width="stretch")
+    slides.chart(st, fig, key=key, width="stretch")
 
 
 def live_view() -> None:
@@ -395,15 +395,17 @@ q_change = predict.ask(P + "q_change", "Backprop with labels fine-tunes the pret
 c_b, c_a, c_d = st.columns(3, gap="medium")
 with c_b:
     st.markdown("**Before:** the RBM's, no labels")
-    st.image(filter_grid(W_before, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS), width="content")
+    slides.picture(st, filter_grid(W_before, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS), width="content",
+                   name=P + "filters_before")
 with c_a:
     st.markdown(f"**After** {run['pre']['history'][-1]['epoch']} epochs of backprop")
-    st.image(filter_grid(W_after, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS), width="content")
+    slides.picture(st, filter_grid(W_after, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS), width="content",
+                   name=P + "filters_after")
 with c_d:
     if q_change.reveals("the change"):
         st.markdown(f"**After − before**, drawn {amp:.0f}× stronger")
-        st.image(filter_grid(delta, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS, per_filter=False),
-                 width="content")
+        slides.picture(st, filter_grid(delta, (16, 16), n_cols=6, scale=4, max_filters=N_FILTERS, per_filter=False),
+                       width="content", name=P + "filters_change")
 mc = st.columns(3)
 if q_change.revealed:
     mc[0].metric("first-layer weights changed by", f"{change:.1%}",
@@ -534,7 +536,7 @@ else:
                           title=f"Recognition by free energy during up-down ({who})", xaxis_title="epoch",
                           yaxis_title="error (%)", yaxis_range=[0, max(6.0, 110 * float(h["held-out error"].max()))],
                           legend=dict(orientation="h", yanchor="top", y=-0.2))
-        st.plotly_chart(fig, key=P + "ud_curve", width="stretch")
+        slides.chart(st, fig, key=P + "ud_curve", width="stretch")
         last = h.iloc[-1]
         m = st.columns(3)
         m[0].metric("epochs of up-down", f"{int(last['epoch'])}")
@@ -552,8 +554,8 @@ else:
                 f"{UD_T} Gibbs steps of the top RBM, then one pass down; the pictures are p(v | h₁))")
     d1, d2 = st.columns(2, gap="large")
     with d1:
-        st.image(sample_grid(drawings("dbn_labels", seed_ud), (28, 28), n_cols=10, scale=3), width="content",
-                 caption="greedy only")
+        slides.picture(st, sample_grid(drawings("dbn_labels", seed_ud), (28, 28), n_cols=10, scale=3), width="content",
+                       caption="greedy only", name=P + "drawings_greedy")
     with d2:
         if mine is not None and not ss[P + "ud_running"]:
             t = mine["trainer"]
@@ -561,11 +563,13 @@ else:
                 mine["drawings"] = t.net.generate(UD_T, 20, rng=seed_ud, clamp_labels=np.tile(np.arange(10), 2))[0]
                 mine["drawn_at"] = t.epoch
             yours = mine["drawings"]
-            st.image(sample_grid(yours, (28, 28), n_cols=10, scale=3), width="content",
-                     caption=f"your net, after {mine['trainer'].epoch} epochs of up-down")
+            slides.picture(st, sample_grid(yours, (28, 28), n_cols=10, scale=3), width="content",
+                           caption=f"your net, after {mine['trainer'].epoch} epochs of up-down",
+                           name=P + "drawings_yours")
         else:
-            st.image(sample_grid(drawings("dbn_labels_updown", seed_ud), (28, 28), n_cols=10, scale=3),
-                     width="content", caption=f"after {ud_meta['epochs']} epochs of up-down (bundled)")
+            slides.picture(st, sample_grid(drawings("dbn_labels_updown", seed_ud), (28, 28), n_cols=10, scale=3),
+                           width="content", caption=f"after {ud_meta['epochs']} epochs of up-down (bundled)",
+                           name=P + "drawings_updown")
     rg, ru = greedy_meta.get("reader"), ud_meta.get("reader")
     if rg and ru:
         cg, cu = rg["clamped"]["accuracy"], ru["clamped"]["accuracy"]

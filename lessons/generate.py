@@ -17,7 +17,7 @@ from pgmviz import data
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.models import dbn
 from pgmviz.training import finetune as ft
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset
@@ -66,7 +66,7 @@ def label_bars(p: np.ndarray, key: str, title: str, height: int = 260) -> None:
                            textposition="outside", marker_color=[ACCENT if i == k else MUTED for i in range(len(p))]))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=15), title=title,
                       xaxis=dict(type="category", title="label y"), yaxis=dict(range=[0, 1.15], title="p(y | v)"))
-    st.plotly_chart(fig, key=key, width="stretch", config={"displayModeBar": False})
+    slides.chart(st, fig, key=key, width="stretch", config={"displayModeBar": False})
 
 
 # The net and the movie's settings, shareable as a link (?gr_net=updown&gr_seed=3).
@@ -161,9 +161,9 @@ def movie() -> None:
     st.select_slider("Frame", list(range(N_FRAMES)), key=P + "frame",
                      format_func=lambda i: f"Gibbs step {steps[i]:,}")
     f = int(ss[P + "frame"])
-    st.image(sample_grid(chain.images[f], (28, 28), n_cols=K, scale=4), width="content",
-             caption=f"Columns: the clamped label 0 … 9. Top-level Gibbs step {steps[f]:,}, then one top-down "
-                     f"pass; the pictures are p(v | h₁).")
+    slides.picture(st, sample_grid(chain.images[f], (28, 28), n_cols=K, scale=4), width="content",
+                   caption=f"Columns: the clamped label 0 … 9. Top-level Gibbs step {steps[f]:,}, then one top-down "
+                     f"pass; the pictures are p(v | h₁).", name=P + "clamped_chain")
     read = ss[P + "clamp_read"]
     if read is not None:
         n = chain.images.shape[1]
@@ -191,14 +191,15 @@ if ss.get(P + "mind_config") != mind_config:
     ss[P + "mind"] = net.fantasy_from_pixels(noise, 12, int(every_mind), rng=rng)
 mind: dbn.Chain = ss[P + "mind"]
 strip = np.concatenate([ss[P + "mind_noise"][:, None], mind.images.transpose(1, 0, 2)], axis=1)  # (n, 13, 784)
-st.image(sample_grid(strip.reshape(-1, 784), (28, 28), n_cols=strip.shape[1], scale=3), width="content",
-         caption=f"Each row one chain: the random pixels, then frames every {int(every_mind)} Gibbs steps.")
+slides.picture(st, sample_grid(strip.reshape(-1, 784), (28, 28), n_cols=strip.shape[1], scale=3), width="content",
+               caption=f"Each row one chain: the random pixels, then frames every {int(every_mind)} Gibbs steps.",
+               name=P + "mind")
 heat = go.Figure(go.Heatmap(z=mind.p_y[:, 0, :].T, x=[f"{s}" for s in mind.steps], y=[str(k) for k in range(K)],
                             colorscale="Viridis", zmin=0, zmax=1, colorbar=dict(title="p(y)")))
 heat.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=14),
                    title="Chain 1: the label units' distribution at each frame",
                    xaxis=dict(type="category", title="Gibbs step"), yaxis=dict(type="category", title="label y"))
-st.plotly_chart(heat, key=P + "mind_heat", width="stretch")
+slides.chart(st, heat, key=P + "mind_heat", width="stretch")
 
 # --- 3. recognition -----------------------------------------------------------------------------------
 st.header("3 · Recognition by free energy", divider="gray")
@@ -219,7 +220,8 @@ if source == "held_out":
         pool = np.flatnonzero(ds.y_test == digit)
         idx = st.number_input(f"Which one (0–{len(pool) - 1})", 0, len(pool) - 1, 0, key=P + "index")
         i = int(pool[int(idx)])
-        st.image(picture(ds.X_test[i]), width="content", caption=f"held-out {digit} #{int(idx)}")
+        slides.picture(st, picture(ds.X_test[i]), width="content", caption=f"held-out {digit} #{int(idx)}",
+                       name=P + "held_out")
     with c_bars:
         p = probs[i]
         label_bars(p, P + "bars", f"p(y | v): the net says {int(p.argmax())} ({p.max():.0%})")
@@ -242,7 +244,8 @@ else:
             st.info("Draw a digit, white on black, in the box.")
         else:
             p = net.classify(v)[0]
-            st.image(picture(v, 112), width="content", caption="what the net sees: 28x28, thresholded")
+            slides.picture(st, picture(v, 112), width="content", caption="what the net sees: 28x28, thresholded",
+                           name=P + "drawn")
             label_bars(p, P + "draw_bars", f"p(y | your drawing): {int(p.argmax())} ({p.max():.0%})")
 
 q_err = predict.ask(P + "q_err", f"Recognising by free energy alone, what percentage of the {len(ds.y_test):,} "
@@ -268,7 +271,7 @@ cm.update_layout(height=430, margin=dict(l=10, r=10, t=40, b=10), font=dict(size
                  xaxis=dict(type="category", title="recognised as"),
                  yaxis=dict(type="category", title="true digit", autorange="reversed"))
 if q_err.reveals("the error and the confusion matrix"):
-    st.plotly_chart(cm, key=P + "confusion", width="content")
+    slides.chart(st, cm, key=P + "confusion", width="content")
 
 with st.expander("Show the code that computed this page's numbers"):
     st.code(

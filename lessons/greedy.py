@@ -22,7 +22,7 @@ from pgmviz.evaluation.reader import reader_for
 from pgmviz.models import dbn
 from pgmviz.training.protocol import Budget, Progress
 from pgmviz.training.train import TrainSettings
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
@@ -227,7 +227,8 @@ def layer_in_training() -> None:
                 text=f"Layer {l + 1}: update {t.step} of {target} ({t.seconds_training:.1f} s)")
     with RUN.quiet():
         F = layer_filters(g.dbn(), l)
-    st.image(filter_picture(F, shape, width=420), width="content", caption=f"layer {l + 1} filters while training")
+    slides.picture(st, filter_picture(F, shape, width=420), width="content",
+                   caption=f"layer {l + 1} filters while training", name=P + "filters_training")
 
 
 RUN.fragment(layer_in_training)
@@ -253,7 +254,7 @@ if net.n_layers:
             st.markdown(f"**Layer {l + 1}** ({F.shape[1]} units)" + (
                 ": the weights W₁ of each unit, as an image" if l == 0 else
                 ": W₁ W₂, each unit's weighted combination of layer-1 filters"))
-            st.image(filter_picture(F, shape), width="content")
+            slides.picture(st, filter_picture(F, shape), width="content", name=P + f"filters_layer{l + 1}")
     st.caption("Red = positive weight, blue = negative, each filter on its own scale.")
 
 # --- 3. the aggregated posterior ------------------------------------------------------------------
@@ -264,11 +265,12 @@ if net.n_layers:
     H = dbn.hidden_data(net.rbms[0], V, "samples", int(seed))
     c_v, c_p, c_s = st.columns([0.7, 1.4, 1.4], gap="medium")
     c_v.markdown("**v**: training images")
-    c_v.image(viz.sample_grid(V, shape, n_cols=4, scale=max(1, 150 // (4 * (shape[1] + 1)))), width="content")
+    slides.picture(c_v, viz.sample_grid(V, shape, n_cols=4, scale=max(1, 150 // (4 * (shape[1] + 1)))), width="content",
+                   name=P + "v")
     c_p.markdown(f"**p(h₁ | v)**: one row per image, one column per unit ({P_h.shape[1]})")
-    c_p.image(heat_picture(P_h), width="content")
+    slides.picture(c_p, heat_picture(P_h), width="content", name=P + "p_h")
     c_s.markdown("**h₁ ~ p(h₁ | v)**: one binary sample of each row")
-    c_s.image(heat_picture(H), width="content")
+    slides.picture(c_s, heat_picture(H), width="content", name=P + "h")
     m = st.columns(3)
     m[0].metric("mean p(h₁ = 1 | v)", f"{float(P_h.mean()):.3f}")
     m[1].metric("units on per image (sampled)", f"{float(H.sum(axis=1).mean()):.1f} of {H.shape[1]}")
@@ -299,8 +301,8 @@ if net.n_layers:
         t0 = time.perf_counter()
         pictures, n_chains = net.generate(int(T), N_SAMPLES, rng=int(gen_seed))[0], N_SAMPLES
         secs = time.perf_counter() - t0
-    st.image(viz.sample_grid(pictures, shape, n_cols=20, scale=max(1, 1100 // (20 * (shape[1] + 1)))),
-             width="content")
+    slides.picture(st, viz.sample_grid(pictures, shape, n_cols=20, scale=max(1, 1100 // (20 * (shape[1] + 1)))),
+                   width="content", name=P + "samples")
     top = (f"the top RBM ({net.sizes[-2]} ↔ {net.sizes[-1]})" if net.n_layers > 1 else
            f"the only RBM ({net.sizes[0]} ↔ {net.sizes[1]})")
     st.caption(f"{T} alternating Gibbs steps in {top} from random states, then "
@@ -375,7 +377,7 @@ q_falls = predict.ask(P + "q_falls", f"RBM 2 learns by PCD, a noisy estimate of 
                       f"{n_checks} checkpoints will the bound **fall**?", predict.Number(0, n_checks, 1, default=0,
                       fmt=lambda x: f"{x:.0f}"), answer=res["falls"], about=(int(b_seed), b_prop))
 if q_falls.reveals("the bound's curves and numbers"):
-    st.plotly_chart(fig, key=P + "bound_chart", width="stretch")
+    slides.chart(st, fig, key=P + "bound_chart", width="stretch")
     m = st.columns(5)
     m[0].metric("log p(v), one RBM", f"{first['log_p_rbm1']:.3f}")
     m[1].metric("bound at the start", f"{first['bound']:.3f}",

@@ -17,7 +17,7 @@ from pgmviz.models.boltzmann import kl
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import all_states
 from pgmviz.training.gradients import cd_expected_update, cosine
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import image_shape, model_picker
@@ -209,7 +209,7 @@ st.subheader("1 · Unrolling the RBM")
 d1, d2 = st.columns([3, 2])
 with d1:
     levels = min(K, DIAGRAM_LEVELS)
-    st.plotly_chart(diagram_figure(n_v, n_h, levels), key=P + "diagram", width="stretch")
+    slides.chart(st, diagram_figure(n_v, n_h, levels), key=P + "diagram", width="stretch")
 with d2:
     st.markdown(
         "Press **▶ Unroll**. Start with the RBM (v₀, h₀), undirected. Its joint p(v₀, h₀) = p(h₀) p(v₀ | h₀): "
@@ -285,7 +285,7 @@ if q_tv.reveals("the distributions and the TV curve"):
         fig.update_layout(barmode="group", height=400, font=FONT, xaxis=dict(title="visible state v", type="category"),
                           yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
                           legend=dict(orientation="h", y=1.15))
-        st.plotly_chart(fig, key=P + "dist", width="stretch")
+        slides.chart(st, fig, key=P + "dist", width="stretch")
     with t2:
         ks = np.arange(K_CURVE + 1)
         fig = go.Figure([
@@ -298,7 +298,7 @@ if q_tv.reveals("the distributions and the TV curve"):
         fig.update_layout(height=400, font=FONT, xaxis_title="levels k (= Gibbs steps)",
                           yaxis=dict(title="total variation to RBM p(v)", type="log", exponentformat="power"),
                           margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15))
-        st.plotly_chart(fig, key=P + "tv", width="stretch")
+        slides.chart(st, fig, key=P + "tv", width="stretch")
 
 # --- 4. complementary prior ---------------------------------------------------------------------
 st.subheader("4 · The complementary prior: inference is one multiplication by Wᵀ")
@@ -345,7 +345,7 @@ with r1:
     fig.update_layout(barmode="group", height=400, font=FONT, xaxis=dict(title="hidden state h₀", type="category"),
                       yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.2))
-    st.plotly_chart(fig, key=P + "post", width="stretch")
+    slides.chart(st, fig, key=P + "post", width="stretch")
 with r2:
     marg = sbn.marginals(post, n_h)
     sig = rbm.p_h_given_v(v0)[0]
@@ -369,7 +369,7 @@ with r2:
     fig.update_layout(height=300, font=FONT, xaxis_title="ε (untying)",
                       yaxis=dict(title="nats", type="log", exponentformat="power"),
                       legend=dict(orientation="h", y=1.18), margin=dict(l=10, r=10, t=10, b=10))
-    st.plotly_chart(fig, key=P + "kl_eps", width="stretch")
+    slides.chart(st, fig, key=P + "kl_eps", width="stretch")
 
 # --- 5. the tied learning rule telescopes ---------------------------------------------------------
 st.subheader("5 · Learning with tied weights: the terms telescope, and CD-k stops the sum early")
@@ -426,7 +426,7 @@ with w1:
                       yaxis=dict(title="|term|", type="log", exponentformat="power"),
                       title=dict(text=f"each layer's term (blue: the {2 * cd_k} CD-{cd_k} keeps)", font=dict(size=15)),
                       margin=dict(l=10, r=10, t=40, b=10))
-    st.plotly_chart(fig, key=P + "terms", width="stretch")
+    slides.chart(st, fig, key=P + "terms", width="stretch")
 with w2:
     ks = np.arange(K_CURVE + 1)
     fig = go.Figure([
@@ -438,7 +438,7 @@ with w2:
     fig.update_layout(height=340, font=FONT, xaxis_title="levels k (= CD steps)",
                       yaxis=dict(title="distance to the gradient", type="log", exponentformat="power"),
                       legend=dict(orientation="h", y=1.18), margin=dict(l=10, r=10, t=10, b=10))
-    st.plotly_chart(fig, key=P + "partial", width="stretch")
+    slides.chart(st, fig, key=P + "partial", width="stretch")
 rows = [{"k (CD steps)": k, "terms of layers": f"{sub('v', k - 1)}, {sub('h', k - 1)}",
          "|term v|": tele.layers[2 * k - 2].norm, "|term h|": tele.layers[2 * k - 1].norm,
          "|sum − exact|": gaps[k], "cos(sum, exact)": cosines[k - 1],
@@ -480,8 +480,9 @@ else:
     for col, k in zip(cols, keep):
         _, probs = out[k]
         img = upscale(to_uint8(tile(probs, shape, n_cols=1, pad=1, fill=0.35)), 3 if shape[0] >= 20 else 5)
-        col.image(img, caption=sub("v", digit_K - k) + (" (top)" if k == 0 else " (bottom)" if k == digit_K else ""),
-                  width="stretch")
+        slides.picture(col, img,
+                       caption=sub("v", digit_K - k) + (" (top)" if k == 0 else " (bottom)" if k == digit_K else ""),
+                       width="stretch", name=P + f"unrolled_v{digit_K - k}")
 
 URL_SETTINGS.write()
 

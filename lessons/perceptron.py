@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz.nets import mlp
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
@@ -309,7 +309,7 @@ def draw_unit(frame: int) -> None:
     if run.loss is not None:
         m[5].metric(f"Loss ({LOSS_NAMES[run.loss_kind]})", f"{run.loss[k]:.4f}")
     left, right = st.columns(2, gap="large")
-    left.plotly_chart(unit_figure(run, k), key=f"{P}unit_plane", config=PLOT_CONFIG, width="stretch")
+    slides.chart(left, unit_figure(run, k), key=f"{P}unit_plane", config=PLOT_CONFIG, width="stretch")
     if run.loss is None:
         fig = curve_figure(run.epochs, run.errors, k, "inputs misclassified")
         fig.update_yaxes(range=[-0.1, 4.2], dtick=1)
@@ -319,7 +319,7 @@ def draw_unit(frame: int) -> None:
             floor = np.log(2) if run.loss_kind == "cross_entropy" else 0.125
         fig = curve_figure(run.epochs, run.loss, k, f"loss ({LOSS_NAMES[run.loss_kind]})", floor=floor,
                            floor_text="what w = 0, θ = 0 scores on XOR")
-    right.plotly_chart(fig, key=f"{P}unit_curve", config=PLOT_CONFIG, width="stretch")
+    slides.chart(right, fig, key=f"{P}unit_curve", config=PLOT_CONFIG, width="stretch")
 
 
 if unit_shown:
@@ -422,8 +422,8 @@ def draw_net(frame: int) -> None:
     m[2].metric("Inputs misclassified", f"{nrun.errors[epoch]} of 4")
     m[3].metric("Hidden units H", f"{n_hidden}")
     left, right = st.columns([1.1, 1.0], gap="large")
-    left.plotly_chart(net_figure(settings, params, epoch), key=f"{P}net_plane", config=PLOT_CONFIG, width="stretch")
-    right.plotly_chart(curve_figure(np.arange(len(nrun.loss)), nrun.loss, epoch, f"loss ({LOSS_NAMES[net_loss]})",
+    slides.chart(left, net_figure(settings, params, epoch), key=f"{P}net_plane", config=PLOT_CONFIG, width="stretch")
+    slides.chart(right, curve_figure(np.arange(len(nrun.loss)), nrun.loss, epoch, f"loss ({LOSS_NAMES[net_loss]})",
                                     log_y=True), key=f"{P}net_curve", config=PLOT_CONFIG, width="stretch")
     left, right = st.columns([1.1, 1.0], gap="large")
     with left:

@@ -17,7 +17,7 @@ import streamlit as st
 from pgmviz import data
 from pgmviz.evaluation import recon
 from pgmviz.models.rbm import RBM
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting
@@ -83,7 +83,7 @@ def hidden_bars(p_h: np.ndarray, h: np.ndarray, key: str) -> None:
     fig.update_layout(height=230, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=15), bargap=0.1,
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
                       xaxis_title="hidden unit j", yaxis=dict(range=[0, 1.12], title="probability"))
-    st.plotly_chart(fig, key=key, width="stretch")
+    slides.chart(st, fig, key=key, width="stretch")
 
 
 def read_drawing(key: str) -> np.ndarray | None:
@@ -206,9 +206,9 @@ else:
         else:
             small = raw if shape[1] == 28 else data.downsample(raw, shape[1])
             v_in = data.binarize(small)  # the training images were thresholded at 0.5 too
-            st.image([picture(raw, (28, 28), 168), picture(v_in, shape, 168)], width="content",
-                     caption=["cropped, scaled to 20 px, centred (28x28)",
-                              f"what the model sees: {shape[0]}x{shape[1]}, thresholded"])
+            slides.picture(st, [picture(raw, (28, 28), 168), picture(v_in, shape, 168)], width="content",
+                           caption=["cropped, scaled to 20 px, centred (28x28)",
+                              f"what the model sees: {shape[0]}x{shape[1]}, thresholded"], name=P + "input")
             label = "your drawing" if source == "draw" else "your picture"
 
 if v_in is not None:
@@ -220,7 +220,7 @@ if v_in is not None:
     images = [picture(v_in, shape), hidden_picture(p_h), hidden_picture(h), picture(p_v, shape)]
     for col, img, cap in zip(cols, images, captions):
         col.markdown(f"**{cap}**")
-        col.image(img, width="content")
+        slides.picture(col, img, width="content", name=P + f"round_{captions.index(cap)}")
     err = float(rounds.squared_errors()[0])
     m = st.columns(4)
     m[0].metric("pixels on in v", f"{int(v_in.sum())} of {rbm.n_v}")
@@ -236,14 +236,14 @@ if v_in is not None:
         frames = np.vstack([v_in[None], rounds.P_v])  # (n_rounds + 1, n_v): the image, then p(v|h_t)
         per_row = min(len(frames), 16)
         scale = max(2, 1150 // (per_row * (shape[1] + 1)))
-        st.image(sample_grid(frames, shape, n_cols=per_row, scale=scale), width="content",
-                 caption="left: v; then p(v | h) after rounds 1, 2, ... (row by row)")
+        slides.picture(st, sample_grid(frames, shape, n_cols=per_row, scale=scale), width="content",
+                       caption="left: v; then p(v | h) after rounds 1, 2, ... (row by row)", name=P + "rounds")
         fig = go.Figure(go.Scatter(x=np.arange(1, n_rounds + 1), y=rounds.squared_errors(), mode="lines+markers",
                                    line=dict(color=ACCENT, width=3)))
         fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=15),
                           title="distance from the starting image, Σᵢ (vᵢ − p(vᵢ|hₜ))²",
                           xaxis_title="round t", yaxis_title="squared error", yaxis_rangemode="tozero")
-        st.plotly_chart(fig, key=f"{P}drift", width="stretch")
+        slides.chart(st, fig, key=f"{P}drift", width="stretch")
 
 # --- 2. familiar and unfamiliar -----------------------------------------------------------------
 st.header("2 · Familiar and unfamiliar digits", divider="gray")
@@ -264,8 +264,8 @@ if len(errors.classes) > 1 and errors_shown:
         star = " ★" if trained and c in trained else ""
         col.markdown(f"<div style='text-align:center;font-size:1.4rem'><b>{c}</b>{star}</div>",
                      unsafe_allow_html=True)
-        col.image(sample_grid(rows, shape, n_cols=per_class, scale=max(2, 112 // (per_class * shape[1]))),
-                  width="stretch")
+        slides.picture(col, sample_grid(rows, shape, n_cols=per_class, scale=max(2, 112 // (per_class * shape[1]))),
+                       width="stretch", name=P + f"class_{c}")
     st.caption("Top of each column: held-out digits. Below: their reconstructions p(v | h) from one sample "
                "of binary features h." + (" ★ = the class the model was trained on." if trained else ""))
 
@@ -287,7 +287,7 @@ fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), font=dict(siz
 if errors_shown:
     ch, tb = st.columns([2.2, 1.0], gap="large")
     with ch:
-        st.plotly_chart(fig, key=f"{P}class_errors", width="stretch")
+        slides.chart(st, fig, key=f"{P}class_errors", width="stretch")
     with tb:
         table = pd.DataFrame({"class": names, "images": errors.counts, "per ink pixel": errors.per_ink,
                               "per pixel": errors.mse})

@@ -17,7 +17,7 @@ import streamlit as st
 from pgmviz import viz
 from pgmviz.training.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood, standings
 from pgmviz.training.protocol import Budget
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
@@ -373,7 +373,7 @@ def draw(race: Race) -> None:
                        f"({lane.curves['ll_train'][0]:.1f} -> {lane.curves['ll_train'][-1]:.1f} nats): the learning "
                        "rate is too high for this method. Lower it and press Reset.", icon=":material/warning:")
     st.metric("Updates per method", f"{race.step_count:,}")
-    st.plotly_chart(likelihood_figure(race, meta), key=P + "ll_chart", width="stretch")
+    slides.chart(st, likelihood_figure(race, meta), key=P + "ll_chart", width="stretch")
     sentence = standing_sentence(race)
     if sentence:
         st.markdown(sentence)
@@ -385,7 +385,7 @@ def draw(race: Race) -> None:
                     "mean log-likelihood (the model term by enumerating all 2^16 states), and CD's expected update "
                     "(1,000 chains from every training pattern), compared by the angle between them and their "
                     "lengths.")
-        st.plotly_chart(fig, key=P + "grad_chart", width="stretch")
+        slides.chart(st, fig, key=P + "grad_chart", width="stretch")
         st.markdown(gradient_sentence(race))
 
     has_pa = any(lane.method.sampler == "pa" for lane in race.lanes.values())
@@ -395,16 +395,16 @@ def draw(race: Race) -> None:
         if has_pa:
             with cols[0]:
                 st.markdown("**Population annealing: effective sample size** (fraction of the particles)")
-                st.plotly_chart(trace_figure(race, "pa", "ess", "ESS"), key=P + "ess_chart", width="stretch")
+                slides.chart(st, trace_figure(race, "pa", "ess", "ESS"), key=P + "ess_chart", width="stretch")
         if pt_lanes:
             with cols[1]:
                 st.markdown("**Parallel tempering: swap acceptance rate** (all swaps so far)")
-                st.plotly_chart(trace_figure(race, "pt", "swap_rate", "mean", extra="swap_rate_min"),
-                                key=P + "swap_chart", width="stretch")
+                slides.chart(st, trace_figure(race, "pt", "swap_rate", "mean", extra="swap_rate_min"),
+                             key=P + "swap_chart", width="stretch")
             with cols[2]:
                 st.markdown(f"**{pt_lanes[0].key}: swap rate per neighbouring pair**")
                 if pt_lanes[0].swap_rates is not None and race.step_count > 0:
-                    st.plotly_chart(swap_pairs_figure(pt_lanes[0]), key=P + "pairs_chart", width="stretch")
+                    slides.chart(st, swap_pairs_figure(pt_lanes[0]), key=P + "pairs_chart", width="stretch")
 
     st.markdown("**Each method's negative samples now** (for CD: the batch after k Gibbs steps from the data; "
                 "for the others: their persistent fantasy particles)")
@@ -418,7 +418,8 @@ def draw(race: Race) -> None:
                 st.caption("none yet: press Step or Train")
             else:
                 scale = max(1, 180 // (int(np.ceil(np.sqrt(len(V)))) * (shape[1] + 1)))
-                st.image(viz.sample_grid(V, shape, n_cols=6, scale=scale), width="stretch")
+                slides.picture(st, viz.sample_grid(V, shape, n_cols=6, scale=scale), width="stretch",
+                               name=P + f"negatives_{key}")
 
 
 RUN.fragment(live)  # while training: a slice through the scheduler, then draw

@@ -24,7 +24,7 @@ from pgmviz.io import load_model
 from pgmviz.models.vae import VAE, VAEConfig, VAETrainer, load_pretrained
 from pgmviz.sampling import partition
 from pgmviz.training.protocol import Budget
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
@@ -254,15 +254,16 @@ def draw_training() -> None:
         m[4].metric("KL, batches", f"{p.kl:.2f}")
         st.caption(f"{tr.seconds:.1f} s of computing so far; the held-out ELBO (red) is measured on 500 "
                    "test digits after every slice.")
-    st.plotly_chart(elbo_chart(), key=P + "curve", width="stretch")
+    slides.chart(st, elbo_chart(), key=P + "curve", width="stretch")
 
 
 if source == YOURS:
     def live_view() -> None:
         with RUN.quiet():
             draw_training()
-            st.image(picture(ss[P + "trainer"].vae.sample_prior(30, rng=0), n_cols=15, scale=2),
-                     caption="p(x | z) for 30 fixed draws z ~ N(0, I), redrawn as it learns")
+            slides.picture(st, picture(ss[P + "trainer"].vae.sample_prior(30, rng=0), n_cols=15, scale=2),
+                           caption="p(x | z) for 30 fixed draws z ~ N(0, I), redrawn as it learns",
+                           name=P + "training_samples")
 
     RUN.fragment(live_view)
 else:
@@ -291,13 +292,13 @@ r_left, r_right = st.columns(2, gap="large")
 with r_left:
     st.markdown("**Held-out digits (top) and p(x | z = μ(x)) (bottom)**")
     X = ds.X_test[:12]
-    st.image(picture(np.vstack([X, vae.reconstruct(X)]), n_cols=12, scale=2))
+    slides.picture(st, picture(np.vstack([X, vae.reconstruct(X)]), n_cols=12, scale=2), name=P + "reconstructions")
     st.caption("Up through q(z | x) to the mean code μ(x), down through p(x | z). Pixel means are shown, "
                "not sampled pixels.")
 with r_right:
     st.markdown("**z ~ N(0, I), then p(x | z): one pass, no Markov chain**")
     seed = st.number_input("Sample seed", 0, 10_000, key=P + "sample_seed")
-    st.image(picture(vae.sample_prior(36, rng=int(seed)), n_cols=12, scale=2))
+    slides.picture(st, picture(vae.sample_prior(36, rng=int(seed)), n_cols=12, scale=2), name=P + "prior_samples")
     st.caption("Ancestral sampling down the graph: draw the cause, then the picture. The blur is p(x | z) "
                "itself: each pixel is an independent Bernoulli given z. A draw that lands where no training "
                "digit's code lies (compare the map below) decodes to a smudge.")
@@ -325,7 +326,7 @@ else:
                           title=dict(text="μ(x) of the 1,000 held-out digits, coloured by class", font=dict(size=15)),
                           xaxis_title="z₁", yaxis_title="z₂",
                           legend=dict(title="class", orientation="h", yanchor="top", y=-0.15, x=0))
-        st.plotly_chart(fig, key=P + "latent_map", width="stretch")
+        slides.chart(st, fig, key=P + "latent_map", width="stretch")
         st.caption("No label was used in training: the classes separate because different digits need "
                    "different causes to be drawn. Dashed: the square the grid on the right decodes; where "
                    "no digit's code lies, the decoder draws smudges.")
@@ -333,7 +334,7 @@ else:
         n_grid = 15
         _, P_grid = vae.latent_grid(n_grid)
         st.markdown("**p(x | z) on a 15 x 15 grid of z**")
-        st.image(picture(P_grid, n_cols=n_grid, scale=1), width=440)
+        slides.picture(st, picture(P_grid, n_cols=n_grid, scale=1), width=440, name=P + "latent_grid")
         st.caption("The grid is spaced by the quantiles of N(0, 1) (5% to 95% on each axis), so each cell "
                    "holds equal prior mass; top row = largest z₂.")
 
@@ -347,7 +348,8 @@ i_cols[2].caption(f"Digit {int(a)} is a **{int(ds.y_test[int(a)])}**, digit {int
                   f"**{int(ds.y_test[int(bb)])}**. The path runs straight from μ(first) to μ(second) "
                   "and decodes every point on it.")
 path = vae.interpolate(ds.X_test[int(a)], ds.X_test[int(bb)], n=10)
-st.image(picture(np.vstack([ds.X_test[int(a)], path, ds.X_test[int(bb)]]), n_cols=12, scale=3))
+slides.picture(st, picture(np.vstack([ds.X_test[int(a)], path, ds.X_test[int(bb)]]), n_cols=12, scale=3),
+               name=P + "interpolation")
 st.caption("Ends: the two digits themselves. Between: p(x | z) along the line, which crosses the regions of "
            "the digits in between (compare the map above); where it passes between regions the picture blurs.")
 
@@ -403,7 +405,7 @@ with e_left:
                           xaxis=dict(title="mean log p(x) of a held-out digit (nats; higher is better)",
                                      range=[lo - 15, max(r[1] for r in rows) + 20]),
                           yaxis=dict(autorange="reversed"))
-        st.plotly_chart(fig, key=P + "vs_rbm", width="stretch")
+        slides.chart(st, fig, key=P + "vs_rbm", width="stretch")
         st.dataframe([{"model": r[0], "nats per digit": round(r[1], 2), "how": r[2]} for r in rows],
                      hide_index=True, width="stretch", key=P + "vs_table")
         st.caption("All on the same 1,000 held-out digits of the 4,000 / 1,000 split the RBM pages use. The 500-unit "
@@ -412,12 +414,12 @@ with e_left:
 s_left, s_right = st.columns(2, gap="large")
 with s_left:
     st.markdown("**VAE: 16 draws z ~ p(z), decoded once**")
-    st.image(picture(vae.sample_prior(16, rng=1), n_cols=8, scale=3))
+    slides.picture(st, picture(vae.sample_prior(16, rng=1), n_cols=8, scale=3), name=P + "vae_samples")
 with s_right:
     samples = rbm_samples()
     if samples is not None:
         st.markdown(f"**RBM {samples[0]}: p(v | h) after 300 Gibbs steps**")
-        st.image(picture(samples[1], n_cols=8, scale=3))
+        slides.picture(st, picture(samples[1], n_cols=8, scale=3), name=P + "rbm_samples")
         st.caption("Chains started at the first 16 held-out digits (section 3 shows 12 of them): after 300 "
                    "steps most still look like where they started. The RBM has no way to draw a sample "
                    "without a Markov chain, and its chains mix slowly (see *Fantasy chains*).")
@@ -477,7 +479,7 @@ with m_left:
         fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), font=FONT, barmode="group",
                           yaxis=dict(title="held-out accuracy", range=[0, 1.08], tickformat=".0%"),
                           legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
-        st.plotly_chart(fig, key=P + "m2_chart", width="stretch")
+        slides.chart(st, fig, key=P + "m2_chart", width="stretch")
         st.caption(f"Bundled run (scripts/train_vae.py, {m2_res['steps']:,} steps, seed 0), on the 1,000 held-out "
                    "16x16 digits. With all 4,000 labels nothing is left unlabelled and the two coincide.")
 

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from pgmviz.sampling import kernels
 from pgmviz.ui import predict
 from pgmviz.ui.lessons import Lesson
+from pgmviz.ui.present import HEADER_KEY, present_mode
 
 WARM_UP_MESSAGE = "Compiling numerical kernels (first start only)..."
 
@@ -43,8 +44,12 @@ kernels.use_threading_layer()
 def lesson_header(title: str, claim: str) -> None:
     """The page title and the one-sentence claim the page goes on to show (and the questions' switch)."""
     predict.switch()
-    st.title(title)
-    st.markdown(f"##### {claim}", anchors=False)
+    with st.container(key=HEADER_KEY):
+        if present_mode():  # projector: a smaller title, so the main picture fits the first screen
+            st.markdown(f"## {title}", anchors=False)
+        else:
+            st.title(title)
+        st.markdown(f"##### {claim}", anchors=False)
 
 
 def notice(text: str) -> None:
