@@ -60,6 +60,15 @@ def show_strong() -> None:
 
 
 # --- drawing ------------------------------------------------------------------------------------
+HEIGHTS = {1: 230, 2: 420, 3: 560}  # the graph figure's height by its number of rows of nodes
+ARROWS = "→↗↑↖←↙↓↘"
+
+
+def arrow(direction: np.ndarray) -> str:
+    """The arrow glyph nearest to a direction, so each label says which way its message goes."""
+    return ARROWS[int(np.round(np.arctan2(direction[1], direction[0]) / (np.pi / 4))) % 8]
+
+
 def graph_figure(mrf: MRF, trace: bp.BPTrace, frame: int) -> go.Figure:
     """Nodes shaded by their belief after ``frame`` messages; each message's log-odds beside its edge."""
     D, xy = bp.directed_edges(mrf), mrf.pos
@@ -79,17 +88,19 @@ def graph_figure(mrf: MRF, trace: bp.BPTrace, frame: int) -> go.Figure:
                                ay=a[1] + 0.22 * (b - a)[1], xref="x", yref="y", axref="x", ayref="y", text="",
                                showarrow=True, arrowhead=3, arrowsize=1.4, arrowwidth=4, arrowcolor=theme.ACCENT)
         colour = theme.GREY if d not in sent else (theme.RED if u[d] > 0 else theme.BLUE)
-        fig.add_annotation(x=at[0], y=at[1], text=f"<b>{u[d]:+.2f}</b>" if d == last else f"{u[d]:+.2f}",
+        label = f"{arrow(b - a)} {u[d]:+.2f}"
+        fig.add_annotation(x=at[0], y=at[1], text=f"<b>{label}</b>" if d == last else label,
                            showarrow=False, font=dict(size=14, color=colour),
                            bgcolor=theme.ACCENT if d == last else "rgba(255,255,255,0.85)")
     fig.add_trace(go.Scatter(
         x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=[f"x{i}<br>{belief[i]:.3f}" for i in range(mrf.n)],
         textfont=dict(size=13), hoverinfo="skip",
-        marker=dict(size=58, color=belief, cmin=0, cmax=1, colorscale=[[0, "#ffffff"], [1, theme.ACCENT]],
+        marker=dict(size=54, color=belief, cmin=0, cmax=1, colorscale=[[0, "#ffffff"], [1, theme.ACCENT]],
                     line=dict(color="#37474f", width=2)),
     ))
     pad = 0.6
-    return theme.style(fig, 380, showlegend=False, plot_bgcolor="white", margin=dict(l=10, r=10, t=10, b=10),
+    return theme.style(fig, HEIGHTS[len(set(xy[:, 1].tolist()))], showlegend=False, plot_bgcolor="white",
+                       margin=dict(l=10, r=10, t=10, b=10),
                        xaxis=dict(visible=False, range=[xy[:, 0].min() - pad, xy[:, 0].max() + pad]),
                        yaxis=dict(visible=False, range=[xy[:, 1].min() - pad, xy[:, 1].max() + pad],
                                   scaleanchor="x"))
@@ -177,6 +188,14 @@ else:
                 f"by up to **{err(moving)}**"
                 + (": BP has settled, on an answer that is not the exact one." if moving < 1e-6 and final_error > 1e-6
                    else "."))
+    bethe = bp.bethe_log_Z(mrf, trace.messages[-1])
+    if final_error < 1e-6 and abs(bethe - mrf.log_Z()) > 1e-6:
+        st.markdown(f"Here the one-unit beliefs happen to be right, but BP's log Z (Bethe) after these messages is "
+                    f"**{bethe:.4f}** against the exact **{mrf.log_Z():.4f}**: the loops still count evidence twice.")
+    elif final_error < 1e-6:
+        st.markdown("With nothing coupling the units, the messages carry nothing round the loops: BP is exact here."
+                    if J == 0 else f"At this weak coupling BP's beliefs and log Z (**{bethe:.4f}**) agree with the "
+                    "exact ones to within 1e-6: the evidence counted twice is too little to see.")
 
 # --- three answers ----------------------------------------------------------------------------------
 st.subheader("2 · Three answers: enumeration, BP, mean field")

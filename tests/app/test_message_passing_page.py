@@ -92,6 +92,13 @@ def check_numbers(at: AppTest) -> None:
         text = markdown_with(at, "After ")
         assert f"**{err(final)}** from the exact marginals" in text
         assert f"by up to **{err(trace.change(2 * mrf.m))}**" in text
+        bethe, log_Z = bp.bethe_log_Z(mrf, trace.messages[-1]), mrf.log_Z()
+        lucky = [md.value for md in at.markdown if md.value.startswith("Here the one-unit beliefs happen to be right")]
+        assert bool(lucky) == (final < 1e-6 and abs(bethe - log_Z) > 1e-6)
+        if lucky:
+            assert f"**{bethe:.4f}** against the exact **{log_Z:.4f}**" in lucky[0]
+        uncoupled = any(md.value.startswith("With nothing coupling the units") for md in at.markdown)
+        assert uncoupled == (final < 1e-6 and abs(bethe - log_Z) <= 1e-6 and not mrf.pairwise.any())
     # section 2: the three answers
     table = dataframe_with(at, "BP belief")
     assert list(table["exact p(x_i = 1)"]) == [fmt(p) for p in cmp.exact]
@@ -183,6 +190,10 @@ def test_other_graphs(at, kind):
         run(at)
         assert metrics(at)["messages sent"] == "72 of 72"
         check_numbers(at)
+        at.slider(key="mp_J").set_value(0.0)
+        run(at)
+        check_numbers(at)
+        assert any(md.value.startswith("With nothing coupling the units") for md in at.markdown)
 
 
 def test_show_it_makes_mean_field_pick_a_mode(at):
@@ -193,6 +204,11 @@ def test_show_it_makes_mean_field_pick_a_mode(at):
     assert at.slider(key="mp_spread").value == 0.0
     check_numbers(at)
     text = markdown_with(at, "Two starts, two fixed points")
+    at.button(key="mp_msg_last").click()
+    run(at)  # no field: by symmetry every message is 0 and the beliefs are right, but not the Bethe log Z
+    assert metrics(at)["messages sent"] == "144 of 144"
+    assert markdown_with(at, "Here the one-unit beliefs happen to be right")
+    check_numbers(at)
     _, _, cmp, _ = shown(at)
     assert cmp.mf_runs["all off"].means.max() < 0.05 < 0.95 < cmp.mf_runs["all on"].means.min()
     assert "the exact marginals average **0.5000**" in text
