@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import data
 from pgmviz.sampling.partition import log_likelihood_exact
 from pgmviz.training import bm_checks, bm_learning
-from pgmviz.training.bm_vs_rbm import bm_cost, rbm_cost
+from pgmviz.training.bm_vs_rbm import bm_cost, exact_cost, rbm_cost
 from tests.app.helpers import metrics, query, run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "full_bm.py")
@@ -33,12 +33,14 @@ def check_numbers(at: AppTest) -> None:
     m, c = metrics(at), duel.curves()
     assert m["updates (each machine)"] == f"{duel.step:,}"
     assert m["full BM: exact log p(v)"] == f"{bm_learning.log_likelihood(duel.bm.Q, 9, X):.3f}"
+    assert m["full BM on the exact gradient"] == f"{bm_learning.log_likelihood(duel.exact.Q, 9, X):.3f}"
     assert m["RBM: exact log p(v)"] == f"{log_likelihood_exact(duel.rbm.rbm, X):.3f}" == f"{c['ll_rbm'][-1]:.3f}"
     assert m["best possible: -log 14"] == f"{-np.log(14):.3f}"
     Q, s, seed = duel.bm.Q, duel.settings, int(at.session_state["fb_seed"])
     assert m["Σ |visible–visible couplings|"] == f"{np.abs(np.triu(Q[:9, :9], 1)).sum():.2f}"
     table = at.dataframe[0].value.set_index("model")
     for name, cost in (("full Boltzmann machine", bm_cost(9, s.n_hidden, 14, s.n_free, s.sweeps)),
+                       ("full machine, exact gradient", exact_cost(9 + s.n_hidden)),
                        ("RBM", rbm_cost(9, s.n_hidden, 14, s.rbm_sampler, s.sweeps, s.n_free))):
         assert table.loc[name, "sampled unit states"] == cost.sampled_units
         assert table.loc[name, "sequential steps"] == cost.sequential_steps
@@ -90,6 +92,9 @@ def test_step_trains_both_and_the_conclusion_reads_the_numbers(at):
     assert f"**{c['ll_bm'][-1]:.3f}**" in text and f"**{c['ll_rbm'][-1]:.3f}**" in text
     assert f"per update, **{ahead}** has learnt more" in text
     assert f"**{duel.ms_per_update('bm') / duel.ms_per_update('rbm'):.1f}x**" in text
+    e = c["ll_exact"][-1]
+    assert f"exact gradient the same full machine is at {e:.3f} nats" in text
+    assert (f"has cost it {e - c['ll_bm'][-1]:.3f} nats" in text) == (e > c["ll_bm"][-1])
     # the couplings the full machine learnt are inside a layer too
     assert float(metrics(at)["Σ |visible–visible couplings|"]) > 0
 

@@ -195,10 +195,17 @@ def test_duel_trains_both_in_lockstep_and_counts_costs():
     X = data.bars_and_stripes(3)
     duel = Duel(DuelSettings(n_hidden=2, sweeps=2, n_free=20), X, record_every=25)
     p = duel.run(Budget(updates=100))
-    assert p.done == 100 and duel.bm.step == duel.rbm.step == 100
+    assert p.done == 100 and duel.bm.step == duel.exact.step == duel.rbm.step == 100
     c = duel.curves()
     assert c["step"] == [0, 25, 50, 75, 100]
-    assert c["ll_bm"][0] == pytest.approx(c["ll_rbm"][0], abs=1e-9)  # the same start
+    assert c["ll_bm"][0] == pytest.approx(c["ll_rbm"][0], abs=1e-9) == c["ll_exact"][0]  # the same start
+    # the exact-gradient twin follows the exact rule, update by update
+    twin = BMTrainer(qubo_from_rbm(RBM.random(9, 2, seed=0, data=X, sigma=0.1, dtype=np.float64)), 9, X,
+                     BMSettings(lr=0.1, momentum=0.5, exact=True, batch_size=14))
+    twin.run(Budget(updates=100))
+    np.testing.assert_allclose(duel.exact.Q, twin.Q, atol=1e-12)
+    assert c["ll_exact"][-1] > c["ll_exact"][0] + 1.0
     assert c["ll_rbm"][-1] == pytest.approx(log_likelihood_exact(duel.rbm.rbm, X))
     assert duel.bm.unit_updates == 100 * duel.costs["bm"].sampled_units
     assert duel.costs["rbm"].sequential_steps == 4 and duel.costs["bm"].sequential_steps == 2 * 11
+    assert duel.costs["exact"].sampled_units == 0 and duel.costs["exact"].multiply_adds == 2**11 * (66 + 242)
