@@ -113,7 +113,7 @@ URL = url.bind(P, {
     "method": url.choice("gibbs", METHODS),
     "steps": url.choice(100, [10, 25, 50, 100, 200]),
     "seed": url.integer(0, 0, 2**31 - 1),
-    "patch": url.choice(3, [2, 3, 4]),
+    "patch": url.choice(3, [2, 3]),
     "patch_row": url.integer(12, 0, 26),
     "patch_col": url.integer(12, 0, 26),
     "tv_steps": url.choice(300, [100, 300, 1000]),
@@ -261,7 +261,7 @@ st.markdown("Hide only a small patch and the conditional RBM has so few visible 
             "can be listed: p(v_patch | the other pixels) = exp(−F′(v_patch)) / Z′ exactly, with F′ the free energy "
             "of the RBM conditioned on the seen pixels.")
 c1, c2, c3, c4 = st.columns(4)
-k = c1.select_slider("Patch size", [2, 3, 4], key=P + "patch", format_func=lambda s: f"{s}x{s}")
+k = c1.select_slider("Patch size", [2, 3], key=P + "patch", format_func=lambda s: f"{s}x{s}")
 c2.number_input("Patch top row", 0, 26, key=P + "patch_row")
 c3.number_input("Patch left column", 0, 26, key=P + "patch_col")
 tv_steps = c4.select_slider("Gibbs steps (100 chains)", [100, 300, 1000], key=P + "tv_steps")

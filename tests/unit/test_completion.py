@@ -66,6 +66,9 @@ def test_clamped_gibbs_converges_to_the_exact_conditional(rbm):
     exact = cp.exact_conditional(rbm, ev)
     run = cp.clamped_gibbs(rbm, ev, n_steps=400, n_chains=200, start="off", rng=1)
     tv = run.tv_to(exact)
+    freq = np.bincount(cp.state_index(run.V_free[1:]).ravel(), minlength=exact.size) / (400 * 200)
+    np.testing.assert_allclose(run.sampled_conditional(), freq)
+    assert tv[-1] == pytest.approx(cp.total_variation(freq, exact))
     assert tv[-1] < 0.02  # 80,000 samples are close
     assert tv[-1] < tv[9] / 3 < tv[0] / 3  # and the distance falls with the steps
     # observed pixels never change, in the pictures or the samples
@@ -89,6 +92,9 @@ def test_same_seed_same_run(rbm):
     ev = cp.Evidence(X, cp.hide_random(8, 0.5, rng=0))
     a, b = (cp.clamped_gibbs(rbm, ev, 20, 3, rng=7) for _ in range(2))
     assert np.array_equal(a.P_v, b.P_v) and np.array_equal(a.V_free, b.V_free)
+    kept = cp.clamped_gibbs(rbm, ev, 20, 3, rng=7, keep=1)  # fewer pictures kept, the same chains
+    assert kept.P_v.shape == (21, 1, 8) and np.array_equal(kept.P_v[:, 0], a.P_v[:, 0])
+    assert np.array_equal(kept.V_free, a.V_free)
 
 
 def test_mean_field_descends_and_reaches_a_fixed_point(rbm):
