@@ -222,7 +222,7 @@ with t2:
         + (f"and converged after **{res.iterations}** updates" if res.converged else
            f"and had **not converged** after {res.iterations} updates (more damping may help)")
         + f"; mean field kept its best start (*{cmp.mf_start}*). Its bound is below log Z by exactly "
-        "KL(q ‖ p), as it must be; the Bethe estimate has no such guarantee on a graph with loops."
+        "KL(q ‖ p), as it must be; the Bethe estimate is exact on a tree and only an estimate on a graph with loops."
     )
 
 # --- the error as the coupling grows --------------------------------------------------------------

@@ -77,6 +77,25 @@ def curve(kind: str, h: float, spread: float, damping: float) -> accuracy.Coupli
     return accuracy.error_vs_coupling(kind, COUPLINGS, h, spread, damping)
 
 
+def check_graph(at: AppTest, mrf, trace: bp.BPTrace, frame: int) -> None:
+    """The drawn graph: each node's belief and each edge's message (with its arrow) after ``frame`` messages."""
+    for c in at.get("plotly_chart"):
+        spec = json.loads(c.proto.spec)
+        nodes = [t for t in spec["data"] if str(t.get("text", [""])[0]).startswith("x0<br>")]
+        if nodes:
+            break
+    else:
+        raise AssertionError("no graph figure")
+    assert nodes[0]["text"] == [f"x{i}<br>{b:.3f}" for i, b in enumerate(trace.beliefs[frame])]
+    labels = [a["text"].replace("<b>", "").replace("</b>", "") for a in spec["layout"]["annotations"] if a.get("text")]
+    D, xy = bp.directed_edges(mrf), mrf.pos
+    want = []
+    for d, (s, t) in enumerate(D.tolist()):
+        angle = np.arctan2(*(xy[t] - xy[s])[::-1])
+        want.append(f"{'→↗↑↖←↙↓↘'[int(np.round(angle / (np.pi / 4))) % 8]} {trace.messages[frame, d]:+.2f}")
+    assert labels == want
+
+
 def check_numbers(at: AppTest) -> None:
     mrf, trace, cmp, (kind, h, spread, damping) = shown(at)
     m = metrics(at)
@@ -84,6 +103,7 @@ def check_numbers(at: AppTest) -> None:
     frame = int(m["messages sent"].split(" of ")[0])
     assert m["messages sent"] == f"{frame} of {len(trace.schedule)}"
     assert m["max |belief − exact marginal|"] == err(np.max(np.abs(trace.beliefs[frame] - mrf.marginals())))
+    check_graph(at, mrf, trace, frame)
     final = float(np.max(np.abs(trace.beliefs[-1] - mrf.marginals())))
     if mrf.is_tree():
         assert f"to **{err(final)}** (rounding)" in markdown_with(at, "After the ")
