@@ -166,6 +166,35 @@ st.markdown(
      "raise the noise or make the chain stickier to give the transitions something to do.")
 )
 
+
+@st.cache_data(show_spinner="The true model at every noise level ...", max_entries=32)
+def worth(stay: float, step: float, length: int, seed: int) -> dict[str, np.ndarray]:
+    return ct.worth_of_transitions(NOISES, stay, step, length, N_TEST, seed)
+
+
+with st.expander("Where do the transitions help? The true model at every noise level", expanded=True):
+    w = worth(float(task.P[0, 0]), float(task.P[0, 1]), T, int(ss[P + "task_seed"]))
+    gains = 100 * (w["hmm_accuracy"] - w["per_position_accuracy"])
+    best = int(np.argmax(gains))
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                        subplot_titles=("held-out accuracy of the true model", "what the transitions add (points)"))
+    for key, name, dash in (("hmm_accuracy", "with the transitions (generating HMM)", "solid"),
+                            ("per_position_accuracy", "one position at a time", "dot")):
+        fig.add_scatter(x=NOISES, y=100 * w[key], name=name, mode="lines+markers", line=dict(color=GREY, dash=dash),
+                        row=1, col=1)
+    fig.add_bar(x=NOISES, y=gains, marker_color=[CRF_C if q == task.noise else GREY for q in NOISES],
+                name="gain", showlegend=False, row=1, col=2)
+    fig.update_xaxes(title_text="pixel noise")
+    st.plotly_chart(style(fig, 320, legend=dict(orientation="h", y=-0.3)), key=P + "worth", width="stretch")
+    st.markdown(
+        f"With this chain (stay {task.P[0, 0]:.2f}, step {task.P[0, 1]:.2f}) the transitions are worth most at "
+        f"noise **{NOISES[best]:.2f}**, {gains[best]:.1f} points; at noise {NOISES[0]:.2f} they add "
+        f"{gains[0]:.1f} and at {NOISES[-1]:.2f} {gains[-1]:.1f} (amber: the noise chosen above)."
+        + (" Where every glyph reads itself the neighbours add nothing" if abs(gains[0]) < 0.5 else "")
+        + ("; where the neighbours are nearly as unreadable as the glyph, they have less to give."
+           if 0 < best < len(NOISES) - 1 and gains[-1] < 0.5 * gains[best] else ".")
+    )
+
 # --- 2. the model -----------------------------------------------------------------------------------
 st.header("2 · The hybrid: a CRF with a net's unary potentials", divider="gray")
 g_left, g_right = st.columns([1.3, 1], gap="large")

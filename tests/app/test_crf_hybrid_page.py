@@ -53,6 +53,11 @@ def check_numbers(at: AppTest, pair, epochs: int) -> None:
     assert m["true model, one position at a time: log-likelihood"] == f"{ref['per_position']['nats']:.3f} nats"
     assert m["true model with the transitions: log-likelihood"] == f"{ref['hmm']['nats']:.3f} nats"
     assert m["epochs"] == f"{epochs} of 20"
+    w = ct.worth_of_transitions([round(0.05 * i, 2) for i in range(10)], task.P[0, 0], task.P[0, 1],
+                                task.Y_test.shape[1], len(task.Y_test), int(at.number_input(key="crf_task_seed").value))
+    gains = 100 * (w["hmm_accuracy"] - w["per_position_accuracy"])
+    best = int(np.argmax(gains))
+    assert any(f"noise **{0.05 * best:.2f}**, {gains[best]:.1f} points" in md.value for md in at.markdown)
     for name, t in (("CRF", hybrid), ("net alone", alone)):
         ev = ct.evaluate(t.model, task.X_test, task.Y_test)
         assert m[f"{name}: held-out accuracy"] == pct(ev["accuracy"])

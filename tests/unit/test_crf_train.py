@@ -150,3 +150,11 @@ def test_gradient_check_agrees_and_leaves_the_model_alone():
     assert max(r["relative difference"] for r in rows) < 1e-5
     assert all(abs(r["finite difference"]) > 1e-6 for r in rows if r["parameter"].startswith("A"))
     np.testing.assert_array_equal(model.A, before)
+
+
+def test_worth_of_transitions_is_the_references_at_each_noise():
+    w = ct.worth_of_transitions([0.0, 0.3], 0.6, 0.35, length=12, n_test=50, seed=3)
+    assert w["hmm_accuracy"][0] == w["per_position_accuracy"][0] == 1.0  # clean glyphs read themselves
+    ref = ct.references(cd.make_task(1, 50, 12, 0.3, 0.6, 0.35, 3))
+    assert w["hmm_accuracy"][1] == ref["hmm"]["accuracy"] and w["per_position_nats"][1] == ref["per_position"]["nats"]
+    assert w["hmm_accuracy"][1] > w["per_position_accuracy"][1]
