@@ -22,6 +22,7 @@ from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import ACCENT, GREY, MUTED, style
 
 st.set_page_config(page_title="A deep Boltzmann machine · pgmviz", layout="wide")
@@ -166,7 +167,7 @@ samples = cmp.draw_samples(model, net, N_SAMPLES, T, sample_seed)
 frac_dbm, frac_dbn = cmp.fraction_in(samples.dbm_binary, X), cmp.fraction_in(samples.dbn_binary, X)
 mass_dbm, mass_dbn = cmp.data_mass(model, X), cmp.data_mass(net, X)
 scale = max(2, 480 // (10 * (ds.image_shape[1] + 1)))
-left, right = st.columns(2, gap="large")
+left, right = main_picture().columns(2, gap="large")
 with left:
     st.markdown(f"**DBM**: {T} sweeps of Gibbs over **all** layers from random states (h¹ | v, h², then v, h² | h¹)")
     slides.picture(st, viz.sample_grid(samples.dbm_pictures[:N_SHOWN], ds.image_shape, n_cols=10, scale=scale),
@@ -221,7 +222,8 @@ else:
     scan = None
     col_chart.info(f"The DBN's second layer starts at update {updates // 2:,}; train past it to compare the two.")
     m = st.columns(4)
-m[2].metric("DBM: mean field vs exact, largest |μ¹ⱼ − p(h¹ⱼ | v)|", f"{np.abs(mf.mu1[0] - p_exact).max():.4f}")
+m[2].metric("DBM: mean field's largest error", f"{np.abs(mf.mu1[0] - p_exact).max():.4f}",
+            help="max over j of |μ¹ⱼ − p(h¹ⱼ = 1 | v)|: the mean-field mean against the exact marginal.")
 m[3].metric("mean-field iterations to converge", f"{mf.iterations}" if mf.moved <= MF_TOL else f"over {MF_ITERS}")
 
 URL_SETTINGS.write()

@@ -46,7 +46,7 @@ def check_numbers(at: AppTest, X: np.ndarray, T: int = 100, sample_seed: int = 0
     assert m["DBN: exact p(data patterns)"] == f"{cmp.data_mass(net, X):.3f}"
     v = X[image]
     mf = model.mean_field(v, n_iter=100, tol=1e-8)
-    assert m["DBM: mean field vs exact, largest |μ¹ⱼ − p(h¹ⱼ | v)|"] == \
+    assert m["DBM: mean field's largest error"] == \
         f"{np.abs(mf.mu1[0] - model.p_h1_given_v(v)[0]).max():.4f}"
     assert m["mean-field iterations to converge"] == (f"{mf.iterations}" if mf.moved <= 1e-8 else "over 100")
     return m

@@ -24,14 +24,16 @@ def test_dbm(page, open_app, wait_idle, assert_no_exception, save_screenshot, re
     wait_idle(page, timeout=60)
     assert "dbm_updates=1000" in page.url  # the setup is shareable
     start = time.monotonic()
-    page.get_by_role("button", name="Train").first.click()
+    train = page.locator(".st-key-dbm_train button")  # by key: "Train" is also in the pretraining toggle's label
+    train.click()
     page.get_by_text("update 1,000 of 1,000").first.wait_for(timeout=180_000)
     page.locator(f'{MAIN} [data-testid="stMetric"]', has_text="DBN recognition: largest move over s").first.wait_for(
         timeout=60_000)
     wait_idle(page, timeout=120)
     record_timing("dbm 1,000 updates of each (click to idle)", time.monotonic() - start)
     assert_no_exception(page)
-    assert page.get_by_role("button", name="Train").first.is_disabled()  # the run is finished
+    assert train.is_disabled()  # the run is finished
+    assert "dbm_pretrain" not in page.url  # trained from random weights, as set
     for label in ("DBM: exact mean log p(v)", "DBN: exact mean log p(v)"):
         assert -20 < float(metric_value(page, label).split()[0]) < 0
     assert metric_value(page, "DBN recognition: largest move over s") == "0"
