@@ -324,8 +324,8 @@ def draw_unit(frame: int) -> None:
 
 if unit_shown:
     player("unit", [f"epoch {e}" for e in unit_frames], (rule, task, unit_lr, unit_loss, unit_seed), draw_unit)
-st.caption("Blue dots have target 1, red dots target 0; a black ring marks an input the unit gets wrong. "
-           "The background is the unit's output (blue side: 1). Press **Play** to watch it learn.")
+    st.caption("Blue dots have target 1, red dots target 0; a black ring marks an input the unit gets wrong. "
+               "The background is the unit's output (blue side: 1). Press **Play** to watch it learn.")
 
 # --- 2. why XOR is impossible -----------------------------------------------------------------
 st.header("2 · Why no single unit can compute XOR", divider="gray")
