@@ -120,6 +120,12 @@ def test_the_switch_round_trips_through_the_url():
         assert app(questions=bad).toggle(key=predict.WIDGET).value is False
 
 
+def test_a_ratio_slider_offers_a_1_2_5_grid_within_its_range():
+    assert predict.Number(0.5, 100.0, ratio=True).grid() == [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+    grid = predict.Number(1e-8, 1.0, ratio=True).grid()
+    assert grid[0] == 1e-8 and grid[-1] == 1.0 and len(grid) == 25
+
+
 # --- on a lesson page ------------------------------------------------------------------------------
 @pytest.fixture
 def page() -> AppTest:
