@@ -318,7 +318,7 @@ settings.write()
 
 notice(
     "BP on the chain and the tree needs each message only once and is exact; the same local rule on the grid "
-    "is only an approximation, whose error grows as the coupling makes the loops matter. Mean field's bound is "
+    "is only an approximation once the coupling sends evidence round the loops. Mean field's bound is "
     "below log Z by exactly its KL(q ‖ p), and on a two-mode distribution it chooses one mode. The RBM is built "
     "so that, given v, there is nothing to pass messages about."
 )
