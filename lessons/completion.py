@@ -39,6 +39,7 @@ HIDE_NOUNS = {"half": "hidden half", "box": "hidden box", "random": "fraction of
 METHODS = {"gibbs": "Block Gibbs (sampling)", "mean_field": "Mean field (deterministic)"}
 SIDES = {"bottom": "bottom", "top": "top", "left": "left", "right": "right"}
 N_COMPARED = 3  # held-out digits per class in the models' comparison
+DBN_FRAMES, DBN_EVERY = 21, 10  # the label-clamped movie: a frame every 10 top-RBM steps, 200 in all
 HIDDEN_RGB = np.array([92, 107, 192])  # theme.MUTED: a pixel the model does not see
 IMG_PX = 224
 ss = st.session_state
@@ -325,13 +326,19 @@ with right:
     st.subheader("The image from the label")
     label = st.select_slider("Clamped label", list(range(10)), key=P + "label")
     URL.write()
-    chain, read = lc.image_from_label(net, int(label), n_frames=8, every=25, n=4, rng=seed,
+    chain, read = lc.image_from_label(net, int(label), n_frames=DBN_FRAMES, every=DBN_EVERY, n=4, rng=seed,
                                       reader=reader_for(SHAPE))
-    strip = chain.images.transpose(1, 0, 2).reshape(-1, SHAPE[0] * SHAPE[1])  # rows: chains, columns: frames
-    st.image(sample_grid(strip, SHAPE, n_cols=chain.images.shape[0], scale=2), width="content",
-             caption=f"4 chains with label {label} clamped, a frame every 25 steps of the top RBM, drawn top-down")
-    if read is not None:
-        st.metric(f"drawings the independent reader reads as {label}, last frame", f"{int(read[-1])} of 4")
+
+    def draw_drawings(f: int) -> None:
+        st.image(sample_grid(chain.images[f], SHAPE, n_cols=4, scale=3), width="content",
+                 caption=f"4 chains, label {label} clamped: top-RBM step {chain.steps[f]:,}, drawn top-down")
+        if read is not None:
+            st.metric(f"drawings the independent reader reads as {label}", f"{int(read[f])} of 4",
+                      help="The reader is a classifier trained on real digits only; the net never grades its own "
+                           "drawings.")
+
+    player(P, "dbn", [f"top-RBM step {s:,}" for s in chain.steps], signature=(int(label), seed), draw=draw_drawings,
+           tick_s=0.4)
 
 a, b, z = err.squared[0], err.squared[min(1, run.n_steps)], err.squared[-1]
 if z < a and a - b >= 0.5 * (a - z):
