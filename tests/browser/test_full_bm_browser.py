@@ -41,7 +41,7 @@ def test_full_bm_trains(page, open_app, wait_idle, assert_no_exception, save_scr
     save_screenshot(page, "full_bm")
 
     _button(page, "Train").click()
-    record_timing("full_bm: click to 300 updates of both", _wait_updates(page, 300, timeout=120))
+    record_timing("full_bm: click to 200 updates of each", _wait_updates(page, 200, timeout=240))
     _button(page, "Pause").click()
     wait_idle(page, timeout=30)
     n = _updates(page)
