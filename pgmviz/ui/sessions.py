@@ -24,11 +24,20 @@ session it saw that is neither connected nor kept for reconnecting (its state, i
 pictures), and hands the freed memory back to the operating system (glibc's ``malloc_trim``).
 A tab still connected but untouched for ``IDLE_LIMIT`` is emptied by its own next run (the tick
 asks for one) and says so.
+
+**No full garbage collection after every run.** Streamlit calls ``gc.collect(2)`` after every
+script run, fragment reruns included (``runner.postScriptGC``). With the app's libraries loaded a
+full collection holds the interpreter lock for about 0.3 s here, and a training page reruns 2.5
+times a second: with one student training, 92% of the samples py-spy took of the thread holding
+the lock were in that collection, and ten students collapsed. ``.streamlit/config.toml`` turns it
+off; `turn_off_post_script_gc` does the same for a server started elsewhere; Python's own collector
+still runs, and the reaper collects once a pass (every 30 s) before handing memory back.
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import threading
 import time
@@ -194,12 +203,28 @@ class _Reaper:
             sess.session_state.clear()  # whatever still holds the session no longer holds its models
             sess._fragment_storage.clear()  # fragments keep their page's globals alive
         self.reaped += len(gone)
+        gc.collect()  # the cycles of the sessions that left (Streamlit's collection after every run is off)
         if self.libc is not None:
             self.libc.malloc_trim(0)
         return len(gone)
 
 
+def turn_off_post_script_gc() -> bool:
+    """Set ``runner.postScriptGC`` off in this server (see the module docstring); True if it was on."""
+    from streamlit import config
+
+    try:
+        if not config.get_option("runner.postScriptGC"):
+            return False
+        config.set_option("runner.postScriptGC", False, where_defined="pgmviz.ui.sessions")
+        return True
+    except Exception as e:  # noqa: BLE001 - a Streamlit without the option: nothing to turn off
+        _LOG.info("runner.postScriptGC not set: %r", e)
+        return False
+
+
 @st.cache_resource(show_spinner=False)
 def _reaper() -> _Reaper:
     """One reaper per server process (st.cache_resource is process-wide)."""
+    turn_off_post_script_gc()  # also for a server started without the repository's .streamlit/config.toml
     return _Reaper()

@@ -131,3 +131,24 @@ def test_a_session_keeps_at_most_max_user_models():
     assert len(mine) == MAX_USER_MODELS
     assert mine[-1] == "m0" and app.session_state["current_model"] == "m0"
     assert mine[:-1] == [f"m{i}" for i in range(4, MAX_USER_MODELS + 3)]  # the oldest went first
+
+
+def test_no_full_garbage_collection_after_every_run():
+    # Streamlit's runner.postScriptGC makes every fragment rerun a gc.collect(2): the repository's
+    # config turns it off, and the server turns it off itself when started without that config.
+    import tomllib
+
+    from streamlit import config
+
+    from pgmviz.ui.sessions import turn_off_post_script_gc
+
+    toml = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert toml["runner"]["postScriptGC"] is False
+    before = config.get_option("runner.postScriptGC")
+    try:
+        config.set_option("runner.postScriptGC", True)
+        assert turn_off_post_script_gc() is True
+        assert config.get_option("runner.postScriptGC") is False
+        assert turn_off_post_script_gc() is False  # already off
+    finally:
+        config.set_option("runner.postScriptGC", before)
