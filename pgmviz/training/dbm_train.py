@@ -19,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import logsumexp
 
 from pgmviz.models import dbn
 from pgmviz.models.dbm import DBM
 from pgmviz.models.rbm import bernoulli, check_visible
 from pgmviz.rng import as_rng
+from pgmviz.sampling.partition import all_states
 from pgmviz.training import dbm_pretrain
 from pgmviz.training.protocol import Budget, Lockstep, Progress, healthy, spend
 from pgmviz.training.train import TrainSettings
@@ -129,6 +131,41 @@ class DBMTrainer:
         self.history.append(metrics)
         return Progress(self.step, done, seconds, finished=self.finished, diverged=self.diverged,
                         snapshot=DBMSnapshot(self.step, self.dbm.copy(), metrics))
+
+
+MAX_EXACT_GRADIENT_UNITS = 16  # the exact gradient lists all 2^(n_v + n_h1 + n_h2) joint states
+
+
+def exact_gradient(dbm: DBM, X: np.ndarray) -> list[np.ndarray]:
+    """d mean log p(v) / d[W1, W2, b, c1, c2] = <stats>_{p_data(v) p(h1, h2 | v)} - <stats>_{p(v, h1, h2)}, exactly.
+
+    Every joint state is listed, so this is for tiny models: the quantity a DBMTrainer update estimates
+    (mean field for the first term, persistent chains for the second).
+    """
+    n_v, n_h1, n_h2 = dbm.sizes
+    if n_v + n_h1 + n_h2 > MAX_EXACT_GRADIENT_UNITS:
+        raise ValueError(f"the exact gradient lists 2^{n_v + n_h1 + n_h2} states; at most "
+                         f"{MAX_EXACT_GRADIENT_UNITS} units in all")
+    X = check_visible(X, n_v, np.float64)
+    H = all_states(n_h1 + n_h2)
+    H1, H2 = H[:, :n_h1], H[:, n_h1:]
+    neg_E_h = H1 @ dbm.c1 + H2 @ dbm.c2 + np.einsum("si,si->s", H1 @ dbm.W2, H2)  # the terms without v
+
+    def table(V: np.ndarray) -> np.ndarray:
+        """-E(v, h) for each row v and each hidden state h. (len(V), 2^(n_h1 + n_h2))"""
+        return (V @ dbm.b)[:, None] + V @ dbm.W1 @ H1.T + neg_E_h[None, :]
+
+    def stats(V: np.ndarray, P: np.ndarray) -> list[np.ndarray]:
+        """Expected [v h1^T, h1 h2^T, v, h1, h2] under weights P[row of V, hidden state] summing to 1."""
+        p_h = P.sum(axis=0)
+        return [V.T @ P @ H1, H1.T @ (p_h[:, None] * H2), P.sum(axis=1) @ V, p_h @ H1, p_h @ H2]
+
+    T = table(X)
+    post = np.exp(T - logsumexp(T, axis=1, keepdims=True)) / len(X)  # p(h | v_n) / N
+    V_all = all_states(n_v)
+    T_all = table(V_all)
+    joint = np.exp(T_all - logsumexp(T_all))
+    return [d - m for d, m in zip(stats(X, post), stats(V_all, joint))]
 
 
 def dbn_log_p_v(net: dbn.DBN, V: np.ndarray) -> np.ndarray:
