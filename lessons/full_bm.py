@@ -19,6 +19,7 @@ from pgmviz.training import bm_checks
 from pgmviz.training.bm_learning import CONNECTIVITY
 from pgmviz.training.bm_vs_rbm import RBM_SAMPLERS, Duel, DuelSettings, bm_cost, rbm_cost, updates_to_reach
 from pgmviz.training.protocol import Budget
+from pgmviz.ui import slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
@@ -290,8 +291,8 @@ def live() -> None:
     m[3].metric("RBM: exact log p(v)", fmt(c["ll_rbm"][-1]))
     m[4].metric("best possible: -log 14", fmt(BEST))
     left, right = st.columns(2)
-    left.plotly_chart(curves_figure(c, "step"), key=P + "ll_steps", width="stretch")
-    right.plotly_chart(curves_figure(c, "seconds"), key=P + "ll_seconds", width="stretch")
+    slides.chart(left, curves_figure(c, "step"), key=P + "ll_steps", width="stretch")
+    slides.chart(right, curves_figure(c, "seconds"), key=P + "ll_seconds", width="stretch")
     st.markdown("**Cost of one update**, counted from the settings (the time is measured, so it varies with the "
                 "machine and its load).")
     st.dataframe(table, hide_index=True, width="stretch", key=P + "costs")
@@ -340,7 +341,7 @@ c3.metric("clamped chains", f"{COND['chains']:,} × {COND['sweeps']} sweeps")
 labels = [state_label(h) for h in all_states(n_h)]
 fig = go.Figure([go.Bar(x=labels, y=cond.exact, name="exact p(h | v)", marker_color=ACCENT),
                  go.Bar(x=labels, y=cond.sampled, name="clamped Gibbs chains", marker_color=MUTED)])
-st.plotly_chart(style(fig, 320, barmode="group", xaxis=dict(title="hidden state h", type="category"),
+slides.chart(st, style(fig, 320, barmode="group", xaxis=dict(title="hidden state h", type="category"),
                       yaxis_title="probability", legend=dict(orientation="h", y=1.15)),
                 key=P + "cond", width="stretch")
 st.markdown(cond_sentence(cond))
@@ -366,7 +367,7 @@ for name, colour in (("bias", GREY), ("visible–hidden", MUTED), ("lateral", AC
 lim = float(max(np.abs(ex).max(), np.abs(sa).max(), 1e-6)) * 1.1
 fig.add_scatter(x=[-lim, lim], y=[-lim, lim], mode="lines", name="sampled = exact",
                 line=dict(color="#222", dash="dash"))
-st.plotly_chart(style(fig, 380, xaxis_title="exact  (⟨xᵢxⱼ⟩clamped − ⟨xᵢxⱼ⟩free), by enumeration",
+slides.chart(st, style(fig, 380, xaxis_title="exact  (⟨xᵢxⱼ⟩clamped − ⟨xᵢxⱼ⟩free), by enumeration",
                       yaxis_title="one sampled estimate", legend=dict(orientation="h", y=1.12)),
                 key=P + "grad", width="stretch")
 st.caption(f"One estimate from fresh chains: a clamped chain per pattern and {int(ss[P + 'g_chains']):,} free chains, "
@@ -389,7 +390,7 @@ fig = go.Figure([go.Bar(x=names, y=tc.exact[order], name=f"exact p_T(v), T = {T:
                             marker=dict(size=9, color=MUTED)),
                  go.Scatter(x=names, y=tc.exact_at_1[order], mode="lines", name="the model, p_1(v)",
                             line=dict(color="#222", width=2, dash="dot"))])
-st.plotly_chart(style(fig, 360, xaxis=dict(title="visible states, the model's 60 most probable first", type="category",
+slides.chart(st, style(fig, 360, xaxis=dict(title="visible states, the model's 60 most probable first", type="category",
                                            showticklabels=False), yaxis_title="probability",
                       legend=dict(orientation="h", y=1.15)), key=P + "temp", width="stretch")
 q1, q2, q3, q4 = st.columns(4)
