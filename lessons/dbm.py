@@ -218,6 +218,10 @@ if net.n_layers == 2:
     m = st.columns(4)
     m[0].metric("DBM: largest move of a p(h¹ⱼ | v) over s", f"{scan.dbm_range:.4g}")
     m[1].metric("DBN recognition: largest move over s", f"{scan.dbn_range:.4g}")
+    st.markdown(
+        f"The DBN's *true* posterior p(h¹ | v) ∝ p₂(h¹) p(v | h¹), computed exactly, moves too: by up to "
+        f"**{scan.dbn_exact_range:.4g}** over the same s, because its top RBM is the prior p₂. The recognition "
+        "pass never computes it; the DBM's mean field (and its exact posterior) always include the layer above.")
 else:
     scan = None
     col_chart.info(f"The DBN's second layer starts at update {updates // 2:,}; train past it to compare the two.")

@@ -3,9 +3,11 @@
     DBM   p(h1 | v) ∝ exp(c1.h1 + v.W1.h1) prod_k (1 + exp(c2_k + h1.W2[:, k]))   depends on W2
     DBN   q(h1 | v) = sigmoid(c1 + v W1)                                          the recognition pass:
                                                                                   nothing from above
+          p(h1 | v) ∝ p2(h1) p(v | h1)                                            its true posterior, which
+                                                                                  the top RBM p2 shapes
 
 `h1_posterior_vs_scale` scales the weights to the top layer (W2 of the DBM, the top RBM's W of the
-DBN) by s and returns both posteriors' marginals for each s: the DBM's move, the DBN's stay put.
+DBN) by s and returns the posteriors' marginals for each s: the DBM's move, the DBN recognition's stay put.
 `draw_samples` generates from both: T Gibbs sweeps over all layers of the DBM, T Gibbs steps in the
 DBN's top RBM then one top-down pass. `data_mass` is the exact probability a model gives the data's
 distinct patterns (for bars and stripes, all of them: 1 would be perfect); `fraction_in` how many
@@ -17,11 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import logsumexp
 
+from pgmviz.models import dbn
 from pgmviz.models.dbm import DBM
 from pgmviz.models.dbn import DBN
 from pgmviz.models.rbm import RBM, bernoulli, check_visible
 from pgmviz.rng import as_rng
+from pgmviz.sampling.partition import all_states
 from pgmviz.training.dbm_train import dbn_log_p_v
 
 
@@ -32,6 +37,7 @@ class PosteriorScan:
     scales: np.ndarray  # (S,)
     dbm: np.ndarray  # (S, n_h1) the DBM's exact marginals
     dbn: np.ndarray  # (S, n_h1) the DBN's recognition pass
+    dbn_exact: np.ndarray  # (S, n_h1) the DBN's true posterior p(h1 | v) ∝ p2(h1) p(v | h1)
 
     @property
     def dbm_range(self) -> float:
@@ -43,6 +49,11 @@ class PosteriorScan:
         """The same for the DBN's recognition pass (0: the layer above never enters it)."""
         return float((self.dbn.max(axis=0) - self.dbn.min(axis=0)).max())
 
+    @property
+    def dbn_exact_range(self) -> float:
+        """The same for the DBN's true posterior, which its top RBM does shape (the up-pass ignores it)."""
+        return float((self.dbn_exact.max(axis=0) - self.dbn_exact.min(axis=0)).max())
+
 
 def h1_posterior_vs_scale(dbm: DBM, net: DBN, v: np.ndarray, scales: np.ndarray) -> PosteriorScan:
     """Both posteriors over h1 for one image v with the top weights times each s in ``scales``."""
@@ -50,13 +61,17 @@ def h1_posterior_vs_scale(dbm: DBM, net: DBN, v: np.ndarray, scales: np.ndarray)
         raise ValueError(f"need a two-layer DBN; got {net.n_layers} layer(s)")
     v = check_visible(v, dbm.sizes[0], np.float64)[:1]
     scales = np.asarray(scales, dtype=np.float64)
-    P_dbm, P_dbn = [], []
+    P_dbm, P_dbn, P_true = [], [], []
+    H1 = all_states(net.sizes[1])
+    log_lik = dbn.log_p_v_given_h_all(net.rbms[0], v)[0]  # log p(v | h1), every h1: the top does not enter
     for s in scales:
         P_dbm.append(dbm.with_W2(s * dbm.W2).p_h1_given_v(v)[0])
         top = net.rbms[1]
-        scaled = DBN([net.rbms[0], RBM(s * top.W, top.b, top.c)])
-        P_dbn.append(scaled.up_pass(v)[1][0].astype(np.float64))
-    return PosteriorScan(scales, np.array(P_dbm), np.array(P_dbn))
+        scaled = RBM(s * top.W, top.b, top.c)
+        P_dbn.append(DBN([net.rbms[0], scaled]).up_pass(v)[1][0].astype(np.float64))
+        log_post = dbn.log_p_marginal_all(scaled) + log_lik  # p2(h1) p(v | h1), unnormalised
+        P_true.append(np.exp(log_post - logsumexp(log_post)) @ H1)
+    return PosteriorScan(scales, np.array(P_dbm), np.array(P_dbn), np.array(P_true))
 
 
 def distinct(X: np.ndarray) -> np.ndarray:

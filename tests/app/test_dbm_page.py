@@ -84,6 +84,7 @@ def test_step_trains_both_and_the_numbers_are_the_library_s(at):
     assert m["DBM: largest move of a p(h¹ⱼ | v) over s"] == f"{scan.dbm_range:.4g}"
     assert m["DBN recognition: largest move over s"] == "0" == f"{scan.dbn_range:.4g}"
     assert scan.dbm_range > 0.01  # the layer above moves the DBM's posterior
+    assert f"moves too: by up to **{scan.dbn_exact_range:.4g}** over the same s" in text(at)
     notice = next(i.value for i in at.info if "What to notice" in i.value)
     assert f"the {winner} has the higher" in notice and f"by up to {scan.dbm_range:.4g}" in notice
     assert query(at)["dbm_updates"] == "400"

@@ -87,6 +87,14 @@ def test_dbn_recognition_does_not_depend_on_the_layer_above():
     assert scan.dbn_range == 0.0 and scan.dbm_range > 0.05
     assert np.allclose(scan.dbm[2], m.p_h1_given_v(V[5])[0])  # s = 1: the DBM as it is
     assert np.allclose(scan.dbm[0], 1 / (1 + np.exp(-(V[5] @ m.W1 + m.c1))))  # s = 0: nothing from above
+    # the DBN's true posterior p(h1 | v) ∝ p2(h1) p(v | h1) does depend on the top RBM, brute force at s = 1:
+    H1, H2 = states(3), states(2)
+    log_p2 = logsumexp((H1 @ r2.b)[:, None] + H1 @ r2.W @ H2.T + (H2 @ r2.c)[None, :], axis=1)
+    p_v_h1 = np.prod(np.where(V[5] == 1, 1 / (1 + np.exp(-(H1 @ r1.W.T + r1.b))),
+                              1 / (1 + np.exp(H1 @ r1.W.T + r1.b))), axis=1)
+    post = np.exp(log_p2) * p_v_h1
+    assert np.allclose(scan.dbn_exact[2], post / post.sum() @ H1)
+    assert scan.dbn_exact_range > 0.05
 
 
 def test_mean_field_reaches_a_fixed_point_of_its_equations():
