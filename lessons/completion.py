@@ -310,35 +310,38 @@ try:
 except (OSError, ValueError) as e:
     st.error(f"The bundled label DBN could not be read ({e}); rebuild it with `python scripts/train_dbn.py`.")
     st.stop()
-left, right = st.columns(2, gap="large")
-with left:
-    st.subheader("The label from the image")
-    li = lc.label_from_image(net, x_true, n_steps=200, n_chains=10, rng=seed)
-    fig = go.Figure([go.Bar(x=[str(i) for i in range(10)], y=li.exact, name="exact: softmax(−F([x, e_y]))",
-                            marker_color=theme.MUTED),
-                     go.Bar(x=[str(i) for i in range(10)], y=li.estimates[-1], name="Gibbs, 10 chains x 200 steps",
-                            marker_color=theme.ACCENT)])
-    theme.style(fig, 300, f"p(y | {what})", xaxis_type="category", yaxis_range=[0, 1.05],
-                legend=dict(orientation="h", y=1.0, yanchor="bottom"))
-    st.plotly_chart(fig, key=P + "label_bars", width="stretch")
-    st.metric("TV(Gibbs estimate, exact p(y | image)) after 200 steps", f"{li.tv()[-1]:.4f}")
-with right:
-    st.subheader("The image from the label")
-    label = st.select_slider("Clamped label", list(range(10)), key=P + "label")
-    URL.write()
-    chain, read = lc.image_from_label(net, int(label), n_frames=DBN_FRAMES, every=DBN_EVERY, n=4, rng=seed,
-                                      reader=reader_for(SHAPE))
+st.subheader("The label from the image")
+li = lc.label_from_image(net, x_true, n_steps=200, n_chains=10, rng=seed)
+fig = go.Figure([go.Bar(x=[str(i) for i in range(10)], y=li.exact, name="exact: softmax(−F([x, e_y]))",
+                        marker_color=theme.MUTED),
+                 go.Bar(x=[str(i) for i in range(10)], y=li.estimates[-1], name="Gibbs, 10 chains x 200 steps",
+                        marker_color=theme.ACCENT)])
+theme.style(fig, 300, f"p(y | {what})", xaxis_type="category", yaxis_range=[0, 1.05],
+            legend=dict(orientation="h", y=1.0, yanchor="bottom"))
+c_bars, c_tv = st.columns([2, 1], vertical_alignment="center")
+c_bars.plotly_chart(fig, key=P + "label_bars", width="stretch")
+c_tv.metric("TV(Gibbs estimate, exact p(y | image)) after 200 steps", f"{li.tv()[-1]:.4f}",
+            help="The image is clamped (its mean-field up-pass), the ten label units are sampled in the top RBM; "
+                 "the exact answer lists the ten labels' free energies.")
+st.subheader("The image from the label")
+label = st.columns([1, 2])[0].select_slider("Clamped label", list(range(10)), key=P + "label")
+URL.write()
+chain, read = lc.image_from_label(net, int(label), n_frames=DBN_FRAMES, every=DBN_EVERY, n=4, rng=seed,
+                                  reader=reader_for(SHAPE))
 
-    def draw_drawings(f: int) -> None:
-        st.image(sample_grid(chain.images[f], SHAPE, n_cols=4, scale=3), width="content",
-                 caption=f"4 chains, label {label} clamped: top-RBM step {chain.steps[f]:,}, drawn top-down")
-        if read is not None:
-            st.metric(f"drawings the independent reader reads as {label}", f"{int(read[f])} of 4",
+
+def draw_drawings(f: int) -> None:
+    c_img, c_read = st.columns([2, 1], vertical_alignment="center")
+    c_img.image(sample_grid(chain.images[f], SHAPE, n_cols=4, scale=4), width="content",
+                caption=f"4 chains, label {label} clamped: top-RBM step {chain.steps[f]:,}, drawn top-down")
+    if read is not None:
+        c_read.metric(f"drawings the independent reader reads as {label}", f"{int(read[f])} of 4",
                       help="The reader is a classifier trained on real digits only; the net never grades its own "
                            "drawings.")
 
-    player(P, "dbn", [f"top-RBM step {s:,}" for s in chain.steps], signature=(int(label), seed), draw=draw_drawings,
-           tick_s=0.4)
+
+player(P, "dbn", [f"top-RBM step {s:,}" for s in chain.steps], signature=(int(label), seed), draw=draw_drawings,
+       tick_s=0.4)
 
 a, b, z = err.squared[0], err.squared[min(1, run.n_steps)], err.squared[-1]
 if z < a and a - b >= 0.5 * (a - z):
