@@ -38,6 +38,13 @@ def check_numbers(at: AppTest) -> None:
     assert m["best possible: -log 14"] == f"{-np.log(14):.3f}"
     Q, s, seed = duel.bm.Q, duel.settings, int(at.session_state["fb_seed"])
     assert m["Σ |visible–visible couplings|"] == f"{np.abs(np.triu(Q[:9, :9], 1)).sum():.2f}"
+    assert m["Σ |hidden–hidden couplings|"] == f"{np.abs(np.triu(Q[9:, 9:], 1)).sum():.2f}"
+    assert m["Σ |visible–hidden couplings|"] == f"{np.abs(Q[:9, 9:]).sum():.2f}"
+    couplings = Q[np.triu_indices(Q.shape[0], 1)]
+    drawn = next(c.value for c in at.caption if "non-zero couplings have" in c.value)
+    assert drawn.startswith(f"{int((np.abs(couplings) >= 0.25).sum())} of {int((couplings != 0).sum())} non-zero")
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert dot.count(" -- ") == int((np.abs(couplings) >= 0.25).sum())
     table = at.dataframe[0].value.set_index("model")
     for name, cost in (("full Boltzmann machine", bm_cost(9, s.n_hidden, 14, s.n_free, s.sweeps)),
                        ("full machine, exact gradient", exact_cost(9 + s.n_hidden)),
@@ -57,6 +64,7 @@ def check_numbers(at: AppTest) -> None:
     assert m["|exact gradient|"] == f"{gc.exact_norm:.4f}"
     assert m["|sampled − exact|"] == f"{gc.error_norm:.4f}"
     np.testing.assert_allclose(gc.exact, bm_learning.exact_gradient(Q, 9, X, mask=duel.bm.mask))
+    assert any(f"({gc.unit_updates:,} single-unit samplings)" in c.value for c in at.caption)
     # section 4: chains at temperature T
     T = float(at.slider(key="fb_T").value)
     tc = bm_checks.temperature_check(Q, 9, T, sweeps=int(at.number_input(key="fb_t_sweeps").value),
@@ -76,7 +84,11 @@ def test_runs_with_both_machines_at_the_same_start(at):
     assert duel.step == 0 and metrics(at)["full BM: exact log p(v)"] == metrics(at)["RBM: exact log p(v)"]
     check_numbers(at)
     assert metrics(at)["KL( p(h|v) ‖ Π_j p(h_j|v) )"] == "0.0000 nats"  # no hidden-hidden coupling yet
-    assert not at.get("graphviz_chart") == []
+    # the costs at MNIST size, from the same counting functions
+    bm, rbm = bm_cost(784, 500, 100, 100, 1), rbm_cost(784, 500, 100, "cd", 1, 100)
+    text = next(md.value for md in at.markdown if md.value.startswith("At the size of an MNIST model"))
+    assert f"**{bm.sequential_steps:,}** sequential steps" in text and f"RBM's **{rbm.sequential_steps}**" in text
+    assert f"**{bm.multiply_adds / rbm.multiply_adds:.1f}x** its multiply-adds" in text
 
 
 def test_step_trains_both_and_the_conclusion_reads_the_numbers(at):
