@@ -16,7 +16,7 @@ from pgmviz.inference import accuracy, bp
 from pgmviz.models.mrf import GRAPHS, MRF, lesson_graph
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import all_states
-from pgmviz.ui import theme
+from pgmviz.ui import predict, slides, theme
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.player import player
@@ -31,6 +31,7 @@ STRONG = {"graph": "grid", "J": 1.0, "h": 0.0, "spread": 0.0}  # the "show it" f
 COUPLINGS = np.round(np.linspace(0.0, 2.0, 41), 10)  # the error curve's x axis
 RBM_SIZE, RBM_SEED, RBM_SIGMA = (4, 3), 1, 1.5  # the small RBM of the last section
 V_NAMES = [f"v{i + 1}" for i in range(RBM_SIZE[0])]
+HOW_FAR = ("equal, up to rounding", "off by less than 0.01", "off by 0.01 or more")  # the question's choices
 
 ss = st.session_state
 settings = url.bind(P, {
@@ -52,6 +53,11 @@ def fmt(p: float) -> str:
 def err(x: float) -> str:
     """An error: 3 significant digits (rounding-level errors show as such, e.g. 2.2e-16)."""
     return f"{x:.3g}"
+
+
+def how_far(error: float) -> str:
+    """Which of the question's choices a largest error is (rounding: below 1e-10)."""
+    return HOW_FAR[0] if error < 1e-10 else HOW_FAR[1] if error < 0.01 else HOW_FAR[2]
 
 
 def show_strong() -> None:
@@ -160,13 +166,17 @@ else:
                 f"({2 * mrf.m} messages), {sweeps} sweep{'s' if sweeps > 1 else ''}, each from the messages "
                 "current at its turn.")
 labels = ["no message sent yet"] + [f"message {k + 1} of {T}: x{D[d, 0]} → x{D[d, 1]}" for k, d in enumerate(schedule)]
+final_error = float(np.max(np.abs(trace.beliefs[-1] - exact)))
+q_exact = predict.ask(P + "q_exact", f"After all {T} messages, how far will BP's beliefs be from the exact marginals?",
+                      predict.Choice(HOW_FAR), answer=how_far(final_error), about=(kind, J, h, spread, sweeps, damping))
 
 
 def draw(frame: int) -> None:
     left, right = st.columns([3, 1])
     left.plotly_chart(graph_figure(mrf, trace, frame), key=P + "graph_fig", width="stretch")
     right.metric("messages sent", f"{frame} of {T}")
-    right.metric("max |belief − exact marginal|", err(float(np.max(np.abs(trace.beliefs[frame] - exact)))))
+    if q_exact.revealed:
+        right.metric("max |belief − exact marginal|", err(float(np.max(np.abs(trace.beliefs[frame] - exact)))))
     if frame > 0:
         d = int(trace.schedule[frame - 1])
         right.metric(f"message x{D[d, 0]} → x{D[d, 1]} (log-odds)", f"{trace.messages[frame, d]:+.4f}")
@@ -177,25 +187,26 @@ def draw(frame: int) -> None:
 player(P, "msg", labels, signature=(kind, J, h, spread, sweeps, damping), draw=draw, tick_s=0.5,
        slider_label="Message", start_at_end=False)
 
-final_error = float(np.max(np.abs(trace.beliefs[-1] - exact)))
-if mrf.is_tree():
-    st.markdown(f"After the {T} messages of the two passes every belief equals the exact marginal "
-                f"to **{err(final_error)}** (rounding): on a tree, BP is exact.")
-else:
-    moving = trace.change(2 * mrf.m)
-    st.markdown(f"After {sweeps} sweep{'s' if sweeps > 1 else ''} ({T} messages) the beliefs are "
-                f"**{err(final_error)}** from the exact marginals at worst, and the last sweep changed a message "
-                f"by up to **{err(moving)}**"
-                + (": BP has settled, on an answer that is not the exact one." if moving < 1e-6 and final_error > 1e-6
-                   else "."))
-    bethe = bp.bethe_log_Z(mrf, trace.messages[-1])
-    if final_error < 1e-6 and abs(bethe - mrf.log_Z()) > 1e-6:
-        st.markdown(f"Here the one-unit beliefs happen to be right, but BP's log Z (Bethe) after these messages is "
-                    f"**{bethe:.4f}** against the exact **{mrf.log_Z():.4f}**: the loops still count evidence twice.")
-    elif final_error < 1e-6:
-        st.markdown("With nothing coupling the units, the messages carry nothing round the loops: BP is exact here."
-                    if J == 0 else f"At this weak coupling BP's beliefs and log Z (**{bethe:.4f}**) agree with the "
-                    "exact ones to within 1e-6: the evidence counted twice is too little to see.")
+if q_exact.reveals("how far BP ends from the exact marginals"):
+    if mrf.is_tree():
+        st.markdown(f"After the {T} messages of the two passes every belief equals the exact marginal "
+                    f"to **{err(final_error)}** (rounding): on a tree, BP is exact.")
+    else:
+        moving = trace.change(2 * mrf.m)
+        st.markdown(f"After {sweeps} sweep{'s' if sweeps > 1 else ''} ({T} messages) the beliefs are "
+                    f"**{err(final_error)}** from the exact marginals at worst, and the last sweep changed a message "
+                    f"by up to **{err(moving)}**"
+                    + (": BP has settled, on an answer that is not the exact one."
+                       if moving < 1e-6 and final_error > 1e-6 else "."))
+        bethe = bp.bethe_log_Z(mrf, trace.messages[-1])
+        if final_error < 1e-6 and abs(bethe - mrf.log_Z()) > 1e-6:
+            st.markdown(f"Here the one-unit beliefs happen to be right, but BP's log Z (Bethe) after these messages "
+                        f"is **{bethe:.4f}** against the exact **{mrf.log_Z():.4f}**: the loops still count evidence "
+                        "twice.")
+        elif final_error < 1e-6:
+            st.markdown("With nothing coupling the units, the messages carry nothing round the loops: BP is exact here."
+                        if J == 0 else f"At this weak coupling BP's beliefs and log Z (**{bethe:.4f}**) agree with the "
+                        "exact ones to within 1e-6: the evidence counted twice is too little to see.")
 
 # --- three answers ----------------------------------------------------------------------------------
 st.subheader("2 · Three answers: enumeration, BP, mean field")
@@ -210,7 +221,9 @@ table = pd.DataFrame({
     "|MF − exact|": [err(x) for x in np.abs(cmp.mf - cmp.exact)],
 })
 t1, t2 = st.columns([3, 2])
-t1.dataframe(table, hide_index=True, key=P + "answers")
+with t1:
+    if q_exact.reveals("the three answers side by side"):
+        st.dataframe(table, hide_index=True, key=P + "answers")
 with t2:
     m = st.columns(2)
     m[0].metric("log Z (enumeration)", f"{cmp.log_Z:.4f}")
@@ -240,7 +253,10 @@ fig.add_trace(go.Scatter(x=[J, J], y=[cmp.bp_error, cmp.mf_error], mode="markers
 theme.style(fig, 380, xaxis_title="coupling J", yaxis_title="max_i |answer_i − p(x_i = 1)|",
             legend=dict(orientation="h", y=1.15))
 e1, e2 = st.columns(2)
-e1.plotly_chart(fig, key=P + "error_curve", width="stretch")
+if q_exact.revealed:
+    slides.chart(e1, fig, key=P + "error_curve", width="stretch")
+else:
+    e1.caption(f":material/lock: {predict.HIDDEN}: BP's error at every coupling.")
 fig2 = go.Figure([
     go.Scatter(x=COUPLINGS, y=curves[kind].bethe_error, name="Bethe log Z − log Z", mode="lines",
                line=dict(color=colours[kind], width=3)),
@@ -249,17 +265,17 @@ fig2 = go.Figure([
 ])
 theme.style(fig2, 380, xaxis_title="coupling J", yaxis_title=f"error in log Z, {kind}",
             legend=dict(orientation="h", y=1.15))
-e2.plotly_chart(fig2, key=P + "log_Z_curve", width="stretch")
+slides.chart(e2, fig2, key=P + "log_Z_curve", width="stretch")
 grid_curve, tree_max = curves["grid"], max(float(curves[k].bp_error.max()) for k in ("chain", "tree"))
 peak = int(np.argmax(grid_curve.bp_error))
-st.markdown(
+st.markdown((
     f"With these fields, BP's error on the chain and the tree stays below **{err(tree_max)}** at every J up to 2. "
     f"On the grid it is **{err(float(grid_curve.bp_error[peak]))}** at its worst, at J = {COUPLINGS[peak]:g}"
     + ("" if grid_curve.bp_converged.all() else
        f" (BP did not converge at {int((~grid_curve.bp_converged).sum())} of the {len(COUPLINGS)} couplings)")
     + f"; mean field's worst on the {kind} is **{err(float(curves[kind].mf_error.max()))}**. "
     "Messages that go round a loop come back as if they were news: BP counts the same evidence twice."
-)
+) if q_exact.revealed else f":material/lock: {predict.HIDDEN}: BP's error on each graph.")
 
 # --- mean field picks a mode -----------------------------------------------------------------------
 st.subheader("4 · Mean field picks a mode")
@@ -305,7 +321,7 @@ fig3 = go.Figure([go.Bar(x=states, y=half.exact, name="p(h | v) by enumeration",
 theme.style(fig3, 320, barmode="group", xaxis=dict(title="hidden state h", type="category"),
             yaxis_title="probability", legend=dict(orientation="h", y=1.15))
 b1, b2 = st.columns([3, 2])
-b1.plotly_chart(fig3, key=P + "rbm_bars", width="stretch")
+slides.chart(b1, fig3, key=P + "rbm_bars", width="stretch")
 b2.markdown(
     f"A {RBM_SIZE[0]} × {RBM_SIZE[1]} RBM is a pairwise MRF too, on a bipartite graph with {half.loops} "
     "independent loops: BP on p(v, h) would be loopy. But clamp v and every edge now joins a free unit to an "

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from pgmviz.inference import accuracy, bp
 from pgmviz.models.mrf import lesson_graph
 from pgmviz.models.rbm import RBM
+from pgmviz.ui import predict
 from tests.app.helpers import metrics, query, run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "message_passing.py")
@@ -251,3 +252,24 @@ def test_a_link_opens_the_page_as_set_and_bad_values_are_ignored():
     assert app.slider(key="mp_h").value == 0.1 and app.slider(key="mp_sweeps").value == 6  # defaults kept
     assert app.pills(key="mp_v_on").value == ["v1", "v3", "v4"]
     check_numbers(app)
+
+
+@pytest.mark.parametrize("kind, answer", [("chain", "equal, up to rounding"), ("grid", "off by 0.01 or more")])
+def test_question_hides_the_answer_until_committed(kind, answer):
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params.update({"questions": "1", "mp_graph": kind})
+    run(app)
+    assert "max |belief − exact marginal|" not in metrics(app)  # hidden, with the table and BP's error curve
+    assert not any("BP belief" in d.value.columns for d in app.dataframe)
+    assert any(predict.HIDDEN in c.value for c in app.caption)
+    app.radio(key="mp_q_exact__guess").set_value("off by less than 0.01")
+    run(app)
+    app.button(key="mp_q_exact__commit").click()
+    run(app)
+    assert not any(predict.HIDDEN in c.value for c in app.caption)
+    mrf, trace, _, _ = shown(app)
+    final = float(np.max(np.abs(trace.beliefs[-1] - mrf.marginals())))
+    assert (final < 1e-10, final >= 0.01) == ((True, False) if kind == "chain" else (False, True))
+    (verdict,) = [t.value for t in (*app.success, *app.info) if t.value.startswith("You said")]
+    assert verdict.split("; it is ", 1)[1].split(":", 1)[0].strip("*") == answer
+    check_numbers(app)  # everything shows again, and equals the library
