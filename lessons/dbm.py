@@ -230,6 +230,25 @@ m[2].metric("DBM: mean field's largest error", f"{np.abs(mf.mu1[0] - p_exact).ma
             help="max over j of |μ¹ⱼ − p(h¹ⱼ = 1 | v)|: the mean-field mean against the exact marginal.")
 m[3].metric("mean-field iterations to converge", f"{mf.iterations}" if mf.moved <= MF_TOL else f"over {MF_ITERS}")
 
+extra = f", pretrain_updates={PRETRAIN_UPDATES}" if pretrain else ""
+with st.expander("The code behind the numbers"):
+    st.code(f"""import numpy as np
+from pgmviz import datasets
+from pgmviz.evaluation import dbm_vs_dbn as cmp
+from pgmviz.training import dbm_train
+from pgmviz.training.protocol import Budget
+
+X = datasets.load("{set_key}").X_train
+pair = dbm_train.side_by_side(X, {sizes}, {updates}, lr={lr:g}, seed={seed}{extra})
+pair.run(Budget(updates={updates}))               # both: same updates
+dbm, dbn = pair.trainers[0].dbm, pair.trainers[1].net()
+dbm.log_likelihood(X), dbm_train.dbn_log_likelihood(dbn, X)   # exact, nats
+dbm.p_h1_given_v(X[{i}])                          # exact, h2 summed out
+dbm.mean_field(X[{i}])                            # mu1, mu2 by fixed-point iteration
+cmp.h1_posterior_vs_scale(dbm, dbn, X[{i}], np.linspace(0, 2, 21))   # the chart above
+cmp.draw_samples(dbm, dbn, {N_SAMPLES}, T={T}, rng={sample_seed})   # section 2
+""", language="python")
+
 URL_SETTINGS.write()
 
 if scan is not None:

@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import datasets
 from pgmviz.evaluation import dbm_vs_dbn as cmp
 from pgmviz.training.dbm_pretrain import pretrain
-from pgmviz.training.dbm_train import dbn_log_likelihood
+from pgmviz.training.dbm_train import dbn_log_likelihood, side_by_side
+from pgmviz.training.protocol import Budget
 from tests.app.helpers import metrics, query, run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "dbm.py")
@@ -78,6 +79,11 @@ def test_step_trains_both_and_the_numbers_are_the_library_s(at):
     assert m["DBM: exact mean log p(v)"] == f"{ll_dbm:.3f} nats"
     assert m["DBN: exact mean log p(v)"] == f"{ll_dbn:.3f} nats"
     assert m["best possible"] == f"{-np.log(30):.3f} nats"
+    # the same run outside the page, in one slice, as its code expander says: the same numbers
+    alone = side_by_side(X, [16, 10, 6], 400, lr=0.05, seed=0)
+    alone.run(Budget(updates=400))
+    assert m["DBM: exact mean log p(v)"] == f"{alone.trainers[0].dbm.log_likelihood(X):.3f} nats"
+    assert m["DBN: exact mean log p(v)"] == f"{dbn_log_likelihood(alone.trainers[1].net(), X):.3f} nats"
     winner = "DBM" if ll_dbm > ll_dbn else "DBN"
     assert f"the **{winner}** is ahead by {abs(ll_dbm - ll_dbn):.3f} nats" in text(at)
     scan = cmp.h1_posterior_vs_scale(model, net, X[5], SCALES)
