@@ -22,6 +22,30 @@ def tempered(rbm: RBM, beta: float) -> RBM:
     return RBM(rbm.W * beta, rbm.b * beta, rbm.c * beta)
 
 
+def tempered_gibbs(rbm: RBM, V: np.ndarray, betas: np.ndarray, k: int, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """k block-Gibbs steps of every chain at its own temperature: V[m] samples p_{beta_m}(v, h).
+
+    V : (M, R, n_v) chains, R per inverse temperature betas[m]. All M * R chains share one matrix
+    product per half-step (the tempered pre-activation is beta_m (v W + c)), rather than M small
+    products with a tempered copy of W each. -> (V, H) of shapes (M, R, n_v), (M, R, n_h).
+    """
+    M, R, n_v = V.shape
+    beta = np.asarray(betas, dtype=rbm.dtype).reshape(M, 1, 1)
+    flat = V.reshape(M * R, n_v)
+
+    def sample_h(X: np.ndarray) -> np.ndarray:
+        A = (X @ rbm.W + rbm.c).reshape(M, R, rbm.n_h)
+        return bernoulli(sigmoid(beta * A), rng).reshape(M * R, rbm.n_h)
+
+    H = sample_h(flat)
+    for _ in range(k):
+        A = (H @ rbm.W.T + rbm.b).reshape(M, R, n_v)
+        flat = bernoulli(sigmoid(beta * A), rng).reshape(M * R, n_v)
+        H = sample_h(flat)
+    return flat.reshape(M, R, n_v), H.reshape(M, R, rbm.n_h)
+
+
 def effective_sample_size(log_w: np.ndarray) -> float:
     """ESS = (sum w)^2 / sum w^2 of importance weights given as logs (R for equal weights, 1 for one)."""
     if len(log_w) == 0:

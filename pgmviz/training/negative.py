@@ -16,8 +16,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pgmviz.models.rbm import RBM, bernoulli
-from pgmviz.sampling.annealing import anneal_population, effective_sample_size, systematic_resample, tempered
+from pgmviz.models.rbm import RBM, SMALL_MODEL_SIZE, bernoulli
+from pgmviz.sampling.annealing import (
+    anneal_population,
+    effective_sample_size,
+    systematic_resample,
+    tempered,
+    tempered_gibbs,
+)
 
 
 def gibbs_from_hidden(rbm: RBM, H: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -211,24 +217,27 @@ class ParallelTempering(NegativePhase):
         M, R = len(self.betas), self.n_chains
         if self.V is None or self.V.shape[2] != rbm.n_v:
             self.V = bernoulli(np.full((M, R, rbm.n_v), 0.5, dtype=rbm.dtype), rng)
-        H = np.empty((M, R, rbm.n_h), dtype=rbm.dtype)
-        E = np.empty((M, R))
-        for m, beta in enumerate(self.betas):
-            model = tempered(rbm, beta)
-            self.V[m], H[m] = model.gibbs(self.V[m], self.k, rng)
-            E[m] = rbm.energy(self.V[m], H[m])  # untempered energy: beta enters the acceptance
-        # Swap neighbours (even pairs, then odd pairs), each chain index independently.
+        if rbm.n_v * rbm.n_h <= SMALL_MODEL_SIZE:  # the Numba kernel, one temperature at a time
+            H = np.empty((M, R, rbm.n_h), dtype=rbm.dtype)
+            for m, beta in enumerate(self.betas):
+                self.V[m], H[m] = tempered(rbm, beta).gibbs(self.V[m], self.k, rng)
+        else:  # one matrix product for all temperatures' chains
+            self.V, H = tempered_gibbs(rbm, self.V, self.betas, self.k, rng)
+        # untempered energies: beta enters the acceptance
+        E = rbm.energy(self.V.reshape(M * R, -1), H.reshape(M * R, -1)).reshape(M, R)
+        # Swap neighbours, all even pairs at once, then all odd pairs; each chain index independently.
         for start in (0, 1):
-            for m in range(start, M - 1, 2):
-                log_a = (self.betas[m] - self.betas[m + 1]) * (E[m] - E[m + 1])
-                accept = np.log(rng.random(R)) < log_a
-                self._proposed[m] += R
-                self._accepted[m] += accept.sum()
-                for X in (self.V, H):
-                    tmp = X[m, accept].copy()
-                    X[m, accept] = X[m + 1, accept]
-                    X[m + 1, accept] = tmp
-                E[m, accept], E[m + 1, accept] = E[m + 1, accept], E[m, accept].copy()
+            m = np.arange(start, M - 1, 2)
+            if len(m) == 0:
+                continue
+            log_a = (self.betas[m] - self.betas[m + 1])[:, None] * (E[m] - E[m + 1])  # (pairs, R)
+            accept = np.log(rng.random(log_a.shape)) < log_a
+            self._proposed[m] += R
+            self._accepted[m] += accept.sum(axis=1)
+            for X in (self.V, H, E):
+                a, b = X[m], X[m + 1]
+                sel = accept if X.ndim == 2 else accept[:, :, None]
+                X[m], X[m + 1] = np.where(sel, b, a), np.where(sel, a, b)
         V_neg = self.V[0]
         return V_neg, rbm.p_h_given_v(V_neg)
 

@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from pgmviz.models.rbm import RBM
-from pgmviz.sampling.annealing import anneal_population, effective_sample_size, systematic_resample, tempered
+from pgmviz.models.rbm import RBM, bernoulli
+from pgmviz.sampling.annealing import (
+    anneal_population,
+    effective_sample_size,
+    systematic_resample,
+    tempered,
+    tempered_gibbs,
+)
 from pgmviz.sampling.partition import ais_log_Z, log_p_v_all, log_Z_exact, pa_log_Z
 from pgmviz.training.negative import PCD, ParallelTempering, PopulationAnnealing
 from pgmviz.training.train import Trainer, TrainSettings
@@ -148,3 +154,34 @@ def test_anneal_population_returns_a_usable_population():
     r = random_rbm(np.random.default_rng(0), 6, 4)
     V, log_w, ratio, var, n_res = anneal_population(r, 64, np.linspace(0, 1, 50), np.random.default_rng(0))
     assert V.shape == (64, 6) and set(np.unique(V)) <= {0, 1} and var >= 0
+
+
+def test_tempered_gibbs_samples_each_temperature_exactly():
+    """The batched sweep (one product for all temperatures, used above the kernel's size) samples
+    p_beta(v) ~ exp(-beta F(v)) at every beta: chains' histograms against enumeration."""
+    r = random_rbm(np.random.default_rng(4), 4, 3, 2.0)
+    betas = np.array([1.0, 0.5, 0.0])
+    rng = np.random.default_rng(2)
+    V = bernoulli(np.full((3, 2000, 4), 0.5), rng)
+    counts = np.zeros((3, 16))
+    for sweep in range(30):
+        V, H = tempered_gibbs(r, V, betas, 1, rng)
+        assert H.shape == (3, 2000, 3)
+        if sweep >= 5:
+            for m in range(3):
+                counts[m] += np.bincount((V[m] @ [8, 4, 2, 1]).astype(int), minlength=16)
+    for m, beta in enumerate(betas):
+        tv = 0.5 * np.abs(counts[m] / counts[m].sum() - np.exp(log_p_v_all(tempered(r, beta)))).sum()
+        assert tv < 0.02, (beta, tv)
+
+
+def test_parallel_tempering_batched_path_on_a_model_above_the_kernel_size():
+    """784 x 10 > SMALL_MODEL_SIZE: PT takes the batched path; equal temperatures always swap, and
+    the beta = 1 chains are the particles it returns."""
+    r = random_rbm(np.random.default_rng(0), 784, 10, 0.05)
+    pt = ParallelTempering(n_chains=8, betas=np.ones(3))
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        V, P_h = pt.negative(r, None, None, rng)
+    np.testing.assert_array_equal(pt.swap_rates(), np.ones(2))
+    assert V.shape == (8, 784) and np.array_equal(V, pt.particles) and set(np.unique(V)) <= {0.0, 1.0}
