@@ -104,11 +104,26 @@ def log_p_T(Q: np.ndarray, T: float = 1.0) -> np.ndarray:
     return neg_E - logsumexp(neg_E)
 
 
+def neg_energy_table(Q: np.ndarray, n_v: int) -> np.ndarray:
+    """-E(v, h) = v^T Q_vv v + v^T W h + h^T Q_hh h for every v (rows) and h (columns), by blocks.
+
+    The same numbers as ``-qubo_energy`` over ``all_states(N)`` reshaped (2^n_v, 2^n_h), but one
+    (2^n_v, n_v) x (n_v, n_h) x (n_h, 2^n_h) product instead of 2^N quadratic forms.
+    """
+    Q = check_qubo(Q)
+    N, n_v = Q.shape[0], int(n_v)
+    if N > MAX_UNITS:
+        raise ValueError(f"enumerating 2^{N} states is too many (at most {MAX_UNITS} units)")
+    V, H = all_states(n_v), all_states(N - n_v)
+    a = ((V @ Q[:n_v, :n_v]) * V).sum(axis=1)  # (2^n_v,) biases and v-v couplings
+    e = ((H @ Q[n_v:, n_v:]) * H).sum(axis=1)  # (2^n_h,) biases and h-h couplings
+    return a[:, None] + V @ Q[:n_v, n_v:] @ H.T + e[None, :]
+
+
 def p_T_visible(Q: np.ndarray, n_v: int, T: float = 1.0) -> np.ndarray:
-    """p_T(v) = sum_h p_T(v, h) for all 2^n_v visible states (v is the slow index of the joint table)."""
-    log_p = log_p_T(Q, T)
-    n_h = Q.shape[0] - int(n_v)
-    return np.exp(logsumexp(log_p.reshape(2**int(n_v), 2**n_h), axis=1))
+    """p_T(v) = sum_h p_T(v, h) for all 2^n_v visible states."""
+    neg_E = neg_energy_table(Q, n_v) / check_temperature(T)
+    return np.exp(logsumexp(neg_E, axis=1) - logsumexp(neg_E))
 
 
 def state_indices(X: np.ndarray) -> np.ndarray:

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.models.boltzmann import MAX_UNITS, check_qubo, qubo_energy
+from pgmviz.models.boltzmann import check_qubo
 from pgmviz.models.rbm import check_visible
 from pgmviz.rng import as_rng
-from pgmviz.sampling.bm_gibbs import check_temperature, gibbs_sweeps, state_indices
+from pgmviz.sampling.bm_gibbs import check_temperature, gibbs_sweeps, neg_energy_table, state_indices
 from pgmviz.sampling.partition import all_states
 from pgmviz.training.protocol import Budget, Progress, as_budget, healthy, spend
 
@@ -59,20 +59,26 @@ def check_data(V: np.ndarray, n_v: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- exact, by enumeration
-def _joint(Q: np.ndarray, n_v: int, T: float) -> tuple[np.ndarray, np.ndarray]:
-    """(all states X, -E(x)/T reshaped (2^n_v, 2^n_h)): v is the slow index."""
-    N = Q.shape[0]
-    if N > MAX_UNITS:
-        raise ValueError(f"exact learning enumerates 2^{N} states (at most {MAX_UNITS} units)")
-    X = all_states(N)
-    return X, (-qubo_energy(Q, X) / T).reshape(2**n_v, 2 ** (N - n_v))
+def _joint(Q: np.ndarray, n_v: int, T: float) -> np.ndarray:
+    """-E(v, h)/T as a (2^n_v, 2^n_h) table: row index(v), column index(h)."""
+    return neg_energy_table(Q, n_v) / T
+
+
+def _second_moments_table(P: np.ndarray, n_v: int, n_h: int) -> np.ndarray:
+    """triu(sum_{v,h} P(v, h) x x^T) for weights P over the (2^n_v, 2^n_h) table, by blocks."""
+    V, H = all_states(n_v), all_states(n_h)
+    S = np.zeros((n_v + n_h, n_v + n_h))
+    S[:n_v, :n_v] = V.T @ (P.sum(axis=1)[:, None] * V)
+    S[n_v:, n_v:] = H.T @ (P.sum(axis=0)[:, None] * H)
+    S[:n_v, n_v:] = V.T @ P @ H
+    return np.triu(S)
 
 
 def log_likelihood(Q: np.ndarray, n_v: int, V: np.ndarray, T: float = 1.0) -> float:
     """Mean log p_T(v_n) = mean_n logsumexp_h(-E(v_n, h)/T) - log Z_T, exactly, in nats."""
     Q, T = check_qubo(Q), check_temperature(T)
     V = check_data(V, n_v)
-    _, neg_E = _joint(Q, n_v, T)
+    neg_E = _joint(Q, n_v, T)
     log_p_v = logsumexp(neg_E, axis=1) - logsumexp(neg_E)
     return float(log_p_v[state_indices(V)].mean())
 
@@ -84,13 +90,14 @@ def exact_statistics(Q: np.ndarray, n_v: int, V: np.ndarray, T: float = 1.0) -> 
     """
     Q, T = check_qubo(Q), check_temperature(T)
     V = check_data(V, n_v)
-    X, neg_E = _joint(Q, n_v, T)
-    p_free = np.exp(neg_E - logsumexp(neg_E)).ravel()
+    neg_E = _joint(Q, n_v, T)
+    n_h = Q.shape[0] - n_v
+    p_free = np.exp(neg_E - logsumexp(neg_E))
     # Clamped weights over joint states: each data row puts mass 1/n on its v, spread as p(h|v).
     p_h_given_v = np.exp(neg_E - logsumexp(neg_E, axis=1, keepdims=True))  # (2^n_v, 2^n_h)
     counts = np.bincount(state_indices(V), minlength=neg_E.shape[0]) / V.shape[0]
-    p_clamped = (counts[:, None] * p_h_given_v).ravel()
-    return np.triu(X.T @ (p_clamped[:, None] * X)), np.triu(X.T @ (p_free[:, None] * X))
+    return (_second_moments_table(counts[:, None] * p_h_given_v, n_v, n_h),
+            _second_moments_table(p_free, n_v, n_h))
 
 
 def exact_gradient(Q: np.ndarray, n_v: int, V: np.ndarray, T: float = 1.0, mask: np.ndarray | None = None

@@ -10,10 +10,10 @@ import pytest
 from scipy.special import logsumexp
 
 from pgmviz import data
-from pgmviz.models.boltzmann import qubo_from_rbm
+from pgmviz.models.boltzmann import qubo_energy, qubo_from_rbm
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling import bm_gibbs
-from pgmviz.sampling.partition import log_likelihood_exact
+from pgmviz.sampling.partition import all_states, log_likelihood_exact
 from pgmviz.training import bm_checks, bm_learning, gradients
 from pgmviz.training.bm_learning import BMSettings, BMTrainer, connectivity
 from pgmviz.training.bm_vs_rbm import Duel, DuelSettings, bm_cost
@@ -86,6 +86,13 @@ def test_connectivity_masks():
     assert rbm[0, 2] and not rbm[0, 1] and not semi[2, 3] and semi[0, 1]
     with pytest.raises(ValueError, match="unknown connectivity"):
         connectivity(2, 2, "dense")
+
+
+@pytest.mark.parametrize("n_v", [0, 2, 5])
+def test_the_block_energy_table_is_every_states_energy(n_v):
+    Q = random_qubo(5, 1.5, 13)
+    E = qubo_energy(Q, all_states(5)).reshape(2**n_v, 2 ** (5 - n_v))  # v is the slow index
+    np.testing.assert_allclose(bm_gibbs.neg_energy_table(Q, n_v), -E, atol=1e-12)
 
 
 @pytest.mark.parametrize("T", [0.5, 1.0, 4.0])
