@@ -233,7 +233,8 @@ with t2:
     st.markdown(
         f"The exact column sums over all 2^{mrf.n} = {2 ** mrf.n} states. BP ran every message at once "
         + (f"and converged after **{res.iterations}** updates" if res.converged else
-           f"and had **not converged** after {res.iterations} updates (more damping may help)")
+           f"and had **not converged** after {res.iterations} updates: on a graph with loops BP need not "
+           "settle (another damping may help)")
         + f"; mean field kept its best start (*{cmp.mf_start}*). Its bound is below log Z by exactly "
         "KL(q ‖ p), as it must be; the Bethe estimate is exact on a tree and only an estimate on a graph with loops."
     )

@@ -273,3 +273,14 @@ def test_question_hides_the_answer_until_committed(kind, answer):
     (verdict,) = [t.value for t in (*app.success, *app.info) if t.value.startswith("You said")]
     assert verdict.split("; it is ", 1)[1].split(":", 1)[0].strip("*") == answer
     check_numbers(app)  # everything shows again, and equals the library
+
+
+def test_loopy_bp_that_does_not_settle_is_said_so():
+    """J = 1, h = -0.3, spread 1.5 on the grid: undamped flooding BP keeps moving for 500 updates."""
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.query_params.update({"mp_graph": "grid", "mp_J": "1", "mp_h": "-0.3", "mp_spread": "1.5"})
+    run(app)
+    _, _, cmp, _ = shown(app)
+    assert not cmp.bp_result.converged
+    assert f"had **not converged** after {cmp.bp_result.iterations} updates" in markdown_with(app, "The exact column")
+    check_numbers(app)
