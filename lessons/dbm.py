@@ -173,16 +173,16 @@ with left:
     slides.picture(st, viz.sample_grid(samples.dbm_pictures[:N_SHOWN], ds.image_shape, n_cols=10, scale=scale),
                    width="content", name=P + "dbm_samples")
     a = st.columns(2)
-    a[0].metric("DBM: samples that are bars or stripes", f"{frac_dbm:.0%}")
-    a[1].metric("DBM: exact p(data patterns)", f"{mass_dbm:.3f}")
+    a[0].metric("DBM: samples that are bars or stripes", f"{frac_dbm:.1%}")
+    a[1].metric("DBM: exact p(data patterns)", f"{mass_dbm:.3g}")
 with right:
     st.markdown(f"**DBN**: {T} Gibbs steps in the top RBM (h¹ ↔ h²) from random states, then **one top-down** pass "
                 "p(v | h¹)" if net.n_layers == 2 else f"**DBN**: its first RBM only so far, {T} Gibbs steps")
     slides.picture(st, viz.sample_grid(samples.dbn_pictures[:N_SHOWN], ds.image_shape, n_cols=10, scale=scale),
                    width="content", name=P + "dbn_samples")
     a = st.columns(2)
-    a[0].metric("DBN: samples that are bars or stripes", f"{frac_dbn:.0%}")
-    a[1].metric("DBN: exact p(data patterns)", f"{mass_dbn:.3f}")
+    a[0].metric("DBN: samples that are bars or stripes", f"{frac_dbn:.1%}")
+    a[1].metric("DBN: exact p(data patterns)", f"{mass_dbn:.3g}")
 st.caption(f"Pictures are p(v | h¹) of each chain's last h¹; the percentages judge one binary draw of each of "
            f"{N_SAMPLES} chains. p(data patterns) sums the model's exact p(v) over the {len(cmp.distinct(X))} "
            "patterns: 1 would be perfect.")
