@@ -61,7 +61,8 @@ def judge_number(guess: float, answer: float, lo: float, hi: float, *, ratio: bo
     if ratio and guess > 0 and answer > 0:
         factor = max(guess / answer, answer / guess)
         grade = _grade(factor, RATIO_GRADES)
-        return Verdict(f"{said}: off by a factor of {factor:.3g} ({direction}): {grade}.", grade, factor)
+        times = f"{factor:,.0f}" if factor >= 100 else f"{factor:.3g}"  # 5,507 rather than 5.51e+03
+        return Verdict(f"{said}: off by a factor of {times} ({direction}): {grade}.", grade, factor)
     error = abs(guess - answer)
     share = error / (hi - lo)
     grade = _grade(share, LINEAR_GRADES)

@@ -250,6 +250,7 @@ def test_infinite_net_asks_the_tv_after_k_levels():
     assert said_answer(text) == shown
 
 
+@pytest.mark.slow
 def test_generate_asks_the_held_out_error():
     at = lesson("generate")
     hidden(at, "gr_q_err")
@@ -272,6 +273,7 @@ def test_fantasy_asks_whose_fantasies_spread_widest():
     assert shown == [round(b, 2) for b in bits.values()]
 
 
+@pytest.mark.slow
 def test_evaluate_asks_whether_reconstruction_and_likelihood_agree():
     at = lesson("evaluate")
     hidden(at, "ev_q_same")

@@ -39,7 +39,8 @@ def test_ratio_is_symmetric_in_over_and_under():
     assert up.error == pytest.approx(10.0) and down.error == pytest.approx(10.0)
     assert up.grade == down.grade == "the right order of magnitude"
     assert "factor of 10" in up.text and "too high" in up.text and "too low" in down.text
-    assert judge_number(0.5, 9.079e-05, 1e-8, 1.0, ratio=True).grade == FAR
+    far = judge_number(0.5, 9.079e-05, 1e-8, 1.0, ratio=True)
+    assert far.grade == FAR and "a factor of 5,507 (too high)" in far.text
     assert judge_number(1.5e-4, 9.079e-05, 1e-8, 1.0, ratio=True).grade == "close"
 
 
