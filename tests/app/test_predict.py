@@ -120,6 +120,28 @@ def test_the_switch_round_trips_through_the_url():
         assert app(questions=bad).toggle(key=predict.WIDGET).value is False
 
 
+def page_without_the_toggle_sometimes() -> None:
+    import streamlit as st
+
+    from pgmviz.ui import predict
+
+    if not st.session_state.get("t_home"):  # a run of a page with no lesson_header (the home page)
+        predict.switch()
+    st.markdown(f"on: {predict.enabled()}")
+
+
+def test_the_switch_survives_a_page_without_the_toggle():
+    at = AppTest.from_function(page_without_the_toggle_sometimes, default_timeout=30)
+    at.query_params["questions"] = "1"
+    run(at)
+    at.session_state["t_home"] = True
+    run(at)
+    assert not at.toggle and at.markdown[0].value == "on: True"
+    at.session_state["t_home"] = False
+    run(at)
+    assert at.toggle(key=predict.WIDGET).value is True
+
+
 def test_a_ratio_slider_offers_a_1_2_5_grid_within_its_range():
     assert predict.Number(0.5, 100.0, ratio=True).grid() == [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
     grid = predict.Number(1e-8, 1.0, ratio=True).grid()
