@@ -129,7 +129,7 @@ st.markdown(
     "Here the graph is a pairwise **Markov random field** over binary pixels x_i ∈ {0, 1}, Ising style: "
     "with spins s = 2x − 1, p(x) ∝ exp(Σ_i h_i s_i + J Σ_(ij) s_i s_j). **Sum-product belief propagation** "
     "has each unit tell each neighbour what it knows about it, summing itself out: "
-    "m_s→t(x_t) = Σ_{x_s} φ_s(x_s) ψ_st(x_s, x_t) Π_{k ≠ t} m_k→s(x_s). With binary units a message is "
+    "m_s→t(x_t) = Σ_{x_s} φ_s(x_s) ψ_st(x_s, x_t) Π_{k ∈ N(s), k ≠ t} m_k→s(x_s). With binary units a message is "
     "one number, the **log-odds** it adds to the receiver's belief."
 )
 
