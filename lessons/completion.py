@@ -317,12 +317,13 @@ fig = go.Figure([go.Bar(x=[str(i) for i in range(10)], y=li.exact, name="exact: 
                  go.Bar(x=[str(i) for i in range(10)], y=li.estimates[-1], name="Gibbs, 10 chains x 200 steps",
                         marker_color=theme.ACCENT)])
 theme.style(fig, 300, f"p(y | {what})", xaxis_type="category", yaxis_range=[0, 1.05],
-            legend=dict(orientation="h", y=1.0, yanchor="bottom"))
+            legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1.0, xanchor="right"))
 c_bars, c_tv = st.columns([2, 1], vertical_alignment="center")
 c_bars.plotly_chart(fig, key=P + "label_bars", width="stretch")
-c_tv.metric("TV(Gibbs estimate, exact p(y | image)) after 200 steps", f"{li.tv()[-1]:.4f}",
-            help="The image is clamped (its mean-field up-pass), the ten label units are sampled in the top RBM; "
-                 "the exact answer lists the ten labels' free energies.")
+c_tv.metric("TV(Gibbs, exact) after 200 steps", f"{li.tv()[-1]:.4f}",
+            help="Total variation between the Gibbs estimate of p(y | image) and the exact one. The image is "
+                 "clamped (its mean-field up-pass), the ten label units are sampled in the top RBM; the exact "
+                 "answer lists the ten labels' free energies.")
 st.subheader("The image from the label")
 label = st.columns([1, 2])[0].select_slider("Clamped label", list(range(10)), key=P + "label")
 URL.write()
