@@ -19,7 +19,7 @@ import streamlit as st
 
 from pgmviz.evaluation import evaluate as ev
 from pgmviz.sampling.partition import MAX_EXACT_UNITS, exact_feasible, log_Z_exact
-from pgmviz.ui import predict, slides
+from pgmviz.ui import compute, predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, model_picker, model_setting, pretrained_models
@@ -90,7 +90,7 @@ def run_with_progress(what: str, work, *, slot):
 
     Clicking Stop makes Streamlit interrupt this script run at the next progress update; the
     marker ``ev_running`` survives, so the next run reports how far it got. The ``cancel``
-    callback reads the same flag, for runs that reach a check before the interruption.
+    callback is the relay's: true once the wait was interrupted, for runs that check it.
     """
     ss[P + "stop"] = False
     ss[P + "running"] = {"what": what, "fraction": 0.0}
@@ -108,7 +108,10 @@ def run_with_progress(what: str, work, *, slot):
 
     # Not try/finally: when Streamlit interrupts the run, the marker must stay for the next run.
     try:
-        out = work(progress, lambda: bool(ss.get(P + "stop")))
+        # On a scheduler thread (a class shares the cores); the bar is drawn here, so Stop interrupts the
+        # wait at a redraw and the relay stops the run at its next report.
+        relay = compute.Relay(progress)
+        out = compute.run(P + "estimate", work, relay, relay.stopped, relay=relay)
     except InterruptedError:
         ss[P + "message"] = (f"Stopped: {what}, at {ss[P + 'running']['fraction']:.0%}. "
                              "An unfinished estimate is discarded.")

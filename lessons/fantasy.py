@@ -18,7 +18,7 @@ import streamlit as st
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.sampling import chains
-from pgmviz.ui import predict, slides
+from pgmviz.ui import compute, predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting, pretrained_models
@@ -116,7 +116,8 @@ def run(name: str, rbm, meta: dict, shape, request: tuple) -> None:
     def progress(t: int, total: int) -> None:
         bar.progress(t / max(total, 1), text=f"Gibbs step {t:,} of {total:,}")
 
-    record = chains.run_chains(rbm, V0, T, m, rng, progress=progress)
+    relay = compute.Relay(progress)  # the chains run through the server's scheduler; the bar is drawn here
+    record = compute.run(P + "chains", chains.run_chains, rbm, V0, T, m, rng, progress=relay, relay=relay)
     frames = chains.render_frames(record, shape, aspect=FRAME_ASPECT)
     bar.empty()
     ss[P + "result"] = {
@@ -192,8 +193,9 @@ def run_side_by_side(seed: int) -> None:
     models = pretrained_models()
     rbms = {label: models[title]["rbm"] for label, title in COMPARED.items() if title in models}
     with st.spinner(f"Running {COMPARE_CHAINS} chains of each model for {COMPARE_STEPS:,} steps ..."):
-        ss[P + "compare"] = {"seed": seed, "census": census.compare_fantasies(
-            rbms, reader_for((28, 28)), dataset("mnist").X_test, COMPARE_CHAINS, COMPARE_STEPS, seed)}
+        ss[P + "compare"] = {"seed": seed, "census": compute.run(
+            P + "compare", census.compare_fantasies, rbms, reader_for((28, 28)), dataset("mnist").X_test,
+            COMPARE_CHAINS, COMPARE_STEPS, seed)}
 
 
 def recipe(meta: dict) -> str:

@@ -17,7 +17,7 @@ from pgmviz import data
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.models import dbn
 from pgmviz.training import finetune as ft
-from pgmviz.ui import predict, slides
+from pgmviz.ui import compute, predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset
@@ -133,7 +133,8 @@ URL_SETTINGS.write()
 config = (which, int(every), int(rows), int(seed))
 if ss.get(P + "clamp_config") != config:  # new settings: compute the movie once and keep it
     labels = np.tile(np.arange(K), int(rows))  # row r of the grid: one chain per digit
-    chain = net.top_chain(N_FRAMES, int(every), n=len(labels), rng=int(seed), clamp_labels=labels)
+    chain = compute.run(P + "movie", net.top_chain, N_FRAMES, int(every), n=len(labels), rng=int(seed),
+                        clamp_labels=labels)  # through the server's scheduler, like every live computation
     ss[P + "clamp_config"] = config
     ss[P + "clamp_chain"] = chain
     # per frame: how many drawings the independent reader reads as their clamped label
