@@ -78,6 +78,16 @@ LESSONS: list[Lesson] = [
         url_path="energy",
     ),
     Lesson(
+        key="full_bm",
+        title="A full Boltzmann machine, learned",
+        path="lessons/full_bm.py",
+        icon=":material/hub:",
+        blurb="Every coupling allowed, lateral ones too: the clamped/free rule trained live on bars and stripes "
+              "beside the RBM with the same units, the exact gradient and log-likelihood beside the sampled ones, "
+              "a posterior that needs sampling, a temperature for the chains, and the cost per update.",
+        url_path="full_bm",
+    ),
+    Lesson(
         key="filters",
         title="Filter learning",
         path="lessons/filters.py",
@@ -150,6 +160,30 @@ LESSONS: list[Lesson] = [
         section="Belief nets",
     ),
     Lesson(
+        key="message_passing",
+        title="Inference by message passing",
+        path="lessons/message_passing.py",
+        icon=":material/share:",
+        blurb="Sum-product belief propagation message by message on a chain, a tree and a 3x3 Ising grid: exact "
+              "marginals after two passes on a tree, an error once the coupling sends evidence round the loops, "
+              "naive mean field beside both (its bound, its KL, the one mode it picks), and the RBM, where one "
+              "half-step of Gibbs is exact inference.",
+        url_path="message_passing",
+        section="Inference",
+    ),
+    Lesson(
+        key="completion",
+        title="Inference with evidence",
+        path="lessons/completion.py",
+        icon=":material/extension:",
+        blurb="Hide part of a digit (a half, a box, a brush) or flip some of its pixels, clamp what is seen, and "
+              "let block Gibbs or mean field fill in the rest, animated: the error against the true digit step by "
+              "step, CD-1, PCD and PA compared, a small patch's sampled conditional approaching the exact one, "
+              "and the label DBN filling in the label from the image and the image from the label.",
+        url_path="completion",
+        section="Inference",
+    ),
+    Lesson(
         key="greedy",
         title="Greedy stacking",
         path="lessons/greedy.py",
@@ -196,6 +230,18 @@ LESSONS: list[Lesson] = [
         section="Deep belief nets",
     ),
     Lesson(
+        key="dbm",
+        title="A deep Boltzmann machine",
+        path="lessons/dbm.py",
+        icon=":material/device_hub:",
+        blurb="Two hidden layers, all undirected: a DBM trained by mean field and persistent Gibbs chains live "
+              "beside a DBN of the same sizes, both judged by their exact log-likelihood; samples by Gibbs over "
+              "all layers vs top-down, and a posterior over h¹ that moves with the layer above in the DBM but "
+              "not in the DBN's recognition pass.",
+        url_path="dbm",
+        section="Deep belief nets",
+    ),
+    Lesson(
         key="vae",
         title="VAE: a graphical model with a neural conditional",
         path="lessons/vae.py",
@@ -205,6 +251,18 @@ LESSONS: list[Lesson] = [
               "of the digits, held-out nats next to the RBM's, and labels as latents (M2) lifting a "
               "classifier trained on 100 labels.",
         url_path="vae",
+        section="Beyond",
+    ),
+    Lesson(
+        key="crf_hybrid",
+        title="A network inside a graphical model",
+        path="lessons/crf_hybrid.py",
+        icon=":material/link:",
+        blurb="A linear-chain CRF whose unary potentials a small net computes, trained end to end through "
+              "exact forward-backward, live beside the same net alone: held-out accuracy and log-likelihood "
+              "of both against the generating HMM, where the transitions correct the net, the learned "
+              "transition scores beside the true ones, and the gradient checked by finite differences.",
+        url_path="crf_hybrid",
         section="Beyond",
     ),
 ]
