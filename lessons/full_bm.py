@@ -53,6 +53,7 @@ URL_SETTINGS = url.bind(P, {
     "t_sweeps": url.integer(20, 1, 200),
     "t_chains": url.integer(2000, 10, 5000),
     "g_chains": url.integer(200, 1, 5000),
+    "g_sweeps": url.integer(20, 1, 200),
     "pattern": url.integer(6, 0, len(X) - 1),
 })
 
@@ -348,8 +349,10 @@ st.markdown(cond_sentence(cond))
 
 # --- sampled vs exact gradient ---------------------------------------------------------------
 st.subheader("3 · The sampled gradient beside the exact one")
-st.number_input("Free chains for this estimate", 1, 5000, key=P + "g_chains")
-sweeps = int(duel.settings.sweeps)
+gs1, gs2 = st.columns(2)
+gs1.number_input("Free chains for this estimate", 1, 5000, key=P + "g_chains")
+gs2.number_input("Sweeps for this estimate", 1, 200, key=P + "g_sweeps")
+sweeps = int(ss[P + "g_sweeps"])
 gc = bm_checks.gradient_check(Q, N_V, X, sweeps=sweeps, n_free=int(ss[P + "g_chains"]), mask=mask,
                               rng=int(ss[P + "seed"]))
 k1, k2, k3 = st.columns(3)
@@ -371,8 +374,8 @@ slides.chart(st, style(fig, 380, xaxis_title="exact  (⟨xᵢxⱼ⟩clamped − 
                       yaxis_title="one sampled estimate", legend=dict(orientation="h", y=1.12)),
                 key=P + "grad", width="stretch")
 st.caption(f"One estimate from fresh chains: a clamped chain per pattern and {int(ss[P + 'g_chains']):,} free chains, "
-           f"{sweeps} sweeps each ({gc.unit_updates:,} single-unit samplings). More chains bring the points onto "
-           "the diagonal.")
+           f"{sweeps} sweeps each from random states ({gc.unit_updates:,} single-unit samplings). More chains cut "
+           "its noise; more sweeps cut the bias of chains that have not yet reached equilibrium.")
 
 # --- temperature -----------------------------------------------------------------------------
 st.subheader("4 · Sampling at a temperature")

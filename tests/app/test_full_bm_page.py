@@ -58,7 +58,8 @@ def check_numbers(at: AppTest) -> None:
     assert m["KL( p(h|v) ‖ Π_j p(h_j|v) )"] == f"{cond.kl_factorial:.4f} nats"
     assert m["TV( clamped chains , exact p(h|v) )"] == f"{cond.tv:.3f}"
     # section 3: one sampled gradient beside the exact one
-    gc = bm_checks.gradient_check(Q, 9, X, sweeps=s.sweeps, n_free=int(at.number_input(key="fb_g_chains").value),
+    g_sweeps, g_chains = (int(at.number_input(key="fb_" + k).value) for k in ("g_sweeps", "g_chains"))
+    gc = bm_checks.gradient_check(Q, 9, X, sweeps=g_sweeps, n_free=g_chains,
                                   mask=duel.bm.mask, rng=seed)
     assert m["cos( sampled , exact gradient )"] == f"{gc.cosine:.3f}"
     assert m["|exact gradient|"] == f"{gc.exact_norm:.4f}"
@@ -109,6 +110,13 @@ def test_step_trains_both_and_the_conclusion_reads_the_numbers(at):
     assert (f"has cost it {e - c['ll_bm'][-1]:.3f} nats" in text) == (e > c["ll_bm"][-1])
     # the couplings the full machine learnt are inside a layer too
     assert float(metrics(at)["Σ |visible–visible couplings|"]) > 0
+    # the caption's advice: more free chains and sweeps bring the estimate closer to the exact gradient
+    rough = float(metrics(at)["|sampled − exact|"])
+    at.number_input(key="fb_g_chains").set_value(5000)
+    at.number_input(key="fb_g_sweeps").set_value(100)
+    run(at)
+    check_numbers(at)
+    assert float(metrics(at)["|sampled − exact|"]) < rough
 
 
 def test_temperature_changes_the_sampled_distribution(at):
