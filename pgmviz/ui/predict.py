@@ -82,7 +82,6 @@ class Number:
     default: float | None = None  # None: the middle of the range (or of its grid)
     ratio: bool = False
     fmt: Callable[[float], str] = _three
-    unit: str = ""
 
     def grid(self) -> list[float]:
         """The 1-2-5 values between lo and hi a ratio slider offers."""
@@ -91,13 +90,15 @@ class Number:
         return [float(f"{v:.6g}") for v in values if self.lo * (1 - 1e-9) <= v <= self.hi * (1 + 1e-9)]
 
     def widget(self, label: str, key: str) -> None:
+        ss = st.session_state
         if self.ratio:
             grid = self.grid()
-            st.session_state.setdefault(key, self.default if self.default in grid else grid[len(grid) // 2])
+            if ss.get(key) not in grid:  # first asked, or a guess left from another range
+                ss[key] = self.default if self.default in grid else grid[len(grid) // 2]
             st.select_slider(label, grid, key=key, format_func=self.fmt)
         else:
-            middle = self.lo + (self.hi - self.lo) / 2 if self.default is None else self.default
-            st.session_state.setdefault(key, float(middle))
+            if not (isinstance(ss.get(key), float) and self.lo <= ss[key] <= self.hi):
+                ss[key] = float(self.lo + (self.hi - self.lo) / 2 if self.default is None else self.default)
             step = self.step if self.step is not None else (self.hi - self.lo) / 100
             st.slider(label, float(self.lo), float(self.hi), step=float(step), key=key, format="%g")
 
@@ -194,7 +195,7 @@ def ask(key: str, question: str, guess: Number | Choice, answer: Any = None, abo
                       disabled=st.session_state.get(key + "__guess") is None)
             return Question(key, guess, revealed=False)
         shown = guess.fmt(said["guess"]) if isinstance(guess, Number) else said["guess"]
-        st.markdown(f"Your answer: **{shown}{guess.unit if isinstance(guess, Number) else ''}**")
+        st.markdown(f"Your answer: **{shown}**")
         q = Question(key, guess, revealed=True, guess=said["guess"], slot=st.empty())
         st.button("Ask again", key=key + "__again", on_click=_forget, args=(key,))
     if answer is not None:
