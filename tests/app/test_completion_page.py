@@ -169,3 +169,16 @@ def test_url_sets_the_question(models, ds):
     run(app)
     assert value(app, "hide") == "random" and value(app, "digit") == 7 and value(app, "patch") == 2
     check(app, models, ds)
+
+
+def test_a_broken_model_gives_a_message(models):
+    """A session's own model whose training diverged (NaN weights) is refused with a message, not a traceback."""
+    from pgmviz.models.rbm import RBM
+
+    good = models["MNIST 784x500 PCD-1"]
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app.session_state["user_models"] = {"diverged": {"rbm": RBM(good.W * np.nan, good.b, good.c), "meta": {}}}
+    app.session_state["cp_model"] = "diverged"
+    run(app)
+    assert any("NaN" in w.value for w in app.warning)
+    assert not metrics(app)  # no number computed from it
