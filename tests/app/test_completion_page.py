@@ -107,6 +107,9 @@ def check(at: AppTest, models, ds) -> dict:
     assert m["most probable completion"] == f"p = {small.exact.max():.3f}"
     text = next(md.value for md in at.markdown if md.value.startswith(f"After {steps:,} steps of 100 chains"))
     assert (", closer than mean field" in text) == (small.tv[-1] < small.tv_mean_field)
+    assert f"after one step it was **{small.tv[0]:.3f}**" in text
+    caption = next(c.value for c in at.caption if "pixels are free" in c.value)
+    assert f"{int(ev.free.sum())} of 784 pixels are free" in caption
     # section 4: the label DBN
     net = dbn.load_dbn(ft.LABEL_NETS["dbn_labels"])[0]
     li = lc.label_from_image(net, x, n_steps=200, n_chains=10, rng=seed)
