@@ -24,6 +24,7 @@ from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import ACCENT, CLASS_COLOURS, FONT, MUTED
 from pgmviz.ui.theme import LIGHT_GREY as GREY
 from pgmviz.viz import filter_grid, sample_grid
@@ -408,7 +409,7 @@ fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
                   title="Held-out squared error per image against code size",
                   xaxis_title="code size (numbers per digit)", yaxis_title="squared error", yaxis_rangemode="tozero")
 if q_ratio.reveals("the errors by code size"):
-    slides.chart(st, fig, key=P + "code_sizes", width="stretch")
+    slides.chart(main_picture(), fig, key=P + "code_sizes", width="stretch")
 if not ss.get(P + "all_sizes"):
     st.button(f"Add the autoencoders with {', '.join(map(str, [c for c in CODE_SIZES if c != code]))} numbers",
               icon=":material/add_chart:", key=P + "all_sizes_button",

@@ -19,6 +19,7 @@ from pgmviz.sampling.partition import log_Z_exact
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.present import main_picture
 
 st.set_page_config(page_title="Energy and probability · pgmviz", layout="wide")
 
@@ -318,7 +319,7 @@ st.caption(
        else "All parameters set by hand.")
 )
 
-left, right = st.columns([1.15, 1.0], gap="large")
+left, right = main_picture().columns([1.15, 1.0], gap="large")
 with left:
     st.markdown("**Parameters**, laid out like the matrix Q below: row *i* holds the visible "
                 "bias bᵢ and the weights Wᵢⱼ to every hidden unit; the last row the hidden biases cⱼ.")

@@ -23,6 +23,7 @@ from pgmviz.ui import compute, predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, model_picker, model_setting, pretrained_models
+from pgmviz.ui.present import main_picture
 
 st.set_page_config(page_title="How good is the model? · pgmviz", layout="wide")
 
@@ -351,7 +352,8 @@ if res["runs"]:
         **({"minus exact": e.log_Z - exact, "exact inside": e.contains(exact)} if exact is not None else {}),
         "ESS of weights": e.ess, "seconds": e.seconds,
     } for e in res["runs"]])
-    slides.chart(st, estimate_chart(res, exact), key=P + "estimates_chart", config={"displayModeBar": False})
+    slides.chart(main_picture(), estimate_chart(res, exact), key=P + "estimates_chart",
+                 config={"displayModeBar": False})
     st.dataframe(table, hide_index=True, key=P + "estimates_table", column_config={
         "log Z": st.column_config.NumberColumn(format="%.3f"),
         "minus exact": st.column_config.NumberColumn(format="%+.3f"),

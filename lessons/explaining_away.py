@@ -19,6 +19,7 @@ from pgmviz.sampling.partition import all_states
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.present import main_picture
 
 st.set_page_config(page_title="Explaining away · pgmviz", layout="wide")
 
@@ -177,7 +178,7 @@ def change(before: float, after: float) -> str:
         return "leaves"
     return "lowers" if after < before else "raises"
 
-left, right = st.columns([5, 4])
+left, right = main_picture().columns([5, 4])
 with left:
     slides.chart(st, net_figure(params, {"truck": ea.p_truck, "quake": ea.p_quake, "house": float(jump)}, jump),
                  key=P + "net", width="stretch")

@@ -22,6 +22,7 @@ from pgmviz.ui import compute, predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting, pretrained_models
+from pgmviz.ui.present import main_picture
 
 st.set_page_config(page_title="Fantasy chains · pgmviz", layout="wide")
 
@@ -417,7 +418,7 @@ def animation() -> None:
                      help="The mean free energy of held-out digits of the model's data set, for comparison.")
     mc[3].metric("Hidden units on", f"{record.H[frame].mean():.1%}", help="The fraction of h that is 1 at this step.")
 
-    left, right = st.columns([3, 2], gap="large")
+    left, right = main_picture().columns([3, 2], gap="large")
     with left:
         slides.picture(st, chains.frame_png(res["frames"][frame]), output_format="PNG", width="stretch",
                        name=P + "chains_frame")

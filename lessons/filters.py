@@ -33,6 +33,7 @@ from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset, set_current_model
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import BLUE, FONT, GREY, RED, TITLE_FONT
 
 st.set_page_config(page_title="Filter learning · pgmviz", layout="wide")
@@ -419,7 +420,7 @@ def draw_live(snap: Snapshot) -> None:
     if bits:
         st.caption(" · ".join(bits))
 
-    left, right = st.columns([3, 2], gap="large")
+    left, right = main_picture().columns([3, 2], gap="large")
     with left:
         n_h = rbm.n_h
         show_all = n_h > SHOWN_FILTERS and ss.get(P + "show_all", False)

@@ -31,6 +31,7 @@ from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import ACCENT, FONT
 from pgmviz.ui.theme import LIGHT_GREY as GREY
 from pgmviz.viz import filter_grid, sample_grid
@@ -358,7 +359,7 @@ def live_view() -> None:
     # one scale for both, fitted to the pretrained net: the random start begins near 90% (chance),
     # far above, and would flatten the pretrained curve if the axis had to show it
     top = 100 * min(1.0, max(0.2, 1.2 * max(r["held-out error"] for r in hp)))
-    c_pre, c_rand = st.columns(2, gap="large")
+    c_pre, c_rand = main_picture().columns(2, gap="large")
     with c_pre:
         curve_chart(hp, "Pretrained DBN, fine-tuned", ACCENT, P + "curve_pre", top)
     with c_rand:

@@ -21,6 +21,7 @@ from pgmviz.ui import compute, predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset
+from pgmviz.ui.present import main_picture
 from pgmviz.viz import sample_grid, to_uint8, upscale
 
 st.set_page_config(page_title="Generate and recognise · pgmviz", layout="wide")
@@ -162,7 +163,7 @@ def movie() -> None:
     st.select_slider("Frame", list(range(N_FRAMES)), key=P + "frame",
                      format_func=lambda i: f"Gibbs step {steps[i]:,}")
     f = int(ss[P + "frame"])
-    slides.picture(st, sample_grid(chain.images[f], (28, 28), n_cols=K, scale=4), width="content",
+    slides.picture(main_picture(), sample_grid(chain.images[f], (28, 28), n_cols=K, scale=4), width="content",
                    caption=f"Columns: the clamped label 0 … 9. Top-level Gibbs step {steps[f]:,}, then one top-down "
                      f"pass; the pictures are p(v | h₁).", name=P + "clamped_chain")
     read = ss[P + "clamp_read"]

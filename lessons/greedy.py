@@ -27,6 +27,7 @@ from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import ACCENT, ALERT, FONT, GREEN, MUTED
 
 st.set_page_config(page_title="Greedy stacking · pgmviz", layout="wide")
@@ -377,7 +378,7 @@ q_falls = predict.ask(P + "q_falls", f"RBM 2 learns by PCD, a noisy estimate of 
                       f"{n_checks} checkpoints will the bound **fall**?", predict.Number(0, n_checks, 1, default=0,
                       fmt=lambda x: f"{x:.0f}"), answer=res["falls"], about=(int(b_seed), b_prop))
 if q_falls.reveals("the bound's curves and numbers"):
-    slides.chart(st, fig, key=P + "bound_chart", width="stretch")
+    slides.chart(main_picture(), fig, key=P + "bound_chart", width="stretch")
     m = st.columns(5)
     m[0].metric("log p(v), one RBM", f"{first['log_p_rbm1']:.3f}")
     m[1].metric("bound at the start", f"{first['bound']:.3f}",

@@ -21,6 +21,7 @@ from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import image_shape, model_picker
+from pgmviz.ui.present import main_picture
 from pgmviz.viz import tile, to_uint8, upscale
 
 st.set_page_config(page_title="The infinite belief net · pgmviz", layout="wide")
@@ -206,7 +207,7 @@ with st.expander("The RBM's parameters W, b, c"):
 
 # --- 1. the unrolling --------------------------------------------------------------------------
 st.subheader("1 · Unrolling the RBM")
-d1, d2 = st.columns([3, 2])
+d1, d2 = main_picture().columns([3, 2])
 with d1:
     levels = min(K, DIAGRAM_LEVELS)
     slides.chart(st, diagram_figure(n_v, n_h, levels), key=P + "diagram", width="stretch")

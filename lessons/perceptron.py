@@ -20,6 +20,7 @@ from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.player import player as play
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import TITLE_FONT
 
 st.set_page_config(page_title="From perceptrons to backprop · pgmviz", layout="wide")
@@ -308,7 +309,7 @@ def draw_unit(frame: int) -> None:
     m[4].metric("Inputs misclassified", f"{run.errors[k]} of 4")
     if run.loss is not None:
         m[5].metric(f"Loss ({LOSS_NAMES[run.loss_kind]})", f"{run.loss[k]:.4f}")
-    left, right = st.columns(2, gap="large")
+    left, right = main_picture().columns(2, gap="large")
     slides.chart(left, unit_figure(run, k), key=f"{P}unit_plane", config=PLOT_CONFIG, width="stretch")
     if run.loss is None:
         fig = curve_figure(run.epochs, run.errors, k, "inputs misclassified")

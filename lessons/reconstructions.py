@@ -21,6 +21,7 @@ from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting
+from pgmviz.ui.present import main_picture
 from pgmviz.viz import sample_grid, to_uint8, upscale
 
 st.set_page_config(page_title="Reconstructions · pgmviz", layout="wide")
@@ -214,7 +215,7 @@ else:
 if v_in is not None:
     rounds = recon.reconstruction_rounds(rbm, v_in, n_rounds, rng=int(seed))
     p_h, h, p_v = rounds.P_h[0], rounds.H[0], rounds.P_v[0]
-    cols = st.columns(4, gap="medium")
+    cols = main_picture().columns(4, gap="medium")
     captions = [f"v: {label}", "p(h | v): feature probabilities", "h: sampled binary features",
                 "p(v | h): the reconstruction"]
     images = [picture(v_in, shape), hidden_picture(p_h), hidden_picture(h), picture(p_v, shape)]

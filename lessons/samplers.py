@@ -22,6 +22,7 @@ from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import FONT
 from pgmviz.ui.theme import SAMPLER_COLOURS as COLOURS
 
@@ -373,7 +374,7 @@ def draw(race: Race) -> None:
                        f"({lane.curves['ll_train'][0]:.1f} -> {lane.curves['ll_train'][-1]:.1f} nats): the learning "
                        "rate is too high for this method. Lower it and press Reset.", icon=":material/warning:")
     st.metric("Updates per method", f"{race.step_count:,}")
-    slides.chart(st, likelihood_figure(race, meta), key=P + "ll_chart", width="stretch")
+    slides.chart(main_picture(), likelihood_figure(race, meta), key=P + "ll_chart", width="stretch")
     sentence = standing_sentence(race)
     if sentence:
         st.markdown(sentence)

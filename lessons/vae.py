@@ -30,6 +30,7 @@ from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import CLASS_COLOURS, FONT
 from pgmviz.viz import sample_grid
 
@@ -254,7 +255,7 @@ def draw_training() -> None:
         m[4].metric("KL, batches", f"{p.kl:.2f}")
         st.caption(f"{tr.seconds:.1f} s of computing so far; the held-out ELBO (red) is measured on 500 "
                    "test digits after every slice.")
-    slides.chart(st, elbo_chart(), key=P + "curve", width="stretch")
+    slides.chart(main_picture(), elbo_chart(), key=P + "curve", width="stretch")
 
 
 if source == YOURS:

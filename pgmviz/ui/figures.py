@@ -26,6 +26,7 @@ import io
 import re
 
 import numpy as np
+import plotly.graph_objects as go
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, Normalize, TwoSlopeNorm, to_rgba
 from matplotlib.figure import Figure
@@ -309,6 +310,8 @@ def plotly_to_matplotlib(fig, width: int = 1000) -> Figure:
 
     ``width`` (pixels) is used when the figure sets none (a chart that stretches to the page).
     """
+    if not isinstance(fig, go.Figure):  # a page may hand st.plotly_chart the figure as a dict
+        fig = go.Figure(fig)
     lay = fig.layout
     base = lay.font.size if lay.font is not None and lay.font.size else 12
     w, h = (lay.width or width), (lay.height or 450)

@@ -30,7 +30,8 @@ ROOT_FONT_PX = 20  # Streamlit's type is in rem of a 16 px root: 20 px makes all
 _TOP = '[data-testid="stMainBlockContainer"] > div > '
 STYLE = f"""<style>
 html {{ font-size: {ROOT_FONT_PX}px; }}
-[data-testid="stMainBlockContainer"] {{ padding-top: 3rem; padding-bottom: 2rem; }}
+[data-testid="stMainBlockContainer"] {{ padding-top: 3.5rem; padding-bottom: 2rem; }}
+[data-testid="stHeader"] {{ background: transparent; }}
 {_TOP}:is(.st-key-{HEADER_KEY}, :has(.st-key-{HEADER_KEY})) {{ order: -2; }}
 {_TOP}:is(.st-key-{MAIN_KEY}, :has(.st-key-{MAIN_KEY})) {{ order: -1; }}
 .st-key-{HEADER_KEY} h2 {{ padding: 0 0 0.2rem 0; }}
