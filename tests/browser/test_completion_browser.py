@@ -52,3 +52,16 @@ def test_painting_hides_what_is_painted(page, open_app, wait_idle, assert_no_exc
     assert 0 <= float(metric_value(page, ERROR)) < 1
     assert page.locator(f'{MAIN} [data-testid="stDataFrame"]').count() >= 1  # the models compared on that mask
     save_screenshot(page, "completion_painted")
+
+
+def test_a_drawn_digit_is_completed(page, open_app, wait_idle, assert_no_exception, draw_seven):
+    open_app("completion?cp_source=draw", timeout=240)
+    assert page.get_by_text("Draw a digit").first.is_visible()
+    draw_seven(page)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not page.locator(f'{MAIN} [data-testid="stMetric"]', has_text=ERROR).count():
+        page.wait_for_timeout(300)
+    wait_idle(page, timeout=120)
+    assert_no_exception(page)
+    assert 0 <= float(metric_value(page, ERROR)) < 1
+    assert page.get_by_text("completes your drawing").first.is_visible()
