@@ -4,7 +4,7 @@ import streamlit as st
 
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_link
-from pgmviz.ui.lessons import lessons_by_section
+from pgmviz.ui.lessons import LESSONS, lessons_by_section
 
 # --- the four model graphs -------------------------------------------------------------------
 # Shaded circles are visible (observed) units, white ones hidden. Lines without arrows are
@@ -93,6 +93,21 @@ for i, (name, dot) in enumerate(DIAGRAMS.items()):
 st.caption("Blue circles: visible units (the data). White circles: hidden units.")
 
 st.markdown(MAP_TABLE)
+
+# Where the map's rows lead: lessons that use the graph itself, or both columns at once.
+BY_KEY = {lesson.key: lesson for lesson in LESSONS}
+LEADS = (
+    ("full_bm", "the first row learned: every coupling allowed, so even p(h | v) needs sampling"),
+    ("message_passing", "what the graph is for: sum-product messages along its edges, exact on trees"),
+    ("completion", "any subset given any evidence: the undirected model fills in what is hidden"),
+    ("dbm", "two hidden layers, all undirected: a true graphical model beside the DBN"),
+    ("crf_hybrid", "both columns at once: a net computes the potentials of a chain-structured MRF"),
+)
+st.markdown("**Where the map leads.**")
+for column, (key, why) in zip(st.columns(len(LEADS), gap="small"), LEADS):
+    with column:
+        lesson_link(BY_KEY[key])
+        st.caption(why)
 
 left, right = st.columns([3, 2], gap="large")
 with left:

@@ -100,7 +100,12 @@ def test_app_runs_home_by_default():
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title] == ["pgmviz"]
     # through app.py the lessons are real links (st.page_link), not plain titles
-    assert [e.proto.label for e in at.get("page_link")] == [lesson.title for lesson in LESSONS]
+    # first the map's "where the map leads" row, then every lesson in registry order
+    labels = [e.proto.label for e in at.get("page_link")]
+    leads = labels[: len(labels) - len(LESSONS)]
+    assert labels[len(leads):] == [lesson.title for lesson in LESSONS]
+    by_key = {lesson.key: lesson.title for lesson in LESSONS}
+    assert leads == [by_key[k] for k in ("full_bm", "message_passing", "completion", "dbm", "crf_hybrid")]
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.key for lesson in LESSONS])
