@@ -16,7 +16,10 @@ context every ``--late-every`` seconds. Printed per configuration (``--workers 0
   students together, and the time from the Train click to the first new picture;
 - the latecomer's page-ready times (navigation until the app is idle: connected, no script
   running, pictures loaded; the browser tests' ``wait_idle``), in seconds, "-" for a visit that
-  was not ready within ``--late-timeout``;
+  was not ready within ``--late-timeout``; and, to tell the server's share from the browser's
+  (Chromium renders on the same 2 cores: Energy's charts and tables take seconds there even on
+  an idle server), the same page's script run on the server alone (a ``LightSession``: request
+  to ``script_finished``), measured just before each browser visit;
 - server cores busy (CPU seconds of every server process, nginx included, per wall second over
   the measuring window) and the browser's cores (Chromium runs on the same 2 cores here);
 - the server's peak memory: the sum of PSS (shared pages split between the processes that map
@@ -282,15 +285,33 @@ def open_students(browser, helpers, url: str, n: int, timeout: float) -> list[St
     return students
 
 
+def script_time(url: str, page: str, timeout: float) -> float | None:
+    """Seconds the server takes to run ``page`` for a new session (no browser), None if it did not."""
+    try:
+        s = LightSession(url, timeout=timeout)
+        try:
+            return s.run_page(page)
+        finally:
+            s.close()
+    except Exception:
+        return None
+
+
 def latecomer(browser, helpers, url: str, seconds: float, every: float,
-              timeout: float) -> list[tuple[str, float | None]]:
-    """Every ``every`` s, a new student opens Home or Energy and probability (alternately)."""
+              timeout: float) -> tuple[list[tuple[str, float | None]], list[float | None]]:
+    """Every ``every`` s, a new student opens Home or Energy and probability (alternately).
+
+    Returns the browser visits (page, seconds until ready) and the server's script time of each.
+    """
     visits: list[tuple[str, float | None]] = []
+    scripts: list[float | None] = []
     end = time.monotonic() + seconds
     pages = ["home", "energy"]
     while time.monotonic() < end:
-        start = time.monotonic()
+        visit_at = time.monotonic()
         page = pages[len(visits) % 2]
+        scripts.append(script_time(url, page, timeout))
+        start = time.monotonic()
         context, tab = _new_tab(browser, helpers)
         try:
             tab.goto(f"{url}/{page}", wait_until="domcontentloaded")
@@ -302,8 +323,8 @@ def latecomer(browser, helpers, url: str, seconds: float, every: float,
         finally:
             context.close()
         visits.append((page, ready))
-        time.sleep(max(0.0, start + every - time.monotonic()))
-    return visits
+        time.sleep(max(0.0, visit_at + every - time.monotonic()))
+    return visits, scripts
 
 
 def run_training(server: Server, n: int, seconds: float, late_every: float, late_timeout: float,
@@ -322,7 +343,7 @@ def run_training(server: Server, n: int, seconds: float, late_every: float, late
             server_pids = set(server.pids())
             browser_pids = [p for p in descendants(me) if p not in server_pids and p != me]
             cpu_s0, cpu_b0, wall0 = cpu_seconds(list(server_pids)), cpu_seconds(browser_pids), time.monotonic()
-            visits = latecomer(browser, helpers, server.url, seconds, late_every, late_timeout)
+            visits, scripts = latecomer(browser, helpers, server.url, seconds, late_every, late_timeout)
             wall = time.monotonic() - wall0
             server_cores = (cpu_seconds(server.pids()) - cpu_s0) / wall
             browser_cores = (cpu_seconds(browser_pids) - cpu_b0) / wall
@@ -339,28 +360,30 @@ def run_training(server: Server, n: int, seconds: float, late_every: float, late
         "not_training": sum(s.clicked_at is None for s in students),
         "first_frame_s": [None if s.first_frame_s is None else round(s.first_frame_s, 2) for s in students],
         "latecomer": [(p, None if r is None else round(r, 2)) for p, r in visits],
+        "latecomer_script_s": [None if t is None else round(t, 2) for t in scripts],
         "server_cores": round(server_cores, 2), "browser_cores": round(browser_cores, 2),
         "peak_mib": round(server.peak_mib), "exceptions": exceptions,
     }
 
 
 def format_training(r: dict) -> str:
-    fps = r["fps"]
+    fps = r["fps"] or [0.0]  # --students 0: the latecomer alone
     each = f"{min(fps):.2f}-{max(fps):.2f}" if len(fps) > 1 else f"{fps[0]:.2f}"
     ready = [t for _, t in r["latecomer"]]
     shown = [f"{t:.1f}" if t is not None else "-" for t in ready]
     ok = [t for t in ready if t is not None]
     span = f"{min(ok):.1f}-{max(ok):.1f} s" if ok else "never"
     first = [t for t in r["first_frame_s"] if t is not None]
+    scripts = " ".join("-" if t is None else f"{t:.2f}" for t in r.get("latecomer_script_s", []))
     return (f"| {r['config']} | {r['students']} | {each} | {r['fps_total']:.2f} | "
-            f"{(max(first) if first else float('nan')):.2f} | {span} ({' '.join(shown)}) | "
+            f"{(max(first) if first else float('nan')):.2f} | {span} ({' '.join(shown)}) | {scripts} | "
             f"{r['server_cores']:.2f} | {r['browser_cores']:.2f} | {r['peak_mib']} | "
             f"{r['exceptions']} | {r['not_training']} |")
 
 
 TRAINING_HEADER = ("| server | students | frames/s each (min-max) | all together | Train to first frame, worst (s) "
-                   "| latecomer's page ready (each visit) | server cores busy | browser cores | "
-                   "server peak MiB | exception boxes | never started |\n|" + "---|" * 11)
+                   "| latecomer's page ready (each visit) | its script on the server (s) | server cores busy | "
+                   "browser cores | server peak MiB | exception boxes | never started |\n|" + "---|" * 12)
 
 
 # --- light sessions: Streamlit's websocket protocol, no browser ------------------------------------

@@ -28,6 +28,9 @@ def test_two_students_train_and_a_latecomer_visits(browser, tmp_path):  # `brows
     assert len(r["fps"]) == 2 and all(f > 0 for f in r["fps"]), r  # frames came for both
     assert all(t is not None for t in r["first_frame_s"]), r
     assert r["latecomer"] and r["latecomer"][0][0] == "home", r
+    # the server's script time for each visit, measured without a browser
+    assert len(r["latecomer_script_s"]) == len(r["latecomer"]), r
+    assert all(t is not None and t > 0 for t in r["latecomer_script_s"]), r
     assert r["exceptions"] == 0, r
     assert r["server_cores"] > 0 and r["peak_mib"] > 0, r
 
