@@ -310,21 +310,22 @@ def draw() -> None:
     h_c, h_n = hybrid_tr.history, alone_tr.history
     last_c, last_n = h_c[-1], h_n[-1]
     k = st.columns(5)
-    k[0].metric("epochs", f"{hybrid_tr.epoch} of {hybrid_tr.max_epochs}")
+    k[0].metric("epochs", f"{last_c['epoch']} of {hybrid_tr.max_epochs}")
     k[1].metric("CRF: held-out accuracy", pct(last_c["held-out accuracy"]))
     k[2].metric("net alone: held-out accuracy", pct(last_n["held-out accuracy"]))
     k[3].metric("CRF: held-out log-likelihood", f"{last_c['held-out nats']:.3f} nats")
     k[4].metric("net alone: held-out log-likelihood", f"{last_n['held-out nats']:.3f} nats")
     d_acc = last_c["held-out accuracy"] - last_n["held-out accuracy"]
     d_nats = last_c["held-out nats"] - last_n["held-out nats"]
-    if hybrid_tr.epoch == 0:
+    ep = int(last_c["epoch"])
+    if ep == 0:
         st.markdown("Both models start from the same random net and A = 0, so their numbers are equal: "
                     "press **Train**.")
     else:
         verdict = ("the transitions help" if d_acc > 0.005 and d_nats > 0 else
                    "the transitions do not help (yet)" if d_acc <= 0.005 and d_nats <= 0 else "the picture is mixed")
         st.markdown(
-            f"After {hybrid_tr.epoch} epoch{'s' if hybrid_tr.epoch > 1 else ''}: {verdict}. The CRF labels "
+            f"After {ep} epoch{'s' if ep > 1 else ''}: {verdict}. The CRF labels "
             f"{pct(last_c['held-out accuracy'])} of held-out positions right against "
             f"{pct(last_n['held-out accuracy'])} "
             f"({100 * d_acc:+.1f} points), and its log-likelihood is {d_nats:+.3f} nats per position from the net "
@@ -332,11 +333,12 @@ def draw() -> None:
             f"{ref['hmm']['nats']:.3f} nats."
         )
     st.plotly_chart(curves(h_c, h_n), key=P + "curves", width="stretch")
-    example_view(hybrid_tr.model, alone_tr.model,
-                 ct.corrections(hybrid_tr.model, alone_tr.model, task.X_test, task.Y_test))
+    # the models the last history row measured: a slice may be training the live ones right now
+    hybrid, alone = hybrid_tr.epoch_model, alone_tr.epoch_model
+    example_view(hybrid, alone, ct.corrections(hybrid, alone, task.X_test, task.Y_test))
 
     st.subheader("The transitions it learned")
-    A_c, logP_c, corr = ct.transition_agreement(hybrid_tr.model.A, task.P)
+    A_c, logP_c, corr = ct.transition_agreement(hybrid.A, task.P)
     t1, t2, t3 = st.columns([1, 1, 0.6])
     lim = float(max(np.abs(A_c).max(), np.abs(logP_c).max(), 1e-9))
     t1.plotly_chart(matrix_figure(A_c, "learned A (centred)", "+.2f", zmid=0.0).update_traces(zmin=-lim, zmax=lim),
@@ -355,7 +357,7 @@ RUN.fragment(draw)
 
 # --- 4. the gradient, checked -----------------------------------------------------------------------
 st.header("4 · The gradient, checked by finite differences", divider="gray")
-rows = ct.gradient_check(hybrid_tr.model, task.X_train[:3], task.Y_train[:3])
+rows = ct.gradient_check(hybrid_tr.epoch_model, task.X_train[:3], task.Y_train[:3])
 worst = max(r["relative difference"] for r in rows)
 st.markdown(
     "The CRF's loss on three training sequences, for two entries of every parameter array of its current "
@@ -369,9 +371,9 @@ g2.dataframe(pd.DataFrame(rows).style.format({"backprop": "{:.6g}", "finite diff
 
 lec = ct.references(cd.make_task())  # the page's default task, whatever the sliders say now
 now = hybrid_tr.history[-1]
-r_now = ct.transition_agreement(hybrid_tr.model.A, task.P)[2]
-run_text = ("" if hybrid_tr.epoch == 0 else
-            f" In your run, after {hybrid_tr.epoch} epochs, the CRF reaches {pct(now['held-out accuracy'])} "
+r_now = ct.transition_agreement(hybrid_tr.epoch_model.A, task.P)[2]
+run_text = ("" if now["epoch"] == 0 else
+            f" In your run, after {now['epoch']} epochs, the CRF reaches {pct(now['held-out accuracy'])} "
             "against the "
             f"generating HMM's {pct(ref['hmm']['accuracy'])} on its task, and its learned A "
             + (f"has recovered the grammar (correlation {r_now:.2f} with log P)." if r_now > 0.9 else

@@ -66,7 +66,8 @@ class CRFTrainer:
     """Adam on `NeuralCRF.loss` in slices; ``history`` has a row per epoch (epoch 0 = the initial net).
 
     Rows: epoch, step, "train nats" (mean log p(y | x) per training position), "held-out nats",
-    "held-out accuracy". ``max_epochs``: a `Budget` run trains no further and reports ``finished``.
+    "held-out accuracy"; ``epoch_model`` is a copy of the model the last row measured.
+    ``max_epochs``: a `Budget` run trains no further and reports ``finished``.
     """
 
     model: NeuralCRF
@@ -90,6 +91,9 @@ class CRFTrainer:
         self.history: list[dict[str, float]] = [self.measure()]
 
     def measure(self) -> dict[str, float]:
+        """The history row of the model as it is now; a copy of it is kept as ``epoch_model``."""
+        # a page drawing while a slice trains reads this copy, so its pictures match the row's numbers
+        self.epoch_model = self.model.copy()
         held_out = evaluate(self.model, self.task.X_test, self.task.Y_test)
         train = float(self.model.log_likelihood(self.task.X_train, self.task.Y_train).sum() / self.task.Y_train.size)
         return {"epoch": self.epoch, "step": self.step, "train nats": train,
@@ -124,14 +128,14 @@ class CRFTrainer:
         if self.diverged is None:
             params = self.model.parameters()
             backup = {k: a.copy() for k, a in params.items()}
-            state = (self.epoch, self.step, self._order, self._pos, len(self.history))
+            state = (self.epoch, self.step, self._order, self._pos, len(self.history), self.epoch_model)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 done, seconds = spend(budget, self._update)
             self.seconds += seconds
             if not healthy(params.values()):
                 for k, a in params.items():
                     a[...] = backup[k]
-                self.epoch, self.step, self._order, self._pos, n_rows = state
+                self.epoch, self.step, self._order, self._pos, n_rows, self.epoch_model = state
                 del self.history[n_rows:]
                 self.opt = Adam(params, self.settings.lr)  # its moments saw the bad steps
                 self.diverged = (f"training diverged (parameters NaN, infinite or beyond {MAX_ABS_PARAMETER:g}; "

@@ -45,6 +45,7 @@ def at() -> AppTest:
 def check_numbers(at: AppTest, pair, epochs: int) -> None:
     """Every metric of the page against the library, for ``pair`` (trained as the page says)."""
     hybrid, alone = pair.trainers
+    assert hybrid.history[-1]["epoch"] == hybrid.epoch == epochs  # idle: the live models are the measured ones
     task = hybrid.task
     m = metrics(at)
     ref = ct.references(task)

@@ -84,8 +84,10 @@ def test_training_raises_held_out_likelihood_and_the_crf_beats_the_net_alone():
     A = hybrid.model.A
     assert np.all(np.diag(A) > A[np.arange(4), (np.arange(4) + 2) % 4])
     assert not np.any(alone.model.A)  # the net alone never learns transitions
-    # the history's held-out numbers are the model's own, by `evaluate`
-    assert end[0]["held-out accuracy"] == ct.evaluate(hybrid.model, task.X_test, task.Y_test)["accuracy"]
+    # the history's held-out numbers are the model's own, by `evaluate`, kept as a copy
+    assert end[0]["held-out accuracy"] == ct.evaluate(hybrid.epoch_model, task.X_test, task.Y_test)["accuracy"]
+    np.testing.assert_array_equal(hybrid.epoch_model.A, hybrid.model.A)
+    assert hybrid.epoch_model.A is not hybrid.model.A
 
 
 def test_same_seed_same_training():
