@@ -197,6 +197,8 @@ with st.expander("Where do the transitions help? The true model at every noise l
 
 # --- 2. the model -----------------------------------------------------------------------------------
 st.header("2 · The hybrid: a CRF with a net's unary potentials", divider="gray")
+st.latex(r"p(y \mid x) = \frac{1}{Z(x)} \exp\Big(s_{y_1} + \sum_t U_t(y_t) + \sum_t A_{y_t, y_{t+1}}\Big),"
+         r"\qquad U_t = \mathrm{net}(x_t)")
 g_left, g_right = st.columns([1.3, 1], gap="large")
 with g_left:
     chain = "\n".join(
@@ -216,8 +218,6 @@ with g_left:
     st.caption("Blue: observed inputs. Each label y_t gets a unary factor exp(U_t), computed by the same net "
                "from x_t; neighbouring labels share a transition factor exp(A).")
 with g_right:
-    st.latex(r"p(y \mid x) = \frac{1}{Z(x)} \exp\Big(s_{y_1} + \sum_t U_t(y_t) + \sum_t A_{y_t, y_{t+1}}\Big),"
-             r"\qquad U_t = \mathrm{net}(x_t)")
     st.markdown(
         r"**Inference**, exact: the forward-backward recursions in log space give $\log Z(x)$, the marginals "
         r"$\mu_t(k) = p(y_t = k \mid x)$ and the pairwise $\xi_t(j, k)$; Viterbi gives $\arg\max_y p(y \mid x)$."
@@ -350,8 +350,8 @@ def draw() -> None:
                "scores can absorb the rest), so both are shown with their mean taken out.")
 
 
-st.number_input("example: held-out sequence (−1: the one the CRF corrects most)", -1, N_TEST - 1,
-                key=P + "example")
+st.columns([1, 2])[0].number_input("example: held-out sequence (−1: the one the CRF corrects most)", -1,
+                                  N_TEST - 1, key=P + "example")
 URL_SETTINGS.write()
 RUN.fragment(draw)
 
