@@ -246,7 +246,8 @@ m[2].select_slider("epochs", EPOCHS, key=P + "epochs", on_change=RUN.on_reset)
 m[3].number_input("seed (initial net, batch order)", 0, 9999, key=P + "seed", on_change=RUN.on_reset)
 m[4].markdown(f"{N_TRAIN} training sequences, {N_TEST} held out; batches of {hybrid_tr.settings.batch_size} "
               "sequences. Both start from the same net and see the same batches.")
-RUN.buttons(step_label="One epoch", step_help="Train both models for one epoch, then stop.")
+RUN.buttons(step_label="One epoch", step_help="Train both models for one epoch, then stop.",
+            widths=(1, 1, 1.5, 1, 3.5))  # room for "One epoch"
 
 
 def curves(h_c: list[dict], h_n: list[dict]) -> go.Figure:
