@@ -10,6 +10,7 @@ import streamlit as st
 from pgmviz.ui.layout import start_kernel_warm_up
 from pgmviz.ui.lessons import lessons_by_section
 from pgmviz.ui.present import apply_style, present_mode
+from pgmviz.ui.scheduler import PAGE_RUNS
 from pgmviz.ui.sessions import reset_notice
 
 # ?present=1: projector mode (pgmviz.ui.present): sidebar collapsed, larger type, main picture first
@@ -40,4 +41,6 @@ sections = {
     for section, lessons in lessons_by_section().items()
 }
 
-st.navigation({"": [home], **sections}, position="sidebar", expanded=True).run()
+# Live frames of other sessions wait for this page run a little (pgmviz.ui.scheduler.PageRuns): pages first.
+with PAGE_RUNS.running():
+    st.navigation({"": [home], **sections}, position="sidebar", expanded=True).run()

@@ -380,11 +380,13 @@ def live_view() -> None:
 
 @st.fragment(run_every=RUN.paced(CURVES_TICK_S) if running else None)
 def curves_view() -> None:
+    RUN.pages_first()  # while training: other sessions' page runs first (pgmviz.ui.scheduler.PageRuns)
     draw_curves(ss[P + "snap"], ss[P + "trainer"].history)
 
 
 @st.fragment(run_every=RUN.paced(DIAG_TICK_S) if running else None)
 def diagnostics_view() -> None:
+    RUN.pages_first()
     draw_diagnostics(ss[P + "snap"])
 
 

@@ -23,7 +23,7 @@ from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from pgmviz.ui.scheduler import SCHEDULER, Scheduler
+from pgmviz.ui.scheduler import PAGE_RUNS, SCHEDULER, Scheduler
 
 POLL_S = 0.1  # the page's thread looks at the computation (and draws its progress) this often
 
@@ -94,6 +94,11 @@ def run(key: str, fn: Callable[..., Any], *args: Any, relay: Relay | None = None
 
 
 def _wait(sched: Scheduler, session: tuple, job: Future, relay: Relay | None) -> None:
+    with PAGE_RUNS.aside():  # waiting for compute, this page run holds up nobody's frames
+        _poll(sched, session, job, relay)
+
+
+def _poll(sched: Scheduler, session: tuple, job: Future, relay: Relay | None) -> None:
     while True:
         sched.touch(session)
         try:

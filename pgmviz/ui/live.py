@@ -36,7 +36,7 @@ from typing import Any
 import streamlit as st
 
 from pgmviz.training.protocol import Budget, Progress
-from pgmviz.ui.scheduler import SCHEDULER, Scheduler
+from pgmviz.ui.scheduler import PAGE_RUNS, SCHEDULER, Scheduler
 
 ss = st.session_state
 
@@ -45,6 +45,7 @@ POLL_S = 0.1  # waiting for a slice in pieces this long, saying "still here" in 
 RUNNING_WAIT_S = 30.0  # a frame waits this long at most for a slice that has started (its budget bounds it)
 RETIME_FACTOR = 1.5  # the frame interval changes when the load asks for this much more (or less)
 MAX_SLICE_FACTOR = 4.0  # under load a slice grows by sqrt(sessions per core), up to this factor
+PAGES_FIRST_S = 0.5  # a frame waits this long at most for other sessions' page runs before it draws
 
 
 class LiveRun:
@@ -195,17 +196,18 @@ class LiveRun:
         """Wait up to ``seconds`` for the slice, telling the scheduler this session is still here."""
         deadline = time.monotonic() + seconds
         session = self._session()
-        while not job.done():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.scheduler.touch(session)
-            try:
-                job.result(timeout=min(POLL_S, left))
-            except (FutureTimeout, CancelledError):
-                pass
-            except Exception:  # collected below
-                break
+        with PAGE_RUNS.aside():  # a click waiting for its slice holds up nobody's frames
+            while not job.done():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.scheduler.touch(session)
+                try:
+                    job.result(timeout=min(POLL_S, left))
+                except (FutureTimeout, CancelledError):
+                    pass
+                except Exception:  # collected below
+                    break
         return True
 
     def _collect(self) -> Progress | None:
@@ -316,6 +318,14 @@ class LiveRun:
         busy = 1.1 * stats.turn_interval_s if stats.load > 1 else 0.0
         return max(self.tick_s, 1.25 * frame_s, busy)
 
+    @staticmethod
+    def pages_first() -> None:
+        """Let other sessions' page runs (a page opened, a click) finish first, a little (`PageRuns`).
+
+        Every frame does it; a page's other live fragments (curves, diagnostics) call it too.
+        """
+        PAGE_RUNS.wait(PAGES_FIRST_S)
+
     def paced(self, seconds: float) -> float:
         """A page's other redraw interval (curves, diagnostics), slowed as much as the frames are."""
         return seconds * max(1.0, self.interval() / self.tick_s)
@@ -358,6 +368,7 @@ class LiveRun:
         ss[self._k("interval")] = interval
 
         def frame() -> None:
+            self.pages_first()
             t0 = time.monotonic()
             self.tick()
             draw()

@@ -23,6 +23,10 @@ open Home). Here:
 - **pacing**: `stats` says how many sessions want compute and how long a session waits between
   its turns, so a page can tick that often and say it is slowed.
 
+- **pages first**: `PageRuns` counts the full page runs in progress (a page opened, a click);
+  a live frame waits for them, a little (`PageRuns.wait`), before it draws, so a page that
+  opens while a class trains does not share the interpreter with every student's frames.
+
 ``Scheduler(start_workers=False)`` runs nothing by itself; `run_next` runs the next slice in the
 caller's thread, so tests can count turns without threads or clocks. `SCHEDULER` is the server's.
 """
@@ -34,8 +38,9 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -258,4 +263,64 @@ def _slots_from_env() -> int | None:
     return int(value) if value.isdigit() and int(value) > 0 else None
 
 
+class PageRuns:
+    """Full page runs in progress on this server; live frames wait for them (pages come first).
+
+    A frame's drawing and a page's script share one interpreter: with ten students' frames
+    redrawing, a newcomer's page script took several times its time alone. Frames are the part
+    that can wait (the next frame shows the same training), so they do, up to a bound. A page run
+    that is itself waiting for compute (`aside`: a click's slice, an AIS run) does not count.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._runs: set[int] = set()  # threads in a full page run, not waiting for compute
+        self.waits = 0  # frames that found a page run in progress and waited
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Around a full page run (app.py runs every page inside it)."""
+        me = threading.get_ident()
+        with self._cond:
+            self._runs.add(me)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._runs.discard(me)
+                self._cond.notify_all()
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """While this thread's page run waits for compute, frames need not wait for it."""
+        me = threading.get_ident()
+        with self._cond:
+            counted = me in self._runs
+            self._runs.discard(me)
+            self._cond.notify_all()
+        try:
+            yield
+        finally:
+            if counted:
+                with self._cond:
+                    self._runs.add(me)
+
+    @property
+    def count(self) -> int:
+        return len(self._runs)
+
+    def wait(self, max_s: float) -> bool:
+        """Wait until no other page run is in progress, at most ``max_s`` s; True if none is (any more).
+
+        A frame drawn inside its own page's full run does not wait for that run.
+        """
+        me = threading.get_ident()
+        with self._cond:
+            if not self._runs - {me}:
+                return True
+            self.waits += 1
+            return self._cond.wait_for(lambda: not self._runs - {me}, timeout=max_s)
+
+
 SCHEDULER = Scheduler(slots=_slots_from_env())  # the server's: one per process, shared by every session
+PAGE_RUNS = PageRuns()  # the server's: app.py's full runs, waited for by live frames

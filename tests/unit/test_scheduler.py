@@ -166,3 +166,65 @@ def test_a_page_that_only_draws_never_waits():
     finally:
         release.set()
         s.shutdown()
+
+
+# --- pages first: live frames wait for other sessions' page runs ---------------------------------
+
+def _in_thread(fn):
+    out = []
+    t = threading.Thread(target=lambda: out.append(fn()))
+    t.start()
+    t.join(10)
+    return out[0]
+
+
+def test_a_frame_waits_for_another_sessions_page_run_not_for_its_own():
+    from pgmviz.ui.scheduler import PageRuns
+
+    runs = PageRuns()
+    assert runs.count == 0 and runs.wait(0.0) is True and runs.waits == 0
+    with runs.running():
+        assert runs.count == 1
+        assert runs.wait(0.0) is True  # a frame drawn inside its own page's run
+        assert _in_thread(lambda: runs.wait(0.0)) is False  # another session's frame: a page is running
+        assert runs.waits == 1
+    assert runs.count == 0
+    assert _in_thread(lambda: runs.wait(0.0)) is True and runs.waits == 1
+
+
+def test_a_page_run_waiting_for_compute_holds_up_no_frame():
+    from pgmviz.ui.scheduler import PageRuns
+
+    runs = PageRuns()
+    with runs.running():
+        with runs.aside():
+            assert runs.count == 0
+            assert _in_thread(lambda: runs.wait(0.0)) is True
+        assert runs.count == 1  # counted again once its slice is back
+    with runs.aside():  # outside a page run (a fragment's tick): nothing to set aside, nothing added
+        assert runs.count == 0
+    assert runs.count == 0
+
+
+def test_a_waiting_frame_goes_on_when_the_page_run_ends():
+    from pgmviz.ui.scheduler import PageRuns
+
+    runs = PageRuns()
+    entered, leave, result = threading.Event(), threading.Event(), []
+
+    def page():
+        with runs.running():
+            entered.set()
+            leave.wait(10)
+
+    p = threading.Thread(target=page)
+    p.start()
+    entered.wait(10)
+    f = threading.Thread(target=lambda: result.append(runs.wait(30.0)))
+    f.start()
+    while runs.waits == 0:  # the frame is waiting
+        threading.Event().wait(0.01)
+    leave.set()
+    f.join(10)
+    p.join(10)
+    assert result == [True]  # woken by the end of the run, not by the 30 s bound
