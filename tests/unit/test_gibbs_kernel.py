@@ -1,4 +1,4 @@
-"""pgmviz.sampling.kernels.gibbs_chains against numpy references (statistical, fixed seeds)."""
+"""The small-model Gibbs kernel against exact p(v) and conditionals, numpy samplers and a replay of its stream."""
 
 import itertools
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from pgmviz.sampling import kernels
+from pgmviz.sampling import gibbs_kernel, kernels
 
 
 def _model(n_v, n_h, dtype, seed=0, scale=1.0):
@@ -65,3 +65,158 @@ def test_deterministic_and_identical_serial_and_parallel(dtype):
     assert not np.array_equal(a[0], d[0])
     # Each chain has its own stream: chain r does not depend on how many chains run beside it.
     assert all(np.array_equal(x[:10], y) for x, y in zip(a, kernels.gibbs_chains(W, b, c, V0[:10], 20, seed=5)))
+
+
+# ---------------------------------------------------------------- the kernel's own stream, replayed in Python
+_MASK = (1 << 64) - 1
+_G, _M1, _M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def _mix(z):
+    z = ((z ^ (z >> 30)) * _M1) & _MASK
+    z = ((z ^ (z >> 27)) * _M2) & _MASK
+    return z ^ (z >> 31)
+
+
+def _draw(e, state):
+    """One layer as the kernel draws it: 16-bit lanes against 1/(1 + e), refined to 53 bits when undecided."""
+    n_words = (len(e) + 3) // 4
+    words = [_mix((state + (w + 1) * _G) & _MASK) for w in range(n_words)]
+    state = (state + n_words * _G) & _MASK
+    bits, undecided = [], []
+    for j, ej in enumerate(e):
+        hi = (words[j >> 2] >> (16 * (j & 3))) & 0xFFFF
+        s = 1.0 + ej
+        m = 65536.0 - hi * s - 0.5 * s
+        bits.append(int(m >= 0.5 * s))
+        undecided.append(abs(m) < 0.5 * s)
+    for j, und in enumerate(undecided):
+        if und:
+            state = (state + _G) & _MASK
+            lo = _mix(state) >> 27
+            hi = (words[j >> 2] >> (16 * (j & 3))) & 0xFFFF
+            bits[j] = int(((hi << 37) | lo) * 2.0**-53 * (1.0 + e[j]) < 1.0)
+    return np.array(bits, float), state
+
+
+def _replay(W, b, c, V0, k, seed):
+    W, b, c = (np.asarray(x, np.float64) for x in (W, b, c))
+    base = _mix((seed * _G + 1) & _MASK)
+    V_out, H_out = [], []
+    for r, v in enumerate(V0.astype(np.float64)):
+        state = _mix(base ^ ((r * _M2) & _MASK))
+        h, state = _draw(np.exp(-(c + v @ W)), state)
+        for _ in range(k):
+            v, state = _draw(np.exp(-(b + W @ h)), state)
+            h, state = _draw(np.exp(-(c + v @ W)), state)
+        V_out.append(v)
+        H_out.append(h)
+    return np.array(V_out), np.array(H_out)
+
+
+@pytest.mark.parametrize("n_v,n_h", [(16, 8), (5, 3), (9, 17)])
+def test_samples_equal_a_python_replay_of_the_stream(n_v, n_h):
+    """Exact: the kernel's bits are the documented algorithm's (splitmix64 per chain, 16-bit lanes, refinement)."""
+    W, b, c = _model(n_v, n_h, np.float64, seed=3)
+    V0 = (np.random.default_rng(1).random((12, n_v)) < 0.5).astype(float)
+    V, H = kernels.gibbs_chains(W, b, c, V0, 4, seed=11, parallel=False)
+    V_ref, H_ref = _replay(W, b, c, V0, 4, 11)
+    assert np.array_equal(V, V_ref) and np.array_equal(H, H_ref)
+
+
+def test_replay_covers_the_refinement():
+    """p = 0 and p = 1 exactly (e = inf impossible, so use huge |x|): every lane with hi at the edge refines."""
+    W = np.zeros((1, 8))
+    c = np.array([-40.0, 40.0, 0.0, -9.0, 9.0, -20.0, 20.0, 1.0])
+    V0 = np.zeros((3000, 1))
+    _, H = kernels.gibbs_chains(W, np.zeros(1), c, V0, 0, seed=2, parallel=False)
+    _, H_ref = _replay(W, np.zeros(1), c, V0[:200], 0, 2)
+    assert np.array_equal(H[:200], H_ref)
+    assert H[:, 0].sum() == 0 and H[:, 1].sum() == 3000
+
+
+def _exact_p_v(W, b, c):
+    from pgmviz.models.rbm import RBM
+    from pgmviz.sampling.partition import all_states
+
+    states = all_states(W.shape[0])
+    logp = -RBM(W, b, c).free_energy(states)
+    p = np.exp(logp - logp.max())
+    return states, p / p.sum()
+
+
+@pytest.mark.parametrize("n_v,n_h,dtype", [(4, 3, np.float64), (9, 2, np.float32), (6, 10, np.float32)])
+def test_equilibrium_matches_exact_p_v(n_v, n_h, dtype):
+    """Total variation between the chains' final v and the exact p(v) (enumerated), fixed seed."""
+    W, b, c = _model(n_v, n_h, np.float64, seed=5)
+    states, p = _exact_p_v(W, b, c)
+    n = 200_000
+    V0 = np.zeros((n, n_v), dtype)
+    V, _ = kernels.gibbs_chains(W.astype(dtype), b.astype(dtype), c.astype(dtype), V0, 50, seed=9)
+    idx = V.astype(np.int64) @ (1 << np.arange(n_v - 1, -1, -1))
+    freq = np.bincount(idx, minlength=2**n_v) / n
+    tv = 0.5 * np.abs(freq - p).sum()
+    noise = 0.5 * np.sqrt(2 * p * (1 - p) / (np.pi * n)).sum()  # E[TV] of n exact samples (normal approx.)
+    assert tv < 1.5 * noise + 0.003, (tv, noise)
+
+
+def test_probabilities_below_two_to_the_minus_16_are_drawn_exactly():
+    """p = 1e-5 < 2^-16: plain 16-bit uniforms would give 2^-16 = 1.53e-5 (244 ones where 160 are expected)."""
+    p = 1e-5
+    c = np.full(8, np.log(p / (1 - p)))
+    n = 2_000_000
+    _, H = kernels.gibbs_chains(np.zeros((1, 8)), np.zeros(1), c, np.zeros((n, 1)), 0, seed=4)
+    _, H1 = kernels.gibbs_chains(np.zeros((1, 8)), np.zeros(1), -c, np.zeros((n, 1)), 0, seed=5)
+    mean, sd = 8 * n * p, np.sqrt(8 * n * p)
+    assert abs(H.sum() - mean) < 5 * sd, H.sum()
+    assert abs((1 - H1).sum() - mean) < 5 * sd, (1 - H1).sum()
+
+
+def test_huge_weights_take_the_plain_path_and_stay_exact():
+    """Partial sums of +-400 per byte group would overflow exp tables' products (inf * 0): the kernel sums instead."""
+    n_v, n_h = 16, 3
+    W = np.zeros((n_v, n_h))
+    W[:8, 0], W[8:, 0] = 50.0, -50.0 + 0.3 / 8  # v = 1: x_0 = 400 - 400 + 0.3
+    W[:, 1] = 0.1
+    c = np.array([0.0, -1.0, 0.5])
+    from pgmviz.sampling.gibbs_kernel import _byte_tables, _exp_tables
+
+    assert not _exp_tables(_byte_tables(W, c))[1]
+    n = 100_000
+    _, H = kernels.gibbs_chains(W, np.zeros(n_v), c, np.ones((n, n_v)), 0, seed=1)
+    p = expit(c + np.ones(n_v) @ W)
+    assert np.all(np.abs(H.mean(axis=0) - p) < 5 * np.sqrt(p * (1 - p) / n))
+
+
+def test_chains_are_independent():
+    """A model with p = 1/2 everywhere: every bit of every chain a fair coin, neighbouring chains uncorrelated."""
+    n, n_v, n_h = 20_000, 16, 8
+    V, H = kernels.gibbs_chains(np.zeros((n_v, n_h)), np.zeros(n_v), np.zeros(n_h), np.zeros((n, n_v)), 3, seed=0)
+    X = np.hstack([V, H]) * 2 - 1  # +-1
+    assert np.abs(X.mean(axis=0)).max() < 5 / np.sqrt(n)
+    # Chain r against chain r + 1 (the streams' seeds are neighbours): correlation of each unit.
+    corr = (X[:-1] * X[1:]).mean(axis=0)
+    assert np.abs(corr).max() < 5 / np.sqrt(n)
+    # Units within a chain (lanes of one 64-bit random): no correlation either.
+    within = (X.T @ X) / n - np.eye(n_v + n_h)
+    assert np.abs(within).max() < 5 / np.sqrt(n)
+
+
+def test_serial_and_parallel_twins_have_their_own_cache_files():
+    """numba keys its cache by qualname and bytecode, not by parallel=True: one name would mix the twins' code."""
+    pairs = [(gibbs_kernel._gibbs_kernel, gibbs_kernel._gibbs_kernel_par),
+             (kernels._log_Z_gray_serial, kernels._log_Z_gray_par),
+             (kernels._log_Z_softplus_serial, kernels._log_Z_softplus_par)]
+    for serial, parallel in pairs:
+        assert serial.py_func.__code__ is parallel.py_func.__code__  # one body
+        assert not serial.targetoptions.get("parallel") and parallel.targetoptions.get("parallel")
+        assert serial._cache._cache_file._index_name != parallel._cache._cache_file._index_name
+
+
+def test_importing_kernels_leaves_the_threading_layer_alone():
+    import subprocess
+    import sys
+
+    code = ("import numba; before = numba.config.THREADING_LAYER; import pgmviz.sampling.kernels; "
+            "assert numba.config.THREADING_LAYER == before, numba.config.THREADING_LAYER")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
