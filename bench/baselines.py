@@ -40,11 +40,12 @@ def cd1_epoch_numpy(W, b, c, X, batch_size, lr, momentum, weight_decay, seed):
 
 
 class MatmulLowerBound:
-    """The epoch's matrix products alone, with pgmviz's shapes, on preallocated operands.
+    """The epoch's five matrix products alone, with pgmviz's shapes, on preallocated operands.
 
-    Per batch: V_pos @ W, H @ W.T, V_neg @ W (each (bs, n_v) x (n_v, n_h)) and the one stacked
-    gradient product [V_pos; V_neg]^T [P_pos; -P_neg], (n_v, 2 bs) x (2 bs, n_h). Nothing else:
-    no sigmoid, no sampling, no parameter update. An epoch cannot be faster than this with BLAS.
+    Per batch: V_pos @ W, H @ W.T, V_neg @ W (each (bs, n_v) x (n_v, n_h)) and the two gradient
+    halves V_pos^T P_pos, V_neg^T P_neg as the one stacked product pgmviz computes,
+    [V_pos; V_neg]^T [P_pos; -P_neg], (n_v, 2 bs) x (2 bs, n_h). Nothing else: no sigmoid, no
+    sampling, no parameter update. An epoch cannot be faster than this with BLAS.
     """
 
     def __init__(self, W, X, batch_size, seed=0):
@@ -121,4 +122,20 @@ def gibbs_numpy(W, b, c, V0, sweeps, seed):
         rng.random(out=U_v, dtype=dt)
         np.less(U_v, A_v, out=V, casting="unsafe")
     sample_h()
+    return V, H
+
+
+def gibbs_numpy_plain(W, b, c, V0, sweeps, seed):
+    """Block Gibbs as a student first writes it: ``V @ W``, ``1/(1+exp(-x))``, ``rng.random``, all float32.
+
+    A new array per operation (no buffers, no ``out=``), the same draws as `gibbs_numpy`.
+    Returns (V, H) like `RBM.gibbs`.
+    """
+    rng = np.random.default_rng(seed)
+    dt = W.dtype
+    V = V0.astype(dt, copy=True)
+    H = (rng.random((V.shape[0], W.shape[1]), dtype=dt) < 1 / (1 + np.exp(-(V @ W + c)))).astype(dt)
+    for _ in range(sweeps):
+        V = (rng.random(V.shape, dtype=dt) < 1 / (1 + np.exp(-(H @ W.T + b)))).astype(dt)
+        H = (rng.random(H.shape, dtype=dt) < 1 / (1 + np.exp(-(V @ W + c)))).astype(dt)
     return V, H
