@@ -220,3 +220,26 @@ def test_importing_kernels_leaves_the_threading_layer_alone():
     code = ("import numba; before = numba.config.THREADING_LAYER; import pgmviz.sampling.kernels; "
             "assert numba.config.THREADING_LAYER == before, numba.config.THREADING_LAYER")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_the_parallel_twin_runs_a_parallel_region_and_the_serial_one_does_not():
+    """In a fresh process (code loaded from numba's cache if present): only the parallel twin starts threads."""
+    import subprocess
+    import sys
+
+    code = """
+import numba, numpy as np
+from pgmviz.sampling import gibbs_kernel as g
+args = (np.zeros((4, 2)), np.zeros(4), np.zeros(2), np.zeros((64, 4)), 1, 0)
+g._gibbs_kernel(*args)
+try:
+    numba.threading_layer()
+    raise SystemExit("the serial twin ran a parallel region")
+except ValueError:
+    pass
+g._gibbs_kernel_par(*args)
+print(numba.threading_layer())
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout
+    assert proc.stdout.strip() in {"workqueue", "omp", "tbb"}
