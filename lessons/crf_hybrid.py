@@ -22,6 +22,7 @@ from pgmviz.models import crf
 from pgmviz.models import crf_data as cd
 from pgmviz.training import crf_train as ct
 from pgmviz.training.protocol import Budget, Lockstep
+from pgmviz.ui import predict
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
@@ -145,26 +146,32 @@ with right:
 st.plotly_chart(strips_figure(list(task.X_train[:3]), list(task.Y_train[:3]),
                               [f"training sequence {n + 1} (T = {T}), each glyph's label under it" for n in range(3)]),
                 key=P + "sequences", width="stretch")
+gain = ref["hmm"]["accuracy"] - ref["per_position"]["accuracy"]
+q_gain = predict.ask(P + "q_gain", "Even the true model reads some glyphs wrong on their own: how many points of "
+                     "held-out accuracy will reading each glyph **with its neighbours** (the transitions) add?",
+                     predict.Number(-5.0, 50.0, 0.5, default=0.0, fmt=lambda x: f"{x:.1f} points"),
+                     answer=100 * gain, about=(task.noise, float(task.P[0, 0]), float(task.P[0, 1]), T))
 r = st.columns(4)
-r[0].metric("true model, one position at a time: accuracy", pct(ref["per_position"]["accuracy"]),
-            help="The true p(y_t | x_t) of the model that made the data, on the held-out sequences.")
-r[1].metric("true model with the transitions: accuracy", pct(ref["hmm"]["accuracy"]),
-            help="The generating HMM read as a CRF (U = log p(x_t | y_t), A = log P), decoded by Viterbi.")
+if q_gain.revealed:
+    r[0].metric("true model, one position at a time: accuracy", pct(ref["per_position"]["accuracy"]),
+                help="The true p(y_t | x_t) of the model that made the data, on the held-out sequences.")
+    r[1].metric("true model with the transitions: accuracy", pct(ref["hmm"]["accuracy"]),
+                help="The generating HMM read as a CRF (U = log p(x_t | y_t), A = log P), decoded by Viterbi.")
 r[2].metric("true model, one position at a time: log-likelihood", f"{ref['per_position']['nats']:.3f} nats",
             help="Mean log p(y_t | x_t) per held-out position, under the true model.")
 r[3].metric("true model with the transitions: log-likelihood", f"{ref['hmm']['nats']:.3f} nats",
             help="Mean log p(y | x) per held-out position, under the generating HMM: its exact posterior.")
-gain = ref["hmm"]["accuracy"] - ref["per_position"]["accuracy"]
 st.caption(f"On the {task.Y_test.size:,} held-out positions. No model does better than the true one in expectation; "
            "on one finite held-out set a trained model can land a little above it by chance.")
-st.markdown(
-    (f"Even knowing exactly how the data were made, a position read alone is labelled right only "
-     f"{pct(ref['per_position']['accuracy'])} of the time; reading it with its neighbours, "
-     f"{pct(ref['hmm']['accuracy'])}: the transitions are worth up to **{100 * gain:.1f} points** here."
-     if gain > 0.005 else
-     f"With these settings the neighbours add little even to the true model ({100 * gain:+.1f} points): "
-     "raise the noise or make the chain stickier to give the transitions something to do.")
-)
+if q_gain.reveals("what the transitions are worth"):
+    st.markdown(
+        (f"Even knowing exactly how the data were made, a position read alone is labelled right only "
+         f"{pct(ref['per_position']['accuracy'])} of the time; reading it with its neighbours, "
+         f"{pct(ref['hmm']['accuracy'])}: the transitions are worth up to **{100 * gain:.1f} points** here."
+         if gain > 0.005 else
+         f"With these settings the neighbours add little even to the true model ({100 * gain:+.1f} points): "
+         "raise the noise or make the chain stickier to give the transitions something to do.")
+    )
 
 
 @st.cache_data(show_spinner="The true model at every noise level ...", max_entries=32)
@@ -172,28 +179,29 @@ def worth(stay: float, step: float, length: int, seed: int) -> dict[str, np.ndar
     return ct.worth_of_transitions(NOISES, stay, step, length, N_TEST, seed)
 
 
-with st.expander("Where do the transitions help? The true model at every noise level", expanded=True):
-    w = worth(float(task.P[0, 0]), float(task.P[0, 1]), T, int(ss[P + "task_seed"]))
-    gains = 100 * (w["hmm_accuracy"] - w["per_position_accuracy"])
-    best = int(np.argmax(gains))
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
-                        subplot_titles=("held-out accuracy of the true model", "what the transitions add (points)"))
-    for key, name, dash in (("hmm_accuracy", "with the transitions (generating HMM)", "solid"),
-                            ("per_position_accuracy", "one position at a time", "dot")):
-        fig.add_scatter(x=NOISES, y=100 * w[key], name=name, mode="lines+markers", line=dict(color=GREY, dash=dash),
-                        row=1, col=1)
-    fig.add_bar(x=NOISES, y=gains, marker_color=[CRF_C if q == task.noise else GREY for q in NOISES],
-                name="gain", showlegend=False, row=1, col=2)
-    fig.update_xaxes(title_text="pixel noise")
-    st.plotly_chart(style(fig, 320, legend=dict(orientation="h", y=-0.3)), key=P + "worth", width="stretch")
-    st.markdown(
-        f"With this chain (stay {task.P[0, 0]:.2f}, step {task.P[0, 1]:.2f}) the transitions are worth most at "
-        f"noise **{NOISES[best]:.2f}**, {gains[best]:.1f} points; at noise {NOISES[0]:.2f} they add "
-        f"{gains[0]:.1f} and at {NOISES[-1]:.2f} {gains[-1]:.1f} (amber: the noise chosen above)."
-        + (" Where every glyph reads itself the neighbours add nothing" if abs(gains[0]) < 0.5 else "")
-        + ("; where the neighbours are nearly as unreadable as the glyph, they have less to give."
-           if 0 < best < len(NOISES) - 1 and gains[-1] < 0.5 * gains[best] else ".")
-    )
+if q_gain.revealed:
+    with st.expander("Where do the transitions help? The true model at every noise level", expanded=True):
+        w = worth(float(task.P[0, 0]), float(task.P[0, 1]), T, int(ss[P + "task_seed"]))
+        gains = 100 * (w["hmm_accuracy"] - w["per_position_accuracy"])
+        best = int(np.argmax(gains))
+        fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
+                            subplot_titles=("held-out accuracy of the true model", "what the transitions add (points)"))
+        for key, name, dash in (("hmm_accuracy", "with the transitions (generating HMM)", "solid"),
+                                ("per_position_accuracy", "one position at a time", "dot")):
+            fig.add_scatter(x=NOISES, y=100 * w[key], name=name, mode="lines+markers", line=dict(color=GREY, dash=dash),
+                            row=1, col=1)
+        fig.add_bar(x=NOISES, y=gains, marker_color=[CRF_C if q == task.noise else GREY for q in NOISES],
+                    name="gain", showlegend=False, row=1, col=2)
+        fig.update_xaxes(title_text="pixel noise")
+        st.plotly_chart(style(fig, 320, legend=dict(orientation="h", y=-0.3)), key=P + "worth", width="stretch")
+        st.markdown(
+            f"With this chain (stay {task.P[0, 0]:.2f}, step {task.P[0, 1]:.2f}) the transitions are worth most at "
+            f"noise **{NOISES[best]:.2f}**, {gains[best]:.1f} points; at noise {NOISES[0]:.2f} they add "
+            f"{gains[0]:.1f} and at {NOISES[-1]:.2f} {gains[-1]:.1f} (amber: the noise chosen above)."
+            + (" Where every glyph reads itself the neighbours add nothing" if abs(gains[0]) < 0.5 else "")
+            + ("; where the neighbours are nearly as unreadable as the glyph, they have less to give."
+               if 0 < best < len(NOISES) - 1 and gains[-1] < 0.5 * gains[best] else ".")
+        )
 
 # --- 2. the model -----------------------------------------------------------------------------------
 st.header("2 · The hybrid: a CRF with a net's unary potentials", divider="gray")

@@ -17,7 +17,7 @@ from pgmviz import viz
 from pgmviz.evaluation import dbm_vs_dbn as cmp
 from pgmviz.training import dbm_train
 from pgmviz.training.protocol import Budget
-from pgmviz.ui import slides
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
@@ -113,6 +113,11 @@ st.caption(f"{ds.note}. Sizes {' → '.join(map(str, sizes))}; both learn at rat
 RUN.buttons(step_help=f"{STEP_UPDATES} updates of each model, then stop.")
 RUN.messages()
 best = -np.log(len(cmp.distinct(X)))
+# Asked before training: which model ends ahead? Read off this pair (its exact log-likelihoods) once paused.
+q_ahead = predict.ask(P + "q_ahead", "Train both for the same number of updates, then pause: which will give the "
+                      "training patterns the higher **exact mean log p(v)**?", predict.Choice(["DBM", "DBN"]),
+                      about=config)
+ahead_shown = q_ahead.reveals("both models' learning curves")
 
 
 def curves() -> None:
@@ -121,6 +126,8 @@ def curves() -> None:
         dbm_t, twin = RUN.trainer.trainers
         h_dbm, h_dbn = list(dbm_t.history), list(twin.history)
         step = dbm_t.step
+    if not ahead_shown:
+        return
     if step == 0:
         st.info("Nothing trained yet: press **Train** (or **Step**). The sections below show the untrained models.")
         return
@@ -153,7 +160,11 @@ ll_dbm, ll_dbn = model.log_likelihood(X), dbm_train.dbn_log_likelihood(net, X)
 if RUN.running:
     st.caption("Sections 2 and 3 show the models as they were when this page last ran in full; Pause refreshes them.")
 winner = "DBM" if ll_dbm > ll_dbn else "DBN"
-if step:
+if step and not RUN.running:
+    q_ahead.reveal(winner)
+else:
+    q_ahead.wait("Press Train (or Step), then Pause: the answer is this pair's own exact log-likelihoods.")
+if step and ahead_shown:
     st.markdown(f"After {step:,} updates each, the DBM's exact mean log p(v) is **{ll_dbm:.3f}** nats and the "
                 f"{'two-layer DBN' if net.n_layers == 2 else 'DBN (still its first RBM only)'}'s **{ll_dbn:.3f}**: "
                 f"the **{winner}** is ahead by {abs(ll_dbm - ll_dbn):.3f} nats (best possible {best:.3f}).")

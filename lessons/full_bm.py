@@ -19,7 +19,7 @@ from pgmviz.training import bm_checks
 from pgmviz.training.bm_learning import CONNECTIVITY
 from pgmviz.training.bm_vs_rbm import RBM_SAMPLERS, Duel, DuelSettings, bm_cost, rbm_cost, updates_to_reach
 from pgmviz.training.protocol import Budget
-from pgmviz.ui import slides
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
@@ -269,11 +269,24 @@ with st.sidebar:
 RUN.ensure()
 RUN.buttons(step_label=f"Step ({STEP_UPDATES})", step_help=f"{STEP_UPDATES} updates of both machines, then stop.")
 RUN.messages()
+# Asked before training: does the full machine's extra freedom pay, with a sampled clamped phase? Read off the duel.
+BM_AHEAD, RBM_AHEAD = "the full Boltzmann machine", "the RBM"
+q_ahead = predict.ask(P + "q_ahead", "Train both from the same weights, then pause: which will have the higher "
+                      "**exact log p(v)**, the full machine (sampled in both phases) or the RBM?",
+                      predict.Choice([BM_AHEAD, RBM_AHEAD]), about=ss.get(P + "built"))
+duel_now: Duel | None = RUN.trainer
+if duel_now is not None and duel_now.step > 0 and not RUN.running:
+    with RUN.quiet():
+        c_now = duel_now.curves()
+    q_ahead.reveal(BM_AHEAD if c_now["ll_bm"][-1] > c_now["ll_rbm"][-1] else RBM_AHEAD)
+else:
+    q_ahead.wait("Press Train (or Step), then Pause: the answer is this duel's own exact log-likelihoods.")
+duel_shown = q_ahead.reveals("both machines' curves and costs")
 
 
 def live() -> None:
     duel: Duel | None = RUN.trainer
-    if duel is None:
+    if duel is None or not duel_shown:
         return
     with RUN.quiet():
         c, table, sentence = duel.curves(), cost_table(duel), conclusion(duel)
