@@ -20,7 +20,7 @@ from pgmviz.inference import completion_studies as cs
 from pgmviz.inference import label_completion as lc
 from pgmviz.models import dbn
 from pgmviz.training import finetune as ft
-from pgmviz.ui import theme
+from pgmviz.ui import predict, theme
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import all_models, dataset, pretrained_models
@@ -270,9 +270,16 @@ URL.write()
 patch_ev = cp.make_evidence(x_true, "box", SHAPE, box=(int(ss[P + "patch_row"]), int(ss[P + "patch_col"]), int(k)))
 small = cs.patch_study(rbm, patch_ev, n_steps=int(tv_steps), n_chains=100, seed=seed)
 tv = small.tv
+CLOSER, NOT_CLOSER = "closer than mean field", "no closer than mean field"
+q_closer = predict.ask(P + "q_closer", f"After {tv.size:,} Gibbs steps of 100 chains, will the sampled conditional "
+                       "be **closer** to the exact one (in total variation) than mean field's factorial answer?",
+                       predict.Choice([CLOSER, NOT_CLOSER]),
+                       answer=CLOSER if tv[-1] < small.tv_mean_field else NOT_CLOSER,
+                       about=(int(k), int(ss[P + "patch_row"]), int(ss[P + "patch_col"]), tv.size, seed))
 m = st.columns(4)
 m[0].metric("completions of the patch", f"{small.exact.size:,}")
-m[1].metric(f"TV(sampled, exact) after {tv.size:,} steps", f"{tv[-1]:.3f}")
+if q_closer.revealed:
+    m[1].metric(f"TV(sampled, exact) after {tv.size:,} steps", f"{tv[-1]:.3f}")
 m[2].metric("TV(mean field, exact)", f"{small.tv_mean_field:.3f}",
             help="Mean field answers with a factorial q(v_patch) = Π q(vᵢ): the distance of that product from the "
                  "exact conditional, which no number of iterations changes.")
@@ -283,7 +290,8 @@ fig = go.Figure(go.Scatter(x=np.arange(1, tv.size + 1), y=tv, line=dict(color=th
 fig.add_hline(y=small.tv_mean_field, line=dict(color=theme.MUTED, dash="dash"), annotation_text="mean field")
 theme.style(fig, 320, "Total variation from the exact conditional", xaxis_type="log", xaxis_title="Gibbs steps",
             yaxis_title="TV", yaxis_rangemode="tozero")
-ch.plotly_chart(fig, key=P + "tv_chart", width="stretch")
+if q_closer.reveals("the sampled conditional's distance"):
+    ch.plotly_chart(fig, key=P + "tv_chart", width="stretch")
 top = np.argsort(small.exact)[::-1][:8]
 names = ["".join(str(int(b)) for b in small.states[i]) for i in top]
 bar = go.Figure([go.Bar(x=names, y=small.exact[top], name="exact", marker_color=theme.MUTED),
@@ -292,9 +300,10 @@ theme.style(bar, 320, "The most probable completions (pixels row by row)", xaxis
             yaxis_title="p(v_patch | seen)", legend=dict(orientation="h", y=1.0, yanchor="bottom"))
 bars.plotly_chart(bar, key=P + "top_states", width="stretch")
 closer_than = "closer than" if tv[-1] < small.tv_mean_field else "no closer than"
-st.markdown(f"After {tv.size:,} steps of 100 chains the sampled conditional is **{tv[-1]:.3f}** from the exact one in "
-            f"total variation, {closer_than} mean field's factorial answer (**{small.tv_mean_field:.3f}**); after one "
-            f"step it was **{tv[0]:.3f}**.")
+if q_closer.revealed:
+    st.markdown(f"After {tv.size:,} steps of 100 chains the sampled conditional is **{tv[-1]:.3f}** from the exact "
+                f"one in total variation, {closer_than} mean field's factorial answer (**{small.tv_mean_field:.3f}**); "
+                f"after one step it was **{tv[0]:.3f}**.")
 
 # --- 4. the label DBN -------------------------------------------------------------------------------
 st.header("4 · A deep belief net with labels: evidence at either end", divider="gray")
@@ -355,8 +364,10 @@ else:
 notice(
     "Nothing about the model changed between generating digits and completing them: clamping the seen pixels "
     "turns the RBM into a smaller RBM over the unseen ones, and the same block Gibbs steps sample it. Here "
-    f"{how_fast}. On the small patch the sampled conditional ends {tv[-1]:.3f} from the exact one in total "
-    f"variation, {closer_than} mean field's factorial answer ({small.tv_mean_field:.3f}), which more iterations "
-    "cannot improve. The deep belief net works both ways: clamp the image and the label units' estimate ends "
+    f"{how_fast}. "
+    + (f"On the small patch the sampled conditional ends {tv[-1]:.3f} from the exact one in total "
+       f"variation, {closer_than} mean field's factorial answer ({small.tv_mean_field:.3f}), which more iterations "
+       "cannot improve. " if q_closer.revealed else "")
+    + "The deep belief net works both ways: clamp the image and the label units' estimate ends "
     f"{li.tv()[-1]:.4f} from the exact p(y | image); clamp a label and the images wander among drawings of it."
 )
