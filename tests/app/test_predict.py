@@ -377,3 +377,45 @@ def test_samplers_answer_is_the_race_standing():
     (text,) = verdicts(at)
     assert said_answer(text) == max(standings(at.session_state["sc_race"]), key=lambda s: s.now).key
     assert "Highest now: " + said_answer(text) in " ".join(m.value for m in at.markdown)
+
+
+# --- the newer lessons ------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_dbm_answer_is_the_pair_ahead_after_training():
+    at = lesson("dbm")
+    hidden(at, "dbm_q_ahead")
+    assert commit(at, "dbm_q_ahead") is None  # nothing trained yet
+    at.button(key="dbm_step").click().run()
+    (text,) = verdicts(at)
+    sentence = next(m.value for m in at.markdown if m.value.startswith("After ") and "is ahead by" in m.value)
+    assert f"the **{said_answer(text)}** is ahead" in sentence
+
+
+@pytest.mark.slow
+def test_full_bm_answer_is_the_machine_ahead_after_training():
+    at = lesson("full_bm")
+    hidden(at, "fb_q_ahead")
+    assert commit(at, "fb_q_ahead") is None
+    at.button(key="fb_step").click().run()
+    (text,) = verdicts(at)
+    ll_bm, ll_rbm = (float(metric_value(at, label)) for label in ("full BM: exact log p(v)", "RBM: exact log p(v)"))
+    assert (said_answer(text) == "the RBM") == (ll_rbm > ll_bm) or ll_rbm == ll_bm
+
+
+def test_crf_asks_what_the_transitions_are_worth():
+    at = lesson("crf_hybrid")
+    hidden(at, "crf_q_gain")
+    assert not any(m.label.endswith("accuracy") and m.label.startswith("true model") for m in at.metric)
+    text = commit(at, "crf_q_gain")
+    alone, hmm = (float(metric_value(at, f"true model{w}: accuracy").rstrip("%"))
+                  for w in (", one position at a time", " with the transitions"))
+    assert float(said_answer(text).split()[0]) == pytest.approx(hmm - alone, abs=0.11)
+
+
+@pytest.mark.slow
+def test_completion_asks_whether_sampling_beats_mean_field():
+    at = lesson("completion")
+    hidden(at, "cp_q_closer")
+    text = commit(at, "cp_q_closer")
+    sentence = next(m.value for m in at.markdown if m.value.startswith("After ") and "factorial answer" in m.value)
+    assert (said_answer(text) == "closer than mean field") == (", closer than mean field" in sentence)
