@@ -159,3 +159,11 @@ def test_picture_from_a_data_url_and_a_list():
     assert row.shape == (4, 4 + 8 + 3, 3) and row[3, -1].tolist() == [255, 255, 255]  # padded white below
     svg = open_svg(figures.picture_file(img, "svg", caption="held-out 7"))
     assert "held-out 7" in svg_text(svg)
+
+
+def test_text_labels_with_one_colour_per_point():
+    # Energy and probability's graph: node names in white on dark nodes, black on light ones
+    fig = style(go.Figure(go.Scatter(x=[0, 1], y=[0, 0], mode="markers+text", text=["v1", "h1"],
+                                     textfont=dict(color=["#ffffff", "#000000"], size=15))), 300)
+    svg = open_svg(figures.chart_file(fig, "svg"))
+    assert {"v1", "h1"} <= set(svg_text(svg).split()) and {"#ffffff", "#000000"} <= svg_colours(svg)
