@@ -178,8 +178,8 @@ def draw_bars(ax, bars: list, barmode: str | None, cats: dict, default_colours: 
 def draw_heatmap(fig_mpl, ax, t, cats: dict, base: float) -> None:
     z = np.ma.masked_invalid(np.asarray([[np.nan if v is None else v for v in row] for row in typed(t.z)], float))
     ny, nx = z.shape
-    xs = np.arange(nx) if t.x is None or cats[t.xaxis or "x"] is not None else np.asarray(t.x, float)
-    ys = np.arange(ny) if t.y is None or cats[t.yaxis or "y"] is not None else np.asarray(t.y, float)
+    xs = np.arange(nx) if t.x is None or cats[t.xaxis or "x"] is not None else np.asarray(typed(t.x), float)
+    ys = np.arange(ny) if t.y is None or cats[t.yaxis or "y"] is not None else np.asarray(typed(t.y), float)
     if t.x is not None and cats[t.xaxis or "x"] is not None:
         xs = positions(values(t.x), cats[t.xaxis or "x"])
     if t.y is not None and cats[t.yaxis or "y"] is not None:
