@@ -20,11 +20,12 @@ from pgmviz.inference import completion_studies as cs
 from pgmviz.inference import label_completion as lc
 from pgmviz.models import dbn
 from pgmviz.training import finetune as ft
-from pgmviz.ui import predict, theme
+from pgmviz.ui import predict, slides, theme
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import all_models, dataset, pretrained_models
 from pgmviz.ui.player import player
+from pgmviz.ui.present import main_picture
 from pgmviz.viz import sample_grid, to_uint8, upscale
 
 st.set_page_config(page_title="Inference with evidence · pgmviz", layout="wide")
@@ -194,11 +195,13 @@ st.caption(f"**{name}** completes {what}: {n_free} of {ev.x.size} pixels are fre
 
 
 def draw_frame(f: int) -> None:
-    cols = st.columns(3)
-    cols[0].image(picture(x_true), caption="the true digit", width="content")
-    cols[1].image(evidence_picture(ev), width="content",
-                  caption="what the model sees" + (" (noisy)" if noisy else " (indigo: hidden)"))
-    cols[2].image(picture(run.P_v[f, 0]), caption=f"its completion, {step_word} {f}", width="content")
+    cols = main_picture().columns(3)
+    slides.picture(cols[0], picture(x_true), caption="the true digit", width="content", name=P + "true_digit")
+    slides.picture(cols[1], evidence_picture(ev), width="content",
+                   caption="what the model sees" + (" (noisy)" if noisy else " (indigo: hidden)"),
+                   name=P + "evidence")
+    slides.picture(cols[2], picture(run.P_v[f, 0]), caption=f"its completion, {step_word} {f}", width="content",
+                   name=P + "completion")
     m = st.columns(3)
     m[0].metric(f"squared error per {unit}", f"{err.squared[f]:.3f}",
                 help=f"mean of (p(vᵢ = 1 | ...) − vᵢ)² over the {err.n_scored} {unit}s, against the true digit")
@@ -221,7 +224,7 @@ if err_avg is not None:
 theme.style(fig, 300, f"Error of the completion against the true digit, per {unit}",
             xaxis_title=step_word, yaxis_title="squared error", yaxis_rangemode="tozero",
             legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0.5))
-st.plotly_chart(fig, key=P + "error_chart", width="stretch")
+slides.chart(st, fig, key=P + "error_chart", width="stretch")
 first, last = err.squared[0], err.squared[-1]
 st.markdown(f"From the {'random' if hiding != 'flip' else 'noisy'} start the error "
             + (f"falls from **{first:.3f}** to **{last:.3f}** per {unit} in {run.n_steps} {step_word}s"
@@ -291,14 +294,14 @@ fig.add_hline(y=small.tv_mean_field, line=dict(color=theme.MUTED, dash="dash"), 
 theme.style(fig, 320, "Total variation from the exact conditional", xaxis_type="log", xaxis_title="Gibbs steps",
             yaxis_title="TV", yaxis_rangemode="tozero")
 if q_closer.reveals("the sampled conditional's distance"):
-    ch.plotly_chart(fig, key=P + "tv_chart", width="stretch")
+    slides.chart(ch, fig, key=P + "tv_chart", width="stretch")
 top = np.argsort(small.exact)[::-1][:8]
 names = ["".join(str(int(b)) for b in small.states[i]) for i in top]
 bar = go.Figure([go.Bar(x=names, y=small.exact[top], name="exact", marker_color=theme.MUTED),
                  go.Bar(x=names, y=small.sampled[top], name="sampled", marker_color=theme.ACCENT)])
 theme.style(bar, 320, "The most probable completions (pixels row by row)", xaxis_type="category",
             yaxis_title="p(v_patch | seen)", legend=dict(orientation="h", y=1.0, yanchor="bottom"))
-bars.plotly_chart(bar, key=P + "top_states", width="stretch")
+slides.chart(bars, bar, key=P + "top_states", width="stretch")
 closer_than = "closer than" if tv[-1] < small.tv_mean_field else "no closer than"
 if q_closer.revealed:
     st.markdown(f"After {tv.size:,} steps of 100 chains the sampled conditional is **{tv[-1]:.3f}** from the exact "
@@ -328,7 +331,7 @@ fig = go.Figure([go.Bar(x=[str(i) for i in range(10)], y=li.exact, name="exact: 
 theme.style(fig, 300, f"p(y | {what})", xaxis_type="category", yaxis_range=[0, 1.05],
             legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1.0, xanchor="right"))
 c_bars, c_tv = st.columns([2, 1], vertical_alignment="center")
-c_bars.plotly_chart(fig, key=P + "label_bars", width="stretch")
+slides.chart(c_bars, fig, key=P + "label_bars", width="stretch")
 c_tv.metric("TV(Gibbs, exact) after 200 steps", f"{li.tv()[-1]:.4f}",
             help="Total variation between the Gibbs estimate of p(y | image) and the exact one. The image is "
                  "clamped (its mean-field up-pass), the ten label units are sampled in the top RBM; the exact "
@@ -342,8 +345,9 @@ chain, read = lc.image_from_label(net, int(label), n_frames=DBN_FRAMES, every=DB
 
 def draw_drawings(f: int) -> None:
     c_img, c_read = st.columns([2, 1], vertical_alignment="center")
-    c_img.image(sample_grid(chain.images[f], SHAPE, n_cols=4, scale=4), width="content",
-                caption=f"4 chains, label {label} clamped: top-RBM step {chain.steps[f]:,}, drawn top-down")
+    slides.picture(c_img, sample_grid(chain.images[f], SHAPE, n_cols=4, scale=4), width="content",
+                   caption=f"4 chains, label {label} clamped: top-RBM step {chain.steps[f]:,}, drawn top-down",
+                   name=P + "drawings")
     if read is not None:
         c_read.metric(f"drawings the independent reader reads as {label}", f"{int(read[f])} of 4",
                       help="The reader is a classifier trained on real digits only; the net never grades its own "

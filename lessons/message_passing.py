@@ -20,6 +20,7 @@ from pgmviz.ui import predict, slides, theme
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.player import player
+from pgmviz.ui.present import main_picture
 
 st.set_page_config(page_title="Message passing · pgmviz", layout="wide")
 
@@ -172,8 +173,8 @@ q_exact = predict.ask(P + "q_exact", f"After all {T} messages, how far will BP's
 
 
 def draw(frame: int) -> None:
-    left, right = st.columns([3, 1])
-    left.plotly_chart(graph_figure(mrf, trace, frame), key=P + "graph_fig", width="stretch")
+    left, right = main_picture().columns([3, 1])
+    slides.chart(left, graph_figure(mrf, trace, frame), key=P + "graph_fig", width="stretch")
     right.metric("messages sent", f"{frame} of {T}")
     if q_exact.revealed:
         right.metric("max |belief − exact marginal|", err(float(np.max(np.abs(trace.beliefs[frame] - exact)))))
