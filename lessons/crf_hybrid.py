@@ -22,7 +22,7 @@ from pgmviz.models import crf
 from pgmviz.models import crf_data as cd
 from pgmviz.training import crf_train as ct
 from pgmviz.training.protocol import Budget, Lockstep
-from pgmviz.ui import predict
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
@@ -132,7 +132,8 @@ ref = ct.references(task)
 left, right = st.columns([1, 1.2], gap="large")
 with left:
     st.markdown("**The four glyphs** (5×5 pixels)")
-    st.image(sample_grid(cd.GLYPHS, cd.SHAPE, n_cols=K, scale=14), caption="   ".join(cd.NAMES))
+    slides.picture(st, sample_grid(cd.GLYPHS, cd.SHAPE, n_cols=K, scale=14), caption="   ".join(cd.NAMES),
+                   name=P + "glyphs")
     st.markdown(
         f"The labels y₁ … y_{T} follow a Markov chain: from each glyph stay with probability "
         f"**{task.P[0, 0]:.2f}**, step to the next in the cycle {' → '.join(cd.NAMES)} → {cd.NAMES[0]} with "
@@ -141,9 +142,9 @@ with left:
         f"uniform (each column of P sums to 1 as well); only the neighbours say more."
     )
 with right:
-    st.plotly_chart(matrix_figure(task.P, "true transition matrix P(y_t+1 | y_t)", ".2f"), key=P + "P",
+    slides.chart(st, matrix_figure(task.P, "true transition matrix P(y_t+1 | y_t)", ".2f"), key=P + "P",
                     width="stretch")
-st.plotly_chart(strips_figure(list(task.X_train[:3]), list(task.Y_train[:3]),
+slides.chart(st, strips_figure(list(task.X_train[:3]), list(task.Y_train[:3]),
                               [f"training sequence {n + 1} (T = {T}), each glyph's label under it" for n in range(3)]),
                 key=P + "sequences", width="stretch")
 gain = ref["hmm"]["accuracy"] - ref["per_position"]["accuracy"]
@@ -193,7 +194,7 @@ if q_gain.revealed:
         fig.add_bar(x=NOISES, y=gains, marker_color=[CRF_C if q == task.noise else GREY for q in NOISES],
                     name="gain", showlegend=False, row=1, col=2)
         fig.update_xaxes(title_text="pixel noise")
-        st.plotly_chart(style(fig, 320, legend=dict(orientation="h", y=-0.3)), key=P + "worth", width="stretch")
+        slides.chart(st, style(fig, 320, legend=dict(orientation="h", y=-0.3)), key=P + "worth", width="stretch")
         st.markdown(
             f"With this chain (stay {task.P[0, 0]:.2f}, step {task.P[0, 1]:.2f}) the transitions are worth most at "
             f"noise **{NOISES[best]:.2f}**, {gains[best]:.1f} points; at noise {NOISES[0]:.2f} they add "
@@ -288,7 +289,7 @@ def example_view(hybrid: crf.NeuralCRF, alone: crf.NeuralCRF, corr: ct.Correctio
     y_net, y_crf = alone.decode(x)[0], hybrid.decode(x)[0]
     st.markdown(f"Held-out sequence **{n}**" + (" (the one the CRF corrects most, net of what it spoils)"
                                                  if pick < 0 else "") + ":")
-    st.plotly_chart(strips_figure([x[0]], [y], ["the inputs, each glyph's true label under it"]),
+    slides.chart(st, strips_figure([x[0]], [y], ["the inputs, each glyph's true label under it"]),
                     key=P + "example_strip", width="stretch")
 
     def row(labels: np.ndarray) -> list[str]:
@@ -311,7 +312,7 @@ def example_view(hybrid: crf.NeuralCRF, alone: crf.NeuralCRF, corr: ct.Correctio
         fig.add_scatter(x=list(range(1, T + 1)), y=[cd.NAMES[k] for k in y], mode="markers", showlegend=r_ == 1,
                         name="true label", marker=dict(color=ACCENT, size=9, symbol="circle-open", line=dict(width=3)),
                         row=r_, col=1)
-    st.plotly_chart(static_style(fig, 380, legend=dict(orientation="h", y=-0.15)), key=P + "marginals",
+    slides.chart(st, static_style(fig, 380, legend=dict(orientation="h", y=-0.15)), key=P + "marginals",
                     width="stretch")
 
 
@@ -341,7 +342,7 @@ def draw() -> None:
             f"alone's. The generating HMM, best in expectation, scores {pct(ref['hmm']['accuracy'])} and "
             f"{ref['hmm']['nats']:.3f} nats."
         )
-    st.plotly_chart(curves(h_c, h_n), key=P + "curves", width="stretch")
+    slides.chart(st, curves(h_c, h_n), key=P + "curves", width="stretch")
     # the models the last history row measured: a slice may be training the live ones right now
     hybrid, alone = hybrid_tr.epoch_model, alone_tr.epoch_model
     example_view(hybrid, alone, ct.corrections(hybrid, alone, task.X_test, task.Y_test))
@@ -350,9 +351,9 @@ def draw() -> None:
     A_c, logP_c, corr = ct.transition_agreement(hybrid.A, task.P)
     t1, t2, t3 = st.columns([1, 1, 0.6])
     lim = float(max(np.abs(A_c).max(), np.abs(logP_c).max(), 1e-9))
-    t1.plotly_chart(matrix_figure(A_c, "learned A (centred)", "+.2f", zmid=0.0).update_traces(zmin=-lim, zmax=lim),
+    slides.chart(t1, matrix_figure(A_c, "learned A (centred)", "+.2f", zmid=0.0).update_traces(zmin=-lim, zmax=lim),
                     key=P + "A", width="stretch")
-    t2.plotly_chart(matrix_figure(logP_c, "true log P (centred)", "+.2f", zmid=0.0).update_traces(zmin=-lim, zmax=lim),
+    slides.chart(t2, matrix_figure(logP_c, "true log P (centred)", "+.2f", zmid=0.0).update_traces(zmin=-lim, zmax=lim),
                     key=P + "logP", width="stretch")
     t3.metric("correlation of learned and true", f"{corr:.3f}" if np.isfinite(corr) else "undefined (A = 0)")
     t3.caption("A is a score, not a probability: only differences between its entries matter (the net's "
