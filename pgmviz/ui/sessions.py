@@ -32,10 +32,12 @@ times a second: with one student training, 92% of the samples py-spy took of the
 the lock were in that collection, and ten students collapsed. ``.streamlit/config.toml`` turns it
 off; `turn_off_post_script_gc` does the same for a server started elsewhere. Without it, cycles
 (plotly figures point to their parents) waited for Python's rare full collections: ten students'
-server peaked at 408 MiB instead of 208. So the reaper's thread collects every ``COLLECT_EVERY``
-seconds, cheaply: at its first pass it freezes what the server has loaded by then (``gc.freeze``:
-modules, kernels, shared data sets, never garbage), so a collection walks only the sessions'
-objects.
+server peaked at 408 MiB instead of 208. So the reaper's thread collects: ``COLLECT_DELAY``
+seconds after a full page run starts (every page opened or clicked: most garbage comes from
+those, and the page's own script is done by then), and every ``COLLECT_EVERY`` seconds anyway
+(frames). Fragment reruns never pay for a collection. (``gc.freeze`` at the first pass, tried to
+make each collection cheaper, is not used: whatever a session held at that moment could never be
+collected as a cycle afterwards.)
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 _LOG = logging.getLogger(__name__)
 REAP_EVERY = 30.0  # s
-COLLECT_EVERY = 5.0  # s; a collection of the sessions' objects (see the module docstring)
+COLLECT_EVERY = 5.0  # s; a full collection at least this often (see the module docstring)
+COLLECT_DELAY = 1.0  # s after a full page run starts
 
 RESET_MESSAGE = (
     "**The server restarted, your session was reset.** Models you trained or loaded here and "
@@ -125,6 +128,7 @@ def reset_notice() -> bool:
         lost = previous_session_id(st.context.headers.get("Sec-Websocket-Protocol"))
         st.session_state[_RESET] = "restarted" if lost is not None else None
     st.session_state[_LAST_RUN] = time.monotonic()
+    _reaper().collect_soon()
     with st.sidebar:
         _tick()
     message = _MESSAGES.get(st.session_state.get(_RESET))
@@ -159,6 +163,7 @@ class _Reaper:
         self.reaped = 0
         self.broken: str | None = None
         self.libc = _libc()
+        self.page_ran = threading.Event()
         if self.libc is not None:
             # glibc raises its mmap threshold (up to 32 MiB) after freeing a large block, and
             # arrays below it then come from heaps that fragment and never shrink; fixed at 4 MiB,
@@ -183,17 +188,20 @@ class _Reaper:
             self.broken = repr(e)
             _LOG.info("pgmviz session reaper inactive: %r", e)
 
+    def collect_soon(self) -> None:
+        """A full page run started: collect its garbage shortly (on the reaper's thread, not the page's)."""
+        self.page_ran.set()
+
     def _run(self) -> None:
-        frozen, last_reap = False, time.monotonic()
+        last_reap = time.monotonic()
         while True:
-            time.sleep(COLLECT_EVERY)
+            if self.page_ran.wait(COLLECT_EVERY):
+                self.page_ran.clear()
+                time.sleep(COLLECT_DELAY)  # let the page's script finish first
             gc.collect()
             if time.monotonic() - last_reap < REAP_EVERY:
                 continue
             last_reap = time.monotonic()
-            if not frozen:  # what is loaded 30 s after the first visit stays: never walk it again
-                gc.freeze()
-                frozen = True
             try:
                 self.reap()
             except Exception as e:  # noqa: BLE001 - a reaper that fails must not take the server down
