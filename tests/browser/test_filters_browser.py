@@ -107,7 +107,12 @@ def test_filters_mnist_500_frame_rate(page, open_app, wait_idle, assert_no_excep
     open_app("filters", timeout=180)
     # data set -> MNIST 28x28, 500 hidden units, Reset
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.locator('[data-testid="stSelectbox"]').first.click()
+    data_set = sidebar.locator('[data-testid="stSelectbox"]').first
+    # With nineteen lessons in the navigation the box sits below the sidebar's fold: scroll first, since
+    # a dropdown opened by the click closes again when the click's own scrolling moves it.
+    data_set.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    data_set.click()
     page.get_by_role("option", name="MNIST digits, 28x28 (all classes)").click()
     wait_idle(page, timeout=30)
     hidden = sidebar.get_by_role("spinbutton", name="Hidden units")
