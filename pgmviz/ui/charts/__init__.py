@@ -1,0 +1,1 @@
+"""Plotly figure builders of the lessons: pure functions from data to a go.Figure, one module per lesson."""
