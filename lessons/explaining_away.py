@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
+from pgmviz.inference import explaining_away as lesson
 from pgmviz.models import sbn
 from pgmviz.sampling.partition import all_states
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts import explaining_away as charts
+from pgmviz.ui.charts.explaining_away import fmt
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.present import main_picture
 
@@ -36,8 +37,6 @@ N_TOP, N_BOTTOM = 3, 4  # its layer sizes: 2^3 hidden states to list, 2^4 visibl
 SCALES = np.linspace(0.0, 5.0, 41)  # weight scales of the KL curve
 GIBBS = {"g_net": "lecture", "g_sweeps": 1000, "g_chains": 10, "g_seed": 0, "g_start": "uniform"}  # section 4
 SWEEPS = [10, 100, 1000, 5000]
-BLUE, RED, GREY, ORANGE = "#2166ac", "#b2182b", "#9e9e9e", "#f58518"
-FONT = dict(size=15)
 
 ss = st.session_state
 # The lecture's numbers, or a shared link's (once per session, so edits stick).
@@ -55,86 +54,10 @@ URL_SETTINGS = url.bind(P, {
 })
 
 
-def fmt(p: float) -> str:
-    """A probability the way a student can compare it: 5 decimals, or 3 significant digits when tiny."""
-    if not np.isfinite(p):
-        return "undefined"
-    return f"{p:.5f}" if p >= 1e-3 or p == 0 else f"{p:.3e}"
-
-
 def reset() -> None:
     for key, value in LECTURE.items():
         ss[P + key] = value
     ss[P + "jump"] = True
-
-
-# --- drawing ----------------------------------------------------------------------------------
-def net_figure(params: dict, p_on: dict, jump: int) -> go.Figure:
-    """The three-node belief net, arrows pointing from causes to effect, weights and biases printed."""
-    pos = {"truck": (0.0, 1.0), "quake": (2.0, 1.0), "house": (1.0, 0.0)}
-    fig = go.Figure()
-    for cause, w in (("truck", params["w_truck"]), ("quake", params["w_quake"])):
-        (x0, y0), (x1, y1) = pos[cause], pos["house"]
-        fig.add_annotation(x=x1 + 0.16 * (x0 - x1), y=y1 + 0.16 * (y0 - y1), ax=x0 - 0.1 * (x0 - x1),
-                           ay=y0 - 0.1 * (y0 - y1), xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=3, arrowsize=1.6, arrowwidth=2.5,
-                           arrowcolor=RED if w > 0 else BLUE, text="")
-        fig.add_annotation(x=(x0 + x1) / 2 + (-0.28 if cause == "truck" else 0.28), y=0.55,
-                           text=f"<b>{w:+g}</b>", showarrow=False, font=dict(size=17))
-    names = {"truck": "truck hits house", "quake": "earthquake", "house": "house jumps"}
-    biases = {"truck": params["b_truck"], "quake": params["b_quake"], "house": params["b_house"]}
-    xs, ys = [pos[k][0] for k in pos], [pos[k][1] for k in pos]
-    colour = [p_on[k] for k in pos]
-    fig.add_trace(go.Scatter(
-        x=xs, y=ys, mode="markers", hoverinfo="skip",
-        marker=dict(size=62, color=colour, cmin=0, cmax=1, colorscale=[[0, "#ffffff"], [1, ORANGE]],
-                    line=dict(color="#37474f", width=2)),
-    ))
-    for k in pos:
-        x, y = pos[k]
-        above = y == 1
-        state = (f"p(on | jump{'' if jump else ' = 0'}) = {fmt(p_on[k])}" if k != "house"
-                 else f"observed: {'jumps' if jump else 'does not jump'}")
-        fig.add_annotation(x=x, y=y + (0.42 if above else -0.42), showarrow=False, font=dict(size=15),
-                           text=f"<b>{names[k]}</b>  (bias {biases[k]:+g})<br>{state}")
-    fig.update_layout(height=380, showlegend=False, margin=dict(l=10, r=10, t=10, b=10), font=FONT,
-                      xaxis=dict(visible=False, range=[-0.8, 2.8]),
-                      yaxis=dict(visible=False, range=[-0.75, 1.75]), plot_bgcolor="white")
-    return fig
-
-
-def table_figure(tables: list[np.ndarray], titles: list[str]) -> go.Figure:
-    """2x2 tables p(truck, quake) side by side, shaded by log10 p so that 1e-9 and 0.5 both show."""
-    fig = make_subplots(rows=1, cols=len(tables), subplot_titles=titles, horizontal_spacing=0.08)
-    for k, T in enumerate(tables):
-        with np.errstate(divide="ignore"):
-            z = np.log10(np.maximum(T, 1e-30))
-        fig.add_trace(go.Heatmap(
-            z=z, x=["quake = 0", "quake = 1"], y=["truck = 0", "truck = 1"], zmin=-10, zmax=0,
-            colorscale="Blues", showscale=False, text=[[fmt(p) for p in row] for row in T],
-            texttemplate="<b>%{text}</b>", textfont=dict(size=17), hoverinfo="skip", xgap=3, ygap=3,
-        ), row=1, col=k + 1)
-        fig.update_yaxes(autorange="reversed", row=1, col=k + 1)
-    fig.update_layout(height=280, margin=dict(l=10, r=10, t=40, b=10), font=FONT)
-    return fig
-
-
-def bars_figure(prior: np.ndarray, post: np.ndarray, indep: np.ndarray, log_y: bool) -> go.Figure:
-    states = ["no truck,<br>no quake", "no truck,<br>quake", "truck,<br>no quake", "truck,<br>quake"]
-    fig = go.Figure()
-    for name, T, colour in (("prior p(truck, quake)", prior, GREY),
-                            ("posterior p(truck, quake | evidence)", post, ORANGE),
-                            ("p(truck | evidence) · p(quake | evidence): if they stayed independent", indep, BLUE)):
-        vals = T.ravel()
-        fig.add_trace(go.Bar(x=states, y=vals, name=name, marker_color=colour,
-                             text=[fmt(p) for p in vals], textposition="outside", cliponaxis=False))
-    fig.update_layout(barmode="group", height=420, font=FONT, margin=dict(l=10, r=10, t=30, b=10),
-                      legend=dict(orientation="h", y=-0.25), yaxis_title="probability")
-    if log_y:
-        fig.update_yaxes(type="log", range=[-10, 0.6], dtick=1, exponentformat="power")
-    else:
-        fig.update_yaxes(range=[0, 1.15])
-    return fig
 
 
 # --- page -------------------------------------------------------------------------------------
@@ -163,13 +86,11 @@ with st.container(border=True):
 
 net = sbn.explaining_away_net(**params)
 ea = sbn.explaining_away(net, jump)
-prior_t, prior_q = float(ea.prior[1, :].sum()), float(ea.prior[:, 1].sum())
-indep = np.outer([1 - ea.p_truck, ea.p_truck], [1 - ea.p_quake, ea.p_quake])
+prior_t, prior_q = sbn.marginals(ea.prior.ravel(), 2)
+product, mf = lesson.factorial_approximations(ea.posterior.ravel(), 2)  # (product of marginals, mean field)
+indep = product.q.reshape(2, 2)  # [truck, quake]
 evidence = "jump" if jump else "no jump"
-# p(jump | causes) for each combination of causes, from the net's own conditional
-p_jump_given = {name: float(np.exp(net.log_prob_layer(0, np.array([[1.0]]), np.array([causes])))[0])
-                for name, causes in (("none", [0.0, 0.0]), ("truck", [1.0, 0.0]), ("quake", [0.0, 1.0]),
-                                     ("both", [1.0, 1.0]))}
+p_jump_given = lesson.effect_given_causes(net)  # p(jump | the causes that are on), from the net's conditional
 
 
 def change(before: float, after: float) -> str:
@@ -180,7 +101,7 @@ def change(before: float, after: float) -> str:
 
 left, right = main_picture().columns([5, 4])
 with left:
-    slides.chart(st, net_figure(params, {"truck": ea.p_truck, "quake": ea.p_quake, "house": float(jump)}, jump),
+    slides.chart(st, charts.net_figure(params, {"truck": ea.p_truck, "quake": ea.p_quake, "house": float(jump)}, jump),
                  key=P + "net", width="stretch")
 with right:
     st.markdown("**How likely is the evidence?**")
@@ -189,11 +110,10 @@ with right:
     st.markdown(
         f"Each cause on its own is rare: p(truck) = sigmoid({params['b_truck']:g}) = **{fmt(prior_t)}**, "
         f"p(quake) = sigmoid({params['b_quake']:g}) = **{fmt(prior_q)}**. The house jumps with "
-        f"probability sigmoid({params['b_house']:g}) = {fmt(1 / (1 + np.exp(-params['b_house'])))} with no "
-        f"cause, sigmoid({params['b_house'] + params['w_truck']:g}) = "
-        f"{fmt(1 / (1 + np.exp(-(params['b_house'] + params['w_truck']))))} with the truck alone, "
-        f"sigmoid({params['b_house'] + params['w_quake']:g}) = "
-        f"{fmt(1 / (1 + np.exp(-(params['b_house'] + params['w_quake']))))} with the earthquake alone."
+        f"probability sigmoid({params['b_house']:g}) = {fmt(p_jump_given['none'])} with no "
+        f"cause, sigmoid({params['b_house'] + params['w_truck']:g}) = {fmt(p_jump_given['truck'])} with the "
+        f"truck alone, sigmoid({params['b_house'] + params['w_quake']:g}) = {fmt(p_jump_given['quake'])} with "
+        "the earthquake alone."
     )
 
 st.subheader("1 · Before and after the evidence: the posterior over the causes")
@@ -201,7 +121,7 @@ st.markdown(
     "Bayes' rule on all four states of the two causes: p(truck, quake | evidence) ∝ "
     "p(truck) p(quake) p(evidence | truck, quake). The tables read [truck, quake]; shading is log-scale."
 )
-slides.chart(st, table_figure([ea.prior, ea.posterior, indep],
+slides.chart(st, charts.table_figure([ea.prior, ea.posterior, indep],
                              ["prior p(truck, quake)", f"posterior p(truck, quake | {evidence})",
                               f"p(truck | {evidence}) · p(quake | {evidence})"]),
              key=P + "tables", width="stretch")
@@ -211,8 +131,7 @@ m[0].metric(f"p(truck = 1 | {evidence})", fmt(ea.p_truck))
 m[1].metric(f"p(quake = 1 | {evidence})", fmt(ea.p_quake))
 m[2].metric(f"p(truck = 1, quake = 1 | {evidence})", fmt(float(ea.posterior[1, 1])))
 m[3].metric(f"p(truck | {evidence}) · p(quake | {evidence})", fmt(ea.p_truck * ea.p_quake))
-ratio = ea.posterior[1, 1] / (ea.p_truck * ea.p_quake) if ea.p_truck * ea.p_quake > 0 else float("nan")
-prior_ratio = ea.prior[1, 1] / (prior_t * prior_q)
+ratio, prior_ratio = lesson.independence_ratio(ea.posterior), lesson.independence_ratio(ea.prior)
 st.markdown(
     f"A priori the causes are independent: p(truck, quake) / (p(truck) p(quake)) = **{prior_ratio:.6f}**. "
     f"A posteriori the same ratio is **{ratio:.3g}**"
@@ -232,29 +151,22 @@ st.markdown(
     "KL(p ‖ q); **mean field**, what variational inference computes, minimises KL(q ‖ p) instead, "
     "by updating one q_j at a time (from the centre, (0.5, 0.5), and from each corner; the best run is shown)."
 )
-mf, _ = sbn.best_mean_field(ea.posterior.ravel(), 2)
-log_post = sbn.log_table(ea.posterior.ravel())
-approx = {"product of posterior marginals": np.array([ea.p_truck, ea.p_quake]), "mean field": mf.means}
-approx_rows = []
-for name, means in approx.items():
-    q = sbn.factorial_table(means)
-    approx_rows.append({"factorial q": name, "q(truck = 1)": fmt(float(means[0])), "q(quake = 1)": fmt(float(means[1])),
-                        "KL(p ‖ q), nats": f"{sbn.kl(ea.posterior.ravel(), q):.4g}",
-                        "KL(q ‖ p), nats": f"{sbn.reverse_kl(q, log_post):.4g}"})
-st.dataframe(pd.DataFrame(approx_rows), hide_index=True, key=P + "factorial")
-kl_pm_rev = sbn.reverse_kl(sbn.factorial_table(approx["product of posterior marginals"]), log_post)
-if mf.kl < kl_pm_rev - 1e-6:
+st.dataframe(pd.DataFrame([{"factorial q": f.name, "q(truck = 1)": fmt(float(f.means[0])),
+                            "q(quake = 1)": fmt(float(f.means[1])), "KL(p ‖ q), nats": f"{f.kl_pq:.4g}",
+                            "KL(q ‖ p), nats": f"{f.kl_qp:.4g}"} for f in (product, mf)]),
+             hide_index=True, key=P + "factorial")
+if mf.run.kl < product.kl_qp - 1e-6:
     on = [name for name, m in zip(("truck", "quake"), mf.means) if m > 0.5]
     st.markdown(
-        f"Mean field reaches KL(q ‖ p) = **{mf.kl:.4g}** nats against **{kl_pm_rev:.4g}** for the product of "
+        f"Mean field reaches KL(q ‖ p) = **{mf.run.kl:.4g}** nats against **{product.kl_qp:.4g}** for the product of "
         "marginals: " + ("it bets on one cause, the " + on[0] + ", and ignores the other mode" if len(on) == 1
                          else "it settles on one corner of the table") + ". "
         "The product of marginals spreads its mass over every state, including the two the evidence rules out."
     )
 else:
-    st.markdown(f"Here mean field and the product of marginals agree closely (KL(q ‖ p) = {mf.kl:.4g} nats).")
+    st.markdown(f"Here mean field and the product of marginals agree closely (KL(q ‖ p) = {mf.run.kl:.4g} nats).")
 log_y = st.toggle("Logarithmic probability axis", value=True, key=P + "log_y")
-slides.chart(st, bars_figure(ea.prior, ea.posterior, indep, log_y), key=P + "bars", width="stretch")
+slides.chart(st, charts.bars_figure(ea.prior, ea.posterior, indep, log_y), key=P + "bars", width="stretch")
 
 st.subheader("2 · Then we learn there was an earthquake")
 q_quake = predict.ask(P + "q_quake", f"We learn there was an earthquake: what will p(truck | {evidence}, quake) be?",
@@ -312,52 +224,31 @@ URL_SETTINGS.write()  # the current setup, in the address bar
 
 rand = sbn.SBN.random([N_BOTTOM, N_TOP], weight_scale=scale, seed=seed)
 post = rand.posterior_layer(v, 1)
-fact = sbn.product_of_marginals(post, N_TOP)
-kl_v = sbn.kl_to_factorial(post, N_TOP)
-mf_rand, _ = sbn.best_mean_field(post, N_TOP)
+product_rand, mf_rand = lesson.factorial_approximations(post, N_TOP)
+kl_v = product_rand.kl_pq
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def kl_curve(seed: int, v: tuple) -> tuple[np.ndarray, np.ndarray]:
     """KL for this v and averaged over v ~ p(v), at every weight scale of the grid."""
-    V = all_states(N_BOTTOM)
-    this, mean = [], []
-    for s in SCALES:
-        net_s = sbn.SBN.random([N_BOTTOM, N_TOP], weight_scale=float(s), seed=seed)
-        p_v = net_s.layer_marginals()[0]
-        kls = np.array([sbn.kl_to_factorial(net_s.posterior_layer(x, 1), N_TOP) for x in V])
-        this.append(kls[sbn.state_index(np.array(v))[0]])
-        mean.append(float(p_v @ kls))
-    return np.array(this), np.array(mean)
+    return lesson.kl_to_factorial_curve([N_BOTTOM, N_TOP], SCALES, seed, np.array(v))
 
 
 k1, k2 = st.columns([2, 3])
 with k1:
     st.metric("KL( p(h | v) ‖ Π_j p(h_j | v) )", f"{kl_v:.4g} nats")
-    st.metric("KL( q_mean-field ‖ p(h | v) )", f"{mf_rand.kl:.4g} nats",
+    st.metric("KL( q_mean-field ‖ p(h | v) )", f"{mf_rand.run.kl:.4g} nats",
               help="Mean field: the factorial q with the lowest KL(q ‖ p) over runs from the centre and "
                    "every corner.")
     states = ["".join(str(int(x)) for x in h) for h in all_states(N_TOP)]
-    fig = go.Figure([go.Bar(x=states, y=post, name="exact posterior p(h | v)", marker_color=ORANGE),
-                     go.Bar(x=states, y=fact, name="product of its marginals", marker_color=BLUE),
-                     go.Bar(x=states, y=mf_rand.q, name="mean field", marker_color=GREY)])
-    fig.update_layout(barmode="group", height=360, font=FONT,
-                      xaxis=dict(title="hidden state h = h1h2h3", type="category"),
-                      yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
-                      legend=dict(orientation="h", y=1.12))
-    slides.chart(st, fig, key=P + "post_bars", width="stretch")
+    slides.chart(st, charts.posterior_bars(states, [("exact posterior p(h | v)", post),
+                                                    ("product of its marginals", product_rand.q),
+                                                    ("mean field", mf_rand.q)], "hidden state h = h1h2h3"),
+                 key=P + "post_bars", width="stretch")
 with k2:
     this, mean = kl_curve(seed, tuple(v))
-    fig = go.Figure([
-        go.Scatter(x=SCALES, y=this, name=f"for v = {''.join(str(int(x)) for x in v)}",
-                   line=dict(color=ORANGE, width=3)),
-        go.Scatter(x=SCALES, y=mean, name="averaged over v ~ p(v)", line=dict(color=GREY, width=3, dash="dash")),
-        go.Scatter(x=[scale], y=[kl_v], mode="markers", marker=dict(size=14, color=RED), name="this net"),
-    ])
-    fig.update_layout(height=420, font=FONT, xaxis_title="weight scale", margin=dict(l=10, r=10, t=30, b=10),
-                      yaxis_title="KL to the product of marginals (nats)", legend=dict(orientation="h", y=1.12))
-    slides.chart(st, fig, key=P + "kl_curve", width="stretch")
-
+    slides.chart(st, charts.kl_curve_figure(SCALES, this, mean, "".join(str(int(x)) for x in v), scale, kl_v),
+                 key=P + "kl_curve", width="stretch")
 
 # --- inference by sampling ----------------------------------------------------------------------
 @st.cache_data(show_spinner="Gibbs sampling ...", max_entries=32)
@@ -397,7 +288,8 @@ tv_g = run.tv_to(exact_g)
 n_moves, n_steps = int(run.moves.sum()), sweeps * chains
 gm = st.columns(3)
 gm[0].metric(f"TV( Gibbs estimate after {sweeps:,} sweeps , exact posterior )", f"{tv_g[-1]:.3g}")
-gm[1].metric("TV( mean field , exact posterior )", f"{0.5 * np.abs(mf_g.q - exact_g).sum():.3g}")
+tv_mf = lesson.total_variation(mf_g.q, exact_g)
+gm[1].metric("TV( mean field , exact posterior )", f"{tv_mf:.3g}")
 gm[2].metric("sweeps in which a chain changed state", f"{n_moves:,} of {n_steps:,}")
 verdict = (f"After {sweeps:,} sweeps of {chains} chain{'s' if chains > 1 else ''} the estimate is within "
            f"{tv_g[-1]:.3g} of the exact posterior in total variation" if tv_g[-1] < 0.05 else
@@ -405,31 +297,19 @@ verdict = (f"After {sweeps:,} sweeps of {chains} chain{'s' if chains > 1 else ''
            f"{tv_g[-1]:.3g} from the exact posterior in total variation")
 why = ""
 if which == "lecture" and jump:
-    # from "truck only", the earthquake must turn on (giving "both") before the truck can turn off
-    p_flip = float(1.0 / (1.0 + np.exp(-sbn.gibbs_logit(net, [np.ones((1, 1)), np.array([[1.0, 0.0]])], 1, 1)[0])))
+    p_flip = lesson.first_step_away(net)
     why = (f". From *truck only*, the chance per sweep that the earthquake unit turns on, the first step "
            f"towards the other explanation, is {p_flip:.1e}: a chain can stay in the explanation it starts "
            "in for a long time, and the estimate then depends on where the chains started")
 st.markdown(verdict + why + ".")
 b1, b2 = st.columns([2, 3])
 with b1:
-    fig = go.Figure([go.Bar(x=g_states, y=exact_g, name="exact posterior", marker_color=ORANGE),
-                     go.Bar(x=g_states, y=run.estimates[-1], name=f"Gibbs, {sweeps:,} sweeps", marker_color=BLUE),
-                     go.Bar(x=g_states, y=mf_g.q, name="mean field", marker_color=GREY)])
-    fig.update_layout(barmode="group", height=360, font=FONT, xaxis=dict(title="hidden state", type="category"),
-                      yaxis_title="probability", margin=dict(l=10, r=10, t=30, b=10),
-                      legend=dict(orientation="h", y=1.12))
-    slides.chart(st, fig, key=P + "gibbs_bars", width="stretch")
+    slides.chart(st, charts.posterior_bars(g_states, [("exact posterior", exact_g),
+                                                      (f"Gibbs, {sweeps:,} sweeps", run.estimates[-1]),
+                                                      ("mean field", mf_g.q)], "hidden state"),
+                 key=P + "gibbs_bars", width="stretch")
 with b2:
-    x = np.arange(1, sweeps + 1)
-    fig = go.Figure([go.Scatter(x=x, y=np.maximum(tv_g, 1e-6), mode="lines", line=dict(color=BLUE, width=3),
-                                name="Gibbs estimate"),
-                     go.Scatter(x=[1, sweeps], y=[max(0.5 * np.abs(mf_g.q - exact_g).sum(), 1e-6)] * 2, mode="lines",
-                                line=dict(color=GREY, width=2, dash="dash"), name="mean field (no sweeps)")])
-    fig.update_layout(height=360, font=FONT, xaxis=dict(title="sweeps", type="log"),
-                      yaxis=dict(title="TV to the exact posterior", type="log", exponentformat="power"),
-                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12))
-    slides.chart(st, fig, key=P + "gibbs_tv", width="stretch")
+    slides.chart(st, charts.tv_figure(tv_g, tv_mf), key=P + "gibbs_tv", width="stretch")
 
 lec = sbn.explaining_away(sbn.explaining_away_net(), 1)  # the lecture's net, whatever the inputs say now
 notice(

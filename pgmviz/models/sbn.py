@@ -297,8 +297,8 @@ def factorial_table(m: np.ndarray) -> np.ndarray:
     """prod_j m_j^x_j (1 - m_j)^(1 - x_j) for every state x: the table of independent units with means m."""
     m = np.asarray(m, dtype=np.float64)
     X = all_states(m.shape[0])
-    with np.errstate(divide="ignore"):
-        return np.exp(X @ np.log(m) + (1.0 - X) @ np.log1p(-m))
+    # a product, not exp(X @ log m + ...): a mean of exactly 0 or 1 would give 0 * log 0 = NaN there
+    return np.prod(np.where(X == 1.0, m, 1.0 - m), axis=1)
 
 
 # ------------------------------------------------------------------------ factorial approximations
