@@ -1,15 +1,15 @@
 """Lesson 1, energy and probability: a tiny RBM with every one of its states listed.
 
-Widgets and drawing only; the numbers come from pgmviz.models.boltzmann (tables, QUBO form, p(h|v))
-and pgmviz.sampling.partition (log Z in closed form). The parameters live in ``st.session_state`` as
-arrays of the largest allowed size, so shrinking and growing the model keeps what was set.
+Widgets and drawing only; the numbers come from pgmviz.models.boltzmann (tables, QUBO form, p(h|v)),
+pgmviz.models.expfam (the two readings, the curvature test) and pgmviz.sampling.partition (log Z in closed
+form); the charts are pgmviz.ui.charts.energy. The parameters live in ``st.session_state`` as arrays of the
+largest allowed size, so shrinking and growing the model keeps what was set.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz.models import boltzmann as bm
@@ -18,7 +18,9 @@ from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import log_Z_exact
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts import energy as charts
 from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.memory import remember, remembered, saved
 from pgmviz.ui.present import main_picture
 
 st.set_page_config(page_title="Energy and probability · pgmviz", layout="wide")
@@ -29,9 +31,6 @@ LIMIT = 10.0  # every slider runs over [-LIMIT, LIMIT]
 STEP = 0.1
 DEFAULT = {"n_v": 3, "n_h": 2, "seed": 0, "scale": 2.0, "hh": 3.0, "vv": 0.0}  # hh: the h1-h2 coupling
 P = "en_"  # prefix of this page's session-state keys (the session is shared by all pages)
-
-POS, NEG, ZERO = "#b2182b", "#2166ac", "#bdbdbd"  # red = positive, blue = negative, as in every weight picture
-FONT = dict(size=16)
 
 
 # --- parameter store --------------------------------------------------------------------------
@@ -107,19 +106,14 @@ def param_slider(container, key: str, label: str, help: str | None = None) -> fl
     return value
 
 
-def remembered(key: str):
-    """Restore a control's state before it renders.
+@st.cache_resource(max_entries=32, show_spinner=False)
+def chart(builder: str, *args):
+    """A figure of pgmviz.ui.charts.energy, built once per input (shared and never mutated).
 
-    Streamlit drops a widget's state when a run does not draw it (another page was open), so each
-    control's last value is also kept under ``{P}saved``; ``remember`` is called after it renders.
+    Most reruns do not change the model (a pick, a toggle, a prediction), so its figures are kept by
+    their inputs; st.cache_data would unpickle a copy, which costs more than building the figure.
     """
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state[f"{P}saved"][key]
-    return key
-
-
-def remember(key: str, value) -> None:
-    st.session_state[f"{P}saved"][key] = value
+    return getattr(charts, builder)(*args)
 
 
 first_visit = f"{P}params" not in st.session_state
@@ -127,12 +121,10 @@ if first_visit:
     st.session_state[f"{P}params"] = {**draw_parameters(DEFAULT["seed"], DEFAULT["scale"]), **default_lateral()}
     st.session_state[f"{P}last_seed"] = DEFAULT["seed"]
     st.session_state[f"{P}last_scale"] = DEFAULT["scale"]
-    st.session_state[f"{P}saved"] = {
-        f"{P}n_v": DEFAULT["n_v"], f"{P}n_h": DEFAULT["n_h"], f"{P}seed": DEFAULT["seed"] + 1,
-        f"{P}scale": DEFAULT["scale"], f"{P}lateral": False,
-    }
+    saved(P).update(n_v=DEFAULT["n_v"], n_h=DEFAULT["n_h"], seed=DEFAULT["seed"] + 1, scale=DEFAULT["scale"],
+                    lateral=False)
 for _key in ("n_v", "n_h", "lateral"):
-    remembered(f"{P}{_key}")  # before bind, which would otherwise put the defaults back
+    remembered(P, _key)  # before bind, which would otherwise put the defaults back
 # A shared link carries the model's size, the seed and σ its weights were drawn with (not the
 # Random button's next seed; hand-set sliders are not carried) and the couplings toggle.
 URL_SETTINGS = url.bind(P, {
@@ -145,142 +137,7 @@ URL_SETTINGS = url.bind(P, {
 _drawn = (st.session_state[f"{P}last_seed"], st.session_state[f"{P}last_scale"])
 if first_visit and _drawn != (DEFAULT["seed"], DEFAULT["scale"]):  # a link's model: draw it as Random did
     store().update(draw_parameters(*_drawn))
-    st.session_state[f"{P}saved"].update({f"{P}seed": (_drawn[0] + 1) % 2**31, f"{P}scale": _drawn[1]})
-
-
-# --- figures ----------------------------------------------------------------------------------
-def unit_labels(n_v: int, n_h: int) -> list[str]:
-    return [f"v{i + 1}" for i in range(n_v)] + [f"h{j + 1}" for j in range(n_h)]
-
-
-def node_positions(n: int, y: float, span: int) -> list[tuple[float, float]]:
-    """n nodes spread evenly over the width of the wider layer (span nodes), centred on 0."""
-    xs = np.linspace(-(span - 1) / 2, (span - 1) / 2, n) if n > 1 else np.zeros(1)
-    return [(float(x), y) for x in xs]
-
-
-def edge_style(w: float) -> dict:
-    if w == 0:
-        return dict(color=ZERO, width=1, dash="dot")
-    return dict(color=POS if w > 0 else NEG, width=min(1.0 + 1.5 * abs(w), 14.0))
-
-
-def arc(p0, p1, bulge: float, n: int = 31) -> tuple[np.ndarray, np.ndarray]:
-    """A quadratic Bezier from p0 to p1, bowed by ``bulge`` in y, so in-layer edges miss the nodes."""
-    t = np.linspace(0, 1, n)
-    ctrl = ((p0[0] + p1[0]) / 2, p0[1] + bulge * (1 + abs(p1[0] - p0[0])) / 2)
-    x = (1 - t) ** 2 * p0[0] + 2 * (1 - t) * t * ctrl[0] + t**2 * p1[0]
-    y = (1 - t) ** 2 * p0[1] + 2 * (1 - t) * t * ctrl[1] + t**2 * p1[1]
-    return x, y
-
-
-def model_figure(Q: np.ndarray, n_v: int, title: str) -> go.Figure:
-    """The Boltzmann machine as a graph: v at the bottom, h on top, edges coloured by sign."""
-    W, b, c, L_vv, L_hh = bm.split_qubo(Q, n_v)
-    n_h = W.shape[1]
-    span = max(n_v, n_h)
-    pv, ph = node_positions(n_v, 0.0, span), node_positions(n_h, 1.0, span)
-    fig = go.Figure()
-    mid_x, mid_y, mid_text = [], [], []
-
-    def add_edge(x, y, w, text, at: float = 0.5):
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=edge_style(w), hoverinfo="skip"))
-        k = int(round(at * (len(x) - 1)))  # the hover target sits this far along the edge
-        mid_x.append(x[k])
-        mid_y.append(y[k])
-        mid_text.append(f"{text} = {w:+.1f}")
-
-    for i in range(n_v):
-        for j in range(n_h):
-            t = np.linspace(0.0, 1.0, 21)
-            add_edge(pv[i][0] + t * (ph[j][0] - pv[i][0]), t, W[i, j], f"W{i + 1}{j + 1}", at=0.3)
-    for j in range(n_h):
-        for k in range(j + 1, n_h):
-            if L_hh[j, k]:
-                add_edge(*arc(ph[j], ph[k], 0.35), L_hh[j, k], f"L(h{j + 1},h{k + 1})")
-    for i in range(n_v):
-        for k in range(i + 1, n_v):
-            if L_vv[i, k]:
-                add_edge(*arc(pv[i], pv[k], -0.35), L_vv[i, k], f"L(v{i + 1},v{k + 1})")
-
-    # Invisible markers on the edges carry the weights as hover text. Printed labels collide as
-    # soon as edges cross; the sliders and the matrix Q show the same numbers legibly.
-    fig.add_trace(go.Scatter(x=mid_x, y=mid_y, mode="markers", marker=dict(size=14, opacity=0),
-                             hovertext=mid_text, hoverinfo="text"))
-    node_size = float(np.clip(330 / (span + 1.5), 30, 54))  # px: shrink so a row of 6 does not touch
-    bias = np.concatenate([b, c])
-    cmax = max(1.0, float(np.abs(bias).max(initial=0)))
-    xs = [p[0] for p in pv + ph]
-    ys = [p[1] for p in pv + ph]
-    names = unit_labels(n_v, n_h)
-    bias_names = [f"b{i + 1}" for i in range(n_v)] + [f"c{j + 1}" for j in range(n_h)]
-    fig.add_trace(
-        go.Scatter(
-            x=xs, y=ys, mode="markers+text", text=names,
-            textfont=dict(size=17, color=["white" if abs(x) > 0.55 * cmax else "black" for x in bias]),
-            marker=dict(
-                size=node_size, color=bias, colorscale="RdBu_r", cmin=-cmax, cmax=cmax,
-                line=dict(color="#37474f", width=2),
-                colorbar=dict(title=dict(text="bias", side="right"), thickness=14, len=0.8),
-            ),
-            hovertext=[f"{n}: {bn} = {x:+.1f}" for n, bn, x in zip(names, bias_names, bias)],
-            hoverinfo="text",
-        )
-    )
-    # bias values beside the nodes, below the visible row and above the hidden row, on a white
-    # patch so that in-layer coupling arcs passing behind do not make them unreadable
-    for x, y, bn, value in zip(xs, ys, bias_names, bias):
-        fig.add_annotation(x=x, y=y - 0.34 if y == 0 else y + 0.34, text=f"{bn}={value:+.1f}",
-                           showarrow=False, font=dict(size=13, color="#37474f"),
-                           bgcolor="rgba(255,255,255,0.85)", borderpad=1)
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=18)), showlegend=False, height=430, font=FONT,
-        margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
-        xaxis=dict(visible=False, range=[-span / 2 - 1.3, span / 2 + 0.2]),
-        yaxis=dict(visible=False, range=[-0.6, 1.6]),
-    )
-    for row, y, text in ((ph, 1.0, "hidden h"), (pv, 0.0, "visible v")):
-        fig.add_annotation(x=row[0][0] - 0.55, y=y, text=text, showarrow=False, xanchor="right",
-                           font=dict(size=15, color="#616161"))
-    return fig
-
-
-def qubo_figure(Q: np.ndarray, n_v: int) -> go.Figure:
-    """Q as a heat map, lower triangle blank; the diagonal (biases) and W block outlined."""
-    N = Q.shape[0]
-    labels = unit_labels(n_v, N - n_v)
-    Z = np.where(np.tril(np.ones((N, N)), -1) == 1, np.nan, Q)
-    text = [["" if np.isnan(z) else f"{z:.1f}" for z in row] for row in Z]
-    zmax = max(1.0, float(np.abs(Q).max()))
-    fig = go.Figure(
-        go.Heatmap(
-            z=Z, x=labels, y=labels, text=text, texttemplate="%{text}", textfont=dict(size=15),
-            colorscale="RdBu_r", zmin=-zmax, zmax=zmax, xgap=2, ygap=2, hoverongaps=False,
-            hovertemplate="Q[%{y}, %{x}] = %{z:.2f}<extra></extra>",
-            colorbar=dict(thickness=14),
-        )
-    )
-    for k in range(N):  # the diagonal: biases
-        fig.add_shape(type="rect", x0=k - 0.5, x1=k + 0.5, y0=k - 0.5, y1=k + 0.5,
-                      line=dict(color="black", width=3))
-    if 0 < n_v < N:  # the visible-hidden block: W
-        fig.add_shape(type="rect", x0=n_v - 0.5, x1=N - 0.5, y0=-0.5, y1=n_v - 0.5,
-                      line=dict(color="#ff8f00", width=3, dash="dash"))
-    fig.update_layout(
-        height=90 + 48 * N, font=FONT, margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(side="top", tickfont=dict(size=16)),
-        yaxis=dict(autorange="reversed", tickfont=dict(size=16), scaleanchor="x"),
-    )
-    return fig
-
-
-def bar_layout(fig: go.Figure, xtitle: str, ytitle: str, height: int = 380) -> go.Figure:
-    fig.update_layout(
-        height=height, font=FONT, margin=dict(l=10, r=10, t=30, b=10), bargap=0.15,
-        xaxis=dict(title=xtitle, type="category"), yaxis=dict(title=ytitle, rangemode="tozero"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-    )
-    return fig
+    saved(P).update(seed=(_drawn[0] + 1) % 2**31, scale=_drawn[1])
 
 
 # --- page -------------------------------------------------------------------------------------
@@ -296,14 +153,13 @@ st.latex(r"p(\mathbf v,\mathbf h)=\frac{e^{-E(\mathbf v,\mathbf h)}}{Z},\qquad "
 # --- 1. the model ---
 st.header("1 · A restricted Boltzmann machine small enough to list every state", divider="gray")
 ctrl = st.columns([1.1, 1.1, 1.0, 1.0, 1.3, 1.3])
-n_v = ctrl[0].slider("visible units n_v", 1, N_V_MAX, key=remembered(f"{P}n_v"))
-n_h = ctrl[1].slider("hidden units n_h", 1, N_H_MAX, key=remembered(f"{P}n_h"))
-seed = ctrl[2].number_input("seed", 0, 2**31 - 1, step=1, key=remembered(f"{P}seed"),
+n_v = ctrl[0].slider("visible units n_v", 1, N_V_MAX, key=remembered(P, "n_v"))
+n_h = ctrl[1].slider("hidden units n_h", 1, N_H_MAX, key=remembered(P, "n_h"))
+seed = ctrl[2].number_input("seed", 0, 2**31 - 1, step=1, key=remembered(P, "seed"),
                             help="The random weights are drawn from this seed; the same seed gives the same model.")
-scale = ctrl[3].slider("weight scale σ", 0.1, LIMIT, step=0.1, key=remembered(f"{P}scale"),
+scale = ctrl[3].slider("weight scale σ", 0.1, LIMIT, step=0.1, key=remembered(P, "scale"),
                        help="Random W, b and c are drawn from N(0, σ²) (and clipped to the slider range).")
-for key, value in ((f"{P}n_v", n_v), (f"{P}n_h", n_h), (f"{P}seed", seed), (f"{P}scale", scale)):
-    remember(key, value)
+remember(P, "n_v", "n_h", "seed", "scale")
 with ctrl[4]:
     st.write("")  # align the buttons with the inputs
     st.button("Random weights", on_click=on_random, icon=":material/casino:", key=f"{P}random",
@@ -346,7 +202,7 @@ except ValueError as exc:  # cannot happen with the slider ranges, but never sho
     st.stop()
 
 with right:
-    slides.chart(st, model_figure(Q, n_v, "The RBM as an undirected graph (an MRF)"), key=f"{P}graph",
+    slides.chart(st, chart("model_figure", Q, n_v, "The RBM as an undirected graph (an MRF)"), key=f"{P}graph",
                  width="stretch")
     st.caption("Red edges: W > 0 (the two units like to be on together); blue: W < 0; "
                "thickness grows with |W|; dotted: W = 0. Node colour is the bias.")
@@ -394,12 +250,7 @@ with t1:
     )
     st.caption("Click a column header to sort: the lowest energies have the highest probabilities.")
 with t2:
-    fig = go.Figure(go.Bar(
-        x=[f"{v}|{h}" for v, h in zip(v_labels, h_labels)], y=table.p, name="p(v,h)",
-        marker=dict(color=table.E, colorscale="Viridis", colorbar=dict(title="E", thickness=14)),
-        hovertemplate="v|h = %{x}<br>p = %{y:.5f}<extra></extra>",
-    ))
-    slides.chart(st, bar_layout(fig, "joint state v|h", "p(v,h)"), key=f"{P}joint_bar",
+    slides.chart(st, chart("joint_figure", v_labels, h_labels, table.p, table.E), key=f"{P}joint_bar",
                  width="stretch")
     st.caption("Bar colour is the energy: dark (low E) bars are the tall ones.")
 
@@ -435,12 +286,8 @@ if q_mode.reveals("p(v) and F(v) for every visible state"):
         st.metric("largest |Σ_h p(v,h) − exp(−F(v))/Z|", f"{marg.max_abs_diff:.2e}",
                   help="Two independent computations of p(v): summing the table, and the closed-form free energy.")
     with u2:
-        fig = go.Figure([
-            go.Bar(x=vis_labels, y=marg.p, name="Σ_h p(v,h) (sum of the table)", marker_color="#5c6bc0"),
-            go.Scatter(x=vis_labels, y=marg.p_from_F, name="exp(−F(v))/Z (free energy)", mode="markers",
-                       marker=dict(symbol="diamond", size=12, color="#ff8f00", line=dict(color="black", width=1))),
-        ])
-        slides.chart(st, bar_layout(fig, "visible state v", "p(v)"), key=f"{P}marg_bar", width="stretch")
+        slides.chart(st, chart("marginal_figure", vis_labels, marg.p, marg.p_from_F), key=f"{P}marg_bar",
+                     width="stretch")
 
 # --- 4. two readings ---
 st.header("4 · Two readings of the same formula", divider="gray")
@@ -468,16 +315,10 @@ x_pick = st.selectbox(
     index=int(np.argmax(table.p)), format_func=lambda k: f"v = {v_labels[k]}  |  h = {h_labels[k]}"
     + f"   (p = {table.p[k]:.4f})", key=f"{P}x_pick_{n_v}_{n_h}",
 )
-v_x, h_x = table.V[x_pick], table.H[x_pick]
-node_v, node_h, edge = bm.log_potentials(rbm, v_x, h_x)
-_, _, vh = bm.sufficient_statistics(v_x, h_x)
-names = ([f"b{i + 1} · v{i + 1}" for i in range(n_v)] + [f"c{j + 1} · h{j + 1}" for j in range(n_h)]
-         + [f"W{i + 1}{j + 1} · v{i + 1}h{j + 1}" for j in range(n_h) for i in range(n_v)])
-theta = bm.theta_vector(rbm)  # [b, c, vec(W)], vec stacking columns
-T = bm.statistics_vector(v_x, h_x)[0]
-terms = np.concatenate([node_v, node_h, edge.ravel(order="F")])  # log potentials, same order
-factor_df = pd.DataFrame({"term θₖ · Tₖ": names, "θₖ": theta, "Tₖ(v,h)": T,
-                          "θₖTₖ = log potential": terms, "potential exp(θₖTₖ)": np.exp(terms)})
+terms = expfam.factor_terms(rbm, table.V[x_pick], table.H[x_pick])
+factor_df = pd.DataFrame({"term θₖ · Tₖ": terms.names, "θₖ": terms.theta, "Tₖ(v,h)": terms.T,
+                          "θₖTₖ = log potential": terms.log_potentials,
+                          "potential exp(θₖTₖ)": np.exp(terms.log_potentials)})
 f1, f2 = st.columns([1.3, 1.0], gap="large")
 with f1:
     st.dataframe(
@@ -486,10 +327,8 @@ with f1:
         column_config={c: st.column_config.NumberColumn(format="%.3f") for c in factor_df.columns[1:]},
     )
 with f2:
-    inner = float(T @ theta)
+    inner, prod = terms.inner, terms.product
     E_x = float(table.E[x_pick])
-    with np.errstate(over="ignore"):
-        prod = float(np.exp(terms.sum()))
     g = st.columns(2)
     g[0].metric("⟨θ, T(v,h)⟩ = Σ log potentials", f"{inner:.6f}")
     g[1].metric("−E(v,h)", f"{-E_x:.6f}")
@@ -504,7 +343,7 @@ with f2:
 st.header("5 · The same model as one matrix: QUBO form", divider="gray")
 q1, q2 = st.columns([1.0, 1.0], gap="large")
 with q1:
-    slides.chart(st, qubo_figure(Q, n_v), key=f"{P}qubo", width="stretch")
+    slides.chart(st, chart("qubo_figure", Q, n_v), key=f"{P}qubo", width="stretch")
 with q2:
     st.latex(r"E(\mathbf x)=-\mathbf x^\top Q\,\mathbf x=-\sum_{i\le j}x_i Q_{ij}x_j,\qquad "
              r"\mathbf x=(\mathbf v,\mathbf h)")
@@ -519,17 +358,17 @@ with q2:
     st.metric("largest |−xᵀQx − E(v,h)| over all joint states",
               f"{np.max(np.abs(bm.qubo_energy(Q, X_all) - table.E)):.2e}",
               help="The QUBO energy and the RBM energy, compared on every state.")
-    st.dataframe(pd.DataFrame(Q, index=unit_labels(n_v, n_h), columns=unit_labels(n_v, n_h)),
-                 width="stretch", key=f"{P}qubo_df",
-                 column_config={c: st.column_config.NumberColumn(format="%.1f") for c in unit_labels(n_v, n_h)})
+    units = charts.unit_labels(n_v, n_h)
+    st.dataframe(pd.DataFrame(Q, index=units, columns=units), width="stretch", key=f"{P}qubo_df",
+                 column_config={c: st.column_config.NumberColumn(format="%.1f") for c in units})
 
 # --- 6. lateral couplings ---
 st.header("6 · Beyond the RBM: couplings inside a layer", divider="gray")
 st.markdown("In an RBM the hidden units are independent once v is fixed, so the exact posterior "
             "p(h|v) equals the product of its one-unit marginals. Couple two hidden units and that "
             "breaks; the KL divergence between the two measures by how much.")
-lateral = st.toggle("Add hidden–hidden / visible–visible couplings", key=remembered(f"{P}lateral"))
-remember(f"{P}lateral", lateral)
+lateral = st.toggle("Add hidden–hidden / visible–visible couplings", key=remembered(P, "lateral"))
+remember(P, "lateral")
 URL_SETTINGS.write()
 Q_model = Q
 if lateral:
@@ -554,7 +393,7 @@ if lateral:
     L_vv = params["L_vv"][:n_v, :n_v].copy()
     Q_model = bm.add_lateral(Q, n_v, hh=L_hh, vv=L_vv)
     with k2:
-        slides.chart(st, model_figure(Q_model, n_v, "A general Boltzmann machine"), key=f"{P}graph_lateral",
+        slides.chart(st, chart("model_figure", Q_model, n_v, "A general Boltzmann machine"), key=f"{P}graph_lateral",
                      width="stretch")
         st.latex(r"E(\mathbf v,\mathbf h)=E_{\mathrm{RBM}}(\mathbf v,\mathbf h)"
                  r"-\sum_{j<k}L^{hh}_{jk}h_jh_k-\sum_{i<k}L^{vv}_{ik}v_iv_k")
@@ -585,13 +424,7 @@ with c1:
     )
     st.caption("One-unit marginals p(h_j=1|v): " + ", ".join(f"h{j + 1}: {x:.4f}" for j, x in enumerate(m_h)))
 with c2:
-    fig = go.Figure([
-        go.Bar(x=hid_labels, y=p_h, name="p(h|v), exact", marker_color="#5c6bc0"),
-        go.Bar(x=hid_labels, y=q_h, name="Π_j p(h_j|v), product of marginals", marker_color="#ffb74d"),
-    ])
-    fig.update_layout(barmode="group")
-    slides.chart(st, bar_layout(fig, "hidden state h", "probability", height=360), key=f"{P}cond_bar",
-                 width="stretch")
+    slides.chart(st, chart("conditional_figure", hid_labels, p_h, q_h), key=f"{P}cond_bar", width="stretch")
 
 # --- 7. which of these are exponential families? ---
 st.header("7 · Which of these models are exponential families?", divider="gray")
@@ -608,14 +441,14 @@ per_x, over_x = expfam.conditional_sums(rbm, 0)
 penalty, log_prior, prior_const = expfam.weight_decay_as_prior(rbm.W, WEIGHT_DECAY)
 
 
-def curvature_row(model: str, theta: str, c: np.ndarray, states: str) -> dict:
-    """The unit whose curvature varies most across states: its lowest and highest value."""
-    j = int(np.argmax(expfam.spread(c)))
-    sp = float(expfam.spread(c)[j])
-    return {"model": model, "curvature of": f"{theta}{j + 1}", "over": states,
-            "lowest": float(c[:, j].min()), "highest": float(c[:, j].max()), "spread": sp,
-            "exponential family in θ?": "yes: one curvature for every state" if sp < 1e-6
-            else "no: the curvature changes with the state"}
+
+
+def curvature_row(model: str, theta: str, curvature: np.ndarray, states: str) -> dict:
+    """The table row of the parameter whose curvature varies most across the states."""
+    x = expfam.most_varying(curvature)
+    return {"model": model, "curvature of": f"{theta}{x.j + 1}", "over": states, "lowest": x.lowest,
+            "highest": x.highest, "spread": x.spread, "exponential family in θ?":
+            "yes: one curvature for every state" if x.is_family else "no: the curvature changes with the state"}
 
 
 ef_rows = [

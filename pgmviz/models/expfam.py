@@ -17,9 +17,11 @@ same for every x, whatever the statistics T. A curvature that changes with x rul
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from pgmviz.models.boltzmann import joint_table
+from pgmviz.models.boltzmann import joint_table, log_potentials, statistics_vector, theta_vector
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import all_states
 from pgmviz.special import sigmoid
@@ -97,3 +99,59 @@ def weight_decay_as_prior(W: np.ndarray, lam: float) -> tuple[float, float, floa
     penalty = 0.5 * lam * float((W ** 2).sum())
     log_prior = -penalty - 0.5 * W.size * np.log(2 * np.pi / lam)
     return penalty, float(log_prior), float(log_prior + penalty)
+
+
+# ---------------------------------------------------------------------------- the lesson's two readings
+@dataclass(frozen=True)
+class FactorTerms:
+    """One joint state read both ways: theta_k T_k(v, h) = the log of one MRF potential, term by term."""
+
+    names: list[str]  # "b1 · v1", ..., "c1 · h1", ..., "W11 · v1h1", ... (vec(W) stacks columns)
+    theta: np.ndarray  # [b, c, vec(W)]
+    T: np.ndarray  # [v, h, vec(v h^T)]
+    log_potentials: np.ndarray  # b_i v_i, c_j h_j, W_ij v_i h_j in the same order
+
+    @property
+    def inner(self) -> float:
+        """<theta, T(v, h)> = sum of the log potentials = -E(v, h)."""
+        return float(self.T @ self.theta)
+
+    @property
+    def product(self) -> float:
+        """prod of the potentials = exp(-E(v, h)); inf when it overflows float64."""
+        with np.errstate(over="ignore"):
+            return float(np.exp(self.log_potentials.sum()))
+
+
+def factor_terms(rbm: RBM, v: np.ndarray, h: np.ndarray) -> FactorTerms:
+    """-E(v, h) = <theta, T(v, h)> = sum of log potentials, one term per bias and per weight."""
+    n_v, n_h = rbm.n_v, rbm.n_h
+    node_v, node_h, edge = log_potentials(rbm, v, h)
+    names = ([f"b{i + 1} · v{i + 1}" for i in range(n_v)] + [f"c{j + 1} · h{j + 1}" for j in range(n_h)]
+             + [f"W{i + 1}{j + 1} · v{i + 1}h{j + 1}" for j in range(n_h) for i in range(n_v)])
+    return FactorTerms(names, theta_vector(rbm), statistics_vector(v, h)[0],
+                       np.concatenate([node_v, node_h, edge.ravel(order="F")]))
+
+
+@dataclass(frozen=True)
+class CurvatureExtreme:
+    """The parameter whose curvature varies most across states: its index, lowest and highest value."""
+
+    j: int
+    lowest: float
+    highest: float
+
+    @property
+    def spread(self) -> float:
+        return self.highest - self.lowest
+
+    @property
+    def is_family(self) -> bool:
+        """One curvature for every state (up to 1e-6): the form of an exponential family fits."""
+        return self.spread < 1e-6
+
+
+def most_varying(curv: np.ndarray) -> CurvatureExtreme:
+    """argmax_j of spread(curv) with that column's min and max over the states."""
+    j = int(np.argmax(spread(curv)))
+    return CurvatureExtreme(j, float(curv[:, j].min()), float(curv[:, j].max()))

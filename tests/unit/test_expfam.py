@@ -92,3 +92,36 @@ def test_weight_decay_is_a_gaussian_log_prior():
     assert len(sums) == 1  # the same constant for every W: minimising the penalty maximises the prior
     with pytest.raises(ValueError):
         expfam.weight_decay_as_prior(W, 0.0)
+
+
+@pytest.mark.parametrize("n_v, n_h", [(1, 1), (3, 2), (2, 4)])
+def test_factor_terms_are_the_energy_term_by_term(n_v, n_h):
+    """Each log potential by hand (b_i v_i, c_j h_j, W_ij v_i h_j), their sum -E, the product exp(-E)."""
+    r = tiny(1, n_v, n_h)
+    for v in itertools.product((0, 1), repeat=n_v):
+        for h in itertools.product((0, 1), repeat=n_h):
+            t = expfam.factor_terms(r, np.array(v, float), np.array(h, float))
+            by_hand = ([r.b[i] * v[i] for i in range(n_v)] + [r.c[j] * h[j] for j in range(n_h)]
+                       + [r.W[i, j] * v[i] * h[j] for j in range(n_h) for i in range(n_v)])  # vec(W): columns
+            np.testing.assert_allclose(t.log_potentials, by_hand, atol=1e-12)
+            np.testing.assert_allclose(t.theta * t.T, by_hand, atol=1e-12)
+            assert t.names[n_v + n_h] == "W11 · v1h1" and t.names[-1] == f"W{n_v}{n_h} · v{n_v}h{n_h}"
+            minus_E = float(np.dot(r.b, v) + np.dot(r.c, h) + np.array(v) @ r.W @ np.array(h))
+            assert t.inner == pytest.approx(minus_E, abs=1e-12)
+            assert t.product == pytest.approx(math.exp(minus_E), rel=1e-12)
+
+
+def test_the_product_of_potentials_overflows_to_inf_not_an_error():
+    r = RBM(np.full((1, 1), 400.0), np.full(1, 400.0), np.full(1, 0.0))
+    assert expfam.factor_terms(r, np.ones(1), np.ones(1)).product == math.inf
+
+
+def test_most_varying_picks_the_column_with_the_largest_spread():
+    curv = np.array([[1.0, -2.0, 5.0], [1.0, 3.0, 5.0], [1.0, 0.5, 5.0 + 1e-9]])
+    x = expfam.most_varying(curv)
+    assert (x.j, x.lowest, x.highest, x.spread, x.is_family) == (1, -2.0, 3.0, 5.0, False)
+    flat = expfam.most_varying(curv[:, [0, 2]])
+    assert flat.j == 1 and flat.is_family  # a spread of 1e-9 is one curvature for every state
+    joint = expfam.most_varying(expfam.joint_curvature(tiny()))
+    assert joint.is_family  # the RBM joint is an exponential family in (b, c, W)
+    assert not expfam.most_varying(expfam.marginal_curvature(tiny())).is_family
