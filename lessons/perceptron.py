@@ -7,21 +7,19 @@ to draw, with the app's one animation player (``pgmviz.ui.player``).
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from pgmviz.nets import mlp
-from pgmviz.ui import predict, slides
+from pgmviz.nets import mlp, xor_checks
+from pgmviz.ui import memory, predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts import perceptron as charts
+from pgmviz.ui.charts.perceptron import BACK, FWD
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.player import player as play
 from pgmviz.ui.present import main_picture
-from pgmviz.ui.theme import TITLE_FONT
 
 st.set_page_config(page_title="From perceptrons to backprop · pgmviz", layout="wide")
 
@@ -49,29 +47,17 @@ MAX_FRAMES = 61  # frames of an animation: enough to look smooth, few enough to 
 TICK_S = {"unit": 0.35, "net": 0.15}  # seconds between animation frames
 INPUT_LABELS = ["00", "01", "10", "11"]
 
-ONE, ZERO = "#2166ac", "#b2182b"  # target 1 blue, target 0 red (the ends of RdBu, as on every page)
-FWD, BACK = "#1565c0", "#c62828"  # forward values blue, gradients red, in the graph
-FONT = dict(size=16)
 PLOT_CONFIG = {"displayModeBar": False}
-PLOT_HEIGHT = 520  # px: the square planes fill about half the width of a projected page
-GRAPH_FONT = 18  # the computation graph's one font size (pgmviz.ui.graphs keeps it readable when projected)
 
 
 def remembered(key: str) -> str:
-    """Restore a control's value before it renders (Streamlit drops a widget's state when a run does
-    not draw it, e.g. while another page was open); ``remember`` saves it after it renders."""
-    full = P + key
-    if full not in ss:
-        ss[full] = ss[P + "saved"].get(key, DEFAULTS[key])
-    return full
+    """The control's key, its value restored before it renders (`pgmviz.ui.memory`)."""
+    return memory.remembered(P, key, DEFAULTS[key])
 
 
-def remember(key: str) -> None:
-    ss[P + "saved"][key] = ss[P + key]
+def remember(*keys: str) -> None:
+    memory.remember(P, *keys)
 
-
-if P + "saved" not in ss:
-    ss[P + "saved"] = {}
 
 # Every control but the graph's epoch, shareable as a link (?pc_task=XOR&pc_net_seed=3 ...).
 URL_SPEC = {
@@ -124,132 +110,6 @@ def player(name: str, labels: list[str], signature: tuple, draw) -> None:
          first_help="The initial weights", last_help="The last epoch")
 
 
-# --- figures ----------------------------------------------------------------------------------
-def _plane_layout(fig: go.Figure, title: str, height: int = PLOT_HEIGHT) -> go.Figure:
-    lo, hi = mlp.GRID_RANGE
-    fig.update_layout(
-        title=dict(text=title, font=TITLE_FONT), height=height, font=FONT, showlegend=False,
-        margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
-        xaxis=dict(title="x₁", range=[lo, hi], dtick=0.5, zeroline=False, showgrid=False, constrain="domain"),
-        yaxis=dict(title="x₂", range=[lo, hi], dtick=0.5, zeroline=False, showgrid=False,
-                   scaleanchor="x", constrain="domain"),
-    )
-    return fig
-
-
-def _add_points(fig: go.Figure, t: np.ndarray, predicted: np.ndarray) -> None:
-    """The four inputs: blue = target 1, red = target 0; a black ring marks a wrong answer."""
-    X = mlp.X_BOOL
-    wrong = predicted != t
-    fig.add_scatter(
-        x=X[:, 0], y=X[:, 1], mode="markers+text", text=[f"t={int(v)}" for v in t], textposition="top center",
-        textfont=dict(size=16, color="#212121"), hoverinfo="skip",
-        marker=dict(size=26, color=[ONE if v else ZERO for v in t],
-                    line=dict(color=["black" if w else "white" for w in wrong], width=[5 if w else 2 for w in wrong])),
-    )
-
-
-def _shade(fig: go.Figure, axis: np.ndarray, O: np.ndarray) -> None:
-    """The unit's output over the plane as a light background: red near 0, white at 0.5, blue near 1."""
-    fig.add_heatmap(x=axis, y=axis, z=O, zmin=0, zmax=1, showscale=False, hoverinfo="skip",
-                    colorscale=[[0, "#f4c7c3"], [0.5, "#ffffff"], [1, "#c6dbef"]])
-
-
-def _line_through_plane(w1: float, w2: float, theta: float) -> tuple[list[float], list[float]] | None:
-    """Points of w1 x1 + w2 x2 = theta at the edges of the plotted square (None if w = 0)."""
-    lo, hi = mlp.GRID_RANGE
-    if abs(w2) > abs(w1) and abs(w2) > 1e-12:
-        xs = [lo, hi]
-        return xs, [(theta - w1 * x) / w2 for x in xs]
-    if abs(w1) > 1e-12:
-        ys = [lo, hi]
-        return [(theta - w2 * y) / w1 for y in ys], ys
-    return None
-
-
-def unit_figure(run: mlp.UnitRun, k: int) -> go.Figure:
-    w1, w2 = run.w[k]
-    theta = run.theta[k]
-    axis = np.linspace(*mlp.GRID_RANGE, 61)
-    x1, x2 = np.meshgrid(axis, axis)
-    net = w1 * x1 + w2 * x2 - theta
-    fig = go.Figure()
-    _shade(fig, axis, (net >= 0).astype(float) if run.rule == "perceptron" else mlp.sigmoid(net))
-    line = _line_through_plane(w1, w2, theta)
-    if line is not None:
-        fig.add_scatter(x=line[0], y=line[1], mode="lines", line=dict(color="#212121", width=4), hoverinfo="skip")
-    _, t = mlp.boolean_task(run.task)
-    _add_points(fig, t, (run.outputs(k) >= 0.5).astype(float))
-    title = f"{run.task}, epoch {run.epochs[k]}: the line w₁x₁ + w₂x₂ = θ"
-    return _plane_layout(fig, title)
-
-
-def curve_figure(x: np.ndarray, y: np.ndarray, cursor: float, ytitle: str, floor: float | None = None,
-                 floor_text: str = "", log_y: bool = False, height: int = PLOT_HEIGHT) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line=dict(color="#37474f", width=3), hoverinfo="x+y",
-                               line_shape="hv" if ytitle.startswith("inputs") else "linear"))
-    if floor is not None:
-        fig.add_hline(y=floor, line=dict(color="#ff8f00", width=3, dash="dash"), annotation_text=floor_text,
-                      annotation_font=dict(size=15, color="#e65100"), annotation_position="top right")
-    fig.add_vline(x=cursor, line=dict(color="#ffb000", width=3))
-    fig.update_layout(height=height, font=FONT, margin=dict(l=10, r=10, t=50, b=10), showlegend=False,
-                      plot_bgcolor="white", xaxis=dict(title="epoch", gridcolor="#eeeeee"),
-                      yaxis=dict(title=ytitle, gridcolor="#eeeeee", type="log" if log_y else "linear",
-                                 rangemode="tozero", dtick=1 if log_y else None))
-    return fig
-
-
-def net_figure(settings: mlp.MLPSettings, params: mlp.MLPParams, epoch: int) -> go.Figure:
-    axis, O = net_grid(settings, epoch)
-    fig = go.Figure()
-    _shade(fig, axis, O)
-    fig.add_contour(x=axis, y=axis, z=O, showscale=False, contours=dict(start=0.5, end=0.5, coloring="none"),
-                    line=dict(color="#212121", width=4), hoverinfo="skip")
-    for j in range(params.n_hidden):  # each hidden unit's own line a_j = 0
-        line = _line_through_plane(params.W1[0, j], params.W1[1, j], -params.b1[j])
-        if line is not None:
-            fig.add_scatter(x=line[0], y=line[1], mode="lines", hoverinfo="skip",
-                            line=dict(color="#7e57c2", width=2, dash="dash"))
-    X, t = mlp.boolean_task(settings.task)
-    _add_points(fig, t, (mlp.forward(params, X, settings.act).o >= 0.5).astype(float))
-    return _plane_layout(fig, f"{settings.task}, epoch {epoch}: where o(x) = 0.5")
-
-
-def _fmt(x: float) -> str:
-    return f"{x:+.3f}" if abs(x) >= 1e-3 or x == 0 else f"{x:+.1e}"
-
-
-def graph_dot(G: mlp.CompGraph) -> str:
-    """The computation graph in DOT: nodes show value and gradient, edges what flows each way."""
-    shapes = {"input": "box", "one": "box", "sum": "circle", "act": "circle", "loss": "doublecircle"}
-    lines = ['digraph G {', 'rankdir=LR; nodesep=0.2; ranksep=0.7; bgcolor="transparent"; newrank=true;',
-             f'node [fontname="Helvetica", fontsize={GRAPH_FONT}, style=filled, fillcolor="#fafafa", color="#546e7a", '
-             'penwidth=2, margin=0.04];',
-             f'edge [fontname="Helvetica", fontsize={GRAPH_FONT}, color="#90a4ae", penwidth=1.6, arrowsize=0.8];']
-    def text(s: str, colour: str = "#212121", bold: bool = False) -> str:
-        s = f"<b>{html.escape(s)}</b>" if bold else html.escape(s)
-        return f'<font color="{colour}">{s}</font>'
-
-    for n in G.nodes:
-        label = f"<{text(n.name, bold=True)}<br/>{text(f'{n.value:+.3f}', FWD)}<br/>{text(_fmt(n.grad), BACK)}>"
-        fill = "#eceff1" if n.kind == "one" else ("#fff3e0" if n.kind == "loss" else "#fafafa")
-        lines.append(f'"{n.name}" [label={label}, shape={shapes[n.kind]}, fillcolor="{fill}"];')
-    for e in G.edges:
-        if e.param is not None:
-            label = (f"<{text(f'{e.param} = {e.weight:+.2f}', )}<br/>{text(f'→ {e.forward:+.3f}', FWD)}"
-                     f"<br/>{text(f'∂L/∂w {_fmt(e.param_grad)}', BACK)}>")
-        else:
-            label = f"<{text(f'→ {e.forward:+.3f}', FWD)}<br/>{text(f'← {_fmt(e.back)}', BACK)}>"
-        lines.append(f'"{e.src}" -> "{e.dst}" [label={label}];')
-    # each layer in one column, top to bottom in the order of the nodes (invisible edges keep it)
-    for layer in range(6):
-        names = [f'"{n.name}"' for n in G.nodes if n.layer == layer]
-        chain = " -> ".join(names) + " [style=invis]" if len(names) > 1 else ""
-        lines.append(f"{{rank=same; {' '.join(names)}; {chain}}}")
-    lines.append("}")
-    return "\n".join(lines)
-
-
 # ============================================================================================
 lesson_header(
     "From perceptrons to backprop",
@@ -268,8 +128,7 @@ unit_loss = c[2].selectbox("Loss (logistic unit)", list(LOSS_NAMES), format_func
 unit_lr = c[3].select_slider("Learning rate η", LEARNING_RATES, key=remembered("unit_lr"))
 unit_seed = c[4].number_input("Seed", 0, 10_000, step=1, key=remembered("unit_seed"),
                               help="Seeds the initial weights and the order of the examples.")
-for k in ("task", "rule", "unit_loss", "unit_lr", "unit_seed"):
-    remember(k)
+remember("task", "rule", "unit_loss", "unit_lr", "unit_seed")
 
 if rule == "perceptron":
     st.latex(r"y=\mathbb 1[w_1x_1+w_2x_2\ge\theta],\qquad w\leftarrow w+\eta\,(t-y)\,x,\qquad "
@@ -310,15 +169,16 @@ def draw_unit(frame: int) -> None:
     if run.loss is not None:
         m[5].metric(f"Loss ({LOSS_NAMES[run.loss_kind]})", f"{run.loss[k]:.4f}")
     left, right = main_picture().columns(2, gap="large")
-    slides.chart(left, unit_figure(run, k), key=f"{P}unit_plane", config=PLOT_CONFIG, width="stretch")
+    slides.chart(left, charts.unit_figure(run, k, *xor_checks.unit_output_grid(run, k)), key=f"{P}unit_plane",
+                 config=PLOT_CONFIG, width="stretch")
     if run.loss is None:
-        fig = curve_figure(run.epochs, run.errors, k, "inputs misclassified")
+        fig = charts.curve_figure(run.epochs, run.errors, k, "inputs misclassified")
         fig.update_yaxes(range=[-0.1, 4.2], dtick=1)
     else:
         floor = None
         if task == "XOR":
             floor = np.log(2) if run.loss_kind == "cross_entropy" else 0.125
-        fig = curve_figure(run.epochs, run.loss, k, f"loss ({LOSS_NAMES[run.loss_kind]})", floor=floor,
+        fig = charts.curve_figure(run.epochs, run.loss, k, f"loss ({LOSS_NAMES[run.loss_kind]})", floor=floor,
                            floor_text="what w = 0, θ = 0 scores on XOR")
     slides.chart(right, fig, key=f"{P}unit_curve", config=PLOT_CONFIG, width="stretch")
 
@@ -366,19 +226,17 @@ with b:
     q_w1 = s[0].slider("w1", -3.0, 3.0, step=0.1, key=remembered("q_w1"))
     q_w2 = s[1].slider("w2", -3.0, 3.0, step=0.1, key=remembered("q_w2"))
     q_theta = s[2].slider("θ", -3.0, 3.0, step=0.1, key=remembered("q_theta"))
-    for k in ("q_w1", "q_w2", "q_theta"):
-        remember(k)
-    checks = mlp.xor_inequalities(q_w1, q_w2, q_theta)
-    lhs = {"00": 0.0, "01": q_w2, "10": q_w1, "11": q_w1 + q_w2}
+    remember("q_w1", "q_w2", "q_theta")
+    checks = xor_checks.xor_conditions(q_w1, q_w2, q_theta)
     st.dataframe(
-        pd.DataFrame({"": [f"({k + 1})" for k in range(4)], "x₁x₂": [c[0] for c in checks],
-                      "condition": [c[1] for c in checks], "w·x": [lhs[c[0]] for c in checks], "θ": q_theta,
-                      "holds": ["yes" if c[2] else "NO" for c in checks]}),
+        pd.DataFrame({"": [f"({k + 1})" for k in range(4)], "x₁x₂": [c["input"] for c in checks],
+                      "condition": [c["condition"] for c in checks], "w·x": [c["w·x"] for c in checks],
+                      "θ": q_theta, "holds": ["yes" if c["holds"] else "NO" for c in checks]}),
         hide_index=True, width="stretch", key=f"{P}xor_checks",
         column_config={"w·x": st.column_config.NumberColumn(format="%.1f"),
                        "θ": st.column_config.NumberColumn(format="%.1f")},
     )
-    n_hold = sum(c[2] for c in checks)
+    n_hold = sum(c["holds"] for c in checks)
     st.metric("Conditions satisfied", f"{n_hold} of 4", help="Never 4: see the argument on the left.")
 
 # --- 3. a hidden layer ------------------------------------------------------------------------
@@ -392,8 +250,7 @@ net_lr = c[4].select_slider("Learning rate η", LEARNING_RATES, key=remembered("
 net_epochs = c[5].select_slider("Epochs", [200, 600, 1500, 3000], key=remembered("net_epochs"))
 net_seed = c[6].number_input("Seed", 0, 10_000, step=1, key=remembered("net_seed"),
                              help="Seeds the initial weights. Some seeds get stuck: try a few.")
-for k in ("net_task", "n_hidden", "act", "net_loss", "net_lr", "net_epochs", "net_seed"):
-    remember(k)
+remember("net_task", "n_hidden", "act", "net_loss", "net_lr", "net_epochs", "net_seed")
 settings = mlp.MLPSettings(task=net_task, n_hidden=int(n_hidden), act=act, loss=net_loss, lr=float(net_lr),
                            epochs=int(net_epochs), seed=int(net_seed), n_snapshots=MAX_FRAMES)
 nrun = net_run(settings)
@@ -423,9 +280,11 @@ def draw_net(frame: int) -> None:
     m[2].metric("Inputs misclassified", f"{nrun.errors[epoch]} of 4")
     m[3].metric("Hidden units H", f"{n_hidden}")
     left, right = st.columns([1.1, 1.0], gap="large")
-    slides.chart(left, net_figure(settings, params, epoch), key=f"{P}net_plane", config=PLOT_CONFIG, width="stretch")
-    slides.chart(right, curve_figure(np.arange(len(nrun.loss)), nrun.loss, epoch, f"loss ({LOSS_NAMES[net_loss]})",
-                                    log_y=True), key=f"{P}net_curve", config=PLOT_CONFIG, width="stretch")
+    slides.chart(left, charts.net_figure(settings, params, epoch, *net_grid(settings, epoch)), key=f"{P}net_plane",
+                 config=PLOT_CONFIG, width="stretch")
+    slides.chart(right, charts.curve_figure(np.arange(len(nrun.loss)), nrun.loss, epoch,
+                                            f"loss ({LOSS_NAMES[net_loss]})", log_y=True),
+                 key=f"{P}net_curve", config=PLOT_CONFIG, width="stretch")
     left, right = st.columns([1.1, 1.0], gap="large")
     with left:
         st.markdown("**The four inputs through the network**")
@@ -467,23 +326,15 @@ g_params = nrun.snapshot(g_epoch)
 G = mlp.computation_graph(g_params, X_task[k_in], t_task[k_in], net_loss, act)
 c[2].markdown(f"x = ({g_input[0]}, {g_input[1]}), target t = {int(t_task[k_in])}: "
               f"o = {G.node('o').value:.4f}, L = {G.loss:.4f}")
-graphviz_chart(graph_dot(G), key=f"{P}graph", width="stretch")
+graphviz_chart(charts.graph_dot(G), key=f"{P}graph", width="stretch")
 
 st.markdown("**Every parameter's gradient, two ways**: by backprop (the red numbers on the edges) and by "
             "central finite differences, (L(w+ε) − L(w−ε)) / 2ε with ε = 10⁻⁵, for this one example.")
 x_one, t_one = X_task[k_in : k_in + 1], t_task[k_in : k_in + 1]
-numeric = mlp.numerical_gradient(g_params, x_one, t_one, net_loss, act)
-edges = [e for e in G.edges if e.param is not None]
-by_param = {e.param: e for e in edges}
-names = g_params.names()
-grad_df = pd.DataFrame({
-    "parameter": names,
-    "edge": [f"{by_param[n].src} → {by_param[n].dst}" for n in names],
-    "value": [by_param[n].weight for n in names],
-    "∂L/∂w by backprop": [by_param[n].param_grad for n in names],
-    "∂L/∂w by finite differences": numeric,
-})
-grad_df["|difference|"] = (grad_df["∂L/∂w by backprop"] - grad_df["∂L/∂w by finite differences"]).abs()
+check = xor_checks.gradient_check(g_params, G, x_one, t_one, net_loss, act)
+grad_df = pd.DataFrame({"parameter": check["parameter"], "edge": check["edge"], "value": check["value"],
+                        "∂L/∂w by backprop": check["backprop"], "∂L/∂w by finite differences": check["numeric"],
+                        "|difference|": check["difference"]})
 g1, g2 = st.columns([2.2, 1.0], gap="large")
 g1.dataframe(grad_df, hide_index=True, width="stretch", key=f"{P}grads",
              column_config={"value": st.column_config.NumberColumn(format="%.4f"),
@@ -526,19 +377,12 @@ with right:
     m = st.columns(2)
     m[0].metric("−log Bern(t; o) from the pmf", f"{b_direct:.6f}")
     m[1].metric("−[t log o + (1−t) log(1−o)]", f"{b_formula:.6f}")
-for k in ("lk_y", "lk_f", "lk_sigma", "lk_t", "lk_o"):
-    remember(k)
+remember("lk_y", "lk_f", "lk_sigma", "lk_t", "lk_o")
 URL_SETTINGS.write()
 
 final = mlp.forward(nrun.final, X_task, act)
 st.markdown("**On the trained network of section 3** (four examples, last epoch):")
-lik_df = pd.DataFrame({
-    "quantity": ["Σₙ −log Bern(tₙ; oₙ)", "4 × cross-entropy loss",
-                 "Σₙ −log N(tₙ; oₙ, 1)", "4 × squared-error loss + 2 log(2π)"],
-    "value": [float(np.sum(mlp.bernoulli_nll(t_task, final.o))), 4 * mlp.cross_entropy(final.o, t_task),
-              float(np.sum(mlp.gaussian_nll(t_task, final.o, 1.0))),
-              4 * mlp.squared_error(final.o, t_task) + 2 * np.log(2 * np.pi)],
-})
+lik_df = pd.DataFrame(xor_checks.likelihood_identities(final.o, t_task), columns=["quantity", "value"])
 st.dataframe(lik_df, hide_index=True, key=f"{P}lik", width=560,
              column_config={"value": st.column_config.NumberColumn(format="%.8f")})
 
