@@ -29,14 +29,27 @@ define ensure_nginx
 	fi
 endef
 
+# Debian's graphviz: its `dot` draws the pages' graphviz diagrams as PNG / SVG / PDF for slides
+# (pgmviz.ui.graph_files; the tests fail without it). Installed the same way.
+define ensure_graphviz
+	@if ! command -v dot >/dev/null; then \
+		echo "graphviz's dot missing: installing Debian's graphviz"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends graphviz; \
+	fi
+endef
+
 run:
 	$(PIP) install -r requirements.txt
+	$(ensure_graphviz)
 	streamlit run app.py
 
 test:
 	$(PIP) install -r requirements-test.txt
 	$(ensure_chromium)
 	$(ensure_nginx)
+	$(ensure_graphviz)
 	PGMVIZ_CHROMIUM=$(CHROMIUM) $(PYTHON) -m pytest
 
 # Rewrites docs/screenshots/: every page at its defaults (<key>.png) and the states the
@@ -44,6 +57,7 @@ test:
 screenshots:
 	$(PIP) install -r requirements-test.txt
 	$(ensure_chromium)
+	$(ensure_graphviz)
 	PGMVIZ_UPDATE_SCREENSHOTS=1 PGMVIZ_CHROMIUM=$(CHROMIUM) $(PYTHON) -m pytest tests/browser
 
 # A class: WORKERS Streamlit processes behind nginx on PORT (sticky sessions, websockets,
@@ -51,6 +65,7 @@ screenshots:
 serve:
 	$(PIP) install -r requirements.txt
 	$(ensure_nginx)
+	$(ensure_graphviz)
 	$(PYTHON) scripts/serve.py --workers $(WORKERS) --port $(PORT)
 
 bench:

@@ -41,10 +41,18 @@ def picture(where, image, *, name: str, caption=None, **image_kwargs):
     return shown
 
 
-def downloads(where, name: str, make: Callable[[str], bytes]) -> None:
-    """The "Slides" popover: one download button per format, each file made by ``make(fmt)`` on click."""
+def downloads(where, name: str, make: Callable[[str], bytes], *, help: str = HELP,
+              missing: str | None = None) -> None:
+    """The "Slides" popover: one download button per format, each file made by ``make(fmt)`` on click.
+
+    ``missing``: why the files cannot be made on this server (a program not installed), said in the
+    popover instead of its buttons.
+    """
     stem = name.strip("_") or "figure"
-    with where.popover(LABEL, icon=":material/download:", type="tertiary", help=HELP):
+    with where.popover(LABEL, icon=":material/download:", type="tertiary", help=help):
+        if missing is not None:
+            st.caption(missing)
+            return
         for fmt, mime in figures.FORMATS.items():
             # on_click="ignore": downloading must not rerun the page (a live run would lose its frame)
             st.download_button(fmt.upper(), data=_deferred(make, fmt), file_name=f"{stem}.{fmt}", mime=mime,
