@@ -5,6 +5,11 @@ This file only routes: the home page plus one page per registered lesson
 runs the selected page.
 """
 
+# pandas whole before any page runs: plotly's validators take ``sys.modules["pandas"]`` without
+# importing it, so a chart drawn while another session's page is still importing pandas (its first
+# table) got the half-initialised module: "partially initialized module 'pandas' has no attribute
+# 'Series'" (bench/classroom.py, a latecomer opening Energy while a student trains).
+import pandas  # noqa: F401
 import streamlit as st
 
 from pgmviz.ui.layout import start_kernel_warm_up
