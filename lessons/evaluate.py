@@ -19,7 +19,7 @@ import streamlit as st
 
 from pgmviz.evaluation import evaluate as ev
 from pgmviz.sampling.partition import MAX_EXACT_UNITS, exact_feasible, log_Z_exact
-from pgmviz.ui import compute, predict, slides
+from pgmviz.ui import compute, predict, scores, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, model_picker, model_setting, pretrained_models
@@ -344,6 +344,9 @@ for method, clicked in buttons.items():
         slot=slot)
     if est is not None:
         res["runs"].append(est)
+if res["runs"] and neg_F_test is not None and key:  # for the pages that compare models (the VAE page)
+    last = res["runs"][-1]
+    scores.publish(key, f"RBM {name}", neg_F_test - last.log_Z, f"{last.method} log Z (evaluate page)")
 
 if res["runs"]:
     table = pd.DataFrame([{

@@ -16,22 +16,21 @@ import time
 from pathlib import Path
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from pgmviz.io import load_model
+from pgmviz.models import m2 as m2lib
 from pgmviz.models.vae import VAE, VAEConfig, VAETrainer, load_pretrained
 from pgmviz.sampling import partition
 from pgmviz.training.protocol import Budget
-from pgmviz.ui import predict, slides
+from pgmviz.ui import predict, scores, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts import vae as charts
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
 from pgmviz.ui.present import main_picture
-from pgmviz.ui.theme import CLASS_COLOURS, FONT
 from pgmviz.viz import sample_grid
 
 st.set_page_config(page_title="VAE · pgmviz", layout="wide")
@@ -86,18 +85,6 @@ def rbm_samples(n: int = 16, steps: int = 300) -> tuple[str, np.ndarray] | None:
     return meta.get("title", RBM_BIG.stem), rbm.p_v_given_h(H)
 
 
-def evaluate_page_estimates() -> list[tuple[str, float, str]]:
-    """Held-out log p(v) of RBMs scored on the 'How good is the model?' page in this session."""
-    out = []
-    for key, res in ss.get("ev_results", {}).items():
-        name = key[0] if isinstance(key, tuple) else str(key)
-        runs, neg_F = res.get("runs") or [], res.get("neg_F")
-        if runs and neg_F is not None and "784" in name:
-            est = runs[-1]
-            out.append((f"RBM {name}", float(neg_F[0] - est.log_Z), f"{est.method} log Z (evaluate page)"))
-    return out
-
-
 def picture(V: np.ndarray, n_cols: int | None = None, scale: int = 3) -> np.ndarray:
     return sample_grid(np.asarray(V, dtype=np.float64), SHAPE, n_cols=n_cols, scale=scale)
 
@@ -119,23 +106,7 @@ st.header("1 · The graphical model", divider="gray")
 g_left, g_right = st.columns([1.8, 3], gap="large")
 with g_left:
     with_label = st.toggle("Add a label y (semi-supervised, M2)", key=P + "with_y")
-    y_nodes = ('y [label="y", fillcolor="white"];\n y -> x [penwidth=2];\n'
-               ' x -> y [style=dashed, color="#5c6bc0", fontcolor="#5c6bc0", label="q(y|x)", constraint=false];'
-               if with_label else "")
-    graphviz_chart(f"""
-digraph {{
-  rankdir=TB; bgcolor="transparent"; nodesep={0.25 if with_label else 0.9}; ranksep=1.0;
-  node [shape=circle, style=filled, fontsize=20, width=0.6, fixedsize=true, fontname="Helvetica"];
-  edge [fontsize=14, fontname="Helvetica"];
-  subgraph cluster_n {{
-    label="for each of N digits"; labeljust=r; fontsize=12; color="#9e9e9e"; style=rounded;
-    z [label="z", fillcolor="white"];
-    x [label="x", fillcolor="#90caf9"];
-    {y_nodes}
-    z -> x [penwidth=2, label="{'p(x|y,z)' if with_label else 'p(x|z)'}"];
-    x -> z [style=dashed, color="#5c6bc0", fontcolor="#5c6bc0", label="{'q(z|x,y)' if with_label else 'q(z|x)'}", constraint=false];
-  }}
-}}""", key=P + "graph")  # noqa: E501 - DOT source, one edge per line
+    graphviz_chart(charts.model_dot(with_label), key=P + "graph")
     st.caption("Solid: the generative model, a Bayesian network. Dashed: the recognition network that "
                "infers the causes from the picture. Blue: observed.")
 with g_right:
@@ -214,33 +185,13 @@ else:
 
 
 def curve_rows() -> tuple[list, list, list, list, list]:
-    """(epoch, train ELBO, reconstruction, KL, held-out ELBO) for the chart."""
+    """(epoch, train ELBO, reconstruction, KL, held-out ELBO): the live history, or the bundled model's curve."""
     if source == YOURS:
         h = ss[P + "trainer"].history
         return ([p.epoch for p in h], [p.elbo for p in h], [p.recon for p in h], [p.kl for p in h],
                 [p.elbo_test for p in h])
     cols = list(zip(*meta["curve"]))
     return tuple(list(c) for c in cols)
-
-
-def elbo_chart() -> go.Figure:
-    ep, elbo, recon, kl, test = curve_rows()
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.1,
-                        subplot_titles=("ELBO = reconstruction − KL (nats per digit)", "KL(q(z|x) ‖ p(z)) (nats)"))
-    fig.add_scatter(x=ep, y=recon, name="reconstruction E_q[log p(x|z)]", line=dict(color="#9e9e9e", dash="dot"),
-                    row=1, col=1)
-    fig.add_scatter(x=ep, y=elbo, name="ELBO (training batches)", line=dict(color="#1f77b4"), row=1, col=1)
-    pts = [(e, t) for e, t in zip(ep, test) if t is not None]
-    if pts:
-        fig.add_scatter(x=[e for e, _ in pts], y=[t for _, t in pts], name="ELBO (held-out digits)",
-                        mode="lines+markers", line=dict(color="#d62728"), row=1, col=1)
-    fig.add_scatter(x=ep, y=kl, name="KL", line=dict(color="#2ca02c"), showlegend=False, row=1, col=2)
-    lo = min(v for v in elbo + [t for _, t in pts] if v is not None)
-    fig.update_yaxes(range=[max(lo, -260) - 5, max(recon) + 10], row=1, col=1)
-    fig.update_xaxes(title_text="epoch")
-    fig.update_layout(height=330, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
-    return fig
 
 
 def draw_training() -> None:
@@ -255,7 +206,7 @@ def draw_training() -> None:
         m[4].metric("KL, batches", f"{p.kl:.2f}")
         st.caption(f"{tr.seconds:.1f} s of computing so far; the held-out ELBO (red) is measured on 500 "
                    "test digits after every slice.")
-    slides.chart(main_picture(), elbo_chart(), key=P + "curve", width="stretch")
+    slides.chart(main_picture(), charts.elbo_chart(*curve_rows()), key=P + "curve", width="stretch")
 
 
 if source == YOURS:
@@ -313,20 +264,8 @@ else:
     mu_test = vae.encode(ds.X_test)[0]
     l_left, l_right = st.columns(2, gap="large")
     with l_left:
-        fig = go.Figure()
-        for c in range(10):
-            sel = ds.y_test == c
-            fig.add_scatter(x=mu_test[sel, 0], y=mu_test[sel, 1], mode="markers", name=str(c),
-                            marker=dict(size=6, color=CLASS_COLOURS[c], opacity=0.8),
-                            hovertemplate=f"digit {c}<br>μ = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>")
         edge = float(vae.latent_grid(2)[0][:, 0].max())  # the grid's extent, the 95% quantile of N(0, 1)
-        fig.add_shape(type="rect", x0=-edge, x1=edge, y0=-edge, y1=edge, line=dict(color="#616161", dash="dash"))
-        fig.add_annotation(x=edge, y=edge, text="the grid →", showarrow=False, xanchor="right", yanchor="bottom",
-                           font=dict(size=13, color="#616161"))
-        fig.update_layout(height=460, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
-                          title=dict(text="μ(x) of the 1,000 held-out digits, coloured by class", font=dict(size=15)),
-                          xaxis_title="z₁", yaxis_title="z₂",
-                          legend=dict(title="class", orientation="h", yanchor="top", y=-0.15, x=0))
+        fig = charts.latent_map(mu_test, ds.y_test, edge)
         slides.chart(st, fig, key=P + "latent_map", width="stretch")
         st.caption("No label was used in training: the classes separate because different digits need "
                    "different causes to be drawn. Dashed: the square the grid on the right decodes; where "
@@ -393,19 +332,11 @@ for (mid_src, mid_step, k_), (v_, sec) in sorted(iwae_store.items(), key=lambda 
 small = rbm_small_exact()
 if small is not None:
     rows.append((f"RBM {small['title']}", small["ll"], f"exact: log Z = {small['log_Z']:.2f} by enumeration"))
-rows += evaluate_page_estimates()
+rows += scores.published("mnist")  # RBMs scored on the 'How good is the model?' page this session
 
 with e_left:
     if nats_shown:
-        fig = go.Figure(go.Bar(x=[r[1] for r in rows], y=[r[0] for r in rows], orientation="h",
-                               text=[f"{r[1]:.1f}" for r in rows], textposition="outside",
-                               marker_color=["#1f77b4" if r[0].startswith("VAE") else "#ff7f0e" for r in rows],
-                               hovertext=[r[2] for r in rows]))
-        lo = min(r[1] for r in rows)
-        fig.update_layout(height=90 + 38 * len(rows), margin=dict(l=10, r=40, t=10, b=10), font=FONT,
-                          xaxis=dict(title="mean log p(x) of a held-out digit (nats; higher is better)",
-                                     range=[lo - 15, max(r[1] for r in rows) + 20]),
-                          yaxis=dict(autorange="reversed"))
+        fig = charts.nats_bars(rows)
         slides.chart(st, fig, key=P + "vs_rbm", width="stretch")
         st.dataframe([{"model": r[0], "nats per digit": round(r[1], 2), "how": r[2]} for r in rows],
                      hide_index=True, width="stretch", key=P + "vs_table")
@@ -447,18 +378,12 @@ with m_right:
     st.caption("16x16 digits (the same split, averaged down) to keep it quick; classifier, encoder and decoder "
                "of 64 tanh units, n_z = 8, α = 50; 'alone' is the same classifier trained on the labelled digits only.")
     if st.button("Train both here with 100 labels (400 steps)", key=P + "m2_run", icon=":material/school:"):
-        from pgmviz.models import m2 as m2lib
-
         d16 = dataset("mnist16")
-        rng = np.random.default_rng(0)
-        lab = np.concatenate([rng.choice(np.flatnonzero(d16.y_train == c), 10, replace=False) for c in range(10)])
         cfg = m2lib.M2Config(n_x=d16.n_v, n_hidden=64, n_z=8, alpha=50.0, lr=3e-3, seed=0)
         t0 = time.perf_counter()
         with st.spinner("The classifier alone, then M2 with the 3,900 other digits unlabelled ..."):
-            alone = m2lib.train_m2(m2lib.M2(cfg), d16.X_train[lab], d16.y_train[lab], d16.X_train[:0], 400)
-            semi = m2lib.train_m2(m2lib.M2(cfg), d16.X_train[lab], d16.y_train[lab], d16.X_train, 400)
-        ss[P + "m2_live"] = (alone.accuracy(d16.X_test, d16.y_test), semi.accuracy(d16.X_test, d16.y_test),
-                             time.perf_counter() - t0)
+            gain = m2lib.semi_supervised_gain(d16.X_train, d16.y_train, d16.X_test, d16.y_test, cfg, 10, 400, rng=0)
+        ss[P + "m2_live"] = (*gain, time.perf_counter() - t0)
     if P + "m2_live" in ss:
         acc_alone, acc_m2, sec = ss[P + "m2_live"]
         c1, c2 = st.columns(2)
@@ -468,18 +393,7 @@ with m_right:
 with m_left:
     if m2_file.exists():
         m2_res = json.loads(m2_file.read_text())
-        m2_rows = m2_res["rows"]
-        fig = go.Figure([
-            go.Bar(x=[f"{r['labels']:,} labels" for r in m2_rows], y=[r["supervised"] for r in m2_rows],
-                   name="classifier alone", marker_color="#9e9e9e",
-                   text=[f"{r['supervised']:.1%}" for r in m2_rows], textposition="outside"),
-            go.Bar(x=[f"{r['labels']:,} labels" for r in m2_rows], y=[r["m2"] for r in m2_rows],
-                   name="M2 (the rest unlabelled)", marker_color="#1f77b4",
-                   text=[f"{r['m2']:.1%}" for r in m2_rows], textposition="outside"),
-        ])
-        fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), font=FONT, barmode="group",
-                          yaxis=dict(title="held-out accuracy", range=[0, 1.08], tickformat=".0%"),
-                          legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+        fig = charts.m2_bars(m2_res["rows"])
         slides.chart(st, fig, key=P + "m2_chart", width="stretch")
         st.caption(f"Bundled run (scripts/train_vae.py, {m2_res['steps']:,} steps, seed 0), on the 1,000 held-out "
                    "16x16 digits. With all 4,000 labels nothing is left unlabelled and the two coincide.")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pgmviz import datasets
-from pgmviz.models.m2 import M2, PARAMS, M2Config, train_m2
+from pgmviz.models.m2 import M2, PARAMS, M2Config, labelled_subset, semi_supervised_gain, train_m2
 
 
 def test_backprop_matches_finite_differences():
@@ -45,3 +45,21 @@ def test_unlabelled_digits_beat_the_same_classifier_on_100_labels():
     acc_sup, acc_semi = supervised.accuracy(ds.X_test, ds.y_test), semi.accuracy(ds.X_test, ds.y_test)
     assert acc_sup > 0.5  # a real classifier, not a broken one
     assert acc_semi > acc_sup + 0.02, (acc_sup, acc_semi)
+
+
+def test_labelled_subset_takes_per_class_distinct_examples_of_each_class():
+    y = np.repeat(np.arange(10), 7)
+    idx = labelled_subset(y, 3, rng=5)
+    assert len(idx) == 30 and len(set(idx.tolist())) == 30
+    assert np.array_equal(np.bincount(y[idx], minlength=10), np.full(10, 3))
+
+
+def test_semi_supervised_gain_is_the_two_runs_on_the_same_labels():
+    """Both accuracies equal training by hand on labelled_subset's digits: alone, then with X unlabelled."""
+    ds = datasets.load("mnist16")
+    X, y, X_t, y_t = ds.X_train[:300], ds.y_train[:300], ds.X_test[:100], ds.y_test[:100]
+    cfg = M2Config(n_x=ds.n_v, n_hidden=8, n_z=2, alpha=50.0, lr=3e-3, seed=0)
+    lab = labelled_subset(y, 2, rng=0)
+    alone = train_m2(M2(cfg), X[lab], y[lab], X[:0], 20).accuracy(X_t, y_t)
+    semi = train_m2(M2(cfg), X[lab], y[lab], X, 20).accuracy(X_t, y_t)
+    assert semi_supervised_gain(X, y, X_t, y_t, cfg, per_class=2, n_steps=20, rng=0) == (alone, semi)
