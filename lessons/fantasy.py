@@ -12,14 +12,15 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
+from pgmviz import datasets
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.sampling import chains
 from pgmviz.ui import compute, predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts.fantasy import free_energy_figure, with_cursor
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting, pretrained_models
 from pgmviz.ui.present import main_picture
@@ -38,11 +39,6 @@ NOISE = {"uniform": "Uniform bits (each pixel on with p = 0.5)",
 SPEEDS = {"0.5x": (0.5, 1), "1x": (0.25, 1), "2x": (0.125, 1), "4x": (0.125, 2), "8x": (0.125, 4)}
 FRAME_ASPECT = 1.3  # width / height of the animation picture: about the shape of its column
 DISPLAY_WIDTH = 1100  # target pixels of the animation picture before the browser fits it
-MAX_CURVE_POINTS = 300  # points per chain in the free-energy chart (keeps each tick light)
-CHAIN_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
-                 "#9d755d", "#bab0ac"]
-DATA_COLOUR, MEAN_COLOUR, CURSOR_COLOUR = "#2ca02c", "#222222", "#ffb000"
-FONT = dict(size=15)
 
 PREFERRED = "MNIST 784x500 PA-1"  # the default model: the one whose fantasies cover the most classes
 # The three negative phases side by side: the same 784x500 architecture and data, one file each.
@@ -69,14 +65,6 @@ st.html("<style>[data-testid='stImage'] img {image-rendering: pixelated;}</style
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def data_key(rbm, meta: dict) -> str | None:
-    """The data set the model was trained on, or a guess from its size; None if there is none."""
-    key = meta.get("dataset")
-    if key:
-        return key
-    return {784: "mnist", 256: "mnist16"}.get(rbm.n_v)
-
-
 def reference_free_energy(name: str, rbm, key: str | None) -> float | None:
     """Mean F(v) of the held-out digits under this model (cached per model in the session)."""
     if key is None:
@@ -103,7 +91,7 @@ def start_states(rbm, key: str | None, shape, n: int, rng: np.random.Generator) 
 
 def run(name: str, rbm, meta: dict, shape, request: tuple) -> None:
     """Sample the chains (progress bar), render every frame once, keep it all in the session."""
-    key = data_key(rbm, meta)
+    key = datasets.for_model(rbm.n_v, meta)
     n, T, m, seed = (int(ss[P + k]) for k in ("n_chains", "n_steps", "every", "seed"))
     rng = np.random.default_rng(seed)
     try:
@@ -147,46 +135,6 @@ def step_frame(delta: int | None = None, to: int | None = None) -> None:
 def hold() -> None:
     """The user moved the frame slider: show that frame before playing on."""
     ss[P + "hold"] = True
-
-
-def free_energy_figure(record: chains.ChainRecord, ref_F: float | None) -> dict:
-    """F(v_t) of every chain along the run, the chains' mean, and the held-out digits' mean."""
-    T = record.n_steps
-    stride = max(1, int(np.ceil((T + 1) / MAX_CURVE_POINTS)))
-    t = np.arange(0, T + 1, stride)
-    F = np.round(record.free_energy[t], 2)  # two decimals are plenty on a chart and halve the JSON
-    fig = go.Figure()
-    for k in range(record.n_chains):
-        fig.add_scatter(x=t, y=F[:, k], mode="lines", name=f"chain {k + 1}", showlegend=False,
-                        line=dict(width=1, color=CHAIN_COLOURS[k % len(CHAIN_COLOURS)]), opacity=0.45,
-                        hovertemplate="chain " + str(k + 1) + ", step %{x}: F = %{y:.1f}<extra></extra>")
-    fig.add_scatter(x=t, y=F.mean(axis=1), mode="lines", name="mean of the chains",
-                    line=dict(width=3, color=MEAN_COLOUR))
-    if ref_F is not None:
-        fig.add_hline(y=ref_F, line=dict(color=DATA_COLOUR, width=2, dash="dash"))
-        fig.add_scatter(x=[None], y=[None], mode="lines", name="mean of held-out digits",
-                        line=dict(color=DATA_COLOUR, width=2, dash="dash"))
-    # The first steps from noise fall from far above; keep the y-range on the rest of the run.
-    settled = record.free_energy[min(T, max(1, T // 50)):]
-    lo = min(float(settled.min()), ref_F if ref_F is not None else np.inf)
-    hi = max(float(settled.max()), ref_F if ref_F is not None else -np.inf)
-    pad = 0.1 * max(hi - lo, 1.0)
-    fig.update_layout(
-        height=400, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
-        xaxis_title="Gibbs step", yaxis_title="F(v)   (lower = more probable)",
-        yaxis_range=[lo - pad, hi + pad], hovermode="closest",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=13)),
-    )
-    return fig.to_dict()
-
-
-def with_cursor(fig: dict, step: int) -> dict:
-    """The cached figure plus a vertical line at the shown frame's step."""
-    layout = dict(fig["layout"])
-    cursor = dict(type="line", xref="x", yref="paper", x0=step, x1=step, y0=0, y1=1,
-                  line=dict(color=CURSOR_COLOUR, width=3))
-    layout["shapes"] = [*layout.get("shapes", []), cursor]
-    return {"data": fig["data"], "layout": layout}
 
 
 def run_side_by_side(seed: int) -> None:
@@ -283,7 +231,7 @@ if picked is None:
     st.stop()
 name, rbm, meta = picked
 shape = image_shape(rbm, meta)
-dkey = data_key(rbm, meta)
+dkey = datasets.for_model(rbm.n_v, meta)
 if dkey is not None and dataset(dkey).X_test.shape[1] != rbm.n_v:
     dkey = None
 square = shape[0] == shape[1] and shape[0] <= 28

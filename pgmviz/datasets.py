@@ -68,6 +68,15 @@ def _idx_split(folder: str) -> tuple[np.ndarray, ...]:
     return arrays
 
 
+# The data set a model of n_v pixels was most likely trained on, when its file does not say.
+BY_SIZE = {784: "mnist", 256: "mnist16"}
+
+
+def for_model(n_v: int, meta: dict | None = None) -> str | None:
+    """The data set a model was trained on: its file's ``meta["dataset"]``, else a guess from its n_v, else None."""
+    return (meta or {}).get("dataset") or BY_SIZE.get(int(n_v))
+
+
 def load(key: str) -> Dataset:
     """Build the named data set from MNIST (bundled subset or ``PGMVIZ_MNIST_DIR``) or from code."""
     if key in ("mnist", "mnist16", "mnist16_2"):

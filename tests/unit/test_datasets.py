@@ -97,3 +97,11 @@ def test_a_bad_mnist_dir_is_an_error_naming_the_setting(tiny_mnist, tmp_path_fac
     monkeypatch.setenv(datasets.MNIST_DIR_ENV, str(folder))
     with pytest.raises(ValueError, match="truncated"):
         datasets.load("mnist")
+
+
+def test_for_model_prefers_the_files_word_then_guesses_from_the_size():
+    from pgmviz.datasets import for_model
+
+    assert for_model(784, {"dataset": "mnist16_2"}) == "mnist16_2"
+    assert for_model(784, {}) == "mnist" and for_model(256, None) == "mnist16"
+    assert for_model(100, {"title": "no data set"}) is None
