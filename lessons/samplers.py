@@ -1,7 +1,8 @@
 """Samplers compared (live): CD-k, PCD, population annealing and parallel tempering race on one model.
 
 Widgets and drawing only; the race is ``pgmviz.training.compare.Race`` (same initial RBM, data and batch
-order for every method). Train / Pause / Step / Reset and the frame loop are
+order for every method), read out by ``pgmviz.training.race_readout`` and drawn by
+``pgmviz.ui.charts.samplers``. Train / Pause / Step / Reset and the frame loop are
 ``pgmviz.ui.live.LiveRun``: the race lives in ``st.session_state``, slices run through the server's
 scheduler, and a plain rerun after Step or Train (AppTest does not tick fragments) already shows
 the advanced race.
@@ -11,20 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import viz
 from pgmviz.training.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood, standings
 from pgmviz.training.protocol import Budget
+from pgmviz.training.race_readout import collapsed, gradient_reading, lane_rows
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts.samplers import gradient_figure, likelihood_figure, swap_pairs_figure, trace_figure
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
 from pgmviz.ui.present import main_picture
-from pgmviz.ui.theme import FONT
-from pgmviz.ui.theme import SAMPLER_COLOURS as COLOURS
 
 st.set_page_config(page_title="Samplers compared · pgmviz", layout="wide")
 
@@ -41,7 +41,6 @@ SAMPLERS = {"cd": "CD-k (contrastive divergence)", "pcd": "PCD-k (persistent cha
             "pa": "Population annealing (reweighted PCD)", "pt": "Parallel tempering"}
 EXACT_MAX_HIDDEN = 20
 RECORD_EVERY = {"bars4": 50, "bars3": 50}  # updates between records; others 100 (exact log Z costs more)
-COLLAPSE_NATS = 5.0  # a method whose log-likelihood ends this far below its start gets a warning
 
 ss = st.session_state
 
@@ -148,101 +147,22 @@ def on_load_preset() -> None:
     RUN.reset()
 
 
-# --- figures ----------------------------------------------------------------------------------
-def _layout(fig: go.Figure, height: int, hovermode: str = "x unified", **kw) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT, hovermode=hovermode,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0), **kw)
-    return fig
-
-
-def likelihood_figure(race: Race, meta: dict) -> go.Figure:
-    name = "ll_train" if race.exact else "pseudo_ll"
-    fig = go.Figure()
-    for key, lane in race.lanes.items():
-        fig.add_scatter(x=lane.curves["step"], y=lane.curves.get(name, []), mode="lines", name=key,
-                        line=dict(width=3, color=COLOURS[lane.method.sampler]))
-    lo = None
-    if meta["best"] is not None:
-        fig.add_hline(y=meta["best"], line=dict(color="#222", width=2, dash="dash"),
-                      annotation_text=f"best possible: -log {meta['n_patterns']} = {meta['best']:.2f}",
-                      annotation_position="bottom right")
-        # Keep the interesting range in view when a method collapses far below.
-        finals = [v for lane in race.lanes.values() for v in lane.curves.get(name, [])[1:]]
-        start = next(iter(race.lanes.values())).curves[name][0]
-        lo = max(min(finals + [start]) - 0.5, 3 * start)
-        fig.update_yaxes(range=[lo, meta["best"] + 0.6])
-    title = ("exact mean log p(v) of the training data (nats)" if race.exact
-             else "pseudo-log-likelihood (the exact one needs fewer hidden units)")
-    return _layout(fig, 430, xaxis_title="updates", yaxis_title=title)
-
-
-def trace_figure(race: Race, sampler: str, metric: str, title: str, extra: str | None = None,
-                 threshold: float | None = None) -> go.Figure:
-    fig = go.Figure()
-    for key, lane in race.lanes.items():
-        if lane.method.sampler != sampler:
-            continue
-        steps = lane.curves["step"][1:]  # the record before any update has no sampler history
-        fig.add_scatter(x=steps, y=lane.curves.get(metric, [])[1:], mode="lines", name=f"{key}: {title}",
-                        line=dict(width=3, color=COLOURS[sampler]))
-        if extra:
-            fig.add_scatter(x=steps, y=lane.curves.get(extra, [])[1:], mode="lines", name=f"{key}: worst pair",
-                            line=dict(width=2, color=COLOURS[sampler], dash="dot"))
-        if threshold is None and sampler == "pa":
-            threshold = lane.method.ess_threshold
-    if threshold is not None:
-        fig.add_hline(y=threshold, line=dict(color="#222", width=1.5, dash="dash"),
-                      annotation_text="resample below this", annotation_position="bottom right")
-    fig.update_yaxes(range=[0, 1.05])
-    return _layout(fig, 300, xaxis_title="updates")
-
-
-def swap_pairs_figure(lane) -> go.Figure:
-    betas = lane.trainer.negative_phase.betas
-    labels = [f"{betas[i]:.2f}-{betas[i + 1]:.2f}" for i in range(len(betas) - 1)]
-    fig = go.Figure(go.Bar(x=labels, y=lane.swap_rates, marker_color=COLOURS["pt"]))
-    fig.update_yaxes(range=[0, 1])
-    return _layout(fig, 300, xaxis_title="neighbouring inverse temperatures (beta)", yaxis_title="swap rate",
-                   hovermode="closest")
-
-
-def gradient_figure(race: Race) -> go.Figure | None:
-    """CD lanes: cos(E[CD update], exact gradient) on the left axis, both norms on the right (log)."""
-    fig = go.Figure()
-    for key, lane in race.lanes.items():
-        g = lane.gradient_curves
-        if not g.get("step"):
-            continue
-        fig.add_scatter(x=g["step"], y=g["cd_cos"], mode="lines+markers", name=f"{key}: cosine",
-                        line=dict(width=3, color=COLOURS["cd"]))
-        fig.add_scatter(x=g["step"], y=g["grad_norm"], mode="lines", name="|exact gradient|", yaxis="y2",
-                        line=dict(width=2, color="#222", dash="dash"))
-        fig.add_scatter(x=g["step"], y=g["cd_norm"], mode="lines", name=f"|E[{key} update]|", yaxis="y2",
-                        line=dict(width=2, color=COLOURS["cd"], dash="dot"))
-    if not fig.data:
-        return None
-    fig.add_hline(y=0, line=dict(color="#999", width=1))
-    return _layout(fig, 340, xaxis_title="updates", yaxis=dict(title="cosine", range=[-1.05, 1.05]),
-                   yaxis2=dict(title="norm", type="log", overlaying="y", side="right", showgrid=False))
-
-
+# --- sentences and the table -------------------------------------------------------------------
 def gradient_sentence(race: Race) -> str | None:
     """What the last comparison shows, in words chosen by its numbers."""
-    lane = next((lane for lane in race.lanes.values() if lane.gradient_curves.get("step")), None)
-    if lane is None:
+    g = gradient_reading(race)
+    if g is None:
         return None
-    g = lane.gradient_curves
-    step, cos, cd, grad = int(g["step"][-1]), g["cd_cos"][-1], g["cd_norm"][-1], g["grad_norm"][-1]
-    text = (f"At update {step:,}: cos(E[{lane.key} update], exact gradient) = **{fmt(cos)}**, "
-            f"|E[{lane.key} update]| = **{fmt(cd, '.3g')}**, |exact gradient| = **{fmt(grad, '.3g')}**.")
-    if np.isfinite(cd) and np.isfinite(grad) and cd < 0.1 * grad:
-        text += (f" {lane.key} has all but stopped (its update is {cd / grad:.0%} of the gradient's length) where "
-                 "the likelihood still has a steep slope: it is settling on a fixed point of its own rule, not on "
-                 "a maximum of the likelihood.")
-    elif np.isfinite(cos) and cos < 0.5:
-        text += f" They are {np.degrees(np.arccos(np.clip(cos, -1, 1))):.0f}° apart."
-    elif np.isfinite(cos):
-        text += f" So far {lane.key} points roughly along the gradient."
+    text = (f"At update {g.step:,}: cos(E[{g.key} update], exact gradient) = **{fmt(g.cos)}**, "
+            f"|E[{g.key} update]| = **{fmt(g.cd_norm, '.3g')}**, |exact gradient| = **{fmt(g.grad_norm, '.3g')}**.")
+    if g.stalled:
+        text += (f" {g.key} has all but stopped (its update is {g.cd_norm / g.grad_norm:.0%} of the gradient's length) "
+                 "where the likelihood still has a steep slope: it is settling on a fixed point of its own rule, not "
+                 "on a maximum of the likelihood.")
+    elif np.isfinite(g.cos) and g.cos < 0.5:
+        text += f" They are {g.angle_degrees:.0f}° apart."
+    elif np.isfinite(g.cos):
+        text += f" So far {g.key} points roughly along the gradient."
     return text
 
 
@@ -262,38 +182,17 @@ def standing_sentence(race: Race) -> str | None:
             + f". Highest now: {best.key}.")
 
 
-def collapsed(lane) -> bool:
-    """The exact log-likelihood fell more than COLLAPSE_NATS below its starting value."""
-    ll = lane.curves.get("ll_train")
-    return bool(ll) and ll[-1] < ll[0] - COLLAPSE_NATS
-
-
 def fmt(x: float, spec: str = ".2f") -> str:
     return "-" if x is None or not np.isfinite(x) else format(x, spec)
 
 
 def summary_table(race: Race) -> pd.DataFrame:
     """One row per method: the numbers the charts show, at the last record."""
-    rel = race.relative_cost()
-    rows = []
-    for key, lane in race.lanes.items():
-        ll = lane.curves.get("ll_train") or lane.curves.get("pseudo_ll")
-        diag = ""
-        if lane.method.sampler == "pa":
-            diag = f"ESS {fmt(lane.last('ess'))}, {int(lane.last('resamples', 0))} resamplings"
-        elif lane.method.sampler == "pt":
-            diag = f"swap rate {fmt(lane.last('swap_rate'))} (worst pair {fmt(lane.last('swap_rate_min'))})"
-        rows.append({
-            "method": key,
-            "updates": lane.trainer.step,
-            "log-likelihood now": round(ll[-1], 3),
-            "best so far": round(max(ll), 3),
-            **({"p(data patterns)": round(lane.last("p_data"), 3)} if "p_data" in lane.curves else {}),
-            "ms per update": round(lane.seconds_per_update * 1e3, 3) if lane.trainer.step else None,
-            "x CD-1": round(rel[key], 2) if np.isfinite(rel[key]) else None,
-            "sampler": diag or lane.method.detail,
-        })
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{
+        "method": r.key, "updates": r.updates, "log-likelihood now": r.ll_now, "best so far": r.ll_best,
+        **({"p(data patterns)": r.p_data} if r.p_data is not None else {}),
+        "ms per update": r.ms_per_update, "x CD-1": r.x_cd1, "sampler": r.sampler,
+    } for r in lane_rows(race)])
 
 
 # --- the page ---------------------------------------------------------------------------------
