@@ -27,6 +27,7 @@ from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import ACCENT, GREY, MUTED, static_style, style
 from pgmviz.viz import sample_grid, tile
 
@@ -208,7 +209,7 @@ if q_gain.revealed:
 st.header("2 · The hybrid: a CRF with a net's unary potentials", divider="gray")
 st.latex(r"p(y \mid x) = \frac{1}{Z(x)} \exp\Big(s_{y_1} + \sum_t U_t(y_t) + \sum_t A_{y_t, y_{t+1}}\Big),"
          r"\qquad U_t = \mathrm{net}(x_t)")
-g_left, g_right = st.columns([1.3, 1], gap="large")
+g_left, g_right = main_picture().columns([1.3, 1], gap="large")  # the net inside the chain
 with g_left:
     chain = "\n".join(
         f'x{t} [label="x{t}", shape=circle, style=filled, fillcolor="#90caf9"];'

@@ -24,6 +24,7 @@ from pgmviz.ui import urlstate as url
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
+from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import ACCENT, BLUE, GREY, MUTED, RED, static_style, style
 
 st.set_page_config(page_title="A full Boltzmann machine · pgmviz", layout="wide")
@@ -327,7 +328,7 @@ N = Q.shape[0]
 
 # --- the graph -------------------------------------------------------------------------------
 st.subheader("1 · The machine now")
-g1, g2 = st.columns([3, 2])
+g1, g2 = main_picture().columns([3, 2])  # the machine's couplings, lateral ones too
 with g1:
     threshold = 0.25
     dot, shown, total = graph_dot(Q, threshold)

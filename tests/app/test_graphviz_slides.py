@@ -15,6 +15,7 @@ from streamlit.testing.v1.element_tree import Block
 from pgmviz.ui.figures import FORMATS
 from pgmviz.ui.graph_files import MISSING, graph_file
 from pgmviz.ui.graphs import HELP
+from pgmviz.ui.present import MAIN_KEY
 from pgmviz.ui.slides import LABEL
 from tests.app.helpers import run
 from tests.unit.test_figures import SVG_NS, open_png, open_svg, pdf_pages, svg_text
@@ -40,10 +41,19 @@ def graph_blocks(at: AppTest) -> list[Block]:
     return found
 
 
-@pytest.fixture(scope="module", params=list(PAGES))
+_RUNS: dict[str, AppTest] = {}
+
+
+def ran(name: str) -> AppTest:
+    """The page run once at its defaults (shared by this file's tests)."""
+    if name not in _RUNS:
+        _RUNS[name] = run(AppTest.from_file(str(LESSONS / f"{name}.py"), default_timeout=300))
+    return _RUNS[name]
+
+
+@pytest.fixture(params=list(PAGES))
 def page(request) -> tuple[str, AppTest]:
-    at = AppTest.from_file(str(LESSONS / f"{request.param}.py"), default_timeout=300)
-    return request.param, run(at)
+    return request.param, ran(request.param)
 
 
 def test_each_graphviz_chart_has_its_slides_popover_with_lazy_downloads(page):
@@ -80,6 +90,28 @@ def test_each_page_dot_opens_as_png_svg_and_pdf_with_its_labels_and_colours(page
         svg = graph_file(dot, "svg").decode().lower()
         for c in set(_HEX.findall(dot)):  # and every colour the DOT names is painted
             assert f'"{c.lower()}"' in svg, c
+
+
+@pytest.mark.parametrize("name", ["full_bm", "crf_hybrid"])
+def test_full_bm_and_crf_hybrid_draw_their_graph_as_the_main_picture(name):
+    """Projector mode shows the block holding main_picture() first; on these two pages it holds the graph."""
+    at = ran(name)
+    mains = [b for b in _blocks(at._tree) if str(getattr(b.proto, "id", "")).endswith("-" + MAIN_KEY)]
+    assert len(mains) == 1
+    assert [c.type for c in _elements(mains[0])].count("graphviz_chart") == 1
+
+
+def _blocks(node):
+    for c in getattr(node, "children", {}).values():
+        if isinstance(c, Block):
+            yield c
+        yield from _blocks(c)
+
+
+def _elements(node):
+    for c in getattr(node, "children", {}).values():
+        yield c
+        yield from _elements(c)
 
 
 def _one_diagram():

@@ -1,5 +1,5 @@
-"""Figures for slides (issue 14, item 5), in the browser: a chart's and a picture's "Slides" popover
-downloads PNG, SVG and PDF files that open as what they say they are, with the page's labels."""
+"""Figures for slides (issue 14, item 5), in the browser: a chart's, a picture's and a graphviz diagram's
+"Slides" popover downloads PNG, SVG and PDF files that open as what they say they are, with the page's labels."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 import numpy as np
 from PIL import Image
 
-from tests.unit.test_figures import open_png, open_svg, pdf_pages, svg_text
+from tests.unit.test_figures import SVG_NS, open_png, open_svg, pdf_pages, svg_text
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -62,3 +62,22 @@ def test_a_picture_downloads_pixel_for_pixel(page, open_app, app_url):
         assert np.abs(mine - shown).mean() < 4, np.abs(mine - shown).mean()
     assert pdf_pages(download(page, index, "pdf")) == 1
     open_svg(download(page, index, "svg"))
+
+
+def test_a_graphviz_diagram_downloads_with_the_labels_and_colours_the_page_draws(page, open_app):
+    open_app("crf_hybrid")
+    drawn = page.locator('.st-key-crf_graph [data-testid="stGraphVizChart"] svg')
+    drawn.wait_for()
+    shown_text = sorted(drawn.locator("text").all_text_contents())
+    shown_fills = set(drawn.locator("[fill]").evaluate_all("els => els.map(e => e.getAttribute('fill'))"))
+    # the popover inside the diagram's own container
+    popover = page.locator(".st-key-crf_graph").get_by_role("button", name="Slides")
+    index = page.get_by_role("button", name="Slides").evaluate_all(
+        "(all, el) => all.indexOf(el)", popover.element_handle())
+    assert index >= 0
+    data = download(page, index, "svg")
+    root = open_svg(data)  # drawn on the server by graphviz's dot, from the same DOT the browser laid out
+    assert sorted("".join(t.itertext()) for t in root.iter(SVG_NS + "text")) == shown_text
+    assert {"x1", "y4", "net", "A"} <= set(shown_text)
+    fills = {el.get("fill") for el in root.iter() if el.get("fill")}
+    assert {"#90caf9", "#fff3cd", "#e0e0e0"} <= fills & shown_fills

@@ -71,10 +71,10 @@ def normal_claim_px(screen, app_url, wait_idle):
     return _NORMAL["claim_px"]
 
 
-# Pages that do not yet draw their main picture in main_picture() (their files had other engineers'
-# uncommitted edits when this test was written): their first picture is checked instead, and those
-# whose first picture is below the first screen are expected to fail (strict: once wired, take them out).
-UNMARKED = {"full_bm", "crf_hybrid"}
+# Pages that do not draw their main picture in main_picture() (none now: full_bm and crf_hybrid mark their
+# graphs): their first picture is checked instead, and those whose first picture is below the first screen
+# are expected to fail (strict: once wired, take them out).
+UNMARKED: set[str] = set()
 BELOW_THE_FOLD: set[str] = set()
 
 
