@@ -1,40 +1,41 @@
 """Lesson 2, filter learning (live): train an RBM on digit images and watch its weights.
 
-Widgets and drawing only; the learning is ``pgmviz.training.train.Trainer`` and the pictures are
-``pgmviz.viz``. Train / Pause / Step / Reset and the frame loop are ``pgmviz.ui.live.LiveRun``: the
-trainer lives in ``st.session_state`` so a rerun continues training instead of restarting, slices
-run through the server's scheduler, and a plain rerun after Step or Train (as in AppTest, which
+Widgets and drawing only; the learning is ``pgmviz.training.train.Trainer``, the health checks
+``pgmviz.training.diagnostics``, the pictures ``pgmviz.viz`` (sent small and drawn large by
+``pgmviz.ui.pictures``) and the charts ``pgmviz.ui.charts.filters``. Train / Pause / Step / Reset and
+the frame loop are ``pgmviz.ui.live.LiveRun``: the trainer lives in ``st.session_state`` so a rerun
+continues training instead of restarting, slices run through the server's scheduler, and a plain
+rerun after Step or Train (as in AppTest, which
 does not tick fragments) already shows a trained model.
 """
 
 from __future__ import annotations
 
-import base64
 import inspect
-import io
 import time
 from dataclasses import asdict
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from PIL import Image
 
 from pgmviz import viz
 from pgmviz.datasets import DATASETS
 from pgmviz.evaluation.evaluate import CurvesContrast, curves_contrast
 from pgmviz.io import model_bytes
 from pgmviz.models.rbm import RBM
+from pgmviz.training.diagnostics import unit_activity, update_ratio
 from pgmviz.training.negative import NEGATIVE_PHASES
 from pgmviz.training.protocol import Budget, Progress
 from pgmviz.training.train import Snapshot, Trainer, TrainSettings
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts.filters import curves_figure, hidden_bias_figure, histogram_figure
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset, set_current_model
+from pgmviz.ui.pictures import crisp, data_url, enlarged, png
 from pgmviz.ui.present import main_picture
-from pgmviz.ui.theme import BLUE, FONT, GREY, RED, TITLE_FONT
+from pgmviz.ui.theme import BLUE, GREY, RED
 
 st.set_page_config(page_title="Filter learning · pgmviz", layout="wide")
 
@@ -206,41 +207,24 @@ RUN = LiveRun(P, build_trainer, slice_s=SLICE_S, first_slice_s=FIRST_SLICE_S, ti
               before=lambda: apply_live_settings(), after=on_slice)
 
 
-# --- pictures ---------------------------------------------------------------------------------
-def png(img: np.ndarray) -> bytes:
-    """PNG with light compression: several times faster to encode than the default, nearly as small."""
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(img)).save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
-
-
-def picture(img: np.ndarray) -> str:
-    """The picture as a data URL for ``st.image``: it travels inside the frame's message.
-
-    As a media file (the default for arrays and bytes) each frame's picture is a separate
-    download that the next frame deletes on the server; when the browser falls behind, it asks
-    for a file that is already gone and shows a broken image.
-    """
-    return "data:image/png;base64," + base64.b64encode(png(img)).decode("ascii")
-
-
+# --- pictures: (uint8 image at one pixel per pixel, how many times larger to draw it) ---------------
 def filter_picture(W: np.ndarray, shape: tuple[int, int], n_show: int, per_filter: bool,
-                   width: int = GRID_WIDTH) -> np.ndarray:
+                   width: int = GRID_WIDTH) -> tuple[np.ndarray, int]:
     n_cols = 10 if n_show <= 100 else 25
     cell = n_cols * (shape[1] + 1) + 1
-    scale = max(1, width // cell)
-    return viz.filter_grid(W, shape, n_cols=n_cols, scale=scale, per_filter=per_filter, max_filters=n_show)
+    return viz.filter_grid(W, shape, n_cols=n_cols, scale=1, per_filter=per_filter, max_filters=n_show), \
+        max(1, width // cell)
 
 
-def recon_picture(V: np.ndarray, R: np.ndarray, shape: tuple[int, int], width: int = 400) -> np.ndarray:
+def recon_picture(V: np.ndarray, R: np.ndarray, shape: tuple[int, int], width: int = 400) -> tuple[np.ndarray, int]:
     """Images (top row) above their reconstructions (bottom row), grey levels."""
     n_cols = V.shape[0]
-    scale = max(1, width // (n_cols * (shape[1] + 1) + 1))
-    return viz.sample_grid(np.vstack([V, R]), shape, n_cols=n_cols, scale=scale)
+    return viz.sample_grid(np.vstack([V, R]), shape, n_cols=n_cols, scale=1), \
+        max(1, width // (n_cols * (shape[1] + 1) + 1))
 
 
-def bias_picture(b: np.ndarray, shape: tuple[int, int], width: int = 200) -> np.ndarray:
-    return viz.upscale(viz.diverging_rgb(b.reshape(shape)), max(1, width // shape[1]))
+def bias_picture(b: np.ndarray, shape: tuple[int, int], width: int = 200) -> tuple[np.ndarray, int]:
+    return viz.diverging_rgb(b.reshape(shape)), max(1, width // shape[1])
 
 
 def activation_picture(P_h: np.ndarray, width: int = 600, height: int = 250) -> np.ndarray:
@@ -256,52 +240,6 @@ def chart_config() -> dict:
     return {"displayModeBar": False, "staticPlot": bool(ss.get(P + "running"))}
 
 
-def _layout(fig: go.Figure, title: str, height: int = 300, **kw) -> go.Figure:
-    fig.update_layout(title=dict(text=title, font=TITLE_FONT), height=height, font=FONT,
-                      margin=dict(l=70, r=10, t=45, b=50), **kw)
-    # Fixed margins: with automargin plotly measures every tick label on every redraw.
-    fig.update_xaxes(automargin=False)
-    fig.update_yaxes(automargin=False)
-    return fig
-
-
-def curves_figure(history: list[dict], title: str, series: list[tuple[str, str, str]],
-                  y_title: str) -> go.Figure:
-    """One line per metric named in ``series`` (name, legend label, colour) against the update count."""
-    steps = [h["step"] for h in history]
-    fig = go.Figure()
-    for name, label, colour in series:
-        ys = [h.get(name) for h in history]
-        if any(y is not None for y in ys):
-            fig.add_trace(go.Scatter(x=steps, y=ys, name=label, mode="lines" if len(steps) > 1 else "markers",
-                                     line=dict(color=colour, width=3), marker=dict(color=colour, size=9)))
-    return _layout(fig, title, height=220, xaxis_title="update", yaxis_title=y_title,
-                   legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
-                   showlegend=len(fig.data) > 1)
-
-
-def histogram_figure(values: np.ndarray, title: str, colour: str, x_title: str) -> go.Figure:
-    """A histogram computed in numpy: 40 bars go to the browser, not 400,000 numbers."""
-    values = np.asarray(values, dtype=np.float64).ravel()
-    lo, hi = float(values.min()), float(values.max())
-    if hi <= lo:  # all equal (no update yet): nothing to histogram
-        fig = go.Figure()
-        fig.add_annotation(text="nothing yet: press Step or Train", showarrow=False, font=dict(size=15, color=GREY))
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
-        return _layout(fig, title, height=260)
-    counts, edges = np.histogram(values, bins=40, range=(lo, hi))
-    fig = go.Figure(go.Bar(x=0.5 * (edges[:-1] + edges[1:]), y=counts, width=np.diff(edges),
-                           marker_color=colour, marker_line_width=0))
-    return _layout(fig, title, height=260, xaxis_title=x_title, yaxis_title="count", bargap=0)
-
-
-def hidden_bias_figure(c: np.ndarray) -> go.Figure:
-    colours = np.where(c >= 0, RED, BLUE)
-    fig = go.Figure(go.Bar(x=np.arange(c.size), y=c, marker_color=colours, marker_line_width=0))
-    return _layout(fig, "Hidden biases c", height=240, xaxis_title="hidden unit j", yaxis_title="c_j", bargap=0.1)
-
-
 # --- the page ---------------------------------------------------------------------------------
 lesson_header(
     "Filter learning",
@@ -309,6 +247,7 @@ lesson_header(
     "piece of stroke that switches the unit on; together the features rebuild the digits.",
 )
 warm_up_kernels()
+crisp()  # the pictures below are sent at one pixel per pixel and enlarged by the browser
 init_widget_state()
 URL_SETTINGS = url_settings()  # a link's settings, read on the session's first run, build the first model
 if RUN.trainer is None:
@@ -390,17 +329,11 @@ def diagnostics_view() -> None:
     draw_diagnostics(ss[P + "snap"])
 
 
-def update_ratio(snap: Snapshot) -> float | None:
-    """mean |dW| / mean |W|: the practical guide wants about 1e-3."""
-    W_abs, dW_abs = float(np.abs(snap.rbm.W).mean()), float(np.abs(snap.dW).mean())
-    return dW_abs / W_abs if W_abs > 0 and dW_abs > 0 else None
-
-
 def draw_live(snap: Snapshot) -> None:
     data = ss[P + "data"]
     shape = tuple(data["image_shape"])
     rbm, m = snap.rbm, snap.metrics
-    ratio = update_ratio(snap)
+    ratio = update_ratio(rbm.W, snap.dW)
 
     # the progress line
     cols = st.columns(5)
@@ -429,7 +362,7 @@ def draw_live(snap: Snapshot) -> None:
         n_show = n_h if show_all else min(n_h, SHOWN_FILTERS)
         per_filter = ss.get(P + "per_filter", True)
         st.markdown(f"#### The filters ({n_show} of {n_h} hidden units)")
-        slides.picture(st, picture(filter_picture(rbm.W, shape, n_show, per_filter)), name=P + "filters")
+        enlarged(st, *filter_picture(rbm.W, shape, n_show, per_filter), name=P + "filters")
         st.caption("Each square is one hidden unit's weights from all the pixels, drawn as an image. "
                    "Red: a pixel that is on pushes the unit on; blue: pushes it off; white: no effect. "
                    + ("Each filter has its own colour scale." if per_filter else "One colour scale for all."))
@@ -441,11 +374,11 @@ def draw_live(snap: Snapshot) -> None:
     with right:
         V = data["V_recon"]
         st.markdown("#### Data and reconstructions")
-        slides.picture(st, picture(recon_picture(V, rbm.reconstruct(V), shape)), name=P + "reconstructions")
+        enlarged(st, *recon_picture(V, rbm.reconstruct(V), shape), name=P + "reconstructions")
         st.caption("Top: training images. Below: p(v | h) with h from p(h | v), the model's "
                    "reconstruction from its features. Early on they are blurs of the average digit.")
         st.markdown("**Visible biases b**")
-        slides.picture(st, picture(bias_picture(rbm.b, shape, width=150)), name=P + "visible_biases")
+        enlarged(st, *bias_picture(rbm.b, shape, width=150), name=P + "visible_biases")
         st.caption(f"b in [{rbm.b.min():.1f}, {rbm.b.max():.1f}]; it starts at each pixel's log-odds, so the "
                    "hidden units need not learn how often a pixel is on.")
 
@@ -500,7 +433,7 @@ def draw_curves(snap: Snapshot, history: list[dict]) -> None:
 def draw_diagnostics(snap: Snapshot) -> None:
     data = ss[P + "data"]
     rbm = snap.rbm
-    ratio = update_ratio(snap)
+    ratio = update_ratio(rbm.W, snap.dW)
     st.markdown("#### Diagnostics from Hinton's practical guide")
     dc = st.columns(3, gap="medium")
     slides.chart(dc[0], histogram_figure(rbm.W, "Weights W", RED, "w"), key=P + "hist_w", width="stretch",
@@ -522,9 +455,8 @@ def draw_diagnostics(snap: Snapshot) -> None:
     P_h = rbm.p_h_given_v(data["V_monitor"])
     st.markdown(f"**p(h | v) for {P_h.shape[0]} fixed training images** (rows: images; columns: hidden units; "
                 "white = on)")
-    slides.picture(st, picture(activation_picture(P_h)), name=P + "activations")
-    mean_on = P_h.mean(axis=0)
-    dead, saturated = int((mean_on < 0.01).sum()), int((mean_on > 0.99).sum())
+    slides.picture(st, data_url(activation_picture(P_h)), name=P + "activations")
+    dead, saturated = unit_activity(P_h)
     st.caption(f"A black column is a unit that never turns on ({dead} now); a white column, one that is "
                f"always on ({saturated} now): both are wasted. Useful units are on for some images only.")
 
@@ -554,8 +486,8 @@ dl[0].download_button("Model (.npz)", data=lambda: model_bytes(box["snap"].rbm, 
                       file_name=f"rbm_{data['key']}_{trainer.rbm.n_h}h.npz", mime="application/octet-stream",
                       key=P + "dl_model", on_click="ignore", icon=":material/download:")
 dl[1].download_button("Filters (.png)",
-                      data=lambda: png(filter_picture(box["snap"].rbm.W, tuple(box["meta"]["image_shape"]),
-                                                      box["snap"].rbm.n_h, True, width=1400)),
+                      data=lambda: png(viz.upscale(*filter_picture(box["snap"].rbm.W, tuple(box["meta"]["image_shape"]),
+                                                                   box["snap"].rbm.n_h, True, width=1400))),
                       file_name=f"filters_{data['key']}_{trainer.rbm.n_h}h.png", mime="image/png",
                       key=P + "dl_png", on_click="ignore", icon=":material/image:")
 
