@@ -1,6 +1,7 @@
 """Belief nets, explaining away: two independent causes become dependent once their effect is seen.
 
-Widgets and drawing only; every probability comes from ``pgmviz.models.sbn`` (exact, by enumeration).
+Widgets and drawing only; every probability comes from ``pgmviz.models.sbn`` and the lesson's experiment
+``pgmviz.inference.explaining_away`` (exact, by enumeration); the charts are ``pgmviz.ui.charts.explaining_away``.
 The five numbers of the net, the evidence and the random net's settings live in
 ``st.session_state`` and round-trip through the URL (``?ea_w_truck=5&ea_jump=0``, see
 ``pgmviz.ui.urlstate``), so a teacher can share an exact setup.

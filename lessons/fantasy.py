@@ -1,6 +1,7 @@
 """Lesson 4, fantasy chains: let alternating Gibbs sampling run on its own and watch what it draws.
 
-Widgets and drawing only; the sampling, the recorded frames and the GIF are ``pgmviz.sampling.chains``.
+Widgets and drawing only; the sampling, the recorded frames and the GIF are ``pgmviz.sampling.chains``,
+the free-energy chart ``pgmviz.ui.charts.fantasy``.
 Pressing Run samples every chain once (with a progress bar) and renders every frame once as a
 uint8 index image; the result lives in ``st.session_state``, so reruns and animation ticks only
 pick a frame and colour it. Playing is a ``st.fragment(run_every=...)`` that advances the frame

@@ -1,6 +1,7 @@
 """From perceptrons to backprop: one unit learns AND and OR but never XOR; a hidden layer does.
 
-Widgets and drawing only; every number comes from ``pgmviz.nets.mlp``. Training runs are tiny (four
+Widgets and drawing only; every number comes from ``pgmviz.nets.mlp`` and ``pgmviz.nets.xor_checks``, the
+charts from ``pgmviz.ui.charts.perceptron``. Training runs are tiny (four
 examples), so each is computed whole and cached; the animations only pick which recorded epoch
 to draw, with the app's one animation player (``pgmviz.ui.player``).
 """

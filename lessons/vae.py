@@ -1,7 +1,8 @@
 """Lesson: the variational autoencoder as a directed graphical model with a neural conditional.
 
 Widgets and drawing only; the numbers come from pgmviz.models.vae (ELBO, its two terms, the importance-
-weighted log p(x)) and, for the comparison, pgmviz.sampling.partition on the bundled RBMs. Pretrained VAEs
+weighted log p(x)) and pgmviz.models.m2, for the comparison pgmviz.sampling.partition on the bundled RBMs and
+what the evaluate page published (pgmviz.ui.scores); the charts are pgmviz.ui.charts.vae. Pretrained VAEs
 come from assets/vae (scripts/train_vae.py); "Yours" trains live through
 ``pgmviz.ui.live.LiveRun`` (Train / Pause / Step / Reset, slices through the server's scheduler),
 with the trainer in ``st.session_state`` so a rerun continues; a plain rerun after Train or Step
