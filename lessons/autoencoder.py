@@ -104,7 +104,7 @@ def history_row(net: ae.Autoencoder, epoch: int, loss: float) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def bottom_stack(pre_epochs: int, seed: int) -> tuple[list[ae.LayerRBM], list[tuple[int, int, float]], float]:
+def bottom_stack(pre_epochs: int, seed: int) -> tuple[list, list[tuple[int, int, float]], float]:
     """The binary RBMs below the code, shared by every code size (greedy training never revisits them)."""
     return ae.pretrain_bottom(digits()[0], [SIDE * SIDE, *HIDDEN], pre_epochs, seed)
 
@@ -134,16 +134,7 @@ def pca_curve(k_max: int = 40) -> np.ndarray:
 @st.cache_data(show_spinner=False, max_entries=4)
 def toy_grbm(seed: int) -> dict:
     """The two-blob toy set and samples from two GRBMs trained on it with CD-1: sigma fixed at 1, learned."""
-    centres = ((-1.0, -0.6), (1.0, 0.6))
-    X = grbm.two_blobs(400, seed=seed, centres=centres)
-    Z, mean, std = grbm.standardise(X)
-    out = {"X": X, "centres": np.array(centres)}
-    for learn in (False, True):
-        m = grbm.GaussianRBM.random(2, 4, seed=seed, data=Z)
-        grbm.train_cd(m, Z, 100, grbm.GRBMSettings(learn_sigma=learn), rng=seed)
-        S = m.sample(400, 200, rng=seed + 1)
-        out["learned" if learn else "fixed"] = {"samples": S * std + mean, "sigma": m.sigma.copy()}
-    return out
+    return grbm.two_blob_fits(seed)
 
 
 @st.cache_data(show_spinner="Training a Gaussian RBM on grey-level digits (about a second) ...", max_entries=2)
@@ -269,7 +260,7 @@ if ss.pop(P + "pretrain_request", False):
     bar = st.progress(0.0, text="Pretraining ...")
     n_rbms, prog = len(sizes) - 1, None
     log = []
-    for prog in ae.pretrain(Xtr, sizes, ae.PretrainSettings(epochs=pre_epochs), rng=int(seed)):
+    for prog in ae.pretrain(Xtr, sizes, ae.pretraining(pre_epochs, int(seed))):
         log.append((prog.layer, prog.epoch, prog.recon_error))
         done = (prog.layer * pre_epochs + prog.epoch) / (n_rbms * pre_epochs)
         kind = "linear" if prog.layer == n_rbms - 1 else "binary"

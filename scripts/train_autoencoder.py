@@ -5,12 +5,13 @@
 One net per code size in `pgmviz.nets.autoencoder.READY_MADE` (2, 6, 16, 30), each 256-128-64-code on the
 16x16 grey-level digits of the bundled split (4,000 training, 1,000 held out), made exactly as the
 lesson's fallback makes them, by the same library calls and seeds: `pretrain_bottom` once (the two
-binary RBMs, shared by every code size, seed 0), `pretrain_and_finetune` per code size (the linear
-code RBM, seed 1; unroll; 15 epochs of Adam, seed 0), and `finetune_from_random` as the control
-(seed 0). One BLAS thread, as the server runs (`pgmviz.ui.layout`), so the page would compute the
-same numbers. Everything the page shows is in each file's ``meta``: the pretraining log, the
-fine-tuning and random-start histories (held-out squared error per epoch), the seconds taken, and
-the final held-out squared error per image beside PCA's with the same code size.
+binary RBMs, shared by every code size, seed 0; each an `RBM` trained by `Trainer`),
+`pretrain_and_finetune` per code size (the code RBM, a `LinearHiddenRBM`, seed 1; unroll; 15 epochs of Adam,
+seed 0), and `finetune_from_random` as the control (seed 0). One BLAS thread, as the server runs
+(`pgmviz.ui.layout`), so the page would compute the same numbers. Everything the page shows is in each
+file's ``meta``: the pretraining log, the fine-tuning and random-start histories (held-out squared error
+per epoch), the seconds taken, and the final held-out squared error per image beside PCA's with the same
+code size.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def main(out: Path = OUT) -> list[dict]:
             "image_shape": [R.side, R.side], "n_train": len(Xtr), "n_test": len(Xte),
             "recipe": {"hidden": list(R.hidden), "code": code, "pre_epochs": R.pre_epochs,
                        "ft_epochs": R.ft_epochs, "seed": R.seed},
-            "pretrain_settings": asdict(ae.PretrainSettings(epochs=R.pre_epochs)),
+            "pretrain_settings": {**asdict(ae.pretraining(R.pre_epochs)), "lr_linear": ae.LR_LINEAR,
+                                  "first_epoch_momentum": ae.FIRST_EPOCH_MOMENTUM, "mean_field_v": True},
             "finetune_settings": asdict(ae.FinetuneSettings()),
             "pretrain_log": [list(row) for row in run["pretrain_log"]],
             "history": run["history"],

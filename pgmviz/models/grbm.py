@@ -8,14 +8,15 @@ unit has its own standard deviation ``sigma`` (n_v,):
     p(h_j=1|v) = sigmoid(c_j + (v / sigma).W[:, j])
     p(v_i|h)   = Normal(mean = b_i + sigma_i W[i, :].h, variance = sigma_i^2)
 
-Two ways to use it (both supported by `train_cd`):
+It has the methods `pgmviz.training.train.Trainer` calls (see `pgmviz.models.rbm.RBM`), so the one
+Trainer trains it with CD-k (and momentum, weight decay, divergence guards). Two ways to use it:
 
 * ``sigma`` fixed at 1 on data standardised to zero mean and unit variance per component (the
   usual recipe; Hinton's practical guide, section 13.2). Only W, b and c are learned.
 * ``learn_sigma=True``: sigma is learned too, through log sigma so it stays positive. This is
   what lets the model make *sharp* predictions (a small sigma) where the data are concentrated,
   which a logistic unit cannot do (see `logistic_mean_field_free_energy`). It is slower and
-  needs a smaller learning rate; sigma is kept above ``min_sigma``.
+  needs a smaller learning rate (``sigma_lr_scale`` times the trainer's); sigma is kept above ``min_sigma``.
 
 The hidden units sum over in closed form, so F(v) is exact; with a handful of hidden units the
 sum over h of the Gaussian integrals over v gives log Z exactly (`log_Z_exact`).
@@ -41,6 +42,12 @@ class GaussianRBM:
     b: np.ndarray
     c: np.ndarray
     sigma: np.ndarray
+    learn_sigma: bool = False  # sigma a parameter (through log sigma) or fixed
+    sigma_lr_scale: float = 0.1  # log sigma's learning rate relative to W's
+    min_sigma: float = 0.02  # a sigma shrinking towards 0 would make the density blow up on a point
+
+    visible_units = "gaussian"
+    hidden_units = "bernoulli"
 
     def __post_init__(self) -> None:
         self.W, self.b, self.c, self.sigma = (np.array(x, dtype=np.float64)
@@ -56,14 +63,22 @@ class GaussianRBM:
 
     @classmethod
     def random(cls, n_v: int, n_h: int, seed: int | np.random.Generator | None = 0, data: np.ndarray | None = None,
-               scale: float = 0.1) -> "GaussianRBM":
+               scale: float = 0.1, learn_sigma: bool = False) -> "GaussianRBM":
         """W ~ N(0, scale^2), c = 0, sigma = 1, b = the data mean (0 without data)."""
         rng = as_rng(seed)
         b = np.zeros(n_v) if data is None else np.asarray(data, dtype=np.float64).mean(axis=0)
-        return cls(rng.normal(0.0, scale, (n_v, n_h)), b, np.zeros(n_h), np.ones(n_v))
+        return cls(rng.normal(0.0, scale, (n_v, n_h)), b, np.zeros(n_h), np.ones(n_v), learn_sigma)
 
     def copy(self) -> "GaussianRBM":
-        return GaussianRBM(self.W.copy(), self.b.copy(), self.c.copy(), self.sigma.copy())
+        return GaussianRBM(self.W.copy(), self.b.copy(), self.c.copy(), self.sigma.copy(), self.learn_sigma,
+                           self.sigma_lr_scale, self.min_sigma)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.W.dtype
+
+    def is_finite(self) -> bool:
+        return all(np.isfinite(x).all() for x in (self.W, self.b, self.c, self.sigma))
 
     @property
     def n_v(self) -> int:
@@ -112,10 +127,15 @@ class GaussianRBM:
         """E[v_i | h] = b_i + sigma_i W[i, :].h. H (n, n_h) -> (n, n_v). (The variance is sigma_i^2.)"""
         return self.b + self.sigma * (np.atleast_2d(np.asarray(H, dtype=np.float64)) @ self.W.T)
 
+    p_v_given_h = mean_v_given_h  # the name Trainer's mean-field negative phase calls
+
     def sample_h(self, V: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
         """Draw h ~ p(h | v)."""
-        P = self.p_h_given_v(V)
-        return (as_rng(rng).random(P.shape) < P).astype(np.float64)
+        return self.draw_h(self.p_h_given_v(V), as_rng(rng))
+
+    def draw_h(self, P_h: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """h ~ Bernoulli(P_h), P_h = p(h = 1 | v)."""
+        return (rng.random(P_h.shape) < P_h).astype(np.float64)
 
     def sample_v(self, H: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
         """Draw v ~ Normal(b + sigma * W h, sigma^2), independently per unit."""
@@ -147,78 +167,68 @@ class GaussianRBM:
         rng = as_rng(rng)
         return self.mean_v_given_h(self.sample_h(self.sample(n, n_steps, rng), rng))
 
+    def reconstruct(self, V: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
+        """E[v | h] with h = p(h | v) (mean field), or h sampled when rng is given."""
+        P_h = self.p_h_given_v(V)
+        return self.mean_v_given_h(P_h if rng is None else self.draw_h(P_h, as_rng(rng)))
+
+    # ------------------------------------------------------------------ what Trainer needs
+    def check_data(self, V: np.ndarray) -> np.ndarray:
+        """Training data: rows of n_v finite real numbers (standardise them first when sigma is fixed at 1)."""
+        V = np.atleast_2d(np.asarray(V))
+        if V.dtype.kind not in "biuf":
+            raise ValueError(f"visible data must be numeric; got dtype {V.dtype}")
+        V = self._visible(V)
+        if not np.isfinite(V).all():
+            raise ValueError("visible data contains NaN or infinite values")
+        return V
+
+    def visible_statistics(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(v / sigma, (v - b) / sigma^2): -dE/dW_ij = (v_i / sigma_i) h_j and -dE/db_i = (v_i - b_i) / sigma_i^2."""
+        return V / self.sigma, (V - self.b) / self.sigma**2
+
+    def extra_gradients(self, V_pos, P_pos, V_neg, P_neg, w) -> dict[str, np.ndarray]:
+        """With ``learn_sigma``: d log p / d log sigma_i = <-dE/d log sigma_i>_data - <...>_model, where
+        -dE/d log sigma_i = (v_i - b_i)^2 / sigma_i^2 - (v_i / sigma_i) W[i, :].h (scaled by ``sigma_lr_scale``)."""
+        if not self.learn_sigma:
+            return {}
+
+        def minus_dE(V, P):  # -dE/d log sigma per row
+            return ((V - self.b) / self.sigma) ** 2 - (V / self.sigma) * (P @ self.W.T)
+
+        return {"log_sigma": self.sigma_lr_scale * (minus_dE(V_pos, P_pos).mean(axis=0) - w @ minus_dE(V_neg, P_neg))}
+
+    def apply_extra(self, steps: dict[str, np.ndarray]) -> None:
+        """log sigma += step, sigma kept above ``min_sigma``."""
+        if "log_sigma" in steps:
+            self.sigma = np.maximum(self.sigma * np.exp(steps["log_sigma"]), self.min_sigma)
+
     def _visible(self, V: np.ndarray) -> np.ndarray:
         V = np.atleast_2d(np.asarray(V, dtype=np.float64))
-        if V.shape[1] != self.n_v:
+        if V.ndim != 2 or V.shape[1] != self.n_v:
             raise ValueError(f"visible data must have shape (n, {self.n_v}); got {V.shape}")
         return V
 
 
 # ---------------------------------------------------------------------------- learning
-@dataclass
-class GRBMSettings:
-    lr: float = 0.01  # for W, b, c; Gaussian units want a smaller rate than binary ones
-    lr_sigma: float = 0.001  # for log sigma (only with learn_sigma)
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    batch_size: int = 50
-    learn_sigma: bool = False
-    min_sigma: float = 0.02  # a sigma shrinking towards 0 would make the density blow up on a point
+def fit(model: GaussianRBM, X: np.ndarray, epochs: int, lr: float = 0.01, momentum: float = 0.9,
+        weight_decay: float = 1e-4, batch_size: int = 50, seed: int = 0) -> list[float]:
+    """Train ``model`` in place with CD-1 through `pgmviz.training.train.Trainer`; the reconstruction error per epoch.
 
-
-def cd1_gradients(model: GaussianRBM, V_pos: np.ndarray, rng: np.random.Generator, learn_sigma: bool = False
-                  ) -> dict[str, np.ndarray]:
-    """CD-1 estimates of d mean log p(v) / d theta: -<dE/dtheta>_data + <dE/dtheta>_reconstruction.
-
-    dE/dW_ij = -(v_i / sigma_i) h_j ; dE/db_i = -(v_i - b_i) / sigma_i^2 ; dE/dc_j = -h_j ;
-    dE/d log sigma_i = -(v_i - b_i)^2 / sigma_i^2 + (v_i / sigma_i) W[i, :].h.
-    Hidden probabilities stand in for h in the statistics (less noise, same expectation).
+    Gaussian units want a smaller rate than binary ones (the defaults: Hinton's practical guide, section 13.2).
+    Raises ValueError if training diverged (the model keeps its last good parameters).
     """
-    s = model.sigma
-    P_pos = model.p_h_given_v(V_pos)
-    H_pos = (rng.random(P_pos.shape) < P_pos).astype(np.float64)
-    V_neg = model.sample_v(H_pos, rng)  # the reconstruction: one step of the chain
-    P_neg = model.p_h_given_v(V_neg)
-    n, m = len(V_pos), len(V_neg)
-    g = {
-        "W": (V_pos / s).T @ P_pos / n - (V_neg / s).T @ P_neg / m,
-        "b": ((V_pos - model.b).mean(axis=0) - (V_neg - model.b).mean(axis=0)) / s**2,
-        "c": P_pos.mean(axis=0) - P_neg.mean(axis=0),
-    }
-    if learn_sigma:
-        def minus_dE(V, P):  # -dE/d log sigma, averaged over rows
-            return (((V - model.b) / s) ** 2 - (V / s) * (P @ model.W.T)).mean(axis=0)
+    from pgmviz.training.train import Trainer, TrainSettings
 
-        g["log_sigma"] = minus_dE(V_pos, P_pos) - minus_dE(V_neg, P_neg)
-    return g
-
-
-def train_cd(model: GaussianRBM, X: np.ndarray, epochs: int, settings: GRBMSettings | None = None,
-             rng: int | np.random.Generator | None = 0) -> list[float]:
-    """Train ``model`` in place with CD-1 and momentum; returns the reconstruction error per epoch.
-
-    X : ndarray of shape (n, n_v), real-valued (standardise it first when sigma is fixed at 1).
-    """
-    s = settings or GRBMSettings()
-    rng = as_rng(rng)
-    X = np.asarray(X, dtype=np.float64)
-    vel = {"W": np.zeros_like(model.W), "b": np.zeros_like(model.b), "c": np.zeros_like(model.c),
-           "log_sigma": np.zeros_like(model.sigma)}
+    trainer = Trainer(model, X, settings=TrainSettings(lr=lr, momentum=momentum, weight_decay=weight_decay,
+                                                       batch_size=batch_size, seed=seed))
+    per_epoch = max(1, len(trainer.X_train) // batch_size)
     errors = []
     for _ in range(epochs):
-        order = rng.permutation(len(X))
-        for start in range(0, len(X), s.batch_size):
-            g = cd1_gradients(model, X[order[start:start + s.batch_size]], rng, s.learn_sigma)
-            g["W"] = g["W"] - s.weight_decay * model.W
-            for name, grad in g.items():
-                lr = s.lr_sigma if name == "log_sigma" else s.lr
-                vel[name] = s.momentum * vel[name] + lr * grad
-            model.W += vel["W"]
-            model.b += vel["b"]
-            model.c += vel["c"]
-            if s.learn_sigma:
-                model.sigma = np.maximum(model.sigma * np.exp(vel["log_sigma"]), s.min_sigma)
-        errors.append(reconstruction_error(model, X))
+        trainer.run(per_epoch, with_metrics=False)
+        if trainer.diverged:
+            raise ValueError(trainer.diverged)
+        errors.append(reconstruction_error(model, trainer.X_train))
     return errors
 
 
@@ -275,10 +285,10 @@ class GreyDigits:
 
 def fit_grey_images(X: np.ndarray, n_h: int = 100, epochs: int = 20, lr: float = 0.002,
                     seed: int = 0) -> GreyDigits:
-    """CD-1 with sigma fixed at 1 on grey-level images centred per pixel and scaled by one number."""
+    """`fit` (CD-1) with sigma fixed at 1 on grey-level images centred per pixel and scaled by one number."""
     Z, mean, scale = centre_and_scale(X)
     m = GaussianRBM.random(Z.shape[1], n_h, seed=seed, data=Z)
-    errors = train_cd(m, Z, epochs, GRBMSettings(lr=lr), rng=seed)
+    errors = fit(m, Z, epochs, lr=lr, seed=seed)
     return GreyDigits(m, mean, scale, errors)
 
 
@@ -289,6 +299,25 @@ def two_blobs(n: int = 400, seed: int | np.random.Generator | None = 0, spread: 
     C = np.asarray(centres, dtype=np.float64)
     which = np.arange(n) % len(C)
     return C[which] + spread * rng.standard_normal((n, 2))
+
+
+def two_blob_fits(seed: int = 0, n: int = 400, n_h: int = 4, epochs: int = 100, n_steps: int = 200) -> dict:
+    """The lesson's toy: GRBMs with ``n_h`` hidden units fitted to `two_blobs`, sigma fixed at 1 and learned.
+
+    Data standardised per axis; each model trained by `fit` (CD-1, ``epochs``), then ``n`` samples after
+    ``n_steps`` Gibbs steps, mapped back to data units. Returns {"X", "centres", "fixed", "learned"}, the
+    last two {"model", "samples", "sigma"} (sigma in standardised units).
+    """
+    centres = ((-1.0, -0.6), (1.0, 0.6))
+    X = two_blobs(n, seed=seed, centres=centres)
+    Z, mean, std = standardise(X)
+    out: dict = {"X": X, "centres": np.array(centres)}
+    for learn in (False, True):
+        m = GaussianRBM.random(2, n_h, seed=seed, data=Z, learn_sigma=learn)
+        fit(m, Z, epochs, seed=seed)
+        S = m.sample(n, n_steps, rng=seed + 1)
+        out["learned" if learn else "fixed"] = {"model": m, "samples": S * std + mean, "sigma": m.sigma.copy()}
+    return out
 
 
 # ---------------------------------------------------------------------------- the slide's point

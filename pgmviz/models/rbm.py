@@ -26,11 +26,20 @@ SMALL_MODEL_SIZE = 4096  # n_v * n_h
 
 @dataclass
 class RBM:
-    """A binary-binary RBM with parameters ``W`` (n_v, n_h), ``b`` (n_v,), ``c`` (n_h,)."""
+    """A binary-binary RBM with parameters ``W`` (n_v, n_h), ``b`` (n_v,), ``c`` (n_h,).
+
+    The methods `pgmviz.training.train.Trainer` calls (``check_data``, ``p_h_given_v``, ``draw_h``,
+    ``sample_v``, ``visible_statistics``, ``extra_gradients``, ``reconstruct``, ``free_energy``) are the
+    whole contract: `LinearHiddenRBM` and `pgmviz.models.grbm.GaussianRBM` change the unit types by
+    overriding them, and the one Trainer trains all three.
+    """
 
     W: np.ndarray
     b: np.ndarray
     c: np.ndarray
+
+    visible_units = "bernoulli"  # the unit types (class attributes, not fields): what Trainer may measure
+    hidden_units = "bernoulli"
 
     def __post_init__(self) -> None:
         W, b, c = (np.asarray(x) for x in (self.W, self.b, self.c))
@@ -118,7 +127,11 @@ class RBM:
 
     def sample_h(self, V: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
         """Draw h ~ p(h | v), one binary row per row of V."""
-        return bernoulli(self.p_h_given_v(V), as_rng(rng))
+        return self.draw_h(self.p_h_given_v(V), as_rng(rng))
+
+    def draw_h(self, P_h: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """h ~ p(h | v) given its mean P_h = E[h | v]: here Bernoulli(P_h)."""
+        return bernoulli(P_h, rng)
 
     def sample_v(self, H: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
         """Draw v ~ p(v | h), one binary row per row of H."""
@@ -150,8 +163,24 @@ class RBM:
     def reconstruct(self, V: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
         """Reconstruction p(v | h) with h = p(h | v) (mean field), or h sampled when rng is given."""
         P_h = self.p_h_given_v(V)
-        H = P_h if rng is None else bernoulli(P_h, as_rng(rng))
+        H = P_h if rng is None else self.draw_h(P_h, as_rng(rng))
         return self.p_v_given_h(H)
+
+    # ------------------------------------------------------------------ what Trainer needs
+    def check_data(self, V: np.ndarray) -> np.ndarray:
+        """Training data for this model, validated: rows of n_v values in [0, 1], in the model's dtype."""
+        return self._visible(V)
+
+    def visible_statistics(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(s_W, s_b): -dE/dW = s_W(v)^T h and -dE/db = s_b(v). Both are v itself for binary visible units."""
+        return V, V
+
+    def extra_gradients(self, V_pos, P_pos, V_neg, P_neg, w) -> dict[str, np.ndarray]:
+        """Gradients of parameters beyond W, b, c (a GRBM's log sigma); an RBM has none."""
+        return {}
+
+    def apply_extra(self, steps: dict[str, np.ndarray]) -> None:
+        """Add the momentum steps of the extra parameters (none here)."""
 
     # ------------------------------------------------------------------ validation
     def _visible(self, V: np.ndarray) -> np.ndarray:
@@ -162,6 +191,59 @@ class RBM:
         if H.ndim != 2 or H.shape[1] != self.n_h:
             raise ValueError(f"hidden states must have shape (n, {self.n_h}); got {H.shape}")
         return H.astype(self.dtype, copy=False)
+
+
+class LinearHiddenRBM(RBM):
+    """Binary visible units, linear (unit-variance Gaussian) hidden units: h = c + v.W + N(0, 1).
+
+    The code layer of Hinton & Salakhutdinov's (2006) autoencoder. With E(v, h) = -b.v - v.W.h - c.h + h.h / 2,
+
+        p(h_j | v) = Normal(c_j + v.W[:, j], 1)     p(v_i = 1 | h) = sigmoid(b_i + W[i, :].h)
+        F(v)      = -b.v - sum_j (c_j + v.W[:, j])^2 / 2 - (n_h / 2) log(2 pi)
+
+    ``p_h_given_v`` returns the mean E[h | v] (what the gradient's statistics need); ``draw_h`` adds the noise.
+    """
+
+    hidden_units = "linear"
+
+    def copy(self) -> "LinearHiddenRBM":
+        return LinearHiddenRBM(self.W.copy(), self.b.copy(), self.c.copy())
+
+    def astype(self, dtype: type) -> "LinearHiddenRBM":
+        return LinearHiddenRBM(self.W.astype(dtype), self.b.astype(dtype), self.c.astype(dtype))
+
+    def energy(self, V: np.ndarray, H: np.ndarray) -> np.ndarray:
+        """E(v, h) = -b.v - v.W.h - c.h + h.h / 2. (n,)"""
+        H = self._hidden(H)
+        return super().energy(V, H) + 0.5 * (H**2).sum(axis=1)
+
+    def free_energy(self, V: np.ndarray) -> np.ndarray:
+        """F(v) = -b.v - sum_j (c_j + v.W[:, j])^2 / 2 - (n_h / 2) log(2 pi): the Gaussian integral over h. (n,)"""
+        V = self._visible(V)
+        A = V @ self.W + self.c
+        return -(V @ self.b) - 0.5 * (A**2).sum(axis=1) - 0.5 * self.n_h * np.log(2 * np.pi)
+
+    def p_h_given_v(self, V: np.ndarray) -> np.ndarray:
+        """E[h | v] = c + v.W (the mean of the unit-variance Gaussian). V (n, n_v) -> (n, n_h)."""
+        return self._visible(V) @ self.W + self.c
+
+    def draw_h(self, P_h: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """h = E[h | v] + N(0, 1), in the mean's dtype."""
+        return P_h + rng.standard_normal(P_h.shape, dtype=P_h.dtype if P_h.dtype == np.float32 else np.float64)
+
+    def gibbs(
+        self, V: np.ndarray, k: int = 1, rng: int | np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """k block-Gibbs steps v -> h -> v (NumPy only: the Numba kernel is for binary hidden units)."""
+        V = self._visible(V)
+        if k < 0:
+            raise ValueError(f"k must be >= 0; got {k}")
+        rng = as_rng(rng)
+        H = self.sample_h(V, rng)
+        for _ in range(k):
+            V = self.sample_v(H, rng)
+            H = self.sample_h(V, rng)
+        return V, H
 
 
 def bernoulli(P: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -28,125 +28,81 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
 from pgmviz.io import check_int_scalar, read_npz
+from pgmviz.models.rbm import RBM, LinearHiddenRBM
 from pgmviz.nets.optim import Adam
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
+from pgmviz.training.finetune import PretrainSettings
 from pgmviz.training.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend, updates_left_in_epoch
 
-
 # ---------------------------------------------------------------------------- pretraining
-@dataclass
-class PretrainSettings:
-    epochs: int = 10
-    lr: float = 0.1  # binary layers
-    lr_linear: float = 0.005  # the layer with linear hidden units needs a much smaller rate
-    momentum: float = 0.9  # after the first epoch; 0.5 during it (practical guide)
-    weight_decay: float = 2e-4
-    batch_size: int = 100
-    init_scale: float = 0.01  # W ~ N(0, init_scale^2); the linear layer uses 0.1
-
-
-@dataclass
-class LayerRBM:
-    """One pretrained RBM: W (n_in, n_out), visible bias b (n_in,), hidden bias c (n_out,)."""
-
-    W: np.ndarray
-    b: np.ndarray
-    c: np.ndarray
-    linear: bool  # hidden units linear (the code layer) or logistic
-
-    def up(self, V: np.ndarray) -> np.ndarray:
-        """Hidden means: c + v.W (linear) or sigmoid(c + v.W)."""
-        a = V @ self.W + self.c
-        return a if self.linear else sigmoid(a)
-
-
-def cd1_layer(X: np.ndarray, n_out: int, linear: bool, settings: PretrainSettings, rng: np.random.Generator
-              ) -> Iterator[tuple[int, float, LayerRBM]]:
-    """Train one RBM with CD-1 on rows of X (values in [0, 1]); yield (epoch, recon error, rbm) per epoch.
-
-    Positive phase: h_pos = p(h|x). Drive the reconstruction with sampled h (binary, or
-    c + x.W + N(0, 1) for linear units); the reconstruction v_neg = sigmoid(b + h.W^T) is left
-    as probabilities, and h_neg = E[h | v_neg].
-    """
-    s = settings
-    n_in = X.shape[1]
-    scale = 0.1 if linear else s.init_scale
-    p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
-    rbm = LayerRBM(rng.normal(0, scale, (n_in, n_out)).astype(X.dtype), np.log(p / (1 - p)).astype(X.dtype),
-                   np.zeros(n_out, X.dtype), linear)
-    lr = s.lr_linear if linear else s.lr
-    vW, vb, vc = np.zeros_like(rbm.W), np.zeros_like(rbm.b), np.zeros_like(rbm.c)
-    for epoch in range(1, s.epochs + 1):
-        momentum = 0.5 if epoch == 1 else s.momentum
-        order = rng.permutation(len(X))
-        err = 0.0
-        for start in range(0, len(X), s.batch_size):
-            V_pos = X[order[start:start + s.batch_size]]
-            H_pos = rbm.up(V_pos)
-            if linear:
-                H_smp = H_pos + rng.standard_normal(H_pos.shape).astype(X.dtype)
-            else:
-                H_smp = (rng.random(H_pos.shape, dtype=np.float32) < H_pos).astype(X.dtype)
-            V_neg = sigmoid(H_smp @ rbm.W.T + rbm.b)
-            H_neg = rbm.up(V_neg)
-            n = len(V_pos)
-            gW = (V_pos.T @ H_pos - V_neg.T @ H_neg) / n - s.weight_decay * rbm.W
-            vW = momentum * vW + lr * gW
-            vb = momentum * vb + lr * (V_pos - V_neg).mean(axis=0)
-            vc = momentum * vc + lr * (H_pos - H_neg).mean(axis=0)
-            rbm.W += vW
-            rbm.b += vb
-            rbm.c += vc
-            err += float(((V_pos - V_neg) ** 2).sum())
-        yield epoch, err / len(X), rbm
+FIRST_EPOCH_MOMENTUM = 0.5  # the practical guide's start; settings.momentum from the second epoch on
+LR_LINEAR = 0.005  # the RBM with linear hidden units needs a much smaller rate than the binary ones
+INIT_SCALE_LINEAR = 0.1  # its W ~ N(0, 0.1^2); the binary RBMs start at N(0, 0.01^2) (`RBM.random`)
 
 
 @dataclass
 class PretrainProgress:
     layer: int  # 0-based index of the RBM being trained
     epoch: int
-    recon_error: float  # squared error per row of that RBM's data, in the last epoch
+    recon_error: float  # squared error per row of that RBM's data, mean-field reconstruction, after the epoch
     seconds: float
-    stack: list[LayerRBM]  # the RBMs finished so far, plus the one in training (last)
+    stack: list[RBM]  # the RBMs finished so far, plus the one in training (last)
 
 
 def pretrain(X: np.ndarray, sizes: list[int], settings: PretrainSettings | None = None,
-             rng: int | np.random.Generator | None = 0, reuse: list[LayerRBM] | None = None,
-             linear_code: bool = True) -> Iterator[PretrainProgress]:
+             reuse: list[RBM] | None = None, linear_code: bool = True, lr_linear: float = LR_LINEAR,
+             mean_field_v: bool = True) -> Iterator[PretrainProgress]:
     """Greedy layer-wise pretraining of ``sizes`` = [n_in, n_1, ..., n_code]; yields progress per epoch.
 
-    The last RBM has linear hidden units (the code) unless ``linear_code`` is False. Each RBM's data are the hidden
-    probabilities of the one below on the training set. ``reuse``: RBMs already trained for the
-    bottom layers (binary hidden units, matching ``sizes``), kept as they are; only the layers
-    above them are trained. Greedy training never revisits a lower layer, so code sizes can share
-    the layers below the code.
+    Each layer is an `RBM` (the last a `LinearHiddenRBM`, the code, unless ``linear_code`` is False)
+    trained by `pgmviz.training.train.Trainer` with CD-1: ``settings`` gives epochs, lr (``lr_linear`` for
+    the code layer), momentum (`FIRST_EPOCH_MOMENTUM` during the first epoch), weight decay and batch
+    size; layer k's starting weights and sampler use the seed ``settings.seed + 1000 k``. Each RBM's data
+    are the hidden means E[h | v] of the one below on the training set. ``mean_field_v``: the negative
+    phase's visible units are their probabilities, not samples (Hinton & Salakhutdinov's code for
+    grey-level pixels). ``reuse``: RBMs already trained for the bottom layers (binary hidden units,
+    matching ``sizes``), kept as they are; greedy training never revisits a lower layer, so code sizes
+    can share the layers below the code.
     """
-    s = settings or PretrainSettings()
-    rng = as_rng(rng)
+    from pgmviz.training.negative import CD
+    from pgmviz.training.train import Trainer, TrainSettings
+
+    s = settings or pretraining()
     data = np.asarray(X, dtype=np.float32)
-    stack: list[LayerRBM] = list(reuse or [])
+    stack: list[RBM] = list(reuse or [])
     for k, r in enumerate(stack):
-        if r.W.shape != (sizes[k], sizes[k + 1]) or r.linear:
+        if r.W.shape != (sizes[k], sizes[k + 1]) or r.hidden_units != "bernoulli":
             raise ValueError(f"reused RBM {k} has shape {r.W.shape}; layer {k} needs "
                              f"{(sizes[k], sizes[k + 1])}, binary")
-        data = r.up(data)
+        data = r.p_h_given_v(data)
     t0 = time.perf_counter()
     n_layers = len(sizes) - 1
+    per_epoch = max(1, len(data) // s.batch_size)
     for k in range(len(stack), n_layers):
         linear = linear_code and k == n_layers - 1
-        rbm = None
-        for epoch, err, rbm in cd1_layer(data, sizes[k + 1], linear, s, rng):
-            yield PretrainProgress(k, epoch, err, time.perf_counter() - t0, stack + [rbm])
-        stack.append(rbm)
-        data = rbm.up(data)
+        seed = s.seed + 1000 * k
+        model = (LinearHiddenRBM if linear else RBM).random(sizes[k], sizes[k + 1], seed=seed, data=data,
+                                                            sigma=INIT_SCALE_LINEAR if linear else 0.01)
+        ts = TrainSettings(lr=lr_linear if linear else s.lr, momentum=FIRST_EPOCH_MOMENTUM,
+                           weight_decay=s.weight_decay, batch_size=s.batch_size, seed=seed)
+        trainer = Trainer(model, data, settings=ts, negative_phase=CD(1, mean_field_v=mean_field_v))
+        for epoch in range(1, s.epochs + 1):
+            trainer.run(per_epoch, with_metrics=False)
+            if trainer.diverged:
+                raise ValueError(f"pretraining RBM {k + 1}: {trainer.diverged}")
+            trainer.settings = replace(ts, momentum=s.momentum)
+            err = squared_error(data, model.reconstruct(data))
+            yield PretrainProgress(k, epoch, err, time.perf_counter() - t0, stack + [model])
+        stack.append(model)
+        data = model.p_h_given_v(data)
 
 
 # ---------------------------------------------------------------------------- the network
@@ -227,12 +183,12 @@ def cross_entropy(X: np.ndarray, logits: np.ndarray) -> float:
     return float((softplus(z) - np.asarray(X) * z).sum(axis=1).mean())
 
 
-def unroll(stack: list[LayerRBM]) -> Autoencoder:
+def unroll(stack: list[RBM]) -> Autoencoder:
     """Encoder W_1 .. W_L (biases c), decoder W_L^T .. W_1^T (biases b): the 2006 unrolling."""
     L = len(stack)
     Ws = [r.W.copy() for r in stack] + [r.W.T.copy() for r in reversed(stack)]
     bs = [r.c.copy() for r in stack] + [r.b.copy() for r in reversed(stack)]
-    acts = ["linear" if r.linear else "sigmoid" for r in stack] + ["sigmoid"] * L
+    acts = ["linear" if r.hidden_units == "linear" else "sigmoid" for r in stack] + ["sigmoid"] * L
     return Autoencoder(Ws, bs, acts, code_layer=L - 1)
 
 
@@ -447,6 +403,9 @@ def knn_agreement(codes: np.ndarray, y: np.ndarray, k: int = 5) -> float:
 
 
 # ---------------------------------------------------------------------------- the ready-made recipe
+READY_MADE_PRE_EPOCHS = 8
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How the lesson's ready-made nets are made: the bundled files and the page's fallback alike."""
@@ -454,13 +413,19 @@ class Recipe:
     side: int = 16  # 16x16 grey-level digits (pgmviz.data.downsample of the bundled split): 256 pixels
     hidden: tuple[int, ...] = (128, 64)  # binary layers below the code (H&S 2006: 1000-500-250 on 28x28)
     code_sizes: tuple[int, ...] = (2, 6, 16, 30)
-    pre_epochs: int = 8  # CD-1 epochs per RBM
+    pre_epochs: int = READY_MADE_PRE_EPOCHS  # CD-1 epochs per RBM
     ft_epochs: int = 15  # epochs of backprop
     seed: int = 0  # bottom RBMs: seed; the code RBM: seed + 1; fine-tuning (and the random start): seed
 
     def sizes(self, code: int) -> list[int]:
         """[side^2, *hidden, code]: the encoder's layer sizes."""
         return [self.side * self.side, *self.hidden, code]
+
+
+def pretraining(epochs: int = READY_MADE_PRE_EPOCHS, seed: int = 0) -> PretrainSettings:
+    """The autoencoder's CD-1 settings (H&S 2006's code): lr 0.1 (`LR_LINEAR` for the code RBM), momentum
+    0.9 after a first epoch at 0.5, weight decay 2e-4, batches of 100."""
+    return PretrainSettings(epochs=epochs, lr=0.1, momentum=0.9, weight_decay=2e-4, batch_size=100, seed=seed)
 
 
 READY_MADE = Recipe()
@@ -473,20 +438,20 @@ def history_row(net: Autoencoder, X_test: np.ndarray, epoch: int, loss: float) -
 
 
 def pretrain_bottom(X_train: np.ndarray, sizes: list[int], epochs: int, seed: int
-                    ) -> tuple[list[LayerRBM], list[tuple[int, int, float]], float]:
+                    ) -> tuple[list[RBM], list[tuple[int, int, float]], float]:
     """The binary RBMs below the code, ``sizes`` = [n_in, *hidden]: (stack, log of (layer, epoch, error), seconds).
 
     Every code size can share them: greedy training never revisits a lower layer.
     """
     log, prog = [], None
-    for prog in pretrain(X_train, sizes, PretrainSettings(epochs=epochs), rng=seed, linear_code=False):
+    for prog in pretrain(X_train, sizes, pretraining(epochs, seed), linear_code=False):
         log.append((prog.layer, prog.epoch, prog.recon_error))
     return prog.stack, log, prog.seconds
 
 
 def pretrain_and_finetune(X_train: np.ndarray, X_test: np.ndarray, sizes: list[int], pre_epochs: int,
                           ft_epochs: int, seed: int,
-                          bottom: tuple[list[LayerRBM], list[tuple[int, int, float]], float] | None = None) -> dict:
+                          bottom: tuple[list[RBM], list[tuple[int, int, float]], float] | None = None) -> dict:
     """Pretrain (on top of ``bottom`` from `pretrain_bottom`, made here if not given), unroll, fine-tune.
 
     Returns a dict: ``net``, ``pretrain_log`` [(layer, epoch, error), ...], ``history`` (`history_row`
@@ -497,7 +462,7 @@ def pretrain_and_finetune(X_train: np.ndarray, X_test: np.ndarray, sizes: list[i
     log = list(log)
     t0 = time.perf_counter()
     prog = None
-    for prog in pretrain(X_train, sizes, PretrainSettings(epochs=pre_epochs), rng=seed + 1, reuse=stack):
+    for prog in pretrain(X_train, sizes, pretraining(pre_epochs, seed + 1), reuse=stack):
         log.append((prog.layer, prog.epoch, prog.recon_error))
     net = unroll(prog.stack)
     pretrain_s = bottom_s + time.perf_counter() - t0

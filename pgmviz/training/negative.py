@@ -26,18 +26,21 @@ from pgmviz.sampling.annealing import (
 )
 
 
-def gibbs_from_hidden(rbm: RBM, H: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def gibbs_from_hidden(rbm: RBM, H: np.ndarray, k: int, rng: np.random.Generator,
+                      mean_field_v: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """k steps h -> v -> h starting from hidden states H; returns (v_k, p(h | v_k)).
 
     Returning probabilities for the last hidden layer (not samples) lowers the variance of the
-    negative statistics at no cost (practical guide, section 3).
+    negative statistics at no cost (practical guide, section 3). ``mean_field_v``: each v is its
+    mean p(v | h) instead of a sample (Hinton & Salakhutdinov's pretraining of grey-level pixels).
     """
     P_h = None
     for step in range(k):
-        V = rbm.sample_v(H, rng)  # a LabelRBM draws its label group as one softmax here
+        # a LabelRBM draws its label group as one softmax here
+        V = rbm.p_v_given_h(H) if mean_field_v else rbm.sample_v(H, rng)
         P_h = rbm.p_h_given_v(V)
         if step < k - 1:
-            H = bernoulli(P_h, rng)
+            H = rbm.draw_h(P_h, rng)  # Bernoulli for binary units, mean + N(0, 1) for linear ones
     return V, P_h
 
 
@@ -68,9 +71,10 @@ class NegativePhase:
 
 @dataclass
 class CD(NegativePhase):
-    """Contrastive divergence: k Gibbs steps from the data batch."""
+    """Contrastive divergence: k Gibbs steps from the data batch (``mean_field_v``: see `gibbs_from_hidden`)."""
 
     k: int = 1
+    mean_field_v: bool = False
     name = "cd"
     label = "CD-k (contrastive divergence)"
 
@@ -79,7 +83,7 @@ class CD(NegativePhase):
             raise ValueError(f"CD needs k >= 1 Gibbs steps; got {self.k}")
 
     def negative(self, rbm, V_pos, P_h_pos, rng):
-        return gibbs_from_hidden(rbm, bernoulli(P_h_pos, rng), self.k, rng)
+        return gibbs_from_hidden(rbm, rbm.draw_h(P_h_pos, rng), self.k, rng, self.mean_field_v)
 
 
 @dataclass
@@ -100,12 +104,13 @@ class PCD(NegativePhase):
         # Start the fantasies at data (repeated if there are more chains than rows): from
         # noise they would spend the first updates burning in.
         idx = rng.integers(0, V_pos.shape[0], size=self.n_chains)
-        self.V_chain = bernoulli(V_pos[idx].astype(rbm.dtype), rng)
+        start = V_pos[idx].astype(rbm.dtype)
+        self.V_chain = bernoulli(start, rng) if rbm.visible_units == "bernoulli" else start
 
     def negative(self, rbm, V_pos, P_h_pos, rng):
         if self.V_chain is None or self.V_chain.shape[1] != rbm.n_v:
             self._init_chains(rbm, V_pos, rng)
-        H = bernoulli(rbm.p_h_given_v(self.V_chain), rng)
+        H = rbm.draw_h(rbm.p_h_given_v(self.V_chain), rng)
         self.V_chain, P_h = gibbs_from_hidden(rbm, H, self.k, rng)
         return self.V_chain, P_h
 

@@ -91,11 +91,11 @@ class Trainer:
     planned_updates: int | None = None  # the run's length, for a falling rate (settings.lr_floor)
 
     def __post_init__(self) -> None:
-        self.X_train = check_visible(self.X_train, self.rbm.n_v, self.rbm.dtype)
+        self.X_train = self.rbm.check_data(self.X_train)  # [0, 1] for binary visible units, reals for Gaussian
         if self.X_train.shape[0] == 0:
             raise ValueError("no training data")
         if self.X_test is not None:
-            self.X_test = check_visible(self.X_test, self.rbm.n_v, self.rbm.dtype)
+            self.X_test = self.rbm.check_data(self.X_test)
         s = self.settings
         if s.discriminative and not hasattr(self.rbm, "log_p_y_given_x_gradient"):
             raise ValueError("discriminative training needs a model with label units (pgmviz.models.labels.LabelRBM)")
@@ -108,6 +108,7 @@ class Trainer:
         self.dW = np.zeros_like(self.rbm.W)
         self.db = np.zeros_like(self.rbm.b)
         self.dc = np.zeros_like(self.rbm.c)
+        self.d_extra: dict[str, np.ndarray] = {}  # momentum of the model's extra parameters (a GRBM's log sigma)
         # The batch order's random stream: the sampler's by default; a subclass may give it its
         # own, so that samplers drawing different amounts of randomness still see the same batches.
         self._batch_rng = self.rng
@@ -155,10 +156,14 @@ class Trainer:
         # their particle weights; the others weight every sample 1/m.
         w = getattr(self.negative_phase, "weights", None)
         w = np.full(m, 1.0 / m, dtype=rbm.dtype) if w is None else w.astype(rbm.dtype)
-        # One matrix product for both phases: [V_pos; V_neg]^T [P_pos / n; -w P_neg].
-        grad_W = np.vstack([V_pos, V_neg]).T @ np.vstack([P_pos / n, P_neg * -w[:, None]])
-        grad_b = V_pos.mean(axis=0) - w @ V_neg
+        # The visible statistics pairing with W and b: v itself for binary units, v / sigma and
+        # (v - b) / sigma^2 for Gaussian ones. One matrix product for both phases:
+        # [S_pos; S_neg]^T [P_pos / n; -w P_neg].
+        (S_pos, Sb_pos), (S_neg, Sb_neg) = rbm.visible_statistics(V_pos), rbm.visible_statistics(V_neg)
+        grad_W = np.vstack([S_pos, S_neg]).T @ np.vstack([P_pos / n, P_neg * -w[:, None]])
+        grad_b = Sb_pos.mean(axis=0) - w @ Sb_neg
         grad_c = P_pos.mean(axis=0) - w @ P_neg
+        extra = rbm.extra_gradients(V_pos, P_pos, V_neg, P_neg, w)
         if s.discriminative:
             gW, gb, gc = rbm.log_p_y_given_x_gradient(V_pos)
             grad_W += s.discriminative * gW
@@ -167,9 +172,11 @@ class Trainer:
         lr = self.lr_now
         db = s.momentum * self.db + lr * grad_b
         dc = s.momentum * self.dc + lr * grad_c
+        d_extra = {k: s.momentum * self.d_extra.get(k, 0.0) + lr * g for k, g in extra.items()}
         dt = rbm.dtype.type
         peak = kernels.momentum_step(rbm.W, self.dW, grad_W, dt(lr), dt(s.momentum), dt(s.weight_decay))
-        if not (np.isfinite(peak) and np.isfinite(rbm.b + db).all() and np.isfinite(rbm.c + dc).all()):
+        if not (np.isfinite(peak) and np.isfinite(rbm.b + db).all() and np.isfinite(rbm.c + dc).all()
+                and all(np.isfinite(d).all() for d in d_extra.values())):
             return "training diverged (the next step would make parameters NaN or infinite; lower the learning rate)"
         if peak > s.max_abs_weight:
             return f"training diverged (a weight would reach {peak:.3g}; lower the learning rate)"
@@ -177,7 +184,9 @@ class Trainer:
         rbm.W += self.dW
         rbm.b += db
         rbm.c += dc
-        self.db, self.dc = db, dc
+        if d_extra:
+            rbm.apply_extra(d_extra)
+        self.db, self.dc, self.d_extra = db, dc, d_extra
         if old is not None:
             self.negative_phase.after_update(old, rbm, self.rng)
         self.step += 1
@@ -191,6 +200,7 @@ class Trainer:
             self.dW[:] = 0
             self.db[:] = 0
             self.dc[:] = 0
+            self.d_extra = {}
             self.diverged = problem + f" at update {self.step + 1}; the last good parameters were kept"
             return False
         return True
@@ -229,14 +239,14 @@ class Trainer:
         log-likelihoods use all of ``X_train`` and ``X_test``.
         """
         rbm, V = self.rbm, self._mon_train
-        out: dict[str, float] = {
-            "recon_error": reconstruction_error(rbm, V),
-            "pseudo_ll": pseudo_log_likelihood(rbm, V, self._pll_bits),
-        }
+        out: dict[str, float] = {"recon_error": reconstruction_error(rbm, V)}
+        if rbm.visible_units == "bernoulli":  # it flips a bit
+            out["pseudo_ll"] = pseudo_log_likelihood(rbm, V, self._pll_bits)
         F_train = float(rbm.free_energy(V).mean())
         if self._mon_test is not None:
             out["free_energy_gap"] = float(rbm.free_energy(self._mon_test).mean()) - F_train
-        if exact_feasible(rbm, self.exact_max_units):
+        binary = rbm.visible_units == rbm.hidden_units == "bernoulli"  # what the enumeration assumes
+        if binary and exact_feasible(rbm, self.exact_max_units):
             # Exact likelihoods over the whole train and held-out sets (log Z dominates the cost),
             # so they agree with every other page that reports them.
             log_Z = log_Z_exact(rbm)

@@ -10,12 +10,12 @@ from pgmviz.nets.autoencoder import (
     PCA,
     FineTuner,
     FinetuneSettings,
-    PretrainSettings,
     compare_with_pca,
     knn_agreement,
     numerical_gradients,
     pca_error_curve,
     pretrain,
+    pretraining,
     random_autoencoder,
     squared_error,
     unroll,
@@ -45,18 +45,19 @@ def test_backprop_matches_finite_differences():
 
 def test_unroll_ties_the_decoder_to_the_transposed_encoder(digits16):
     Xtr, _ = digits16
-    *_, last = pretrain(Xtr[:200], [256, 16, 3], PretrainSettings(epochs=1), rng=0)
+    *_, last = pretrain(Xtr[:200], [256, 16, 3], pretraining(1, 0))
     net = unroll(last.stack)
     assert net.sizes == [256, 16, 3, 16, 256]
     assert net.acts == ["sigmoid", "linear", "sigmoid", "sigmoid"]
     np.testing.assert_array_equal(net.Ws[3], last.stack[0].W.T)
     np.testing.assert_array_equal(net.bs[3], last.stack[0].b)
-    np.testing.assert_allclose(net.encode(Xtr[:5]), last.stack[1].up(last.stack[0].up(Xtr[:5])), rtol=1e-5)
+    codes = last.stack[1].p_h_given_v(last.stack[0].p_h_given_v(Xtr[:5]))
+    np.testing.assert_allclose(net.encode(Xtr[:5]), codes, rtol=1e-5)
 
 
 def test_pretrain_reports_every_layer_and_epoch(digits16):
     Xtr, _ = digits16
-    steps = [(p.layer, p.epoch) for p in pretrain(Xtr[:200], [256, 16, 8, 2], PretrainSettings(epochs=2), rng=0)]
+    steps = [(p.layer, p.epoch) for p in pretrain(Xtr[:200], [256, 16, 8, 2], pretraining(2, 0))]
     assert steps == [(0, 1), (0, 2), (1, 1), (1, 2), (2, 1), (2, 2)]
 
 
@@ -75,7 +76,7 @@ def test_pca_is_the_best_linear_reconstruction():
 def test_fine_tuning_lowers_the_loss_and_beats_pca_held_out(digits16):
     """256-64-4 on 1,000 16x16 digits: measured held-out ratios AE/PCA 0.82-0.84 over seeds 0-2."""
     Xtr, Xte = digits16
-    *_, last = pretrain(Xtr, [256, 64, 4], PretrainSettings(epochs=5), rng=0)
+    *_, last = pretrain(Xtr, [256, 64, 4], pretraining(5, 0))
     net = unroll(last.stack)
     before = net.loss(Xtr)
     ft = FineTuner(net, Xtr, FinetuneSettings(lr=3e-3, batch_size=25), rng=0)
@@ -115,9 +116,9 @@ def test_knn_agreement_on_separated_and_mixed_clusters():
 
 def test_pretrain_reuses_the_bottom_layers(digits16):
     Xtr, _ = digits16
-    *_, first = pretrain(Xtr[:200], [256, 16, 2], PretrainSettings(epochs=1), rng=0)
+    *_, first = pretrain(Xtr[:200], [256, 16, 2], pretraining(1, 0))
     bottom = first.stack[:1]
-    *_, second = pretrain(Xtr[:200], [256, 16, 3], PretrainSettings(epochs=1), rng=1, reuse=bottom)
+    *_, second = pretrain(Xtr[:200], [256, 16, 3], pretraining(1, 1), reuse=bottom)
     assert second.stack[0] is bottom[0] and second.stack[1].W.shape == (16, 3)
     with pytest.raises(ValueError):
         next(pretrain(Xtr[:200], [256, 8, 3], reuse=bottom))

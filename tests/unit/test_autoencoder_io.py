@@ -72,7 +72,7 @@ def test_save_load_round_trip_is_exact(tmp_path, dtype):
 
 def test_round_trip_of_an_unrolled_net_keeps_the_linear_code(digits16):
     Xtr, _ = digits16
-    *_, last = ae.pretrain(Xtr[:100], [256, 8, 2], ae.PretrainSettings(epochs=1), rng=0)
+    *_, last = ae.pretrain(Xtr[:100], [256, 8, 2], ae.pretraining(1, 0))
     net = ae.unroll(last.stack)
     got, _ = ae.load_autoencoder(saved(net))
     assert got.acts == ["sigmoid", "linear", "sigmoid", "sigmoid"] and got.code_layer == 1

@@ -10,11 +10,10 @@ from scipy.special import logsumexp
 
 from pgmviz.models.grbm import (
     GaussianRBM,
-    GRBMSettings,
+    fit,
     gaussian_unit_energy,
     logistic_mean_field_free_energy,
     standardise,
-    train_cd,
     two_blobs,
 )
 
@@ -95,8 +94,8 @@ def test_cd1_with_learned_sigma_puts_samples_on_both_blobs():
     X = two_blobs(400, seed=0, centres=tuple(map(tuple, centres)))
     Z, mean, std = standardise(X)
     C = (centres - mean) / std
-    m = GaussianRBM.random(2, 4, seed=0, data=Z)
-    train_cd(m, Z, 100, GRBMSettings(learn_sigma=True), rng=0)
+    m = GaussianRBM.random(2, 4, seed=0, data=Z, learn_sigma=True)
+    fit(m, Z, 100, seed=0)
     S = m.sample(1000, 200, rng=1)
     d = _blob_distances(S, C)
     d_data = _blob_distances(Z, C).min(1)
@@ -113,7 +112,7 @@ def test_fixed_unit_sigma_cannot_be_that_sharp():
     Z, mean, std = standardise(X)
     C = (centres - mean) / std
     m = GaussianRBM.random(2, 4, seed=0, data=Z)
-    train_cd(m, Z, 100, GRBMSettings(learn_sigma=False), rng=0)
+    fit(m, Z, 100, seed=0)
     d = _blob_distances(m.sample(1000, 200, rng=1), C).min(1)
     assert d.mean() > 2 * _blob_distances(Z, C).min(1).mean()
 
@@ -146,7 +145,7 @@ def test_gaussian_rbm_on_grey_digits_learns_strokes_it_can_redraw():
         return float((A @ B.T).max(axis=1).mean())
 
     before = nearest_digit_correlation(m.sample_means(20, 300, rng=1) * scale + mean)
-    errors = train_cd(m, Z, 15, GRBMSettings(lr=0.002), rng=0)
+    errors = fit(m, Z, 15, lr=0.002, seed=0)
     assert errors[-1] < 0.75 * errors[0]
     # held-out digits, redrawn through the hidden units, beat the mean image by far
     R = m.mean_v_given_h(m.p_h_given_v(Z_test))
