@@ -18,7 +18,7 @@ from pgmviz.evaluation.reader import reader_for
 from pgmviz.inference import completion as cp
 from pgmviz.inference import completion_studies as cs
 from pgmviz.inference import label_completion as lc
-from pgmviz.models import dbn
+from pgmviz.models import dbn, dbn_io
 from pgmviz.training import finetune as ft
 from pgmviz.ui import predict, slides, theme
 from pgmviz.ui import urlstate as url
@@ -314,7 +314,7 @@ st.header("4 · A deep belief net with labels: evidence at either end", divider=
 
 @st.cache_resource(show_spinner="Loading the deep belief net ...")
 def load_net() -> dbn.DBN:
-    return dbn.load_dbn(ft.LABEL_NETS["dbn_labels"])[0]
+    return dbn_io.load_dbn(ft.LABEL_NETS["dbn_labels"])[0]
 
 
 try:

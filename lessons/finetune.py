@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import datasets
-from pgmviz.models import dbn
+from pgmviz.models import dbn_io
 from pgmviz.training import finetune as ft
 from pgmviz.training import updown
 from pgmviz.training.protocol import Budget, Lockstep
@@ -443,7 +443,7 @@ def label_nets() -> dict:
     out = {}
     for key, path in ft.LABEL_NETS.items():
         try:
-            out[key] = dbn.load_dbn(path)
+            out[key] = dbn_io.load_dbn(path)
         except (OSError, ValueError) as e:
             out[key] = e
     return out

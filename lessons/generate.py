@@ -15,7 +15,7 @@ import streamlit as st
 
 from pgmviz import data
 from pgmviz.evaluation.reader import reader_for
-from pgmviz.models import dbn
+from pgmviz.models import dbn, dbn_io
 from pgmviz.training import finetune as ft
 from pgmviz.ui import compute, predict, slides
 from pgmviz.ui import urlstate as url
@@ -47,7 +47,7 @@ lesson_header(
 @st.cache_resource(show_spinner="Loading the deep belief net ...")
 def load_net(which: str) -> tuple[dbn.DBN, dict]:
     """A bundled labelled DBN (shared by every session: read-only)."""
-    return dbn.load_dbn(NETS[which])
+    return dbn_io.load_dbn(NETS[which])
 
 
 @st.cache_data(show_spinner="Recognising the 1,000 held-out digits ...")
@@ -277,9 +277,9 @@ if q_err.reveals("the error and the confusion matrix"):
 
 with st.expander("Show the code that computed this page's numbers"):
     st.code(
-        """from pgmviz import dbn
+        """from pgmviz.models import dbn_io
 
-net, meta = dbn.load_dbn("assets/dbn/mnist_labels.npz")  # or mnist_labels_updown.npz
+net, meta = dbn_io.load_dbn("assets/dbn/mnist_labels.npz")  # or mnist_labels_updown.npz
 chain = net.top_chain(25, every, n=10, clamp_labels=range(10))   # label clamped: the movie
 reader = bundled_reader((28, 28))   # pgmviz.evaluation.reader: trained on real digits only
 census.clamped_census(net, reader, n_per_label=30, T=1000)   # the drawings, read

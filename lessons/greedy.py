@@ -1,7 +1,8 @@
 """Deep belief nets, greedy stacking: train one RBM at a time, each on the hidden activities of the
 one below, and check on a small model that the second layer raises the variational bound.
 
-Widgets and drawing only; the learning and the bound are ``pgmviz.models.dbn``. The greedy trainer lives in
+Widgets and drawing only; the learning is ``pgmviz.training.greedy``, the bound ``pgmviz.evaluation.dbn_bound`` and
+``pgmviz.evaluation.greedy_bound``. The greedy trainer lives in
 ``st.session_state``, so a rerun keeps the trained layers. A layer trains live through
 ``pgmviz.ui.live.LiveRun`` (slices through the server's scheduler): the click trains its first
 slice, then frames redraw the progress bar and the filters until the layer has its updates and is
@@ -17,9 +18,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import viz
-from pgmviz.evaluation import census
+from pgmviz.evaluation import census, dbn_bound, greedy_bound
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.models import dbn
+from pgmviz.training import greedy
 from pgmviz.training.protocol import Budget, Progress
 from pgmviz.training.train import TrainSettings
 from pgmviz.ui import predict, slides
@@ -118,7 +120,7 @@ def section(title: str) -> None:
 URL_SETTINGS = url.bind(P, {
     "set": url.choice("mnist16", SETS),
     "updates": url.integer(1000, 10, 5000),
-    "propagate": url.choice(dbn.PROPAGATE[0], dbn.PROPAGATE),
+    "propagate": url.choice(greedy.PROPAGATE[0], greedy.PROPAGATE),
     "lr": url.number(0.1, 0.001, 1.0),
     "top": url.choice("pcd", TOP_RULES),
     "top_lr": url.number(0.01, 0.0001, 1.0),
@@ -139,7 +141,7 @@ n_h1 = c_h1.number_input("Layer 1 units", 4, 1000, step=10, key=P + "h1_" + set_
 n_h2 = c_h2.number_input("Layer 2 units", 2, 1000, step=10, key=P + "h2_" + set_key)
 updates = c_up.number_input("Updates per layer", 10, 5000, step=100, key=P + "updates",
                             help="Mini-batches of 100 images (for layer 2: of their layer-1 activities).")
-propagate = c_prop.radio("Handed up", dbn.PROPAGATE, key=P + "propagate", horizontal=False,
+propagate = c_prop.radio("Handed up", greedy.PROPAGATE, key=P + "propagate", horizontal=False,
                          format_func={"probabilities": "p(h|v)", "samples": "samples h ~ p(h|v)"}.get,
                          help="What layer 2 trains on: the probabilities p(h1|v) of every training image, "
                               "or one binary sample of them.")
@@ -161,13 +163,13 @@ config = (set_key, tuple(sizes), propagate, float(lr), top_rule, float(top_lr), 
 settings = stack_settings(len(sizes) - 1, float(lr), top_rule, float(top_lr), int(seed))
 
 
-def build_stack() -> dbn.GreedyTrainer:
+def build_stack() -> greedy.GreedyTrainer:
     """A fresh, untrained stack for the settings shown (what Reset does)."""
     ss[P + "config"] = config
     ss[P + "summary"] = []
     ss[P + "frozen"] = None
     ss[P + "reading"] = None  # the reader's census of the old stack's samples
-    return dbn.GreedyTrainer(sizes, ds.X_train, settings, propagate=propagate, updates_per_layer=int(updates))
+    return greedy.GreedyTrainer(sizes, ds.X_train, settings, propagate=propagate, updates_per_layer=int(updates))
 
 
 def freeze_when_done(progress: Progress) -> None:
@@ -199,7 +201,7 @@ RUN = LiveRun(P, build_stack, key="greedy", slice_s=SLICE_S, tick_s=TICK_S, afte
               else Budget(seconds=seconds))
 if ss.get(P + "config") != config:  # a new stack: the old one was for other settings
     RUN.reset()
-g: dbn.GreedyTrainer = RUN.trainer
+g: greedy.GreedyTrainer = RUN.trainer
 g.updates_per_layer = int(updates)  # read at every slice: the control applies to the layer in training
 
 # --- 1. train layer by layer --------------------------------------------------------------------
@@ -263,7 +265,7 @@ if net.n_layers:
     section("What layer 2 learns: the aggregated posterior")
     V = ds.X_train[:BATCH_ROWS]
     P_h = net.rbms[0].p_h_given_v(V)  # (BATCH_ROWS, n_h1)
-    H = dbn.hidden_data(net.rbms[0], V, "samples", int(seed))
+    H = greedy.hidden_data(net.rbms[0], V, "samples", int(seed))
     c_v, c_p, c_s = st.columns([0.7, 1.4, 1.4], gap="medium")
     c_v.markdown("**v**: training images")
     slides.picture(c_v, viz.sample_grid(V, shape, n_cols=4, scale=max(1, 150 // (4 * (shape[1] + 1)))), width="content",
@@ -324,10 +326,10 @@ section("Each added layer improves the bound: exact numbers on a small model")
 @st.cache_data(show_spinner="Training two small RBMs and enumerating every state ...", max_entries=8)
 def bound_run(seed: int, propagate: str, rule: str = "pcd") -> dict:
     X = dataset("bars4").X_train
-    run = dbn.bound_experiment(X, n_h=8, steps2=BOUND_STEPS, every=BOUND_EVERY, propagate=propagate, rng=seed,
+    run = greedy_bound.bound_experiment(X, n_h=8, steps2=BOUND_STEPS, every=BOUND_EVERY, propagate=propagate, rng=seed,
                                rule=rule)
     return {"steps": run.steps, "history": run.history, "seconds": run.seconds,
-            "ceiling": dbn.best_prior_bound(run.rbm1, X), "falls": dbn.falls(run.history)}
+            "ceiling": dbn_bound.best_prior_bound(run.rbm1, X), "falls": greedy_bound.falls(run.history)}
 
 
 c_text, c_opts = st.columns([3, 1])
@@ -405,12 +407,12 @@ with st.expander("The terms of the bound, and the code"):
     st.dataframe([{"updates": s, **{k: round(v, 4) for k, v in h.items()}} for s, h in zip(steps, hist)][::5],
                  hide_index=True, key=P + "bound_table")
     st.code(
-        """from pgmviz import dbn
+        """from pgmviz.evaluation import dbn_bound, greedy_bound
 
-run = dbn.bound_experiment(X, n_h=8, steps2=600, every=20, propagate="samples", rng=seed)   # RBM 2 by PCD
-exact = dbn.bound_experiment(X, n_h=8, steps2=600, every=20, rng=seed, rule="exact")   # exact gradient
-dbn.falls(run.history), dbn.falls(exact.history)   # checkpoints where the bound went down
-B = dbn.variational_bound(run.rbm1, run.rbm2, X)   # every term by listing the 2^8 states of h
+run = greedy_bound.bound_experiment(X, n_h=8, steps2=600, every=20, propagate="samples", rng=seed)   # RBM 2 by PCD
+exact = greedy_bound.bound_experiment(X, n_h=8, steps2=600, every=20, rng=seed, rule="exact")   # exact gradient
+greedy_bound.falls(run.history), greedy_bound.falls(exact.history)   # checkpoints where the bound went down
+B = dbn_bound.variational_bound(run.rbm1, run.rbm2, X)   # every term by listing the 2^8 states of h
 B.log_p_rbm1   # -F1(v) - log Z1
 B.bound        # sum_h Q(h|v) [log p2(h) + log p(v|h)] + H(Q)
 B.log_p_dbn    # log sum_h p2(h) p(v|h)

@@ -58,6 +58,14 @@ def one_hot(y: np.ndarray, n_classes: int, dtype: type = np.float32) -> np.ndarr
     return out
 
 
+def bernoulli_entropy(q: np.ndarray) -> np.ndarray:
+    """H(Q) = -sum_j [q_j log q_j + (1 - q_j) log(1 - q_j)] of a factorial Q, per row (nats; 0 log 0 = 0)."""
+    q = np.asarray(q, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(q > 0, q * np.log(q), 0.0) + np.where(q < 1, (1 - q) * np.log1p(-q), 0.0)
+    return -t.sum(axis=1)
+
+
 def _float(x) -> np.ndarray:
     """x as an array of its own floating dtype, or float64 (an unsigned -x would wrap around)."""
     x = np.asarray(x)

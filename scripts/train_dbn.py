@@ -32,7 +32,8 @@ from pgmviz import datasets
 from pgmviz.data import ASSETS_DIR
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import bundled_reader
-from pgmviz.models import dbn
+from pgmviz.models import dbn, dbn_io
+from pgmviz.training import greedy
 from pgmviz.training.train import TrainSettings
 
 OUT_DIR = ASSETS_DIR / "dbn"
@@ -87,7 +88,7 @@ def train(name: str) -> None:
     spec = NETS[name]
     ds = datasets.load(spec.dataset)
     t0 = time.perf_counter()
-    g = dbn.GreedyTrainer(list(spec.sizes), ds.X_train, [settings(layer) for layer in spec.layers],
+    g = greedy.GreedyTrainer(list(spec.sizes), ds.X_train, [settings(layer) for layer in spec.layers],
                           labels=ds.y_train, n_labels=10)
     per_epoch = int(np.ceil(ds.X_train.shape[0] / 100))
     while not g.done:
@@ -110,7 +111,7 @@ def train(name: str) -> None:
           f"{r['clamped']['accuracy']:.1%}; free samples {r['free']['entropy_bits']:.2f} bits "
           f"{r['free']['counts']}", flush=True)
     spec.out.parent.mkdir(parents=True, exist_ok=True)
-    dbn.save_dbn(spec.out, net, {
+    dbn_io.save_dbn(spec.out, net, {
         "title": f"Digits {side}x{side}, {'-'.join(map(str, spec.sizes))} + 10 labels",
         "dataset": spec.dataset, "image_shape": [side, side], "sizes": list(spec.sizes), "n_labels": 10,
         "layers": [asdict(layer) for layer in spec.layers], "batch_size": 100, "propagate": "probabilities",

@@ -28,7 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from pgmviz import datasets
-from pgmviz.models import dbn as dbn_lib
+from pgmviz.models import dbn_io
 from pgmviz.training import finetune as ft
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +54,7 @@ def measure(cfg: ft.TableConfig, ready_made: bool = False) -> dict:
     for key, paths in ft.TABLE_NETS.items():  # the label-unit nets of this column, read-only
         for path in paths:
             try:
-                net, meta = dbn_lib.load_dbn(path)
+                net, meta = dbn_io.load_dbn(path)
             except (OSError, ValueError, KeyError) as e:
                 print(f"  {key}: {path.name} unusable ({e}); no paired numbers for it")
                 continue

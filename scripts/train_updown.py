@@ -26,7 +26,7 @@ from pgmviz import datasets
 from pgmviz.data import ASSETS_DIR
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import bundled_reader
-from pgmviz.models import dbn
+from pgmviz.models import dbn_io
 from pgmviz.training import updown
 
 NETS = {  # name -> (greedy net, up-down net)
@@ -43,7 +43,7 @@ EPOCHS = 60
 
 
 def fine_tune(source: Path, out: Path) -> None:
-    greedy, greedy_meta = dbn.load_dbn(source)
+    greedy, greedy_meta = dbn_io.load_dbn(source)
     ds = datasets.load(greedy_meta["dataset"])
     t = updown.UpDownTrainer(greedy, ds.X_train, ds.y_train, ds.X_test, ds.y_test, SETTINGS)
     t0 = time.perf_counter()
@@ -60,7 +60,7 @@ def fine_tune(source: Path, out: Path) -> None:
     print(f"up-down: {t.seconds:.0f} s; held-out error {h0['held-out error']:.1%} -> {h['held-out error']:.1%}; "
           f"clamped drawings read right {before:.1%} -> {r['clamped']['accuracy']:.1%}; free samples "
           f"{r['free']['entropy_bits']:.2f} bits {r['free']['counts']}", flush=True)
-    dbn.save_dbn(out, t.net, {
+    dbn_io.save_dbn(out, t.net, {
         **{k: greedy_meta[k] for k in ("dataset", "image_shape", "sizes", "n_labels", "n_test", "samplers")
            if k in greedy_meta},
         "title": greedy_meta.get("title", "") + ", up-down fine-tuned",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.models import dbn
+from pgmviz.evaluation import dbn_bound
 from pgmviz.models.dbm import DBM
 from pgmviz.models.dbn import DBN
 from pgmviz.models.rbm import RBM, bernoulli, check_visible
@@ -63,13 +63,13 @@ def h1_posterior_vs_scale(dbm: DBM, net: DBN, v: np.ndarray, scales: np.ndarray)
     scales = np.asarray(scales, dtype=np.float64)
     P_dbm, P_dbn, P_true = [], [], []
     H1 = all_states(net.sizes[1])
-    log_lik = dbn.log_p_v_given_h_all(net.rbms[0], v)[0]  # log p(v | h1), every h1: the top does not enter
+    log_lik = dbn_bound.log_p_v_given_h_all(net.rbms[0], v)[0]  # log p(v | h1), every h1: the top does not enter
     for s in scales:
         P_dbm.append(dbm.with_W2(s * dbm.W2).p_h1_given_v(v)[0])
         top = net.rbms[1]
         scaled = RBM(s * top.W, top.b, top.c)
         P_dbn.append(DBN([net.rbms[0], scaled]).up_pass(v)[1][0].astype(np.float64))
-        log_post = dbn.log_p_marginal_all(scaled) + log_lik  # p2(h1) p(v | h1), unnormalised
+        log_post = dbn_bound.log_p_marginal_all(scaled) + log_lik  # p2(h1) p(v | h1), unnormalised
         P_true.append(np.exp(log_post - logsumexp(log_post)) @ H1)
     return PosteriorScan(scales, np.array(P_dbm), np.array(P_dbn), np.array(P_true))
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz.models.dbn import bernoulli_entropy
 from pgmviz.models.rbm import RBM, bernoulli, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.sampling.partition import all_states, log_p_v_all
+from pgmviz.special import bernoulli_entropy
 
 SIDES = ("top", "bottom", "left", "right")
 MAX_EXACT_FREE = 20  # exact_conditional enumerates 2^n_free completions

@@ -9,7 +9,7 @@ One DBM update on a mini-batch V (n rows), with M persistent chains (v~, h1~, h2
 and the biases alike; a step with momentum and weight decay on the weights (as `pgmviz.training.train`).
 The negative h1 statistics use p(h1 | v~, h2~), the chains' exact conditional, not its sample.
 
-`DBNTwin` trains a greedy stack of the same sizes (`pgmviz.models.dbn.GreedyTrainer`) layer after
+`DBNTwin` trains a greedy stack of the same sizes (`pgmviz.training.greedy.GreedyTrainer`) layer after
 layer through the same protocol, and `side_by_side` steps both with the same number of updates
 (`Pair`, a `pgmviz.training.protocol.Lockstep`), so a page draws their exact log-likelihood curves together.
 """
@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
+from pgmviz.evaluation import dbn_bound
 from pgmviz.models import dbn
 from pgmviz.models.dbm import DBM
 from pgmviz.models.rbm import bernoulli, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.sampling.partition import all_states
-from pgmviz.training import dbm_pretrain
+from pgmviz.training import dbm_pretrain, greedy
 from pgmviz.training.protocol import Budget, Lockstep, Progress, healthy, spend
 from pgmviz.training.train import TrainSettings
 
@@ -171,10 +172,10 @@ def exact_gradient(dbm: DBM, X: np.ndarray) -> list[np.ndarray]:
 def dbn_log_p_v(net: dbn.DBN, V: np.ndarray) -> np.ndarray:
     """log p(v) per row of a one- or two-layer DBN, exactly: the RBM's, or log sum_h1 p2(h1) p(v | h1). (n,)"""
     if net.n_layers == 1:
-        return dbn.log_p_v_rbm(net.rbms[0], V)
+        return dbn_bound.log_p_v_rbm(net.rbms[0], V)
     if net.n_layers != 2:
         raise ValueError(f"exact log p(v) here is for one or two layers; got {net.n_layers}")
-    return dbn.variational_bound(net.rbms[0], net.rbms[1], V).log_p_dbn
+    return dbn_bound.variational_bound(net.rbms[0], net.rbms[1], V).log_p_dbn
 
 
 def dbn_log_likelihood(net: dbn.DBN, X: np.ndarray) -> float:
@@ -198,7 +199,7 @@ class DBNTwin:
     def __post_init__(self) -> None:
         if len(self.sizes) != 3:
             raise ValueError(f"the DBN twin has two hidden layers; got sizes {self.sizes}")
-        self.greedy = dbn.GreedyTrainer(self.sizes, self.X_train, self.settings,
+        self.greedy = greedy.GreedyTrainer(self.sizes, self.X_train, self.settings,
                                         updates_per_layer=int(self.updates_per_layer))
         self.history: list[dict[str, float]] = []
 

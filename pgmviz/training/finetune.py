@@ -2,7 +2,7 @@
 
 The lecture's recipe (Hinton, Osindero & Teh 2006; Hinton & Salakhutdinov 2006):
 
-1. Model the digit images without labels: greedy RBM stacking (`pgmviz.models.dbn.GreedyTrainer`).
+1. Model the digit images without labels: greedy RBM stacking (`pgmviz.training.greedy.GreedyTrainer`).
 2. Keep the recognition weights W_l, c_l of the up-pass, add ten softmax units on top, and run
    backprop on the labels. The weights already do well at the task, so the initial gradients are
    sensible and backprop only needs a local search: a small ("gentle") learning rate, a few epochs.
@@ -338,7 +338,7 @@ class PretrainSettings:
 
 def pretrain_dbn(X: np.ndarray, sizes: list[int], settings: PretrainSettings | None = None,
                  progress=None) -> list[RBM]:
-    """Greedy CD-1 stacking, as `pgmviz.models.dbn.GreedyTrainer` does it: the RBMs, bottom first.
+    """Greedy CD-1 stacking, as `pgmviz.training.greedy.GreedyTrainer` does it: the RBMs, bottom first.
 
     RBM l trains (with `pgmviz.training.train.Trainer`) on the hidden probabilities p(h_l | h_{l-1}) of
     the frozen one below; its starting weights are `RBM.random` with the seed ``seed + 1000 l``.

@@ -11,10 +11,10 @@ slow an update is. A trainer whose parameters would become NaN or blow up keeps 
 parameters and says why in ``diverged``; it trains no further. ``finished`` says a trainer has
 nothing left to do (a layer reached its target, a race its end).
 
-The trainers: `pgmviz.training.train.Trainer` (RBM), `pgmviz.training.compare.Race`, `pgmviz.models.dbn.GreedyTrainer`,
-`pgmviz.nets.autoencoder.FineTuner`, `pgmviz.training.finetune.BackpropTrainer`, `pgmviz.training.updown.UpDownTrainer`,
-`pgmviz.models.vae.VAETrainer`. Their older calls (``run(n)`` with a number of updates or epochs,
-``VAETrainer.train``, ``Race.step``) remain, with the same numbers for the same seed.
+The trainers: `pgmviz.training.train.Trainer` (RBM), `pgmviz.training.compare.Race`,
+`pgmviz.training.greedy.GreedyTrainer`, `pgmviz.nets.autoencoder.FineTuner`, `pgmviz.training.finetune.BackpropTrainer`,
+`pgmviz.training.updown.UpDownTrainer`, `pgmviz.models.vae.VAETrainer`. Their older calls (``run(n)`` with a number
+of updates or epochs, ``VAETrainer.train``, ``Race.step``) remain, with the same numbers for the same seed.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pgmviz.inference import completion as cp
 from pgmviz.inference import completion_studies as cs
 from pgmviz.inference import label_completion as lc
 from pgmviz.io import load_model
-from pgmviz.models import dbn
+from pgmviz.models import dbn_io
 from pgmviz.training import finetune as ft
 from tests.app.helpers import metrics, query, run
 
@@ -111,7 +111,7 @@ def check(at: AppTest, models, ds) -> dict:
     caption = next(c.value for c in at.caption if "pixels are free" in c.value)
     assert f"{int(ev.free.sum())} of 784 pixels are free" in caption
     # section 4: the label DBN
-    net = dbn.load_dbn(ft.LABEL_NETS["dbn_labels"])[0]
+    net = dbn_io.load_dbn(ft.LABEL_NETS["dbn_labels"])[0]
     li = lc.label_from_image(net, x, n_steps=200, n_chains=10, rng=seed)
     assert m["TV(Gibbs, exact) after 200 steps"] == f"{li.tv()[-1]:.4f}"
     label = int(value(at, "label"))

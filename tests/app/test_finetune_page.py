@@ -159,10 +159,10 @@ def test_live_buttons(at):
 
 
 def test_up_down_section_shows_the_bundled_run(at):
-    from pgmviz.models import dbn
+    from pgmviz.models import dbn_io
 
-    _, meta = dbn.load_dbn(ft.UPDOWN_DBN)
-    _, greedy_meta = dbn.load_dbn(ft.LABEL_DBN)
+    _, meta = dbn_io.load_dbn(ft.UPDOWN_DBN)
+    _, greedy_meta = dbn_io.load_dbn(ft.LABEL_DBN)
     h, ru, rg = meta["history"], meta["reader"], greedy_meta["reader"]
     m = metrics(at)
     assert m["epochs of up-down"] == str(meta["epochs"])
@@ -189,14 +189,14 @@ def test_run_up_down_live_starts_from_the_greedy_net(at):
     mine = at.session_state["ftn_ud"]
     t = mine["trainer"]
     assert not t.net.tied and t.settings.lr == 0.02 and mine["target"] == 10
-    from pgmviz.models import dbn
+    from pgmviz.models import dbn_io
 
     # the bundled run's variant: persistent top chains and the hybrid term, as its file records
-    _, ud_meta = dbn.load_dbn(ft.UPDOWN_DBN)
+    _, ud_meta = dbn_io.load_dbn(ft.UPDOWN_DBN)
     assert (t.settings.n_persistent, t.settings.discriminative) == (ud_meta["updown"]["n_persistent"],
                                                                     ud_meta["updown"]["discriminative"])
 
-    greedy, meta = dbn.load_dbn(ft.LABEL_DBN)
+    greedy, meta = dbn_io.load_dbn(ft.LABEL_DBN)
     assert t.history[0]["held-out error"] == pytest.approx(meta["test_error"])
     at.button(key="ftn_ud_forget").click()
     at.run()

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from pgmviz import datasets
 from pgmviz.evaluation.reader import bundled_reader
-from pgmviz.models import dbn
+from pgmviz.models import dbn_io
 from pgmviz.training import finetune as ft
 from tests.app.helpers import metrics, query, run
 
@@ -37,7 +37,7 @@ def at() -> AppTest:
 
 @pytest.fixture(scope="module")
 def lib():
-    net, meta = dbn.load_dbn(NET)
+    net, meta = dbn_io.load_dbn(NET)
     ds = datasets.load("mnist")
     return net, meta, ds, net.classify(ds.X_test)
 
@@ -85,7 +85,7 @@ def test_frame_slider_and_settings(at):
 
 def test_the_up_down_net_is_one_click_away():
     at = run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))  # fresh: default rows and seed
-    net, meta = dbn.load_dbn(ft.UPDOWN_DBN)
+    net, meta = dbn_io.load_dbn(ft.UPDOWN_DBN)
     at.segmented_control(key="gr_net").set_value("updown")
     run(at)
     m = metrics(at)

@@ -9,9 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz import datasets
-from pgmviz.evaluation import census
+from pgmviz.evaluation import census, dbn_bound, greedy_bound
 from pgmviz.evaluation.reader import bundled_reader
 from pgmviz.models import dbn
+from pgmviz.training import greedy
 from pgmviz.training.protocol import Budget
 from pgmviz.training.train import TrainSettings
 from tests.app.helpers import metrics, query, run
@@ -39,7 +40,7 @@ def reading_sentence(c: census.Census, accuracy: float, n: int = 300) -> str:
 
 def library_stack(key: str, sizes: list[int], updates: int, layers: int = 2) -> dbn.DBN:
     """The page's stack trained outside the page: the frozen layers after ``layers`` of them."""
-    g = dbn.GreedyTrainer(sizes, datasets.load(key).X_train, [LAYER1, TOP], updates_per_layer=updates)
+    g = greedy.GreedyTrainer(sizes, datasets.load(key).X_train, [LAYER1, TOP], updates_per_layer=updates)
     for _ in range(layers):
         while not g.run(Budget(updates=100), with_metrics=False).finished:
             pass
@@ -59,7 +60,7 @@ def test_page_opens_with_the_bound_and_nothing_trained(at):
     assert at.button(key="gs_train").label.startswith("Train layer 1: 256 → 100")
     assert any("What to notice" in i.value for i in at.info)
     # the bound numbers are the library's for the default seed and propagation
-    run_ = dbn.bound_experiment(datasets.load("bars4").X_train, n_h=8, steps2=600, every=20,
+    run_ = greedy_bound.bound_experiment(datasets.load("bars4").X_train, n_h=8, steps2=600, every=20,
                                 propagate="samples", rng=0)
     first, last = run_.history[0], run_.history[-1]
     m = metrics(at)
@@ -70,15 +71,15 @@ def test_page_opens_with_the_bound_and_nothing_trained(at):
     assert last["bound"] > first["log_p_rbm1"]
     # the guarantee's conditions: the exact-gradient run rises at every checkpoint, PCD's does not
     X = datasets.load("bars4").X_train
-    exact = dbn.bound_experiment(X, n_h=8, steps2=600, every=20, propagate="samples", rng=0, rule="exact")
+    exact = greedy_bound.bound_experiment(X, n_h=8, steps2=600, every=20, propagate="samples", rng=0, rule="exact")
     n = len(run_.history) - 1
-    assert m["bound falls (exact gradient)"] == f"at {dbn.falls(exact.history)} of {n} checkpoints"
-    assert m["bound falls (PCD)"] == f"at {dbn.falls(run_.history)} of {n} checkpoints"
+    assert m["bound falls (exact gradient)"] == f"at {greedy_bound.falls(exact.history)} of {n} checkpoints"
+    assert m["bound falls (PCD)"] == f"at {greedy_bound.falls(run_.history)} of {n} checkpoints"
     assert m["bound after 600 updates, exact gradient"] == f"{exact.history[-1]['bound']:.3f}"
-    assert m["ceiling: p₂ = aggregated posterior"] == f"{dbn.best_prior_bound(run_.rbm1, X):.3f}"
-    assert dbn.falls(exact.history) == 0 < dbn.falls(run_.history)
+    assert m["ceiling: p₂ = aggregated posterior"] == f"{dbn_bound.best_prior_bound(run_.rbm1, X):.3f}"
+    assert greedy_bound.falls(exact.history) == 0 < greedy_bound.falls(run_.history)
     text = " ".join(md.value for md in at.markdown) + " ".join(i.value for i in at.info)
-    assert f"it falls at {dbn.falls(run_.history)} of them" in text
+    assert f"it falls at {greedy_bound.falls(run_.history)} of them" in text
     assert "rises as soon as RBM 2 learns" not in text and "would make layer 1's inference right" not in text
 
 
@@ -94,7 +95,7 @@ def test_training_advances_layer_by_layer_with_the_library_numbers(at):
     # the same training outside the page gives the same reconstruction error
     X = datasets.load("mnist16").X_train
     settings = TrainSettings(lr=0.1, momentum=0.5, weight_decay=2e-4, batch_size=100, sampler="cd", k=1, seed=0)
-    g = dbn.GreedyTrainer([256, 100, 50], X, settings)
+    g = greedy.GreedyTrainer([256, 100, 50], X, settings)
     g.run(UPDATES, with_metrics=False)
     assert float(table["reconstruction error"][0]) == pytest.approx(g.trainer.evaluate()["recon_error"], rel=1e-5)
     P_h = g.trainer.rbm.p_h_given_v(X[:40])

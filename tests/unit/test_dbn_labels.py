@@ -8,9 +8,10 @@ import itertools
 import numpy as np
 import pytest
 
-from pgmviz.models import dbn
+from pgmviz.models import dbn, dbn_io
 from pgmviz.models.labels import LabelRBM, one_hot, softmax
 from pgmviz.models.rbm import RBM
+from pgmviz.training import greedy
 from pgmviz.training.train import TrainSettings
 
 K = 4  # labels in the small models
@@ -71,7 +72,7 @@ def toy_data(n_per: int = 60, seed: int = 0):
 def labelled_net():
     X, y = toy_data()
     s = TrainSettings(lr=0.1, momentum=0.5, weight_decay=0.0, batch_size=20, seed=0)
-    g = dbn.GreedyTrainer([16, 12, 12, 20], X, s, labels=y, n_labels=K)
+    g = greedy.GreedyTrainer([16, 12, 12, 20], X, s, labels=y, n_labels=K)
     net = g.train_all(600)
     assert g.layer_data(2).shape == (len(X), 12 + K)  # labels appended to the top layer only
     assert g.layer_data(1).shape == (len(X), 12)
@@ -109,10 +110,10 @@ def test_clamped_generation_keeps_the_label_and_is_recognised(labelled_net):
 def test_save_and_load_round_trip(labelled_net, tmp_path):
     net, X, _ = labelled_net
     path = tmp_path / "net.npz"
-    dbn.save_dbn(path, net, {"title": "toy", "test_error": np.float64(0.25)})
+    dbn_io.save_dbn(path, net, {"title": "toy", "test_error": np.float64(0.25)})
     with np.load(path, allow_pickle=False) as f:  # plain arrays only
         assert "W2" in f.files
-    net2, meta = dbn.load_dbn(path)
+    net2, meta = dbn_io.load_dbn(path)
     assert meta["title"] == "toy" and meta["test_error"] == 0.25 and meta["sizes"] == net.sizes
     assert isinstance(net2.rbms[-1], LabelRBM) and net2.n_labels == K
     for a, b in zip(net.rbms, net2.rbms):
@@ -121,7 +122,7 @@ def test_save_and_load_round_trip(labelled_net, tmp_path):
         np.testing.assert_array_equal(a.c, b.c)
     np.testing.assert_array_equal(net.classify(X), net2.classify(X))
     with pytest.raises(ValueError):
-        dbn.load_dbn(b"not a zip file")
+        dbn_io.load_dbn(b"not a zip file")
 
 
 def test_unlabelled_dbn_unchanged_and_rejects_label_calls():

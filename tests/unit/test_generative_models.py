@@ -16,7 +16,7 @@ from pgmviz.data import ASSETS_DIR
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import bundled_reader
 from pgmviz.io import load_model
-from pgmviz.models import dbn
+from pgmviz.models import dbn_io
 
 # One BLAS thread, as the scripts: on the same BLAS kernels the chains are the scripts' chains bit for bit.
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_blas_thread")]
@@ -90,7 +90,7 @@ def test_held_out_log_likelihood_by_ais_and_pa_agree(stem, mnist):
 
 @pytest.fixture(scope="module")
 def label_nets():
-    return {stem: dbn.load_dbn(ASSETS_DIR / "dbn" / f"{stem}.npz") for pair in LABEL_NETS.values() for stem in pair}
+    return {stem: dbn_io.load_dbn(ASSETS_DIR / "dbn" / f"{stem}.npz") for pair in LABEL_NETS.values() for stem in pair}
 
 
 # Per bundled label DBN: (clamped drawings read right, classes of free samples in bits) it must keep.

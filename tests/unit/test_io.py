@@ -124,11 +124,11 @@ def test_every_malformed_vae_file_is_a_value_error(change, message):
 
 
 def _dbn_bytes(change=None) -> bytes:
-    from pgmviz.models import dbn
+    from pgmviz.models import dbn, dbn_io
 
     net = dbn.DBN([RBM.random(6, 4, seed=1), RBM.random(4, 3, seed=2)])
     buf = io.BytesIO()
-    dbn.save_dbn(buf, net, {"title": "t"})
+    dbn_io.save_dbn(buf, net, {"title": "t"})
     a = dict(np.load(io.BytesIO(buf.getvalue()), allow_pickle=False))
     if change:
         change(a)
@@ -145,8 +145,8 @@ def _dbn_bytes(change=None) -> bytes:
     (lambda a: a.__setitem__("c1", np.zeros(5)), "c must have shape"),
 ])
 def test_every_malformed_dbn_file_is_a_value_error(change, message):
-    from pgmviz.models import dbn
+    from pgmviz.models import dbn_io
 
-    assert dbn.load_dbn(_dbn_bytes())[0].sizes == [6, 4, 3]
+    assert dbn_io.load_dbn(_dbn_bytes())[0].sizes == [6, 4, 3]
     with pytest.raises(ValueError, match=message):
-        dbn.load_dbn(_dbn_bytes(change))
+        dbn_io.load_dbn(_dbn_bytes(change))

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from pgmviz import datasets
-from pgmviz.models import dbn, vae
+from pgmviz.models import vae
 from pgmviz.models.rbm import RBM
 from pgmviz.nets import autoencoder as ae
 from pgmviz.training import compare, updown
 from pgmviz.training import finetune as ft
+from pgmviz.training.greedy import GreedyTrainer
 from pgmviz.training.protocol import Budget, Lockstep, Progress, Trainable, spend
 from pgmviz.training.train import Snapshot, Trainer, TrainSettings
 
@@ -62,7 +63,7 @@ def race(lr=0.1, **kw):
 
 
 def greedy(lr=0.1):
-    return dbn.GreedyTrainer([16, 6, 4], BARS, TrainSettings(lr=lr, seed=0, batch_size=10), updates_per_layer=7)
+    return GreedyTrainer([16, 6, 4], BARS, TrainSettings(lr=lr, seed=0, batch_size=10), updates_per_layer=7)
 
 
 def fine_tuner(lr=3e-3):
@@ -76,7 +77,7 @@ def backprop(lr=0.02):
 
 
 def up_down(lr=0.05):
-    net = dbn.GreedyTrainer([16, 8, 6], BARS, TrainSettings(lr=0.1, seed=0), labels=np.arange(30) % 3,
+    net = GreedyTrainer([16, 8, 6], BARS, TrainSettings(lr=0.1, seed=0), labels=np.arange(30) % 3,
                             n_labels=3).train_all(20)
     return updown.UpDownTrainer(net, BARS, np.arange(30) % 3, settings=updown.UpDownSettings(lr=lr, batch_size=10))
 
@@ -96,7 +97,7 @@ def params(t) -> list[np.ndarray]:
         return [t.rbm.W, t.rbm.b, t.rbm.c]
     if isinstance(t, compare.Race):
         return [a for lane in t.lanes.values() for a in params(lane.trainer)]
-    if isinstance(t, dbn.GreedyTrainer):
+    if isinstance(t, GreedyTrainer):
         return [a for r in t.dbn().rbms for a in (r.W, r.b, r.c)]
     if isinstance(t, (ae.FineTuner, ft.BackpropTrainer)):
         return t.net.Ws + t.net.bs
@@ -108,7 +109,7 @@ def params(t) -> list[np.ndarray]:
 def step_of(t) -> int:
     if isinstance(t, compare.Race):
         return t.step_count
-    return t.trainer.step if isinstance(t, dbn.GreedyTrainer) else t.step
+    return t.trainer.step if isinstance(t, GreedyTrainer) else t.step
 
 
 @pytest.mark.parametrize("name", MAKERS)

@@ -59,3 +59,9 @@ def test_the_old_names_are_the_one_copy():
     assert rbm.softplus is mlp.softplus is vae.softplus is special.softplus
     assert labels.softmax is finetune.softmax is special.softmax and finetune.log_softmax is special.log_softmax
     assert labels.one_hot is finetune.one_hot is special.one_hot and sbn.log_sigmoid is special.log_sigmoid
+
+
+def test_bernoulli_entropy_is_the_sum_over_units_and_zero_at_the_corners():
+    q = np.array([[0.5, 0.5], [0.0, 1.0], [0.2, 0.9]])
+    h = lambda p: -(p * np.log(p) + (1 - p) * np.log(1 - p))  # noqa: E731
+    np.testing.assert_allclose(special.bernoulli_entropy(q), [2 * np.log(2), 0.0, h(0.2) + h(0.9)], rtol=1e-12)

@@ -8,8 +8,9 @@ import io
 import numpy as np
 import pytest
 
-from pgmviz.models import dbn
+from pgmviz.models import dbn, dbn_io
 from pgmviz.training import updown
+from pgmviz.training.greedy import GreedyTrainer
 from pgmviz.training.train import TrainSettings
 from tests.unit.exact import log_p_joint_dbn, posterior_gap_dbn
 
@@ -29,7 +30,7 @@ def toy_data(n_per: int = 60, seed: int = 0):
 def greedy_net(seed: int = 0, updates: int = 300) -> dbn.DBN:
     X, y = toy_data()
     s = TrainSettings(lr=0.1, momentum=0.5, weight_decay=0.0, batch_size=20, seed=seed)
-    net = dbn.GreedyTrainer([12, 8, 10], X, s, labels=y, n_labels=K).train_all(updates)
+    net = GreedyTrainer([12, 8, 10], X, s, labels=y, n_labels=K).train_all(updates)
     return dbn.DBN([r.astype(np.float64) for r in net.rbms])
 
 
@@ -65,8 +66,8 @@ def test_untied_net_saves_and_loads_both_sets_of_weights():
     net = greedy_net(updates=50).untie()
     net.generative_weights[0][0][:] *= 0.5
     buf = io.BytesIO()
-    dbn.save_dbn(buf, net, {"note": "untied"})
-    back, meta = dbn.load_dbn(buf.getvalue())
+    dbn_io.save_dbn(buf, net, {"note": "untied"})
+    back, meta = dbn_io.load_dbn(buf.getvalue())
     assert not back.tied and meta["note"] == "untied" and back.n_labels == K
     for (G, b), (G2, b2) in zip(net.generative_weights, back.generative_weights):
         np.testing.assert_array_equal(G, G2)
@@ -146,8 +147,8 @@ def bundled(request):
     from pgmviz.training import finetune as ft
 
     pair = {"28x28": (ft.LABEL_DBN, ft.UPDOWN_DBN), "16x16": (ft.LABEL_DBN16, ft.UPDOWN_DBN16)}[request.param]
-    greedy, greedy_meta = dbn.load_dbn(pair[0])
-    net, meta = dbn.load_dbn(pair[1])
+    greedy, greedy_meta = dbn_io.load_dbn(pair[0])
+    net, meta = dbn_io.load_dbn(pair[1])
     assert meta["dataset"] == greedy_meta["dataset"] == {"28x28": "mnist", "16x16": "mnist16"}[request.param]
     return greedy, greedy_meta, net, meta, datasets.load(meta["dataset"])
 
