@@ -1,7 +1,9 @@
 """Lesson: how good is the model? Mean test log p(v) in nats, and the log Z it needs.
 
 Widgets and drawing only; the numbers come from pgmviz.sampling.partition (exact log Z, AIS, PA) through
-pgmviz.evaluation.evaluate (request limits, one BLAS thread, cancelling, the convergence sweep). Results are
+pgmviz.evaluation.evaluate (request limits, one BLAS thread, cancelling, the convergence sweep) and
+pgmviz.evaluation.held_out (the held-out table, the checks on estimates); the charts are
+pgmviz.ui.charts.evaluate. Results are
 kept in ``st.session_state`` per model (name + parameter hash), so reruns and visits to other
 pages keep them. A run is blocking, with a progress bar and a Stop button: clicking Stop (or any
 widget) interrupts the run, and the next run of the script says where it stopped.
@@ -12,15 +14,16 @@ from __future__ import annotations
 import math
 import time
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
+from pgmviz import datasets
 from pgmviz.evaluation import evaluate as ev
+from pgmviz.evaluation import held_out as ho
 from pgmviz.sampling.partition import MAX_EXACT_UNITS, exact_feasible, log_Z_exact
 from pgmviz.ui import compute, predict, scores, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts.evaluate import COLOURS, estimate_chart, interval_text, nats_chart, sweep_chart
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, model_picker, model_setting, pretrained_models
 from pgmviz.ui.present import main_picture
@@ -37,9 +40,7 @@ DEFAULTS = {
     "sweep_seed": 0,
 }
 SWEEP_CHOICES = [30, 100, 300, 1000, 3000, 10000]
-COLOURS = {"AIS": "#4c78a8", "PA": "#f58518", "exact": "#222222"}
 PUBLISHED_NATS = -86.0  # Salakhutdinov & Murray 2008: 784x500 RBM, CD-25, full MNIST (about -86)
-FONT = dict(size=15)
 
 ss = st.session_state
 # The model and every estimate's settings, shareable as a link (?ev_pa_temps=3000 ...); the
@@ -75,11 +76,6 @@ def fmt_states(n: int) -> str:
     if n <= 40:
         return f"2^{n} = {2**n:,}"
     return f"2^{n} ≈ 10^{n * math.log10(2):.0f}"
-
-
-def interval_text(low: float, high: float) -> str:
-    lo = "−∞" if not np.isfinite(low) else f"{low:.2f}"
-    return f"[{lo}, {high:.2f}]"
 
 
 def _stop() -> None:
@@ -122,85 +118,12 @@ def run_with_progress(what: str, work, *, slot):
     return out
 
 
-def estimate_chart(res: dict, exact: float | None) -> go.Figure:
-    """Every estimate as a point with its interval (horizontal error bars), exact as a line."""
-    runs = res["runs"][-10:]
-    fig = go.Figure()
-    for method in ev.METHODS:
-        pts = [e for e in runs if e.method == method]
-        if not pts:
-            continue
-        x = np.array([e.log_Z for e in pts])
-        plus = np.array([e.high - e.log_Z for e in pts])
-        minus = np.array([e.log_Z - e.low if np.isfinite(e.low) else 3 * (e.high - e.log_Z) for e in pts])
-        fig.add_scatter(
-            x=x, y=[e.label for e in pts], mode="markers", name=method,
-            marker=dict(size=11, color=COLOURS[method]),
-            error_x=dict(type="data", array=plus, arrayminus=minus, thickness=2, width=6),
-            customdata=[interval_text(e.low, e.high) for e in pts],
-            hovertemplate="log Z = %{x:.3f}<br>interval %{customdata}<extra>%{y}</extra>",
-        )
-    if exact is not None:
-        fig.add_vline(x=exact, line=dict(color=COLOURS["exact"], dash="dash"),
-                      annotation_text=f"exact {exact:.3f}", annotation_position="top")
-    fig.update_layout(height=120 + 45 * max(1, len(runs)), margin=dict(l=10, r=10, t=40, b=40), font=FONT,
-                      xaxis_title="log Z (nats)", legend=dict(orientation="h", y=1.12, x=1, xanchor="right"),
-                      yaxis=dict(autorange="reversed"))
-    return fig
-
-
-def sweep_chart(points: list, exact: float | None) -> go.Figure:
-    """log Z against the number of temperatures (log axis), one line per method, exact as a line."""
-    fig = go.Figure()
-    for method, shift in (("AIS", 1 / 1.05), ("PA", 1.05)):  # nudge apart so the bars do not overlap
-        pts = sorted((e for e in points if e.method == method), key=lambda e: e.n_betas)
-        if not pts:
-            continue
-        y = np.array([e.log_Z for e in pts])
-        plus = np.array([e.high - e.log_Z for e in pts])
-        minus = np.array([e.log_Z - e.low if np.isfinite(e.low) else 3 * (e.high - e.log_Z) for e in pts])
-        fig.add_scatter(
-            x=[e.n_betas * shift for e in pts], y=y, mode="lines+markers", name=method,
-            line=dict(color=COLOURS[method]), marker=dict(size=9),
-            error_y=dict(type="data", array=plus, arrayminus=minus, thickness=2, width=6),
-            customdata=[[e.n_betas, interval_text(e.low, e.high), e.seconds] for e in pts],
-            hovertemplate="%{customdata[0]:,} temperatures<br>log Z = %{y:.3f}<br>interval %{customdata[1]}"
-                          "<br>%{customdata[2]:.1f} s<extra>" + method + "</extra>",
-        )
-    if exact is not None:
-        fig.add_hline(y=exact, line=dict(color=COLOURS["exact"], dash="dash"),
-                      annotation_text=f"exact log Z = {exact:.3f}", annotation_position="top left")
-    ticks = sorted({e.n_betas for e in points})
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=40), font=FONT,
-                      xaxis=dict(type="log", title="number of temperatures (log scale)", tickvals=ticks,
-                                 ticktext=[f"{t:,}" for t in ticks]),
-                      yaxis_title="estimate of log Z",
-                      legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
-    return fig
-
-
-def nats_chart(rows: list[tuple[str, float, str]]) -> go.Figure:
-    """A number line of mean log p(v) per digit: uniform, this model, the published figure."""
-    fig = go.Figure()
-    xs = [nats for _, nats, _ in rows]
-    lo, hi = min(xs), max(xs)
-    for label, nats, colour in rows:
-        # labels lean inwards at the ends of the line so none is cut off
-        side = "right" if nats == lo else "left" if nats == hi else "center"
-        above = label.startswith("this model")
-        fig.add_scatter(x=[nats], y=[0], mode="markers", marker=dict(size=16, color=colour), showlegend=False,
-                        hovertemplate=f"{label}: %{{x:.2f}} nats<extra></extra>")
-        fig.add_annotation(x=nats, y=0, text=f"{label}<br><b>{nats:.1f} nats</b>", showarrow=False,
-                           xanchor={"right": "left", "left": "right", "center": "center"}[side],
-                           yanchor="bottom" if above else "top", yshift=12 if above else -12,
-                           align={"right": "left", "left": "right", "center": "center"}[side],
-                           font=dict(color=colour, size=14))
-    pad = 0.04 * (hi - lo + 1)
-    fig.update_layout(height=200, margin=dict(l=20, r=20, t=10, b=40), font=FONT,
-                      xaxis=dict(title="mean log p(v) per digit (nats; higher is better)", zeroline=False,
-                                 range=[lo - pad, hi + pad]),
-                      yaxis=dict(visible=False, range=[-1.5, 1.5]))
-    return fig
+def exact_log_Z(rbm, res: dict) -> None:
+    """Enumerate the smaller layer's states once per model, timed."""
+    warm_up_kernels()
+    t0 = time.perf_counter()
+    res["exact"] = log_Z_exact(rbm)
+    res["exact_s"] = time.perf_counter() - t0
 
 
 # --- page -------------------------------------------------------------------------------------
@@ -228,7 +151,7 @@ if P + "running" in ss:
 if ss.get(P + "message"):
     st.warning(ss.pop(P + "message"), icon=":material/stop_circle:")
 
-key = meta.get("dataset") or {784: "mnist", 256: "mnist16"}.get(rbm.n_v)  # or a guess from its size
+key = datasets.for_model(rbm.n_v, meta)  # its file's data set, or a guess from its size
 data = load_data(key, rbm.n_v)
 m = min(rbm.n_v, rbm.n_h)
 if data is not None and "neg_F" not in res:  # one pass over 5,000 digits: once per model
@@ -280,10 +203,7 @@ below shows how many are enough.
 st.subheader("Exact log Z")
 if exact_feasible(rbm):
     if res["exact"] is None:
-        warm_up_kernels()
-        t0 = time.perf_counter()
-        res["exact"] = log_Z_exact(rbm)
-        res["exact_s"] = time.perf_counter() - t0
+        exact_log_Z(rbm, res)
     e1, e2 = st.columns([1, 3])
     e1.metric("exact log Z", f"{res['exact']:.3f}", help="Enumerating every state of the smaller layer.")
     e2.markdown(f"Enumerating all {fmt_states(m)} states of the smaller layer took "
@@ -293,10 +213,7 @@ elif m <= MAX_EXACT_UNITS:
         st.markdown(f"{fmt_states(m)} states: possible, but slow (up to minutes).")
         if st.button(f"Enumerate all 2^{m} states", key=P + "exact_anyway"):
             with st.spinner(f"Enumerating 2^{m} states ..."):
-                warm_up_kernels()
-                t0 = time.perf_counter()
-                res["exact"] = log_Z_exact(rbm)
-                res["exact_s"] = time.perf_counter() - t0
+                exact_log_Z(rbm, res)
             st.rerun()
     else:
         st.metric("exact log Z", f"{res['exact']:.3f}")
@@ -366,12 +283,12 @@ if res["runs"]:
         "seconds": st.column_config.NumberColumn(format="%.1f"),
     })
     latest = {e.method: e for e in res["runs"]}  # the last of each method
-    if "AIS" in latest and latest["AIS"].ess is not None and latest["AIS"].ess < 0.05 * latest["AIS"].n_runs:
+    if "AIS" in latest and ho.thin_weights(latest["AIS"]):
         a = latest["AIS"]
         st.warning(f"The latest AIS weights are worth only {a.ess:.1f} of its {a.n_runs} runs: a few lucky runs "
                    "carry the estimate, so its interval is not to be trusted and log Z is probably too low. "
                    "Use more temperatures.", icon=":material/warning:")
-    if len(latest) == 2 and (latest["AIS"].high < latest["PA"].low or latest["PA"].high < latest["AIS"].low):
+    if len(latest) == 2 and ho.disagree(latest["AIS"], latest["PA"]):
         gap = latest["PA"].log_Z - latest["AIS"].log_Z
         st.warning(f"AIS and PA disagree by {abs(gap):.1f} nats, more than their intervals allow: at least one "
                    "has not converged. Run the sweep below to see which one moves as the temperatures grow.",
@@ -401,25 +318,14 @@ sweep_slot = st.empty()
 if sweep_clicked:
     runs, seed = int(ss[P + "sweep_runs"]), int(ss[P + "sweep_seed"])
     try:
-        if not temps or not methods:
-            raise ValueError("pick at least one number of temperatures and one method")
-        for mth in methods:
-            ev.check_request(mth, runs, temps, rbm.n_v, rbm.n_h)
-        ev.check_request("AIS", runs, temps * len(methods), rbm.n_v, rbm.n_h)  # the whole sweep
+        ho.check_sweep(rbm, methods, temps, runs)
     except ValueError as e:
         st.error(f"Not run: {e}.", icon=":material/block:")
     else:
         res["sweep"] = [e for e in res["sweep"] if e.method not in methods]
-        total = float(sum(temps) * len(methods))
 
         def sweep(progress, cancel):
-            done = 0
-            for mth in methods:
-                ev.convergence_sweep(rbm, mth, temps, runs, seed, base if mth == "AIS" else None,
-                                     lambda f, d=done: progress((d + f * sum(temps)) / total), cancel,
-                                     on_point=res["sweep"].append)
-                done += sum(temps)
-            return True
+            return ho.sweep(rbm, methods, temps, runs, seed, base, progress, cancel, on_point=res["sweep"].append)
 
         run_with_progress(f"Sweep over {', '.join(f'{t:,}' for t in temps)} temperatures "
                           f"({' and '.join(methods)}, {runs:,} runs each)", sweep, slot=sweep_slot)
@@ -434,29 +340,20 @@ if data is None:
     st.markdown("This model's training data is unknown, so there are no held-out digits to score. "
                 "log Z above is still the model's.")
 else:
-    sources = []
-    if exact is not None:
-        sources.append(("exact log Z", exact, exact, exact))
-    for method in ev.METHODS:
-        latest = next((e for e in reversed(res["runs"]) if e.method == method), None)
-        if latest is not None:
-            sources.append((f"latest {method}", latest.log_Z, latest.low, latest.high))
+    sources = ho.log_Z_sources(exact, res["runs"])
     if not sources:
         st.markdown("Compute or estimate log Z above first: the log-likelihood is mean −F(v) minus log Z.")
     else:
-        source, log_Z, low, high = sources[0]
-        ll = neg_F_test - log_Z
-        ll_train = neg_F_train - log_Z
+        rows = ho.held_out(neg_F_test, neg_F_train, sources)
+        source, ll, ll_train = rows[0].source.label, rows[0].test, rows[0].train
         k1, k2, k3, k4 = st.columns(4)
         k1.metric(f"Mean test log p(v) (nats, {source})", f"{ll:.2f}")
         k2.metric("…in bits per digit", f"{ev.nats_to_bits(ll):.1f}")
         k3.metric("…in bits per pixel", f"{ev.nats_to_bits(ll) / rbm.n_v:.3f}")
         k4.metric("Training digits (nats)", f"{ll_train:.2f}", help="Same log Z, the training digits' −F(v).")
-        rows = [{"log Z from": s, "log Z": z,
-                 "test log p(v) (nats)": neg_F_test - z,
-                 "interval (nats)": "exact" if lo == hi else interval_text(neg_F_test - hi, neg_F_test - lo),
-                 "bits per digit": ev.nats_to_bits(neg_F_test - z),
-                 "training log p(v) (nats)": neg_F_train - z} for s, z, lo, hi in sources]
+        rows = [{"log Z from": r.source.label, "log Z": r.source.log_Z, "test log p(v) (nats)": r.test,
+                 "interval (nats)": "exact" if r.exact else interval_text(*r.test_interval),
+                 "bits per digit": ev.nats_to_bits(r.test), "training log p(v) (nats)": r.train} for r in rows]
         st.dataframe(pd.DataFrame(rows), hide_index=True, key=P + "ll_table", column_config={
             c: st.column_config.NumberColumn(format="%.2f") for c in
             ("log Z", "test log p(v) (nats)", "bits per digit", "training log p(v) (nats)")})
