@@ -49,6 +49,8 @@ class NegativePhase:
 
     name = "base"
     label = "base"
+    # CD and PCD draw through this `pgmviz.sampling.fused.FusedDraws` when a Trainer sets it (stream="fused").
+    draws = None
 
     def negative(
         self, rbm: RBM, V_pos: np.ndarray, P_h_pos: np.ndarray, rng: np.random.Generator
@@ -83,6 +85,8 @@ class CD(NegativePhase):
             raise ValueError(f"CD needs k >= 1 Gibbs steps; got {self.k}")
 
     def negative(self, rbm, V_pos, P_h_pos, rng):
+        if self.draws is not None:
+            return self.draws.gibbs_from_hidden(rbm, self.draws.bernoulli(P_h_pos), self.k)
         return gibbs_from_hidden(rbm, rbm.draw_h(P_h_pos, rng), self.k, rng, self.mean_field_v)
 
 
@@ -110,6 +114,10 @@ class PCD(NegativePhase):
     def negative(self, rbm, V_pos, P_h_pos, rng):
         if self.V_chain is None or self.V_chain.shape[1] != rbm.n_v:
             self._init_chains(rbm, V_pos, rng)
+        if self.draws is not None:
+            H = self.draws.h_given_v(rbm, self.V_chain)[1]
+            self.V_chain, P_h = self.draws.gibbs_from_hidden(rbm, H, self.k)
+            return self.V_chain, P_h
         H = rbm.draw_h(rbm.p_h_given_v(self.V_chain), rng)
         self.V_chain, P_h = gibbs_from_hidden(rbm, H, self.k, rng)
         return self.V_chain, P_h

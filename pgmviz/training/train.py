@@ -20,10 +20,13 @@ import numpy as np
 from pgmviz.models.rbm import RBM, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.sampling import kernels
+from pgmviz.sampling.fused import FusedDraws
 from pgmviz.sampling.partition import exact_feasible, log_likelihood_exact, log_Z_exact
 from pgmviz.special import softplus
-from pgmviz.training.negative import NegativePhase, make_negative_phase
+from pgmviz.training.negative import CD, PCD, NegativePhase, make_negative_phase
 from pgmviz.training.protocol import Budget, Progress, as_budget, spend
+
+STREAMS = ("numpy", "fused")
 
 
 @dataclass
@@ -33,6 +36,9 @@ class TrainSettings:
     weight_decay: float = 2e-4  # L2 penalty on W (a Gaussian prior); biases are not decayed
     batch_size: int = 100
     sampler: str = "cd"  # a key of negative.NEGATIVE_PHASES
+    # Where CD/PCD's random bits and sigmoids come from: "numpy" (numpy's Generator: every bundled model
+    # and pinned figure was made on it) or "fused" (pgmviz.sampling.fused: one Numba pass per layer).
+    stream: str = "numpy"
     k: int = 1  # Gibbs steps per update
     n_chains: int = 100  # persistent chains (PCD and the population methods)
     seed: int = 0
@@ -55,6 +61,7 @@ class TrainSettings:
             "n_chains": self.n_chains >= 1,
             "discriminative": self.discriminative >= 0 and np.isfinite(self.discriminative),
             "lr_floor": self.lr_floor is None or 0 < self.lr_floor <= 1,
+            "stream": self.stream in STREAMS,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -102,6 +109,7 @@ class Trainer:
         self.rng = as_rng(s.seed)
         if self.negative_phase is None:
             self.negative_phase = make_negative_phase(s.sampler, k=s.k, n_chains=s.n_chains)
+        self.draws = self._fused_draws() if s.stream == "fused" else None
         self.step = 0
         self.history: list[dict[str, float]] = []
         self.diverged: str | None = None
@@ -121,6 +129,14 @@ class Trainer:
         self._mon_train = self.X_train[mon.permutation(self.X_train.shape[0])[: self.monitor_size]]
         self._mon_test = None if self.X_test is None else self.X_test[: self.monitor_size]
         self._pll_bits = mon.integers(0, self.rbm.n_v, size=self._mon_train.shape[0])
+
+    def _fused_draws(self) -> FusedDraws:
+        """The fused stream's workspace, shared with the negative phase: binary RBMs under CD/PCD only."""
+        phase = self.negative_phase
+        if type(self.rbm) is not RBM or not isinstance(phase, (CD, PCD)) or getattr(phase, "mean_field_v", False):
+            raise ValueError("the fused stream samples binary RBMs under CD or PCD; use stream='numpy'")
+        phase.draws = FusedDraws(self.settings.seed)
+        return phase.draws
 
     # ------------------------------------------------------------------ training
     @property
@@ -149,7 +165,7 @@ class Trainer:
         """
         s, rbm = self.settings, self.rbm
         V_pos = self._next_batch()
-        P_pos = rbm.p_h_given_v(V_pos)
+        P_pos = rbm.p_h_given_v(V_pos) if self.draws is None else self.draws.h_given_v(rbm, V_pos, sample=False)[0]
         V_neg, P_neg = self.negative_phase.negative(rbm, V_pos, P_pos, self.rng)
         n, m = V_pos.shape[0], V_neg.shape[0]
         # Importance-weighted samplers (population annealing) average the negative phase with
@@ -160,7 +176,10 @@ class Trainer:
         # (v - b) / sigma^2 for Gaussian ones. One matrix product for both phases:
         # [S_pos; S_neg]^T [P_pos / n; -w P_neg].
         (S_pos, Sb_pos), (S_neg, Sb_neg) = rbm.visible_statistics(V_pos), rbm.visible_statistics(V_neg)
-        grad_W = np.vstack([S_pos, S_neg]).T @ np.vstack([P_pos / n, P_neg * -w[:, None]])
+        if self.draws is None:
+            grad_W = np.vstack([S_pos, S_neg]).T @ np.vstack([P_pos / n, P_neg * -w[:, None]])
+        else:  # the same product from the workspace's buffers
+            grad_W = self.draws.stacked_gradient(S_pos, P_pos, S_neg, P_neg, w)
         grad_b = Sb_pos.mean(axis=0) - w @ Sb_neg
         grad_c = P_pos.mean(axis=0) - w @ P_neg
         extra = rbm.extra_gradients(V_pos, P_pos, V_neg, P_neg, w)
