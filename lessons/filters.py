@@ -33,7 +33,7 @@ from pgmviz.ui.charts.filters import curves_figure, hidden_bias_figure, histogra
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset, set_current_model
-from pgmviz.ui.pictures import crisp, data_url, enlarged, png
+from pgmviz.ui.pictures import Enlarged, crisp, data_url, enlarge, enlarged, png
 from pgmviz.ui.present import main_picture
 from pgmviz.ui.theme import BLUE, GREY, RED
 
@@ -329,6 +329,20 @@ def diagnostics_view() -> None:
     draw_diagnostics(ss[P + "snap"])
 
 
+def live_pictures(snap: Snapshot, shape: tuple[int, int], n_show: int, per_filter: bool) -> dict[str, Enlarged]:
+    """The frame's three pictures, encoded once per snapshot: a frame whose slice is still pending redraws them."""
+    key = (n_show, per_filter)
+    kept = ss.get(P + "pictures")
+    if kept is not None and kept[0] is snap and kept[1] == key:
+        return kept[2]
+    rbm, V = snap.rbm, ss[P + "data"]["V_recon"]
+    pics = {"filters": enlarge(*filter_picture(rbm.W, shape, n_show, per_filter)),
+            "reconstructions": enlarge(*recon_picture(V, rbm.reconstruct(V), shape)),
+            "visible_biases": enlarge(*bias_picture(rbm.b, shape, width=150))}
+    ss[P + "pictures"] = (snap, key, pics)
+    return pics
+
+
 def draw_live(snap: Snapshot) -> None:
     data = ss[P + "data"]
     shape = tuple(data["image_shape"])
@@ -361,8 +375,9 @@ def draw_live(snap: Snapshot) -> None:
         show_all = n_h > SHOWN_FILTERS and ss.get(P + "show_all", False)
         n_show = n_h if show_all else min(n_h, SHOWN_FILTERS)
         per_filter = ss.get(P + "per_filter", True)
+        pics = live_pictures(snap, shape, n_show, per_filter)
         st.markdown(f"#### The filters ({n_show} of {n_h} hidden units)")
-        enlarged(st, *filter_picture(rbm.W, shape, n_show, per_filter), name=P + "filters")
+        enlarged(st, pics["filters"], name=P + "filters")
         st.caption("Each square is one hidden unit's weights from all the pixels, drawn as an image. "
                    "Red: a pixel that is on pushes the unit on; blue: pushes it off; white: no effect. "
                    + ("Each filter has its own colour scale." if per_filter else "One colour scale for all."))
@@ -372,13 +387,12 @@ def draw_live(snap: Snapshot) -> None:
             tc[1].toggle(f"Show all {n_h} filters", key=P + "show_all", value=False,
                          help="Drawing every filter makes each frame slower.")
     with right:
-        V = data["V_recon"]
         st.markdown("#### Data and reconstructions")
-        enlarged(st, *recon_picture(V, rbm.reconstruct(V), shape), name=P + "reconstructions")
+        enlarged(st, pics["reconstructions"], name=P + "reconstructions")
         st.caption("Top: training images. Below: p(v | h) with h from p(h | v), the model's "
                    "reconstruction from its features. Early on they are blurs of the average digit.")
         st.markdown("**Visible biases b**")
-        enlarged(st, *bias_picture(rbm.b, shape, width=150), name=P + "visible_biases")
+        enlarged(st, pics["visible_biases"], name=P + "visible_biases")
         st.caption(f"b in [{rbm.b.min():.1f}, {rbm.b.max():.1f}]; it starts at each pixel's log-odds, so the "
                    "hidden units need not learn how often a pixel is on.")
 

@@ -3,12 +3,15 @@
 Encoding the picture at its own resolution and letting the browser enlarge it costs a fraction of
 encoding the enlarged copy (a 100-filter grid: about 1 ms against 15); ``image-rendering: pixelated``
 keeps the enlargement sharp, as ``np.kron`` did. The slide files are enlarged on the server, on click.
+A page keeps the `Enlarged` pictures of the state it drew: a frame that finds no new state redraws
+them without encoding again.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -42,8 +45,22 @@ def crisp() -> None:
     st.html(PIXELATED)
 
 
-def enlarged(where, img: np.ndarray, scale: int, *, name: str, caption: str | None = None) -> None:
-    """``img`` (uint8, one pixel per pixel) shown ``scale`` times larger, with its Slides downloads."""
-    scale = max(1, int(scale))
-    where.image(data_url(img), width=img.shape[1] * scale, caption=caption)
-    slides.downloads(where, name, lambda fmt: figures.picture_file(viz.upscale(img, scale), fmt, caption=caption))
+@dataclass(frozen=True)
+class Enlarged:
+    """A picture ready to draw: the image at one pixel per pixel, its scale, and its data URL (encoded once)."""
+
+    img: np.ndarray
+    scale: int
+    url: str
+
+
+def enlarge(img: np.ndarray, scale: int) -> Enlarged:
+    """Encode ``img`` once, to be drawn ``scale`` times larger (keep it to redraw a frame whose data did not change)."""
+    return Enlarged(img, max(1, int(scale)), data_url(img))
+
+
+def enlarged(where, picture: Enlarged, *, name: str, caption: str | None = None) -> None:
+    """The picture drawn ``scale`` times larger with crisp pixels, with its Slides downloads (enlarged on click)."""
+    where.image(picture.url, width=picture.img.shape[1] * picture.scale, caption=caption)
+    slides.downloads(where, name, lambda fmt: figures.picture_file(viz.upscale(picture.img, picture.scale), fmt,
+                                                                   caption=caption))
