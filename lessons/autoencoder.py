@@ -13,8 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import data
@@ -22,11 +20,10 @@ from pgmviz.models import grbm
 from pgmviz.nets import autoencoder as ae
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts import autoencoder as charts
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.present import main_picture
-from pgmviz.ui.theme import ACCENT, CLASS_COLOURS, FONT, MUTED
-from pgmviz.ui.theme import LIGHT_GREY as GREY
 from pgmviz.viz import filter_grid, sample_grid
 
 st.set_page_config(page_title="Deep autoencoder · pgmviz", layout="wide")
@@ -69,14 +66,7 @@ def bundled(path: str, code: int) -> dict:
 
     ValueError if the file is missing, unreadable, or was made with another recipe than this page's.
     """
-    net, meta = ae.load_autoencoder(path)
-    recipe = {"hidden": HIDDEN, "code": code, "pre_epochs": PRE_EPOCHS, "ft_epochs": FT_EPOCHS, "seed": SEED}
-    if meta.get("recipe") != recipe or net.sizes != sizes_for(code) + HIDDEN[::-1] + [SIDE * SIDE]:
-        raise ValueError(f"it was made with another recipe ({meta.get('recipe')}; this page uses {recipe})")
-    need = ("pretrain_log", "history", "random_history", "pretrain_seconds", "finetune_seconds")
-    missing = [k for k in need if k not in meta]
-    if missing:
-        raise ValueError(f"its meta lacks {', '.join(missing)}")
+    net, meta = ae.load_ready_made(path, code)
     return {"net": net, "pretrain_log": meta["pretrain_log"], "history": meta["history"],
             "random_history": meta["random_history"], "pretrain_s": meta["pretrain_seconds"],
             "finetune_s": meta["finetune_seconds"], "settings": (PRE_EPOCHS, FT_EPOCHS, SEED), "source": "bundled"}
@@ -143,7 +133,7 @@ def grey_grbm(seed: int) -> dict:
     Xtr, _, Xte, _ = digits()
     g = grbm.fit_grey_images(Xtr, GREY_HIDDEN, GREY_EPOCHS, seed=seed)
     return {"fit": g, "samples": g.to_pixels(g.model.sample_means(20, 1000, rng=seed + 1)),
-            "test_error": g.squared_error(Xte), "mean_error": float(((Xte - g.mean) ** 2).sum(axis=1).mean())}
+            "test_error": g.squared_error(Xte), "mean_error": g.mean_image_error(Xte)}
 
 
 def ready(code: int) -> dict:
@@ -290,37 +280,12 @@ else:
 
 
 def draw_pretraining(run: dict) -> None:
-    log = np.array(run["pretrain_log"])  # rows (layer, epoch, error)
-    fig = go.Figure()
-    for k in np.unique(log[:, 0]).astype(int):
-        rows = log[log[:, 0] == k]
-        fig.add_trace(go.Scatter(x=rows[:, 1], y=rows[:, 2], mode="lines+markers",
-                                 name=f"RBM {k + 1}: {sizes_for(code)[k]} → {sizes_for(code)[k + 1]}"))
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                      title="Pretraining: each RBM's CD-1 error per epoch",
-                      yaxis_title="squared error per row", yaxis_rangemode="tozero",
-                      legend=dict(orientation="h", yanchor="top", y=-0.18))
-    slides.chart(st, fig, key=P + "pretrain_chart", width="stretch")
+    slides.chart(st, charts.pretraining_figure(run["pretrain_log"], sizes_for(code)), key=P + "pretrain_chart",
+                 width="stretch")
 
 
 def draw_finetuning(run: dict) -> None:
-    hist = pd.DataFrame(run["history"])
-    rand = pd.DataFrame(baseline)
-    pca_err = float(pca_curve()[code - 1])
-    fig = go.Figure([
-        go.Scatter(x=hist["epoch"], y=hist["held-out squared error"], mode="lines+markers", name="pretrained, unrolled",
-                   line=dict(color=ACCENT, width=3)),
-        go.Scatter(x=rand["epoch"], y=rand["held-out squared error"], mode="lines", name="from random weights",
-                   line=dict(color=GREY, width=3, dash="dot")),
-        go.Scatter(x=[0, max(1, int(hist["epoch"].max()))], y=[pca_err] * 2, mode="lines",
-                   name=f"PCA, {code} components",
-                   line=dict(color=MUTED, dash="dash", width=3)),
-    ])
-    top = 1.4 * max(pca_err, float(hist["held-out squared error"].iloc[0]))  # the random start begins far above
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                      title="Fine-tuning: held-out error per epoch (0 = unrolled)",
-                      yaxis_title="squared error per image", yaxis_range=[0, top],
-                      legend=dict(orientation="h", yanchor="top", y=-0.18))
+    fig = charts.finetuning_figure(run["history"], baseline, float(pca_curve()[code - 1]), code)
     slides.chart(st, fig, key=P + "finetune_chart", width="stretch")
     last = run["history"][-1]
     m = st.columns(2) + st.columns(2)
@@ -383,9 +348,6 @@ if q_ratio.revealed:
 m[3].metric("training digits: AE / PCA", f"{comp.ae_train:.2f} / {comp.pca_train:.2f}",
             help="The same errors on the 4,000 training digits: close to the held-out ones, so no overfitting.")
 
-curve = pca_curve()
-fig = go.Figure(go.Scatter(x=np.arange(1, len(curve) + 1), y=curve, mode="lines", name="PCA, k components",
-                           line=dict(color=MUTED, width=3)))
 points = {}
 if ss.get(P + "all_sizes"):  # the ready-made nets of every code size (bundled; trained here only if unreadable)
     points = {c: ready(c) for c in CODE_SIZES}
@@ -393,12 +355,7 @@ points.update(ss.get(P + "runs", {}))  # the student's own nets replace the read
 points.setdefault(code, run)
 xs = sorted(points)
 ys = [ae.squared_error(Xte, points[c]["net"].reconstruct(Xte)) for c in xs]
-fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", name="deep autoencoder", text=[f"{y:.2f}" for y in ys],
-                         textposition="top right",
-                         marker=dict(color=ACCENT, size=14, line=dict(width=1, color="black"))))
-fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                  title="Held-out squared error per image against code size",
-                  xaxis_title="code size (numbers per digit)", yaxis_title="squared error", yaxis_rangemode="tozero")
+fig = charts.code_size_figure(pca_curve(), xs, ys)
 if q_ratio.reveals("the errors by code size"):
     slides.chart(main_picture(), fig, key=P + "code_sizes", width="stretch")
 if not ss.get(P + "all_sizes"):
@@ -415,15 +372,7 @@ agree_ae, agree_pca = ae.knn_agreement(codes_ae, yte), ae.knn_agreement(codes_pc
 
 
 def code_map(Z: np.ndarray, title: str, key: str) -> None:
-    fig = go.Figure()
-    for c in range(10):
-        sel = yte == c
-        fig.add_trace(go.Scattergl(x=Z[sel, 0], y=Z[sel, 1], mode="markers", name=str(c),
-                                   marker=dict(size=6, color=CLASS_COLOURS[c], opacity=0.8),
-                                   hovertemplate=f"digit {c}<br>code (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
-    fig.update_layout(height=460, margin=dict(l=10, r=10, t=40, b=10), font=FONT, title=title,
-                      legend=dict(title="digit", itemsizing="constant"), xaxis_title="code 1", yaxis_title="code 2")
-    slides.chart(st, fig, key=key, width="stretch")
+    slides.chart(st, charts.code_map_figure(Z, yte, title), key=key, width="stretch")
 
 
 c_ae, c_pca = st.columns(2, gap="large")
@@ -448,29 +397,11 @@ with c_bowl:
                 "a bowl whose curvature the input cannot change. A Gaussian unit's bowl (v−μ)²/(2σ²) is as "
                 "narrow as σ makes it.")
     sig = st.slider("σ of the Gaussian unit", 0.02, 0.3, step=0.01, key=P + "sigma")
-    x = float(np.log(0.7 / 0.3))  # puts the logistic unit's minimum at 0.7
-    p = np.linspace(0.005, 0.995, 397)
-    F = grbm.logistic_mean_field_free_energy(p, x)
-    E = grbm.gaussian_unit_energy(p, 0.7, sig)
-    F0 = float(grbm.logistic_mean_field_free_energy(np.array([0.7]), x)[0])
-    three = np.array([0.6, 0.7, 0.8])
-    fig = go.Figure([
-        go.Scatter(x=p, y=F - F0, mode="lines", name="logistic unit: F(p) − F(0.7)", line=dict(color=MUTED, width=3)),
-        go.Scatter(x=p, y=E, mode="lines", name=f"Gaussian unit, σ = {sig:.2f}", line=dict(color=ACCENT, width=3)),
-        go.Scatter(x=three, y=grbm.logistic_mean_field_free_energy(three, x) - F0, mode="markers", showlegend=False,
-                   marker=dict(color=MUTED, size=11)),
-        go.Scatter(x=three, y=grbm.gaussian_unit_energy(three, 0.7, sig), mode="markers", showlegend=False,
-                   marker=dict(color=ACCENT, size=11)),
-    ])
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), font=FONT, yaxis_range=[-0.1, 3],
-                      xaxis_title="value of the unit", yaxis_title="free energy above the minimum",
-                      legend=dict(orientation="h", y=1.12))
-    slides.chart(st, fig, key=P + "bowls", width="stretch")
+    bowls = grbm.unit_bowls(sig)  # the logistic unit's minimum put at 0.7
+    slides.chart(st, charts.bowls_figure(bowls), key=P + "bowls", width="stretch")
     # The logistic unit's F(p) is a mean-field free energy over its *mean* p, not the energy of a
     # random value with a density, so its gap is shown as a gap, never as a probability ratio.
-    gap_log = float(min(grbm.logistic_mean_field_free_energy(np.array([0.6, 0.8]), x)) - F0)
-    gap_gauss = float(min(grbm.gaussian_unit_energy(np.array([0.6, 0.8]), 0.7, sig)))
-    ratio_gauss = float(np.exp(gap_gauss))  # a Gaussian unit's value has density ∝ exp(-E): a true ratio
+    gap_log, gap_gauss, ratio_gauss = bowls["gap_logistic"], bowls["gap_gaussian"], bowls["ratio_gaussian"]
     m = st.columns(2)
     m[0].metric("logistic: F(0.6 or 0.8) − F(0.7), mean field", f"{gap_log:.3f} nats",
                 help="The mean-field free-energy gap to the lower of the two neighbours. p is the unit's mean "
@@ -484,16 +415,7 @@ with c_toy:
     c_fixed, c_learned = st.columns(2)
     for col, kind, title in ((c_fixed, "fixed", "σ fixed at 1"),
                              (c_learned, "learned", "σ learned")):
-        S = toy[kind]["samples"]
-        fig = go.Figure([  # samples first, so the data stay visible on top of them
-            go.Scattergl(x=S[:, 0], y=S[:, 1], mode="markers", name="GRBM samples",
-                         marker=dict(color=ACCENT, size=6, opacity=0.55)),
-            go.Scattergl(x=toy["X"][:, 0], y=toy["X"][:, 1], mode="markers", name="data",
-                         marker=dict(color="#263238", size=3, opacity=0.8)),
-        ])
-        fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), font=FONT, title=title,
-                          xaxis=dict(range=[-3, 3]), yaxis=dict(range=[-3, 3], scaleanchor="x"),
-                          legend=dict(orientation="h", y=-0.12))
+        fig = charts.toy_figure(toy[kind]["samples"], toy["X"], title)
         with col:
             slides.chart(st, fig, key=P + f"toy_{kind}", width="stretch")
             s = toy[kind]["sigma"]
@@ -539,11 +461,11 @@ st.caption(
 
 with st.expander("Show the code behind the numbers"):
     st.code(
-        """from pgmviz import autoencoder as ae
+        """from pgmviz.nets import autoencoder as ae
 
 net, meta = ae.load_autoencoder(f"assets/autoencoder/autoencoder_256-128-64-{code}.npz")  # the ready-made net
 # ... which scripts/train_autoencoder.py made like this (seeds aside):
-*_, last = ae.pretrain(X_train, [256, 128, 64, code])   # greedy CD-1, one RBM after another
+*_, last = ae.pretrain(X_train, [256, 128, 64, code])   # greedy CD-1 with Trainer, one RBM after another
 net = ae.unroll(last.stack)                             # encoder W1 W2 W3, decoder W3ᵀ W2ᵀ W1ᵀ
 tuner = ae.FineTuner(net, X_train)                      # Adam on the pixel cross-entropy
 tuner.run(15)                                           # epochs of backprop

@@ -282,6 +282,10 @@ class GreyDigits:
         """Mean over images of the summed squared pixel error of `redraw`."""
         return float(((np.asarray(X) - self.redraw(X)) ** 2).sum(axis=1).mean())
 
+    def mean_image_error(self, X: np.ndarray) -> float:
+        """The baseline: mean over images of sum_i (x_i - mean_i)^2, every image drawn as the training mean."""
+        return float(((np.asarray(X) - self.mean) ** 2).sum(axis=1).mean())
+
 
 def fit_grey_images(X: np.ndarray, n_h: int = 100, epochs: int = 20, lr: float = 0.002,
                     seed: int = 0) -> GreyDigits:
@@ -335,3 +339,24 @@ def logistic_mean_field_free_energy(p: np.ndarray, x: float) -> np.ndarray:
 def gaussian_unit_energy(v: np.ndarray, mean: float, sigma: float) -> np.ndarray:
     """E(v) = (v - mean)^2 / (2 sigma^2): a Gaussian unit's bowl, as narrow as sigma makes it."""
     return (np.asarray(v, dtype=np.float64) - mean) ** 2 / (2 * sigma**2)
+
+
+def unit_bowls(sigma: float, centre: float = 0.7, neighbours: tuple[float, float] = (0.6, 0.8),
+               n: int = 397) -> dict:
+    """The slide's contrast at ``centre``: a logistic unit's F(p) - F(centre) (its input puts the minimum
+    there) beside a Gaussian unit's E(v) = (v - centre)^2 / (2 sigma^2), on p in (0, 1) and at the neighbours.
+
+    ``gap_logistic`` / ``gap_gaussian``: how far below the lower neighbour the centre sits (nats);
+    ``ratio_gaussian`` = exp(gap_gaussian), a density ratio (the logistic gap is not: p is a mean).
+    """
+    x = float(np.log(centre / (1 - centre)))  # sigmoid(x) = centre
+    p = np.linspace(0.005, 0.995, n)
+    three = np.array([neighbours[0], centre, neighbours[1]])
+    F0 = float(logistic_mean_field_free_energy(np.array([centre]), x)[0])
+    F3 = logistic_mean_field_free_energy(three, x) - F0
+    E3 = gaussian_unit_energy(three, centre, sigma)
+    gap_gaussian = float(min(E3[0], E3[2]))
+    return {"sigma": float(sigma), "centre": centre, "values": p, "three": three,
+            "logistic": logistic_mean_field_free_energy(p, x) - F0, "gaussian": gaussian_unit_energy(p, centre, sigma),
+            "logistic_three": F3, "gaussian_three": E3, "gap_logistic": float(min(F3[0], F3[2])),
+            "gap_gaussian": gap_gaussian, "ratio_gaussian": float(np.exp(gap_gaussian))}

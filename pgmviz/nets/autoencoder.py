@@ -431,6 +431,25 @@ def pretraining(epochs: int = READY_MADE_PRE_EPOCHS, seed: int = 0) -> PretrainS
 READY_MADE = Recipe()
 
 
+READY_MADE_META = ("pretrain_log", "history", "random_history", "pretrain_seconds", "finetune_seconds")
+
+
+def load_ready_made(source: str | Path | BinaryIO | bytes, code: int, recipe: Recipe = READY_MADE
+                    ) -> tuple[Autoencoder, dict]:
+    """A bundled net of ``recipe`` with this code size and its meta; ValueError if unreadable, made with
+    another recipe, or lacking what the lesson shows (`READY_MADE_META`)."""
+    net, meta = load_autoencoder(source)
+    wanted = {"hidden": list(recipe.hidden), "code": code, "pre_epochs": recipe.pre_epochs,
+              "ft_epochs": recipe.ft_epochs, "seed": recipe.seed}
+    sizes = recipe.sizes(code)
+    if meta.get("recipe") != wanted or net.sizes != sizes + sizes[-2::-1]:
+        raise ValueError(f"it was made with another recipe ({meta.get('recipe')}; this page uses {wanted})")
+    missing = [k for k in READY_MADE_META if k not in meta]
+    if missing:
+        raise ValueError(f"its meta lacks {', '.join(missing)}")
+    return net, meta
+
+
 def history_row(net: Autoencoder, X_test: np.ndarray, epoch: int, loss: float) -> dict:
     """One fine-tuning epoch: the training cross-entropy given, the held-out squared error per image measured."""
     return {"epoch": epoch, "train cross-entropy": float(loss),

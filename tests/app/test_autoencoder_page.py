@@ -8,7 +8,6 @@ effect on the session is checked.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons" / "autoencoder.py")
 BUNDLED = ROOT / "assets" / "autoencoder"
 TIMEOUT = 300  # generous: the fallback test trains the ready-made nets (seconds; more on a loaded machine)
-FIRST_RUN_S = 20  # the first run with the bundled nets: about 1 s on a quiet 2-core machine (3.6 s when it trained)
 
 
 def bundled_meta(code: int) -> dict:
@@ -40,13 +38,11 @@ def test_first_run_loads_the_bundled_nets_and_trains_nothing(monkeypatch):
     for name in ("pretrain", "pretrain_bottom", "pretrain_and_finetune", "finetune_from_random"):
         monkeypatch.setattr(ae, name, no_training)
     monkeypatch.setattr(ae.FineTuner, "run", no_training)
+    # (No wall-time bound: speed claims live in bench/. The patched calls above fail the run if it trains a net.)
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    t0 = time.perf_counter()
     app.run()
-    seconds = time.perf_counter() - t0
     assert not app.exception, [e.value for e in app.exception]
     assert not app.error, [e.value for e in app.error]
-    assert seconds < FIRST_RUN_S, f"first run took {seconds:.1f} s"
     meta = bundled_meta(6)
     m = metrics(app)
     assert m["autoencoder, held out"] == f"{meta['test_squared_error']:.2f}"
