@@ -21,12 +21,13 @@ from pgmviz import datasets
 from pgmviz.evaluation import evaluate as ev
 from pgmviz.evaluation import held_out as ho
 from pgmviz.sampling.partition import MAX_EXACT_UNITS, exact_feasible, log_Z_exact
-from pgmviz.ui import compute, predict, scores, slides
+from pgmviz.ui import compute, predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.charts.evaluate import COLOURS, estimate_chart, interval_text, nats_chart, sweep_chart
 from pgmviz.ui.layout import lesson_header, notice, warm_up_kernels
 from pgmviz.ui.models import dataset, model_picker, model_setting, pretrained_models
 from pgmviz.ui.present import main_picture
+from pgmviz.ui.scores import publish
 
 st.set_page_config(page_title="How good is the model? · pgmviz", layout="wide")
 
@@ -263,7 +264,7 @@ for method, clicked in buttons.items():
         res["runs"].append(est)
 if res["runs"] and neg_F_test is not None and key:  # for the pages that compare models (the VAE page)
     last = res["runs"][-1]
-    scores.publish(key, f"RBM {name}", neg_F_test - last.log_Z, f"{last.method} log Z (evaluate page)")
+    publish(key, f"RBM {name}", neg_F_test - last.log_Z, f"{last.method} log Z (evaluate page)")
 
 if res["runs"]:
     table = pd.DataFrame([{
