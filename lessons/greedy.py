@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import viz
@@ -26,11 +24,11 @@ from pgmviz.training.protocol import Budget, Progress
 from pgmviz.training.train import TrainSettings
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts.greedy import bound_figure, filter_picture, heat_picture
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
 from pgmviz.ui.present import main_picture
-from pgmviz.ui.theme import ACCENT, ALERT, FONT, GREEN, MUTED
 
 st.set_page_config(page_title="Greedy stacking · pgmviz", layout="wide")
 
@@ -79,31 +77,9 @@ def rule_text(s: TrainSettings) -> str:
     return f"{name} at {s.lr:g}" + ("" if s.lr_floor is None else f" falling to {s.lr * s.lr_floor:.2g}")
 
 
-def layer_filters(net: dbn.DBN, l: int) -> np.ndarray:
-    """What each unit of hidden layer l+1 looks for, in pixels: W_1 for layer 1, W_1 @ W_2 for layer 2, ...
-
-    A unit of layer 2 is a weighted combination of layer-1 features, so its picture is the sum of
-    the layer-1 filters weighted by its incoming weights (a linear view that ignores the sigmoids).
-    """
-    F = net.rbms[0].W.astype(np.float64)
-    for r in net.rbms[1: l + 1]:
-        F = F @ r.W  # (n_v, n_{k+1}): each column a combination of the columns below
-    return F
-
-
-def filter_picture(F: np.ndarray, shape: tuple[int, int], width: int = 560, max_filters: int = 100) -> np.ndarray:
-    n = min(F.shape[1], max_filters)
-    n_cols = int(np.ceil(np.sqrt(n)))
-    scale = max(1, width // (n_cols * (shape[1] + 1)))
-    return viz.filter_grid(F, shape, n_cols=n_cols, scale=scale, max_filters=max_filters)
-
-
-def heat_picture(P_h: np.ndarray, width: int = 520) -> np.ndarray:
-    """Rows = images, columns = hidden units, amber = p near 1, dark = near 0; uint8 RGB."""
-    lo, hi = np.array([20, 22, 30]), np.array([255, 179, 0])
-    rgb = (lo + P_h[..., None] * (hi - lo)).round().astype(np.uint8)
-    k = max(2, width // P_h.shape[1])
-    return viz.upscale(rgb, k)
+def layer_filters(net: dbn.DBN, l: int):
+    """What each unit of hidden layer l+1 looks for, in pixels: W_1 W_2 ... W_(l+1) (`viz.stacked_filters`)."""
+    return viz.stacked_filters([r.W for r in net.rbms[: l + 1]])
 
 
 _section = [0]
@@ -329,7 +305,8 @@ def bound_run(seed: int, propagate: str, rule: str = "pcd") -> dict:
     run = greedy_bound.bound_experiment(X, n_h=8, steps2=BOUND_STEPS, every=BOUND_EVERY, propagate=propagate, rng=seed,
                                rule=rule)
     return {"steps": run.steps, "history": run.history, "seconds": run.seconds,
-            "ceiling": dbn_bound.best_prior_bound(run.rbm1, X), "falls": greedy_bound.falls(run.history)}
+            "ceiling": dbn_bound.best_prior_bound(run.rbm1, X), "falls": greedy_bound.falls(run.history),
+            "n_images": len(X)}
 
 
 c_text, c_opts = st.columns([3, 1])
@@ -358,21 +335,7 @@ SIZE_URL.write()
 res = bound_run(int(b_seed), b_prop)
 res_exact = bound_run(int(b_seed), b_prop, "exact")
 steps, hist = res["steps"], res["history"]
-series = [("log_p_rbm1", "log p(v), one RBM", MUTED, "dash", 3),
-          ("log_p_dbn", "log p(v), two-layer DBN, RBM 2 by PCD (exact)", GREEN, "solid", 7),
-          ("bound", "variational bound, RBM 2 by PCD", ACCENT, "solid", 3)]
-fig = go.Figure([go.Scatter(x=steps, y=[h[k] for h in hist], name=name, mode="lines",
-                            line=dict(color=colour, width=width, dash=dash))
-                 for k, name, colour, dash, width in series])
-fig.add_scatter(x=res_exact["steps"], y=[h["bound"] for h in res_exact["history"]], mode="lines",
-                name="variational bound, RBM 2 by the exact gradient", line=dict(color=ALERT, width=3))
-fig.add_hline(y=res["ceiling"], line=dict(color=ALERT, width=1, dash="dot"),
-              annotation_text="ceiling for this W₁: p₂ = aggregated posterior", annotation_position="top left")
-fig.add_hline(y=-np.log(30), line=dict(color="#999", width=1),
-              annotation_text="best possible: −log 30", annotation_position="bottom right")
-fig.update_layout(height=400, margin=dict(l=10, r=10, t=50, b=10), font=FONT,
-                  xaxis_title="updates of RBM 2", yaxis_title="mean over the 30 images, nats",
-                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+fig = bound_figure(steps, hist, res_exact["steps"], res_exact["history"], res["ceiling"], res["n_images"])
 first, last = hist[0], hist[-1]
 best = max(hist, key=lambda h: h["bound"])
 n_checks = len(hist) - 1

@@ -81,6 +81,18 @@ def filter_grid(W: np.ndarray, image_shape: tuple[int, int], n_cols: int | None 
     return upscale(grid.astype(np.uint8), scale)
 
 
+def stacked_filters(weights: list[np.ndarray]) -> np.ndarray:
+    """F = W_1 W_2 ... W_l (n_v, n_l): what each unit of the l-th hidden layer looks for, in pixels.
+
+    A unit of layer 2 is a weighted combination of layer-1 features, so its picture is the sum of the
+    layer-1 filters weighted by its incoming weights: a linear view that ignores the sigmoids between.
+    """
+    F = np.asarray(weights[0], dtype=np.float64)
+    for W in weights[1:]:
+        F = F @ W  # (n_v, n_{k+1}): each column a combination of the columns below
+    return F
+
+
 def sample_grid(V: np.ndarray, image_shape: tuple[int, int], n_cols: int | None = None, scale: int = 3) -> np.ndarray:
     """Visible vectors in [0, 1] as a tiled grey-scale picture (white ink on black); uint8."""
     grid = tile(np.asarray(V, dtype=np.float64), image_shape, n_cols=n_cols, pad=1, fill=0.35)

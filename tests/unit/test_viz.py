@@ -63,3 +63,14 @@ def test_image_shape_for():
     assert viz.image_shape_for(784) == (28, 28)
     assert viz.image_shape_for(256) == (16, 16)
     assert viz.image_shape_for(10) == (1, 10)
+
+
+def test_stacked_filters_is_the_product_of_the_weights():
+    from pgmviz.viz import stacked_filters
+
+    W1 = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])  # (n_v = 3, n_1 = 2)
+    W2 = np.array([[1.0, 0.0, 2.0], [-1.0, 1.0, 0.0]])  # (n_1 = 2, n_2 = 3)
+    np.testing.assert_array_equal(stacked_filters([W1]), W1)
+    # unit 0 of layer 2 = filter 0 - filter 1 of layer 1
+    np.testing.assert_allclose(stacked_filters([W1, W2])[:, 0], W1[:, 0] - W1[:, 1])
+    assert stacked_filters([W1, W2]).shape == (3, 3)
