@@ -18,21 +18,23 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import datasets
+from pgmviz.evaluation import finetune_table as table
+from pgmviz.evaluation.finetune_table import pct
 from pgmviz.models import dbn_io
 from pgmviz.training import finetune as ft
 from pgmviz.training import updown
 from pgmviz.training.protocol import Budget, Lockstep
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts.finetune import error_curves
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.live import LiveRun
 from pgmviz.ui.models import dataset
 from pgmviz.ui.present import main_picture
-from pgmviz.ui.theme import ACCENT, FONT
+from pgmviz.ui.theme import ACCENT
 from pgmviz.ui.theme import LIGHT_GREY as GREY
 from pgmviz.viz import filter_grid, sample_grid
 
@@ -125,10 +127,6 @@ def ready_made(path: str) -> dict:
             "seed": CFG.seed, "lr": CFG.finetune_lr}
 
 
-def pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.1f}%"
-
-
 if isinstance(bundled_run(str(ft.READY_MADE)), str):
     st.error(f"The bundled ready-made run ({ft.READY_MADE.name}) could not be used: "
              f"{bundled_run(str(ft.READY_MADE))}. "
@@ -142,34 +140,7 @@ cols = res["columns"]
 ss.setdefault(P + "rerun", {})
 
 
-def results_table() -> pd.DataFrame:
-    """One row per method (the index): our held-out errors per column, a re-run here if any, the lecture's number."""
-    rerun_col = "re-run here"
-    rows = []
-    for key, title in ft.ROWS.items():
-        row = {"method": title}
-        for c in cols:
-            row["ours, " + c["name"]] = pct(c["rows"][key]["test_error"])
-        mine = ss[P + "rerun"].get(key)
-        row[rerun_col] = pct(mine["test_error"]) if mine else ""
-        row["lecture, full MNIST"] = f"{ft.LECTURE[key][1]}%" if key in ft.LECTURE else "—"
-        rows.append(row)
-    for key, title in ft.LABEL_ROWS.items():  # measured by the label-unit nets: read from their files
-        measured = {m["dataset"]: m for m in map(ft.label_dbn_result, ft.TABLE_NETS[key]) if m is not None}
-        row = {"method": title, rerun_col: "",
-               "lecture, full MNIST": f"{ft.LECTURE[key][1]}%" if key in ft.LECTURE else "—"}
-        for c in cols:
-            m = measured.get(c["config"]["dataset"])
-            row["ours, " + c["name"]] = (f"{pct(m['test_error'])} ({'-'.join(map(str, m['sizes']))}+10)"
-                                         if m is not None else "—")
-        rows.append(row)
-    rows.append({"method": ft.LECTURE["svm"][0], **{"ours, " + c["name"]: "—" for c in cols}, rerun_col: "",
-                 "lecture, full MNIST": f"{ft.LECTURE['svm'][1]}%"})
-    return pd.DataFrame(rows).set_index("method")
-
-
-table = results_table()
-st.table(table)
+st.table(pd.DataFrame(table.results_rows(cols, ss[P + "rerun"])).set_index("method"))
 st.caption(
     "Error rates on held-out digits. **Ours**: the bundled MNIST subset, 4,000 training and 1,000 held-out "
     "digits (one error = 0.1%; which differences exceed the noise is measured below), binarised, with nets much "
@@ -202,16 +173,8 @@ for tab, c in zip(ptabs, cols):
         "method": TITLES[key], "error": pct(pc.error_a), f"minus {pct(pc.error_b)}": f"{100 * pc.difference:+.1f}",
         "95% interval (points)": f"{100 * pc.low:+.1f} to {100 * pc.high:+.1f}",
         "only this row wrong": pc.only_a, "only the pretrained net wrong": pc.only_b,
-        "McNemar p": f"{pc.p_value:.2g}", "verdict": ("worse" if pc.difference > 0 else "better") if pc.clear
-        else "within noise"} for key, pc in comp.items()]), hide_index=True, key=P + "paired_" + c["config"]["dataset"])
-
-
-def verdicts(comp: dict[str, ft.Paired]) -> dict[str, list[str]]:
-    """Rows clearly better than the base, clearly worse, or within the digits' noise."""
-    out = {"better": [], "worse": [], "within noise": []}
-    for key, pc in comp.items():
-        out[("worse" if pc.difference > 0 else "better") if pc.clear else "within noise"].append(key)
-    return out
+        "McNemar p": f"{pc.p_value:.2g}", "verdict": table.verdict(pc)} for key, pc in comp.items()]),
+        hide_index=True, key=P + "paired_" + c["config"]["dataset"])
 
 
 lines = []
@@ -219,7 +182,7 @@ for c in cols:
     comp, rows_c = paired[c["name"]], c["rows"]
     if not comp:
         continue
-    v = verdicts(comp)
+    v = table.verdicts(comp)
     short = lambda keys: "; ".join(f"*{TITLES[k]}* ({pct(comp[k].error_a)})" for k in keys) or "none"  # noqa: E731
     r30, r120 = rows_c["random_backprop"], rows_c["random_backprop_long"]
     fitted = ("it had not finished fitting them" if r30["train_error"] > rows_c[BASE]["train_error"] + 0.01
@@ -341,16 +304,8 @@ def shown() -> dict:
 
 def curve_chart(hist: list[dict], title: str, colour: str, key: str, top: float) -> None:
     h = pd.DataFrame(hist)
-    fig = go.Figure([
-        go.Scatter(x=h["epoch"], y=100 * h["held-out error"], mode="lines+markers", name="held out",
-                   line=dict(color=colour, width=3)),
-        go.Scatter(x=h["epoch"], y=100 * h["train error"], mode="lines", name="training",
-                   line=dict(color=colour, width=2, dash="dot")),
-    ])
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), font=FONT, title=title,
-                      xaxis_title="epoch", yaxis_title="error (%)", yaxis_range=[0, top],
-                      legend=dict(orientation="h", yanchor="top", y=-0.2))
-    slides.chart(st, fig, key=key, width="stretch")
+    slides.chart(st, error_curves(h["epoch"], h["held-out error"], h["train error"], title, colour, top), key=key,
+                 width="stretch")
 
 
 def live_view() -> None:
@@ -388,7 +343,7 @@ W_after = run["pre"]["net"].Ws[0]
 change = ft.first_layer_change(W_before, W_after)
 ss[P + "shown"] = {"source": run["source"], "change": change, "seed": run["seed"]}
 delta = W_after - W_before
-amp = float(np.abs(W_before[:, :N_FILTERS]).max() / max(np.abs(delta[:, :N_FILTERS]).max(), 1e-12))
+amp = table.change_gain(W_before, W_after, N_FILTERS)
 q_change = predict.ask(P + "q_change", "Backprop with labels fine-tunes the pretrained net: by what percentage "
                        "will it change the first-layer weights, |W_after − W_before| / |W_before|?",
                        predict.Number(0.5, 100.0, default=50.0, ratio=True, fmt=lambda x: f"{x:.3g}%"),
@@ -527,16 +482,9 @@ else:
                        "training stopped. Your net keeps its last good weights; try a smaller step.")
         h = pd.DataFrame(mine["trainer"].history) if mine is not None else hist
         who = "your live run" if mine is not None else "the bundled run"
-        fig = go.Figure([
-            go.Scatter(x=h["epoch"], y=100 * h["held-out error"], mode="lines+markers", name="held out",
-                       line=dict(color=ACCENT, width=3)),
-            go.Scatter(x=h["epoch"], y=100 * h["train error"], mode="lines", name="training",
-                       line=dict(color=ACCENT, width=2, dash="dot")),
-        ])
-        fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
-                          title=f"Recognition by free energy during up-down ({who})", xaxis_title="epoch",
-                          yaxis_title="error (%)", yaxis_range=[0, max(6.0, 110 * float(h["held-out error"].max()))],
-                          legend=dict(orientation="h", yanchor="top", y=-0.2))
+        fig = error_curves(h["epoch"], h["held-out error"], h["train error"],
+                           f"Recognition by free energy during up-down ({who})", ACCENT,
+                           max(6.0, 110 * float(h["held-out error"].max())), height=320)
         slides.chart(st, fig, key=P + "ud_curve", width="stretch")
         last = h.iloc[-1]
         m = st.columns(3)
@@ -612,16 +560,8 @@ c16 = cols[0]["rows"]
 
 def lecture_order(c: dict) -> str:
     """Where our column agrees with the lecture's order of the rows it shares, pair by pair."""
-    comp = paired[c["name"]]
-    out = []
-    for key in ("dbn_labels_updown", "random_backprop_long", "knn"):
-        pc = comp.get(key)
-        if pc is None or key not in ft.LECTURE:
-            continue
-        agree = "as in the lecture" if pc.difference > 0 else "the other way round from the lecture"
-        out.append(f"*{TITLES[key]}* {pct(pc.error_a)} against {pct(pc.error_b)}, "
-                   + (agree if pc.clear else "a difference within the noise"))
-    return "; ".join(out)
+    return "; ".join(f"*{TITLES[key]}* {pct(pc.error_a)} against {pct(pc.error_b)}, {reading}"
+                     for key, pc, reading in table.lecture_order(paired[c["name"]]))
 
 
 notice(
