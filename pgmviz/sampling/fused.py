@@ -77,7 +77,7 @@ def _fused_body(X, bias, P, S, seed, call, mode):
     """Rows in parallel: P = sigmoid(X + bias) and S = [u < P] (mode SAMPLE); S = [u < X] (DRAW_ONLY); P only.
 
     u is row r's uniform stream of this call: two 24-bit uniforms per splitmix64 output when X is
-    float32, one 53-bit uniform otherwise. P may be X itself (each entry is read before written).
+    float32, one 53-bit uniform otherwise. P should not be X (it would work, but the aliasing stops LLVM vectorising).
     """
     n, m = X.shape
     two = X.itemsize == 4  # two uniforms per 64-bit word in float32
@@ -161,7 +161,8 @@ class FusedDraws:
         """V ~ Bernoulli(sigmoid(H W^T + b)), the sigmoid and the draw in one pass."""
         X = np.matmul(H, rbm.W.T, out=self.buffer("x_v", (H.shape[0], rbm.n_v), rbm.dtype))
         V = np.empty_like(X)
-        self._run(X, rbm.b, X, V, SAMPLE)  # the probabilities overwrite the pre-activations
+        # The probabilities in a buffer of their own: written over X, the loop would not vectorise (aliasing).
+        self._run(X, rbm.b, self.buffer("p_v", X.shape, X.dtype), V, SAMPLE)
         return V
 
     def bernoulli(self, P):
