@@ -1,7 +1,7 @@
 """Lesson 4, fantasy chains: let alternating Gibbs sampling run on its own and watch what it draws.
 
-Widgets and drawing only; the sampling, the recorded frames and the GIF are ``pgmviz.sampling.chains``,
-the free-energy chart ``pgmviz.ui.charts.fantasy``.
+Widgets and drawing only; the sampling is ``pgmviz.sampling.chains``, the recorded frames and the GIF
+``pgmviz.chain_frames``, the free-energy chart ``pgmviz.ui.charts.fantasy``.
 Pressing Run samples every chain once (with a progress bar) and renders every frame once as a
 uint8 index image; the result lives in ``st.session_state``, so reruns and animation ticks only
 pick a frame and colour it. Playing is a ``st.fragment(run_every=...)`` that advances the frame
@@ -15,7 +15,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from pgmviz import datasets
+from pgmviz import chain_frames, datasets
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.sampling import chains
@@ -108,7 +108,7 @@ def run(name: str, rbm, meta: dict, shape, request: tuple) -> None:
 
     relay = compute.Relay(progress)  # the chains run through the server's scheduler; the bar is drawn here
     record = compute.run(P + "chains", chains.run_chains, rbm, V0, T, m, rng, progress=relay, relay=relay)
-    frames = chains.render_frames(record, shape, aspect=FRAME_ASPECT)
+    frames = chain_frames.render_frames(record, shape, aspect=FRAME_ASPECT)
     bar.empty()
     ss[P + "result"] = {
         "request": request, "model": name, "record": record, "frames": frames, "shape": tuple(shape),
@@ -211,7 +211,7 @@ def side_by_side() -> None:
     if done is not None and spread_shown:
         cols = st.columns(len(done["census"]))
         for col, (label, c) in zip(cols, done["census"].items()):
-            slides.picture(col, chains.contact_sheet(c.images, (28, 28), n_cols=5, scale=3), output_format="PNG",
+            slides.picture(col, chain_frames.contact_sheet(c.images, (28, 28), n_cols=5, scale=3), output_format="PNG",
                            caption=f"{label}: p(v | h) after {COMPARE_STEPS:,} steps", width="stretch",
                            name=P + f"census_{label}")
             col.markdown(f"{label}: {census.describe_reading(c)}")
@@ -291,7 +291,8 @@ if ss[P + "start"] == "drawing":
         else:
             try:
                 v0 = chains.start_image(ss[P + "drawing"], shape, 1)
-                slides.picture(st, chains.contact_sheet(v0, shape, scale=max(1, 160 // shape[0])), output_format="PNG",
+                slides.picture(st, chain_frames.contact_sheet(v0, shape, scale=max(1, 160 // shape[0])),
+                               output_format="PNG",
                                caption=f"The start of every chain: your drawing at {shape[0]}x{shape[1]}, thresholded",
                                width=180, name=P + "start")
             except ValueError as e:
@@ -369,7 +370,7 @@ def animation() -> None:
 
     left, right = main_picture().columns([3, 2], gap="large")
     with left:
-        slides.picture(st, chains.frame_png(res["frames"][frame]), output_format="PNG", width="stretch",
+        slides.picture(st, chain_frames.frame_png(res["frames"][frame]), output_format="PNG", width="stretch",
                        name=P + "chains_frame")
         st.caption("Each chain: **v** (the sample) | **p(v | h)** (the mean the next sample is drawn from) | "
                    "**h** (its hidden units, amber = on). All chains are independent.")
@@ -387,11 +388,11 @@ st.fragment(run_every=tick_s if playing else None)(animation)()
 st.markdown("#### Where the chains ended")
 scale = max(2, min(6, 480 // (int(np.ceil(np.sqrt(record.n_chains))) * (res["shape"][1] + 2))))
 ec = st.columns(3)
-slides.picture(ec[0], chains.contact_sheet(record.V[0], res["shape"], scale=scale), output_format="PNG",
+slides.picture(ec[0], chain_frames.contact_sheet(record.V[0], res["shape"], scale=scale), output_format="PNG",
                caption="The start states (step 0)", width="stretch", name=P + "chains_start")
-slides.picture(ec[1], chains.contact_sheet(record.V[-1], res["shape"], scale=scale), output_format="PNG",
+slides.picture(ec[1], chain_frames.contact_sheet(record.V[-1], res["shape"], scale=scale), output_format="PNG",
                caption=f"Final samples v (step {record.n_steps:,})", width="stretch", name=P + "chains_end")
-slides.picture(ec[2], chains.contact_sheet(record.P_v[-1], res["shape"], scale=scale), output_format="PNG",
+slides.picture(ec[2], chain_frames.contact_sheet(record.P_v[-1], res["shape"], scale=scale), output_format="PNG",
                caption=f"Final means p(v | h) (step {record.n_steps:,})", width="stretch",
                name=P + "chains_means")
 reader = reader_for(res["shape"])
@@ -403,7 +404,7 @@ if reader is not None:
 
 # The GIF is encoded only when the button is clicked, in a worker thread without the session:
 # the callable gets the frames themselves, not st.session_state.
-make_gif = partial(chains.gif, res["frames"], scale=min(res["scale"], 2), duration_ms=int(1000 * tick_s / stride))
+make_gif = partial(chain_frames.gif, res["frames"], scale=min(res["scale"], 2), duration_ms=int(1000 * tick_s / stride))
 st.download_button("Download the animation (GIF)", data=make_gif, file_name="fantasy_chains.gif",
                    mime="image/gif", icon=":material/download:", key=P + "gif")
 
@@ -411,12 +412,13 @@ with st.expander("The code that ran", icon=":material/code:"):
     start_code = {"Random noise": "chains.start_noise(n, rbm.n_v, rng)",
                   "Test digits": "chains.start_data(X_test, n, rng)",
                   "Your drawing": "chains.start_image(drawing, image_shape, n)"}[res["start"]]
-    st.code(f"""from pgmviz import chains
+    st.code(f"""from pgmviz import chain_frames
+from pgmviz.sampling import chains
 rng = np.random.default_rng({res['seed']})
 V0 = {start_code}          # {record.n_chains} start states
 record = chains.run_chains(rbm, V0, n_steps={record.n_steps}, every={record.every}, rng=rng)
 # inside: for each step t,  h_t ~ p(h | v_t),  v_(t+1) ~ p(v | h_t),  F(v_t) recorded
-frames = chains.render_frames(record, {tuple(res['shape'])})""", language="python")
+frames = chain_frames.render_frames(record, {tuple(res['shape'])})""", language="python")
 
 side_by_side()
 

@@ -4,11 +4,9 @@ The sampler is checked against the exact p(v) of a tiny RBM (all 2^n_v states en
 the total variation distance between visit frequencies and probabilities, with fixed seeds.
 """
 
-import io
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling import chains
@@ -190,47 +188,3 @@ def test_the_free_energy_cap_raises():
 
 def test_a_request_under_the_cap_is_accepted():
     assert chains.check_request(100, 784, 500, 1000, 10) == 101
-
-
-# --- pictures ------------------------------------------------------------------------------------
-def test_frames_show_v_p_and_h_of_each_chain(digits_rbm):
-    rec = chains.run_chains(digits_rbm, chains.start_noise(5, 16, rng=0), 8, 4, rng=0)
-    frames = chains.render_frames(rec, (4, 4), n_cols=2)
-    lay = chains.frame_layout((4, 4), 6, 5, n_cols=2)
-    assert frames.shape == (3, *lay.shape) and frames.dtype == np.uint8
-    hr, hc = lay.hidden_shape
-    assert hr * hc >= 6 and hr <= 4
-    for f in range(3):
-        for k in range(5):
-            y, x = lay.origin(k)
-            np.testing.assert_array_equal(frames[f, y:y + 4, x:x + 4], rec.V[f, k].reshape(4, 4) * chains.GREY_MAX)
-            p = frames[f, y:y + 4, x + 5:x + 9].astype(float) / chains.GREY_MAX
-            np.testing.assert_allclose(p, rec.P_v[f, k].reshape(4, 4), atol=0.005)
-            top = (4 - hr) // 2
-            h = frames[f, y + top:y + top + hr, x + 10:x + 10 + hc].ravel()[:6]
-            np.testing.assert_array_equal(h == chains.H_ON, rec.H[f, k] == 1)
-            assert set(np.unique(h)) <= {chains.H_ON, chains.H_OFF}
-
-
-def test_colours_gif_and_contact_sheet(digits_rbm):
-    rec = chains.run_chains(digits_rbm, chains.start_noise(4, 16, rng=0), 6, 2, rng=0)
-    frames = chains.render_frames(rec, (4, 4))
-    rgb = chains.colorize(frames[1], scale=3)
-    assert rgb.shape == (frames.shape[1] * 3, frames.shape[2] * 3, 3) and rgb.dtype == np.uint8
-    assert (rgb[::3, ::3] == chains.PALETTE[frames[1]]).all()
-    gif = Image.open(io.BytesIO(chains.gif(frames, scale=2, duration_ms=50)))
-    assert gif.n_frames == rec.n_frames
-    gif.seek(2)
-    np.testing.assert_array_equal(np.asarray(gif.convert("RGB")), chains.colorize(frames[2], 2))
-    png = Image.open(io.BytesIO(chains.frame_png(frames[1])))
-    assert png.mode == "P" and png.size == (frames.shape[2], frames.shape[1])
-    np.testing.assert_array_equal(np.asarray(png.convert("RGB")), chains.colorize(frames[1]))
-    sheet = chains.contact_sheet(rec.V[-1], (4, 4), n_cols=4, scale=2)
-    assert sheet.shape == ((4 + 4) * 2, (4 * 6 + 2) * 2, 3)
-
-
-def test_layout_is_wider_than_tall_for_many_chains():
-    lay = chains.frame_layout((28, 28), 500, 36)
-    h, w = lay.shape
-    assert 1.0 < w / h < 3.0 and lay.n_rows * lay.n_cols >= 36
-    assert chains.frame_layout((28, 28), 500, 1).shape[0] < 40
