@@ -1,19 +1,23 @@
 """A class on one server, measured: N students training at once, a latecomer opening pages.
 
     python bench/classroom.py                          # N = 1, 3, 10; one process and WORKERS=2
-    python bench/classroom.py --students 1,3,10,30 --workers 0,2 --seconds 40
+    python bench/classroom.py --students 1,3,10,30 --workers 0,2 --seconds 30
+    python bench/classroom.py --students 1 --workers 0 --clients chromium,light   # the two kinds compared
     python bench/classroom.py --memory                 # idle / 30 sessions / after 100 students
     python bench/classroom.py --quick                  # 2 students for a few seconds (the smoke test)
 
-**Training** (the issue 17 scenario): N Chromium tabs, each its own browser context (its own
-cookies, so its own session, as N students' browsers are), open Filter learning and press Train
-on the default model; meanwhile a latecomer opens Home, then Energy and probability, in a fresh
-context every ``--late-every`` seconds. Printed per configuration (``--workers 0`` is one
-``streamlit run app.py``; ``--workers n`` is ``scripts/serve.py --workers n`` behind nginx):
+**Training** (the issue 17 scenario): N students, each its own session, open Filter learning and
+press Train on the default model; meanwhile a latecomer opens Home, then Energy and probability,
+in a fresh Chromium context every ``--late-every`` seconds. A student is a Chromium tab (its own
+browser context, so its own cookies, as N students' browsers are; `classroom_browser`) or a light
+websocket client (`classroom_ws.LightStudent`); ``--clients auto`` takes Chromium up to 3
+students and light ones beyond. Printed per configuration (``--workers 0`` is one ``streamlit run
+app.py``; ``--workers n`` is ``scripts/serve.py --workers n`` behind nginx):
 
-- frames/s of each student (new filter pictures per second, counted in the page by a
-  MutationObserver, so the count does not depend on how often this script looks) and all
-  students together, and the time from the Train click to the first new picture;
+- frames/s of each student and all together (new filter pictures: counted in a Chromium page by
+  a MutationObserver, in a light student's messages), the frames the server delivered and the
+  fragment reruns the client asked for per second (both read from the websocket, for Chromium
+  tabs too), and the time from the Train click to the first new picture;
 - the latecomer's page-ready times (navigation until the app is idle: connected, no script
   running, pictures loaded; the browser tests' ``wait_idle``), in seconds, "-" for a visit that
   was not ready within ``--late-timeout``; and, to tell the server's share from the browser's
@@ -21,54 +25,62 @@ context every ``--late-every`` seconds. Printed per configuration (``--workers 0
   an idle server), the same page's script run on the server alone (a ``LightSession``: request
   to ``script_finished``), measured just before each browser visit;
 - server cores busy (CPU seconds of every server process, nginx included, per wall second over
-  the measuring window) and the browser's cores (Chromium runs on the same 2 cores here);
-- the server's peak memory: the sum of PSS (shared pages split between the processes that map
-  them, so n workers are not counted n times for one copy of numpy) over all server processes,
-  sampled every second from the start of the server.
+  the measuring window) and the clients' cores (Chromium, Playwright and this process);
+- the server's peak memory (summed PSS, `classroom_server`), exception boxes (their text under
+  the row: type, message, first lines of the trace, and the page), students that never started,
+  and the load average.
 
-Chromium tabs rather than lighter websocket clients: a training page's frames are driven by the
-frontend (the fragment's ``run_every`` timer in the browser asks for each slice), so only the real
-frontend paces the requests the way students' browsers do.
+**Light students measure what Chromium students measure, on students' own machines.** A training
+page's frames are paced by the frontend: each ``st.fragment(run_every=...)`` becomes a
+``setInterval`` in the browser that sends a fragment rerun whether or not a run is in progress
+(the server coalesces them), and a light student keeps the same timers with the same messages
+(`classroom_ws`, its docstring has the frontend's rules). What differs is the client's own cost:
+N Chromium tabs on the server's 2 cores take 0.2-1.4 of them (a tab's main thread draws every
+frame's picture and charts), and a starved tab's timers fire late, so it asks for fewer frames.
+Measured, one student alone, one process, same hour (load average 28-31, other sessions' jobs):
+Chromium 0.40 and 0.40 frames/s drawn, 0.43 and 0.45 delivered, 1.79 and 1.31 fragment reruns
+asked per second, 0.22-0.23 client cores; light 0.93 and 1.10 frames/s, 2.65 and 2.97 reruns
+asked, 0.11-0.12 client cores. A Chromium tab draws what it is delivered (0.40 of 0.43): the gap
+is in the asking, the browser's timers on a machine with no core to spare. On a quiet machine,
+where the tab's timers fire on time, the two agree: see bench/README.md's classroom section for
+the quiet pair (``--students 1 --workers 0 --clients chromium,light,chromium,light``). Students'
+browsers run on their own machines, so light students are the class as the server sees it;
+``--clients chromium`` stays for the browser's side (and the latecomer is always Chromium).
 
 **Memory** (``--memory``): lighter clients (``LightSession``: Streamlit's own websocket protocol,
 no browser), since here only what the server holds matters: a client opens a session, runs every
 page at its defaults (each a full script run on the server, with the pictures it stores) and
 leaves. Printed: the server's memory fresh (started, Home run once), with 30 sessions open at
-once, and after 100 students have come and gone (right after, and once the server has dropped
-their sessions).
+once (all 30 hold every page's state), and after 100 students have come and gone (``--parallel``
+at a time, default 3: one after another would take an hour), right after the last one left,
+every 30 s while the server drops their sessions (Streamlit keeps a disconnected one 120 s, the
+reaper drops it within 30 s after), and at the end of ``--settle`` (180 s).
 
 Traffic goes only to 127.0.0.1 and every loop is bounded in count and time. Nothing here asserts a
-speed; ``tests/browser/test_classroom_smoke.py`` runs ``--quick`` (both kinds).
+speed; ``tests/browser/test_classroom_smoke.py`` runs ``--quick`` (2 students as Chromium tabs,
+then as light students; and ``--quick --memory``).
 """
 
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
-import importlib.util
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
-import warnings
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-# websockets' sync client asks for a `with` block; a LightSession holds its connection across calls
-warnings.filterwarnings("ignore", message=r"connect\(\) must be used as a context manager")
+from classroom_browser import _load_browser_helpers, latecomer, open_chromium_students
+from classroom_server import Server, cpu_seconds, descendants
+from classroom_ws import ExceptionBox, LightSession, LightStudent
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVE = ROOT / "scripts" / "serve.py"
-HEALTH = "/_stcore/health"
-START_TIMEOUT = 180.0
+sys.path.insert(0, str(ROOT))  # this tree's pgmviz, whatever the installed one points at
+SETTLE_SAMPLE_S = 30.0  # --memory: the server's size is sampled this often while sessions are dropped
+PASSING_SAMPLE = 10  # --memory: and after every this many students who came and went
 
 
 def all_pages() -> list[str]:
@@ -77,292 +89,73 @@ def all_pages() -> list[str]:
     return ["home", *[lesson.url_path for lesson in LESSONS]]
 
 
-def _load_browser_helpers():
-    """tests/browser/conftest.py's wait_idle and assert-free helpers (one definition of "ready")."""
-    spec = importlib.util.spec_from_file_location("pgmviz_browser_conftest", ROOT / "tests" / "browser" / "conftest.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-# --- processes: CPU and memory from /proc ---------------------------------------------------------
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def descendants(root: int) -> list[int]:
-    """root and every process below it (by parent pid, read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / _TICK
-
-
-def pss_mib(pids: list[int]) -> float:
-    total_kb = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        total_kb += int(line.split()[1])
-                        break
-        except OSError:
-            pass
-    return total_kb / 1024
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + HEALTH, timeout=2) as r:
-            return r.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
-@dataclass
-class Server:
-    """One ``streamlit run app.py`` (workers=0) or ``scripts/serve.py --workers n``, on loopback."""
-
-    workers: int
-    port: int = field(default_factory=_free_port)
-    proc: subprocess.Popen | None = None
-    run_dir: Path | None = None
-    peak_mib: float = 0.0
-    _sampling: bool = False
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def label(self) -> str:
-        return "1 process" if self.workers == 0 else f"WORKERS={self.workers}"
-
-    def start(self) -> None:
-        self.run_dir = Path(tempfile.mkdtemp(prefix="pgmviz-classroom-"))
-        log = open(self.run_dir / "server.log", "w")
-        if self.workers == 0:
-            cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                   "--server.address", "127.0.0.1", "--server.port", str(self.port),
-                   "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-        else:
-            cmd = [sys.executable, str(SERVE), "--workers", str(self.workers), "--port", str(self.port),
-                   "--address", "127.0.0.1", "--run-dir", str(self.run_dir)]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        deadline = time.monotonic() + START_TIMEOUT
-        while not (_healthy(self.url) and (self.workers == 0 or "behind nginx" in self.log())):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{self.label} did not start:\n{self.log()[-3000:]}")
-            time.sleep(0.25)
-        self._sampling = True
-        threading.Thread(target=self._sample, daemon=True).start()
-
-    def log(self) -> str:
-        return (self.run_dir / "server.log").read_text(errors="replace")
-
-    def pids(self) -> list[int]:
-        return descendants(self.proc.pid)
-
-    def memory_mib(self) -> float:
-        return pss_mib(self.pids())
-
-    def _sample(self) -> None:
-        while self._sampling:
-            self.peak_mib = max(self.peak_mib, self.memory_mib())
-            time.sleep(1.0)
-
-    def stop(self) -> None:
-        self._sampling = False
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                for pid in self.pids():
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                self.proc.wait(timeout=10)
-
-
-# --- students in Chromium -------------------------------------------------------------------------
-
-# Counts new filter pictures in the page itself. The first picture in the main area is the filter
-# grid (tests/browser/test_filters_browser.py); a new frame is a new src on it.
-_FRAME_COUNTER_JS = """() => {
-  if (window.__pgmviz) return window.__pgmviz.frames;
-  const pg = window.__pgmviz = {frames: 0, src: null};
-  const src = () => { const img = document.querySelector('[data-testid="stMain"] [data-testid="stImage"] img');
-                      return img ? img.getAttribute('src') : null; };
-  pg.src = src();
-  new MutationObserver(() => { const s = src(); if (s && s !== pg.src) { pg.src = s; pg.frames += 1; } })
-    .observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
-  return 0;
-}"""
-_FRAMES_JS = "() => window.__pgmviz ? window.__pgmviz.frames : 0"
-_EXCEPTIONS_JS = "() => document.querySelectorAll('[data-testid=\"stException\"]').length"
-
-
-@dataclass
-class Student:
-    context: object
-    tab: object
-    opened_at: float
-    clicked_at: float | None = None
-    first_frame_s: float | None = None
-    frames0: int = 0
-    t0: float = 0.0
-    fps: float | None = None
-
-
-def _new_tab(browser, helpers):
-    context = browser.new_context(viewport=helpers.VIEWPORT, device_scale_factor=1)
-    tab = context.new_page()
-    tab.set_default_timeout(30_000)
-    return context, tab
-
-
-def open_students(browser, helpers, url: str, n: int, timeout: float) -> list[Student]:
-    """n students open Filter learning at once and each presses Train as soon as their page is ready."""
-    students = []
-    for _ in range(n):
-        context, tab = _new_tab(browser, helpers)
-        tab.goto(f"{url}/filters", wait_until="commit")
-        students.append(Student(context, tab, time.monotonic()))
+def open_light_students(url: str, n: int, timeout: float, stop: threading.Event) -> list[LightStudent]:
+    """n light students (`classroom_ws.LightStudent`), each on its own thread, open Filter learning and train."""
+    students = [LightStudent(url, timeout=timeout) for _ in range(n)]
+    for s in students:
+        threading.Thread(target=s.live, args=(stop,), daemon=True).start()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        waiting = [s for s in students if s.clicked_at is None]
-        training = [s for s in students if s.clicked_at is not None and s.first_frame_s is None]
-        if not waiting and not training:
-            break
-        for s in waiting:
-            try:
-                if s.tab.evaluate(helpers._BUSY_JS) == "":
-                    button = s.tab.locator('[data-testid="stMain"] button', has_text="Train").first
-                    if button.count():
-                        s.tab.evaluate(_FRAME_COUNTER_JS)
-                        button.click(timeout=5_000)
-                        s.clicked_at = time.monotonic()
-            except Exception:  # the page is still being drawn; look again on the next round
-                pass
-        for s in training:
-            if s.tab.evaluate(_FRAMES_JS) > 0:
-                s.first_frame_s = time.monotonic() - s.clicked_at  # within one round of this loop
+    while time.monotonic() < deadline and any(s.first_frame_s is None and s.error is None for s in students):
         time.sleep(0.05)
     return students
 
 
-def script_time(url: str, page: str, timeout: float) -> float | None:
-    """Seconds the server takes to run ``page`` for a new session (no browser), None if it did not."""
-    try:
-        s = LightSession(url, timeout=timeout)
-        try:
-            return s.run_page(page)
-        finally:
-            s.close()
-    except Exception:
-        return None
+def _counts(student) -> tuple[int, int, int]:
+    """(frames drawn, frames the websocket delivered, fragment reruns asked); a light student draws what it gets."""
+    delivered = getattr(student, "delivered", student.frames)
+    return student.frames, delivered, student.requests
 
 
-def latecomer(browser, helpers, url: str, seconds: float, every: float,
-              timeout: float) -> tuple[list[tuple[str, float | None]], list[float | None]]:
-    """Every ``every`` s, a new student opens Home or Energy and probability (alternately).
-
-    Returns the browser visits (page, seconds until ready) and the server's script time of each.
-    """
-    visits: list[tuple[str, float | None]] = []
-    scripts: list[float | None] = []
-    end = time.monotonic() + seconds
-    pages = ["home", "energy"]
-    while time.monotonic() < end:
-        visit_at = time.monotonic()
-        page = pages[len(visits) % 2]
-        scripts.append(script_time(url, page, timeout))
-        start = time.monotonic()
-        context, tab = _new_tab(browser, helpers)
-        try:
-            tab.goto(f"{url}/{page}", wait_until="domcontentloaded")
-            ready = helpers.wait_idle(tab, timeout=timeout) - start
-            if tab.evaluate(_EXCEPTIONS_JS):
-                ready = None
-        except Exception:
-            ready = None
-        finally:
-            context.close()
-        visits.append((page, ready))
-        time.sleep(max(0.0, visit_at + every - time.monotonic()))
-    return visits, scripts
+def client_kind(clients: str, n: int) -> str:
+    """``auto``: Chromium tabs for a few students (as the issue measured), light clients beyond 3."""
+    return ("light" if n > 3 else "chromium") if clients == "auto" else clients
 
 
 def run_training(server: Server, n: int, seconds: float, late_every: float, late_timeout: float,
-                 open_timeout: float) -> dict:
+                 open_timeout: float, clients: str = "auto") -> dict:
     helpers = _load_browser_helpers()
     from playwright.sync_api import sync_playwright
 
+    kind = client_kind(clients, n)
+    stop = threading.Event()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=helpers.CHROMIUM, args=helpers.CHROMIUM_ARGS, headless=True)
         try:
             me = os.getpid()
-            students = open_students(browser, helpers, server.url, n, open_timeout)
+            if kind == "chromium":
+                students = open_chromium_students(browser, helpers, server.url, n, open_timeout)
+            else:
+                students = open_light_students(server.url, n, open_timeout, stop)
             time.sleep(2.0)  # let the last ones settle into their pace
-            for s in students:
-                s.frames0, s.t0 = s.tab.evaluate(_FRAMES_JS), time.monotonic()
+            counts0, t0 = [_counts(s) for s in students], time.monotonic()
             server_pids = set(server.pids())
-            browser_pids = [p for p in descendants(me) if p not in server_pids and p != me]
-            cpu_s0, cpu_b0, wall0 = cpu_seconds(list(server_pids)), cpu_seconds(browser_pids), time.monotonic()
-            visits, scripts = latecomer(browser, helpers, server.url, seconds, late_every, late_timeout)
+            client_pids = [p for p in descendants(me) if p not in server_pids]  # Chromium, Playwright, this one
+            cpu_s0, cpu_c0, wall0 = cpu_seconds(list(server_pids)), cpu_seconds(client_pids), time.monotonic()
+            visits, scripts, boxes = latecomer(browser, helpers, server.url, seconds, late_every, late_timeout)
             wall = time.monotonic() - wall0
             server_cores = (cpu_seconds(server.pids()) - cpu_s0) / wall
-            browser_cores = (cpu_seconds(browser_pids) - cpu_b0) / wall
-            exceptions = 0
+            client_cores = (cpu_seconds(client_pids) - cpu_c0) / wall
+            counts = [_counts(s) for s in students]
+            elapsed = time.monotonic() - t0
+            fps, delivered, asked = ([(c[i] - c0[i]) / elapsed for c, c0 in zip(counts, counts0)] for i in range(3))
             for s in students:
-                s.fps = (s.tab.evaluate(_FRAMES_JS) - s.frames0) / (time.monotonic() - s.t0)
-                exceptions += s.tab.evaluate(_EXCEPTIONS_JS)
+                boxes.extend(s.boxes)
         finally:
+            stop.set()
             browser.close()
-    fps = [s.fps for s in students]
     return {
-        "config": server.label, "students": n, "seconds": round(wall, 1),
+        "config": server.label, "clients": kind, "students": n, "seconds": round(wall, 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "fps": [round(f, 3) for f in fps], "fps_total": round(sum(fps), 2),
+        "delivered_fps": [round(f, 3) for f in delivered], "asked_per_s": [round(f, 3) for f in asked],
         "not_training": sum(s.clicked_at is None for s in students),
         "first_frame_s": [None if s.first_frame_s is None else round(s.first_frame_s, 2) for s in students],
         "latecomer": [(p, None if r is None else round(r, 2)) for p, r in visits],
         "latecomer_script_s": [None if t is None else round(t, 2) for t in scripts],
-        "server_cores": round(server_cores, 2), "browser_cores": round(browser_cores, 2),
-        "peak_mib": round(server.peak_mib), "exceptions": exceptions,
+        "server_cores": round(server_cores, 2), "client_cores": round(client_cores, 2),
+        "peak_mib": round(server.peak_mib), "exceptions": len(boxes),
+        "exception_texts": [b.text() for b in boxes],
+        "client_errors": [s.error for s in students if s.error],
     }
 
 
@@ -375,111 +168,96 @@ def format_training(r: dict) -> str:
     span = f"{min(ok):.1f}-{max(ok):.1f} s" if ok else "never"
     first = [t for t in r["first_frame_s"] if t is not None]
     scripts = " ".join("-" if t is None else f"{t:.2f}" for t in r.get("latecomer_script_s", []))
-    return (f"| {r['config']} | {r['students']} | {each} | {r['fps_total']:.2f} | "
+    delivered, asked = sum(r["delivered_fps"]), sum(r["asked_per_s"])
+    return (f"| {r['config']} | {r['clients']} | {r['students']} | {each} | {r['fps_total']:.2f} | "
+            f"{delivered:.2f} | {asked:.2f} | "
             f"{(max(first) if first else float('nan')):.2f} | {span} ({' '.join(shown)}) | {scripts} | "
-            f"{r['server_cores']:.2f} | {r['browser_cores']:.2f} | {r['peak_mib']} | "
-            f"{r['exceptions']} | {r['not_training']} |")
+            f"{r['server_cores']:.2f} | {r['client_cores']:.2f} | {r['peak_mib']} | "
+            f"{r['exceptions']} | {r['not_training']} | {r['load_average'][0]:.1f} |")
 
 
-TRAINING_HEADER = ("| server | students | frames/s each (min-max) | all together | Train to first frame, worst (s) "
-                   "| latecomer's page ready (each visit) | its script on the server (s) | server cores busy | "
-                   "browser cores | server peak MiB | exception boxes | never started |\n|" + "---|" * 12)
+TRAINING_HEADER = ("| server | students' clients | students | frames/s each (min-max) | all together | "
+                   "frames delivered/s, all (websocket) | fragment reruns asked/s, all | "
+                   "Train to first frame, worst (s) | latecomer's page ready (each visit) | "
+                   "its script on the server (s) | server cores busy | client cores | server peak MiB | "
+                   "exception boxes | never started | load average (1 min, at the end) |\n|" + "---|" * 16)
 
 
-# --- light sessions: Streamlit's websocket protocol, no browser ------------------------------------
+# --- memory: light sessions visit every page -----------------------------------------------------
 
 
-class LightSession:
-    """One student without a browser: a websocket session that runs pages and reads the replies.
-
-    What the browser would send for "open page X at its defaults": a rerun request naming the page
-    with no widget states; the server runs the script and streams its elements back, ending with
-    ``script_finished``. Pictures stay on the server (as /media/ files) whether or not anyone
-    fetches them, so the server holds what it holds for a browser.
-    """
-
-    def __init__(self, url: str, timeout: float = 120.0):
-        from websockets.sync.client import connect
-
-        self.timeout = timeout
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        opener.open(url + "/", timeout=timeout).read()  # the cookies a browser gets (nginx's worker cookie)
-        cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
-        xsrf = next((c.value for c in jar if c.name == "_streamlit_xsrf"), "")
-        self.ws = connect(url.replace("http://", "ws://") + "/_stcore/stream",
-                          subprotocols=["streamlit", xsrf] if xsrf else ["streamlit"],
-                          additional_headers={"Cookie": cookies, "Origin": url},
-                          max_size=None, open_timeout=timeout)
-        self.exceptions = 0
-
-    def run_page(self, page: str) -> float:
-        """Open ``page`` (a url path) at its defaults; seconds until the server finished the run."""
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        msg = BackMsg()
-        msg.rerun_script.page_name = page
-        msg.rerun_script.query_string = ""
-        start = time.monotonic()
-        self.ws.send(msg.SerializeToString())
-        deadline = start + self.timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"{page}: no script_finished within {self.timeout:.0f} s")
-            fwd = ForwardMsg()
-            fwd.ParseFromString(self.ws.recv(timeout=left))
-            kind = fwd.WhichOneof("type")
-            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                self.exceptions += fwd.delta.new_element.WhichOneof("type") == "exception"
-            elif kind == "script_finished" and fwd.script_finished in (
-                    ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
-                return time.monotonic() - start
-
-    def close(self) -> None:
-        self.ws.close()
-
-
-def visit_every_page(url: str, pages: list[str], stay_open: bool = False) -> tuple[LightSession, int]:
+def visit_every_page(url: str, pages: list[str], stay_open: bool = False) -> tuple[LightSession, list[ExceptionBox]]:
     s = LightSession(url)
     for page in pages:
         s.run_page(page)
     if not stay_open:
         s.close()
-    return s, s.exceptions
+    return s, s.boxes
 
 
 def run_memory(server: Server, concurrent: int, students: int, parallel: int, settle: float) -> dict:
+    """Idle size; ``concurrent`` sessions open at once; ``students`` coming and going; then settling.
+
+    Each client visits every page at its defaults (``parallel`` of them at a time). The settling
+    phase samples the server's size every ``SETTLE_SAMPLE_S`` s: Streamlit keeps a disconnected
+    session ``server.disconnectedSessionTTL`` (120 s) and pgmviz's reaper drops it within 30 s after.
+    """
     pages = all_pages()
-    out: dict = {"config": server.label}
+    out: dict = {"config": server.label, "pages": len(pages), "parallel": parallel,
+                 "load_average_start": [round(x, 2) for x in os.getloadavg()]}
+
+    def note(key: str, value) -> None:  # each figure as soon as it is measured: a long run shows its progress
+        out[key] = value
+        print(f"  memory: {key} = {value} (load {os.getloadavg()[0]:.1f})", flush=True)
+
     s = LightSession(server.url)
     s.run_page("home")
     s.close()
     time.sleep(3)
-    out["fresh_mib"] = round(server.memory_mib())
-    exceptions = 0
+    note("fresh_mib", round(server.memory_mib()))
+    boxes: list[ExceptionBox] = []
     with ThreadPoolExecutor(parallel) as pool:
         t = time.monotonic()
         held = list(pool.map(lambda _: visit_every_page(server.url, pages, stay_open=True), range(concurrent)))
-        out[f"sessions_{concurrent}_s"] = round(time.monotonic() - t)
-        out[f"with_{concurrent}_mib"] = round(server.memory_mib())
-        exceptions += sum(e for _, e in held)
-        for sess, _ in held:
+        note(f"sessions_{concurrent}_s", round(time.monotonic() - t))
+        note(f"with_{concurrent}_mib", round(server.memory_mib()))
+        for sess, shown in held:
+            boxes.extend(shown)
             sess.close()
         t = time.monotonic()
-        done = list(pool.map(lambda _: visit_every_page(server.url, pages), range(students)))
-        out[f"students_{students}_s"] = round(time.monotonic() - t)
-        exceptions += sum(e for _, e in done)
-    out[f"after_{students}_mib"] = round(server.memory_mib())
-    time.sleep(settle)
-    out[f"after_{students}_plus_{settle:.0f}s_mib"] = round(server.memory_mib())
+        passing = []  # (students who have left, MiB), every PASSING_SAMPLE of them
+        futures = [pool.submit(visit_every_page, server.url, pages) for _ in range(students)]
+        for k, future in enumerate(as_completed(futures), 1):
+            boxes.extend(future.result()[1])
+            if k % PASSING_SAMPLE == 0 or k == students:
+                passing.append((k, round(server.memory_mib())))
+                print(f"  memory: {k} students have left: {passing[-1][1]} MiB", flush=True)
+        out["passing_mib"] = passing
+        note(f"students_{students}_s", round(time.monotonic() - t))
+    note(f"after_{students}_mib", round(server.memory_mib()))
+    t = time.monotonic()
+    timeline = []
+    while (waited := time.monotonic() - t) < settle:
+        time.sleep(min(SETTLE_SAMPLE_S, settle - waited))
+        timeline.append((round(time.monotonic() - t), round(server.memory_mib())))
+    out["settling_mib"] = timeline  # (seconds after the last student left, MiB)
+    note(f"after_{students}_plus_{settle:.0f}s_mib", round(server.memory_mib()))
     out["peak_mib"] = round(server.peak_mib)
-    out["exceptions"] = exceptions
+    out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    out["exceptions"] = len(boxes)
+    out["exception_texts"] = [b.text() for b in boxes]
     return out
 
 
 # --- main -----------------------------------------------------------------------------------------
+
+
+def print_boxes(r: dict) -> None:
+    """Every exception box of a run, and every client that failed, under its table row."""
+    for text in r.get("exception_texts", []):
+        print(f"  exception box: {text}", flush=True)
+    for text in r.get("client_errors", []):
+        print(f"  client failed: {text}", flush=True)
 
 
 def parse_args(argv=None):
@@ -490,24 +268,36 @@ def parse_args(argv=None):
     p.add_argument("--late-every", type=float, default=5.0, help="seconds between the latecomer's visits")
     p.add_argument("--late-timeout", type=float, default=60.0, help="a latecomer's visit not ready by then is '-'")
     p.add_argument("--open-timeout", type=float, default=240.0, help="how long students may take to start training")
+    p.add_argument("--clients", default=None,
+                   help="students' clients, comma-separated, each run in turn: light (websocket, "
+                        "classroom_ws.LightStudent), chromium (a tab each), auto (chromium up to 3 students, "
+                        "light beyond; the default; --quick: chromium,light)")
     p.add_argument("--memory", action="store_true", help="the memory run instead (light clients)")
     p.add_argument("--concurrent", type=int, default=30, help="--memory: sessions open at once")
     p.add_argument("--passing", type=int, default=100, help="--memory: students who come and go")
     p.add_argument("--parallel", type=int, default=3, help="--memory: clients running pages at the same time")
-    p.add_argument("--settle", type=float, default=150.0, help="--memory: wait after the last student left")
+    p.add_argument("--settle", type=float, default=180.0, help="--memory: wait after the last student left")
     p.add_argument("--quick", action="store_true", help="2 students, one process, a few seconds (smoke test)")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = p.parse_args(argv)
     if args.quick:
         args.students, args.workers, args.seconds, args.late_every = "2", "0", 6.0, 3.0
         args.concurrent, args.passing, args.parallel, args.settle = 2, 2, 2, 1.0
+        args.clients = args.clients or "chromium,light"
+    args.clients = args.clients or "auto"
     args.students = [int(x) for x in args.students.split(",")]
     args.workers = [int(x) for x in args.workers.split(",")]
+    args.clients = [c.strip() for c in args.clients.split(",")]
+    unknown = set(args.clients) - {"auto", "light", "chromium"}
+    if unknown:
+        p.error(f"--clients: unknown {sorted(unknown)} (light, chromium or auto)")
     return args
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    # SIGTERM (a timeout, a kill by pid) unwinds like Ctrl-C, so each server is stopped by its `finally`
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(f"pgmviz classroom benchmark: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}", flush=True)
     results = []
     if args.memory:
@@ -519,19 +309,23 @@ def main(argv=None) -> int:
             finally:
                 server.stop()
             print(json.dumps(r), flush=True)
+            print_boxes(r)
             results.append(r)
     else:
         print(TRAINING_HEADER, flush=True)
         for w in args.workers:
             for n in args.students:
-                server = Server(w)
-                server.start()
-                try:
-                    r = run_training(server, n, args.seconds, args.late_every, args.late_timeout, args.open_timeout)
-                finally:
-                    server.stop()
-                print(format_training(r), flush=True)
-                results.append(r)
+                for clients in args.clients:
+                    server = Server(w)
+                    server.start()
+                    try:
+                        r = run_training(server, n, args.seconds, args.late_every, args.late_timeout,
+                                         args.open_timeout, clients)
+                    finally:
+                        server.stop()
+                    print(format_training(r), flush=True)
+                    print_boxes(r)
+                    results.append(r)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

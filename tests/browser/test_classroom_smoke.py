@@ -1,6 +1,7 @@
 """bench/classroom.py runs (it is a benchmark, not a test: nothing here checks a speed): two
-students in Chromium press Train and get frames while a latecomer opens pages, with no exception
-box; and the memory run's light clients visit every page and leave."""
+students press Train and get frames while a latecomer opens pages, with no exception box, once as
+Chromium tabs and once as light websocket students (bench/classroom_ws.py); and the memory run's
+light clients visit every page and leave."""
 
 from __future__ import annotations
 
@@ -22,22 +23,26 @@ def _run(tmp_path, *args) -> list[dict]:
 
 
 def test_two_students_train_and_a_latecomer_visits(browser, tmp_path):  # `browser`: skip without Chromium
-    (r,) = _run(tmp_path)
-    assert r["config"] == "1 process" and r["students"] == 2
-    assert r["not_training"] == 0, r
-    assert len(r["fps"]) == 2 and all(f > 0 for f in r["fps"]), r  # frames came for both
-    assert all(t is not None for t in r["first_frame_s"]), r
-    assert r["latecomer"] and r["latecomer"][0][0] == "home", r
-    # the server's script time for each visit, measured without a browser
-    assert len(r["latecomer_script_s"]) == len(r["latecomer"]), r
-    assert all(t is not None and t > 0 for t in r["latecomer_script_s"]), r
-    assert r["exceptions"] == 0, r
-    assert r["server_cores"] > 0 and r["peak_mib"] > 0, r
+    runs = _run(tmp_path)
+    assert [r["clients"] for r in runs] == ["chromium", "light"], runs
+    for r in runs:
+        assert r["config"] == "1 process" and r["students"] == 2
+        assert r["not_training"] == 0 and r["client_errors"] == [], r
+        assert len(r["fps"]) == 2 and all(f > 0 for f in r["fps"]), r  # frames came for both
+        assert all(f > 0 for f in r["delivered_fps"]), r  # counted from the websocket too
+        assert all(a > 0 for a in r["asked_per_s"]), r  # the fragments' timers asked for reruns
+        assert all(t is not None for t in r["first_frame_s"]), r
+        assert r["latecomer"] and r["latecomer"][0][0] == "home", r
+        # the server's script time for each visit, measured without a browser
+        assert len(r["latecomer_script_s"]) == len(r["latecomer"]), r
+        assert all(t is not None and t > 0 for t in r["latecomer_script_s"]), r
+        assert r["exceptions"] == 0 and r["exception_texts"] == [], r
+        assert r["server_cores"] > 0 and r["peak_mib"] > 0, r
 
 
 def test_memory_run_visits_every_page(tmp_path):
     (r,) = _run(tmp_path, "--memory")
-    assert r["exceptions"] == 0, r
+    assert r["exceptions"] == 0 and r["exception_texts"] == [], r
     for key in ("fresh_mib", "with_2_mib", "after_2_mib", "peak_mib"):
         assert r[key] > 0, (key, r)
     assert r["peak_mib"] >= r["fresh_mib"], r
