@@ -35,6 +35,7 @@ from pgmviz.io import check_float_arrays, read_npz
 from pgmviz.nets.optim import Adam
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
+from pgmviz.training.batches import Batches
 from pgmviz.training.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
 
 LOG_2PI = float(np.log(2 * np.pi))
@@ -280,8 +281,7 @@ class VAETrainer:
         self.X_train = np.asarray(self.X_train, self.vae.dtype)
         self.opt = Adam(self.vae.params, lr=cfg.lr, maximize=True)  # ascends the ELBO
         self.rng = as_rng(cfg.seed + 1)
-        self._order = np.empty(0, dtype=np.int64)
-        self._pos = 0
+        self.batches = Batches(len(self.X_train), self.vae.config.batch_size, self.rng, drop_last=True)
         self._slice_seconds = 0.0
         self.diverged: str | None = None
 
@@ -290,12 +290,7 @@ class VAETrainer:
         return self.step * self.vae.config.batch_size / len(self.X_train)
 
     def _batch(self) -> np.ndarray:
-        bs = self.vae.config.batch_size
-        if self._pos + bs > len(self._order):  # a new epoch: a fresh shuffle
-            self._order, self._pos = self.rng.permutation(len(self.X_train)), 0
-        idx = self._order[self._pos:self._pos + bs]
-        self._pos += bs
-        return self.X_train[idx]
+        return self.X_train[self.batches.next()]
 
     def run(self, budget: Budget) -> Progress:
         """One slice of Adam updates within ``budget``; its `HistoryPoint` is the snapshot.

@@ -29,6 +29,7 @@ from pgmviz.models.rbm import check_visible
 from pgmviz.rng import as_rng
 from pgmviz.sampling.bm_gibbs import check_temperature, gibbs_sweeps, neg_energy_table, state_indices
 from pgmviz.sampling.partition import all_states
+from pgmviz.training.batches import Batches
 from pgmviz.training.protocol import Budget, Progress, as_budget, healthy, spend
 
 CONNECTIVITY = {"full": "every pair coupled (lateral v-v and h-h too)",
@@ -208,7 +209,7 @@ class BMTrainer:
         self.last_gradient = np.zeros_like(self.Q)
         self.H_clamped: np.ndarray | None = None  # persistent clamped chains, one per training row
         self.X_free: np.ndarray | None = None
-        self._order, self._cursor = self.rng.permutation(len(self.X_train)), 0
+        self.batches = Batches(len(self.X_train), self.settings.batch_size, self.rng, drop_last=True, shuffle_now=True)
         self.history: list[dict] = []
         self.record()
 
@@ -217,12 +218,7 @@ class BMTrainer:
         return self.Q.shape[0] - self.n_v
 
     def _next_rows(self) -> np.ndarray:
-        n, bs = len(self.X_train), min(self.settings.batch_size, len(self.X_train))
-        if self._cursor + bs > n:
-            self._order, self._cursor = self.rng.permutation(n), 0
-        rows = self._order[self._cursor:self._cursor + bs]
-        self._cursor += bs
-        return rows
+        return self.batches.next()
 
     def gradient(self, rows: np.ndarray) -> np.ndarray:
         """This update's estimate of d mean log p_T / dQ on the batch (exact, or both phases sampled)."""

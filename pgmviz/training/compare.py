@@ -27,6 +27,7 @@ import numpy as np
 
 from pgmviz.models.rbm import RBM
 from pgmviz.training import gradients
+from pgmviz.training.batches import Batches
 from pgmviz.training.negative import CD, NEGATIVE_PHASES, make_negative_phase
 from pgmviz.training.protocol import Budget, Progress
 from pgmviz.training.train import Trainer, TrainSettings
@@ -166,9 +167,10 @@ class RaceTrainer(Trainer):
     """
 
     def __post_init__(self) -> None:
-        super().__post_init__()
-        self._batch_rng = np.random.default_rng(self.settings.seed + BATCH_SEED_OFFSET)
-        self._order = self._batch_rng.permutation(self.X_train.shape[0])
+        super().__post_init__()  # (its batches drew one shuffle from the sampler's stream, as they always did)
+        self.batches = Batches(self.X_train.shape[0], self.settings.batch_size,
+                               np.random.default_rng(self.settings.seed + BATCH_SEED_OFFSET), drop_last=True,
+                               shuffle_now=True)
 
 
 @dataclass

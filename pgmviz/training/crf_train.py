@@ -21,6 +21,7 @@ from pgmviz.models.crf import NeuralCRF
 from pgmviz.models.crf_data import SequenceTask, generating_hmm, make_task
 from pgmviz.nets.optim import Adam
 from pgmviz.rng import as_rng
+from pgmviz.training.batches import Batches
 from pgmviz.training.protocol import (
     MAX_ABS_PARAMETER,
     Budget,
@@ -28,7 +29,6 @@ from pgmviz.training.protocol import (
     Progress,
     healthy,
     spend,
-    updates_left_in_epoch,
 )
 
 
@@ -81,13 +81,11 @@ class CRFTrainer:
             raise ValueError(f"the step size must be > 0 and a batch at least one sequence; got {s.lr}, "
                              f"{s.batch_size}")
         self.rng = as_rng(s.seed + 1)  # the batches' order: not the stream that drew the initial net
+        self.batches = Batches(len(self.task.X_train), s.batch_size, self.rng)
         self.opt = Adam(self.model.parameters(), s.lr)
-        self.epoch = 0
         self.step = 0
         self.seconds = 0.0
         self.diverged: str | None = None
-        self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
-        self._pos = 0
         self.history: list[dict[str, float]] = [self.measure()]
 
     def measure(self) -> dict[str, float]:
@@ -100,24 +98,22 @@ class CRFTrainer:
                 "held-out nats": held_out["nats"], "held-out accuracy": held_out["accuracy"]}
 
     @property
+    def epoch(self) -> int:
+        return self.batches.epoch
+
+    @property
     def updates_left_in_epoch(self) -> int:
-        pos = None if self._order is None else self._pos
-        return updates_left_in_epoch(len(self.task.X_train), self.settings.batch_size, pos)
+        return self.batches.updates_left
 
     def _update(self) -> bool:
         s = self.settings
-        if self._order is None and self.max_epochs is not None and self.epoch >= self.max_epochs:
+        if not self.batches.in_epoch and self.max_epochs is not None and self.epoch >= self.max_epochs:
             return False
-        if self._order is None:
-            self._order, self._pos = self.rng.permutation(len(self.task.X_train)), 0
-        idx = self._order[self._pos:self._pos + s.batch_size]
+        idx = self.batches.next()
         _, grads = self.model.loss_and_gradients(self.task.X_train[idx], self.task.Y_train[idx], s.weight_decay)
         self.opt.step(self.model.parameters(), grads)  # in place: the model's own arrays
-        self._pos += s.batch_size
         self.step += 1
-        if self._pos >= len(self._order):
-            self.epoch += 1
-            self._order = None
+        if not self.batches.in_epoch:  # that batch ended the epoch
             if healthy(self.model.parameters().values()):  # an unhealthy net is put back below, unmeasured
                 self.history.append(self.measure())
         return True
@@ -128,14 +124,14 @@ class CRFTrainer:
         if self.diverged is None:
             params = self.model.parameters()
             backup = {k: a.copy() for k, a in params.items()}
-            state = (self.epoch, self.step, self._order, self._pos, len(self.history), self.epoch_model)
+            state = (self.batches.copy(), self.step, len(self.history), self.epoch_model)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 done, seconds = spend(budget, self._update)
             self.seconds += seconds
             if not healthy(params.values()):
                 for k, a in params.items():
                     a[...] = backup[k]
-                self.epoch, self.step, self._order, self._pos, n_rows, self.epoch_model = state
+                self.batches, self.step, n_rows, self.epoch_model = state
                 del self.history[n_rows:]
                 self.opt = Adam(params, self.settings.lr)  # its moments saw the bad steps
                 self.diverged = (f"training diverged (parameters NaN, infinite or beyond {MAX_ABS_PARAMETER:g}; "

@@ -28,6 +28,7 @@ from pgmviz.models.rbm import bernoulli, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.sampling.partition import all_states
 from pgmviz.training import dbm_pretrain, greedy
+from pgmviz.training.batches import Batches
 from pgmviz.training.protocol import Budget, Lockstep, Progress, healthy, spend
 from pgmviz.training.train import TrainSettings
 
@@ -80,15 +81,10 @@ class DBMTrainer:
         self.H2_neg = bernoulli(np.full((s.n_chains, n_h2), 0.5), self.rng)
         self.velocity = [np.zeros_like(p) for p in self.dbm.params]
         self.step, self.history, self.diverged = 0, [], None
-        self._order, self._cursor = self.rng.permutation(len(self.X_train)), 0
+        self.batches = Batches(len(self.X_train), s.batch_size, self.rng, drop_last=True, shuffle_now=True)
 
     def _next_batch(self) -> np.ndarray:
-        n, bs = len(self.X_train), min(self.settings.batch_size, len(self.X_train))
-        if self._cursor + bs > n:
-            self._order, self._cursor = self.rng.permutation(n), 0
-        idx = self._order[self._cursor: self._cursor + bs]
-        self._cursor += bs
-        return self.X_train[idx]
+        return self.X_train[self.batches.next()]
 
     def gradient(self, V_pos: np.ndarray) -> list[np.ndarray]:
         """Data minus chain statistics for [W1, W2, b, c1, c2]; advances the chains by k sweeps."""

@@ -35,7 +35,8 @@ from pgmviz.models.rbm import RBM
 from pgmviz.nets.optim import Adam, Momentum
 from pgmviz.rng import as_rng
 from pgmviz.special import log_softmax, one_hot, sigmoid, softmax
-from pgmviz.training.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend, updates_left_in_epoch
+from pgmviz.training.batches import Batches
+from pgmviz.training.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
 
 N_CLASSES = 10
 
@@ -256,15 +257,17 @@ class BackpropTrainer:
         self.X_train = np.asarray(self.X_train, dtype=self.net.Ws[0].dtype)
         self.y_train = np.asarray(self.y_train, dtype=np.int64)
         self.rng = as_rng(s.seed)
+        self.batches = Batches(len(self.X_train), s.batch_size, self.rng)
         params = self.net.Ws + self.net.bs
         self.opt = Momentum(params, s.lr, s.momentum) if s.optimiser == "momentum" else Adam(params, s.lr)
-        self.epoch = 0
         self.step = 0  # mini-batch updates so far
         self.seconds = 0.0
         self.diverged: str | None = None
-        self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
-        self._pos = 0
         self.history: list[dict[str, float]] = [self.measure()]
+
+    @property
+    def epoch(self) -> int:
+        return self.batches.epoch
 
     def measure(self) -> dict[str, float]:
         row = {"epoch": self.epoch, "train loss": self.net.loss(self.X_train, self.y_train),
@@ -276,24 +279,18 @@ class BackpropTrainer:
     @property
     def updates_left_in_epoch(self) -> int:
         """Mini-batch updates to the end of the current epoch (a whole epoch between epochs)."""
-        pos = None if self._order is None else self._pos
-        return updates_left_in_epoch(len(self.X_train), self.settings.batch_size, pos)
+        return self.batches.updates_left
 
     def _update(self) -> bool:
         """One step on the next mini-batch; an epoch ends with a `measure` row in ``history``."""
         s = self.settings
-        if self._order is None and self.max_epochs is not None and self.epoch >= self.max_epochs:
+        if not self.batches.in_epoch and self.max_epochs is not None and self.epoch >= self.max_epochs:
             return False  # the target reached: nothing more to do
-        if self._order is None:  # a new epoch: a fresh shuffle
-            self._order, self._pos = self.rng.permutation(len(self.X_train)), 0
-        idx = self._order[self._pos:self._pos + s.batch_size]
+        idx = self.batches.next()  # a new epoch starts with a fresh shuffle
         _, gW, gb = self.net.gradients(self.X_train[idx], self.y_train[idx], s.weight_decay)
         self.opt.step(self.net.Ws + self.net.bs, gW + gb)  # the same arrays, updated in place
-        self._pos += s.batch_size
         self.step += 1
-        if self._pos >= len(self._order):
-            self.epoch += 1
-            self._order = None
+        if not self.batches.in_epoch:  # that batch ended the epoch
             self.history.append(self.measure())
         return True
 

@@ -23,10 +23,17 @@ from pgmviz.sampling import kernels
 from pgmviz.sampling.fused import FusedDraws
 from pgmviz.sampling.partition import exact_feasible, log_likelihood_exact, log_Z_exact
 from pgmviz.special import softplus
-from pgmviz.training.negative import CD, PCD, NegativePhase, make_negative_phase
+from pgmviz.training.batches import Batches
+from pgmviz.training.negative import CD, NEGATIVE_PHASES, PCD, NegativePhase, make_negative_phase
 from pgmviz.training.protocol import Budget, Progress, as_budget, spend
 
 STREAMS = ("numpy", "fused")
+
+
+def stream_for(sampler: str) -> str:
+    """The stream a live page trains on: "fused" for CD, PCD and their kind (population annealing), else "numpy"."""
+    cls = NEGATIVE_PHASES.get(sampler)
+    return "fused" if cls is not None and issubclass(cls, (CD, PCD)) else "numpy"
 
 
 @dataclass
@@ -119,9 +126,8 @@ class Trainer:
         self.d_extra: dict[str, np.ndarray] = {}  # momentum of the model's extra parameters (a GRBM's log sigma)
         # The batch order's random stream: the sampler's by default; a subclass may give it its
         # own, so that samplers drawing different amounts of randomness still see the same batches.
-        self._batch_rng = self.rng
-        self._order = self._batch_rng.permutation(self.X_train.shape[0])
-        self._cursor = 0
+        # Full batches only, the first shuffle drawn now: the order every bundled model was trained in.
+        self.batches = Batches(self.X_train.shape[0], s.batch_size, self.rng, drop_last=True, shuffle_now=True)
         self.seconds_training = 0.0
         # Fixed monitoring subsets (and a fixed bit to flip per row for the pseudo-likelihood),
         # so the metric curves move only because the model moves.
@@ -144,13 +150,7 @@ class Trainer:
         return self.step * self.settings.batch_size / self.X_train.shape[0]
 
     def _next_batch(self) -> np.ndarray:
-        n, bs = self.X_train.shape[0], min(self.settings.batch_size, self.X_train.shape[0])
-        if self._cursor + bs > n:  # new epoch: reshuffle
-            self._order = self._batch_rng.permutation(n)
-            self._cursor = 0
-        idx = self._order[self._cursor : self._cursor + bs]
-        self._cursor += bs
-        return self.X_train[idx]
+        return self.X_train[self.batches.next()]
 
     @property
     def lr_now(self) -> float:

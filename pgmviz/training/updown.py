@@ -29,7 +29,8 @@ from pgmviz.models.labels import LabelRBM
 from pgmviz.models.rbm import bernoulli, check_visible
 from pgmviz.rng import as_rng
 from pgmviz.special import one_hot, sigmoid
-from pgmviz.training.protocol import Budget, spend, updates_left_in_epoch
+from pgmviz.training.batches import Batches
+from pgmviz.training.protocol import Budget, spend
 from pgmviz.training.protocol import Progress as TrainProgress
 
 
@@ -188,11 +189,10 @@ class UpDownTrainer:
             self.X_test = check_visible(self.X_test, n_v, top.dtype)
             self.y_test = np.asarray(self.y_test).astype(np.int64).ravel()
         self.rng = as_rng(self.settings.seed)
-        self.epoch = 0
+        self.batches = Batches(len(self.X_train), self.settings.batch_size, self.rng)
         self.step = 0  # mini-batch updates so far
         self.seconds = 0.0
         self.diverged: str | None = None
-        self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
         self.chains: np.ndarray | None = None  # the top RBM's persistent chains (settings.n_persistent)
         self.history: list[dict[str, float]] = [self._row({"wake_error": np.nan, "sleep_error": np.nan})]
 
@@ -203,10 +203,14 @@ class UpDownTrainer:
         return row
 
     @property
+    def epoch(self) -> int:
+        """Epochs completed and kept (an epoch undone by `_undo_epoch` does not count)."""
+        return self.batches.epoch
+
+    @property
     def updates_left_in_epoch(self) -> int:
         """Mini-batch updates to the end of the current epoch (a whole epoch between epochs)."""
-        pos = None if self._order is None else self._pos
-        return updates_left_in_epoch(len(self.X_train), self.settings.batch_size, pos)
+        return self.batches.updates_left
 
     def _update(self) -> bool:
         """One up-down step on the next mini-batch; an epoch that ends healthy adds a history row.
@@ -214,13 +218,13 @@ class UpDownTrainer:
         The net is copied at the start of each epoch; an epoch that leaves a parameter non-finite
         or beyond ``max_abs_weight`` (a wild learning rate) is undone and ``diverged`` set.
         """
-        n, B = len(self.X_train), self.settings.batch_size
-        if self._order is None and self.max_epochs is not None and self.epoch >= self.max_epochs:
+        n = len(self.X_train)
+        if not self.batches.in_epoch and self.max_epochs is not None and self.epoch >= self.max_epochs:
             return False  # the target reached: nothing more to do
-        if self._order is None:  # a new epoch: a backup, a fresh shuffle
+        if not self.batches.in_epoch:  # a new epoch: a backup (its shuffle comes with its first batch)
             self._backup = self.net.copy()  # once per epoch: cheap beside 40 updates
-            self._order, self._pos, self._wake, self._sleep = self.rng.permutation(n), 0, [], []
-        idx = self._order[self._pos:self._pos + B]
+            self._wake, self._sleep = [], []
+        idx = self.batches.next()
         m = self.settings.n_persistent
         if m and self.chains is None:  # start the fantasies at training digits passed up, with their labels
             start = self.rng.integers(0, n, size=m)
@@ -235,20 +239,18 @@ class UpDownTrainer:
             return False
         self._wake.append(stats["wake_error"])
         self._sleep.append(stats["sleep_error"])
-        self._pos += B
         self.step += 1
-        if self._pos >= n:
-            self._order = None
+        if not self.batches.in_epoch:  # that batch ended the epoch
             if not _healthy(self.net, self.settings.max_abs_weight):
                 self._undo_epoch()
                 return False
-            self.epoch += 1
             self.history.append(self._row({"wake_error": float(np.mean(self._wake)),
                                            "sleep_error": float(np.mean(self._sleep))}))
         return True
 
     def _undo_epoch(self) -> None:
-        self.net, self._order, self.chains = self._backup, None, None
+        self.net, self.chains = self._backup, None
+        self.batches.undo_epoch()
         self.diverged = (f"up-down diverged in epoch {self.epoch + 1} (parameters non-finite or beyond "
                          f"{self.settings.max_abs_weight:g}; lower the learning rate); the net from before "
                          "that epoch was kept")
@@ -269,7 +271,7 @@ class UpDownTrainer:
                 done, seconds = spend(epochs, self._update)
                 self.seconds += seconds
                 # A slice may end mid-epoch: never hand a page an unhealthy net to draw.
-                if self._order is not None and not _healthy(self.net, self.settings.max_abs_weight):
+                if self.batches.in_epoch and not _healthy(self.net, self.settings.max_abs_weight):
                     self._undo_epoch()
             finished = self.max_epochs is not None and self.epoch >= self.max_epochs
             return TrainProgress(self.step, done, seconds, finished=finished, diverged=self.diverged,
