@@ -15,6 +15,7 @@ import streamlit as st
 
 from pgmviz.inference import explaining_away as lesson
 from pgmviz.models import sbn
+from pgmviz.sampling import sbn_gibbs
 from pgmviz.sampling.partition import all_states
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
@@ -85,8 +86,8 @@ with st.container(border=True):
     jump = int(c1.toggle("Evidence: the house **jumps** (off: we observe it did *not* jump)", key=P + "jump"))
     c2.button("Reset to the lecture's numbers", on_click=reset, key=P + "reset")
 
-net = sbn.explaining_away_net(**params)
-ea = sbn.explaining_away(net, jump)
+net = lesson.explaining_away_net(**params)
+ea = lesson.explaining_away(net, jump)
 prior_t, prior_q = sbn.marginals(ea.prior.ravel(), 2)
 product, mf = lesson.factorial_approximations(ea.posterior.ravel(), 2)  # (product of marginals, mean field)
 indep = product.q.reshape(2, 2)  # [truck, quake]
@@ -253,11 +254,12 @@ with k2:
 
 # --- inference by sampling ----------------------------------------------------------------------
 @st.cache_data(show_spinner="Gibbs sampling ...", max_entries=32)
-def gibbs_run(which: str, params: tuple, v: tuple, sweeps: int, chains: int, seed: int, start: str) -> sbn.GibbsRun:
+def gibbs_run(which: str, params: tuple, v: tuple, sweeps: int, chains: int, seed: int,
+              start: str) -> sbn_gibbs.GibbsRun:
     """The section's Gibbs run (cached: the same settings give the same run anyway)."""
-    g_net = sbn.explaining_away_net(**dict(params)) if which == "lecture" else \
+    g_net = lesson.explaining_away_net(**dict(params)) if which == "lecture" else \
         sbn.SBN.random([N_BOTTOM, N_TOP], weight_scale=params[0], seed=params[1])
-    return sbn.gibbs_posterior(g_net, np.array(v), sweeps, chains, rng=seed, start=start)
+    return sbn_gibbs.gibbs_posterior(g_net, np.array(v), sweeps, chains, rng=seed, start=start)
 
 
 st.subheader("4 · Inference by sampling: Gibbs in the belief net")
@@ -312,7 +314,7 @@ with b1:
 with b2:
     slides.chart(st, charts.tv_figure(tv_g, tv_mf), key=P + "gibbs_tv", width="stretch")
 
-lec = sbn.explaining_away(sbn.explaining_away_net(), 1)  # the lecture's net, whatever the inputs say now
+lec = lesson.explaining_away(lesson.explaining_away_net(), 1)  # the lecture's net, whatever the inputs say now
 notice(
     "The prior table is exactly the product of its marginals; the posterior is not. With the "
     f"lecture's numbers, given the jump, p(truck) = {fmt(lec.p_truck)} and p(quake) = {fmt(lec.p_quake)}, "

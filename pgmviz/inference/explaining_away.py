@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pgmviz.inference import table_meanfield
 from pgmviz.models import sbn
+from pgmviz.sampling import sbn_gibbs
 from pgmviz.sampling.partition import all_states
 from pgmviz.special import sigmoid
 
@@ -46,22 +48,22 @@ class Factorial:
     q: np.ndarray  # (2^n,) the table of the product
     kl_pq: float  # KL(p || q): the product of p's marginals is its minimum
     kl_qp: float  # KL(q || p): mean field's objective
-    run: sbn.MeanField | None = None  # mean field's own run (its kl against the normalised log p)
+    run: table_meanfield.MeanField | None = None  # mean field's own run (its kl against the normalised log p)
 
 
 def factorial_approximations(p: np.ndarray, n: int) -> tuple[Factorial, Factorial]:
     """The two best factorial q of a posterior table p over n units: (product of marginals, mean field).
 
     The product of p's marginals minimises KL(p || q); mean field minimises KL(q || p) locally, the best
-    of the runs from the centre and every corner (`sbn.best_mean_field`).
+    of the runs from the centre and every corner (`table_meanfield.best_mean_field`).
     """
     p = np.asarray(p, dtype=np.float64)
-    log_p = sbn.log_table(p)
-    mf, _ = sbn.best_mean_field(p, n)
+    log_p = table_meanfield.log_table(p)
+    mf, _ = table_meanfield.best_mean_field(p, n)
     out = []
     for name, means in (("product of posterior marginals", sbn.marginals(p, n)), ("mean field", mf.means)):
         q = sbn.factorial_table(means)
-        out.append(Factorial(name, np.asarray(means), q, sbn.kl(p, q), sbn.reverse_kl(q, log_p)))
+        out.append(Factorial(name, np.asarray(means), q, sbn.kl(p, q), table_meanfield.reverse_kl(q, log_p)))
     out[1].run = mf
     return out[0], out[1]
 
@@ -91,9 +93,64 @@ def first_step_away(net: sbn.SBN) -> float:
     conditional of the Markov blanket bounds how fast a chain moves to the other explanation.
     """
     layers = [np.ones((1, 1)), np.array([[1.0, 0.0]])]
-    return float(sigmoid(sbn.gibbs_logit(net, layers, 1, 1))[0])
+    return float(sigmoid(sbn_gibbs.gibbs_logit(net, layers, 1, 1))[0])
 
 
 def total_variation(p: np.ndarray, q: np.ndarray) -> float:
     """TV(p, q) = 1/2 sum_x |p(x) - q(x)|."""
     return float(0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum())
+
+
+# ------------------------------------------------------------------ the lesson's net (Pearl's example)
+CAUSES = ("truck hits house", "earthquake")
+EFFECT = "house jumps"
+
+
+def explaining_away_net(b_truck: float = -10.0, b_quake: float = -10.0, b_house: float = -20.0,
+                        w_truck: float = 20.0, w_quake: float = 20.0) -> sbn.SBN:
+    """Pearl's two causes and one effect as a two-layer SBN (defaults: the lecture's numbers).
+
+    Top layer x_1 = [truck, quake], each rare on its own (sigmoid(-10) ~ 4.5e-5); bottom layer
+    x_0 = [house jumps], with p(jump | truck, quake) = sigmoid(b_house + w_truck truck + w_quake quake):
+    about 2e-9 with no cause, 1/2 with one, about 1 with both.
+    """
+    return sbn.SBN(weights=[np.array([[w_truck, w_quake]])],
+               biases=[np.array([b_house]), np.array([b_truck, b_quake])],
+               names=[EFFECT, "causes"])
+
+
+@dataclass
+class ExplainingAway:
+    """The numbers of the explaining-away lesson, all exact.
+
+    prior, posterior : (2, 2) tables p(truck, quake) and p(truck, quake | house = jump),
+        indexed [truck, quake]
+    p_truck, p_quake : posterior marginals p(truck = 1 | jump), p(quake = 1 | jump)
+    p_truck_given_quake : p(truck = 1 | jump, quake = 1): the truck after we learn of the earthquake
+    kl : KL(posterior || product of its marginals), nats
+    """
+
+    prior: np.ndarray
+    posterior: np.ndarray
+    p_truck: float
+    p_quake: float
+    p_truck_given_quake: float
+    p_truck_given_no_quake: float
+    kl: float
+    log_p_jump: float
+
+
+def explaining_away(net: sbn.SBN, jump: int = 1) -> ExplainingAway:
+    """Prior and posterior over the two causes of `explaining_away_net` given the house's state."""
+    prior = np.exp(net.log_top_prior()).reshape(2, 2)
+    post = net.posterior_layer(np.array([jump]), 1)
+    P = post.reshape(2, 2)  # [truck, quake]; row index = truck because unit 0 is most significant
+    p_quake, p_no_quake = P[:, 1].sum(), P[:, 0].sum()
+    return ExplainingAway(
+        prior=prior, posterior=P,
+        p_truck=float(P[1, :].sum()), p_quake=float(p_quake),
+        p_truck_given_quake=float(P[1, 1] / p_quake) if p_quake > 0 else float("nan"),
+        p_truck_given_no_quake=float(P[1, 0] / p_no_quake) if p_no_quake > 0 else float("nan"),
+        kl=sbn.kl_to_factorial(post, 2),
+        log_p_jump=net.log_p_v(np.array([jump])),
+    )

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pgmviz.inference import explaining_away, table_meanfield
 from pgmviz.models import sbn
+from pgmviz.sampling import sbn_gibbs
 from tests.app.helpers import run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "lessons" / "explaining_away.py")
@@ -32,12 +34,12 @@ def metric(at: AppTest, label: str) -> str:
 
 def shown_net(at: AppTest) -> tuple[sbn.SBN, int]:
     params = {k: at.number_input(key="ea_" + k).value for k in KEYS}
-    return sbn.explaining_away_net(**params), int(at.toggle(key="ea_jump").value)
+    return explaining_away.explaining_away_net(**params), int(at.toggle(key="ea_jump").value)
 
 
-def check_numbers(at: AppTest) -> sbn.ExplainingAway:
+def check_numbers(at: AppTest) -> explaining_away.ExplainingAway:
     net, jump = shown_net(at)
-    ea = sbn.explaining_away(net, jump)
+    ea = explaining_away.explaining_away(net, jump)
     e = "jump" if jump else "no jump"
     assert metric(at, f"p(truck = 1 | {e})") == fmt(ea.p_truck)
     assert metric(at, f"p(quake = 1 | {e})") == fmt(ea.p_quake)
@@ -57,23 +59,24 @@ def dataframe_with(at: AppTest, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def check_factorial(at: AppTest, ea: sbn.ExplainingAway) -> None:
+def check_factorial(at: AppTest, ea: explaining_away.ExplainingAway) -> None:
     """The two factorial q's: product of marginals (best in KL(p||q)) and mean field (KL(q||p))."""
     p = ea.posterior.ravel()
-    mf, _ = sbn.best_mean_field(p, 2)
+    mf, _ = table_meanfield.best_mean_field(p, 2)
     pm = sbn.product_of_marginals(p, 2)
     table = dataframe_with(at, "KL(q ‖ p), nats").set_index("factorial q")
     for name, q, means in (("product of posterior marginals", pm, [ea.p_truck, ea.p_quake]),
                            ("mean field", mf.q, mf.means)):
         assert table.loc[name, "q(truck = 1)"] == fmt(means[0])
         assert table.loc[name, "KL(p ‖ q), nats"] == f"{sbn.kl(p, q):.4g}"
-        assert table.loc[name, "KL(q ‖ p), nats"] == f"{sbn.reverse_kl(q, sbn.log_table(p)):.4g}"
-    rev_pm = sbn.reverse_kl(pm, sbn.log_table(p))
+        rev = table_meanfield.reverse_kl(q, table_meanfield.log_table(p))
+        assert table.loc[name, "KL(q ‖ p), nats"] == f"{rev:.4g}"
+    rev_pm = table_meanfield.reverse_kl(pm, table_meanfield.log_table(p))
     if mf.kl < rev_pm - 1e-6:
         assert any(f"KL(q ‖ p) = **{mf.kl:.4g}** nats against **{rev_pm:.4g}**" in md.value for md in at.markdown)
 
 
-def check_section_2(at: AppTest, net: sbn.SBN, ea: sbn.ExplainingAway, jump: int) -> None:
+def check_section_2(at: AppTest, net: sbn.SBN, ea: explaining_away.ExplainingAway, jump: int) -> None:
     """The sentence on learning of the earthquake says the direction the numbers show, for this evidence."""
     text = next(md.value for md in at.markdown if md.value.startswith("Learning that there was an earthquake"))
     lowered = ea.p_truck_given_quake < ea.p_truck * (1 - 1e-3)
@@ -100,7 +103,7 @@ def test_lecture_net_by_default(at):
     for p in (ea.p_truck, ea.p_quake, ea.posterior[1, 1], ea.p_truck * ea.p_quake, ea.p_truck_given_quake):
         assert fmt(p) in notice
     # mean field bets on one cause: KL(q||p) = log 2 beside the product of marginals' larger value
-    mf, _ = sbn.best_mean_field(ea.posterior.ravel(), 2)
+    mf, _ = table_meanfield.best_mean_field(ea.posterior.ravel(), 2)
     assert mf.kl == pytest.approx(np.log(2), abs=1e-3)
     assert "it bets on one cause" in " ".join(md.value for md in at.markdown)
 
@@ -123,7 +126,7 @@ def test_no_jump_evidence(at):
     ea = check_numbers(at)
     assert ea.p_truck < 1e-4  # no jump: the causes are even rarer than before
     # the notice still describes the lecture's net given the jump, computed
-    lec = sbn.explaining_away(sbn.explaining_away_net(), 1)
+    lec = explaining_away.explaining_away(explaining_away.explaining_away_net(), 1)
     assert fmt(lec.p_truck_given_quake) in next(i.value for i in at.info if "What to notice" in i.value)
 
 
@@ -155,7 +158,7 @@ def test_random_net_kl(at):
         v = np.array([1.0 if f"v{i + 1}" in on else 0.0 for i in range(4)])
         net = sbn.SBN.random([4, 3], weight_scale=at.slider(key="ea_scale").value,
                              seed=int(at.number_input(key="ea_seed").value))
-        return sbn.best_mean_field(net.posterior_layer(v, 1), 3)[0].kl
+        return table_meanfield.best_mean_field(net.posterior_layer(v, 1), 3)[0].kl
 
     assert shown_kl() == pytest.approx(expected(), rel=1e-3) and shown_kl() > 0.01
     assert shown_mf() == pytest.approx(expected_mf(), rel=1e-3)
@@ -165,7 +168,7 @@ def test_random_net_kl(at):
     assert shown_mf() == pytest.approx(0.0, abs=1e-9)
 
 
-def gibbs_expected(at: AppTest) -> tuple[sbn.GibbsRun, np.ndarray, sbn.MeanField]:
+def gibbs_expected(at: AppTest) -> tuple[sbn_gibbs.GibbsRun, np.ndarray, table_meanfield.MeanField]:
     """The section-4 run and exact posterior for the net and evidence the widgets describe."""
     sweeps, chains = int(at.select_slider(key="ea_g_sweeps").value), int(at.number_input(key="ea_g_chains").value)
     seed, start = int(at.number_input(key="ea_g_seed").value), at.radio(key="ea_g_start").value
@@ -178,8 +181,8 @@ def gibbs_expected(at: AppTest) -> tuple[sbn.GibbsRun, np.ndarray, sbn.MeanField
         g_net = sbn.SBN.random([4, 3], weight_scale=at.slider(key="ea_scale").value,
                                seed=int(at.number_input(key="ea_seed").value))
     exact = g_net.posterior_layer(v, 1)
-    run_ = sbn.gibbs_posterior(g_net, v, sweeps, chains, rng=seed, start=start)
-    return run_, exact, sbn.best_mean_field(exact, len(g_net.biases[1]))[0]
+    run_ = sbn_gibbs.gibbs_posterior(g_net, v, sweeps, chains, rng=seed, start=start)
+    return run_, exact, table_meanfield.best_mean_field(exact, len(g_net.biases[1]))[0]
 
 
 def check_gibbs(at: AppTest) -> tuple[float, str]:
@@ -200,7 +203,7 @@ def test_gibbs_sampling_beside_the_exact_posterior(at):
     # the lecture's net, given the jump: chains rarely leave the explanation they start in
     tv, text = check_gibbs(at)
     net, _ = shown_net(at)
-    logit = sbn.gibbs_logit(net, [np.ones((1, 1)), np.array([[1.0, 0.0]])], 1, 1)[0]
+    logit = sbn_gibbs.gibbs_logit(net, [np.ones((1, 1)), np.array([[1.0, 0.0]])], 1, 1)[0]
     assert f"is {1 / (1 + np.exp(-logit)):.1e}: a chain can stay" in text
     # every cause off at the start: every chain takes the truck, and the estimate misses the earthquake
     at.radio(key="ea_g_start").set_value("off")

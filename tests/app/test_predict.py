@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz.closeness import judge_number
-from pgmviz.models import sbn
+from pgmviz.inference import explaining_away
 from pgmviz.ui import predict
 from tests.app.helpers import query, run
 
@@ -159,7 +159,7 @@ def page() -> AppTest:
 def test_explaining_away_hides_the_explained_truck_until_committed(page):
     assert GIVE_AWAY not in [m.label for m in page.metric] and not verdicts(page)
     notice = next(i.value for i in page.info if "What to notice" in i.value)
-    lec = sbn.explaining_away(sbn.explaining_away_net(), 1)
+    lec = explaining_away.explaining_away(explaining_away.explaining_away_net(), 1)
     assert fmt(lec.p_truck_given_quake) not in notice
     page.select_slider(key="ea_q_quake__guess").set_value(0.5)
     page.button(key="ea_q_quake__commit").click()

@@ -15,7 +15,7 @@ def sig(x: float) -> float:
 
 
 def test_effect_given_causes_is_the_sigmoid_of_bias_plus_weights():
-    net = sbn.explaining_away_net(b_house=-3.0, w_truck=2.0, w_quake=5.0)
+    net = ea.explaining_away_net(b_house=-3.0, w_truck=2.0, w_quake=5.0)
     p = ea.effect_given_causes(net)
     assert p["none"] == pytest.approx(sig(-3.0), rel=1e-12)
     assert p["truck"] == pytest.approx(sig(-1.0), rel=1e-12)
@@ -68,7 +68,7 @@ def test_kl_curve_is_zero_without_weights_and_averages_over_p_v():
 def test_first_step_away_is_the_quakes_conditional_given_jump_and_truck():
     """p(quake | jump, truck) = p(quake) p(jump | both) / (p(quake) p(jump | both) + p(~quake) p(jump | truck))."""
     b_q, b_h, w_t, w_q = -4.0, -6.0, 5.0, 3.0
-    net = sbn.explaining_away_net(b_quake=b_q, b_house=b_h, w_truck=w_t, w_quake=w_q)
+    net = ea.explaining_away_net(b_quake=b_q, b_house=b_h, w_truck=w_t, w_quake=w_q)
     on = sig(b_q) * sig(b_h + w_t + w_q)
     off = (1 - sig(b_q)) * sig(b_h + w_t)
     assert ea.first_step_away(net) == pytest.approx(on / (on + off), rel=1e-9)
@@ -83,6 +83,6 @@ def test_factorial_table_with_certain_units_has_no_nan():
     """A mean field run on a net with large weights ends at means of exactly 0 or 1 (the old
     exp(x log m) form gave 0 * log 0 = NaN there, and the page's KL then raised)."""
     np.testing.assert_array_equal(sbn.factorial_table(np.array([1.0, 0.0])), [0.0, 0.0, 1.0, 0.0])
-    net = sbn.explaining_away_net(b_truck=-50.0, b_quake=-50.0, b_house=-50.0, w_truck=50.0, w_quake=50.0)
-    product, mf = ea.factorial_approximations(sbn.explaining_away(net, 0).posterior.ravel(), 2)
+    net = ea.explaining_away_net(b_truck=-50.0, b_quake=-50.0, b_house=-50.0, w_truck=50.0, w_quake=50.0)
+    product, mf = ea.factorial_approximations(ea.explaining_away(net, 0).posterior.ravel(), 2)
     assert np.isfinite([product.kl_pq, product.kl_qp, mf.kl_pq, mf.kl_qp]).all()

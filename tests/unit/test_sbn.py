@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from pgmviz.inference import explaining_away
 from pgmviz.models import sbn
 from pgmviz.models.sbn import SBN
 
@@ -63,8 +64,8 @@ def brute_causes(jump: int, bt=-10.0, bq=-10.0, bh=-20.0, wt=20.0, wq=20.0) -> d
 @pytest.mark.parametrize("jump", [1, 0])
 def test_explaining_away_matches_brute_force(params, jump):
     names = dict(bt="b_truck", bq="b_quake", bh="b_house", wt="w_truck", wq="w_quake")
-    net = sbn.explaining_away_net(**{names[k]: v for k, v in params.items()})
-    got = sbn.explaining_away(net, jump)
+    net = explaining_away.explaining_away_net(**{names[k]: v for k, v in params.items()})
+    got = explaining_away.explaining_away(net, jump)
     post = brute_causes(jump, **params)
     for (t, q), p in post.items():
         assert got.posterior[t, q] == pytest.approx(p, rel=1e-9, abs=1e-300)
@@ -81,7 +82,7 @@ def test_explaining_away_matches_brute_force(params, jump):
 
 
 def test_lecture_numbers_explain_away():
-    got = sbn.explaining_away(sbn.explaining_away_net())
+    got = explaining_away.explaining_away(explaining_away.explaining_away_net())
     # a priori independent: the prior table is the outer product of its marginals
     assert np.allclose(got.prior, np.outer(got.prior.sum(1), got.prior.sum(0)), rtol=1e-12, atol=0)
     # a posteriori: each cause about 1/2, both together about 1e-4 of the independent guess
@@ -193,105 +194,3 @@ def test_log_p_v_gradient_is_the_posterior_average_of_s_j_times_s_i_minus_p_i(se
             fd[i, j] = (log_p_v(SBN(up, net.biases)) - log_p_v(SBN(down, net.biases))) / (2 * eps)
         assert grads[l] == pytest.approx(fd, abs=1e-6)
         assert np.abs(grads[l]).max() > 1e-3  # not trivially zero
-
-
-# ------------------------------------------------------------------------ mean field
-def brute_reverse_kl(m: tuple[float, ...], p: np.ndarray) -> float:
-    """KL(q || p) for the factorial q with means m, by a loop over the states."""
-    n = len(m)
-    total = 0.0
-    for k, bits in enumerate(itertools.product((0, 1), repeat=n)):
-        q = math.prod(mj if b else 1 - mj for mj, b in zip(m, bits))
-        if q > 0:
-            total += q * (math.log(q) - math.log(p[k]))
-    return total
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_mean_field_is_a_local_minimum_of_the_reverse_kl(seed):
-    net = SBN.random([4, 3], weight_scale=2.5, seed=seed)
-    p = net.posterior_layer(np.array([1.0, 0.0, 1.0, 1.0]), 1)
-    best, runs = sbn.best_mean_field(p, 3)
-    assert best.kl == pytest.approx(brute_reverse_kl(tuple(best.means), p), abs=1e-9)
-    assert best.kl == min(r.kl for r in runs)
-    rng = np.random.default_rng(seed)
-    for _ in range(50):  # no small move of the means lowers KL(q || p)
-        m = np.clip(best.means + rng.normal(0, 1e-3, 3), 1e-9, 1 - 1e-9)
-        assert brute_reverse_kl(tuple(m), p) >= best.kl - 1e-9
-    # the product of marginals minimises the other KL, KL(p || q), over factorial q: not this one
-    pm = sbn.product_of_marginals(p, 3)
-    assert sbn.kl(p, pm) <= sbn.kl(p, best.q) + 1e-12
-
-
-def test_mean_field_on_explaining_away_picks_one_cause():
-    """Lecture's net given the jump: the posterior has two modes (truck alone, quake alone)."""
-    post = sbn.explaining_away(sbn.explaining_away_net()).posterior.ravel()
-    best, runs = sbn.best_mean_field(post, 2)
-    assert sorted(np.round(best.means, 3)) == [0.0, 1.0]  # one cause on, the other off
-    assert best.kl == pytest.approx(brute_reverse_kl(tuple(best.means), post), abs=1e-9)
-    centre = runs[0]  # from (0.5, 0.5) the updates stay at the symmetric saddle: the product of marginals
-    assert centre.means == pytest.approx([0.5, 0.5], abs=1e-6)
-    pm = sbn.product_of_marginals(post, 2)
-    assert sbn.reverse_kl(pm, sbn.log_table(post)) == pytest.approx(brute_reverse_kl((0.5, 0.5), post), rel=1e-6)
-    assert best.kl < sbn.reverse_kl(pm, sbn.log_table(post)) - 1.0
-
-
-# ---------------------------------------------------------------------------- Gibbs sampling
-def test_gibbs_logit_is_the_ratio_of_full_joints():
-    """The Markov-blanket conditional equals log p(all, s=1) - log p(all, s=0) of the whole joint."""
-    net = sbn.SBN.random([3, 2, 2], weight_scale=2.0, seed=4)
-    rng = np.random.default_rng(0)
-    layers = [(rng.random((6, n)) < 0.5).astype(float) for n in net.sizes]
-    for l in (1, 2):
-        for j in range(net.sizes[l]):
-            on = [x.copy() for x in layers]
-            off = [x.copy() for x in layers]
-            on[l][:, j], off[l][:, j] = 1.0, 0.0
-            np.testing.assert_allclose(sbn.gibbs_logit(net, layers, l, j), net.log_joint(on) - net.log_joint(off),
-                                       atol=1e-10)
-    with pytest.raises(ValueError):
-        sbn.gibbs_logit(net, layers, 0, 0)
-
-
-def test_gibbs_estimate_converges_to_the_exact_posterior():
-    net = sbn.SBN.random([4, 3], weight_scale=2.0, seed=2)
-    v = np.array([0.0, 1.0, 1.0, 0.0])
-    exact = net.posterior_layer(v, 1)
-    run = sbn.gibbs_posterior(net, v, n_sweeps=3000, n_chains=20, rng=1)
-    tv = run.tv_to(exact)
-    assert tv[-1] < 0.03 and tv[-1] < tv[9]
-    np.testing.assert_allclose(run.estimates.sum(axis=1), 1.0)
-    again = sbn.gibbs_posterior(net, v, n_sweeps=3000, n_chains=20, rng=1)
-    np.testing.assert_array_equal(run.estimates, again.estimates)  # same seed, same run
-    # a deeper net: both hidden layers sampled, either one's marginal estimated
-    deep = sbn.SBN.random([3, 2, 2], weight_scale=1.5, seed=5)
-    v3 = np.array([1.0, 0.0, 1.0])
-    for layer in (1, 2):
-        run = sbn.gibbs_posterior(deep, v3, n_sweeps=3000, n_chains=20, rng=layer, layer=layer)
-        assert run.tv_to(deep.posterior_layer(v3, layer))[-1] < 0.03
-
-
-def test_gibbs_is_stuck_in_one_explanation_on_the_lectures_net():
-    """Given the jump the posterior is half truck, half quake; a single-unit move between them must
-    pass through 'neither' or 'both', each about e^-9 as likely, so a chain mostly stays where it starts."""
-    net = sbn.explaining_away_net()
-    exact = net.posterior_layer(np.array([1.0]), 1)  # states 00, 01, 10, 11 = [none, quake, truck, both]
-    assert exact[1] == pytest.approx(0.5, abs=1e-3) and exact[2] == pytest.approx(0.5, abs=1e-3)
-    run = sbn.gibbs_posterior(net, np.array([1.0]), n_sweeps=500, n_chains=20, rng=0, start=[np.array([1.0, 0.0])])
-    # about e^-9.3 ~ 1e-4 switches per chain and sweep: a handful in these 10,000
-    assert run.moves.sum() < 20 and run.estimates[-1, 2] > 0.8 and run.tv_to(exact)[-1] > 0.3
-    # started from every unit off, all chains choose the first unit updated: the truck
-    run = sbn.gibbs_posterior(net, np.array([1.0]), n_sweeps=50, n_chains=20, rng=0, start="off")
-    assert run.estimates[-1, 2] > 0.99
-    # with no jump the posterior is the prior (both off, nearly surely) and Gibbs gets it at once
-    run = sbn.gibbs_posterior(net, np.array([0.0]), n_sweeps=50, n_chains=20, rng=0)
-    assert run.tv_to(net.posterior_layer(np.array([0.0]), 1))[-1] < 0.03
-
-
-def test_gibbs_posterior_refuses_bad_input():
-    net = sbn.explaining_away_net()
-    for kwargs in ({"n_sweeps": 0}, {"n_chains": 0}, {"start": "random"}, {"layer": 0}):
-        with pytest.raises(ValueError):
-            sbn.gibbs_posterior(net, np.array([1.0]), **kwargs)
-    with pytest.raises(ValueError):
-        sbn.gibbs_posterior(net, np.array([2.0]))
