@@ -5,8 +5,9 @@
     python bench/run.py --cold     # numba cache in a fresh temp dir: the report shows true compile times
 
 The lecture's hot loops, all float32 except log Z (float64 by design):
-1. one CD-1 epoch on MNIST-5k (784 x 500, batch 100): pgmviz's Trainer vs scikit-learn's
-   BernoulliRBM vs a plain numpy loop vs the epoch's five matrix products alone (the BLAS floor);
+1. one CD-1 epoch on MNIST-5k (784 x 500, batch 100): pgmviz's Trainer on numpy's stream and on the
+   fused one (``stream="fused"``) vs scikit-learn's BernoulliRBM vs a plain numpy loop vs the epoch's
+   five matrix products alone (the BLAS floor);
 2. exact log Z of a 784 x 20 RBM: pgmviz's Gray-code kernel vs a chunked numpy enumeration;
 3. block Gibbs on a 16 x 8 RBM, 1,000 chains x 10,000 sweeps: pgmviz vs the bench's batched
    numpy loop (buffers, in-place expit) and vs a plainer one (``V @ W``, ``1/(1+exp(-x))``,
@@ -33,6 +34,7 @@ import platform
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 # --cold: numba reads NUMBA_CACHE_DIR when it is imported, so the fresh cache directory is set
@@ -126,21 +128,28 @@ def bench_cd(rows, quick, repeat, tag=""):
         "lb": (lambda _: lb.run(), None),
         "pgmviz": (lambda tr: tr.run(n_batches, with_metrics=False),
                    lambda: Trainer(rbm0.copy(), X, settings=settings)),
+        "fused": (lambda tr: tr.run(n_batches, with_metrics=False),
+                  lambda: Trainer(rbm0.copy(), X, settings=replace(settings, stream="fused"))),
         "sklearn": (fit_sklearn, None),
         "numpy": (lambda _: cd1_epoch_numpy(rbm0.W, rbm0.b, rbm0.c, X, bs, lr, momentum, wd, 0), None),
     }, repeat)
-    t_lb, t_pg, t_sk, t_np = t["lb"], t["pgmviz"], t["sklearn"], t["numpy"]
-    assert out["pgmviz"].diverged is None and out["pgmviz"].step == n_batches
+    t_lb, t_pg, t_sk, t_np, t_fu = t["lb"], t["pgmviz"], t["sklearn"], t["numpy"], t["fused"]
+    assert all(out[k].diverged is None and out[k].step == n_batches for k in ("pgmviz", "fused"))
     assert out["sklearn"].components_.dtype == np.float32  # sklearn keeps float32 input in float32
 
     shape = f"{X.shape[0]}x{X.shape[1]}, n_h={n_h}, batch {bs}, {n_batches} batches"
     print(f"CD-1 floor{tag}: the five matrix products alone take {t_lb:.4f} s an epoch "
-          f"({1e3 * t_lb / n_batches:.2f} ms an update); pgmviz's epoch is {t_pg / t_lb:.2f}x that")
+          f"({1e3 * t_lb / n_batches:.2f} ms an update); pgmviz's epoch is {t_pg / t_lb:.2f}x that on numpy's "
+          f"stream, {t_fu / t_lb:.2f}x on the fused one")
     rows.append(("CD-1 epoch" + tag, f"matmul lower bound, the five products ({shape})", t_lb, None, ""))
-    rows.append(("", "pgmviz Trainer.run", t_pg, t_pg / t_lb, "pgmviz / five products <= 1.20"))
+    rows.append(("", "pgmviz Trainer.run (numpy's stream, the default)", t_pg, t_pg / t_lb,
+                 "pgmviz / five products <= 1.20"))
+    rows.append(("", "pgmviz Trainer.run, stream='fused'", t_fu, t_fu / t_lb, "fused / five products <= 1.20"))
     rows.append(("", "sklearn BernoulliRBM.fit (n_iter=1)", t_sk, t_sk / t_pg, "sklearn / pgmviz >= 1.5"))
+    rows.append(("", "sklearn BernoulliRBM.fit, against the fused stream", t_sk, t_sk / t_fu, "sklearn / fused >= 1.5"))
     rows.append(("", "numpy reference loop", t_np, t_np / t_pg, "numpy / pgmviz (info)"))
-    return {f"cd_lb{tag}": t_lb, f"cd_pgmviz{tag}": t_pg, f"cd_sklearn{tag}": t_sk, f"cd_numpy{tag}": t_np}
+    return {f"cd_lb{tag}": t_lb, f"cd_pgmviz{tag}": t_pg, f"cd_sklearn{tag}": t_sk, f"cd_numpy{tag}": t_np,
+            f"cd_fused{tag}": t_fu}
 
 
 # ---------------------------------------------------------------------------- 2. exact log Z

@@ -26,7 +26,7 @@ from pgmviz.models.rbm import RBM
 from pgmviz.training.diagnostics import unit_activity, update_ratio
 from pgmviz.training.negative import NEGATIVE_PHASES
 from pgmviz.training.protocol import Budget, Progress
-from pgmviz.training.train import Snapshot, Trainer, TrainSettings
+from pgmviz.training.train import Snapshot, Trainer, TrainSettings, stream_for
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.charts.filters import curves_figure, hidden_bias_figure, histogram_figure
@@ -132,7 +132,7 @@ def build_trainer() -> Trainer:
         settings = TrainSettings(lr=float(cfg["lr"]), momentum=float(cfg["momentum"]),
                                  weight_decay=float(cfg["weight_decay"]), batch_size=int(cfg["batch_size"]),
                                  sampler=cfg["sampler"], k=int(cfg["k"]), n_chains=int(cfg["n_chains"]),
-                                 seed=int(cfg["seed"]))
+                                 seed=int(cfg["seed"]), stream=stream_for(cfg["sampler"]))
     except ValueError as e:
         raise ValueError(f"These settings cannot train a model: {e}. Fix them and press Reset.") from e
     try:

@@ -16,7 +16,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from pgmviz.sampling import gibbs_kernel
+from pgmviz.sampling import fused, gibbs_kernel
 from pgmviz.sampling.gibbs_kernel import GIBBS_PARALLEL_MIN_WORK, gibbs_chains  # noqa: F401  (the kernels' API)
 from pgmviz.sampling.parallel import SERVER_THREADING_LAYER, run_parallel, twins, use_threading_layer  # noqa: F401
 
@@ -255,3 +255,4 @@ def warm_up() -> None:
     sig = (numba.typeof(Wt), numba.typeof(b3), numba.typeof(c2), numba.typeof(1))
     _log_Z_gray_par.compile(sig)
     _log_Z_softplus_par.compile(sig)
+    fused.warm_up()  # the CD/PCD kernel of TrainSettings(stream="fused")

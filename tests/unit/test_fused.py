@@ -9,8 +9,8 @@ from pgmviz.models.rbm import RBM
 from pgmviz.sampling import fused
 from pgmviz.sampling.fused import DRAW_ONLY, PROB_ONLY, SAMPLE, FusedDraws, fused_layer
 from pgmviz.sampling.partition import all_states, log_likelihood_exact, log_p_v_all
-from pgmviz.training.negative import CD
-from pgmviz.training.train import Trainer, TrainSettings
+from pgmviz.training.negative import CD, NEGATIVE_PHASES
+from pgmviz.training.train import Trainer, TrainSettings, stream_for
 
 
 def _run(X, bias, mode=SAMPLE, seed=3, call=0, parallel=False):
@@ -209,6 +209,14 @@ def test_fused_stream_is_refused_where_it_does_not_apply():
     X = np.hstack([np.ones((10, 4)), np.tile([1, 0], (10, 1))]).astype(lrbm.dtype)
     with pytest.raises(ValueError, match="fused stream"):
         Trainer(lrbm, X, settings=TrainSettings(stream="fused"))
+
+
+def test_every_registered_sampler_builds_on_the_stream_a_live_page_picks():
+    assert stream_for("cd") == stream_for("pcd") == stream_for("pa") == "fused" and stream_for("pt") == "numpy"
+    for name in NEGATIVE_PHASES:
+        t = _trainer(stream_for(name), sampler=name)
+        t.run(2, with_metrics=False)
+        assert t.step == 2 and (t.draws is not None) == (stream_for(name) == "fused")
 
 
 def test_warm_up_compiles_both_dtypes():
