@@ -17,8 +17,21 @@ from pgmviz.models.rbm import RBM, bernoulli
 from pgmviz.special import sigmoid, softplus
 
 
+def require_binary(rbm: RBM, what: str) -> None:
+    """Refuse a model whose units are not all binary: every tempered formula here is the binary RBM's.
+
+    Multiplying E by beta is not "all parameters times beta" for Gaussian visible units (the
+    quadratic term) or linear hidden units, and sigmoid(beta x) is not their conditional.
+    """
+    if rbm.visible_units != "bernoulli" or rbm.hidden_units != "bernoulli":
+        raise ValueError(f"{what} is written for binary units; this {type(rbm).__name__} has "
+                         f"{rbm.visible_units} visible and {rbm.hidden_units} hidden units "
+                         f"(use CD or PCD for it, and exact enumeration or a binary RBM for log Z)")
+
+
 def tempered(rbm: RBM, beta: float) -> RBM:
     """The RBM at inverse temperature beta: p_beta(v, h) ~ exp(-beta E(v, h)), i.e. all parameters times beta."""
+    require_binary(rbm, "tempering")
     return RBM(rbm.W * beta, rbm.b * beta, rbm.c * beta)
 
 
@@ -30,6 +43,7 @@ def tempered_gibbs(rbm: RBM, V: np.ndarray, betas: np.ndarray, k: int, rng: np.r
     product per half-step (the tempered pre-activation is beta_m (v W + c)), rather than M small
     products with a tempered copy of W each. -> (V, H) of shapes (M, R, n_v), (M, R, n_h).
     """
+    require_binary(rbm, "parallel tempering")
     M, R, n_v = V.shape
     beta = np.asarray(betas, dtype=rbm.dtype).reshape(M, 1, 1)
     flat = V.reshape(M * R, n_v)
@@ -76,6 +90,7 @@ def anneal_population(rbm: RBM, n: int, betas: np.ndarray, rng: np.random.Genera
     the estimate of log Z(betas[-1]) - log Z(betas[0]) as the sum over steps of the log weighted
     mean of the incremental weights, and a delta-method variance of that sum.
     """
+    require_binary(rbm, "population annealing")
     V = bernoulli(np.full((n, rbm.n_v), 0.5, dtype=rbm.dtype), rng)
     if betas[0] != 0:
         V = tempered(rbm, betas[0]).gibbs(V, 50, rng)[0]
@@ -147,6 +162,7 @@ def ais(rbm: RBM, n_runs: int, betas: np.ndarray, rng: np.random.Generator, b_A:
     ``progress(fraction)`` is called now and then; ``cancel()`` returning True stops early
     (raising InterruptedError).
     """
+    require_binary(rbm, "AIS")
     W, dtype = rbm.W, rbm.dtype
     b64, c64, b_A = (np.asarray(x, dtype=np.float64) for x in (rbm.b, rbm.c, b_A))
     V = bernoulli(np.broadcast_to(sigmoid(b_A), (n_runs, rbm.n_v)).astype(dtype), rng)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from pgmviz.models.rbm import RBM, bernoulli
+from pgmviz.models.grbm import GaussianRBM
+from pgmviz.models.rbm import RBM, LinearHiddenRBM, bernoulli
 from pgmviz.sampling.annealing import (
     anneal_population,
     effective_sample_size,
@@ -185,3 +186,22 @@ def test_parallel_tempering_batched_path_on_a_model_above_the_kernel_size():
         V, P_h = pt.negative(r, None, None, rng)
     np.testing.assert_array_equal(pt.swap_rates(), np.ones(2))
     assert V.shape == (8, 784) and np.array_equal(V, pt.particles) and set(np.unique(V)) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("make", [LinearHiddenRBM.random, GaussianRBM.random])
+def test_tempering_refuses_units_that_are_not_binary(make):
+    """PT, PA's annealed start, AIS and PA's log Z temper a binary RBM; other units get a ValueError."""
+    model = make(6, 4, seed=0)
+    X = np.random.default_rng(0).integers(0, 2, (10, 6)).astype(float)
+    rng = np.random.default_rng(1)
+    for run in (lambda: ParallelTempering(n_chains=3, n_temps=3).negative(model, X, model.p_h_given_v(X), rng),
+                lambda: PopulationAnnealing(n_chains=3, init_betas=4).negative(model, X, model.p_h_given_v(X), rng),
+                lambda: tempered_gibbs(model, X[:6].reshape(2, 3, 6), np.array([1.0, 0.5]), 1, rng),
+                lambda: ais_log_Z(model, n_runs=3, n_betas=5),
+                lambda: pa_log_Z(model, population=3, n_betas=5)):
+        with pytest.raises(ValueError, match="binary units"):
+            run()
+    # reweighted PCD needs only the model's own free energy and Gibbs step: it still runs
+    phase = PopulationAnnealing(n_chains=3)
+    V, _ = phase.negative(model, X, model.p_h_given_v(X), rng)
+    assert V.shape == (3, 6) and np.isfinite(V).all()
