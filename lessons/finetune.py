@@ -107,6 +107,11 @@ def new_trainers(seed: int, lr: float) -> dict:
     }
 
 
+def trained(trainer: ft.BackpropTrainer) -> dict:
+    """What the charts read of one net's run: its per-epoch history, the net, the seconds of backprop."""
+    return {"history": trainer.history, "net": trainer.net, "seconds": trainer.seconds}
+
+
 @st.cache_data(show_spinner=False, max_entries=2)
 def ready_made(path: str) -> dict:
     """The page's default setting fine-tuned ``CFG.finetune_epochs`` epochs: both histories and both nets.
@@ -122,9 +127,7 @@ def ready_made(path: str) -> dict:
     t = new_trainers(CFG.seed, CFG.finetune_lr)
     t["pre"].run(CFG.finetune_epochs)
     t["rand"].run(CFG.finetune_epochs)
-    return {"pre": {"history": t["pre"].history, "net": t["pre"].net, "seconds": t["pre"].seconds},
-            "rand": {"history": t["rand"].history, "net": t["rand"].net, "seconds": t["rand"].seconds},
-            "seed": CFG.seed, "lr": CFG.finetune_lr}
+    return {"pre": trained(t["pre"]), "rand": trained(t["rand"]), "seed": CFG.seed, "lr": CFG.finetune_lr}
 
 
 if isinstance(bundled_run(str(ft.READY_MADE)), str):
@@ -169,12 +172,8 @@ for tab, c in zip(ptabs, cols):
     if not comp:
         tab.info("This column of results.json has no per-digit predictions: re-run `scripts/train_finetune.py`.")
         continue
-    tab.dataframe(pd.DataFrame([{
-        "method": TITLES[key], "error": pct(pc.error_a), f"minus {pct(pc.error_b)}": f"{100 * pc.difference:+.1f}",
-        "95% interval (points)": f"{100 * pc.low:+.1f} to {100 * pc.high:+.1f}",
-        "only this row wrong": pc.only_a, "only the pretrained net wrong": pc.only_b,
-        "McNemar p": f"{pc.p_value:.2g}", "verdict": table.verdict(pc)} for key, pc in comp.items()]),
-        hide_index=True, key=P + "paired_" + c["config"]["dataset"])
+    tab.dataframe(pd.DataFrame(table.paired_rows(comp, TITLES)), hide_index=True,
+                  key=P + "paired_" + c["config"]["dataset"])
 
 
 lines = []
@@ -295,9 +294,8 @@ def shown() -> dict:
     """What the charts draw: the live run if there is one, else the ready-made one."""
     t = ss.get(P + "live")
     if t is not None:
-        return {"pre": {"history": t["pre"].history, "net": t["pre"].net, "seconds": t["pre"].seconds},
-                "rand": {"history": t["rand"].history, "net": t["rand"].net, "seconds": t["rand"].seconds},
-                "seed": t["seed"], "lr": t["lr"], "source": "live"}
+        return {"pre": trained(t["pre"]), "rand": trained(t["rand"]), "seed": t["seed"], "lr": t["lr"],
+                "source": "live"}
     with st.spinner("Loading the ready-made run ..."):
         return {**ready_made(str(ft.READY_MADE)), "source": "ready-made"}
 

@@ -80,3 +80,12 @@ def change_gain(before: np.ndarray, after: np.ndarray, n_filters: int) -> float:
     max |before| / max |after - before| over the first ``n_filters`` columns."""
     delta = after[:, :n_filters] - before[:, :n_filters]
     return float(np.abs(before[:, :n_filters]).max() / max(np.abs(delta).max(), 1e-12))
+
+
+def paired_rows(comp: dict[str, ft.Paired], titles: dict[str, str]) -> list[dict]:
+    """One row per method compared with the base on the same digits: errors, difference with its 95% interval,
+    the discordant digits, McNemar's p and the verdict."""
+    return [{"method": titles[key], "error": pct(pc.error_a), f"minus {pct(pc.error_b)}": f"{100 * pc.difference:+.1f}",
+             "95% interval (points)": f"{100 * pc.low:+.1f} to {100 * pc.high:+.1f}",
+             "only this row wrong": pc.only_a, "only the pretrained net wrong": pc.only_b,
+             "McNemar p": f"{pc.p_value:.2g}", "verdict": verdict(pc)} for key, pc in comp.items()]

@@ -48,3 +48,10 @@ def test_change_gain():
     after = before + np.array([[0.5, 0.0, 50.0], [0.0, -0.25, 0.0]])
     assert tab.change_gain(before, after, 2) == pytest.approx(4.0 / 0.5)
     assert tab.change_gain(before, before, 2) == pytest.approx(4.0 / 1e-12)
+
+
+def test_paired_rows():
+    (row,) = tab.paired_rows({"knn": paired(0.02, True)}, {"knn": "kNN"})
+    assert row == {"method": "kNN", "error": "7.0%", "minus 5.0%": "+2.0", "95% interval (points)": "+1.0 to +3.0",
+                   "only this row wrong": 10, "only the pretrained net wrong": 3, "McNemar p": "0.001",
+                   "verdict": "worse"}
