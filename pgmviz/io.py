@@ -4,8 +4,9 @@
 fine-tuning run): it opens the archive with ``allow_pickle=False`` and turns every way a file can
 be malformed into a ValueError naming the problem; each format then checks its own arrays.
 
-An RBM file holds ``W``, ``b``, ``c`` and ``meta``: a JSON object (training settings, data set,
-step, anything the caller adds) stored as a 0-d unicode array.
+An RBM file holds ``W``, ``b``, ``c``, ``hidden_units`` (the unit type as a 0-d string: "bernoulli",
+or "linear" for a `LinearHiddenRBM`; files without it are binary) and ``meta``: a JSON object
+(training settings, data set, step, anything the caller adds) stored as a 0-d unicode array.
 """
 
 from __future__ import annotations
@@ -20,16 +21,25 @@ from typing import BinaryIO
 
 import numpy as np
 
-from pgmviz.models.rbm import RBM
+from pgmviz.models.rbm import RBM, LinearHiddenRBM
 
 FORMAT = "pgmviz-rbm-1"
 MAX_FILE_BYTES = 200 * 2**20
+RBM_CLASSES = {"bernoulli": RBM, "linear": LinearHiddenRBM}  # hidden unit type -> the class that reads it back
 
 
 def save_model(target: str | Path | BinaryIO, rbm: RBM, meta: dict | None = None) -> None:
-    """Write ``rbm`` and a JSON-able ``meta`` dict to a path or a binary file object."""
+    """Write ``rbm`` and a JSON-able ``meta`` dict to a path or a binary file object.
+
+    Only the RBMs whose whole state is W, b, c and the hidden unit type (`RBM_CLASSES`): a
+    GaussianRBM's sigma or a LabelRBM's label group would be lost, so they are refused.
+    """
+    if type(rbm) not in RBM_CLASSES.values():
+        raise ValueError(f"an RBM file stores {', '.join(c.__name__ for c in RBM_CLASSES.values())}; "
+                         f"got a {type(rbm).__name__}, whose other parameters it would lose")
     meta = {"format": FORMAT, **(meta or {})}
-    np.savez_compressed(target, W=rbm.W, b=rbm.b, c=rbm.c, meta=np.array(json.dumps(meta, default=_jsonable)))
+    np.savez_compressed(target, W=rbm.W, b=rbm.b, c=rbm.c, hidden_units=np.array(rbm.hidden_units),
+                        meta=np.array(json.dumps(meta, default=_jsonable)))
 
 
 def model_bytes(rbm: RBM, meta: dict | None = None) -> bytes:
@@ -131,7 +141,10 @@ def load_model(source: str | Path | BinaryIO | bytes) -> tuple[RBM, dict]:
     if not arrays:
         raise ValueError("not a pgmviz model file: no arrays found")
     check_float_arrays(arrays, ("W", "b", "c"), "pgmviz model")
-    rbm = RBM(arrays["W"], arrays["b"], arrays["c"])  # validates the shapes against each other
+    units = arrays.get("hidden_units", np.array("bernoulli"))  # files written before the unit type was stored
+    if units.shape != () or units.dtype.kind != "U" or str(units) not in RBM_CLASSES:
+        raise ValueError(f"pgmviz model file: hidden_units must be one of {', '.join(RBM_CLASSES)}; got {units!r}")
+    rbm = RBM_CLASSES[str(units)](arrays["W"], arrays["b"], arrays["c"])  # validates the shapes against each other
     return rbm, meta or {}
 
 

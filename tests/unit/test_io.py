@@ -7,7 +7,9 @@ import pytest
 
 from pgmviz import io as io_
 from pgmviz.io import load_model, model_bytes, save_model
-from pgmviz.models.rbm import RBM
+from pgmviz.models.grbm import GaussianRBM
+from pgmviz.models.labels import LabelRBM
+from pgmviz.models.rbm import RBM, LinearHiddenRBM
 
 
 def test_round_trip_keeps_parameters_and_settings(tmp_path):
@@ -21,6 +23,26 @@ def test_round_trip_keeps_parameters_and_settings(tmp_path):
     assert meta["sampler"] == "pcd" and meta["step"] == 12 and meta["lr"] == pytest.approx(0.1)
     r3, _ = load_model(model_bytes(r))
     np.testing.assert_array_equal(r3.b, r.b)
+
+
+def test_unit_type_survives_the_round_trip():
+    """A LinearHiddenRBM comes back linear (its own free energy); old files without the type are binary."""
+    r = LinearHiddenRBM.random(6, 4, seed=1)
+    r2, _ = load_model(model_bytes(r))
+    assert type(r2) is LinearHiddenRBM
+    V = np.eye(6)
+    np.testing.assert_allclose(r2.free_energy(V), r.free_energy(V))
+    assert type(load_model(model_bytes(RBM.random(6, 4)))[0]) is RBM
+    old = _npz(W=r.W, b=r.b, c=r.c)
+    assert type(load_model(old)[0]) is RBM
+    with pytest.raises(ValueError, match="hidden_units must be one of"):
+        load_model(_npz(W=r.W, b=r.b, c=r.c, hidden_units=np.array("gaussian")))
+
+
+@pytest.mark.parametrize("model", [GaussianRBM.random(6, 4), LabelRBM.from_rbm(RBM.random(6, 4), 2)])
+def test_models_an_rbm_file_cannot_hold_are_refused(model):
+    with pytest.raises(ValueError, match="would lose"):
+        model_bytes(model)
 
 
 def _npz(**arrays) -> bytes:
