@@ -17,8 +17,9 @@ def test_quick_bench_prints_the_table_and_log_Z_agrees():
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     assert "benchmark" in out and "best (s)" in out and "ratio" in out
-    for row in ("matmul lower bound", "pgmviz Trainer.run", "sklearn BernoulliRBM", "numpy reference loop",
-                "pgmviz log_Z_exact", "numpy chunked enumeration", "pgmviz RBM.gibbs", "numpy batched chains"):
+    for row in ("matmul lower bound", "pgmviz Trainer.run", "stream='fused'", "sklearn BernoulliRBM",
+                "numpy reference loop", "pgmviz log_Z_exact", "numpy chunked enumeration", "pgmviz RBM.gibbs",
+                "numpy batched chains"):
         assert row in out, row
     m = re.search(r"log Z: pgmviz (\S+)\s+numpy (\S+)\s+rel diff (\S+)", out)
     assert m, out
