@@ -156,3 +156,16 @@ def test_gaussian_rbm_on_grey_digits_learns_strokes_it_can_redraw():
     assert S.shape == (20, 256)
     after = nearest_digit_correlation(S)
     assert after > 0.8 and after > before + 0.15, (before, after)
+
+
+def test_grey_fit_reports_the_time_it_took():
+    """GreyDigits.seconds is the fit's own wall-clock time: positive, within the time around the call."""
+    import time
+
+    from pgmviz.models.grbm import fit_grey_images
+
+    X = np.random.default_rng(0).random((30, 9))
+    t0 = time.perf_counter()
+    g = fit_grey_images(X, n_h=3, epochs=2)
+    outer = time.perf_counter() - t0
+    assert 0 < g.seconds <= outer
