@@ -39,8 +39,9 @@ from pgmviz.models.rbm import RBM, LinearHiddenRBM
 from pgmviz.nets.optim import Adam
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
+from pgmviz.training.batches import Batches
 from pgmviz.training.finetune import PretrainSettings
-from pgmviz.training.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend, updates_left_in_epoch
+from pgmviz.training.protocol import MAX_ABS_PARAMETER, Budget, Progress, healthy, spend
 
 # ---------------------------------------------------------------------------- pretraining
 FIRST_EPOCH_MOMENTUM = 0.5  # the practical guide's start; settings.momentum from the second epoch on
@@ -236,39 +237,39 @@ class FineTuner:
         self.rng = as_rng(self.rng)
         s = self.settings
         self.opt = Adam(self.net.Ws + self.net.bs, lr=s.lr, beta1=s.beta1, beta2=s.beta2, eps=s.eps)
-        self.epoch = 0
+        # every row once per epoch (the last batch short), each epoch shuffled when it starts
+        self.batches = Batches(len(self.X), s.batch_size, self.rng)
         self.step = 0  # mini-batch updates so far
         self.seconds = 0.0
         self.diverged: str | None = None
         self.history: list[float] = []  # training loss per epoch (mean over its mini-batches)
         self.rows: list[dict] = []  # with X_test: history_row per epoch
-        self._order: np.ndarray | None = None  # this epoch's shuffle; None between epochs
-        self._pos, self._total, self._count = 0, 0.0, 0
+        self._total, self._count = 0.0, 0  # this epoch's summed loss and rows
+
+    @property
+    def epoch(self) -> int:
+        """Epochs completed."""
+        return self.batches.epoch
 
     @property
     def updates_left_in_epoch(self) -> int:
         """Mini-batch updates to the end of the current epoch (a whole epoch between epochs)."""
-        pos = None if self._order is None else self._pos
-        return updates_left_in_epoch(len(self.X), self.settings.batch_size, pos)
+        return self.batches.updates_left
 
     def _update(self) -> bool:
         """One Adam step on the next mini-batch; an epoch ends with its mean loss in ``history``."""
-        bs = self.settings.batch_size
-        if self._order is None and self.max_epochs is not None and self.epoch >= self.max_epochs:
-            return False  # the target reached: nothing more to do
-        if self._order is None:  # a new epoch: a fresh shuffle
-            self._order, self._pos, self._total, self._count = self.rng.permutation(len(self.X)), 0, 0.0, 0
-        batch = self.X[self._order[self._pos:self._pos + bs]]
+        if not self.batches.in_epoch:
+            if self.max_epochs is not None and self.epoch >= self.max_epochs:
+                return False  # the target reached: nothing more to do
+            self._total, self._count = 0.0, 0
+        batch = self.X[self.batches.next()]
         loss, gW, gb = self.net.gradients(batch)
         self.opt.step(self.net.Ws + self.net.bs, gW + gb)  # the same arrays, updated in place
         self._total += loss * len(batch)
         self._count += len(batch)
-        self._pos += bs
         self.step += 1
-        if self._pos >= len(self.X):
-            self.epoch += 1
+        if not self.batches.in_epoch:  # that batch ended the epoch
             self.history.append(self._total / self._count)
-            self._order = None
             if self.X_test is not None:
                 self.rows.append(history_row(self.net, self.X_test, self.epoch, self.history[-1]))
         return True
