@@ -33,7 +33,7 @@ FORMAT = "pgmviz-reader-1"
 
 @dataclass(frozen=True)
 class ReaderRecipe:
-    """How a bundled reader is trained (one recipe for both image sizes)."""
+    """How a reader is trained (the bundled ones: `RECIPES`)."""
 
     hidden: int = 500
     epochs: int = 15
@@ -44,6 +44,19 @@ class ReaderRecipe:
     batch_size: int = 100
     max_shift: int = 1
     seed: int = 0
+
+
+# The bundled readers' recipes. At 16x16 a 500-unit reader read 93.2% of the real held-out digits,
+# an 800-unit one 94.5% (same data, epochs and seed); at 28x28 the 500-unit reader reads 96.3%.
+RECIPES = {(28, 28): ReaderRecipe(), (16, 16): ReaderRecipe(hidden=800)}
+
+
+def recipe_for(image_shape: tuple[int, int]) -> ReaderRecipe:
+    """The recipe of the bundled reader of this picture size (`RECIPES`)."""
+    shape = (int(image_shape[0]), int(image_shape[1]))
+    if shape not in RECIPES:
+        raise ValueError(f"readers exist for 28x28 and 16x16 digits; got {image_shape}")
+    return RECIPES[shape]
 
 
 @dataclass
@@ -97,8 +110,9 @@ def training_views(image_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray
 
 def train_reader(image_shape: tuple[int, int], recipe: ReaderRecipe | None = None,
                  progress=None) -> Reader:
-    """Train a reader on the real training digits only (binarised and grey, shifted by up to one pixel)."""
-    recipe = recipe or ReaderRecipe()
+    """Train a reader on the real training digits only (binarised and grey, shifted by up to one pixel);
+    default recipe: the bundled one for this size (`recipe_for`)."""
+    recipe = recipe or recipe_for(image_shape)
     G, y, G_test, y_test = training_views(image_shape)
     B = (G > 0.5).astype(np.float32)
     X, Y = data.shifted_copies(np.vstack([B, G]), np.concatenate([y, y]), image_shape, recipe.max_shift)

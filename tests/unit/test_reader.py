@@ -13,6 +13,7 @@ import pytest
 from pgmviz import data
 from pgmviz.evaluation.reader import (
     FORMAT,
+    RECIPES,
     Reader,
     ReaderRecipe,
     agreement,
@@ -21,12 +22,15 @@ from pgmviz.evaluation.reader import (
     class_entropy,
     load_reader,
     reader_path,
+    recipe_for,
     save_reader,
     train_reader,
     training_views,
 )
 
 SHAPES = [(28, 28), (16, 16)]
+# The issue asks 93%; the bundled readers are guarded where they stand (28x28 96.3%, 16x16 94.5%).
+FLOORS = {(28, 28): 0.96, (16, 16): 0.94}
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=["28x28", "16x16"])
@@ -36,10 +40,19 @@ def test_bundled_reader_reads_real_held_out_digits(shape):
     _, _, G_test, y_test = training_views(shape)
     B_test = (G_test > 0.5).astype(np.float32)
     accuracy = float((reader.read(B_test) == y_test).mean())
-    assert accuracy >= 0.93
+    assert accuracy >= FLOORS[shape] >= 0.93
+    # the file was made by the recipe the script uses for this size
+    assert reader.meta["recipe"] == RECIPES[shape].__dict__ == recipe_for(shape).__dict__
+    assert reader.net.sizes == [shape[0] * shape[1], recipe_for(shape).hidden, 10]
     assert accuracy == pytest.approx(reader.test_accuracy, abs=1e-9)  # the figure the pages quote
     assert float((reader.read(G_test) == y_test).mean()) >= 0.93  # it reads grey levels too
     assert "never a model's sample" in reader.meta["trained_on"]
+
+
+def test_recipe_for_refuses_sizes_without_a_reader():
+    assert recipe_for((16, 16)).hidden == 800 and recipe_for((28, 28)).hidden == 500
+    with pytest.raises(ValueError, match="28x28 and 16x16"):
+        recipe_for((8, 8))
 
 
 def test_class_entropy_is_exact():
