@@ -7,30 +7,27 @@ model of 16x16 images of 2s.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import data
 from pgmviz.evaluation import recon
+from pgmviz.evaluation.evaluate import model_fingerprint as fingerprint
 from pgmviz.models.rbm import RBM
-from pgmviz.ui import predict, slides
+from pgmviz.ui import digit_input, predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts import reconstructions as charts
+from pgmviz.ui.charts.reconstructions import hidden_picture, picture
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset, image_shape, model_picker, model_setting
 from pgmviz.ui.present import main_picture
-from pgmviz.viz import sample_grid, to_uint8, upscale
+from pgmviz.viz import sample_grid
 
 st.set_page_config(page_title="Reconstructions · pgmviz", layout="wide")
 
 P = "rc_"  # prefix of this page's session-state keys (the session is shared by all pages)
 TWOS = "Only 2s 16x16, 256x50 CD-1"  # the slides' model: the default when the user has none
-IMG_PX = 240  # on-screen size of the big images (upscaled with np.kron: crisp when projected)
-AMBER, OFF, PAD = np.array([255, 179, 0]), np.array([24, 26, 34]), np.array([150, 150, 150])
-ACCENT, MUTED = "#ffb300", "#5c6bc0"
 SOURCES = {"held_out": "A held-out digit", "draw": "Draw one", "upload": "Upload a picture"}
 
 lesson_header(
@@ -42,81 +39,10 @@ lesson_header(
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def fingerprint(rbm: RBM) -> str:
-    """Identifies the parameters (a user's model may be retrained under the same name)."""
-    h = hashlib.sha1()
-    for x in (rbm.W, rbm.b, rbm.c):
-        h.update(np.ascontiguousarray(x).tobytes())
-    return h.hexdigest()
-
-
 @st.cache_data(show_spinner="Reconstructing every held-out digit ...", max_entries=16)
 def class_errors_cached(_rbm: RBM, fp: str, set_key: str) -> recon.ClassErrors:
     ds = dataset(set_key)
     return recon.class_errors(_rbm, ds.X_test, ds.y_test)
-
-
-def picture(x: np.ndarray, shape: tuple[int, int], px: int = IMG_PX) -> np.ndarray:
-    """A visible vector in [0, 1] as a crisp grey uint8 image about ``px`` pixels wide."""
-    return upscale(to_uint8(np.asarray(x).reshape(shape)), max(1, px // shape[1]))
-
-
-def hidden_picture(values: np.ndarray, px: int = IMG_PX) -> np.ndarray:
-    """Hidden units as a grid of squares: amber = on (p = 1), dark = off, grey = no unit."""
-    grid = recon.hidden_grid(values)  # (rows, cols), NaN where there is no unit
-    k = max(4, px // grid.shape[1])
-    t = np.nan_to_num(grid, nan=0.0)[..., None]
-    rgb = OFF + t * (AMBER - OFF)
-    rgb[np.isnan(grid)] = PAD
-    img = upscale(rgb.round().astype(np.uint8), k)
-    img[k - 1 :: k, :] = 0  # a dark line between units, so each one reads as a square
-    img[:, k - 1 :: k] = 0
-    return img
-
-
-def hidden_bars(p_h: np.ndarray, h: np.ndarray, key: str) -> None:
-    j = np.arange(1, p_h.size + 1)
-    fig = go.Figure([
-        go.Bar(x=j, y=p_h, name="p(hⱼ = 1 | v)", marker_color=MUTED),
-        go.Scatter(x=j[h > 0], y=np.full(int(h.sum()), 1.06), mode="markers", name="sampled hⱼ = 1",
-                   marker=dict(color=ACCENT, size=9, symbol="triangle-down", line=dict(width=1, color="black"))),
-    ])
-    fig.update_layout(height=230, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=15), bargap=0.1,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-                      xaxis_title="hidden unit j", yaxis=dict(range=[0, 1.12], title="probability"))
-    slides.chart(st, fig, key=key, width="stretch")
-
-
-def read_drawing(key: str) -> np.ndarray | None:
-    """The canvas as a 28x28 MNIST-style digit, or None while it is empty."""
-    try:
-        from streamlit_drawable_canvas import st_canvas
-    except Exception as e:  # noqa: BLE001 (a component that cannot load must not take the page down)
-        st.error(f"The drawing canvas is not available here ({type(e).__name__}: {e}). Upload a picture instead.")
-        return None
-    result = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280,
-                       width=280, drawing_mode="freedraw", return_image_data=True, key=key)
-    image = None if result is None else result.image_data
-    if image is None:
-        return None
-    try:
-        return data.digit_from_array(image)
-    except ValueError:  # an empty canvas: nothing drawn yet
-        return None
-
-
-def read_upload(key: str) -> np.ndarray | None:
-    up = st.file_uploader("A picture of one digit (PNG, JPG, ...)", key=key,
-                          type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"])
-    if up is None:
-        return None
-    try:
-        return data.load_image(up.getvalue())
-    except ValueError as e:
-        st.error(f"Could not use {up.name}: {e}")
-    except Exception as e:  # noqa: BLE001 (Pillow raises many types on broken files)
-        st.error(f"Could not read {up.name} as an image ({type(e).__name__}: {e})")
-    return None
 
 
 # --- the model and its data ----------------------------------------------------------------------
@@ -199,7 +125,8 @@ if source == "held_out":
 else:
     c1, c2 = st.columns([1.0, 1.6], gap="large")
     with c1:
-        raw = read_drawing(f"{P}canvas") if source == "draw" else read_upload(f"{P}upload")
+        raw = (digit_input.draw_digit(f"{P}canvas", instead=" Upload a picture instead.") if source == "draw"
+               else digit_input.upload_digit(f"{P}upload"))
     with c2:
         if raw is None:
             st.info("Draw a digit, white on black, in the box." if source == "draw"
@@ -230,7 +157,7 @@ if v_in is not None:
                 help="Summed over pixels; per pixel it is this divided by the number of pixels.")
     m[3].metric("free energy F(v)", f"{float(rbm.free_energy(v_in)[0]):.1f}",
                 help="Low F(v) = the model finds v probable. Compare a trained class with an unfamiliar one.")
-    hidden_bars(p_h, h, key=f"{P}bars")
+    slides.chart(st, charts.hidden_bars_figure(p_h, h), key=f"{P}bars", width="stretch")
 
     if n_rounds > 1:
         st.subheader(f"{n_rounds} rounds: where the chain drifts")
@@ -239,11 +166,7 @@ if v_in is not None:
         scale = max(2, 1150 // (per_row * (shape[1] + 1)))
         slides.picture(st, sample_grid(frames, shape, n_cols=per_row, scale=scale), width="content",
                        caption="left: v; then p(v | h) after rounds 1, 2, ... (row by row)", name=P + "rounds")
-        fig = go.Figure(go.Scatter(x=np.arange(1, n_rounds + 1), y=rounds.squared_errors(), mode="lines+markers",
-                                   line=dict(color=ACCENT, width=3)))
-        fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=15),
-                          title="distance from the starting image, Σᵢ (vᵢ − p(vᵢ|hₜ))²",
-                          xaxis_title="round t", yaxis_title="squared error", yaxis_rangemode="tozero")
+        fig = charts.drift_figure(rounds.squared_errors())
         slides.chart(st, fig, key=f"{P}drift", width="stretch")
 
 # --- 2. familiar and unfamiliar -----------------------------------------------------------------
@@ -277,14 +200,9 @@ metric = st.radio("Error measure", ["per_ink", "mse"], horizontal=True, key=f"{P
 MODEL_URL.write()
 URL_SETTINGS.write()
 values = errors.per_ink if metric == "per_ink" else errors.mse
-colours = [ACCENT if (trained and c in trained) else MUTED for c in errors.classes]
 names = [str(c) for c in errors.classes] if len(errors.classes) > 1 else ["all patterns"]
-fig = go.Figure(go.Bar(x=names, y=values, marker_color=colours, text=[f"{x:.3f}" for x in values],
-                       textposition="outside"))
-fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=16),
-                  title=f"Reconstruction error of held-out images ({len(ds.X_test):,}) by class",
-                  xaxis=dict(type="category", title="digit class" if len(names) > 1 else ""), yaxis_title="error",
-                  yaxis_range=[0, 1.15 * float(values.max())])
+fig = charts.class_errors_figure(names, values, [bool(trained) and c in trained for c in errors.classes],
+                                 len(ds.X_test))
 if errors_shown:
     ch, tb = st.columns([2.2, 1.0], gap="large")
     with ch:
