@@ -10,19 +10,21 @@ Widgets and drawing only; the numbers come from ``pgmviz.models.dbn`` (``top_cha
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz import data
+from pgmviz.evaluation import recognition
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.models import dbn, dbn_io
 from pgmviz.training import finetune as ft
-from pgmviz.ui import compute, predict, slides
+from pgmviz.ui import compute, digit_input, predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts import generate as charts
+from pgmviz.ui.charts.generate import picture
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset
 from pgmviz.ui.present import main_picture
-from pgmviz.viz import sample_grid, to_uint8, upscale
+from pgmviz.viz import sample_grid
 
 st.set_page_config(page_title="Generate and recognise · pgmviz", layout="wide")
 
@@ -33,7 +35,6 @@ NET_NAMES = {"greedy": "Greedy only", "updown": "After up-down fine-tuning"}
 LECTURE_ERROR = 0.0125  # the lecture's full-MNIST figure: generative model of images and labels, fine-tuned
 TICK_S = 0.5  # a playing movie shows a new frame this often
 N_FRAMES = 25
-ACCENT, MUTED = "#ffb300", "#5c6bc0"
 ss = st.session_state
 
 lesson_header(
@@ -57,17 +58,8 @@ def held_out_probs(which: str) -> np.ndarray:
     return net.classify(dataset("mnist").X_test)
 
 
-def picture(x: np.ndarray, px: int = 196) -> np.ndarray:
-    return upscale(to_uint8(np.asarray(x).reshape(28, 28)), max(1, px // 28))
-
-
-def label_bars(p: np.ndarray, key: str, title: str, height: int = 260) -> None:
-    k = int(np.argmax(p))
-    fig = go.Figure(go.Bar(x=[str(i) for i in range(len(p))], y=p, text=[f"{x:.2f}" for x in p],
-                           textposition="outside", marker_color=[ACCENT if i == k else MUTED for i in range(len(p))]))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=15), title=title,
-                      xaxis=dict(type="category", title="label y"), yaxis=dict(range=[0, 1.15], title="p(y | v)"))
-    slides.chart(st, fig, key=key, width="stretch", config={"displayModeBar": False})
+def label_bars(p: np.ndarray, key: str, title: str) -> None:
+    slides.chart(st, charts.label_bars_figure(p, title), key=key, width="stretch", config={"displayModeBar": False})
 
 
 # The net and the movie's settings, shareable as a link (?gr_net=updown&gr_seed=3).
@@ -139,8 +131,7 @@ if ss.get(P + "clamp_config") != config:  # new settings: compute the movie once
     ss[P + "clamp_config"] = config
     ss[P + "clamp_chain"] = chain
     # per frame: how many drawings the independent reader reads as their clamped label
-    ss[P + "clamp_read"] = (None if reader is None else
-                            np.array([(reader.read(chain.images[f]) == labels).sum() for f in range(N_FRAMES)]))
+    ss[P + "clamp_read"] = None if reader is None else recognition.reads_per_frame(reader, chain.images, labels)
     ss[P + "frame"] = N_FRAMES - 1
     ss[P + "playing"] = False
 
@@ -196,11 +187,7 @@ strip = np.concatenate([ss[P + "mind_noise"][:, None], mind.images.transpose(1, 
 slides.picture(st, sample_grid(strip.reshape(-1, 784), (28, 28), n_cols=strip.shape[1], scale=3), width="content",
                caption=f"Each row one chain: the random pixels, then frames every {int(every_mind)} Gibbs steps.",
                name=P + "mind")
-heat = go.Figure(go.Heatmap(z=mind.p_y[:, 0, :].T, x=[f"{s}" for s in mind.steps], y=[str(k) for k in range(K)],
-                            colorscale="Viridis", zmin=0, zmax=1, colorbar=dict(title="p(y)")))
-heat.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=14),
-                   title="Chain 1: the label units' distribution at each frame",
-                   xaxis=dict(type="category", title="Gibbs step"), yaxis=dict(type="category", title="label y"))
+heat = charts.label_heat_figure(mind.p_y[:, 0, :], mind.steps)
 slides.chart(st, heat, key=P + "mind_heat", width="stretch")
 
 # --- 3. recognition -----------------------------------------------------------------------------------
@@ -229,18 +216,8 @@ if source == "held_out":
         label_bars(p, P + "bars", f"p(y | v): the net says {int(p.argmax())} ({p.max():.0%})")
 else:
     with c_img:
-        try:
-            from streamlit_drawable_canvas import st_canvas
-        except Exception as e:  # noqa: BLE001 (a component that cannot load must not take the page down)
-            st.error(f"The drawing canvas is not available here ({type(e).__name__}: {e}).")
-        else:
-            res = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280,
-                            width=280, drawing_mode="freedraw", return_image_data=True, key=P + "canvas")
-            if res is not None and res.image_data is not None:
-                try:
-                    v = data.binarize(data.digit_from_array(res.image_data))
-                except ValueError:  # nothing drawn yet
-                    v = None
+        drawn = digit_input.draw_digit(P + "canvas")
+        v = None if drawn is None else data.binarize(drawn)
     with c_bars:
         if v is None:
             st.info("Draw a digit, white on black, in the box.")
@@ -264,14 +241,8 @@ ours = "greedily only" if which == "greedy" else f"with {meta.get('epochs', 0)} 
 st.caption("Not a like-for-like comparison: the lecture's net (784-500-500-2000) learnt from 60,000 digits "
            f"with long up-down fine-tuning after the greedy stage; ours ({'-'.join(map(str, sizes))}) learnt from "
            f"4,000 digits ({ours}).")
-conf = np.zeros((K, K), dtype=int)
-np.add.at(conf, (ds.y_test, pred), 1)
-cm = go.Figure(go.Heatmap(z=conf, x=[str(k) for k in range(K)], y=[str(k) for k in range(K)], colorscale="Blues",
-                          text=conf, texttemplate="%{text}", showscale=False))
-cm.update_layout(height=430, margin=dict(l=10, r=10, t=40, b=10), font=dict(size=14),
-                 title="Confusion matrix of the held-out digits",
-                 xaxis=dict(type="category", title="recognised as"),
-                 yaxis=dict(type="category", title="true digit", autorange="reversed"))
+conf = recognition.confusion_matrix(ds.y_test, pred, K)
+cm = charts.confusion_figure(conf)
 if q_err.reveals("the error and the confusion matrix"):
     slides.chart(st, cm, key=P + "confusion", width="content")
 
@@ -289,9 +260,7 @@ error = (p.argmax(1) != y_test).mean()""",
         language="python",
     )
 
-off = conf - np.diag(np.diag(conf))  # the confusions, largest first
-top = np.dstack(np.unravel_index(np.argsort(off, axis=None)[::-1][:3], off.shape))[0]
-confusions = ", ".join(f"{t} read as {r} ({off[t, r]} times)" for t, r in top)
+confusions = recognition.confusions_sentence(conf)  # the confusions, largest first
 notice(
     "One set of weights does both jobs. Clamp a label and the associative memory wanders among images "
     "of that digit: frames a few hundred Gibbs steps apart are different digits of the same class, and an "
