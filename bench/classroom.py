@@ -37,13 +37,23 @@ page's frames are paced by the frontend: each ``st.fragment(run_every=...)`` bec
 (`classroom_ws`, its docstring has the frontend's rules). What differs is the client's own cost:
 N Chromium tabs on the server's 2 cores take 0.2-1.4 of them (a tab's main thread draws every
 frame's picture and charts), and a starved tab's timers fire late, so it asks for fewer frames.
-Measured, one student alone, one process, same hour (load average 28-31, other sessions' jobs):
-Chromium 0.40 and 0.40 frames/s drawn, 0.43 and 0.45 delivered, 1.79 and 1.31 fragment reruns
-asked per second, 0.22-0.23 client cores; light 0.93 and 1.10 frames/s, 2.65 and 2.97 reruns
-asked, 0.11-0.12 client cores. A Chromium tab draws what it is delivered (0.40 of 0.43): the gap
-is in the asking, the browser's timers on a machine with no core to spare. On a quiet machine,
-where the tab's timers fire on time, the two agree: see bench/README.md's classroom section for
-the quiet pair (``--students 1 --workers 0 --clients chromium,light,chromium,light``). Students'
+Measured, one student alone, one process, alternating Chromium and light (``--students 1
+--workers 0 --clients chromium,light,chromium,light --seconds 30``; other sessions' jobs ran):
+
+| when (load) | client | frames/s drawn | delivered | fragment reruns asked/s | client cores |
+|---|---|---|---|---|---|
+| 13:14-13:23 (28-31) | Chromium | 0.40, 0.40 | 0.43, 0.45 | 1.79, 1.31 | 0.22, 0.23 |
+| | light | 0.93, 1.10 | 0.94, 1.10 | 2.65, 2.97 | 0.11, 0.12 |
+| 13:44-13:49 (18-24) | Chromium | 0.71, 1.43 | 0.78, 1.43 | 1.96, 2.81 | 0.28, 0.45 |
+| | light | 1.61, 2.15 | 1.61, 2.15 | 3.06, 3.28 | 0.15, 0.15 |
+
+The page's timers (frames every 0.4 s, curves 2 s, diagnostics 5 s, the session tick 10 s) ask
+3.3 reruns a second; a light student asks 2.7-3.3 (less only when the page itself lengthens its
+interval for slow frames), a Chromium tab 1.3-2.8, fewer the busier the machine, and it draws
+what it is delivered (0.40 of 0.43, 1.43 of 1.43). So the gap is in the asking, a tab's timers
+firing late on a machine with no core to spare, and it narrows as the load falls (Chromium's
+frames / light's: 0.39 at load 28-31, 0.57 at load 18-24). That the two agree within noise on a
+quiet machine is still to be measured (the same command, in the lead's quiet window). Students'
 browsers run on their own machines, so light students are the class as the server sees it;
 ``--clients chromium`` stays for the browser's side (and the latecomer is always Chromium).
 

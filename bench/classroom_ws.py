@@ -23,7 +23,11 @@ in ``streamlit/static/static/js/index.*.js``):
 Widget states: the frontend sends every widget's current value with each tick; a light student
 sends only what it set (the Train trigger, once, as the frontend resets a trigger after sending
 it). The server reads a widget that a message leaves out from the session's previous run
-(``SessionState``), so the values the script sees, and the work it does, are the same.
+(``SessionState``), so the values the script sees, and the work it does, are the same. Nor does
+it cache messages: the frontend lists the hashes of the large messages it holds
+(``cached_message_hashes``) and the server sends a reference instead of a message it already
+sent; the server builds and hashes every message either way, so only the bytes on the wire differ
+(a frame's new picture is never a cached one).
 
 A frame is what the Chromium counter counts: a new filter picture, i.e. an ``imgs`` element in
 the main area, the first one the picture's fragment draws in a run, whose URL (a data URL: the
