@@ -1,10 +1,11 @@
 """Lesson: deep autoencoders. Pretrain a stack of RBMs, unroll it, fine-tune it with backprop, and
 compare it with PCA at the same code size; plus Gaussian visible units on a 2-D toy set.
 
-Widgets and drawing only; the numbers come from pgmviz.nets.autoencoder and pgmviz.models.grbm. The ready-made
-net per code size is bundled in assets/autoencoder/ (scripts/train_autoencoder.py, the same recipe
-``pgmviz.nets.autoencoder.READY_MADE``) and loaded once per server (``st.cache_resource``); if a file is
-missing or unreadable the page says so and trains that net here instead (``st.cache_data``). The
+Widgets and drawing only; the numbers come from pgmviz.nets.autoencoder (pretraining, unrolling, the net),
+autoencoder_finetune, autoencoder_recipe, autoencoder_io, pgmviz.nets.pca and pgmviz.models.grbm. The
+ready-made net per code size is bundled in assets/autoencoder/ (scripts/train_autoencoder.py, the same
+recipe ``pgmviz.nets.autoencoder_recipe.READY_MADE``) and loaded once per server (``st.cache_resource``);
+if a file is missing or unreadable the page says so and trains that net here instead (``st.cache_data``). The
 student's own run lives in ``st.session_state`` and fine-tunes in a fragment, one epoch per tick.
 """
 
@@ -18,6 +19,10 @@ import streamlit as st
 from pgmviz import data
 from pgmviz.models import grbm
 from pgmviz.nets import autoencoder as ae
+from pgmviz.nets import autoencoder_finetune as ae_ft
+from pgmviz.nets import autoencoder_io as ae_io
+from pgmviz.nets import autoencoder_recipe as ae_recipe
+from pgmviz.nets.pca import PCA, compare_with_pca, knn_agreement, pca_error_curve, squared_error
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.charts import autoencoder as charts
@@ -29,7 +34,7 @@ from pgmviz.viz import filter_grid, sample_grid
 st.set_page_config(page_title="Deep autoencoder · pgmviz", layout="wide")
 
 P = "ae_"  # prefix of this page's session-state keys
-R = ae.READY_MADE  # the ready-made nets' recipe, shared with scripts/train_autoencoder.py
+R = ae_recipe.READY_MADE  # the ready-made nets' recipe, shared with scripts/train_autoencoder.py
 SIDE = R.side  # 16x16 digits: 256 pixels, small enough to train live on a shared 2-core machine
 HIDDEN = list(R.hidden)  # binary hidden layers below the code (H&S 2006 used 1000-500-250 on 28x28)
 CODE_SIZES = list(R.code_sizes)
@@ -66,7 +71,7 @@ def bundled(path: str, code: int) -> dict:
 
     ValueError if the file is missing, unreadable, or was made with another recipe than this page's.
     """
-    net, meta = ae.load_ready_made(path, code)
+    net, meta = ae_recipe.load_ready_made(path, code)
     return {"net": net, "pretrain_log": meta["pretrain_log"], "history": meta["history"],
             "random_history": meta["random_history"], "pretrain_s": meta["pretrain_seconds"],
             "finetune_s": meta["finetune_seconds"], "settings": (PRE_EPOCHS, FT_EPOCHS, SEED), "source": "bundled"}
@@ -77,7 +82,7 @@ _reported: set[int] = set()  # code sizes whose bundled file failed in this scri
 
 def bundled_or_none(code: int) -> dict | None:
     """The bundled net, or None after saying (once per script run and code size) why it cannot be used."""
-    name = ae.asset_name(sizes_for(code))
+    name = ae_io.asset_name(sizes_for(code))
     try:
         return bundled(str(BUNDLED / name), code)
     except (ValueError, OSError) as e:
@@ -90,20 +95,20 @@ def bundled_or_none(code: int) -> dict | None:
 
 
 def history_row(net: ae.Autoencoder, epoch: int, loss: float) -> dict:
-    return ae.history_row(net, digits()[2], epoch, loss)
+    return ae_ft.history_row(net, digits()[2], epoch, loss)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def bottom_stack(pre_epochs: int, seed: int) -> tuple[list, list[tuple[int, int, float]], float]:
     """The binary RBMs below the code, shared by every code size (greedy training never revisits them)."""
-    return ae.pretrain_bottom(digits()[0], [SIDE * SIDE, *HIDDEN], pre_epochs, seed)
+    return ae_recipe.pretrain_bottom(digits()[0], [SIDE * SIDE, *HIDDEN], pre_epochs, seed)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def ready_made(code: int, pre_epochs: int = PRE_EPOCHS, ft_epochs: int = FT_EPOCHS, seed: int = SEED) -> dict:
     """Only when the bundled file cannot be used: the same recipe, trained here (sharing the bottom RBMs)."""
     Xtr, _, Xte, _ = digits()
-    run = ae.pretrain_and_finetune(Xtr, Xte, sizes_for(code), pre_epochs, ft_epochs, seed,
+    run = ae_recipe.pretrain_and_finetune(Xtr, Xte, sizes_for(code), pre_epochs, ft_epochs, seed,
                                    bottom=bottom_stack(pre_epochs, seed))
     return {**run, "settings": (pre_epochs, ft_epochs, seed), "source": "ready-made"}
 
@@ -112,13 +117,13 @@ def ready_made(code: int, pre_epochs: int = PRE_EPOCHS, ft_epochs: int = FT_EPOC
 def from_random(code: int, ft_epochs: int = FT_EPOCHS, seed: int = SEED) -> list[dict]:
     """Only when the bundled file cannot be used: the same net and fine-tuning from small random weights."""
     Xtr, _, Xte, _ = digits()
-    return ae.finetune_from_random(Xtr, Xte, sizes_for(code), ft_epochs, seed)["history"]
+    return ae_recipe.finetune_from_random(Xtr, Xte, sizes_for(code), ft_epochs, seed)["history"]
 
 
 @st.cache_data(show_spinner=False)
 def pca_curve(k_max: int = 40) -> np.ndarray:
     Xtr, _, Xte, _ = digits()
-    return ae.pca_error_curve(Xtr, Xte, k_max)
+    return pca_error_curve(Xtr, Xte, k_max)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -197,7 +202,7 @@ st.caption(
 )
 
 
-def your_tuner() -> ae.FineTuner | None:
+def your_tuner() -> ae_ft.FineTuner | None:
     """The fine-tuner of your net at the code size shown (None for the ready-made ones)."""
     run = ss.get(P + "runs", {}).get(ss[P + "code"])
     return None if run is None or run["source"] != "yours" else run["tuner"]
@@ -259,7 +264,7 @@ if ss.pop(P + "pretrain_request", False):
                                 f"reconstruction error {prog.recon_error:.2f}")
     bar.empty()
     net = ae.unroll(prog.stack)
-    tuner = ae.FineTuner(net, Xtr, rng=int(seed), X_test=Xte)
+    tuner = ae_ft.FineTuner(net, Xtr, rng=int(seed), X_test=Xte)
     ss.setdefault(P + "runs", {})[code] = {
         "net": net, "tuner": tuner, "pretrain_log": log, "history": [history_row(net, 0, net.loss(Xtr))],
         "pretrain_s": prog.seconds, "finetune_s": 0.0, "settings": (pre_epochs, 0, int(seed)), "source": "yours",
@@ -324,8 +329,8 @@ if mine and run["tuner"].epoch == 0 and not tuning:
 # --- 2. reconstructions -------------------------------------------------------------------------
 st.header(f"2 · Reconstructions of held-out digits: autoencoder vs PCA with {code} numbers", divider="gray")
 net: ae.Autoencoder = run["net"]
-pca = ae.PCA.fit(Xtr, code)
-comp = ae.compare_with_pca(net, Xtr, Xte, pca)
+pca = PCA.fit(Xtr, code)
+comp = compare_with_pca(net, Xtr, Xte, pca)
 ss[P + "shown"] = {"code": code, "net": net}  # what this page drew (tests recompute the numbers from it)
 per_class = 2
 pick = np.concatenate([np.flatnonzero(yte == c)[:per_class] for c in range(10)])
@@ -354,7 +359,7 @@ if ss.get(P + "all_sizes"):  # the ready-made nets of every code size (bundled; 
 points.update(ss.get(P + "runs", {}))  # the student's own nets replace the ready-made ones
 points.setdefault(code, run)
 xs = sorted(points)
-ys = [ae.squared_error(Xte, points[c]["net"].reconstruct(Xte)) for c in xs]
+ys = [squared_error(Xte, points[c]["net"].reconstruct(Xte)) for c in xs]
 fig = charts.code_size_figure(pca_curve(), xs, ys)
 if q_ratio.reveals("the errors by code size"):
     slides.chart(main_picture(), fig, key=P + "code_sizes", width="stretch")
@@ -367,8 +372,8 @@ if not ss.get(P + "all_sizes"):
 st.header("3 · Two numbers per digit: the code map", divider="gray")
 run2 = run_for(2)
 codes_ae = run2["net"].encode(Xte)
-codes_pca = ae.PCA.fit(Xtr, 2).encode(Xte)
-agree_ae, agree_pca = ae.knn_agreement(codes_ae, yte), ae.knn_agreement(codes_pca, yte)
+codes_pca = PCA.fit(Xtr, 2).encode(Xte)
+agree_ae, agree_pca = knn_agreement(codes_ae, yte), knn_agreement(codes_pca, yte)
 
 
 def code_map(Z: np.ndarray, title: str, key: str) -> None:
@@ -463,15 +468,18 @@ st.caption(
 with st.expander("Show the code behind the numbers"):
     st.code(
         """from pgmviz.nets import autoencoder as ae
+from pgmviz.nets.autoencoder_finetune import FineTuner
+from pgmviz.nets.autoencoder_io import load_autoencoder
+from pgmviz.nets.pca import PCA, compare_with_pca
 
-net, meta = ae.load_autoencoder(f"assets/autoencoder/autoencoder_256-128-64-{code}.npz")  # the ready-made net
+net, meta = load_autoencoder(f"assets/autoencoder/autoencoder_256-128-64-{code}.npz")  # the ready-made net
 # ... which scripts/train_autoencoder.py made like this (seeds aside):
 *_, last = ae.pretrain(X_train, [256, 128, 64, code])   # greedy CD-1 with Trainer, one RBM after another
 net = ae.unroll(last.stack)                             # encoder W1 W2 W3, decoder W3ᵀ W2ᵀ W1ᵀ
-tuner = ae.FineTuner(net, X_train)                      # Adam on the pixel cross-entropy
+tuner = FineTuner(net, X_train)                         # Adam on the pixel cross-entropy
 tuner.run(15)                                           # epochs of backprop
-pca = ae.PCA.fit(X_train, code)                         # SVD of the centred training digits
-ae.compare_with_pca(net, X_train, X_test, pca)          # squared error per image, both methods""",
+pca = PCA.fit(X_train, code)                            # SVD of the centred training digits
+compare_with_pca(net, X_train, X_test, pca)             # squared error per image, both methods""",
         language="python",
     )
 

@@ -2,7 +2,7 @@
 
     OPENBLAS_NUM_THREADS=1 python scripts/train_autoencoder.py     # about 10 s on a quiet 2-core machine
 
-One net per code size in `pgmviz.nets.autoencoder.READY_MADE` (2, 6, 16, 30), each 256-128-64-code on the
+One net per code size in `pgmviz.nets.autoencoder_recipe.READY_MADE` (2, 6, 16, 30), each 256-128-64-code on the
 16x16 grey-level digits of the bundled split (4,000 training, 1,000 held out), made exactly as the
 lesson's fallback makes them, by the same library calls and seeds: `pretrain_bottom` once (the two
 binary RBMs, shared by every code size, seed 0; each an `RBM` trained by `Trainer`),
@@ -28,10 +28,14 @@ from threadpoolctl import threadpool_limits
 
 from pgmviz import data
 from pgmviz.nets import autoencoder as ae
+from pgmviz.nets import autoencoder_finetune as ae_ft
+from pgmviz.nets import autoencoder_io as ae_io
+from pgmviz.nets import autoencoder_recipe as ae_recipe
+from pgmviz.nets.pca import compare_with_pca
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "assets" / "autoencoder"
-R = ae.READY_MADE
+R = ae_recipe.READY_MADE
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
@@ -44,16 +48,16 @@ def main(out: Path = OUT) -> list[dict]:
     threadpool_limits(1, "blas")  # the server's setting; two threads were many times slower here
     t_start = time.perf_counter()
     Xtr, Xte = digits()
-    bottom = ae.pretrain_bottom(Xtr, R.sizes(0)[:-1], R.pre_epochs, R.seed)
+    bottom = ae_recipe.pretrain_bottom(Xtr, R.sizes(0)[:-1], R.pre_epochs, R.seed)
     print(f"bottom RBMs {'-'.join(map(str, R.sizes(0)[:-1]))}: {bottom[2]:.1f} s", flush=True)
     out.mkdir(parents=True, exist_ok=True)
     metas = []
     for code in R.code_sizes:
         sizes = R.sizes(code)
-        run = ae.pretrain_and_finetune(Xtr, Xte, sizes, R.pre_epochs, R.ft_epochs, R.seed, bottom=bottom)
-        control = ae.finetune_from_random(Xtr, Xte, sizes, R.ft_epochs, R.seed)
+        run = ae_recipe.pretrain_and_finetune(Xtr, Xte, sizes, R.pre_epochs, R.ft_epochs, R.seed, bottom=bottom)
+        control = ae_recipe.finetune_from_random(Xtr, Xte, sizes, R.ft_epochs, R.seed)
         net = run["net"]
-        comp = ae.compare_with_pca(net, Xtr, Xte)
+        comp = compare_with_pca(net, Xtr, Xte)
         meta = {
             "title": f"Deep autoencoder {'-'.join(map(str, sizes))}, pretrained and fine-tuned",
             "made_by": "python scripts/train_autoencoder.py",
@@ -66,7 +70,7 @@ def main(out: Path = OUT) -> list[dict]:
                        "ft_epochs": R.ft_epochs, "seed": R.seed},
             "pretrain_settings": {**asdict(ae.pretraining(R.pre_epochs)), "lr_linear": ae.LR_LINEAR,
                                   "first_epoch_momentum": ae.FIRST_EPOCH_MOMENTUM, "mean_field_v": True},
-            "finetune_settings": asdict(ae.FinetuneSettings()),
+            "finetune_settings": asdict(ae_ft.FinetuneSettings()),
             "pretrain_log": [list(row) for row in run["pretrain_log"]],
             "history": run["history"],
             "random_history": control["history"],
@@ -80,8 +84,8 @@ def main(out: Path = OUT) -> list[dict]:
             "random_test_squared_error": control["history"][-1]["held-out squared error"],
         }
         assert meta["test_squared_error"] == run["history"][-1]["held-out squared error"]
-        path = out / ae.asset_name(sizes)
-        ae.save_autoencoder(path, net, meta)
+        path = out / ae_io.asset_name(sizes)
+        ae_io.save_autoencoder(path, net, meta)
         metas.append(meta)
         print(f"code {code:2d}: held-out squared error {comp.ae_test:.3f} (PCA {comp.pca_test:.3f}, "
               f"from random weights {meta['random_test_squared_error']:.3f}); pretraining {run['pretrain_s']:.1f} s, "

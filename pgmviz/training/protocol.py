@@ -12,7 +12,8 @@ parameters and says why in ``diverged``; it trains no further. ``finished`` says
 nothing left to do (a layer reached its target, a race its end).
 
 The trainers: `pgmviz.training.train.Trainer` (RBM), `pgmviz.training.compare.Race`,
-`pgmviz.training.greedy.GreedyTrainer`, `pgmviz.nets.autoencoder.FineTuner`, `pgmviz.training.finetune.BackpropTrainer`,
+`pgmviz.training.greedy.GreedyTrainer`, `pgmviz.nets.autoencoder_finetune.FineTuner`,
+`pgmviz.training.finetune.BackpropTrainer`,
 `pgmviz.training.updown.UpDownTrainer`, `pgmviz.models.vae.VAETrainer`. Their older calls (``run(n)`` with a number
 of updates or epochs, ``VAETrainer.train``, ``Race.step``) remain, with the same numbers for the same seed.
 """

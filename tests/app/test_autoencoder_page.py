@@ -18,6 +18,10 @@ from streamlit.testing.v1 import AppTest
 from pgmviz import data
 from pgmviz.models import grbm
 from pgmviz.nets import autoencoder as ae
+from pgmviz.nets import autoencoder_finetune as ae_ft
+from pgmviz.nets import autoencoder_io as ae_io
+from pgmviz.nets import autoencoder_recipe as ae_recipe
+from pgmviz.nets.pca import PCA, compare_with_pca, knn_agreement, squared_error
 from tests.app.helpers import metrics, query, run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +31,7 @@ TIMEOUT = 300  # generous: the fallback test trains the ready-made nets (seconds
 
 
 def bundled_meta(code: int) -> dict:
-    return ae.load_autoencoder(BUNDLED / ae.asset_name(ae.READY_MADE.sizes(code)))[1]
+    return ae_io.load_autoencoder(BUNDLED / ae_io.asset_name(ae_recipe.READY_MADE.sizes(code)))[1]
 
 
 def no_training(*args, **kwargs):
@@ -36,9 +40,10 @@ def no_training(*args, **kwargs):
 
 def test_first_run_loads_the_bundled_nets_and_trains_nothing(monkeypatch):
     """Defined first, so this page's caches are cold (other modules do not run this page)."""
-    for name in ("pretrain", "pretrain_bottom", "pretrain_and_finetune", "finetune_from_random"):
-        monkeypatch.setattr(ae, name, no_training)
-    monkeypatch.setattr(ae.FineTuner, "run", no_training)
+    monkeypatch.setattr(ae, "pretrain", no_training)
+    for name in ("pretrain_bottom", "pretrain_and_finetune", "finetune_from_random"):
+        monkeypatch.setattr(ae_recipe, name, no_training)
+    monkeypatch.setattr(ae_ft.FineTuner, "run", no_training)
     # (No wall-time bound: speed claims live in bench/. The patched calls above fail the run if it trains a net.)
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     app.run()
@@ -48,7 +53,7 @@ def test_first_run_loads_the_bundled_nets_and_trains_nothing(monkeypatch):
     m = metrics(app)
     assert m["autoencoder, held out"] == f"{meta['test_squared_error']:.2f}"
     assert m["PCA, held out"] == f"{meta['pca_test_squared_error']:.2f}"
-    assert m["fine-tuning epochs"] == str(ae.READY_MADE.ft_epochs)
+    assert m["fine-tuning epochs"] == str(ae_recipe.READY_MADE.ft_epochs)
     assert m["pretraining time"] == f"{meta['pretrain_seconds']:.1f} s"
     assert m["fine-tuning time"] == f"{meta['finetune_seconds']:.1f} s"
     assert any("bundled with the app" in c.value for c in app.caption)
@@ -78,7 +83,7 @@ def test_page_runs_with_claim_and_notice(at):
 def test_errors_shown_equal_the_library(at, digits16):
     Xtr, _, Xte, _ = digits16
     net = at.session_state["ae_shown"]["net"]
-    c = ae.compare_with_pca(net, Xtr, Xte)
+    c = compare_with_pca(net, Xtr, Xte)
     m = metrics(at)
     assert m["autoencoder, held out"] == f"{c.ae_test:.2f}"
     assert m["PCA, held out"] == f"{c.pca_test:.2f}"
@@ -88,7 +93,7 @@ def test_errors_shown_equal_the_library(at, digits16):
 
 def test_code_map_and_bowl_numbers_equal_the_library(at, digits16):
     Xtr, _, Xte, yte = digits16
-    pca_agree = ae.knn_agreement(ae.PCA.fit(Xtr, 2).encode(Xte), yte)
+    pca_agree = knn_agreement(PCA.fit(Xtr, 2).encode(Xte), yte)
     values = [m.value for m in at.metric if m.label.startswith("5 nearest neighbours")]
     assert len(values) == 2 and values[1] == f"{pca_agree:.1%}"
     assert float(values[0].rstrip("%")) > float(values[1].rstrip("%"))  # the autoencoder's map keeps classes apart
@@ -145,7 +150,7 @@ def test_pretrain_button_gives_an_unrolled_net_then_fine_tune_starts(at, digits1
     assert [row[:2] for row in run["pretrain_log"]][-1] == (2, 2)  # 3 RBMs x 2 epochs, the last one linear
     m = metrics(at)
     assert m["fine-tuning epochs"] == "0"
-    assert m["autoencoder, held out"] == f"{ae.squared_error(Xte, run['net'].reconstruct(Xte)):.2f}"
+    assert m["autoencoder, held out"] == f"{squared_error(Xte, run['net'].reconstruct(Xte)):.2f}"
     at.button(key="ae_finetune").click().run()
     assert not at.exception
     assert at.session_state["ae_tuning"] is True
@@ -166,7 +171,7 @@ def test_settings_come_from_and_go_to_the_url():
     assert app.session_state["ae_shown"]["code"] == 2
     assert app.slider(key="ae_sigma").value == pytest.approx(0.1)
     assert app.number_input(key="ae_seed").value == 0
-    assert app.slider(key="ae_ft_epochs").value == ae.READY_MADE.ft_epochs
+    assert app.slider(key="ae_ft_epochs").value == ae_recipe.READY_MADE.ft_epochs
     assert query(app) == {"ae_code": "2", "ae_sigma": "0.1"}  # and written back to the address bar
     app.slider(key="ae_sigma").set_value(0.2)
     app.slider(key="ae_pre_epochs").set_value(3).run()
@@ -188,7 +193,7 @@ def test_an_unusable_bundled_file_is_reported_and_the_net_trained_here(broken, m
     bad = tmp_path / "bad.npz"
     if broken == "corrupt":
         bad.write_bytes(b"not an npz file")
-    monkeypatch.setattr(ae, "asset_name", lambda sizes: str(bad))  # an absolute name replaces the folder
+    monkeypatch.setattr(ae_io, "asset_name", lambda sizes: str(bad))  # an absolute name replaces the folder
     app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
@@ -198,6 +203,6 @@ def test_an_unusable_bundled_file_is_reported_and_the_net_trained_here(broken, m
     assert ("not found" if broken == "missing" else "not a readable .npz") in errors[0]
     assert any("computed once per server" in c.value for c in app.caption)
     Xtr, _, Xte, _ = digits16
-    c = ae.compare_with_pca(app.session_state["ae_shown"]["net"], Xtr, Xte)
+    c = compare_with_pca(app.session_state["ae_shown"]["net"], Xtr, Xte)
     assert metrics(app)["autoencoder, held out"] == f"{c.ae_test:.2f}"
     assert c.ae_test == pytest.approx(bundled_err, rel=1e-2)  # the same recipe (bit for bit with the same BLAS)

@@ -1,4 +1,4 @@
-"""Deep autoencoder: backprop against finite differences, unrolling, PCA, and the comparison the page makes."""
+"""Deep autoencoder: backprop against finite differences, unrolling, pretraining, fine-tuning against PCA."""
 
 from __future__ import annotations
 
@@ -6,20 +6,9 @@ import numpy as np
 import pytest
 
 from pgmviz import data
-from pgmviz.nets.autoencoder import (
-    PCA,
-    FineTuner,
-    FinetuneSettings,
-    compare_with_pca,
-    knn_agreement,
-    numerical_gradients,
-    pca_error_curve,
-    pretrain,
-    pretraining,
-    random_autoencoder,
-    squared_error,
-    unroll,
-)
+from pgmviz.nets.autoencoder import numerical_gradients, pretrain, pretraining, random_autoencoder, unroll
+from pgmviz.nets.autoencoder_finetune import FineTuner, FinetuneSettings
+from pgmviz.nets.pca import compare_with_pca
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")  # tests/unit/conftest.py
 
@@ -61,18 +50,6 @@ def test_pretrain_reports_every_layer_and_epoch(digits16):
     assert steps == [(0, 1), (0, 2), (1, 1), (1, 2), (2, 1), (2, 2)]
 
 
-def test_pca_is_the_best_linear_reconstruction():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(200, 6)) @ rng.normal(size=(6, 6))
-    pca = PCA.fit(X, 2)
-    np.testing.assert_allclose(pca.components @ pca.components.T, np.eye(2), atol=1e-10)
-    err = squared_error(X, pca.reconstruct(X))
-    # the error left is the sum of the discarded eigenvalues of the covariance (times n / n)
-    ev = np.sort(np.linalg.eigvalsh(np.cov(X.T, bias=True)))[::-1]
-    assert err == pytest.approx(ev[2:].sum(), rel=1e-8)
-    assert squared_error(X, PCA.fit(X, 6).reconstruct(X)) == pytest.approx(0, abs=1e-18)
-
-
 def test_fine_tuning_lowers_the_loss_and_beats_pca_held_out(digits16):
     """256-64-4 on 1,000 16x16 digits: measured held-out ratios AE/PCA 0.82-0.84 over seeds 0-2."""
     Xtr, Xte = digits16
@@ -96,22 +73,6 @@ def test_fine_tuner_same_seed_same_result(digits16):
         nets.append(net)
     for a, b in zip(nets[0].Ws, nets[1].Ws):
         np.testing.assert_array_equal(a, b)
-
-
-def test_pca_error_curve_matches_pca_at_each_k(digits16):
-    Xtr, Xte = digits16
-    curve = pca_error_curve(Xtr, Xte, 5)
-    for k in (1, 3, 5):
-        assert curve[k - 1] == pytest.approx(squared_error(Xte, PCA.fit(Xtr, k).reconstruct(Xte)), rel=1e-9)
-    assert (np.diff(curve) < 0).all()
-
-
-def test_knn_agreement_on_separated_and_mixed_clusters():
-    rng = np.random.default_rng(0)
-    y = np.repeat([0, 1, 2], 50)
-    apart = np.array([[0, 0], [10, 0], [0, 10]])[y] + rng.normal(0, 0.5, (150, 2))
-    assert knn_agreement(apart, y) == 1.0
-    assert knn_agreement(rng.normal(size=(150, 2)), y) < 0.6
 
 
 def test_pretrain_reuses_the_bottom_layers(digits16):

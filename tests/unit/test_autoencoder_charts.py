@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from pgmviz.models import grbm
-from pgmviz.nets import autoencoder as ae
+from pgmviz.nets import autoencoder_io as ae_io
+from pgmviz.nets import autoencoder_recipe as ae_recipe
 from pgmviz.ui.charts import autoencoder as charts
 
 ROOT_ASSETS = Path(__file__).resolve().parents[2] / "assets" / "autoencoder"
@@ -58,15 +59,15 @@ def test_toy_figure_draws_samples_under_the_data():
 
 
 def test_load_ready_made_accepts_the_bundled_net_and_refuses_another_recipe():
-    path = ROOT_ASSETS / ae.asset_name(ae.READY_MADE.sizes(6))
-    net, meta = ae.load_ready_made(path, 6)
+    path = ROOT_ASSETS / ae_io.asset_name(ae_recipe.READY_MADE.sizes(6))
+    net, meta = ae_recipe.load_ready_made(path, 6)
     assert net.code_size == 6 and "random_history" in meta
     with pytest.raises(ValueError, match="another recipe"):
-        ae.load_ready_made(path, 2)  # a 6-number net is not the 2-number one
+        ae_recipe.load_ready_made(path, 2)  # a 6-number net is not the 2-number one
     buf = io.BytesIO()
-    ae.save_autoencoder(buf, net, {k: v for k, v in meta.items() if k != "history"})
+    ae_io.save_autoencoder(buf, net, {k: v for k, v in meta.items() if k != "history"})
     with pytest.raises(ValueError, match="lacks history"):
-        ae.load_ready_made(buf.getvalue(), 6)
+        ae_recipe.load_ready_made(buf.getvalue(), 6)
 
 
 def test_grey_digits_mean_image_error():

@@ -12,9 +12,12 @@ import pytest
 
 from pgmviz import data
 from pgmviz.nets import autoencoder as ae
+from pgmviz.nets import autoencoder_io as ae_io
+from pgmviz.nets import autoencoder_recipe as ae_recipe
+from pgmviz.nets.pca import PCA, squared_error
 
 BUNDLED = Path(__file__).resolve().parents[2] / "assets" / "autoencoder"
-R = ae.READY_MADE
+R = ae_recipe.READY_MADE
 
 
 pytestmark = pytest.mark.usefixtures("one_blas_thread")  # tests/unit/conftest.py
@@ -35,7 +38,7 @@ def small_net(dtype=np.float32) -> ae.Autoencoder:
 
 def saved(net: ae.Autoencoder, meta: dict | None = None) -> bytes:
     buf = io.BytesIO()
-    ae.save_autoencoder(buf, net, meta)
+    ae_io.save_autoencoder(buf, net, meta)
     return buf.getvalue()
 
 
@@ -56,17 +59,17 @@ def test_save_load_round_trip_is_exact(tmp_path, dtype):
     net = small_net(dtype)
     meta = {"title": "tiny", "history": [{"epoch": 0, "held-out squared error": 1.25}], "seed": np.int64(3)}
     path = tmp_path / "net.npz"
-    ae.save_autoencoder(path, net, meta)
-    got, got_meta = ae.load_autoencoder(path)
+    ae_io.save_autoencoder(path, net, meta)
+    got, got_meta = ae_io.load_autoencoder(path)
     assert got.acts == net.acts and got.code_layer == net.code_layer and got.sizes == net.sizes
     for a, b in zip(got.Ws + got.bs, net.Ws + net.bs):
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
-    assert got_meta == {"title": "tiny", "history": meta["history"], "seed": 3, "format": ae.FORMAT,
+    assert got_meta == {"title": "tiny", "history": meta["history"], "seed": 3, "format": ae_io.FORMAT,
                         "sizes": [12, 5, 3, 5, 12]}
     X = np.random.default_rng(0).random((4, 12))
     np.testing.assert_array_equal(got.reconstruct(X), net.reconstruct(X))
-    got2, _ = ae.load_autoencoder(path.read_bytes())  # bytes, as from an upload
+    got2, _ = ae_io.load_autoencoder(path.read_bytes())  # bytes, as from an upload
     np.testing.assert_array_equal(got2.Ws[1], net.Ws[1])
 
 
@@ -74,7 +77,7 @@ def test_round_trip_of_an_unrolled_net_keeps_the_linear_code(digits16):
     Xtr, _ = digits16
     *_, last = ae.pretrain(Xtr[:100], [256, 8, 2], ae.pretraining(1, 0))
     net = ae.unroll(last.stack)
-    got, _ = ae.load_autoencoder(saved(net))
+    got, _ = ae_io.load_autoencoder(saved(net))
     assert got.acts == ["sigmoid", "linear", "sigmoid", "sigmoid"] and got.code_layer == 1
     np.testing.assert_array_equal(got.encode(Xtr[:5]), net.encode(Xtr[:5]))
 
@@ -130,31 +133,31 @@ BAD = {
 @pytest.mark.parametrize("name", list(BAD))
 def test_bad_files_raise_value_error(name):
     with pytest.raises(ValueError, match="autoencoder|npz"):
-        ae.load_autoencoder(BAD[name])
+        ae_io.load_autoencoder(BAD[name])
 
 
 def test_object_arrays_are_refused_not_unpickled():
     buf = io.BytesIO()
     np.savez(buf, **arrays_of(saved(small_net())) | {"W0": np.array([{"x": 1}], dtype=object)})
     with pytest.raises(ValueError):
-        ae.load_autoencoder(buf.getvalue())
+        ae_io.load_autoencoder(buf.getvalue())
 
 
 def test_missing_file_and_folder_raise_value_error(tmp_path):
     with pytest.raises(ValueError, match="not found"):
-        ae.load_autoencoder(tmp_path / "nope.npz")
+        ae_io.load_autoencoder(tmp_path / "nope.npz")
     with pytest.raises(ValueError):
-        ae.load_autoencoder(tmp_path)
+        ae_io.load_autoencoder(tmp_path)
 
 
 # ---------------------------------------------------------------------------- the bundled nets
 def bundled(code: int) -> tuple[ae.Autoencoder, dict]:
-    return ae.load_autoencoder(BUNDLED / ae.asset_name(R.sizes(code)))
+    return ae_io.load_autoencoder(BUNDLED / ae_io.asset_name(R.sizes(code)))
 
 
 def test_bundled_files_are_there_small_and_float32():
     files = sorted(BUNDLED.glob("*.npz"))
-    assert [f.name for f in files] == sorted(ae.asset_name(R.sizes(c)) for c in R.code_sizes)
+    assert [f.name for f in files] == sorted(ae_io.asset_name(R.sizes(c)) for c in R.code_sizes)
     assert sum(f.stat().st_size for f in files) < 3 * 2**20
     readme = (BUNDLED.parent / "README.md").read_text()
     for f in files:
@@ -176,11 +179,11 @@ def test_bundled_files_are_there_small_and_float32():
 def test_bundled_held_out_error_is_the_meta_value_and_beats_pca(code, digits16):
     Xtr, Xte = digits16
     net, meta = bundled(code)
-    err = ae.squared_error(Xte, net.reconstruct(Xte))
+    err = squared_error(Xte, net.reconstruct(Xte))
     assert err == pytest.approx(meta["test_squared_error"], rel=1e-5)
     assert err == pytest.approx(meta["history"][-1]["held-out squared error"], rel=1e-5)
-    assert ae.squared_error(Xtr, net.reconstruct(Xtr)) == pytest.approx(meta["train_squared_error"], rel=1e-5)
-    pca_err = ae.squared_error(Xte, ae.PCA.fit(Xtr, code).reconstruct(Xte))  # the page's baseline
+    assert squared_error(Xtr, net.reconstruct(Xtr)) == pytest.approx(meta["train_squared_error"], rel=1e-5)
+    pca_err = squared_error(Xte, PCA.fit(Xtr, code).reconstruct(Xte))  # the page's baseline
     assert pca_err == pytest.approx(meta["pca_test_squared_error"], rel=1e-9)
     assert err < pca_err
     assert err < meta["random_history"][-1]["held-out squared error"]  # pretraining helps at every size
@@ -194,10 +197,10 @@ def test_the_recipe_remakes_the_bundled_net(digits16):
     Xtr, Xte = digits16
     _, meta = bundled(2)
     sizes = R.sizes(2)
-    run = ae.pretrain_and_finetune(Xtr, Xte, sizes, R.pre_epochs, R.ft_epochs, R.seed)
+    run = ae_recipe.pretrain_and_finetune(Xtr, Xte, sizes, R.pre_epochs, R.ft_epochs, R.seed)
     np.testing.assert_allclose(np.array(run["pretrain_log"]), np.array(meta["pretrain_log"]), rtol=1e-2)
     got = [h["held-out squared error"] for h in run["history"]]
     np.testing.assert_allclose(got, [h["held-out squared error"] for h in meta["history"]], rtol=1e-2)
-    control = ae.finetune_from_random(Xtr, Xte, sizes, R.ft_epochs, R.seed)
+    control = ae_recipe.finetune_from_random(Xtr, Xte, sizes, R.ft_epochs, R.seed)
     np.testing.assert_allclose([h["held-out squared error"] for h in control["history"]],
                                [h["held-out squared error"] for h in meta["random_history"]], rtol=1e-2)

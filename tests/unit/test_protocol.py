@@ -13,6 +13,7 @@ from pgmviz import datasets
 from pgmviz.models import vae
 from pgmviz.models.rbm import RBM
 from pgmviz.nets import autoencoder as ae
+from pgmviz.nets import autoencoder_finetune as ae_ft
 from pgmviz.training import compare, updown
 from pgmviz.training import finetune as ft
 from pgmviz.training.greedy import GreedyTrainer
@@ -67,8 +68,8 @@ def greedy(lr=0.1):
 
 
 def fine_tuner(lr=3e-3):
-    return ae.FineTuner(ae.random_autoencoder([16, 8, 3], rng=0), X_GREY, ae.FinetuneSettings(lr=lr, batch_size=20),
-                        rng=0)
+    return ae_ft.FineTuner(ae.random_autoencoder([16, 8, 3], rng=0), X_GREY,
+                           ae_ft.FinetuneSettings(lr=lr, batch_size=20), rng=0)
 
 
 def backprop(lr=0.02):
@@ -99,7 +100,7 @@ def params(t) -> list[np.ndarray]:
         return [a for lane in t.lanes.values() for a in params(lane.trainer)]
     if isinstance(t, GreedyTrainer):
         return [a for r in t.dbn().rbms for a in (r.W, r.b, r.c)]
-    if isinstance(t, (ae.FineTuner, ft.BackpropTrainer)):
+    if isinstance(t, (ae_ft.FineTuner, ft.BackpropTrainer)):
         return t.net.Ws + t.net.bs
     if isinstance(t, updown.UpDownTrainer):
         return updown._arrays(t.net)
@@ -227,13 +228,14 @@ def test_epoch_trainers_finish_at_max_epochs():
 
 
 def test_the_autoencoders_held_out_row_is_measured_at_each_epochs_end():
-    t = ae.FineTuner(ae.random_autoencoder([16, 8, 3], rng=0), X_GREY, ae.FinetuneSettings(batch_size=20), rng=0,
+    t = ae_ft.FineTuner(ae.random_autoencoder([16, 8, 3], rng=0), X_GREY, ae_ft.FinetuneSettings(batch_size=20), rng=0,
                      X_test=X_GREY[:10])
     t.run(Budget(updates=4))  # epoch 1 ends at update 3
     assert [r["epoch"] for r in t.rows] == [1]
-    ref = ae.FineTuner(ae.random_autoencoder([16, 8, 3], rng=0), X_GREY, ae.FinetuneSettings(batch_size=20), rng=0)
+    ref = ae_ft.FineTuner(ae.random_autoencoder([16, 8, 3], rng=0), X_GREY, ae_ft.FinetuneSettings(batch_size=20),
+                          rng=0)
     ref.run(1)
-    assert t.rows[0] == ae.history_row(ref.net, X_GREY[:10], 1, ref.history[-1])
+    assert t.rows[0] == ae_ft.history_row(ref.net, X_GREY[:10], 1, ref.history[-1])
 
 
 def test_a_slice_capped_at_the_epochs_end_ends_there():

@@ -17,6 +17,8 @@ from pgmviz import data
 from pgmviz.models.grbm import GaussianRBM, fit, reconstruction_error, standardise, two_blobs
 from pgmviz.models.rbm import RBM, LinearHiddenRBM
 from pgmviz.nets import autoencoder as ae
+from pgmviz.nets import autoencoder_finetune as ae_ft
+from pgmviz.nets.pca import squared_error
 from pgmviz.sampling.partition import all_states
 from pgmviz.training.negative import CD
 from pgmviz.training.train import Trainer, TrainSettings
@@ -176,11 +178,11 @@ def test_autoencoder_pretrains_with_trainer_unrolls_and_fine_tunes():
     errors = {k: [p.recon_error for p in log if p.layer == k] for k in (0, 1)}
     assert errors[0][-1] < errors[0][0] and errors[1][-1] < errors[1][0], errors
     # the reported error is the mean-field reconstruction's, of each layer's data
-    assert errors[0][-1] == pytest.approx(ae.squared_error(Xtr, stack[0].reconstruct(Xtr)), rel=1e-6)
+    assert errors[0][-1] == pytest.approx(squared_error(Xtr, stack[0].reconstruct(Xtr)), rel=1e-6)
     net = ae.unroll(stack)
     assert net.acts == ["sigmoid", "linear", "sigmoid", "sigmoid"]
     np.testing.assert_allclose(net.encode(Xtr[:5]), stack[1].p_h_given_v(stack[0].p_h_given_v(Xtr[:5])),
                                rtol=1e-5, atol=1e-6)
     before = net.loss(Xtr)
-    ae.FineTuner(net, Xtr, rng=0).run(3)
+    ae_ft.FineTuner(net, Xtr, rng=0).run(3)
     assert net.loss(Xtr) < before
