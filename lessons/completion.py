@@ -2,36 +2,38 @@
 
 Widgets and drawing only; the numbers come from ``pgmviz.inference.completion`` (evidence, the
 conditioned RBM, clamped block Gibbs and mean field, the exact conditional, errors, the models
-compared) and ``pgmviz.inference.label_completion`` (the label DBN's two directions).
+compared) and ``pgmviz.inference.label_completion`` (the label DBN's two directions); the sentences
+from ``pgmviz.inference.completion_readout``, the pictures and charts from ``pgmviz.ui.charts.completion``,
+the canvas from ``pgmviz.ui.digit_input``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from PIL import Image
 
 from pgmviz import data
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.inference import completion as cp
+from pgmviz.inference import completion_readout as readout
 from pgmviz.inference import completion_studies as cs
 from pgmviz.inference import label_completion as lc
 from pgmviz.models import dbn, dbn_io
 from pgmviz.training import finetune as ft
-from pgmviz.ui import predict, slides, theme
+from pgmviz.ui import digit_input, predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts import completion as charts
+from pgmviz.ui.charts.completion import SHAPE, picture
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import all_models, dataset, pretrained_models
 from pgmviz.ui.player import player
 from pgmviz.ui.present import main_picture
-from pgmviz.viz import sample_grid, to_uint8, upscale
+from pgmviz.viz import sample_grid
 
 st.set_page_config(page_title="Inference with evidence · pgmviz", layout="wide")
 
 P = "cp_"  # prefix of this page's session-state keys
-SHAPE = (28, 28)
 DEFAULT_MODEL = "MNIST 784x500 PCD-1"
 COMPARED = {"CD-1": "MNIST 784x500 CD-1", "PCD-1": "MNIST 784x500 PCD-1", "PA-1": "MNIST 784x500 PA-1"}
 HIDINGS = {"half": "Half", "box": "Box", "random": "Random pixels", "brush": "Paint", "flip": "Flip pixels"}
@@ -41,8 +43,6 @@ METHODS = {"gibbs": "Block Gibbs (sampling)", "mean_field": "Mean field (determi
 SIDES = {"bottom": "bottom", "top": "top", "left": "left", "right": "right"}
 N_COMPARED = 3  # held-out digits per class in the models' comparison
 DBN_FRAMES, DBN_EVERY = 21, 10  # the label-clamped movie: a frame every 10 top-RBM steps, 200 in all
-HIDDEN_RGB = np.array([92, 107, 192])  # theme.MUTED: a pixel the model does not see
-IMG_PX = 224
 ss = st.session_state
 
 lesson_header(
@@ -51,46 +51,6 @@ lesson_header(
     "and the RBM of what is left, p(v_hidden | v_seen), is sampled by the same block Gibbs steps that "
     "generate digits, or approximated by mean field.",
 )
-
-
-def picture(x: np.ndarray, px: int = IMG_PX) -> np.ndarray:
-    return upscale(to_uint8(np.asarray(x).reshape(SHAPE)), max(1, px // SHAPE[1]))
-
-
-def evidence_picture(ev: cp.Evidence, px: int = IMG_PX) -> np.ndarray:
-    """What the model is told: seen pixels in grey, unseen ones in indigo."""
-    grey = to_uint8(ev.x)[:, None].repeat(3, axis=1).astype(np.uint8)
-    grey[~ev.observed] = HIDDEN_RGB
-    return upscale(grey.reshape(*SHAPE, 3), max(1, px // SHAPE[1]))
-
-
-def read_drawing(key: str) -> np.ndarray | None:
-    try:
-        from streamlit_drawable_canvas import st_canvas
-    except Exception as e:  # noqa: BLE001 (a component that cannot load must not take the page down)
-        st.error(f"The drawing canvas is not available here ({type(e).__name__}: {e}). Pick a held-out digit.")
-        return None
-    res = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280, width=280,
-                    drawing_mode="freedraw", return_image_data=True, key=key)
-    if res is None or res.image_data is None:
-        return None
-    try:
-        return data.binarize(data.digit_from_array(res.image_data))
-    except ValueError:  # an empty canvas
-        return None
-
-
-def read_paint(x: np.ndarray, key: str) -> np.ndarray | None:
-    """The brush strokes painted over the digit (RGBA, strokes only), or None."""
-    try:
-        from streamlit_drawable_canvas import st_canvas
-    except Exception as e:  # noqa: BLE001
-        st.error(f"The painting canvas is not available here ({type(e).__name__}: {e}). Choose another hiding.")
-        return None
-    bg = Image.fromarray(picture(x, 280)).convert("RGB")
-    res = st_canvas(stroke_width=24, stroke_color="rgba(92, 107, 192, 0.85)", background_image=bg, height=280,
-                    width=280, drawing_mode="freedraw", return_image_data=True, key=key)
-    return None if res is None else res.image_data
 
 
 # --- models and the digit -------------------------------------------------------------------------
@@ -138,7 +98,8 @@ if source == "held_out":
     what = f"held-out {digit} #{int(idx)}"
 else:
     with st.columns([1, 2])[0]:
-        x_true = read_drawing(P + "canvas")
+        drawn = digit_input.draw_digit(P + "canvas", instead=" Pick a held-out digit.")
+        x_true = None if drawn is None else data.binarize(drawn)
     what = "your drawing"
 
 c_hide, c_a, c_b, c_c = st.columns([3.2, 1.2, 1.2, 1.2], vertical_alignment="bottom")
@@ -172,7 +133,8 @@ paint = None
 if hiding == "brush":
     st.markdown("**Paint over the digit what the model should not see:**")
     with st.columns([1, 2])[0]:
-        paint = read_paint(x_true, P + "brush")
+        paint = digit_input.paint_over(picture(x_true, digit_input.SIZE), P + "brush",
+                                       instead=" Choose another hiding.")
 settings = dict(side=ss[P + "side"], box=(int(ss[P + "box_top"]), int(ss[P + "box_left"]), int(ss[P + "box_size"])),
                 fraction=float(ss[P + "fraction"]), flip=float(ss[P + "flip"]), paint=paint, seed=seed)
 try:
@@ -197,7 +159,7 @@ st.caption(f"**{name}** completes {what}: {n_free} of {ev.x.size} pixels are fre
 def draw_frame(f: int) -> None:
     cols = main_picture().columns(3)
     slides.picture(cols[0], picture(x_true), caption="the true digit", width="content", name=P + "true_digit")
-    slides.picture(cols[1], evidence_picture(ev), width="content",
+    slides.picture(cols[1], charts.evidence_picture(ev.x, ev.observed), width="content",
                    caption="what the model sees" + (" (noisy)" if noisy else " (indigo: hidden)"),
                    name=P + "evidence")
     slides.picture(cols[2], picture(run.P_v[f, 0]), caption=f"its completion, {step_word} {f}", width="content",
@@ -216,19 +178,9 @@ player(P, "movie", [f"{step_word} {t}" for t in range(run.n_steps + 1)],
        signature=(name, hiding, tuple(ev.observed), tuple(ev.x), method, int(n_steps), seed), draw=draw_frame,
        tick_s=0.25, step=max(1, int(n_steps) // 40))
 
-fig = go.Figure(go.Scatter(x=np.arange(run.n_steps + 1), y=err.squared, name="this step's completion",
-                           line=dict(color=theme.ACCENT, width=3)))
-if err_avg is not None:
-    fig.add_trace(go.Scatter(x=np.arange(1, run.n_steps + 1), y=err_avg.squared[1:], name="average of steps 1..t",
-                             line=dict(color=theme.MUTED, width=3)))
-theme.style(fig, 300, f"Error of the completion against the true digit, per {unit}",
-            xaxis_title=step_word, yaxis_title="squared error", yaxis_rangemode="tozero",
-            legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0.5))
+fig = charts.error_figure(err.squared, err_avg.squared if err_avg is not None else None, unit, step_word)
 slides.chart(st, fig, key=P + "error_chart", width="stretch")
-first, last = err.squared[0], err.squared[-1]
-st.markdown(f"From the {'random' if hiding != 'flip' else 'noisy'} start the error "
-            + (f"falls from **{first:.3f}** to **{last:.3f}** per {unit} in {run.n_steps} {step_word}s"
-               if last < first else f"does not fall (**{first:.3f}** → **{last:.3f}** per {unit})") + ".")
+st.markdown(readout.error_sentence(err.squared, unit, step_word, noisy))
 
 # --- 2. the models compared -------------------------------------------------------------------------
 st.header("2 · Which model fills in best? CD-1, PCD-1 and PA-1", divider="gray")
@@ -248,16 +200,10 @@ if len(compared) < 2:
 else:
     comp = comparison(hiding, settings["side"], settings["box"], settings["fraction"], settings["flip"], method,
                       int(n_steps), seed, tuple(ev.observed) if hiding == "brush" else None)
-    table = pd.DataFrame({"model": comp.names, f"squared error per {unit}": comp.squared,
-                          f"{unit}s wrong": comp.wrong})
-    if method == "gibbs":
-        table["averaged over the steps"] = comp.squared_averaged
+    table = pd.DataFrame(readout.comparison_rows(comp, unit, averaged=method == "gibbs"))
     st.dataframe(table, hide_index=True, key=P + "compare", width="content",
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:]})
-    best = comp.names[int(np.argmin(comp.squared))]
-    st.markdown(f"With the same {HIDE_NOUNS[hiding]} on {comp.n_digits} held-out digits ({N_COMPARED} of each "
-                f"class), {run.n_steps} {step_word}s each, the same seeds: **{best}** completes them best here "
-                f"({comp.squared.min():.3f} against {comp.squared.max():.3f} per {unit} for the worst).")
+    st.markdown(readout.comparison_sentence(comp, HIDE_NOUNS[hiding], N_COMPARED, run.n_steps, step_word, unit))
 
 # --- 3. exact, on a small question --------------------------------------------------------------------
 st.header("3 · The sampled conditional beside the exact one", divider="gray")
@@ -288,25 +234,13 @@ m[2].metric("TV(mean field, exact)", f"{small.tv_mean_field:.3f}",
                  "exact conditional, which no number of iterations changes.")
 m[3].metric("most probable completion", f"p = {small.exact.max():.3f}")
 ch, bars = st.columns([1.3, 1])
-fig = go.Figure(go.Scatter(x=np.arange(1, tv.size + 1), y=tv, line=dict(color=theme.ACCENT, width=3),
-                           name="block Gibbs"))
-fig.add_hline(y=small.tv_mean_field, line=dict(color=theme.MUTED, dash="dash"), annotation_text="mean field")
-theme.style(fig, 320, "Total variation from the exact conditional", xaxis_type="log", xaxis_title="Gibbs steps",
-            yaxis_title="TV", yaxis_rangemode="tozero")
 if q_closer.reveals("the sampled conditional's distance"):
-    slides.chart(ch, fig, key=P + "tv_chart", width="stretch")
-top = np.argsort(small.exact)[::-1][:8]
-names = ["".join(str(int(b)) for b in small.states[i]) for i in top]
-bar = go.Figure([go.Bar(x=names, y=small.exact[top], name="exact", marker_color=theme.MUTED),
-                 go.Bar(x=names, y=small.sampled[top], name="sampled", marker_color=theme.ACCENT)])
-theme.style(bar, 320, "The most probable completions (pixels row by row)", xaxis_type="category",
-            yaxis_title="p(v_patch | seen)", legend=dict(orientation="h", y=1.0, yanchor="bottom"))
-slides.chart(bars, bar, key=P + "top_states", width="stretch")
-closer_than = "closer than" if tv[-1] < small.tv_mean_field else "no closer than"
+    slides.chart(ch, charts.tv_figure(tv, small.tv_mean_field), key=P + "tv_chart", width="stretch")
+slides.chart(bars, charts.top_states_figure(small.states, small.exact, small.sampled), key=P + "top_states",
+             width="stretch")
+closer_than = readout.closer_words(tv, small.tv_mean_field)
 if q_closer.revealed:
-    st.markdown(f"After {tv.size:,} steps of 100 chains the sampled conditional is **{tv[-1]:.3f}** from the exact "
-                f"one in total variation, {closer_than} mean field's factorial answer (**{small.tv_mean_field:.3f}**); "
-                f"after one step it was **{tv[0]:.3f}**.")
+    st.markdown(readout.patch_sentence(tv, small.tv_mean_field))
 
 # --- 4. the label DBN -------------------------------------------------------------------------------
 st.header("4 · A deep belief net with labels: evidence at either end", divider="gray")
@@ -324,12 +258,7 @@ except (OSError, ValueError) as e:
     st.stop()
 st.subheader("The label from the image")
 li = lc.label_from_image(net, x_true, n_steps=200, n_chains=10, rng=seed)
-fig = go.Figure([go.Bar(x=[str(i) for i in range(10)], y=li.exact, name="exact: softmax(−F([x, e_y]))",
-                        marker_color=theme.MUTED),
-                 go.Bar(x=[str(i) for i in range(10)], y=li.estimates[-1], name="Gibbs, 10 chains x 200 steps",
-                        marker_color=theme.ACCENT)])
-theme.style(fig, 300, f"p(y | {what})", xaxis_type="category", yaxis_range=[0, 1.05],
-            legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1.0, xanchor="right"))
+fig = charts.label_figure(li.exact, li.estimates[-1], what)
 c_bars, c_tv = st.columns([2, 1], vertical_alignment="center")
 slides.chart(c_bars, fig, key=P + "label_bars", width="stretch")
 c_tv.metric("TV(Gibbs, exact) after 200 steps", f"{li.tv()[-1]:.4f}",
@@ -357,14 +286,7 @@ def draw_drawings(f: int) -> None:
 player(P, "dbn", [f"top-RBM step {s:,}" for s in chain.steps], signature=(int(label), seed), draw=draw_drawings,
        tick_s=0.4)
 
-a, b, z = err.squared[0], err.squared[min(1, run.n_steps)], err.squared[-1]
-if z < a and a - b >= 0.5 * (a - z):
-    how_fast = (f"most of the error goes in the first {step_word} ({a:.3f} → {b:.3f} per {unit}, then {z:.3f} "
-                f"after {run.n_steps}): the hidden units read the seen part at once")
-elif z < a:
-    how_fast = f"the error falls from {a:.3f} to {z:.3f} per {unit} over {run.n_steps} {step_word}s"
-else:
-    how_fast = f"the error does not fall here ({a:.3f} → {z:.3f} per {unit})"
+how_fast = readout.how_fast(err.squared, unit, step_word)
 notice(
     "Nothing about the model changed between generating digits and completing them: clamping the seen pixels "
     "turns the RBM into a smaller RBM over the unseen ones, and the same block Gibbs steps sample it. Here "
