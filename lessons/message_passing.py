@@ -3,21 +3,32 @@
 Widgets and drawing only; every number comes from ``pgmviz.models.mrf`` (exact, by enumeration) and
 ``pgmviz.inference`` (bp, meanfield, accuracy). The graph, coupling, fields, sweeps, damping and the
 RBM's visible vector round-trip through the URL (``?mp_graph=grid&mp_J=1``, see ``pgmviz.ui.urlstate``).
+The tables' rows and sentences are ``pgmviz.inference.bp_readout``'s, the charts
+``pgmviz.ui.charts.message_passing``'s.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from pgmviz.inference import accuracy, bp
-from pgmviz.models.mrf import GRAPHS, MRF, lesson_graph
+from pgmviz.inference.bp_readout import (
+    HOW_FAR,
+    answers_rows,
+    coupling_sentence,
+    err,
+    how_far,
+    modes_sentence,
+    starts_rows,
+)
+from pgmviz.models.mrf import GRAPHS, lesson_graph
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import all_states
-from pgmviz.ui import predict, slides, theme
+from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
+from pgmviz.ui.charts import message_passing as charts
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.player import player
 from pgmviz.ui.present import main_picture
@@ -32,7 +43,6 @@ STRONG = {"graph": "grid", "J": 1.0, "h": 0.0, "spread": 0.0}  # the "show it" f
 COUPLINGS = np.round(np.linspace(0.0, 2.0, 41), 10)  # the error curve's x axis
 RBM_SIZE, RBM_SEED, RBM_SIGMA = (4, 3), 1, 1.5  # the small RBM of the last section
 V_NAMES = [f"v{i + 1}" for i in range(RBM_SIZE[0])]
-HOW_FAR = ("equal, up to rounding", "off by less than 0.01", "off by 0.01 or more")  # the question's choices
 
 ss = st.session_state
 settings = url.bind(P, {
@@ -46,71 +56,9 @@ settings = url.bind(P, {
 })
 
 
-def fmt(p: float) -> str:
-    """A probability: 4 decimals."""
-    return f"{p:.4f}"
-
-
-def err(x: float) -> str:
-    """An error: 3 significant digits (rounding-level errors show as such, e.g. 2.2e-16)."""
-    return f"{x:.3g}"
-
-
-def how_far(error: float) -> str:
-    """Which of the question's choices a largest error is (rounding: below 1e-10)."""
-    return HOW_FAR[0] if error < 1e-10 else HOW_FAR[1] if error < 0.01 else HOW_FAR[2]
-
-
 def show_strong() -> None:
     for key, value in STRONG.items():
         ss[P + key] = value
-
-
-# --- drawing ------------------------------------------------------------------------------------
-HEIGHTS = {1: 230, 2: 420, 3: 560}  # the graph figure's height by its number of rows of nodes
-ARROWS = "→↗↑↖←↙↓↘"
-
-
-def arrow(direction: np.ndarray) -> str:
-    """The arrow glyph nearest to a direction, so each label says which way its message goes."""
-    return ARROWS[int(np.round(np.arctan2(direction[1], direction[0]) / (np.pi / 4))) % 8]
-
-
-def graph_figure(mrf: MRF, trace: bp.BPTrace, frame: int) -> go.Figure:
-    """Nodes shaded by their belief after ``frame`` messages; each message's log-odds beside its edge."""
-    D, xy = bp.directed_edges(mrf), mrf.pos
-    sent = set(trace.schedule[:frame].tolist())
-    last = int(trace.schedule[frame - 1]) if frame > 0 else None
-    u, belief = trace.messages[frame], trace.beliefs[frame]
-    fig = go.Figure()
-    for i, j in mrf.edges.tolist():
-        fig.add_trace(go.Scatter(x=xy[[i, j], 0], y=xy[[i, j], 1], mode="lines", hoverinfo="skip",
-                                 line=dict(color=theme.LIGHT_GREY, width=3)))
-    for d, (s, t) in enumerate(D.tolist()):
-        a, b = xy[s], xy[t]
-        normal = np.array([-(b - a)[1], (b - a)[0]]) / np.linalg.norm(b - a)
-        at = a + 0.62 * (b - a) - 0.13 * normal  # nearer the receiver, on the sender's right-hand side
-        if d == last:
-            fig.add_annotation(x=b[0] - 0.22 * (b - a)[0], y=b[1] - 0.22 * (b - a)[1], ax=a[0] + 0.22 * (b - a)[0],
-                               ay=a[1] + 0.22 * (b - a)[1], xref="x", yref="y", axref="x", ayref="y", text="",
-                               showarrow=True, arrowhead=3, arrowsize=1.4, arrowwidth=4, arrowcolor=theme.ACCENT)
-        colour = theme.GREY if d not in sent else (theme.RED if u[d] > 0 else theme.BLUE)
-        label = f"{arrow(b - a)} {u[d]:+.2f}"
-        fig.add_annotation(x=at[0], y=at[1], text=f"<b>{label}</b>" if d == last else label,
-                           showarrow=False, font=dict(size=14, color=colour),
-                           bgcolor=theme.ACCENT if d == last else "rgba(255,255,255,0.85)")
-    fig.add_trace(go.Scatter(
-        x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=[f"x{i}<br>{belief[i]:.3f}" for i in range(mrf.n)],
-        textfont=dict(size=13), hoverinfo="skip",
-        marker=dict(size=54, color=belief, cmin=0, cmax=1, colorscale=[[0, "#ffffff"], [1, theme.ACCENT]],
-                    line=dict(color="#37474f", width=2)),
-    ))
-    pad = 0.6
-    return theme.style(fig, HEIGHTS[len(set(xy[:, 1].tolist()))], showlegend=False, plot_bgcolor="white",
-                       margin=dict(l=10, r=10, t=10, b=10),
-                       xaxis=dict(visible=False, range=[xy[:, 0].min() - pad, xy[:, 0].max() + pad]),
-                       yaxis=dict(visible=False, range=[xy[:, 1].min() - pad, xy[:, 1].max() + pad],
-                                  scaleanchor="x"))
 
 
 @st.cache_data(show_spinner="Sweeping the coupling ...", max_entries=16)
@@ -174,7 +122,7 @@ q_exact = predict.ask(P + "q_exact", f"After all {T} messages, how far will BP's
 
 def draw(frame: int) -> None:
     left, right = main_picture().columns([3, 1])
-    slides.chart(left, graph_figure(mrf, trace, frame), key=P + "graph_fig", width="stretch")
+    slides.chart(left, charts.graph_figure(mrf, trace, frame), key=P + "graph_fig", width="stretch")
     right.metric("messages sent", f"{frame} of {T}")
     if q_exact.revealed:
         right.metric("max |belief − exact marginal|", err(float(np.max(np.abs(trace.beliefs[frame] - exact)))))
@@ -213,14 +161,7 @@ if q_exact.reveals("how far BP ends from the exact marginals"):
 st.subheader("2 · Three answers: enumeration, BP, mean field")
 cmp = accuracy.compare(mrf, damping=damping)
 res = cmp.bp_result
-table = pd.DataFrame({
-    "unit": [f"x{i}" for i in range(mrf.n)],
-    "exact p(x_i = 1)": [fmt(p) for p in cmp.exact],
-    "BP belief": [fmt(p) for p in cmp.bp],
-    "mean field q_i": [fmt(p) for p in cmp.mf],
-    "|BP − exact|": [err(x) for x in np.abs(cmp.bp - cmp.exact)],
-    "|MF − exact|": [err(x) for x in np.abs(cmp.mf - cmp.exact)],
-})
+table = pd.DataFrame(answers_rows(cmp, mrf.n))
 t1, t2 = st.columns([3, 2])
 with t1:
     if q_exact.reveals("the three answers side by side"):
@@ -243,41 +184,16 @@ with t2:
 # --- the error as the coupling grows --------------------------------------------------------------
 st.subheader("3 · The loops' error as the coupling grows")
 curves = sweeps_for(h, spread, damping)
-fig = go.Figure()
-colours = {"chain": theme.MUTED, "tree": theme.GREEN, "grid": theme.RED}
-for name in GRAPHS:
-    fig.add_trace(go.Scatter(x=COUPLINGS, y=curves[name].bp_error, name=f"BP, {name}", mode="lines",
-                             line=dict(color=colours[name], width=3)))
-fig.add_trace(go.Scatter(x=COUPLINGS, y=curves[kind].mf_error, name=f"mean field, {kind}", mode="lines",
-                         line=dict(color=theme.GREY, width=3, dash="dash")))
-fig.add_trace(go.Scatter(x=[J, J], y=[cmp.bp_error, cmp.mf_error], mode="markers", name="this J",
-                         marker=dict(size=13, color=theme.ACCENT, line=dict(color="black", width=1))))
-theme.style(fig, 380, xaxis_title="coupling J", yaxis_title="max_i |answer_i − p(x_i = 1)|",
-            legend=dict(orientation="h", y=1.15))
+fig = charts.error_curve_figure(COUPLINGS, curves, kind, J, cmp.bp_error, cmp.mf_error)
 e1, e2 = st.columns(2)
 if q_exact.revealed:
     slides.chart(e1, fig, key=P + "error_curve", width="stretch")
 else:
     e1.caption(f":material/lock: {predict.HIDDEN}: BP's error at every coupling.")
-fig2 = go.Figure([
-    go.Scatter(x=COUPLINGS, y=curves[kind].bethe_error, name="Bethe log Z − log Z", mode="lines",
-               line=dict(color=colours[kind], width=3)),
-    go.Scatter(x=COUPLINGS, y=-curves[kind].mf_kl, name="mean-field bound − log Z (= −KL)", mode="lines",
-               line=dict(color=theme.GREY, width=3, dash="dash")),
-])
-theme.style(fig2, 380, xaxis_title="coupling J", yaxis_title=f"error in log Z, {kind}",
-            legend=dict(orientation="h", y=1.15))
+fig2 = charts.log_Z_curve_figure(COUPLINGS, curves[kind], kind)
 slides.chart(e2, fig2, key=P + "log_Z_curve", width="stretch")
-grid_curve, tree_max = curves["grid"], max(float(curves[k].bp_error.max()) for k in ("chain", "tree"))
-peak = int(np.argmax(grid_curve.bp_error))
-st.markdown((
-    f"With these fields, BP's error on the chain and the tree stays below **{err(tree_max)}** at every J up to 2. "
-    f"On the grid it is **{err(float(grid_curve.bp_error[peak]))}** at its worst, at J = {COUPLINGS[peak]:g}"
-    + ("" if grid_curve.bp_converged.all() else
-       f" (BP did not converge at {int((~grid_curve.bp_converged).sum())} of the {len(COUPLINGS)} couplings)")
-    + f"; mean field's worst on the {kind} is **{err(float(curves[kind].mf_error.max()))}**. "
-    "Messages that go round a loop come back as if they were news: BP counts the same evidence twice."
-) if q_exact.revealed else f":material/lock: {predict.HIDDEN}: BP's error on each graph.")
+st.markdown(coupling_sentence(COUPLINGS, curves, kind) if q_exact.revealed
+            else f":material/lock: {predict.HIDDEN}: BP's error on each graph.")
 
 # --- mean field picks a mode -----------------------------------------------------------------------
 st.subheader("4 · Mean field picks a mode")
@@ -288,24 +204,8 @@ st.markdown(
     "where it started."
 )
 runs = cmp.mf_runs
-rows = [{"start": name, "mean of q_i": fmt(float(r.means.mean())), "smallest q_i": fmt(float(r.means.min())),
-         "largest q_i": fmt(float(r.means.max())), "KL(q ‖ p), nats": f"{r.kl:.4f}", "sweeps": r.sweeps}
-        for name, r in runs.items()]
-st.dataframe(pd.DataFrame(rows), hide_index=True, key=P + "starts")
-off, on = runs["all off"], runs["all on"]
-if np.max(np.abs(off.means - on.means)) > 0.1:
-    st.markdown(
-        "Two starts, two fixed points: from *all off* mean field settles with mean q = "
-        f"**{fmt(float(off.means.mean()))}**, from *all on* with **{fmt(float(on.means.mean()))}**, while the exact "
-        f"marginals average **{fmt(float(exact.mean()))}**. Each q sits in one mode of p and ignores the other; "
-        "KL(q ‖ p) punishes q for putting mass where p has none, not for missing a mode."
-    )
-else:
-    st.markdown(
-        f"Here every start reaches the same fixed point (mean q = {fmt(float(off.means.mean()))}; the exact "
-        f"marginals average {fmt(float(exact.mean()))}): at this coupling p has one mode. Press *Show it* above "
-        "for a coupling strong enough for two."
-    )
+st.dataframe(pd.DataFrame(starts_rows(runs)), hide_index=True, key=P + "starts")
+st.markdown(modes_sentence(runs, exact))
 
 # --- the RBM ---------------------------------------------------------------------------------------
 st.subheader("5 · The RBM: where one half-step of Gibbs is exact inference")
@@ -318,10 +218,7 @@ r[0].metric("independent loops in the RBM's graph", f"{half.loops}")
 r[1].metric("edges left between hidden units, given v", f"{half.edges_left}")
 r[2].metric(f"max over the {2 ** RBM_SIZE[1]} h of |p(h | v) − Π_j sigmoid(c_j + v·W_j)|", f"{half.max_abs_diff:.1e}")
 states = ["".join(str(int(x)) for x in s) for s in all_states(RBM_SIZE[1])]
-fig3 = go.Figure([go.Bar(x=states, y=half.exact, name="p(h | v) by enumeration", marker_color=theme.ACCENT),
-                  go.Bar(x=states, y=half.product, name="Π_j sigmoid(c_j + v·W_j)", marker_color=theme.MUTED)])
-theme.style(fig3, 320, barmode="group", xaxis=dict(title="hidden state h", type="category"),
-            yaxis_title="probability", legend=dict(orientation="h", y=1.15))
+fig3 = charts.posterior_bars_figure(states, half.exact, half.product)
 b1, b2 = st.columns([3, 2])
 slides.chart(b1, fig3, key=P + "rbm_bars", width="stretch")
 b2.markdown(
