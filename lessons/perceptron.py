@@ -1,8 +1,8 @@
 """From perceptrons to backprop: one unit learns AND and OR but never XOR; a hidden layer does.
 
-Widgets and drawing only; every number comes from ``pgmviz.nets.mlp`` and ``pgmviz.nets.xor_checks``, the
-charts from ``pgmviz.ui.charts.perceptron``. Training runs are tiny (four
-examples), so each is computed whole and cached; the animations only pick which recorded epoch
+Widgets and drawing only; every number comes from ``pgmviz.nets.mlp`` (with ``single_unit``, ``losses``,
+``comp_graph``) and ``pgmviz.nets.xor_checks``, the charts from ``pgmviz.ui.charts.perceptron``. Training runs
+are tiny (four examples), so each is computed whole and cached; the animations only pick which recorded epoch
 to draw, with the app's one animation player (``pgmviz.ui.player``).
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pgmviz.nets import mlp, xor_checks
+from pgmviz.nets import comp_graph, losses, mlp, single_unit, xor_checks
 from pgmviz.ui import memory, predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.charts import perceptron as charts
@@ -84,10 +84,10 @@ URL_SETTINGS = url.bind(P, URL_SPEC)
 
 # --- cached runs (read-only results, copies handed out by st.cache_data) ----------------------
 @st.cache_data(max_entries=64, show_spinner=False)
-def unit_run(rule: str, task: str, lr: float, loss: str, seed: int) -> mlp.UnitRun:
+def unit_run(rule: str, task: str, lr: float, loss: str, seed: int) -> single_unit.UnitRun:
     if rule == "perceptron":
-        return mlp.perceptron_train(task, UNIT_EPOCHS[rule], lr, seed)
-    return mlp.logistic_train(task, UNIT_EPOCHS[rule], lr, loss, seed)
+        return single_unit.perceptron_train(task, UNIT_EPOCHS[rule], lr, seed)
+    return single_unit.logistic_train(task, UNIT_EPOCHS[rule], lr, loss, seed)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -206,8 +206,8 @@ with a:
                 "$w_1, w_2, \\theta$ satisfies all four. A sigmoid unit is no better: "
                 "$\\sigma$ is increasing, so $\\sigma(w\\cdot x-\\theta)\\ge\\tfrac12$ is the same "
                 "condition as $w\\cdot x\\ge\\theta$.")
-    w1_s, w2_s, th_s = mlp.SLIDE_COUNTEREXAMPLE
-    slide = mlp.slide_xor_conditions(w1_s, w2_s, th_s)
+    w1_s, w2_s, th_s = single_unit.SLIDE_COUNTEREXAMPLE
+    slide = single_unit.slide_xor_conditions(w1_s, w2_s, th_s)
     three = sum(c[3] for c in slide[:3])
     st.markdown(
         "**A note on the lecture's version.** The slide's proof uses only (2), (3) and (4), written "
@@ -324,7 +324,7 @@ g_epoch = c[1].select_slider("Weights after epoch", snap_epochs, key=P + "g_epoc
 remember("g_input")
 k_in = INPUT_LABELS.index(g_input)
 g_params = nrun.snapshot(g_epoch)
-G = mlp.computation_graph(g_params, X_task[k_in], t_task[k_in], net_loss, act)
+G = comp_graph.computation_graph(g_params, X_task[k_in], t_task[k_in], net_loss, act)
 c[2].markdown(f"x = ({g_input[0]}, {g_input[1]}), target t = {int(t_task[k_in])}: "
               f"o = {G.node('o').value:.4f}, L = {G.loss:.4f}")
 graphviz_chart(charts.graph_dot(G), key=f"{P}graph", width="stretch")
@@ -359,8 +359,8 @@ with left:
     lk_y = s[0].slider("y (observed)", -2.0, 2.0, step=0.05, key=remembered("lk_y"))
     lk_f = s[1].slider("f(x) (predicted)", -2.0, 2.0, step=0.05, key=remembered("lk_f"))
     lk_sigma = s[2].slider("σ", 0.1, 2.0, step=0.05, key=remembered("lk_sigma"))
-    g_direct = float(mlp.gaussian_nll(lk_y, lk_f, lk_sigma))
-    g_formula = float(mlp.gaussian_nll_as_squared_error(lk_y, lk_f, lk_sigma))
+    g_direct = float(losses.gaussian_nll(lk_y, lk_f, lk_sigma))
+    g_formula = float(losses.gaussian_nll_as_squared_error(lk_y, lk_f, lk_sigma))
     m = st.columns(2)
     m[0].metric("−log N(y; f, σ²) from the density", f"{g_direct:.6f}")
     m[1].metric("(y−f)²/(2σ²) + ½log(2πσ²)", f"{g_formula:.6f}")
@@ -373,8 +373,8 @@ with right:
     s = st.columns(2)
     lk_t = s[0].radio("t (observed)", [0, 1], horizontal=True, key=remembered("lk_t"))
     lk_o = s[1].slider("o = p(t = 1)", 0.01, 0.99, step=0.01, key=remembered("lk_o"))
-    b_direct = float(mlp.bernoulli_nll(lk_t, lk_o))
-    b_formula = float(mlp.cross_entropy_terms(lk_t, lk_o))
+    b_direct = float(losses.bernoulli_nll(lk_t, lk_o))
+    b_formula = float(losses.cross_entropy_terms(lk_t, lk_o))
     m = st.columns(2)
     m[0].metric("−log Bern(t; o) from the pmf", f"{b_direct:.6f}")
     m[1].metric("−[t log o + (1−t) log(1−o)]", f"{b_formula:.6f}")
@@ -414,16 +414,16 @@ st.markdown("The two meet in the rest of this app: a Boltzmann machine is a netw
 
 with st.expander("Show the code that computed this page's numbers"):
     st.code(
-        """from pgmviz import mlp
+        """from pgmviz.nets import comp_graph, losses, mlp, single_unit
 
-run  = mlp.perceptron_train("XOR", epochs=30, lr=1.0, rng=0)   # w, theta, errors per epoch
-run  = mlp.logistic_train("AND", epochs=300, lr=1.0, loss="cross_entropy", rng=0)
-mlp.xor_inequalities(w1, w2, theta)                            # the four conditions, checked
+run  = single_unit.perceptron_train("XOR", epochs=30, lr=1.0, rng=0)   # w, theta, errors per epoch
+run  = single_unit.logistic_train("AND", epochs=300, lr=1.0, loss="cross_entropy", rng=0)
+single_unit.xor_inequalities(w1, w2, theta)                            # the four conditions, checked
 
 net  = mlp.train_mlp(mlp.MLPSettings(task="XOR", n_hidden=2, act="tanh", loss="cross_entropy"))
-G    = mlp.computation_graph(net.final, x=[0, 1], t=1.0)       # values and gradients on every node and edge
+G    = comp_graph.computation_graph(net.final, x=[0, 1], t=1.0)       # values and gradients on every node and edge
 fd   = mlp.numerical_gradient(net.final, X, t)                 # central differences, every parameter
-mlp.gaussian_nll(y, f, sigma); mlp.bernoulli_nll(t, o)         # the likelihood readings""",
+losses.gaussian_nll(y, f, sigma); losses.bernoulli_nll(t, o)         # the likelihood readings""",
         language="python",
     )
 

@@ -22,9 +22,13 @@ Losses, averaged over the examples:
     squared error    L = mean 1/2 (t - o)^2                  = Gaussian NLL up to scale and constant
     cross-entropy    L = mean -[t log o + (1-t) log(1-o)]    = Bernoulli NLL exactly
 
-Backprop is the chain rule run from the loss back to every weight; ``computation_graph`` keeps
-every intermediate value and every gradient of one example as nodes and edges a page can draw,
-and ``numerical_gradient`` checks it by central finite differences.
+Backprop is the chain rule run from the loss back to every weight; ``numerical_gradient`` checks it
+by central finite differences.
+
+This module: the boolean tasks, the activations and the 2-H-1 network (forward, backward,
+training, output grids). The single units are `pgmviz.nets.single_unit`, the losses and their
+likelihood readings `pgmviz.nets.losses`, one example's graph of values and gradients
+`pgmviz.nets.comp_graph`.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pgmviz.nets.losses import LOSSES, loss_value
 from pgmviz.rng import as_rng
-from pgmviz.special import sigmoid, softplus
+from pgmviz.special import sigmoid
 
 # The four inputs, rows in the order 00, 01, 10, 11.
 X_BOOL = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -44,7 +49,6 @@ TASKS: dict[str, np.ndarray] = {
     "XOR": np.array([0.0, 1.0, 1.0, 0.0]),
 }
 ACTIVATIONS = ("tanh", "sigmoid")
-LOSSES = ("cross_entropy", "squared")
 GRID_RANGE = (-0.5, 1.5)  # the square the decision-boundary grids cover, around the unit square
 
 
@@ -72,213 +76,6 @@ def activation_slope(name: str, h):
     if name == "tanh":
         return 1.0 - h * h
     raise ValueError(f"activation must be one of {ACTIVATIONS}, not {name!r}")
-
-
-# ---------------------------------------------------------------------------- losses
-def squared_error(o, t) -> float:
-    """L = mean_n 1/2 (t_n - o_n)^2."""
-    o, t = np.asarray(o, float), np.asarray(t, float)
-    return float(np.mean(0.5 * (t - o) ** 2))
-
-
-def cross_entropy(o, t) -> float:
-    """L = mean_n -[t_n log o_n + (1 - t_n) log(1 - o_n)], from probabilities o in (0, 1)."""
-    o, t = np.asarray(o, float), np.asarray(t, float)
-    return float(np.mean(-(t * np.log(o) + (1.0 - t) * np.log1p(-o))))
-
-
-def cross_entropy_from_logit(z, t) -> float:
-    """The same cross-entropy from the logit z = logit(o): mean softplus(z) - t z (no log(0))."""
-    z, t = np.asarray(z, float), np.asarray(t, float)
-    return float(np.mean(softplus(z) - t * z))
-
-
-def loss_value(kind: str, z, t) -> float:
-    """The mean loss of kind "cross_entropy" or "squared" for logits z and targets t."""
-    if kind == "cross_entropy":
-        return cross_entropy_from_logit(z, t)
-    if kind == "squared":
-        return squared_error(sigmoid(z), t)
-    raise ValueError(f"loss must be one of {LOSSES}, not {kind!r}")
-
-
-def dloss_dz(kind: str, o, t):
-    """dL_n/dz_n for one example: o - t (cross-entropy) or (o - t) o (1 - o) (squared error).
-
-    Cross-entropy's gradient keeps no o(1-o) factor, so a confidently wrong sigmoid output still
-    learns fast; squared error's gradient vanishes there.
-    """
-    o, t = np.asarray(o, float), np.asarray(t, float)
-    if kind == "cross_entropy":
-        return o - t
-    if kind == "squared":
-        return (o - t) * o * (1.0 - o)
-    raise ValueError(f"loss must be one of {LOSSES}, not {kind!r}")
-
-
-# ---------------------------------------------------------------------------- likelihoods
-def gaussian_nll(y, f, sigma):
-    """-log N(y; f, sigma^2), evaluated from the density itself: -log[exp(-(y-f)^2/2s^2)/sqrt(2 pi s^2)]."""
-    y, f, sigma = (np.asarray(a, float) for a in (y, f, sigma))
-    density = np.exp(-((y - f) ** 2) / (2.0 * sigma**2)) / np.sqrt(2.0 * np.pi * sigma**2)
-    return -np.log(density)
-
-
-def gaussian_nll_as_squared_error(y, f, sigma):
-    """(y - f)^2 / (2 sigma^2) + 1/2 log(2 pi sigma^2): squared error, scaled, plus a constant in f."""
-    y, f, sigma = (np.asarray(a, float) for a in (y, f, sigma))
-    return (y - f) ** 2 / (2.0 * sigma**2) + 0.5 * np.log(2.0 * np.pi * sigma**2)
-
-
-def bernoulli_nll(t, o):
-    """-log Bern(t; o) = -log(o^t (1 - o)^(1 - t)), evaluated from the probability mass itself."""
-    t, o = np.asarray(t, float), np.asarray(o, float)
-    return -np.log(o**t * (1.0 - o) ** (1.0 - t))
-
-
-def cross_entropy_terms(t, o):
-    """-[t log o + (1 - t) log(1 - o)] per example: the cross-entropy loss before averaging."""
-    t, o = np.asarray(t, float), np.asarray(o, float)
-    return -(t * np.log(o) + (1.0 - t) * np.log1p(-o))
-
-
-# ---------------------------------------------------------------------------- single unit
-@dataclass
-class UnitRun:
-    """The history of one single-unit training run, one row per recorded epoch.
-
-    epochs : (n_rec,) int     the epoch after which each row was recorded (0 = initial weights)
-    w      : (n_rec, 2)       weights w1, w2
-    theta  : (n_rec,)         the threshold
-    errors : (n_rec,) int     misclassified inputs out of four (threshold at 0.5 for the logistic unit)
-    loss   : (n_rec,) | None  mean loss (logistic unit only)
-    converged_at : first recorded epoch with zero errors, or None
-    """
-
-    rule: str
-    task: str
-    epochs: np.ndarray
-    w: np.ndarray
-    theta: np.ndarray
-    errors: np.ndarray
-    loss: np.ndarray | None = None
-    loss_kind: str | None = None
-    converged_at: int | None = None
-
-    def outputs(self, k: int, X: np.ndarray = X_BOOL) -> np.ndarray:
-        """The unit's output at row k for inputs X: 0/1 for the perceptron, o in (0,1) else."""
-        net = X @ self.w[k] - self.theta[k]
-        return (net >= 0).astype(float) if self.rule == "perceptron" else sigmoid(net)
-
-
-def threshold_unit(X: np.ndarray, w: np.ndarray, theta: float) -> np.ndarray:
-    """y = 1[w.x >= theta] for each row x of X."""
-    return (np.asarray(X, float) @ np.asarray(w, float) >= theta).astype(float)
-
-
-def _first_zero(epochs: np.ndarray, errors: np.ndarray) -> int | None:
-    hits = np.flatnonzero(errors == 0)
-    return int(epochs[hits[0]]) if hits.size else None
-
-
-def perceptron_train(task: str, epochs: int = 30, lr: float = 1.0, rng=0) -> UnitRun:
-    """Rosenblatt's rule, one example at a time: w += lr (t - y) x, theta -= lr (t - y).
-
-    The weights start at small random values and the examples are visited in a fresh random
-    order each epoch (both from ``rng``). On a linearly separable task (AND, OR) the rule stops
-    changing anything after finitely many mistakes; on XOR it cycles for ever.
-    """
-    X, t = boolean_task(task)
-    gen = as_rng(rng)
-    w = gen.normal(0.0, 0.5, 2)
-    theta = float(gen.normal(0.0, 0.5))
-    W_hist, th_hist, err_hist = [w.copy()], [theta], [int(np.sum(threshold_unit(X, w, theta) != t))]
-    for _ in range(epochs):
-        for n in gen.permutation(len(X)):
-            y = float(X[n] @ w >= theta)
-            w = w + lr * (t[n] - y) * X[n]  # no change when the example is right
-            theta = theta - lr * (t[n] - y)
-        W_hist.append(w.copy())
-        th_hist.append(theta)
-        err_hist.append(int(np.sum(threshold_unit(X, w, theta) != t)))
-    ep = np.arange(epochs + 1)
-    errors = np.array(err_hist)
-    return UnitRun("perceptron", task, ep, np.array(W_hist), np.array(th_hist), errors,
-                   converged_at=_first_zero(ep, errors))
-
-
-def logistic_gradient(X, t, w, theta, loss: str) -> tuple[np.ndarray, float]:
-    """(dL/dw, dL/dtheta) of the mean loss of o = sigmoid(w.x - theta).
-
-    dL/dw = mean_n dL_n/dnet_n x_n, and dL/dtheta = -mean_n dL_n/dnet_n since d net/d theta = -1.
-    """
-    o = sigmoid(X @ w - theta)
-    delta = dloss_dz(loss, o, t)  # (n,) dL_n / d net_n
-    return X.T @ delta / len(X), -float(np.mean(delta))
-
-
-def logistic_train(task: str, epochs: int = 300, lr: float = 2.0, loss: str = "cross_entropy",
-                   rng=0) -> UnitRun:
-    """A logistic unit o = sigmoid(w.x - theta) trained by batch gradient descent on ``loss``.
-
-    On XOR no single unit can do better than w = 0, theta = 0 under cross-entropy (the loss is
-    convex and that point is stationary), so the loss stalls at log 2 per example.
-    """
-    X, t = boolean_task(task)
-    gen = as_rng(rng)
-    w = gen.normal(0.0, 0.5, 2)
-    theta = float(gen.normal(0.0, 0.5))
-    W_hist = np.empty((epochs + 1, 2))
-    th_hist = np.empty(epochs + 1)
-    loss_hist = np.empty(epochs + 1)
-    for e in range(epochs + 1):
-        W_hist[e], th_hist[e] = w, theta
-        loss_hist[e] = loss_value(loss, X @ w - theta, t)
-        if e == epochs:
-            break
-        gw, gth = logistic_gradient(X, t, w, theta, loss)
-        w = w - lr * gw
-        theta = theta - lr * gth
-    out = sigmoid(X @ W_hist.T - th_hist)  # (4, epochs+1)
-    errors = np.sum((out >= 0.5) != (t[:, None] == 1), axis=0).astype(int)
-    ep = np.arange(epochs + 1)
-    return UnitRun("logistic", task, ep, W_hist, th_hist, errors, loss_hist, loss,
-                   converged_at=_first_zero(ep, errors))
-
-
-def xor_inequalities(w1: float, w2: float, theta: float) -> list[tuple[str, str, bool]]:
-    """The four conditions a threshold unit y = 1[w.x >= theta] needs for XOR, checked.
-
-    Returns (input x1x2, condition, holds) for x = 00, 10, 01, 11, numbered (1)-(4) as on the
-    slide. No (w1, w2, theta) makes all four hold: (1) needs 0 < theta, (2) + (3) give
-    w1 + w2 >= 2 theta > theta, against (4).
-    """
-    return [
-        ("00", "w1·0 + w2·0 < θ", bool(0.0 < theta)),
-        ("10", "w1 ≥ θ", bool(w1 >= theta)),
-        ("01", "w2 ≥ θ", bool(w2 >= theta)),
-        ("11", "w1 + w2 < θ", bool(w1 + w2 < theta)),
-    ]
-
-
-SLIDE_COUNTEREXAMPLE = (-1.0, -1.0, 0.2)  # w1, w2, theta: the slide's three conditions all hold
-
-
-def slide_xor_conditions(w1: float, w2: float, theta: float) -> list[tuple[str, str, float, bool]]:
-    """The slide's XOR argument for a unit sigma(w1 x1 + w2 x2) thresholded at theta, checked.
-
-    Returns (input x1x2, condition, sigma(w.x), holds) for x = 10, 01, 11 (the slide's three
-    equations) and then 00, which the slide leaves out. The three alone can all hold
-    (`SLIDE_COUNTEREXAMPLE`: sigma(-1) = 0.27 >= 0.2 twice, sigma(-2) = 0.12 < 0.2); the (0,0) case,
-    sigma(0) = 1/2 < theta, is what rules such weights out.
-    """
-    s = lambda z: float(1.0 / (1.0 + np.exp(-z)))  # noqa: E731
-    return [
-        ("10", "σ(w1) ≥ θ", s(w1), s(w1) >= theta),
-        ("01", "σ(w2) ≥ θ", s(w2), s(w2) >= theta),
-        ("11", "σ(w1 + w2) < θ", s(w1 + w2), s(w1 + w2) < theta),
-        ("00", "σ(0) < θ", s(0.0), s(0.0) < theta),
-    ]
 
 
 # ---------------------------------------------------------------------------- 2-H-1 network
@@ -484,100 +281,3 @@ def output_grid(params: MLPParams, act: str = "tanh", n: int = 81,
     x1, x2 = np.meshgrid(axis, axis)  # x1 varies along columns
     grid = np.column_stack([x1.ravel(), x2.ravel()])  # (n*n, 2)
     return axis, forward(params, grid, act).o.reshape(n, n)
-
-
-# ---------------------------------------------------------------------------- computation graph
-@dataclass
-class Node:
-    """One value in the computation graph of one example.
-
-    kind: "input", "one" (the constant 1 that biases multiply), "sum" (a or z), "act" (h or o),
-    "loss". ``value`` is its forward value, ``grad`` is dL/d(value).
-    """
-
-    name: str
-    kind: str
-    layer: int  # column when drawn left to right
-    value: float
-    grad: float
-
-
-@dataclass
-class Edge:
-    """One arrow src -> dst.
-
-    A weighted edge carries a parameter (``param`` names it, ``weight`` is its value): forward it
-    sends weight * src, backward ``param_grad`` = dL/dweight = src * dL/ddst. A function edge
-    (activation, loss) has no parameter; ``local`` is d dst / d src either way, and ``back``
-    = dL/ddst * local is the gradient it passes back to src.
-    """
-
-    src: str
-    dst: str
-    param: str | None
-    weight: float | None
-    forward: float  # what src contributes to dst: weight * src, or dst itself for a function edge
-    local: float  # d dst / d src
-    back: float  # dL/ddst * d dst / d src
-    param_grad: float | None  # dL/dweight (weighted edges only)
-
-
-@dataclass
-class CompGraph:
-    nodes: list[Node]
-    edges: list[Edge]
-    loss: float
-    target: float
-
-    def node(self, name: str) -> Node:
-        return next(n for n in self.nodes if n.name == name)
-
-    def param_grads(self, params: MLPParams) -> np.ndarray:
-        """The edges' dL/dweight in the order of ``params.flat()``."""
-        by_name = {e.param: e.param_grad for e in self.edges if e.param is not None}
-        return np.array([by_name[name] for name in params.names()])
-
-
-def computation_graph(params: MLPParams, x, t: float, loss: str = "cross_entropy",
-                      act: str = "tanh") -> CompGraph:
-    """The network on one input x as a graph: forward value and dL/d(value) on every node, and on
-    every edge what flows forward and the gradient that flows back.
-
-    Biases are edges from a constant node "1", so every parameter is exactly one edge and the
-    gradient on that edge is the one gradient descent uses (for this example alone).
-    """
-    x = np.asarray(x, float).reshape(1, 2)
-    fwd = forward(params, x, act)
-    g = backward(params, fwd, np.array([t]), loss, act)
-    H = params.n_hidden
-    a, h, z, o = fwd.a[0], fwd.h[0], float(fwd.z[0]), float(fwd.o[0])
-    L = loss_value(loss, fwd.z, [t])
-    dL_do, dL_dz = float(g.do[0]), float(g.dz[0])
-    nodes = [Node("x1", "input", 0, float(x[0, 0]), float(g.da[0] @ params.W1[0])),
-             Node("x2", "input", 0, float(x[0, 1]), float(g.da[0] @ params.W1[1])),
-             Node("1", "one", 0, 1.0, float(g.da[0] @ params.b1))]
-    nodes += [Node(f"a{j + 1}", "sum", 1, float(a[j]), float(g.da[0, j])) for j in range(H)]
-    nodes += [Node(f"h{j + 1}", "act", 2, float(h[j]), float(g.dh[0, j])) for j in range(H)]
-    nodes += [Node("1'", "one", 2, 1.0, dL_dz * float(params.b2)),
-              Node("z", "sum", 3, z, dL_dz), Node("o", "act", 4, o, dL_do), Node("L", "loss", 5, L, 1.0)]
-    edges: list[Edge] = []
-    for i, xi in enumerate(x[0]):
-        for j in range(H):
-            w = float(params.W1[i, j])
-            edges.append(Edge(f"x{i + 1}", f"a{j + 1}", f"W1[{i + 1},{j + 1}]", w, w * xi, w,
-                              float(g.da[0, j]) * w, float(g.dW1[i, j])))
-    for j in range(H):
-        w = float(params.b1[j])
-        edges.append(Edge("1", f"a{j + 1}", f"b1[{j + 1}]", w, w, w, float(g.da[0, j]) * w, float(g.db1[j])))
-    slope = activation_slope(act, h)
-    for j in range(H):
-        edges.append(Edge(f"a{j + 1}", f"h{j + 1}", None, None, float(h[j]), float(slope[j]),
-                          float(g.da[0, j]), None))
-    for j in range(H):
-        w = float(params.w2[j])
-        edges.append(Edge(f"h{j + 1}", "z", f"w2[{j + 1}]", w, w * float(h[j]), w, dL_dz * w, float(g.dw2[j])))
-    edges.append(Edge("1'", "z", "b2", float(params.b2), float(params.b2), float(params.b2),
-                      dL_dz * float(params.b2), float(g.db2)))
-    edges.append(Edge("z", "o", None, None, o, o * (1.0 - o), dL_dz, None))
-    edges.append(Edge("o", "L", None, None, L, dL_do, dL_do, None))
-    return CompGraph(nodes, edges, L, float(t))

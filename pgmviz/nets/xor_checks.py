@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from pgmviz.nets import mlp
+from pgmviz.nets import comp_graph, losses, mlp, single_unit
 
 
-def unit_output_grid(run: mlp.UnitRun, k: int, n: int = 61) -> tuple[np.ndarray, np.ndarray]:
+def unit_output_grid(run: single_unit.UnitRun, k: int, n: int = 61) -> tuple[np.ndarray, np.ndarray]:
     """(axis (n,), O (n, n)): the single unit's output at recorded row k on an n x n grid, O[row=x2, col=x1].
 
     1[w.x >= theta] for the perceptron, sigmoid(w.x - theta) for the logistic unit (`UnitRun.outputs`).
@@ -22,13 +22,14 @@ def unit_output_grid(run: mlp.UnitRun, k: int, n: int = 61) -> tuple[np.ndarray,
 
 
 def xor_conditions(w1: float, w2: float, theta: float) -> list[dict]:
-    """`mlp.xor_inequalities` with the left-hand side w.x of each condition: rows of input, condition, w.x, holds."""
+    """`single_unit.xor_inequalities` with the left-hand side w.x of each condition: rows of input, condition, w.x,
+    holds."""
     w_dot_x = {"00": 0.0, "01": w2, "10": w1, "11": w1 + w2}
-    return [{"input": x, "condition": c, "w·x": w_dot_x[x], "holds": ok} for x, c, ok in mlp.xor_inequalities(w1, w2,
-                                                                                                             theta)]
+    return [{"input": x, "condition": c, "w·x": w_dot_x[x], "holds": ok}
+            for x, c, ok in single_unit.xor_inequalities(w1, w2, theta)]
 
 
-def gradient_check(params: mlp.MLPParams, graph: mlp.CompGraph, x: np.ndarray, t: np.ndarray, loss: str,
+def gradient_check(params: mlp.MLPParams, graph: comp_graph.CompGraph, x: np.ndarray, t: np.ndarray, loss: str,
                    act: str) -> dict[str, np.ndarray | list]:
     """Every parameter's dL/dw by backprop (the graph's edges) and by central differences, on examples (x, t).
 
@@ -49,7 +50,8 @@ def likelihood_identities(o: np.ndarray, t: np.ndarray) -> list[tuple[str, float
     Returns (quantity, value) for the four sides, in that order; SE is the mean of (t - o)^2 / 2.
     """
     n = len(t)
-    return [("Σₙ −log Bern(tₙ; oₙ)", float(np.sum(mlp.bernoulli_nll(t, o)))),
-            (f"{n} × cross-entropy loss", n * mlp.cross_entropy(o, t)),
-            ("Σₙ −log N(tₙ; oₙ, 1)", float(np.sum(mlp.gaussian_nll(t, o, 1.0)))),
-            (f"{n} × squared-error loss + {n / 2:g} log(2π)", n * mlp.squared_error(o, t) + n / 2 * np.log(2 * np.pi))]
+    return [("Σₙ −log Bern(tₙ; oₙ)", float(np.sum(losses.bernoulli_nll(t, o)))),
+            (f"{n} × cross-entropy loss", n * losses.cross_entropy(o, t)),
+            ("Σₙ −log N(tₙ; oₙ, 1)", float(np.sum(losses.gaussian_nll(t, o, 1.0)))),
+            (f"{n} × squared-error loss + {n / 2:g} log(2π)",
+             n * losses.squared_error(o, t) + n / 2 * np.log(2 * np.pi))]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz.nets import mlp
+from pgmviz.nets import comp_graph, losses, mlp, single_unit
 from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -90,8 +90,8 @@ def test_unit_numbers_are_the_librarys(at, rule):
     at.run()
     assert_ok(at)
     rule_, task, lr, loss, seed = unit_settings(at)
-    run = (mlp.perceptron_train(task, UNIT_EPOCHS[rule], lr, seed) if rule == "perceptron"
-           else mlp.logistic_train(task, UNIT_EPOCHS[rule], lr, loss, seed))
+    run = (single_unit.perceptron_train(task, UNIT_EPOCHS[rule], lr, seed) if rule == "perceptron"
+           else single_unit.logistic_train(task, UNIT_EPOCHS[rule], lr, loss, seed))
     frames = np.unique(np.linspace(0, UNIT_EPOCHS[rule], min(UNIT_EPOCHS[rule] + 1, 61)).round().astype(int))
     k = int(frames[3])
     assert metrics(at, "Epoch")[0] == str(k)
@@ -105,8 +105,8 @@ def test_unit_numbers_are_the_librarys(at, rule):
 
 
 def test_the_slides_incomplete_proof_is_shown_with_its_counterexample(at):
-    w1, w2, theta = mlp.SLIDE_COUNTEREXAMPLE
-    expected = mlp.slide_xor_conditions(w1, w2, theta)
+    w1, w2, theta = single_unit.SLIDE_COUNTEREXAMPLE
+    expected = single_unit.slide_xor_conditions(w1, w2, theta)
     df = table(at, "pc_slide_checks")
     assert list(df["input x₁x₂"]) == [c[0] for c in expected]
     assert list(df["σ(w·x)"]) == pytest.approx([c[2] for c in expected])
@@ -120,7 +120,7 @@ def test_xor_conditions_table(at):
     at.slider(key="pc_q_w1").set_value(0.7).run()
     at.slider(key="pc_q_theta").set_value(-0.2).run()
     df = table(at, "pc_xor_checks")
-    expected = mlp.xor_inequalities(0.7, 1.0, -0.2)
+    expected = single_unit.xor_inequalities(0.7, 1.0, -0.2)
     assert list(df["x₁x₂"]) == [c[0] for c in expected]
     assert list(df["holds"]) == ["yes" if c[2] else "NO" for c in expected]
     assert metrics(at, "Conditions satisfied")[0] == f"{sum(c[2] for c in expected)} of 4"
@@ -160,7 +160,7 @@ def test_network_numbers_and_graph_are_the_librarys(at):
     np.testing.assert_allclose(grads["∂L/∂w by finite differences"],
                                mlp.numerical_gradient(params, x1, t1, s.loss, s.act))
     assert float(metrics(at, "Largest |backprop − finite difference|")[0]) < 1e-6
-    G = mlp.computation_graph(params, X[2], t[2], s.loss, s.act)
+    G = comp_graph.computation_graph(params, X[2], t[2], s.loss, s.act)
     assert metrics(at, "Loss on this example")[0] == f"{G.loss:.6f}"
     assert f"L = {G.loss:.4f}" in " ".join(m.value for m in at.markdown)
     dot = at.get("graphviz_chart")[0].proto.spec
@@ -185,7 +185,7 @@ def test_likelihood_checks(at):
     at.slider(key="pc_lk_sigma").set_value(1.2).run()
     at.radio(key="pc_lk_t").set_value(0).run()
     at.slider(key="pc_lk_o").set_value(0.3).run()
-    expected_g = float(mlp.gaussian_nll_as_squared_error(0.3, -0.5, 1.2))
+    expected_g = float(losses.gaussian_nll_as_squared_error(0.3, -0.5, 1.2))
     assert metrics(at, "−log N(y; f, σ²) from the density")[0] == f"{expected_g:.6f}"
     assert metrics(at, "(y−f)²/(2σ²) + ½log(2πσ²)")[0] == f"{expected_g:.6f}"
     expected_b = -np.log(0.7)

@@ -52,11 +52,11 @@ def test_dtypes_float32_kept_integers_and_unsigned_made_float64(fn):
 
 def test_the_old_names_are_the_one_copy():
     from pgmviz.models import labels, rbm, sbn, vae
-    from pgmviz.nets import autoencoder, mlp
+    from pgmviz.nets import autoencoder, losses, mlp
     from pgmviz.training import finetune
 
     assert rbm.sigmoid is mlp.sigmoid is vae.sigmoid is autoencoder.sigmoid is finetune.sigmoid is special.sigmoid
-    assert rbm.softplus is mlp.softplus is vae.softplus is special.softplus
+    assert rbm.softplus is losses.softplus is vae.softplus is special.softplus
     assert labels.softmax is finetune.softmax is special.softmax and finetune.log_softmax is special.log_softmax
     assert labels.one_hot is finetune.one_hot is special.one_hot and sbn.log_sigmoid is special.log_sigmoid
 

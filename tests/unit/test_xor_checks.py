@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pgmviz.nets import mlp, xor_checks
+from pgmviz.nets import comp_graph, mlp, single_unit, xor_checks
 
 
 def test_unit_output_grid_matches_the_threshold_and_the_sigmoid():
-    run = mlp.perceptron_train("AND", 5, 1.0, 0)
+    run = single_unit.perceptron_train("AND", 5, 1.0, 0)
     axis, O = xor_checks.unit_output_grid(run, 3, n=11)
     x1, x2 = np.meshgrid(axis, axis)
     w1, w2 = run.w[3]
     np.testing.assert_array_equal(O, (w1 * x1 + w2 * x2 >= run.theta[3]).astype(float))
-    run = mlp.logistic_train("OR", 5, 1.0, "cross_entropy", 0)
+    run = single_unit.logistic_train("OR", 5, 1.0, "cross_entropy", 0)
     axis, O = xor_checks.unit_output_grid(run, 5, n=7)
     assert O.shape == (7, 7) and axis[0] == mlp.GRID_RANGE[0] and axis[-1] == mlp.GRID_RANGE[1]
     w1, w2 = run.w[5]
@@ -33,7 +33,7 @@ def test_gradient_check_agrees_with_a_hand_derivative():
     """For the output bias b2 with cross-entropy, dL/db2 = o - t exactly."""
     params = mlp.init_params(2, rng=3)
     X, t = mlp.boolean_task("XOR")
-    G = mlp.computation_graph(params, X[1], t[1], "cross_entropy", "tanh")
+    G = comp_graph.computation_graph(params, X[1], t[1], "cross_entropy", "tanh")
     check = xor_checks.gradient_check(params, G, X[1:2], t[1:2], "cross_entropy", "tanh")
     k = check["parameter"].index("b2")
     o = mlp.forward(params, X[1:2], "tanh").o[0]

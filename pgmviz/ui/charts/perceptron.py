@@ -8,7 +8,7 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
-from pgmviz.nets import mlp
+from pgmviz.nets import comp_graph, mlp, single_unit
 from pgmviz.ui.theme import BLUE, RED, TITLE_FONT  # target 1 blue, target 0 red, as on every page
 
 FWD, BACK = "#1565c0", "#c62828"  # forward values blue, gradients red, in the graph
@@ -59,7 +59,7 @@ def _line_through_plane(w1: float, w2: float, theta: float) -> tuple[list[float]
     return None
 
 
-def unit_figure(run: mlp.UnitRun, k: int, axis: np.ndarray, O: np.ndarray) -> go.Figure:
+def unit_figure(run: single_unit.UnitRun, k: int, axis: np.ndarray, O: np.ndarray) -> go.Figure:
     """The single unit's plane at recorded row k: its output O over the grid, its line, the four inputs."""
     w1, w2 = run.w[k]
     theta = run.theta[k]
@@ -112,7 +112,7 @@ def _fmt(x: float) -> str:
     return f"{x:+.3f}" if abs(x) >= 1e-3 or x == 0 else f"{x:+.1e}"
 
 
-def graph_dot(G: mlp.CompGraph) -> str:
+def graph_dot(G: comp_graph.CompGraph) -> str:
     """The computation graph in DOT: nodes show value and gradient, edges what flows each way."""
     shapes = {"input": "box", "one": "box", "sum": "circle", "act": "circle", "loss": "doublecircle"}
     lines = ['digraph G {', 'rankdir=LR; nodesep=0.2; ranksep=0.7; bgcolor="transparent"; newrank=true;',
