@@ -5,7 +5,8 @@ Markov chain), the model `pgmviz.models.crf.NeuralCRF` (exact forward-backward, 
 through the marginals into the net), the training and the comparisons `pgmviz.training.crf_train`.
 Both models train live side by side through ``pgmviz.ui.live.LiveRun`` over
 ``protocol.Lockstep([CRF, net alone])``: the same initial net, the same mini-batches. Every setting
-is in the URL (``?crf_noise=0.35&crf_n_hidden=8``); changing one starts both models afresh.
+is in the URL (``?crf_noise=0.35&crf_n_hidden=8``); changing one starts both models afresh. The
+sentences are ``pgmviz.training.crf_readout``'s, the charts and the DOT ``pgmviz.ui.charts.crf_hybrid``'s.
 """
 
 from __future__ import annotations

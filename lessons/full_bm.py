@@ -2,7 +2,8 @@
 
 Widgets and drawing only. The two trainers in lockstep are ``pgmviz.training.bm_vs_rbm.Duel`` (live,
 through ``pgmviz.ui.live.LiveRun``); the sampled-against-exact checks are ``pgmviz.training.bm_checks``;
-every exact number enumerates all 2^(9 + n_h) joint states.
+every exact number enumerates all 2^(9 + n_h) joint states. The sentences and the tables' rows are
+``pgmviz.training.bm_readout``'s, the graph and charts ``pgmviz.ui.charts.full_bm``'s.
 """
 
 from __future__ import annotations

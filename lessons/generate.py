@@ -4,7 +4,8 @@ draws digits with one label clamped, dreams from random pixels, and recognises d
 Widgets and drawing only; the numbers come from ``pgmviz.models.dbn`` (``top_chain``,
 ``fantasy_from_pixels``, ``classify``) and the bundled net ``assets/dbn/*.npz`` made by
 ``scripts/train_dbn.py``. A movie's frames are computed once per setting and kept in
-``st.session_state``; playing is a ``st.fragment(run_every=...)`` that only advances the frame.
+``st.session_state``; playing is a ``st.fragment(run_every=...)`` that only advances the frame. The
+confusions and the reader's counts: ``pgmviz.evaluation.recognition``; charts: ``pgmviz.ui.charts.generate``.
 """
 
 from __future__ import annotations

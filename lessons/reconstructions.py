@@ -2,7 +2,8 @@
 
 Widgets and drawing only; the numbers come from pgmviz.evaluation.recon (reconstruction chains, per-class
 errors) and pgmviz.models.rbm. The model is the session's current one (sidebar), by default the slides'
-model of 16x16 images of 2s.
+model of 16x16 images of 2s. Pictures and charts: ``pgmviz.ui.charts.reconstructions``; the canvas and
+the upload: ``pgmviz.ui.digit_input``.
 """
 
 from __future__ import annotations
