@@ -135,6 +135,16 @@ def class_errors(rbm: RBM, X: np.ndarray, y: np.ndarray) -> ClassErrors:
     return ClassErrors(classes, counts, mse, per_ink)
 
 
+def unfamiliar_ratio(errors: ClassErrors, trained: tuple[int, ...] | None) -> float | None:
+    """mean_k per_ink_k over unfamiliar classes / the same over the trained ones (None without both kinds)."""
+    if not trained:
+        return None
+    seen = np.isin(errors.classes, trained)
+    if seen.all() or not seen.any():
+        return None
+    return float(errors.per_ink[~seen].mean() / errors.per_ink[seen].mean())
+
+
 def class_examples(X: np.ndarray, y: np.ndarray, per_class: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The first ``per_class`` rows of every label, ordered by label then position: (rows, labels)."""
     idx = [np.flatnonzero(y == c)[:per_class] for c in np.unique(y)]

@@ -177,3 +177,14 @@ def test_a_link_chooses_the_model():
     assert query(app)["rc_model"] == "MNIST 784x20 CD-1"
     app.selectbox(key="model_picker").set_value(TWOS).run()
     assert "rc_model" not in query(app)  # the page's own default model
+
+
+def test_the_closing_sentence_gives_the_ratio_the_table_shows(at):
+    rbm, meta = load_model(REPO_ROOT / "assets" / "models" / "mnist16_2_256x50_cd1.npz")
+    ds = datasets.load(recon.show_set_for(rbm.n_v, meta["dataset"]))
+    ratio = recon.unfamiliar_ratio(recon.class_errors(rbm, ds.X_test, ds.y_test), (2,))
+    notice = next(i.value for i in at.info if "What to notice" in i.value)
+    assert f"{ratio:.1f} times that of the 2s" in notice
+    at.selectbox(key="model_picker").set_value("MNIST 784x20 CD-1").run()   # trained on every class
+    notice = next(i.value for i in at.info if "What to notice" in i.value)
+    assert "times that of" not in notice and "pick the model of 2s" in notice

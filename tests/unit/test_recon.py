@@ -184,3 +184,12 @@ def test_empty_canvas_is_a_clear_error():
 def test_non_image_upload_is_a_clear_error():
     with pytest.raises(ValueError):
         data.load_image(b"this is not a picture")
+
+
+def test_unfamiliar_ratio_is_the_mean_untrained_error_over_the_trained_one():
+    ce = recon.ClassErrors(np.array([0, 1, 2]), np.array([5, 5, 5]), np.zeros(3), np.array([0.3, 0.5, 0.2]))
+    assert recon.unfamiliar_ratio(ce, (2,)) == pytest.approx(0.4 / 0.2)
+    assert recon.unfamiliar_ratio(ce, (1, 2)) == pytest.approx(0.3 / 0.35)
+    assert recon.unfamiliar_ratio(ce, None) is None          # trained on every class
+    assert recon.unfamiliar_ratio(ce, (0, 1, 2)) is None     # nothing unfamiliar to compare
+    assert recon.unfamiliar_ratio(ce, (7,)) is None          # the trained class is not among these
