@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from pgmviz.models import bm_posterior, expfam
 from pgmviz.models import boltzmann as bm
-from pgmviz.models import expfam
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import log_Z_exact
 from pgmviz.ui import predict, slides
@@ -401,10 +401,10 @@ if lateral:
 v_pick = st.selectbox("Clamp the visible units to v =", range(2**n_v), format_func=lambda k: vis_labels[k],
                       key=f"{P}v_pick_{n_v}")
 v_c = marg.V[v_pick]
-p_h = bm.conditional_h_given_v(Q_model, n_v, v_c)
-q_h = bm.product_of_marginals(p_h, n_h)
-kl_value = bm.kl(p_h, q_h)
-m_h = bm.hidden_marginals(p_h, n_h)
+p_h = bm_posterior.conditional_h_given_v(Q_model, n_v, v_c)
+q_h = bm_posterior.product_of_marginals(p_h, n_h)
+kl_value = bm_posterior.kl(p_h, q_h)
+m_h = bm_posterior.hidden_marginals(p_h, n_h)
 hid_labels = [bm.state_label(h) for h in bm.all_states(n_h)]
 model_name = "this Boltzmann machine" if lateral else "the RBM"
 c1, c2 = st.columns([1.0, 1.4], gap="large")
@@ -480,7 +480,8 @@ st.markdown(
 
 with st.expander("Show the code that computed this page's numbers"):
     st.code(
-        """from pgmviz import boltzmann as bm
+        """from pgmviz.models import bm_posterior
+from pgmviz.models import boltzmann as bm
 from pgmviz.sampling.partition import log_Z_exact
 
 table = bm.joint_table(rbm)          # E, exp(-E), p(v,h) for every joint state; Z and log Z
@@ -488,9 +489,9 @@ marg  = bm.marginal_v(rbm)           # p(v) = sum_h p(v,h), and exp(-F(v))/Z bes
 log_Z_exact(rbm)                     # log Z with the larger layer summed out in closed form
 Q = bm.qubo_from_rbm(rbm)            # E(x) = -x^T Q x, biases on the diagonal
 Q2 = bm.add_lateral(Q, n_v, hh=L_hh, vv=L_vv)
-p = bm.conditional_h_given_v(Q2, n_v, v)      # exact p(h|v) over all 2^n_h states
-q = bm.product_of_marginals(p, n_h)
-bm.kl(p, q)                          # 0 for an RBM, > 0 with hidden-hidden couplings""",
+p = bm_posterior.conditional_h_given_v(Q2, n_v, v)   # exact p(h|v) over all 2^n_h states
+q = bm_posterior.product_of_marginals(p, n_h)
+bm_posterior.kl(p, q)                # 0 for an RBM, > 0 with hidden-hidden couplings""",
         language="python",
     )
 

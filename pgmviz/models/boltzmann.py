@@ -1,4 +1,8 @@
-"""Boltzmann machines as energies over all their states: the QUBO form, exact tables, readings.
+"""Boltzmann machines as energies over all their states: the QUBO form and exact tables.
+
+The exact posterior p(h | v) and its distance from factorising are `pgmviz.models.bm_posterior`;
+the exponential-family reading (potentials, sufficient statistics, natural parameters) is
+`pgmviz.models.expfam`.
 
 A Boltzmann machine over binary units ``x = [v, h]`` (visible first, then hidden) gives every
 state a probability through its energy:
@@ -33,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp, rel_entr
+from scipy.special import logsumexp
 
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import all_states  # row k = binary digits of k, unit 0 most significant
@@ -282,210 +286,6 @@ def marginal_v(rbm: RBM) -> MarginalTable:
     )
 
 
-# ---------------------------------------------------------------------------- p(h | v)
-def log_conditional_h_given_v(Q: np.ndarray, n_v: int, v: np.ndarray) -> np.ndarray:
-    """log p(h | v) = -E(v, h) - logsumexp_h'(-E(v, h')) for every hidden state h.
-
-    Parameters
-    ----------
-    Q : ndarray of shape (N, N), upper triangular
-    n_v : int
-        Number of visible units; n_h = N - n_v <= MAX_UNITS.
-    v : ndarray of shape (n_v,)
-        The clamped binary visible vector.
-
-    Returns
-    -------
-    log_p : ndarray of shape (2^n_h,), rows ordered as ``all_states(n_h)``
-    """
-    Q = check_qubo(Q)
-    N = Q.shape[0]
-    n_v = _check_n_v(n_v, N)
-    n_h = N - n_v
-    _check_size(n_h)
-    v = _binary_vector(v, "v")
-    if v.shape != (n_v,):
-        raise ValueError(f"v must have shape ({n_v},); got {v.shape}")
-    H = all_states(n_h)
-    X = np.hstack([np.broadcast_to(v, (H.shape[0], n_v)), H])  # (2^n_h, N): v clamped, h enumerated
-    neg_E = -qubo_energy(Q, X)
-    return neg_E - logsumexp(neg_E)
-
-
-def conditional_h_given_v(Q: np.ndarray, n_v: int, v: np.ndarray) -> np.ndarray:
-    """p(h | v) = exp(-E(v, h)) / sum_h' exp(-E(v, h')), exactly, over all 2^n_h hidden states.
-
-    No factorisation is assumed: this is the full joint posterior over h, so it is right for a
-    general Boltzmann machine as well as for an RBM.
-
-    Parameters
-    ----------
-    Q : ndarray of shape (N, N), upper triangular
-    n_v : int
-        Number of visible units.
-    v : ndarray of shape (n_v,)
-        The clamped binary visible vector.
-
-    Returns
-    -------
-    p : ndarray of shape (2^n_h,), rows ordered as ``all_states(n_h)``; sums to 1
-    """
-    return np.exp(log_conditional_h_given_v(Q, n_v, v))
-
-
-def hidden_marginals(p_joint: np.ndarray, n_h: int) -> np.ndarray:
-    """m_j = p(h_j = 1 | v) = sum_h p(h | v) h_j, from a joint distribution over all h.
-
-    Parameters
-    ----------
-    p_joint : ndarray of shape (2^n_h,), rows ordered as ``all_states(n_h)``
-    n_h : int
-
-    Returns
-    -------
-    m : ndarray of shape (n_h,)
-    """
-    p_joint = _check_distribution(p_joint, n_h)
-    return p_joint @ all_states(n_h)
-
-
-def product_of_marginals(p_joint: np.ndarray, n_h: int) -> np.ndarray:
-    """q(h) = prod_j m_j^h_j (1 - m_j)^(1 - h_j) with m_j = p(h_j = 1 | v): the factorised fit.
-
-    q is the distribution with the same one-unit marginals as p but with the units independent;
-    it equals p exactly when the hidden units are conditionally independent (as in an RBM).
-
-    Parameters
-    ----------
-    p_joint : ndarray of shape (2^n_h,), rows ordered as ``all_states(n_h)``
-    n_h : int
-
-    Returns
-    -------
-    q : ndarray of shape (2^n_h,), same order; sums to 1
-    """
-    p_joint = _check_distribution(p_joint, n_h)
-    H = all_states(n_h)
-    on = p_joint @ H  # p(h_j = 1)
-    off = p_joint @ (1.0 - H)  # p(h_j = 0), summed directly rather than as 1 - on, to keep tiny values
-    with np.errstate(divide="ignore"):
-        log_on, log_off = np.log(on), np.log(off)  # -inf for a unit that is never on (off)
-    log_q = np.where(H == 1, log_on, log_off).sum(axis=1)  # (2^n_h,): pick the factor each h_j uses
-    return np.exp(log_q)
-
-
-def kl(p: np.ndarray, q: np.ndarray) -> float:
-    """KL(p || q) = sum_x p(x) log(p(x) / q(x)) in nats, with 0 log 0 = 0.
-
-    Parameters
-    ----------
-    p, q : ndarray of shape (S,)
-        Distributions over the same S states.
-
-    Returns
-    -------
-    float
-        >= 0; zero iff p = q; inf when q(x) = 0 somewhere p(x) > 0.
-    """
-    p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
-    if p.shape != q.shape or p.ndim != 1:
-        raise ValueError(f"p and q must be 1-D and of the same shape; got {p.shape} and {q.shape}")
-    if not (np.isfinite(p).all() and np.isfinite(q).all()) or (p < 0).any() or (q < 0).any():
-        raise ValueError("p and q must be finite and non-negative")
-    # Rounding can leave a sum of tiny negative terms; KL itself is never negative.
-    return max(float(rel_entr(p, q).sum()), 0.0)
-
-
-def kl_to_product_of_marginals(Q: np.ndarray, n_v: int, v: np.ndarray) -> float:
-    """KL(p(h|v) || prod_j p(h_j|v)): 0 when the hidden units are independent given v."""
-    p = conditional_h_given_v(Q, n_v, v)
-    n_h = Q.shape[0] - n_v
-    return kl(p, product_of_marginals(p, n_h))
-
-
-# ---------------------------------------------------------------------------- readings
-def log_potentials(rbm: RBM, v: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """log phi_i = b_i v_i, log psi_j = c_j h_j, log phi_ij = W_ij v_i h_j: the MRF's factors.
-
-    The RBM as a Markov random field: p(v, h) = (1/Z) prod_i exp(b_i v_i) prod_j exp(c_j h_j)
-    prod_ij exp(W_ij v_i h_j), one factor per node and per edge; the logs add up to -E(v, h).
-
-    Parameters
-    ----------
-    rbm : RBM
-    v : ndarray of shape (n_v,)
-    h : ndarray of shape (n_h,)
-
-    Returns
-    -------
-    node_v : ndarray of shape (n_v,), b_i v_i
-    node_h : ndarray of shape (n_h,), c_j h_j
-    edge : ndarray of shape (n_v, n_h), W_ij v_i h_j
-    """
-    v, h, vh = sufficient_statistics(v, h)
-    b, c, W = natural_parameters(rbm)
-    return b * v, c * h, W * vh
-
-
-def sufficient_statistics(
-    v: np.ndarray, h: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """T(x) = (v, h, v h^T): the sufficient statistics of the RBM as an exponential family.
-
-    With natural parameters theta = (b, c, W), -E(v, h) = <theta, T(x)> = b.v + c.h + sum_ij
-    W_ij (v h^T)_ij, so p(x) = exp(<theta, T(x)> - A(theta)) with log-partition A(theta) = log Z.
-
-    Parameters
-    ----------
-    v : ndarray of shape (n_v,) or (n, n_v)
-    h : ndarray of shape (n_h,) or (n, n_h)
-
-    Returns
-    -------
-    v : ndarray, as given (float64)
-    h : ndarray, as given (float64)
-    vh : ndarray of shape (n_v, n_h) or (n, n_v, n_h), the outer products v h^T
-    """
-    v = np.asarray(v, dtype=np.float64)
-    h = np.asarray(h, dtype=np.float64)
-    if v.ndim != h.ndim or v.ndim not in (1, 2) or (v.ndim == 2 and v.shape[0] != h.shape[0]):
-        raise ValueError(f"v and h must both be vectors or batches of equal length; got {v.shape}, {h.shape}")
-    vh = v[..., :, None] * h[..., None, :]  # (..., n_v, n_h)
-    return v, h, vh
-
-
-def natural_parameters(rbm: RBM) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """theta = (b, c, W): the natural parameters paired with T(x) = (v, h, v h^T)."""
-    rbm = rbm.astype(np.float64)
-    return rbm.b, rbm.c, rbm.W
-
-
-def theta_vector(rbm: RBM) -> np.ndarray:
-    """theta = [b, c, vec(W)], vec stacking the columns of W: shape (n_v + n_h + n_v n_h,)."""
-    b, c, W = natural_parameters(rbm)
-    return np.concatenate([b, c, W.ravel(order="F")])
-
-
-def statistics_vector(V: np.ndarray, H: np.ndarray) -> np.ndarray:
-    """T(x) = [v, h, vec(v h^T)] per row, stacked like ``theta_vector``, so -E = T(x) @ theta.
-
-    Parameters
-    ----------
-    V : ndarray of shape (n, n_v) or (n_v,)
-    H : ndarray of shape (n, n_h) or (n_h,)
-
-    Returns
-    -------
-    T : ndarray of shape (n, n_v + n_h + n_v n_h)
-    """
-    V = np.atleast_2d(V)
-    H = np.atleast_2d(H)
-    V, H, VH = sufficient_statistics(V, H)
-    vec_VH = VH.transpose(0, 2, 1).reshape(VH.shape[0], -1)  # column-stacked vec(v h^T) per row
-    return np.hstack([V, H, vec_VH])
-
-
 # ---------------------------------------------------------------------------- helpers
 def _table(V: np.ndarray, H: np.ndarray, E: np.ndarray) -> JointTable:
     neg_E = -E
@@ -541,12 +341,3 @@ def _states(X: np.ndarray, N: int, name: str) -> np.ndarray:
     if X.ndim != 2 or X.shape[1] != N:
         raise ValueError(f"{name} must have shape (n, {N}); got {X.shape}")
     return X
-
-
-def _check_distribution(p: np.ndarray, n_h: int) -> np.ndarray:
-    p = np.asarray(p, dtype=np.float64)
-    if p.shape != (2**n_h,):
-        raise ValueError(f"expected a distribution over 2^{n_h} = {2**n_h} states; got shape {p.shape}")
-    if not np.isfinite(p).all() or (p < 0).any():
-        raise ValueError("a distribution must be finite and non-negative")
-    return p

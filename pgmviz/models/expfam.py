@@ -13,6 +13,9 @@ same for every x, whatever the statistics T. A curvature that changes with x rul
 * A feed-forward net gives p(y | x) for each x and nothing about x itself.
 * Weight decay (lam/2)|W|^2 is minus the log of a Gaussian prior N(0, 1/lam) up to a constant:
   gradient ascent on log-likelihood minus it is MAP estimation.
+
+The RBM's reading as an exponential family comes first: `sufficient_statistics` T(x),
+`natural_parameters` theta, their stacked vectors (-E = T(x) @ theta) and the MRF's `log_potentials`.
 """
 
 from __future__ import annotations
@@ -21,10 +24,91 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz.models.boltzmann import joint_table, log_potentials, statistics_vector, theta_vector
+from pgmviz.models.boltzmann import joint_table
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import all_states
 from pgmviz.special import sigmoid
+
+
+def log_potentials(rbm: RBM, v: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log phi_i = b_i v_i, log psi_j = c_j h_j, log phi_ij = W_ij v_i h_j: the MRF's factors.
+
+    The RBM as a Markov random field: p(v, h) = (1/Z) prod_i exp(b_i v_i) prod_j exp(c_j h_j)
+    prod_ij exp(W_ij v_i h_j), one factor per node and per edge; the logs add up to -E(v, h).
+
+    Parameters
+    ----------
+    rbm : RBM
+    v : ndarray of shape (n_v,)
+    h : ndarray of shape (n_h,)
+
+    Returns
+    -------
+    node_v : ndarray of shape (n_v,), b_i v_i
+    node_h : ndarray of shape (n_h,), c_j h_j
+    edge : ndarray of shape (n_v, n_h), W_ij v_i h_j
+    """
+    v, h, vh = sufficient_statistics(v, h)
+    b, c, W = natural_parameters(rbm)
+    return b * v, c * h, W * vh
+
+
+def sufficient_statistics(
+    v: np.ndarray, h: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """T(x) = (v, h, v h^T): the sufficient statistics of the RBM as an exponential family.
+
+    With natural parameters theta = (b, c, W), -E(v, h) = <theta, T(x)> = b.v + c.h + sum_ij
+    W_ij (v h^T)_ij, so p(x) = exp(<theta, T(x)> - A(theta)) with log-partition A(theta) = log Z.
+
+    Parameters
+    ----------
+    v : ndarray of shape (n_v,) or (n, n_v)
+    h : ndarray of shape (n_h,) or (n, n_h)
+
+    Returns
+    -------
+    v : ndarray, as given (float64)
+    h : ndarray, as given (float64)
+    vh : ndarray of shape (n_v, n_h) or (n, n_v, n_h), the outer products v h^T
+    """
+    v = np.asarray(v, dtype=np.float64)
+    h = np.asarray(h, dtype=np.float64)
+    if v.ndim != h.ndim or v.ndim not in (1, 2) or (v.ndim == 2 and v.shape[0] != h.shape[0]):
+        raise ValueError(f"v and h must both be vectors or batches of equal length; got {v.shape}, {h.shape}")
+    vh = v[..., :, None] * h[..., None, :]  # (..., n_v, n_h)
+    return v, h, vh
+
+
+def natural_parameters(rbm: RBM) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """theta = (b, c, W): the natural parameters paired with T(x) = (v, h, v h^T)."""
+    rbm = rbm.astype(np.float64)
+    return rbm.b, rbm.c, rbm.W
+
+
+def theta_vector(rbm: RBM) -> np.ndarray:
+    """theta = [b, c, vec(W)], vec stacking the columns of W: shape (n_v + n_h + n_v n_h,)."""
+    b, c, W = natural_parameters(rbm)
+    return np.concatenate([b, c, W.ravel(order="F")])
+
+
+def statistics_vector(V: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """T(x) = [v, h, vec(v h^T)] per row, stacked like ``theta_vector``, so -E = T(x) @ theta.
+
+    Parameters
+    ----------
+    V : ndarray of shape (n, n_v) or (n_v,)
+    H : ndarray of shape (n, n_h) or (n_h,)
+
+    Returns
+    -------
+    T : ndarray of shape (n, n_v + n_h + n_v n_h)
+    """
+    V = np.atleast_2d(V)
+    H = np.atleast_2d(H)
+    V, H, VH = sufficient_statistics(V, H)
+    vec_VH = VH.transpose(0, 2, 1).reshape(VH.shape[0], -1)  # column-stacked vec(v h^T) per row
+    return np.hstack([V, H, vec_VH])
 
 
 def _dsigmoid(a: np.ndarray) -> np.ndarray:

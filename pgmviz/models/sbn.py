@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.models.boltzmann import kl, product_of_marginals
+from pgmviz.models.bm_posterior import kl, product_of_marginals
 from pgmviz.models.rbm import bernoulli
 from pgmviz.rng import as_rng
 from pgmviz.sampling.partition import all_states

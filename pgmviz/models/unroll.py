@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from pgmviz.models.boltzmann import kl
+from pgmviz.models.bm_posterior import kl
 from pgmviz.models.rbm import RBM, bernoulli
 from pgmviz.models.sbn import SBN, factorial_table
 from pgmviz.rng import as_rng

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pgmviz.models import sbn, unroll
-from pgmviz.models.boltzmann import kl
+from pgmviz.models.bm_posterior import kl
 from pgmviz.models.rbm import RBM
 from pgmviz.training.gradients import cd_expected_update, cosine
 

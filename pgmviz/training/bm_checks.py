@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgmviz.models import boltzmann
+from pgmviz.models import bm_posterior, boltzmann
 from pgmviz.rng import as_rng
 from pgmviz.sampling.bm_gibbs import (
     check_temperature,
@@ -71,11 +71,11 @@ def conditional_check(Q: np.ndarray, n_v: int, v: np.ndarray, sweeps: int, n_cha
     v = check_data(np.atleast_2d(v), n_v)[0]
     n_h = Q.shape[0] - n_v
     rng = as_rng(rng)
-    exact = boltzmann.conditional_h_given_v(Q / T, n_v, v)  # p_T(h|v) is p(h|v) of the energy E/T
+    exact = bm_posterior.conditional_h_given_v(Q / T, n_v, v)  # p_T(h|v) is p(h|v) of the energy E/T
     start = np.hstack([np.tile(v, (n_chains, 1)), (rng.random((n_chains, n_h)) < 0.5).astype(np.float64)])
     run = gibbs_sweeps(Q, start, sweeps, T, units=range(n_v, Q.shape[0]), rng=rng)
     sampled = histogram(run.X[:, n_v:])
-    kl = boltzmann.kl(exact, boltzmann.product_of_marginals(exact, n_h))
+    kl = bm_posterior.kl(exact, bm_posterior.product_of_marginals(exact, n_h))
     return ConditionalCheck(exact, sampled, total_variation(exact, sampled), kl, run.flip_rate,
                             noise_floor(exact, n_chains, rng))
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pgmviz.models import bm_posterior, expfam
 from pgmviz.models import boltzmann as bm
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import log_Z_exact
@@ -128,8 +129,8 @@ def check_all_numbers(at: AppTest, Q_model: np.ndarray | None = None) -> None:
     v, h = lib.V[n_pick], lib.H[n_pick]
     f = table(at, FACTORS)
     assert len(f) == n_v + n_h + n_v * n_h
-    np.testing.assert_allclose(f["θₖ"], bm.theta_vector(rbm))
-    np.testing.assert_allclose(f["Tₖ(v,h)"], bm.statistics_vector(v, h)[0])
+    np.testing.assert_allclose(f["θₖ"], expfam.theta_vector(rbm))
+    np.testing.assert_allclose(f["Tₖ(v,h)"], expfam.statistics_vector(v, h)[0])
     np.testing.assert_allclose(f["θₖTₖ = log potential"], f["θₖ"] * f["Tₖ(v,h)"], atol=1e-12)
     np.testing.assert_allclose(f["potential exp(θₖTₖ)"], np.exp(f["θₖTₖ = log potential"]), rtol=1e-12)
     assert f["θₖTₖ = log potential"].sum() == pytest.approx(-lib.E[n_pick], abs=1e-9)
@@ -151,15 +152,15 @@ def check_all_numbers(at: AppTest, Q_model: np.ndarray | None = None) -> None:
     # p(h | v) against the product of its marginals
     Q_model = Q if Q_model is None else Q_model
     v_c = bm.all_states(n_v)[at.selectbox(key=f"en_v_pick_{n_v}").value]
-    p = bm.conditional_h_given_v(Q_model, n_v, v_c)
-    q = bm.product_of_marginals(p, n_h)
+    p = bm_posterior.conditional_h_given_v(Q_model, n_v, v_c)
+    q = bm_posterior.product_of_marginals(p, n_h)
     cond = table(at, CONDITIONAL)
     assert list(cond["h"]) == [bm.state_label(x) for x in bm.all_states(n_h)]
     np.testing.assert_allclose(cond["p(h|v) exact"], p, rtol=1e-12)
     np.testing.assert_allclose(cond["Π_j p(h_j|v)"], q, rtol=1e-12)
     assert cond["p(h|v) exact"].sum() == pytest.approx(1.0, abs=1e-12)
     assert cond["Π_j p(h_j|v)"].sum() == pytest.approx(1.0, abs=1e-12)
-    assert number(at, "KL( p(h|v)") == pytest.approx(bm.kl(p, q), rel=1e-3, abs=1e-12)  # shown to 4 digits
+    assert number(at, "KL( p(h|v)") == pytest.approx(bm_posterior.kl(p, q), rel=1e-3, abs=1e-12)  # shown to 4 digits
 
 
 # ------------------------------------------------------------------------------ tests

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pgmviz.models import sbn, unroll
-from pgmviz.models.boltzmann import kl
+from pgmviz.models.bm_posterior import kl
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import all_states
 from tests.app.helpers import query, run

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
+from pgmviz.models import boltzmann as bm
 from pgmviz.models import expfam
 from pgmviz.models.rbm import RBM
+from tests.unit.test_boltzmann import CASES, brute_force_states, random_rbm
 
 
 def tiny(seed: int = 0, n_v: int = 3, n_h: int = 2, scale: float = 2.0) -> RBM:
@@ -125,3 +127,45 @@ def test_most_varying_picks_the_column_with_the_largest_spread():
     joint = expfam.most_varying(expfam.joint_curvature(tiny()))
     assert joint.is_family  # the RBM joint is an exponential family in (b, c, W)
     assert not expfam.most_varying(expfam.marginal_curvature(tiny())).is_family
+
+
+# ------------------------------------------------------------------------------ the RBM's reading
+@pytest.fixture(params=[(case, seed) for case in CASES for seed in (0, 1)], ids=lambda p: f"{p[0]}-s{p[1]}")
+def rbm(request) -> RBM:
+    (n_v, n_h, scale), seed = request.param
+    return random_rbm(n_v, n_h, scale, seed)
+
+
+def test_exponential_family_identity(rbm):
+    X = brute_force_states(rbm.n_v + rbm.n_h)
+    V, H = X[:, : rbm.n_v], X[:, rbm.n_v :]
+    E = rbm.energy(V, H)
+    # vector form: -E = <theta, T(x)> with theta = [b, c, vec(W)]
+    T = expfam.statistics_vector(V, H)
+    theta = expfam.theta_vector(rbm)
+    assert T.shape == (len(X), rbm.n_v + rbm.n_h + rbm.n_v * rbm.n_h)
+    np.testing.assert_allclose(T @ theta, -E, rtol=1e-12, atol=1e-9)
+    # structured form, one state at a time
+    b, c, W = expfam.natural_parameters(rbm)
+    for v, h, e in zip(V[:16], H[:16], E[:16]):
+        tv, th, tvh = expfam.sufficient_statistics(v, h)
+        np.testing.assert_array_equal(tvh, np.outer(v, h))
+        assert b @ tv + c @ th + np.sum(W * tvh) == pytest.approx(-e, abs=1e-9)
+    # log p(x) = <theta, T(x)> - A(theta), A = log Z
+    t = bm.joint_table(rbm)
+    np.testing.assert_allclose(T @ theta - t.log_Z, np.log(t.p), rtol=1e-9, atol=1e-9)
+
+
+def test_vec_stacks_columns_like_the_lecture():
+    rbm = RBM(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([5.0, 6.0]), np.array([7.0, 8.0]))
+    np.testing.assert_array_equal(expfam.theta_vector(rbm), [5, 6, 7, 8, 1, 3, 2, 4])
+
+
+def test_mrf_potentials_multiply_to_boltzmann_weight(rbm):
+    X = brute_force_states(rbm.n_v + rbm.n_h)
+    for x in X[:: max(1, len(X) // 16)]:
+        v, h = x[: rbm.n_v], x[rbm.n_v :]
+        node_v, node_h, edge = expfam.log_potentials(rbm, v, h)
+        np.testing.assert_array_equal(edge[v == 0], 0.0)  # an edge potential is 1 unless both ends are on
+        total = node_v.sum() + node_h.sum() + edge.sum()
+        assert total == pytest.approx(-rbm.energy(v, h)[0], abs=1e-9)

@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from pgmviz.models.boltzmann import conditional_h_given_v, qubo_from_rbm
+from pgmviz.models.bm_posterior import conditional_h_given_v
+from pgmviz.models.boltzmann import qubo_from_rbm
 from pgmviz.models.mrf import MRF, grid_edges, lesson_graph, tree_edges
 from pgmviz.models.rbm import RBM
 from pgmviz.sampling.partition import log_Z_exact

@@ -141,7 +141,7 @@ def test_untied_posterior_is_not_factorial():
 def test_slack_of_the_factorial_bound_is_kl():
     """log p(v0) - [E_q log p(v0, h0) + H(q)] = KL(q || p(h0|v0)) with q = sigmoid(c + v0 W): zero when
     tied, positive once the weights above h0 are untied."""
-    from pgmviz.models.boltzmann import kl
+    from pgmviz.models.bm_posterior import kl
 
     r = tiny_rbm(2, n_v=4, n_h=3, scale=2.0)
     v0 = np.array([0, 1, 1, 0])
