@@ -237,8 +237,8 @@ if ratio is not None:
              f"digits come back bent into {one}-like strokes: their error per ink pixel is {ratio:.1f} times that "
              f"of the {one}s (table above). ")
 else:
-    drift = ("A model trained on one class (pick the model of 2s in the sidebar) gives a held-out 2 back clean and bends "
-             "other digits into 2-like strokes. ")
+    drift = ("A model trained on one class (pick the model of 2s in the sidebar) gives a held-out 2 back clean "
+             "and bends other digits into 2-like strokes. ")
 notice(
     "The reconstruction is not a copy: it is built only from the features the model learnt. " + drift +
     "Run several rounds and any image drifts toward the model's own idea of a digit. "
