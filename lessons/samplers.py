@@ -15,9 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from pgmviz import viz
-from pgmviz.training.compare import PRESETS, Method, Race, RaceSettings, best_log_likelihood, standings
+from pgmviz.training.compare import Race
 from pgmviz.training.protocol import Budget
-from pgmviz.training.race_readout import collapsed, gradient_reading, lane_rows
+from pgmviz.training.race_readout import best_log_likelihood, collapsed, gradient_reading, lane_rows, standings
+from pgmviz.training.race_settings import PRESETS, Method, RaceSettings
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.charts.samplers import gradient_figure, likelihood_figure, swap_pairs_figure, trace_figure
@@ -239,7 +240,7 @@ RUN.ensure()
 RUN.buttons(step_label=f"Step ({STEP_UPDATES})", step_help=f"{STEP_UPDATES} updates of every method, then stop.",
             widths=(1, 1, 1, 1, 3))
 RUN.messages()
-# Asked before the race is trained: who ends on top? Read off the race (pgmviz.training.compare.standings) when paused.
+# Asked before the race is trained: who ends on top? Read off the race (race_readout.standings) when paused.
 race_now: Race | None = RUN.trainer
 q_top = predict.ask(P + "q_top", "Train the race, then pause: which method will have the **highest exact "
                     "log-likelihood** at that point?", predict.Choice(list(race_now.lanes) if race_now else []),
@@ -325,7 +326,8 @@ def draw(race: Race) -> None:
 RUN.fragment(live)  # while training: a slice through the scheduler, then draw
 
 with st.expander("The code that runs"):
-    st.code("""from pgmviz.training.compare import PRESETS, Race
+    st.code("""from pgmviz.training.compare import Race
+from pgmviz.training.race_settings import PRESETS
 from pgmviz import datasets
 preset = PRESETS["cd_fails"]
 data = datasets.load(preset.settings.dataset)

@@ -1,4 +1,4 @@
-"""What a samplers' race shows at its last record: one row per method, CD against the gradient, collapses.
+"""What a samplers' race shows: each lane's standing, the best possible, one row per method, collapses.
 
 Read-only views of a ``pgmviz.training.compare.Race``; the Samplers lesson words them.
 """
@@ -13,6 +13,39 @@ from pgmviz.training.compare import Lane, Race
 
 COLLAPSE_NATS = 5.0  # a method whose log-likelihood ends this far below its start has collapsed
 STALLED = 0.1  # CD's expected update shorter than this fraction of the gradient: it has all but stopped
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One lane's exact log-likelihood now, its best so far and when, and how far it has fallen."""
+
+    key: str
+    now: float
+    best: float
+    best_step: int
+    step: int
+
+    @property
+    def fallen(self) -> float:
+        return self.best - self.now
+
+
+def standings(race: Race) -> list[Standing]:
+    """Every lane's `Standing` (exact log-likelihood only; empty without it)."""
+    out = []
+    for key, lane in race.lanes.items():
+        ll = lane.curves.get("ll_train")
+        if not ll:
+            continue
+        i = int(np.nanargmax(ll)) if np.isfinite(ll).any() else 0
+        out.append(Standing(key, float(ll[-1]), float(ll[i]), int(lane.curves["step"][i]),
+                            int(lane.curves["step"][-1])))
+    return out
+
+
+def best_log_likelihood(dataset_key: str, n_patterns: int) -> float | None:
+    """The optimum mean log p(v) when the data are the whole, uniform distribution (bars and stripes)."""
+    return -float(np.log(n_patterns)) if dataset_key.startswith("bars") else None
 
 
 def _fmt(x: float | None, spec: str = ".2f") -> str:

@@ -362,7 +362,7 @@ def test_filters_answer_waits_for_a_run_then_reads_its_curves():
 
 @pytest.mark.slow
 def test_samplers_answer_is_the_race_standing():
-    from pgmviz.training.compare import standings
+    from pgmviz.training.race_readout import standings
 
     at = AppTest.from_file(str(LESSONS / "samplers.py"), default_timeout=300)
     at.query_params["questions"] = "1"

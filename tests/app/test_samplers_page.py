@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pgmviz.training.compare import PRESETS
+from pgmviz.training.race_settings import PRESETS
 from tests.app.helpers import query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +95,7 @@ def test_cd_is_compared_with_the_exact_gradient_and_the_standing_is_the_librarys
     assert (f"At update 500: cos(E[CD-1 update], exact gradient) = **{g['cd_cos'][-1]:.2f}**, "
             f"|E[CD-1 update]| = **{g['cd_norm'][-1]:.3g}**, |exact gradient| = **{g['grad_norm'][-1]:.3g}**.") in text
     assert "follows the same gradient" not in " ".join(md.value for md in at.markdown)
-    from pgmviz.training.compare import standings
+    from pgmviz.training.race_readout import standings
 
     for s in standings(race):
         assert f"**{s.key}** {s.now:.2f}" in text

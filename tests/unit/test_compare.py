@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from pgmviz import datasets
-from pgmviz.training.compare import PRESETS, Method, Race, RaceSettings
+from pgmviz.training.compare import Race
+from pgmviz.training.race_settings import PRESETS, Method, RaceSettings
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,7 @@ def test_preset_cd_fails_claim(bars):
     """With the preset's settings and seed, CD-1 levels off below a method that samples the model,
     and there its expected update has all but vanished while the exact gradient has not.
 
-    Measured (see pgmviz/training/compare.py): CD-1 levels off near -4.8 nats; PA-1 with 100 particles
+    Measured (see pgmviz/training/race_settings.py): CD-1 levels off near -4.8 nats; PA-1 with 100 particles
     reaches about -3.8. Checked over the preset's whole length: PA beats CD-1 by more than 0.5 nats
     over the last records, CD-1 moves by less than 0.3 nats over its last 3,000 updates, and its
     expected update's norm ends below a tenth of the exact gradient's (cosine near 1 at the start).

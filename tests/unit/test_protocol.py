@@ -14,7 +14,7 @@ from pgmviz.models import vae
 from pgmviz.models.rbm import RBM
 from pgmviz.nets import autoencoder as ae
 from pgmviz.nets import autoencoder_finetune as ae_ft
-from pgmviz.training import compare, updown
+from pgmviz.training import compare, race_settings, updown
 from pgmviz.training import finetune as ft
 from pgmviz.training.greedy import GreedyTrainer
 from pgmviz.training.protocol import Budget, Lockstep, Progress, Trainable, spend
@@ -58,8 +58,8 @@ def rbm_trainer(lr=0.1):
 
 
 def race(lr=0.1, **kw):
-    s = compare.RaceSettings(n_hidden=4, lr=lr, batch_size=10,
-                             methods=(compare.Method("cd"), compare.Method("pcd", n_chains=10)))
+    s = race_settings.RaceSettings(n_hidden=4, lr=lr, batch_size=10,
+                             methods=(race_settings.Method("cd"), race_settings.Method("pcd", n_chains=10)))
     return compare.Race(s, BARS, **kw)
 
 

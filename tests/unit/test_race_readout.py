@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from pgmviz import datasets
-from pgmviz.training.compare import Method, Race, RaceSettings
+from pgmviz.training.compare import Race
 from pgmviz.training.race_readout import GradientReading, collapsed, gradient_reading, lane_rows
+from pgmviz.training.race_settings import Method, RaceSettings
 
 
 @pytest.fixture(scope="module")
