@@ -1,4 +1,7 @@
-"""Datasets: the bundled MNIST subset, derived views, bars-and-stripes, IDX folders and uploads.
+"""Datasets: the bundled MNIST subset, derived views, bars-and-stripes.
+
+Full MNIST from a folder of IDX files is `pgmviz.mnist_idx`; a user's drawn or uploaded digit,
+`pgmviz.user_digits`.
 
 Images are rows: a batch of 28x28 digits is ``X`` of shape (n, 784), row-major, white ink on a
 black background (MNIST's convention). Raw pixels are ``uint8`` 0..255; everything a model sees
@@ -11,10 +14,7 @@ message naming the problem, because its input may be a user's file.
 
 from __future__ import annotations
 
-import gzip
-import io
 import zipfile
-import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,9 +30,6 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = _PACKAGE_DIR / "assets" if (_PACKAGE_DIR / "assets").is_dir() else _PACKAGE_DIR.parent / "assets"
 MNIST_SUBSET_PATH = ASSETS_DIR / "mnist_5k.npz"
 
-MAX_IMAGE_BYTES = 20 * 2**20    # uploaded picture, encoded
-MAX_IMAGE_SIDE = 4096           # pixels, checked before decoding (guards against decompression bombs)
-MAX_IDX_BYTES = 256 * 2**20     # one decompressed IDX file (full MNIST train images: 47 MB)
 
 
 # ---------------------------------------------------------------------------- bundled MNIST
@@ -271,191 +268,3 @@ def bars_and_stripes(n: int) -> np.ndarray:
     stripes = np.repeat(patterns[:, :, None], n, axis=2)               # (2^n, n, n) rows constant
     bars = stripes.transpose(0, 2, 1)[1:-1]                            # columns constant, minus all-off/on
     return np.concatenate([stripes, bars]).reshape(-1, n * n).astype(np.float32)
-
-
-# ---------------------------------------------------------------------------- full MNIST (IDX)
-_IDX_FILES = {
-    "train_images": ("train-images", "idx3-ubyte"),
-    "train_labels": ("train-labels", "idx1-ubyte"),
-    "test_images": ("t10k-images", "idx3-ubyte"),
-    "test_labels": ("t10k-labels", "idx1-ubyte"),
-}
-
-
-def load_idx_dir(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Full MNIST from a folder holding the four standard IDX files (70,000 digits for the real set).
-
-    Looks for ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
-    ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each raw or ``.gz``, also with
-    a dot before ``idx`` (``train-images.idx3-ubyte``). Counts are not fixed, so a smaller
-    set in the same format loads too.
-
-    Returns
-    -------
-    X_train : ndarray of shape (n_train, 784), uint8
-    y_train : ndarray of shape (n_train,), int64
-    X_test : ndarray of shape (n_test, 784), uint8
-    y_test : ndarray of shape (n_test,), int64
-    """
-    folder = Path(path).expanduser()
-    if not folder.is_dir():
-        raise FileNotFoundError(f"no such folder: {folder}")
-    arrays = {key: _read_idx(_find_idx(folder, *parts)) for key, parts in _IDX_FILES.items()}
-    out = []
-    for split in ("train", "test"):
-        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
-        if images.ndim != 3 or images.shape[1:] != (SIDE, SIDE):
-            raise ValueError(f"{split} images must be 28x28 (an idx3 file); got dimensions {images.shape}")
-        if labels.ndim != 1:
-            raise ValueError(f"{split} labels must be an idx1 file; got dimensions {labels.shape}")
-        if len(images) != len(labels):
-            raise ValueError(f"{split}: {len(images)} images but {len(labels)} labels")
-        if labels.size and labels.max() > 9:
-            raise ValueError(f"{split} labels must be digits 0..9; found {labels.max()}")
-        out += [images.reshape(len(images), N_PIXELS), labels.astype(np.int64)]
-    return tuple(out)
-
-
-def _find_idx(folder: Path, stem: str, kind: str) -> Path:
-    names = [f"{stem}{sep}{kind}{gz}" for sep in ("-", ".") for gz in ("", ".gz")]
-    for name in names:
-        if (folder / name).is_file():
-            return folder / name
-    raise FileNotFoundError(f"{folder} has no {names[0]} (also tried {', '.join(names[1:])})")
-
-
-def _read_idx(path: Path) -> np.ndarray:
-    """Parse one IDX file (raw or gzip): magic 0x0000 08 ndim, ndim big-endian uint32 sizes, bytes."""
-    try:
-        with open(path, "rb") as raw:
-            gzipped = raw.read(2) == b"\x1f\x8b"  # trust the content, not the file name
-        with (gzip.open if gzipped else open)(path, "rb") as f:
-            data = f.read(MAX_IDX_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
-        raise ValueError(f"{path.name}: cannot read, corrupt or truncated gzip ({e})") from e
-    if len(data) > MAX_IDX_BYTES:
-        raise ValueError(f"{path.name}: larger than {MAX_IDX_BYTES // 2**20} MB; not an MNIST file")
-    if len(data) < 4 or data[:2] != b"\x00\x00":
-        raise ValueError(f"{path.name}: bad magic number {data[:4].hex() or '(empty file)'}; not an IDX file")
-    if data[2] != 0x08:
-        raise ValueError(f"{path.name}: element type 0x{data[2]:02x}; only unsigned bytes (0x08) are MNIST")
-    ndim = data[3]
-    if ndim not in (1, 3):
-        raise ValueError(f"{path.name}: {ndim} dimensions; MNIST uses 1 (labels) or 3 (images)")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{path.name}: truncated header")
-    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    expected = int(np.prod(dims))
-    if len(data) - header != expected:
-        raise ValueError(
-            f"{path.name}: header declares {dims} = {expected:,} bytes of data but the file has "
-            f"{len(data) - header:,} (truncated or corrupt)"
-        )
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
-
-
-# ---------------------------------------------------------------------------- uploads
-def load_image(data: bytes) -> np.ndarray:
-    """A user's picture of a digit as an MNIST-like image: float32 (784,) in [0, 1], ink high.
-
-    Decodes PNG/JPG/... with Pillow (any size up to 4096 px a side, any colour mode), then
-    ``digit_from_array`` does what MNIST's makers did: ink made bright on black, cropped to
-    its bounding box, scaled to fit a 20x20 box and centred by mass in 28x28.
-    """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise ValueError(f"expected the file's bytes; got {type(data).__name__}")
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ValueError(f"image file too large: {len(data) / 2**20:.1f} MB (limit {MAX_IMAGE_BYTES // 2**20} MB)")
-    if len(data) == 0:
-        raise ValueError("not an image: the file is empty")
-    try:
-        img = Image.open(io.BytesIO(data))
-        w, h = img.size  # read from the header, before any pixels are decoded
-        if max(w, h) > MAX_IMAGE_SIDE:
-            raise ValueError(f"image too large: {w}x{h} px (limit {MAX_IMAGE_SIDE} px a side)")
-        img.load()
-        img = ImageOps.exif_transpose(img)  # phone photos carry their rotation in EXIF
-    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
-        raise ValueError(f"not an image (or a format Pillow cannot read): {e}") from e
-    except (OSError, SyntaxError, EOFError) as e:
-        raise ValueError(f"not an image: the file is damaged or truncated ({e})") from e
-    return digit_from_array(_pil_to_gray(img))
-
-
-def _pil_to_gray(img) -> np.ndarray:
-    """Any Pillow image -> luminance float64 (H, W) in [0, 1], transparency composited away."""
-    if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # 16-bit / 32-bit grayscale
-        a = np.asarray(img, dtype=np.float64)
-        if img.mode == "F":
-            top = max(1.0, float(a.max()))
-        else:
-            top = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
-        return np.clip(a / top, 0, 1)
-    has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
-    if not has_alpha:
-        return np.asarray(img.convert("L"), dtype=np.float64) / 255
-    rgba = np.asarray(img.convert("RGBA"), dtype=np.float64) / 255
-    alpha = rgba[..., 3]
-    lum = np.asarray(img.convert("RGBA").convert("L"), dtype=np.float64) / 255
-    # Usually dark ink on a transparent sheet: composite on white. If what is drawn is light
-    # (white strokes on transparency, as canvas widgets export), composite on black instead,
-    # otherwise the ink would vanish into the background.
-    drawn_is_light = alpha.sum() > 0 and (lum * alpha).sum() / alpha.sum() > 0.5
-    background = 0.0 if drawn_is_light else 1.0
-    return alpha * lum + (1 - alpha) * background
-
-
-def digit_from_array(img: np.ndarray) -> np.ndarray:
-    """Preprocess a grayscale or colour picture of one digit like MNIST; float32 (784,) in [0, 1].
-
-    Steps: to luminance; invert if the background (the median of the border pixels) is light,
-    so ink is bright on black; stretch so background -> 0 and the strongest ink -> 1; crop to the
-    ink's bounding box; scale the longer side to 20 px; place in 28x28 with the centre of mass
-    at the centre (as LeCun et al. did for MNIST).
-
-    Parameters
-    ----------
-    img : ndarray of shape (H, W), (H, W, 3) or (H, W, 4)
-        uint8 (0..255) or float (0..1). An alpha channel is composited like ``load_image`` does.
-    """
-    from PIL import Image
-
-    a = np.asarray(img)
-    if a.ndim == 3 and a.shape[2] in (3, 4):
-        mode = "RGBA" if a.shape[2] == 4 else "RGB"
-        u8 = a if a.dtype == np.uint8 else (to_unit(a) * 255).round().astype(np.uint8)
-        a = _pil_to_gray(Image.fromarray(np.ascontiguousarray(u8), mode))
-    elif a.ndim == 2:
-        a = to_unit(a).astype(np.float64)
-    else:
-        raise ValueError(f"expected an image of shape (H, W), (H, W, 3) or (H, W, 4); got {a.shape}")
-    if min(a.shape) < 1 or max(a.shape) > MAX_IMAGE_SIDE:
-        raise ValueError(f"image size {a.shape[1]}x{a.shape[0]} px is outside 1..{MAX_IMAGE_SIDE}")
-
-    edge = lambda m: np.concatenate([m[0], m[-1], m[:, 0], m[:, -1]])  # noqa: E731
-    ink = 1 - a if np.median(edge(a)) > 0.5 else a       # MNIST is white ink on black
-    lo, hi = np.median(edge(ink)), ink.max()              # background level, strongest ink
-    if hi - lo < 0.1:
-        raise ValueError("no digit found: the image is blank or has too little contrast")
-    ink = np.clip((ink - lo) / (hi - lo), 0, 1)
-
-    rows, cols = np.flatnonzero((ink > 0.25).any(axis=1)), np.flatnonzero((ink > 0.25).any(axis=0))
-    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    ch, cw = crop.shape
-    scale = 20 / max(ch, cw)                               # longer side -> 20 px, like MNIST
-    nh, nw = max(1, round(ch * scale)), max(1, round(cw * scale))
-    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
-    small = np.asarray(Image.fromarray(crop.astype(np.float32), "F").resize((nw, nh), resample))
-    small = np.clip(small, 0, 1)
-
-    mass = small.sum()
-    cy = (small.sum(axis=1) @ np.arange(nh)) / mass        # centre of mass, in the patch's pixels
-    cx = (small.sum(axis=0) @ np.arange(nw)) / mass
-    top = int(np.clip(round((SIDE - 1) / 2 - cy), 0, SIDE - nh))
-    left = int(np.clip(round((SIDE - 1) / 2 - cx), 0, SIDE - nw))
-    out = np.zeros((SIDE, SIDE), dtype=np.float32)
-    out[top:top + nh, left:left + nw] = small
-    return out.reshape(N_PIXELS)

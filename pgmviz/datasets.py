@@ -3,7 +3,7 @@
 Every set has a fixed train/held-out split, so metrics on one page agree with another's. The
 MNIST sets come from the bundled 5,000-digit subset (4,000 train, 1,000 held out), or, when the
 environment variable ``PGMVIZ_MNIST_DIR`` names a folder holding the four standard MNIST IDX
-files, from all 70,000 digits (60,000 train, 10,000 held out; `pgmviz.data.load_idx_dir`).
+files, from all 70,000 digits (60,000 train, 10,000 held out; `pgmviz.mnist_idx.load_idx_dir`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pgmviz import data
+from pgmviz import data, mnist_idx
 
 MNIST_DIR_ENV = "PGMVIZ_MNIST_DIR"
 
@@ -62,7 +62,7 @@ def mnist_source() -> tuple[tuple[np.ndarray, ...], str]:
 
 @lru_cache(maxsize=1)
 def _idx_split(folder: str) -> tuple[np.ndarray, ...]:
-    arrays = data.load_idx_dir(folder)
+    arrays = mnist_idx.load_idx_dir(folder)
     for a in arrays:
         a.setflags(write=False)  # shared by every caller: read-only
     return arrays

@@ -74,11 +74,12 @@ def start_data(X: np.ndarray, n: int, rng: int | np.random.Generator | None = No
 def start_image(img: np.ndarray, image_shape: tuple[int, int], n: int, threshold: float = 0.5) -> np.ndarray:
     """n copies of one picture of a digit (e.g. a drawing), prepared like MNIST and thresholded.
 
-    The picture is centred and scaled like an MNIST digit (`data.digit_from_array`), averaged
+    The picture is centred and scaled like an MNIST digit (`pgmviz.user_digits.digit_from_array`), averaged
     down to the model's square ``image_shape`` (e.g. 16x16) and thresholded to binary.
     Returns ndarray of shape (n, h * w), float32 in {0, 1}.
     """
-    from pgmviz.data import SIDE, digit_from_array, downsample
+    from pgmviz.data import SIDE, downsample
+    from pgmviz.user_digits import digit_from_array
 
     h, w = image_shape
     if h != w or not 1 <= h <= SIDE:

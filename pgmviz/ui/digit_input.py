@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from pgmviz import data
+from pgmviz import user_digits
 
 SIZE = 280  # px: ten canvas pixels per MNIST pixel
 
@@ -26,7 +26,7 @@ def _component(instead: str):
 
 
 def draw_digit(key: str, instead: str = "") -> np.ndarray | None:
-    """What is drawn, white on black, as a 28x28 MNIST-style digit in [0, 1] (``data.digit_from_array``),
+    """What is drawn, white on black, as a 28x28 MNIST-style digit in [0, 1] (``user_digits.digit_from_array``),
     or None while the canvas is empty."""
     st_canvas = _component(instead)
     if st_canvas is None:
@@ -36,7 +36,7 @@ def draw_digit(key: str, instead: str = "") -> np.ndarray | None:
     if res is None or res.image_data is None:
         return None
     try:
-        return data.digit_from_array(res.image_data)
+        return user_digits.digit_from_array(res.image_data)
     except ValueError:  # an empty canvas: nothing drawn yet
         return None
 
@@ -53,13 +53,13 @@ def paint_over(background: np.ndarray, key: str, instead: str = "") -> np.ndarra
 
 
 def upload_digit(key: str) -> np.ndarray | None:
-    """An uploaded picture of one digit as a 28x28 MNIST-style digit (``data.load_image``), or None."""
+    """An uploaded picture of one digit as a 28x28 MNIST-style digit (``user_digits.load_image``), or None."""
     up = st.file_uploader("A picture of one digit (PNG, JPG, ...)", key=key,
                           type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"])
     if up is None:
         return None
     try:
-        return data.load_image(up.getvalue())
+        return user_digits.load_image(up.getvalue())
     except ValueError as e:
         st.error(f"Could not use {up.name}: {e}")
     except Exception as e:  # noqa: BLE001 (Pillow raises many types on broken files)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pgmviz import data, datasets
+from pgmviz import data, datasets, user_digits
 from pgmviz.evaluation import recon
 from pgmviz.io import load_model
 from pgmviz.models.rbm import RBM
@@ -157,7 +157,7 @@ def _draw_one(img):
 
 
 def test_drawn_canvas_becomes_an_mnist_style_digit():
-    x = data.digit_from_array(_canvas(_draw_one))
+    x = user_digits.digit_from_array(_canvas(_draw_one))
     assert x.shape == (784,) and x.dtype == np.float32
     img = x.reshape(28, 28)
     assert 0 <= x.min() and x.max() <= 1
@@ -169,7 +169,7 @@ def test_drawn_canvas_becomes_an_mnist_style_digit():
 
 
 def test_drawn_digit_for_a_16x16_model():
-    x16 = data.binarize(data.downsample(data.digit_from_array(_canvas(_draw_one)), 16))
+    x16 = data.binarize(data.downsample(user_digits.digit_from_array(_canvas(_draw_one)), 16))
     assert x16.shape == (256,) and set(np.unique(x16)) <= {0.0, 1.0}
     rbm, _ = load_model(MODELS / "mnist16_2_256x50_cd1.npz")
     r = recon.reconstruction_rounds(rbm, x16, n_rounds=3, rng=0)
@@ -178,12 +178,12 @@ def test_drawn_digit_for_a_16x16_model():
 
 def test_empty_canvas_is_a_clear_error():
     with pytest.raises(ValueError, match="no digit"):
-        data.digit_from_array(_canvas(lambda img: None))
+        user_digits.digit_from_array(_canvas(lambda img: None))
 
 
 def test_non_image_upload_is_a_clear_error():
     with pytest.raises(ValueError):
-        data.load_image(b"this is not a picture")
+        user_digits.load_image(b"this is not a picture")
 
 
 def test_unfamiliar_ratio_is_the_mean_untrained_error_over_the_trained_one():
