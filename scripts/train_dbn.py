@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -66,9 +66,13 @@ class Net:
 # clamped label in control of the chain.
 LOWER = (Layer("cd", 0.05, 60, lr_floor=1.0, seed=1), Layer("cd", 0.05, 60, lr_floor=1.0, seed=2))
 TOP = Layer("pcd", 0.01, 100, seed=3, discriminative=3.0)
+# 16x16: the hybrid term at 6 (measured with the 800-unit reader, full census, against 3): greedy net
+# 82.0% vs 83.7% clamped, 3.21 vs 3.14 bits, held-out error 6.2% vs 6.9%; after up-down 85.3% vs 83.7%,
+# 3.12 vs 2.97 bits, 5.8% vs 6.2%.
+TOP16 = replace(TOP, discriminative=6.0)
 NETS = {
     "28": Net("mnist", (784, 300, 300, 600), LOWER + (TOP,), OUT_DIR / "mnist_labels.npz"),
-    "16": Net("mnist16", (256, 200, 200, 400), LOWER + (TOP,), OUT_DIR / "mnist16_labels.npz"),
+    "16": Net("mnist16", (256, 200, 200, 400), LOWER + (TOP16,), OUT_DIR / "mnist16_labels.npz"),
 }
 
 
