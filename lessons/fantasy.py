@@ -4,8 +4,8 @@ Widgets and drawing only; the sampling is ``pgmviz.sampling.chains``, the record
 ``pgmviz.chain_frames``, the free-energy chart ``pgmviz.ui.charts.fantasy``.
 Pressing Run samples every chain once (with a progress bar) and renders every frame once as a
 uint8 index image; the result lives in ``st.session_state``, so reruns and animation ticks only
-pick a frame and colour it. Playing is a ``st.fragment(run_every=...)`` that advances the frame
-slider; Play/Pause and the speed sit outside it because they change its ``run_every``.
+pick a frame and colour it. Playing is the app's one animation player (``pgmviz.ui.player``, keys
+``fc_frame_*``), with a Speed slider.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pgmviz import chain_frames, datasets
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import reader_for
 from pgmviz.sampling import chains
-from pgmviz.ui import compute, predict, slides
+from pgmviz.ui import compute, player, predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.charts.fantasy import free_energy_figure, with_cursor
 from pgmviz.ui.layout import lesson_header, notice
@@ -58,8 +58,6 @@ URL_SETTINGS = url.bind(P, {
     "every": url.integer(DEFAULTS["every"], 1, MAX_STEPS),
     "seed": url.integer(DEFAULTS["seed"], 0, 2**31 - 1),
 })
-ss.setdefault(P + "playing", False)
-ss.setdefault(P + "speed", "1x")
 
 # Pixel art stays crisp when the browser fits the picture to the column.
 st.html("<style>[data-testid='stImage'] img {image-rendering: pixelated;}</style>")
@@ -116,26 +114,7 @@ def run(name: str, rbm, meta: dict, shape, request: tuple) -> None:
         "ref_F": reference_free_energy(name, rbm, key),
         "scale": max(1, min(8, DISPLAY_WIDTH // frames.shape[2])),
     }
-    ss[P + "frame"] = 0
-    ss[P + "playing"] = True  # computed, now animate ...
-    ss[P + "hold"] = True     # ... from frame 0: this run draws it, the next tick moves on
-
-
-def on_play() -> None:
-    ss[P + "playing"] = not ss[P + "playing"]
-
-
-def step_frame(delta: int | None = None, to: int | None = None) -> None:
-    n_frames = ss[P + "result"]["record"].n_frames
-    frame = int(ss.get(P + "frame", 0))
-    ss[P + "frame"] = int(np.clip(to if to is not None else frame + delta, 0, n_frames - 1))
-    ss[P + "playing"] = False
-    ss[P + "hold"] = True
-
-
-def hold() -> None:
-    """The user moved the frame slider: show that frame before playing on."""
-    ss[P + "hold"] = True
+    player.start(P, "frame", request)  # computed, now animate from frame 0
 
 
 def run_side_by_side(seed: int) -> None:
@@ -325,38 +304,13 @@ st.caption(f"Shown: {record.n_chains} chains of **{res['model']}** from *{res['s
            f"{record.n_steps:,} steps, a frame every {record.every:,} steps ({record.n_frames:,} frames), "
            f"sampled in {record.seconds:.2f} s (seed {res['seed']}).")
 
-# --- playback controls (outside the fragment: they change how often it reruns) ---------------
-playing = bool(ss[P + "playing"]) and record.n_frames > 1
-pc = st.columns([1.3, 1, 1, 1, 1, 2.5], vertical_alignment="center")
-pc[0].button("Pause" if playing else "Play", key=P + "play", on_click=on_play, type="primary",
-             icon=":material/pause:" if playing else ":material/play_arrow:", width="stretch",
-             disabled=record.n_frames < 2)
-pc[1].button("First", key=P + "first", icon=":material/first_page:", on_click=step_frame, kwargs={"to": 0},
-             help="First frame", width="stretch")
-pc[2].button("Back", key=P + "back", icon=":material/chevron_left:", on_click=step_frame, args=(-1,),
-             help="One frame back", width="stretch")
-pc[3].button("Next", key=P + "next", icon=":material/chevron_right:", on_click=step_frame, args=(1,),
-             help="One frame on", width="stretch")
-pc[4].button("Last", key=P + "last", icon=":material/last_page:", on_click=step_frame,
-             kwargs={"to": record.n_frames - 1}, help="Last frame", width="stretch")
-pc[5].select_slider("Speed", list(SPEEDS), key=P + "speed", help="Playback speed (frames per second).")
-tick_s, stride = SPEEDS[ss[P + "speed"]]
 
 
-def animation() -> None:
-    """One tick: advance the frame while playing, then draw that frame, its numbers and the chart."""
+def animation(frame: int) -> None:
+    """One frame: its numbers, the chains' picture and the free-energy chart with a cursor."""
     res = ss[P + "result"]
     record: chains.ChainRecord = res["record"]
-    n_frames = record.n_frames
-    frame = int(np.clip(ss.get(P + "frame", 0), 0, n_frames - 1))
-    if playing and not ss.pop(P + "hold", False):
-        frame = (frame + stride) % n_frames  # loop
-    ss[P + "frame"] = frame
-    steps = record.steps
-    st.select_slider("Frame", list(range(n_frames)), key=P + "frame", label_visibility="collapsed",
-                     format_func=lambda i: f"step {steps[i]:,}", on_change=hold)
-    frame = int(ss[P + "frame"])
-    step = int(steps[frame])
+    step = int(record.steps[frame])
 
     F = record.frame_free_energy(frame)
     mc = st.columns(4)
@@ -382,7 +336,9 @@ def animation() -> None:
                    f"[{F.min():.1f}, {F.max():.1f}].")
 
 
-st.fragment(run_every=tick_s if playing else None)(animation)()
+player.player(P, "frame", [f"step {s:,}" for s in record.steps], signature=res["request"], draw=animation,
+              loop=True, speeds=SPEEDS, speed_default="1x", start_at_end=False)
+tick_s, stride = player.speed(P, "frame", SPEEDS, "1x")
 
 # --- final samples and the GIF ----------------------------------------------------------------
 st.markdown("#### Where the chains ended")

@@ -4,8 +4,9 @@ draws digits with one label clamped, dreams from random pixels, and recognises d
 Widgets and drawing only; the numbers come from ``pgmviz.models.dbn`` (``top_chain``,
 ``fantasy_from_pixels``, ``classify``) and the bundled net ``assets/dbn/*.npz`` made by
 ``scripts/train_dbn.py``. A movie's frames are computed once per setting and kept in
-``st.session_state``; playing is a ``st.fragment(run_every=...)`` that only advances the frame. The
-confusions and the reader's counts: ``pgmviz.evaluation.recognition``; charts: ``pgmviz.ui.charts.generate``.
+``st.session_state``; it plays, looping, in the app's one animation player (``pgmviz.ui.player``,
+keys ``gr_movie_*``). The confusions and the reader's counts: ``pgmviz.evaluation.recognition``; charts:
+``pgmviz.ui.charts.generate``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pgmviz.ui.charts import generate as charts
 from pgmviz.ui.charts.generate import picture
 from pgmviz.ui.layout import lesson_header, notice
 from pgmviz.ui.models import dataset
+from pgmviz.ui.player import player
 from pgmviz.ui.present import main_picture
 from pgmviz.viz import sample_grid
 
@@ -133,28 +135,12 @@ if ss.get(P + "clamp_config") != config:  # new settings: compute the movie once
     ss[P + "clamp_chain"] = chain
     # per frame: how many drawings the independent reader reads as their clamped label
     ss[P + "clamp_read"] = None if reader is None else recognition.reads_per_frame(reader, chain.images, labels)
-    ss[P + "frame"] = N_FRAMES - 1
-    ss[P + "playing"] = False
 
 
-def toggle_play() -> None:
-    ss[P + "playing"] = not ss.get(P + "playing", False)
-
-
-playing = bool(ss.get(P + "playing", False))
-st.button("Pause" if playing else "Play", key=P + "play", on_click=toggle_play, type="primary",
-          icon=":material/pause:" if playing else ":material/play_arrow:")
-
-
-def movie() -> None:
-    """One tick: advance the frame while playing, then draw it."""
+def movie(f: int) -> None:
+    """One frame of the movie and the reader's count of it."""
     chain: dbn.Chain = ss[P + "clamp_chain"]
-    if ss.get(P + "playing"):
-        ss[P + "frame"] = (int(ss.get(P + "frame", 0)) + 1) % N_FRAMES
     steps = chain.steps
-    st.select_slider("Frame", list(range(N_FRAMES)), key=P + "frame",
-                     format_func=lambda i: f"Gibbs step {steps[i]:,}")
-    f = int(ss[P + "frame"])
     slides.picture(main_picture(), sample_grid(chain.images[f], (28, 28), n_cols=K, scale=4), width="content",
                    caption=f"Columns: the clamped label 0 … 9. Top-level Gibbs step {steps[f]:,}, then one top-down "
                      f"pass; the pictures are p(v | h₁).", name=P + "clamped_chain")
@@ -166,7 +152,8 @@ def movie() -> None:
                        "drawings (that would be circular).")
 
 
-st.fragment(run_every=TICK_S if playing else None)(movie)()
+player(P, "movie", [f"Gibbs step {s:,}" for s in ss[P + "clamp_chain"].steps], signature=config, draw=movie,
+       tick_s=TICK_S, loop=True)
 
 # --- 2. what is on its mind -------------------------------------------------------------------------
 st.header("2 · What is on its mind, from random pixels", divider="gray")

@@ -1,6 +1,6 @@
 """AppTest of lesson 4, fantasy chains: Run samples and renders once, the settings decide what is
-shown, too-large requests are refused with a message, the frame slider and buttons move through
-the frames, and the free energies shown are the model's.
+shown, too-large requests are refused with a message, the player's frame slider and buttons (pgmviz.ui.player,
+keys fc_frame_*) move through the frames, and the free energies shown are the model's.
 
 The page runs on a small 16x16 model put into the session as the user's own (so the tests do not
 depend on the pretrained files), except for one test of the default pretrained model.
@@ -47,8 +47,8 @@ def page(small_model, **settings) -> AppTest:
 def run_and_pause(at: AppTest) -> AppTest:
     at.button(key="fc_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    if at.session_state["fc_playing"]:  # Run starts the animation; pause it so reruns keep the frame
-        at.button(key="fc_play").click().run()
+    if at.session_state["fc_frame_playing"]:  # Run starts the animation; pause it so reruns keep the frame
+        at.button(key="fc_frame_play").click().run()
     return at
 
 
@@ -90,14 +90,14 @@ def test_run_produces_frames_and_a_contact_sheet(small_model):
     assert len(images) == 4  # the animation frame and the contact sheets: start, final v, final p(v|h)
     assert any("Final samples v (step 100)" in c for img in images for c in img.captions if c)
     assert len([b for b in at.get("download_button") if "_slides_" not in b.key]) == 1  # the GIF (besides Slides)
-    assert len(at.select_slider(key="fc_frame").options) == 11
+    assert len(at.select_slider(key="fc_frame_slider").options) == 11
     assert "What to notice" in at.info[-1].value
     assert not at.error
 
 
 def test_changing_settings_changes_what_is_shown(small_model):
     at = run_and_pause(page(small_model, n_chains=6, n_steps=100, every=10))
-    assert len(at.select_slider(key="fc_frame").options) == 11
+    assert len(at.select_slider(key="fc_frame_slider").options) == 11
     at.slider(key="fc_n_chains").set_value(3)
     at.number_input(key="fc_n_steps").set_value(60)
     at.number_input(key="fc_every").set_value(20)
@@ -109,7 +109,7 @@ def test_changing_settings_changes_what_is_shown(small_model):
     rec = result(at)["record"]
     assert (rec.n_chains, rec.n_frames, rec.n_steps) == (3, 4, 60)
     assert rec.steps.tolist() == [0, 20, 40, 60]
-    assert [at.select_slider(key="fc_frame").format_func(i) for i in range(4)] == \
+    assert [at.select_slider(key="fc_frame_slider").format_func(i) for i in range(4)] == \
         ["step 0", "step 20", "step 40", "step 60"]
     assert result(at)["frames"].shape[0] == 4
 
@@ -128,38 +128,42 @@ def test_too_large_a_request_shows_a_clear_error(small_model):
 
 def test_stepping_the_frame_slider_changes_the_shown_frame(small_model):
     at = run_and_pause(page(small_model, n_chains=4, n_steps=50, every=5, seed=1))
-    assert not at.session_state["fc_playing"]
+    assert not at.session_state["fc_frame_playing"]
     url = at.get("image")[0].proto.imgs[0].url
-    frame = at.session_state["fc_frame"]
-    at.select_slider(key="fc_frame").set_value(frame + 3).run()
-    assert at.session_state["fc_frame"] == frame + 3
+    frame = at.session_state["fc_frame_pos"]
+    at.select_slider(key="fc_frame_slider").set_value(frame + 3).run()
+    assert at.session_state["fc_frame_pos"] == frame + 3
     assert metric(at, "Gibbs step") == str(5 * (frame + 3))
     new_url = at.get("image")[0].proto.imgs[0].url
     assert new_url != url
     # the buttons step too, and stop at the ends
-    at.button(key="fc_next").click().run()
-    assert at.session_state["fc_frame"] == frame + 4
-    at.button(key="fc_back").click().run()
-    at.button(key="fc_back").click().run()
-    assert at.session_state["fc_frame"] == frame + 2
-    at.button(key="fc_last").click().run()
-    assert at.session_state["fc_frame"] == 10 and metric(at, "Gibbs step") == "50"
-    at.button(key="fc_next").click().run()
-    assert at.session_state["fc_frame"] == 10
-    at.button(key="fc_first").click().run()
-    assert at.session_state["fc_frame"] == 0 and metric(at, "Gibbs step") == "0"
+    at.button(key="fc_frame_next").click().run()
+    assert at.session_state["fc_frame_pos"] == frame + 4
+    at.button(key="fc_frame_back").click().run()
+    at.button(key="fc_frame_back").click().run()
+    assert at.session_state["fc_frame_pos"] == frame + 2
+    at.button(key="fc_frame_last").click().run()
+    assert at.session_state["fc_frame_pos"] == 10 and metric(at, "Gibbs step") == "50"
+    at.button(key="fc_frame_next").click().run()
+    assert at.session_state["fc_frame_pos"] == 10
+    at.button(key="fc_frame_first").click().run()
+    assert at.session_state["fc_frame_pos"] == 0 and metric(at, "Gibbs step") == "0"
 
 
 def test_playing_advances_and_the_result_is_not_recomputed(small_model):
     at = page(small_model, n_chains=4, n_steps=40, every=4)
     at.button(key="fc_run").click().run()
-    assert at.session_state["fc_playing"] and at.session_state["fc_frame"] == 0  # Run shows frame 0 first
+    assert at.session_state["fc_frame_playing"] and at.session_state["fc_frame_pos"] == 0  # Run shows frame 0 first
     rec = result(at)["record"]
     at.run()  # a rerun while playing (what a tick does) moves on one frame, with the same record
-    assert at.session_state["fc_frame"] == 1
+    assert at.session_state["fc_frame_pos"] == 1
     assert result(at)["record"] is rec
-    at.select_slider(key="fc_speed").set_value("4x").run()
-    assert at.session_state["fc_frame"] == 3  # 4x advances two frames per tick
+    at.select_slider(key="fc_frame_speed").set_value("4x").run()
+    assert at.session_state["fc_frame_pos"] == 3  # 4x advances two frames per tick
+    at.select_slider(key="fc_frame_speed").set_value("8x").run()
+    assert at.session_state["fc_frame_pos"] == 7  # 8x: four per tick
+    at.run()
+    assert at.session_state["fc_frame_pos"] == 0 and at.session_state["fc_frame_playing"]  # 11 frames: it loops
 
 
 def test_free_energy_shown_equals_the_library(small_model):
@@ -167,7 +171,7 @@ def test_free_energy_shown_equals_the_library(small_model):
     at = run_and_pause(page(small_model, n_chains=5, n_steps=30, every=3, seed=7))
     rec = result(at)["record"]
     for frame in (0, 4, rec.n_frames - 1):
-        at.select_slider(key="fc_frame").set_value(frame).run()
+        at.select_slider(key="fc_frame_slider").set_value(frame).run()
         expected = rbm.free_energy(rec.V[frame].astype(np.float32)).mean()
         assert metric(at, "Mean F(v) of the chains") == f"{expected:.2f}"
         np.testing.assert_allclose(rec.frame_free_energy(frame), rbm.free_energy(rec.V[frame]), rtol=1e-6)

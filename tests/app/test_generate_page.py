@@ -75,9 +75,17 @@ def test_choosing_a_digit_shows_its_probabilities(at, lib):
     assert f"the net says {int(p.argmax())} ({p.max():.0%})" in title
 
 
-def test_frame_slider_and_settings(at):
-    at.select_slider(key="gr_frame").set_value(0)
+def test_frame_slider_and_settings(at, lib):
+    net = lib[0]
+    assert at.session_state["gr_movie_pos"] == 24 and not at.session_state["gr_movie_playing"]  # the last frame
+    at.select_slider(key="gr_movie_slider").set_value(0)
     run(at)
+    assert at.session_state["gr_movie_pos"] == 0
+    labels = np.tile(np.arange(10), int(at.session_state["gr_rows"]))
+    chain = net.top_chain(25, int(at.session_state["gr_every"]), n=len(labels), rng=int(at.session_state["gr_seed"]),
+                          clamp_labels=labels)
+    right = int((bundled_reader((28, 28)).read(chain.images[0]) == labels).sum())
+    assert metrics(at)[READ] == f"{right} of {len(labels)}"  # the frame shown is the slider's
     at.number_input(key="gr_rows").set_value(1)
     run(at)
     assert at.session_state["gr_clamp_chain"].images.shape == (25, 10, 784)
@@ -130,3 +138,16 @@ def test_the_notice_names_the_nets_most_frequent_confusions(at, lib):
     for n in named:  # and each is what it says
         t, r = int(n[0]), int(n.split(" read as ")[1][0])
         assert conf[t, r] == int(n.split("(")[1].split()[0])
+
+
+def test_the_movie_loops_through_the_player(at):
+    at.select_slider(key="gr_movie_slider").set_value(23)
+    run(at)
+    at.button(key="gr_movie_play").click()
+    run(at)  # Play: this run moves on one frame, to the last
+    assert at.session_state["gr_movie_playing"] and at.session_state["gr_movie_pos"] == 24
+    run(at)  # a tick past the last frame wraps to the first and keeps playing
+    assert at.session_state["gr_movie_playing"] and at.session_state["gr_movie_pos"] == 0
+    at.button(key="gr_movie_play").click()
+    run(at)
+    assert not at.session_state["gr_movie_playing"] and at.session_state["gr_movie_pos"] == 0

@@ -16,13 +16,20 @@ def test_generate(page, open_app, wait_idle, assert_no_exception, save_screensho
     assert page.locator('[data-testid="stMain"] [data-testid="stImage"] img').count() >= 3
     save_screenshot(page, "generate")
 
-    frame_js = """() => { const s = [...document.querySelectorAll('[data-testid="stSlider"]')]
-                            .find(e => e.innerText.startsWith('Frame'));
+    # the player's frame: its slider while paused, its progress bar's text while playing (pgmviz.ui.player)
+    frame_js = """() => { const s = [...document.querySelectorAll(
+                            '[data-testid="stSlider"], [data-testid="stProgress"]')]
+                            .find(e => /^Gibbs step \\d/.test(e.innerText));
                           return s ? s.innerText : ''; }"""
     before = page.evaluate(frame_js)
     assert "Gibbs step" in before
     page.get_by_role("button", name="Play").click()
-    page.wait_for_function(f"(before) => ({frame_js})() !== before", arg=before, timeout=30_000)
+    page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stProgress\"]') !== null", timeout=30_000)
+    playing = page.evaluate(frame_js)
+    # it moves on by itself, tick after tick
+    page.wait_for_function(f"(playing) => {{ const t = ({frame_js})(); return t !== '' && t !== playing; }}",
+                           arg=playing, timeout=30_000)
     page.get_by_role("button", name="Pause").click()
     wait_idle(page, timeout=60)
     assert_no_exception(page)
