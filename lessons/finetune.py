@@ -260,34 +260,15 @@ RUN = LiveRun(P, None, locate=live_pair, slice_s=SLICE_S, tick_s=TICK_S, label="
               budget=epoch_budget(lambda: live_pair().trainers[0]))
 
 
-def start() -> None:
-    RUN.stop(keep=False)
-    ss[P + "live_request"] = True
-
-
-def forget() -> None:
-    RUN.stop(keep=False)
-    ss.pop(P + "live", None)
-
-
-live = ss.get(P + "live")
-b1, b2, b3 = st.columns(3)
-b1.button("Fine-tune live", icon=":material/play_arrow:", type="primary", on_click=start, key=P + "start",
-          disabled=ss[P + "running"], width="stretch",
-          help="Starts both nets again from epoch 0 and trains them side by side, by the same updates.")
-b2.button("Stop", icon=":material/pause:", on_click=RUN.on_pause, key=P + "stop", disabled=not ss[P + "running"],
-          width="stretch")
-b3.button("Back to the ready-made run", icon=":material/restart_alt:", on_click=forget, key=P + "forget",
-          disabled=live is None, width="stretch")
-
-if ss.pop(P + "live_request", False):
+RUN.restart_buttons("Fine-tune live", "Back to the ready-made run", lambda: ss.pop(P + "live", None),
+                    start_help="Starts both nets again from epoch 0 and trains them side by side, by the same updates.")
+if RUN.restarting():
     with st.spinner("Pretraining the 256-200-200 DBN for this seed (a few seconds, once per server) ..."):
         t = new_trainers(seed, float(lr))
     t["target"] = t["pre"].max_epochs = t["rand"].max_epochs = epochs
     t["pair"] = Lockstep([t["pre"], t["rand"]])
     ss[P + "live"] = t
-    RUN.running = True
-    st.rerun()
+    RUN.begin()
 
 
 def shown() -> dict:
@@ -427,14 +408,6 @@ else:
     UD_RUN = LiveRun(P + "ud_", None, locate=your_updown, slice_s=SLICE_S, tick_s=TICK_S, label="up-down",
                      budget=epoch_budget(your_updown))
 
-    def ud_start() -> None:
-        UD_RUN.stop(keep=False)
-        ss[P + "ud_request"] = True
-
-    def ud_forget() -> None:
-        UD_RUN.stop(keep=False)
-        ss.pop(P + "ud", None)
-
     st.caption(
         f"The net: the bundled {'-'.join(map(str, greedy_net.sizes[:-1]))} + (10 labels)-{greedy_net.sizes[-1]} DBN "
         f"of *Generate and recognise*, greedily trained "
@@ -455,23 +428,16 @@ else:
     ud_epochs = u3.slider("Epochs", 1, 100, key=P + "ud_epochs",
                           help="About a second each here; the bundled run did 100.")
     UD_URL.write()
-    v1, v2, v3 = st.columns(3)
-    v1.button("Run up-down live", icon=":material/play_arrow:", type="primary", on_click=ud_start,
-              key=P + "ud_start", disabled=ss[P + "ud_running"], width="stretch",
-              help="Starts again from the greedy net and fine-tunes it here, live.")
-    v2.button("Stop", icon=":material/pause:", on_click=UD_RUN.on_pause, key=P + "ud_stop",
-              disabled=not ss[P + "ud_running"], width="stretch")
-    v3.button("Back to the bundled run", icon=":material/restart_alt:", on_click=ud_forget, key=P + "ud_forget",
-              disabled=P + "ud" not in ss, width="stretch")
-    if ss.pop(P + "ud_request", False):
+    UD_RUN.restart_buttons("Run up-down live", "Back to the bundled run", lambda: ss.pop(P + "ud", None),
+                           start_help="Starts again from the greedy net and fine-tunes it here, live.")
+    if UD_RUN.restarting():
         ss[P + "ud"] = {"trainer": updown.UpDownTrainer(
             greedy_net, ud_digits.X_train, ud_digits.y_train, ud_digits.X_test, ud_digits.y_test,
             # the bundled run's variant (persistent top chains, hybrid top) with the student's step and k
             updown.UpDownSettings(**{**ud_meta["updown"], "lr": float(ud_lr), "k": int(ud_k)})),
             "target": int(ud_epochs)}
         ss[P + "ud"]["trainer"].max_epochs = int(ud_epochs)
-        UD_RUN.running = True
-        st.rerun()
+        UD_RUN.begin()
 
     def updown_view() -> None:
         mine = ss.get(P + "ud")

@@ -9,6 +9,9 @@ rest in ``st.session_state`` under the page's prefix::
     run.messages()                                              # bad settings, divergence
     run.fragment(draw)                                          # one slice, then draw, each frame
 
+A page whose run always starts again from scratch (a ready-made run shown until the student runs
+their own) uses ``run.restart_buttons(...)`` instead: Start again / Stop / Back to the ready-made run.
+
 Every slice runs through the server's `pgmviz.ui.scheduler.SCHEDULER`, on a worker thread, so a
 class of sessions shares the cores fairly and a page that only draws never waits for compute. A
 frame asks for a slice, waits a little for it and draws (a slice that has to queue is collected
@@ -298,6 +301,40 @@ class LiveRun:
         if show_reset:
             cols[3].button("Reset", key=P + "reset", icon=":material/restart_alt:", on_click=self.on_reset,
                            width="stretch", help=reset_help)
+
+    # ---------------------------------------------------- start again / stop / back
+    def on_restart(self) -> None:
+        """Start again: stop, and ask this rerun to build a fresh trainer (see `restarting`)."""
+        self.stop(keep=False)
+        ss[self._k("restart")] = True
+
+    def restarting(self) -> bool:
+        """True once after Start again: the page builds its trainer (with its own spinner), then `begin`s."""
+        return bool(ss.pop(self._k("restart"), False))
+
+    def begin(self) -> None:
+        """Run the trainer the page just built: frames train it from the next (full) rerun on."""
+        self.forget_progress()
+        self.error = None
+        self.running = True
+        st.rerun()
+
+    def on_forget(self, forget: Callable[[], None]) -> None:
+        """Back: stop and let the page drop its trainer (``forget``), to show what it shows without one."""
+        self.stop(keep=False)
+        forget()
+
+    def restart_buttons(self, start_label: str, forget_label: str, forget: Callable[[], None], *,
+                        start_help: str | None = None) -> None:
+        """Start again, Stop, Back with their callbacks; keys ``<prefix>start``, ``stop``, ``forget``."""
+        P = self.prefix
+        cols = st.columns(3)
+        cols[0].button(start_label, key=P + "start", icon=":material/play_arrow:", type="primary",
+                       on_click=self.on_restart, disabled=self.running, width="stretch", help=start_help)
+        cols[1].button("Stop", key=P + "stop", icon=":material/pause:", on_click=self.on_pause,
+                       disabled=not self.running, width="stretch")
+        cols[2].button(forget_label, key=P + "forget", icon=":material/restart_alt:", on_click=self.on_forget,
+                       args=(forget,), disabled=self.trainer is None, width="stretch")
 
     def messages(self, restart_hint: str = "Press Reset to start again.") -> None:
         """The page's error (bad settings, a busy server) and the trainer's divergence, if any."""
