@@ -3,7 +3,8 @@ ten softmax units on top and fine-tuned by gentle backprop, against logistic reg
 on RBM features, and against the same net trained from random weights; the measured results table
 next to the lecture's full-MNIST numbers.
 
-Widgets and drawing only; the numbers come from pgmviz.training.finetune. The bundled table is
+Widgets and drawing only; the numbers come from pgmviz.training.finetune (backprop), dbn_pretrain (the
+stack), finetune_io (the ready-made run) and pgmviz.evaluation.finetune_rows (the table). The bundled table is
 assets/finetune/results.json and the ready-made fine-tuning run assets/finetune/ready_made.npz (both by
 scripts/train_finetune.py; the run is computed here only if that file is unusable); the student's
 live runs (backprop, up-down) live in ``st.session_state`` and train through
@@ -21,10 +22,13 @@ import pandas as pd
 import streamlit as st
 
 from pgmviz import datasets
+from pgmviz.evaluation import finetune_rows as ft_rows
 from pgmviz.evaluation import finetune_table as table
 from pgmviz.evaluation.finetune_table import pct
 from pgmviz.models import dbn_io
+from pgmviz.training import dbn_pretrain as dbn_pre
 from pgmviz.training import finetune as ft
+from pgmviz.training import finetune_io as ft_io
 from pgmviz.training import updown
 from pgmviz.training.protocol import Budget, Lockstep
 from pgmviz.ui import predict, slides
@@ -42,7 +46,7 @@ st.set_page_config(page_title="Fine-tuning and results · pgmviz", layout="wide"
 
 P = "ftn_"  # prefix of this page's session-state keys
 RESULTS = Path(__file__).resolve().parents[1] / "assets" / "finetune" / "results.json"
-CFG = ft.TableConfig()  # the live column: 16x16 digits, 256-200-200-10, the bundled table's settings
+CFG = ft_rows.TableConfig()  # the live column: 16x16 digits, 256-200-200-10, the bundled table's settings
 LRS = [0.01, 0.02, 0.05, 0.1, 0.2]
 UD_LRS = [0.01, 0.02, 0.05, 0.1]  # up-down steps (the bundled run used 0.02)
 UD_KS = [1, 3, 5, 10]  # Gibbs steps of the top RBM's chains per up-down update (the bundled run used 3)
@@ -74,7 +78,7 @@ def digits() -> datasets.Dataset:
 def bundled_run(path: str) -> tuple | str:
     """The ready-made run from ``path`` (assets/finetune/ready_made.npz, scripts/train_finetune.py), or why not."""
     try:
-        stack, pre, rand, meta = ft.load_ready_made(path)
+        stack, pre, rand, meta = ft_io.load_ready_made(path)
     except ValueError as e:
         return str(e)
     if meta.get("config") != json.loads(json.dumps(asdict(CFG))):  # as JSON stores it (tuples as lists)
@@ -85,19 +89,19 @@ def bundled_run(path: str) -> tuple | str:
 @st.cache_data(show_spinner=False, max_entries=2)
 def pretrained(seed: int) -> list:
     """The greedily pretrained 256-200-200 stack (CD-1, no labels): the RBMs, bottom first."""
-    run = bundled_run(str(ft.READY_MADE))
+    run = bundled_run(str(ft_io.READY_MADE))
     if seed == CFG.seed and not isinstance(run, str):
         return run[0]
     d = digits()
-    cfg = ft.TableConfig(seed=seed)
-    return ft.pretrain_dbn(d.X_train, cfg.sizes[:-1], cfg.pretraining())
+    cfg = ft_rows.TableConfig(seed=seed)
+    return dbn_pre.pretrain_dbn(d.X_train, cfg.sizes[:-1], cfg.pretraining())
 
 
 def new_trainers(seed: int, lr: float) -> dict:
     """Two trainers with the same backprop: one from the unrolled DBN, one from random weights."""
     d = digits()
     stack = pretrained(seed)
-    top = ft.fit_logistic(ft.up_pass(stack, d.X_train)[-1], d.y_train, CFG.logistic_decay)
+    top = ft.fit_logistic(dbn_pre.up_pass(stack, d.X_train)[-1], d.y_train, CFG.logistic_decay)
     settings = ft.BackpropSettings(lr=lr, seed=seed)
     return {
         "pre": ft.BackpropTrainer(ft.from_dbn(stack, top), d.X_train, d.y_train, d.X_test, d.y_test, settings),
@@ -130,9 +134,9 @@ def ready_made(path: str) -> dict:
     return {"pre": trained(t["pre"]), "rand": trained(t["rand"]), "seed": CFG.seed, "lr": CFG.finetune_lr}
 
 
-if isinstance(bundled_run(str(ft.READY_MADE)), str):
-    st.error(f"The bundled ready-made run ({ft.READY_MADE.name}) could not be used: "
-             f"{bundled_run(str(ft.READY_MADE))}. "
+if isinstance(bundled_run(str(ft_io.READY_MADE)), str):
+    st.error(f"The bundled ready-made run ({ft_io.READY_MADE.name}) could not be used: "
+             f"{bundled_run(str(ft_io.READY_MADE))}. "
              "It is computed here instead (a few seconds, once per server); `python scripts/train_finetune.py` "
              "rebuilds the file.")
 
@@ -160,12 +164,12 @@ st.caption(
 
 # --- which differences are bigger than the noise ---------------------------------------------------
 BASE = "dbn_backprop"
-TITLES = {**ft.ROWS, **ft.LABEL_ROWS}
+TITLES = {**ft_rows.ROWS, **ft_rows.LABEL_ROWS}
 st.markdown(
-    f"**Which differences are bigger than the noise?** Every row is compared with *{ft.ROWS[BASE]}* on the "
+    f"**Which differences are bigger than the noise?** Every row is compared with *{ft_rows.ROWS[BASE]}* on the "
     "same 1,000 held-out digits: the difference of the error rates with a 95% interval from resampling the "
     "digits (paired bootstrap), the digits only one of the two gets wrong, and McNemar's exact test on those.")
-paired = {c["name"]: ft.compare_to(c, dataset(c["config"]["dataset"]).y_test, BASE) for c in cols}
+paired = {c["name"]: ft_rows.compare_to(c, dataset(c["config"]["dataset"]).y_test, BASE) for c in cols}
 ptabs = st.tabs([c["name"] for c in cols])
 for tab, c in zip(ptabs, cols):
     comp = paired[c["name"]]
@@ -198,7 +202,7 @@ ss[P + "paired"] = {name: {k: (pc.difference, pc.low, pc.high, pc.p_value) for k
                     for name, comp in paired.items()}
 
 c_pick, c_btn, c_out = st.columns([2.2, 1, 1.4], vertical_alignment="bottom")
-row_key = c_pick.selectbox("Re-run a row here, live (16x16 column)", list(ft.ROWS), format_func=ft.ROWS.get,
+row_key = c_pick.selectbox("Re-run a row here, live (16x16 column)", list(ft_rows.ROWS), format_func=ft_rows.ROWS.get,
                            key=P + "row")
 est = cols[0]["rows"][row_key]["seconds"] + (0 if row_key == "logistic_pixels" else cols[0]["pretrain_seconds"])
 rerun = c_btn.button("Re-run", icon=":material/replay:", key=P + "rerun_button", width="stretch",
@@ -206,9 +210,9 @@ rerun = c_btn.button("Re-run", icon=":material/replay:", key=P + "rerun_button",
 if rerun:
     bar = st.progress(0.0, text="Pretraining the DBN (once per server) ...")
     stack = None if row_key == "logistic_pixels" else pretrained(CFG.seed)
-    bar.progress(0.0, text=f"{ft.ROWS[row_key]} ...")
-    result, _ = ft.measure_row(row_key, CFG, digits(), stack,
-                               progress=lambda f: bar.progress(f, text=f"{ft.ROWS[row_key]}: {f:.0%}"))
+    bar.progress(0.0, text=f"{ft_rows.ROWS[row_key]} ...")
+    result, _ = ft_rows.measure_row(row_key, CFG, digits(), stack,
+                               progress=lambda f: bar.progress(f, text=f"{ft_rows.ROWS[row_key]}: {f:.0%}"))
     bar.empty()
     ss[P + "rerun"][row_key] = {"test_error": result.test_error, "train_error": result.train_error,
                                 "seconds": result.seconds}
@@ -278,7 +282,7 @@ def shown() -> dict:
         return {"pre": trained(t["pre"]), "rand": trained(t["rand"]), "seed": t["seed"], "lr": t["lr"],
                 "source": "live"}
     with st.spinner("Loading the ready-made run ..."):
-        return {**ready_made(str(ft.READY_MADE)), "source": "ready-made"}
+        return {**ready_made(str(ft_io.READY_MADE)), "source": "ready-made"}
 
 
 def curve_chart(hist: list[dict], title: str, colour: str, key: str, top: float) -> None:
@@ -319,7 +323,7 @@ run = shown()
 stack = pretrained(run["seed"])
 W_before = stack[0].W
 W_after = run["pre"]["net"].Ws[0]
-change = ft.first_layer_change(W_before, W_after)
+change = ft_rows.first_layer_change(W_before, W_after)
 ss[P + "shown"] = {"source": run["source"], "change": change, "seed": run["seed"]}
 delta = W_after - W_before
 amp = table.change_gain(W_before, W_after, N_FILTERS)
@@ -345,7 +349,8 @@ mc = st.columns(3)
 if q_change.revealed:
     mc[0].metric("first-layer weights changed by", f"{change:.1%}",
                  help="|W_after − W_before| / |W_before| over all 256 × 200 first-layer weights (Frobenius norms).")
-rand_change = ft.first_layer_change(ft.random_classifier(CFG.sizes, rng=run["seed"]).Ws[0], run["rand"]["net"].Ws[0])
+rand_start = ft.random_classifier(CFG.sizes, rng=run["seed"]).Ws[0]
+rand_change = ft_rows.first_layer_change(rand_start, run["rand"]["net"].Ws[0])
 mc[1].metric("random start: changed by", f"{rand_change:.1%}",
              help="The same measure for the net trained from random weights: it had to find its features.")
 mc[2].metric("held-out error, pretrained → fine-tuned",
@@ -529,7 +534,7 @@ def lecture_order(c: dict) -> str:
 
 
 notice(
-    f"On our 16x16 digits the table reads {pct(c16['knn']['test_error'])} for {ft.KNN_K}-nearest neighbours, "
+    f"On our 16x16 digits the table reads {pct(c16['knn']['test_error'])} for {ft_rows.KNN_K}-nearest neighbours, "
     f"{pct(c16['logistic_pixels']['test_error'])} for logistic regression on "
     f"pixels, {pct(c16['logistic_rbm']['test_error'])} on the RBM's features learnt without labels, and "
     f"{pct(c16['dbn_backprop']['test_error'])} once backprop fine-tunes the whole DBN, while the same net from "

@@ -34,7 +34,7 @@ from pgmviz.models.rbm import RBM, LinearHiddenRBM
 from pgmviz.nets.pca import squared_error
 from pgmviz.rng import as_rng
 from pgmviz.special import sigmoid, softplus
-from pgmviz.training.finetune import PretrainSettings
+from pgmviz.training.dbn_pretrain import PretrainSettings
 
 # ---------------------------------------------------------------------------- pretraining
 FIRST_EPOCH_MOMENTUM = 0.5  # the practical guide's start; settings.momentum from the second epoch on

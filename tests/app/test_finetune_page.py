@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pgmviz.evaluation import finetune_rows as ft_rows
+from pgmviz.training import dbn_pretrain as dbn_pre
 from pgmviz.training import finetune as ft
+from pgmviz.training import finetune_io as ft_io
 from tests.app.helpers import metrics, query, run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,15 +29,15 @@ def no_training(*args, **kwargs):
 
 
 def test_first_run_shows_the_bundled_ready_made_run_and_trains_nothing(monkeypatch):
-    monkeypatch.setattr(ft, "pretrain_dbn", no_training)
+    monkeypatch.setattr(dbn_pre, "pretrain_dbn", no_training)
     monkeypatch.setattr(ft.BackpropTrainer, "run", no_training)
     app = run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
     assert not app.error, [e.value for e in app.error]
-    _, _, _, meta = ft.load_ready_made()
+    _, _, _, meta = ft_io.load_ready_made()
     m = metrics(app)
     assert m["pretrained: held-out error"] == f"{100 * meta['pretrained']['history'][-1]['held-out error']:.1f}%"
     assert m["random start: held-out error"] == f"{100 * meta['random']['history'][-1]['held-out error']:.1f}%"
-    assert m["epochs"] == str(ft.TableConfig().finetune_epochs)
+    assert m["epochs"] == str(ft_rows.TableConfig().finetune_epochs)
 
 
 @pytest.mark.parametrize("broken", ["missing", "corrupt"])
@@ -42,11 +45,11 @@ def test_an_unusable_ready_made_file_is_reported_and_the_run_computed_here(broke
     bad = tmp_path / "bad.npz"
     if broken == "corrupt":
         bad.write_bytes(b"not an npz file")
-    monkeypatch.setattr(ft, "READY_MADE", bad)
+    monkeypatch.setattr(ft_io, "READY_MADE", bad)
     app = run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
     errors = [e.value for e in app.error]
     assert len(errors) == 1 and "could not be used" in errors[0] and "scripts/train_finetune.py" in errors[0]
-    _, _, _, meta = ft.load_ready_made(ROOT / "assets" / "finetune" / "ready_made.npz")
+    _, _, _, meta = ft_io.load_ready_made(ROOT / "assets" / "finetune" / "ready_made.npz")
     # computed here by the same recipe: the same numbers as the file's
     assert metrics(app)["pretrained: held-out error"] == (
         f"{100 * meta['pretrained']['history'][-1]['held-out error']:.1f}%")
@@ -70,9 +73,9 @@ def test_table_shows_the_bundled_json_and_the_lecture():
     res = json.loads((ROOT / "assets" / "finetune" / "results.json").read_text())
     df = app.table[0].value
     for col in res["columns"]:
-        for key, title in ft.ROWS.items():
+        for key, title in ft_rows.ROWS.items():
             assert df.loc[title, "ours, " + col["name"]] == f"{100 * col['rows'][key]['test_error']:.1f}%"
-    for key, title in ft.LABEL_ROWS.items():  # read from the label nets' files, one per column
+    for key, title in ft_rows.LABEL_ROWS.items():  # read from the label nets' files, one per column
         measured = [ft.label_dbn_result(p) for p in ft.TABLE_NETS[key]]
         assert None not in measured, key
         for col in res["columns"]:
@@ -80,11 +83,11 @@ def test_table_shows_the_bundled_json_and_the_lecture():
             cell = df.loc[title, "ours, " + col["name"]]
             assert cell == f"{100 * m['test_error']:.1f}% ({'-'.join(map(str, m['sizes']))}+10)"
     lecture = df["lecture, full MNIST"]
-    assert lecture[ft.ROWS["dbn_backprop"]] == "1.15%"
-    assert lecture[ft.ROWS["random_backprop_long"]] == "1.6%"  # the carefully trained net: our long run
-    assert lecture[ft.ROWS["knn"]] == "3.3%"
-    assert lecture[ft.LABEL_ROWS["dbn_labels_updown"]] == "1.25%"
-    assert lecture[ft.LECTURE["svm"][0]] == "1.4%"
+    assert lecture[ft_rows.ROWS["dbn_backprop"]] == "1.15%"
+    assert lecture[ft_rows.ROWS["random_backprop_long"]] == "1.6%"  # the carefully trained net: our long run
+    assert lecture[ft_rows.ROWS["knn"]] == "3.3%"
+    assert lecture[ft_rows.LABEL_ROWS["dbn_labels_updown"]] == "1.25%"
+    assert lecture[ft_rows.LECTURE["svm"][0]] == "1.4%"
 
 
 def test_paired_comparisons_and_the_honest_text_are_the_librarys(at):
@@ -95,10 +98,10 @@ def test_paired_comparisons_and_the_honest_text_are_the_librarys(at):
     for col in res["columns"]:
         from pgmviz import datasets
 
-        comp = ft.compare_to(col, datasets.load(col["config"]["dataset"]).y_test)
+        comp = ft_rows.compare_to(col, datasets.load(col["config"]["dataset"]).y_test)
         df = next(d.value for d in at.dataframe if "McNemar p" in d.value.columns
                   and f"minus {100 * comp['knn'].error_b:.1f}%" in d.value.columns).set_index("method")
-        titles = {**ft.ROWS, **ft.LABEL_ROWS}
+        titles = {**ft_rows.ROWS, **ft_rows.LABEL_ROWS}
         for key, pc in comp.items():
             row = df.loc[titles[key]]
             assert row["95% interval (points)"] == f"{100 * pc.low:+.1f} to {100 * pc.high:+.1f}"
@@ -120,14 +123,14 @@ def test_paired_comparisons_and_the_honest_text_are_the_librarys(at):
 
 
 def test_live_numbers_equal_the_library(at):
-    r = ft.TableConfig()
+    r = ft_rows.TableConfig()
     from pgmviz import datasets
     d = datasets.load(r.dataset)
-    stack = ft.pretrain_dbn(d.X_train, r.sizes[:-1], r.pretraining())
-    res, extras = ft.measure_row("dbn_backprop", r, d, stack)
+    stack = dbn_pre.pretrain_dbn(d.X_train, r.sizes[:-1], r.pretraining())
+    res, extras = ft_rows.measure_row("dbn_backprop", r, d, stack)
     m = metrics(at)
     assert m["pretrained: held-out error"] == f"{100 * res.test_error:.1f}%"
-    assert m["first-layer weights changed by"] == f"{ft.first_layer_change(stack[0].W, extras['net'].Ws[0]):.1%}"
+    assert m["first-layer weights changed by"] == f"{ft_rows.first_layer_change(stack[0].W, extras['net'].Ws[0]):.1%}"
     assert m["epochs"] == str(r.finetune_epochs)
     rand = float(m["random start: held-out error"].rstrip("%"))
     assert 100 * res.test_error < rand  # the page's claim, for the ready-made run
@@ -209,7 +212,7 @@ def test_a_link_sets_the_live_run_and_changes_go_back_to_the_address():
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.select_slider(key="ftn_lr").value == 0.02 and app.slider(key="ftn_epochs").value == 12
-    assert app.number_input(key="ftn_seed").value == ft.TableConfig().seed  # 1000 is above the widget's 999
+    assert app.number_input(key="ftn_seed").value == ft_rows.TableConfig().seed  # 1000 is above the widget's 999
     assert app.select_slider(key="ftn_ud_k").value == 10
     assert app.select_slider(key="ftn_ud_lr").value == 0.02  # 0.3 is not one of the steps offered
     assert query(app) == {"ftn_lr": "0.02", "ftn_epochs": "12", "ftn_ud_k": "10"}

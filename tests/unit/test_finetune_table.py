@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pgmviz.evaluation import finetune_rows as ft_rows
 from pgmviz.evaluation import finetune_table as tab
-from pgmviz.training import finetune as ft
 
 
-def paired(diff: float, clear: bool) -> ft.Paired:
+def paired(diff: float, clear: bool) -> ft_rows.Paired:
     low, high = (diff - 0.01, diff + 0.01) if clear else (-0.01, 0.01)
-    return ft.Paired(error_a=0.05 + diff, error_b=0.05, low=low, high=high, only_a=10, only_b=3,
+    return ft_rows.Paired(error_a=0.05 + diff, error_b=0.05, low=low, high=high, only_a=10, only_b=3,
                      p_value=0.001 if clear else 0.5)
 
 
@@ -21,16 +21,16 @@ def test_pct():
 
 def test_results_rows_carry_every_column_the_rerun_and_the_lecture():
     column = {"name": "16x16", "config": {"dataset": "no such set"},
-              "rows": {key: {"test_error": 0.01 * (i + 1)} for i, key in enumerate(ft.ROWS)}}
+              "rows": {key: {"test_error": 0.01 * (i + 1)} for i, key in enumerate(ft_rows.ROWS)}}
     rows = tab.results_rows([column], {"knn": {"test_error": 0.2}})
     by_method = {r["method"]: r for r in rows}
-    assert len(rows) == len(ft.ROWS) + len(ft.LABEL_ROWS) + 1  # + the lecture's SVM
-    knn = by_method[ft.ROWS["knn"]]
+    assert len(rows) == len(ft_rows.ROWS) + len(ft_rows.LABEL_ROWS) + 1  # + the lecture's SVM
+    knn = by_method[ft_rows.ROWS["knn"]]
     assert knn["ours, 16x16"] == "1.0%" and knn[tab.RERUN] == "20.0%" and knn[tab.LECTURE_COL] == "3.3%"
-    assert by_method[ft.ROWS["logistic_pixels"]][tab.LECTURE_COL] == "—"
-    for title in ft.LABEL_ROWS.values():  # no bundled net for this column's data set: a dash, not a number
+    assert by_method[ft_rows.ROWS["logistic_pixels"]][tab.LECTURE_COL] == "—"
+    for title in ft_rows.LABEL_ROWS.values():  # no bundled net for this column's data set: a dash, not a number
         assert by_method[title]["ours, 16x16"] == "—"
-    assert by_method[ft.LECTURE["svm"][0]][tab.LECTURE_COL] == "1.4%"
+    assert by_method[ft_rows.LECTURE["svm"][0]][tab.LECTURE_COL] == "1.4%"
 
 
 def test_verdicts_and_the_lecture_order():
