@@ -46,14 +46,16 @@ Measured, one student alone, one process, alternating Chromium and light (``--st
 | | light | 0.93, 1.10 | 0.94, 1.10 | 2.65, 2.97 | 0.11, 0.12 |
 | 13:44-13:49 (18-24) | Chromium | 0.71, 1.43 | 0.78, 1.43 | 1.96, 2.81 | 0.28, 0.45 |
 | | light | 1.61, 2.15 | 1.61, 2.15 | 3.06, 3.28 | 0.15, 0.15 |
+| 14:07-14:11 (4-9) | Chromium | 2.27, 2.17 | 2.27, 2.23 | 3.20, 3.23 | 0.59, 0.59 |
+| | light | 2.45, 2.24 | 2.45, 2.24 | 3.28, 3.30 | 0.28, 0.28 |
 
 The page's timers (frames every 0.4 s, curves 2 s, diagnostics 5 s, the session tick 10 s) ask
 3.3 reruns a second; a light student asks 2.7-3.3 (less only when the page itself lengthens its
-interval for slow frames), a Chromium tab 1.3-2.8, fewer the busier the machine, and it draws
+interval for slow frames), a Chromium tab 1.3-3.2, fewer the busier the machine, and it draws
 what it is delivered (0.40 of 0.43, 1.43 of 1.43). So the gap is in the asking, a tab's timers
-firing late on a machine with no core to spare, and it narrows as the load falls (Chromium's
-frames / light's: 0.39 at load 28-31, 0.57 at load 18-24). That the two agree within noise on a
-quiet machine is still to be measured (the same command, in the lead's quiet window). Students'
+firing late on a machine with no core to spare, and it closes as the load falls (Chromium's
+frames / light's: 0.39 at load 28-31, 0.57 at load 18-24, 0.95 at load 4-9, where the two pairs
+overlap, 2.17-2.27 and 2.24-2.45 frames/s, and ask the same 3.2-3.3 reruns a second). Students'
 browsers run on their own machines, so light students are the class as the server sees it;
 ``--clients chromium`` stays for the browser's side (and the latecomer is always Chromium).
 
