@@ -89,8 +89,6 @@ from classroom_browser import _load_browser_helpers, latecomer, open_chromium_st
 from classroom_server import Server, cpu_seconds, descendants
 from classroom_ws import ExceptionBox, LightSession, LightStudent
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # this tree's pgmviz, whatever the installed one points at
 SETTLE_SAMPLE_S = 30.0  # --memory: the server's size is sampled this often while sessions are dropped
 PASSING_SAMPLE = 10  # --memory: and after every this many students who came and went
 

@@ -8,6 +8,7 @@ here as the server builds them, no server needed.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -15,8 +16,12 @@ import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-import classroom_ws as cws  # noqa: E402 - bench/ is not a package
+# bench/ is not a package: load the module from its file (no sys.path edit)
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+_SPEC = importlib.util.spec_from_file_location("classroom_ws", BENCH / "classroom_ws.py")
+cws = importlib.util.module_from_spec(_SPEC)
+sys.modules["classroom_ws"] = cws  # dataclasses look their module up while the class is built
+_SPEC.loader.exec_module(cws)
 
 
 def offline_session() -> cws.LightSession:
