@@ -47,3 +47,14 @@ def test_every_library_folder_is_a_package_that_setuptools_ships():
     for folder in folders:
         assert (folder / "__init__.py").exists(), folder
         assert ".".join(folder.relative_to(ROOT).parts) in listed, folder
+
+
+def test_nothing_edits_sys_path():
+    """Scripts, bench and tests import the installed package (pip install -e .), never a path hack."""
+    import re
+    hack = re.compile(r"sys\.path\.(insert|append)\(|sys\.path\s*\+?=")
+    files = [p for p in ROOT.rglob("*.py") if not {".git", "build"} & set(p.parts)]
+    assert len(files) > 100
+    here = Path(__file__).resolve()
+    offenders = [str(p.relative_to(ROOT)) for p in files if p != here and hack.search(p.read_text())]
+    assert not offenders, offenders
