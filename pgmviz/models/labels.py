@@ -39,6 +39,7 @@ class LabelRBM(RBM):
     """An RBM whose last ``n_labels`` visible units form one softmax group (the label units)."""
 
     n_labels: int = 10
+    numba_gibbs = False  # the label group is drawn as one softmax, which the binary kernel does not do
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -73,18 +74,6 @@ class LabelRBM(RBM):
         P = self.p_v_given_h(H)
         K = self.n_labels
         return np.concatenate([bernoulli(P[:, :-K], rng), sample_one_hot(P[:, -K:], rng)], axis=1)
-
-    def gibbs(self, V: np.ndarray, k: int = 1, rng: int | np.random.Generator | None = None):
-        """k block-Gibbs steps v -> h -> v with the label group sampled as one softmax (no Numba path)."""
-        V = self._visible(V)
-        if k < 0:
-            raise ValueError(f"k must be >= 0; got {k}")
-        rng = as_rng(rng)
-        H = self.sample_h(V, rng)
-        for _ in range(k):
-            V = self.sample_v(H, rng)
-            H = self.sample_h(V, rng)
-        return V, H
 
     # ------------------------------------------------------------------ recognition
     def label_free_energies(self, X: np.ndarray) -> np.ndarray:

@@ -40,6 +40,7 @@ class RBM:
 
     visible_units = "bernoulli"  # the unit types (class attributes, not fields): what Trainer may measure
     hidden_units = "bernoulli"
+    numba_gibbs = True  # small models' block Gibbs in the Numba kernel (binary units only; subclasses turn it off)
 
     def __post_init__(self) -> None:
         W, b, c = (np.asarray(x) for x in (self.W, self.b, self.c))
@@ -150,14 +151,14 @@ class RBM:
         if k < 0:
             raise ValueError(f"k must be >= 0; got {k}")
         rng = as_rng(rng)
-        if self.n_v * self.n_h <= SMALL_MODEL_SIZE:
+        if self.numba_gibbs and self.n_v * self.n_h <= SMALL_MODEL_SIZE:
             from pgmviz.sampling.kernels import gibbs_chains
 
             return gibbs_chains(self.W, self.b, self.c, V, k, kernel_seed(rng))
-        H = bernoulli(self.p_h_given_v(V), rng)
+        H = self.sample_h(V, rng)
         for _ in range(k):
-            V = bernoulli(self.p_v_given_h(H), rng)
-            H = bernoulli(self.p_h_given_v(V), rng)
+            V = self.sample_v(H, rng)
+            H = self.sample_h(V, rng)
         return V, H
 
     def reconstruct(self, V: np.ndarray, rng: int | np.random.Generator | None = None) -> np.ndarray:
@@ -205,6 +206,7 @@ class LinearHiddenRBM(RBM):
     """
 
     hidden_units = "linear"
+    numba_gibbs = False
 
     def copy(self) -> "LinearHiddenRBM":
         return LinearHiddenRBM(self.W.copy(), self.b.copy(), self.c.copy())
@@ -230,20 +232,6 @@ class LinearHiddenRBM(RBM):
     def draw_h(self, P_h: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """h = E[h | v] + N(0, 1), in the mean's dtype."""
         return P_h + rng.standard_normal(P_h.shape, dtype=P_h.dtype if P_h.dtype == np.float32 else np.float64)
-
-    def gibbs(
-        self, V: np.ndarray, k: int = 1, rng: int | np.random.Generator | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """k block-Gibbs steps v -> h -> v (NumPy only: the Numba kernel is for binary hidden units)."""
-        V = self._visible(V)
-        if k < 0:
-            raise ValueError(f"k must be >= 0; got {k}")
-        rng = as_rng(rng)
-        H = self.sample_h(V, rng)
-        for _ in range(k):
-            V = self.sample_v(H, rng)
-            H = self.sample_h(V, rng)
-        return V, H
 
 
 def bernoulli(P: np.ndarray, rng: np.random.Generator) -> np.ndarray:
