@@ -28,7 +28,6 @@ refuses, a diverged model, a server too busy) become messages; the user keeps th
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from typing import Any
 import streamlit as st
 
 from pgmviz.training.protocol import Budget, Progress
+from pgmviz.ui import pacing
 from pgmviz.ui.scheduler import PAGE_RUNS, SCHEDULER, Scheduler
 
 ss = st.session_state
@@ -46,9 +46,6 @@ ss = st.session_state
 CALLBACK_WAIT_S = 60.0  # a click waits this long for its slice before saying the server is busy
 POLL_S = 0.1  # waiting for a slice in pieces this long, saying "still here" in between
 RUNNING_WAIT_S = 30.0  # a frame waits this long at most for a slice that has started (its budget bounds it)
-RETIME_FACTOR = 1.5  # the frame interval changes when the load asks for this much more (or less)
-MAX_SLICE_FACTOR = 4.0  # under load a slice grows by sqrt(sessions per core), up to this factor
-PAGES_FIRST_S = 0.5  # a frame waits this long at most for other sessions' page runs before it draws
 
 
 class LiveRun:
@@ -347,13 +344,8 @@ class LiveRun:
 
     # ------------------------------------------------------------------ the frame loop
     def interval(self) -> float:
-        """Seconds between frames: the page's tick; longer when a frame itself takes longer (so the
-        next frame's request never interrupts this one), or when the server is busy (its turn
-        interval)."""
-        stats = self.scheduler.stats()
-        frame_s = float(ss.get(self._k("frame_s"), 0.0))
-        busy = 1.1 * stats.turn_interval_s if stats.load > 1 else 0.0
-        return max(self.tick_s, 1.25 * frame_s, busy)
+        """Seconds between frames (`pacing.frame_interval`: the tick, the frame's own cost, the server's turns)."""
+        return pacing.frame_interval(self.scheduler.stats(), self.tick_s, float(ss.get(self._k("frame_s"), 0.0)))
 
     @staticmethod
     def pages_first() -> None:
@@ -361,7 +353,7 @@ class LiveRun:
 
         Every frame does it; a page's other live fragments (curves, diagnostics) call it too.
         """
-        PAGE_RUNS.wait(PAGES_FIRST_S)
+        PAGE_RUNS.wait(pacing.PAGES_FIRST_S)
 
     def paced(self, seconds: float) -> float:
         """A page's other redraw interval (curves, diagnostics), slowed as much as the frames are."""
@@ -369,12 +361,7 @@ class LiveRun:
 
     def busy_text(self) -> str | None:
         """"12 students are training: a frame every 3 s", when sessions queue for the cores."""
-        stats = self.scheduler.stats()
-        if stats.load <= 1:
-            return None
-        slots = f"{stats.slots} compute slot" + ("s" if stats.slots > 1 else "")
-        return (f"{stats.sessions} students are training on this server ({slots}): they take turns, "
-                f"a frame every {self.interval():.1f} s.")
+        return pacing.busy_text(self.scheduler.stats(), self.interval())
 
     def tick(self) -> None:
         """One frame's compute side: ask for a slice (or keep the one asked for), wait a little, collect.
@@ -396,7 +383,7 @@ class LiveRun:
             self._collect()
 
     def _budget_seconds(self) -> float:
-        return self.slice_s * min(MAX_SLICE_FACTOR, max(1.0, math.sqrt(self.scheduler.stats().load)))
+        return pacing.slice_seconds(self.slice_s, self.scheduler.stats())
 
     def fragment(self, draw: Callable[[], None], every: float | None = None) -> None:
         """Run ``draw`` in a fragment that, while running, trains a slice (`tick`) and then draws."""
@@ -424,29 +411,10 @@ class LiveRun:
         st.fragment(run_every=(every or interval) if was_running else None)(frame)()
 
     def _retime(self) -> None:
-        """Tell the browser a new frame interval when the server's load changed it a lot.
-
-        ``run_every`` is sent when the fragment is declared (a full rerun); this sends the same
-        message from inside the frame (Streamlit's own, internal), so no full rerun is needed.
-        """
+        """Tell the browser a new frame interval when the server's load changed it a lot (`pacing.retime`)."""
         new, old = self.interval(), ss.get(self._k("interval"), self.tick_s)
-        if max(new, old) / min(new, old) < RETIME_FACTOR:
-            return
-        try:
-            from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-            from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
-
-            fragment_id = ThreadState.get().fragment_id
-            ctx = get_script_run_ctx()
-            if not fragment_id or ctx is None:
-                return
-            msg = ForwardMsg()
-            msg.auto_rerun.interval = new
-            msg.auto_rerun.fragment_id = fragment_id
-            ctx.enqueue(msg)
+        if pacing.needs_retime(new, old) and pacing.retime(new):
             ss[self._k("interval")] = new
-        except Exception:  # noqa: BLE001 - an internal API: without it the interval changes on the next full run
-            return
 
 
 def _step(trainer: Any) -> int:
