@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 from pgmviz.sampling import fused, gibbs_kernel
 from pgmviz.sampling.gibbs_kernel import GIBBS_PARALLEL_MIN_WORK, gibbs_chains  # noqa: F401  (the kernels' API)
@@ -194,44 +196,49 @@ def log_Z_softplus(Wt, b, c, inner_bits):
 
 
 # ---------------------------------------------------------------------------- SGD step
-_LANES = 16  # independent running maxima: lets LLVM vectorise the peak (one running max cannot be)
+@intrinsic
+def _bits(typingctx, x):
+    """A float's bits as the signed int of its width (float32 -> int32, float64 -> int64)."""
+    width = 32 if x == types.float32 else 64
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(width))
+    return (types.int32 if width == 32 else types.int64)(x), codegen
 
 
-@njit(cache=True, nogil=True)
+@intrinsic
+def _float_from_bits(typingctx, bits, array):
+    """The float of ``array``'s dtype whose bits are ``bits`` (the inverse of `_bits`)."""
+    like = array.dtype
+    def codegen(context, builder, signature, args):
+        value = builder.trunc(args[0], ir.IntType(32)) if like == types.float32 else args[0]
+        return builder.bitcast(value, context.get_value_type(like))
+    return like(types.int64, array), codegen
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def momentum_step(W, dW, grad, lr, momentum, weight_decay):
     """dW <- momentum dW + lr (grad - weight_decay W), in place; return max |W + dW| (inf if not finite).
 
     One pass over the weights instead of numpy's half-dozen (temporaries for the decay, the step,
     a safety copy of W and the divergence checks), and W itself is not touched: the caller
     applies W += dW only when the returned peak is sane, so a diverging step never reaches the
-    model and no copy of the last good weights is needed. The peak is kept in ``_LANES``
-    branch-free running maxima and non-finite values are caught by summing a - a (0, or NaN for
-    inf and NaN), so the loop vectorises: 2.2x faster than one running max on 784x500 float32.
+    model and no copy of the last good weights is needed. The peak is an integer maximum of the
+    bits of |W + dW| (sign bit cleared): for non-negative floats the bits order like the values,
+    and inf and NaN sit above every finite value, so one max finds the peak and any non-finite
+    step at once, and LLVM vectorises an integer max (a float max with NaNs it does not):
+    191 -> 55 us on 784x500 float32 (the 16 running float maxima before; `W += dW` is 33 us).
     """
     Wf, dWf, gf = W.ravel(), dW.ravel(), grad.ravel()
-    n = Wf.size
-    lanes = np.zeros(_LANES, dtype=Wf.dtype)
-    bad = np.zeros(_LANES, dtype=Wf.dtype)
-    m = n - n % _LANES
-    for i in range(0, m, _LANES):
-        for j in range(_LANES):
-            d = momentum * dWf[i + j] + lr * (gf[i + j] - weight_decay * Wf[i + j])
-            dWf[i + j] = d
-            a = abs(Wf[i + j] + d)
-            lanes[j] = a if a > lanes[j] else lanes[j]
-            bad[j] += a - a
-    for i in range(m, n):  # the tail
+    mask = (1 << 31) - 1 if Wf.itemsize == 4 else (1 << 63) - 1
+    inf_bits = 0x7F800000 if Wf.itemsize == 4 else 0x7FF0000000000000
+    top = 0
+    for i in range(Wf.size):
         d = momentum * dWf[i] + lr * (gf[i] - weight_decay * Wf[i])
         dWf[i] = d
-        a = abs(Wf[i] + d)
-        lanes[0] = a if a > lanes[0] else lanes[0]
-        bad[0] += a - a
-    peak = 0.0
-    for j in range(_LANES):
-        peak = max(peak, lanes[j])
-        if bad[j] != 0.0:  # NaN != 0 is True as well
-            return np.inf
-    return peak
+        top = max(top, _bits(Wf[i] + d) & mask)
+    if top >= inf_bits:  # inf, or a NaN (its bits lie above inf's)
+        return np.inf
+    return float(_float_from_bits(np.int64(top), Wf))
 
 
 def warm_up() -> None:

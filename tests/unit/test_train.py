@@ -129,8 +129,8 @@ def test_momentum_step_kernel_matches_numpy_and_flags_non_finite():
     from pgmviz.sampling import kernels
 
     rng = np.random.default_rng(0)
-    # 35 weights: two blocks of 16 lanes and a tail of 3; the peak and a bad value in either part
-    for dtype, where in itertools.product((np.float32, np.float64), [(0, 3), (6, 4)]):
+    # the peak and a bad value at the start, the middle or the end of the 35 weights
+    for dtype, where in itertools.product((np.float32, np.float64), [(0, 0), (3, 2), (6, 4)]):
         W, dW, g = (rng.normal(size=(7, 5)).astype(dtype) for _ in range(3))
         W[where] = 50.0  # the largest |W + dW|
         expected_dW = 0.5 * dW + 0.1 * (g - 0.01 * W)
@@ -138,13 +138,19 @@ def test_momentum_step_kernel_matches_numpy_and_flags_non_finite():
         np.testing.assert_allclose(dW, expected_dW, rtol=1e-6)
         assert peak == pytest.approx(np.abs(W + expected_dW).max(), rel=1e-6)
         assert peak == pytest.approx(abs(W[where] + expected_dW[where]), rel=1e-6)
-        for bad in (np.nan, np.inf, -np.inf):
+        assert peak == np.abs(W + expected_dW).max()  # the same arithmetic, so the same bits
+        for bad in (np.nan, -np.nan, np.copysign(np.nan, -1.0), np.inf, -np.inf):
             W_bad = W.copy()
             W_bad[where] = bad
             assert kernels.momentum_step(W_bad, dW.copy(), g, dtype(0.1), dtype(0.5), dtype(0.01)) == np.inf
             g_bad = g.copy()
             g_bad[where] = bad
             assert kernels.momentum_step(W, dW.copy(), g_bad, dtype(0.1), dtype(0.5), dtype(0.01)) == np.inf
+        # the largest finite float is a peak, not a divergence (its bits sit just below inf's)
+        big = np.full((1, 3), np.finfo(dtype).max, dtype)
+        zero = np.zeros_like(big)
+        assert kernels.momentum_step(big, zero.copy(), zero, dtype(0.1), dtype(0.0), dtype(0.0)) == np.finfo(dtype).max
+        assert kernels.momentum_step(-big, zero.copy(), zero, dtype(0.1), dtype(0.0), dtype(0.0)) == np.finfo(dtype).max
 
 
 def test_a_falling_rate_follows_the_documented_schedule():
