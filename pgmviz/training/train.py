@@ -178,10 +178,10 @@ class Trainer:
         (S_pos, Sb_pos), (S_neg, Sb_neg) = rbm.visible_statistics(V_pos), rbm.visible_statistics(V_neg)
         if self.draws is None:
             grad_W = np.vstack([S_pos, S_neg]).T @ np.vstack([P_pos / n, P_neg * -w[:, None]])
-        else:  # the same product from the workspace's buffers
-            grad_W = self.draws.stacked_gradient(S_pos, P_pos, S_neg, P_neg, w)
-        grad_b = Sb_pos.mean(axis=0) - w @ Sb_neg
-        grad_c = P_pos.mean(axis=0) - w @ P_neg
+            grad_b = Sb_pos.mean(axis=0) - w @ Sb_neg
+            grad_c = P_pos.mean(axis=0) - w @ P_neg
+        else:  # the same sums from the workspace's buffers (binary units: Sb is S), the biases' in one pass
+            grad_W, grad_b, grad_c = self.draws.stacked_gradient(S_pos, P_pos, S_neg, P_neg, w)
         extra = rbm.extra_gradients(V_pos, P_pos, V_neg, P_neg, w)
         if s.discriminative:
             gW, gb, gc = rbm.log_p_y_given_x_gradient(V_pos)

@@ -171,6 +171,45 @@ def test_fused_cd1_learns_the_exact_expected_gradient():
         assert np.all(np.abs(grad - exact) < 5 * se + 1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stacked_gradient_sums_both_phases_and_the_biases_as_numpy_does(dtype):
+    """grad_W = V_pos^T P_pos / n - V_neg^T diag(w) P_neg, grad_b and grad_c from the same stacked pass (unequal w)."""
+    rng = np.random.default_rng(12)
+    n, m, n_v, n_h = 7, 5, 11, 6
+    V_pos, V_neg = ((rng.random((k, n_v)) < 0.4).astype(dtype) for k in (n, m))
+    P_pos, P_neg = (rng.random((k, n_h)).astype(dtype) for k in (n, m))
+    w = rng.dirichlet(np.ones(m)).astype(dtype)  # population annealing's weights
+    draws = FusedDraws(0)
+    for _ in range(2):  # the second call reuses the buffers: nothing of the first may remain
+        grad_W, grad_b, grad_c = draws.stacked_gradient(V_pos, P_pos, V_neg, P_neg, w)
+    f = [x.astype(np.float64) for x in (V_pos, P_pos, V_neg, P_neg, w)]
+    tol = dict(rtol=0, atol=1e-6 if dtype == np.float32 else 1e-14)
+    np.testing.assert_allclose(grad_W, f[0].T @ f[1] / n - f[2].T @ (f[4][:, None] * f[3]), **tol)
+    np.testing.assert_allclose(grad_b, f[0].mean(axis=0) - f[4] @ f[2], **tol)
+    np.testing.assert_allclose(grad_c, f[1].mean(axis=0) - f[4] @ f[3], **tol)
+    assert grad_W.dtype == grad_b.dtype == grad_c.dtype == dtype
+    VV, PP = draws.buffer("vv", (n + m, n_v), dtype), draws.buffer("pp", (n + m, n_h), dtype)
+    assert np.array_equal(VV, np.vstack([V_pos, V_neg]))
+    assert np.array_equal(PP, np.vstack([P_pos * dtype(1.0 / n), P_neg * -w[:, None]]))
+
+
+def test_a_fused_update_applies_the_documented_step():
+    """From rest (dW = 0): W += lr (grad_W - weight_decay W), b += lr grad_b, c += lr grad_c, from its samples."""
+    t = _trainer("fused", weight_decay=0.01)
+    W0, b0, c0 = (x.astype(np.float64) for x in (t.rbm.W, t.rbm.b, t.rbm.c))
+    t.update()
+    n = m = 50
+    VV = t.draws.buffer("vv", (n + m, t.rbm.n_v), t.rbm.dtype).astype(np.float64)
+    V_pos, V_neg = VV[:n], VV[n:]
+    P_pos, P_neg = (1 / (1 + np.exp(-(V @ W0 + c0))) for V in (V_pos, V_neg))
+    grad_W = V_pos.T @ P_pos / n - V_neg.T @ P_neg / m
+    lr, wd = t.settings.lr, t.settings.weight_decay
+    np.testing.assert_allclose(t.rbm.W, W0 + lr * (grad_W - wd * W0), rtol=0, atol=2e-6)
+    np.testing.assert_allclose(t.rbm.b, b0 + lr * (V_pos.mean(axis=0) - V_neg.mean(axis=0)), rtol=0, atol=2e-6)
+    np.testing.assert_allclose(t.rbm.c, c0 + lr * (P_pos.mean(axis=0) - P_neg.mean(axis=0)), rtol=0, atol=2e-6)
+    assert not np.array_equal(V_pos, V_neg) and np.isin(VV, (0, 1)).all()
+
+
 # ---------------------------------------------------------------- the trainer on the fused stream
 def _trainer(stream, sampler="cd", seed=0, **kw):
     rbm = _tiny(seed=2, n_v=6, n_h=4)
