@@ -116,6 +116,20 @@ def chart(builder: str, *args):
     return getattr(charts, builder)(*args)
 
 
+def small_table(where, df: pd.DataFrame, formats: dict[str, str], *, hide_index: bool = True,
+                height: int | None = None):
+    """A small read-only table as plain HTML (``st.table``): no data-grid bundle or canvas for the browser to load.
+
+    ``formats``: column -> format spec (``"{:.4f}"``); ``height``: scroll within this many pixels.
+    """
+    return where.table(df.style.format(formats), hide_index=hide_index, height=height or "content")
+
+
+def table_height(n_rows: int) -> int | None:
+    """Scroll tables longer than about twelve rows within 420 px, as the page's data grids did."""
+    return 420 if n_rows > 12 else None
+
+
 first_visit = f"{P}params" not in st.session_state
 if first_visit:
     st.session_state[f"{P}params"] = {**draw_parameters(DEFAULT["seed"], DEFAULT["scale"]), **default_lateral()}
@@ -274,15 +288,8 @@ q_mode = predict.ask(P + "q_mode", "Looking at the parameters (and the table abo
 if q_mode.reveals("p(v) and F(v) for every visible state"):
     u1, u2 = st.columns([1.0, 1.4], gap="large")
     with u1:
-        st.dataframe(
-            marg_df, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(marg_df)),
-            key=f"{P}marg_df",
-            column_config={
-                "F(v)": st.column_config.NumberColumn(format="%.4f"),
-                "Σ_h p(v,h)": st.column_config.NumberColumn(format="%.6f"),
-                "exp(−F(v))/Z": st.column_config.NumberColumn(format="%.6f"),
-            },
-        )
+        small_table(st, marg_df, {"F(v)": "{:.4f}", "Σ_h p(v,h)": "{:.6f}", "exp(−F(v))/Z": "{:.6f}"},
+                    height=table_height(len(marg_df)))
         st.metric("largest |Σ_h p(v,h) − exp(−F(v))/Z|", f"{marg.max_abs_diff:.2e}",
                   help="Two independent computations of p(v): summing the table, and the closed-form free energy.")
     with u2:
@@ -321,11 +328,7 @@ factor_df = pd.DataFrame({"term θₖ · Tₖ": terms.names, "θₖ": terms.thet
                           "potential exp(θₖTₖ)": np.exp(terms.log_potentials)})
 f1, f2 = st.columns([1.3, 1.0], gap="large")
 with f1:
-    st.dataframe(
-        factor_df, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(factor_df)),
-        key=f"{P}factor_df",
-        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in factor_df.columns[1:]},
-    )
+    small_table(st, factor_df, dict.fromkeys(factor_df.columns[1:], "{:.3f}"), height=table_height(len(factor_df)))
 with f2:
     inner, prod = terms.inner, terms.product
     E_x = float(table.E[x_pick])
@@ -359,8 +362,7 @@ with q2:
               f"{np.max(np.abs(bm.qubo_energy(Q, X_all) - table.E)):.2e}",
               help="The QUBO energy and the RBM energy, compared on every state.")
     units = charts.unit_labels(n_v, n_h)
-    st.dataframe(pd.DataFrame(Q, index=units, columns=units), width="stretch", key=f"{P}qubo_df",
-                 column_config={c: st.column_config.NumberColumn(format="%.1f") for c in units})
+    small_table(st, pd.DataFrame(Q, index=units, columns=units), dict.fromkeys(units, "{:.1f}"), hide_index=False)
 
 # --- 6. lateral couplings ---
 st.header("6 · Beyond the RBM: couplings inside a layer", divider="gray")
@@ -409,11 +411,8 @@ hid_labels = [bm.state_label(h) for h in bm.all_states(n_h)]
 model_name = "this Boltzmann machine" if lateral else "the RBM"
 c1, c2 = st.columns([1.0, 1.4], gap="large")
 with c1:
-    st.dataframe(
-        pd.DataFrame({"h": hid_labels, "p(h|v) exact": p_h, "Π_j p(h_j|v)": q_h}), hide_index=True,
-        width="stretch", key=f"{P}cond_df",
-        column_config={c: st.column_config.NumberColumn(format="%.5f") for c in ("p(h|v) exact", "Π_j p(h_j|v)")},
-    )
+    small_table(st, pd.DataFrame({"h": hid_labels, "p(h|v) exact": p_h, "Π_j p(h_j|v)": q_h}),
+                dict.fromkeys(("p(h|v) exact", "Π_j p(h_j|v)"), "{:.5f}"), height=table_height(len(hid_labels)))
     st.metric(f"KL( p(h|v) ‖ Π_j p(h_j|v) ) for {model_name}", f"{kl_value:.4g} nats",
               help="Zero exactly when the hidden units are independent given v; values "
                    "around 1e-16 are floating-point rounding.")
@@ -457,8 +456,7 @@ ef_rows = [
     curvature_row("sigmoid belief net p(v | h), W pointing down", "visible bias b", curv["directed"],
                   f"all {2 ** n_h} h"),
 ]
-st.dataframe(pd.DataFrame(ef_rows), hide_index=True, width="stretch", key=f"{P}expfam",
-             column_config={c: st.column_config.NumberColumn(format="%.3g") for c in ("lowest", "highest", "spread")})
+small_table(st, pd.DataFrame(ef_rows), dict.fromkeys(("lowest", "highest", "spread"), "{:.3g}"))
 joint_ok, marg_ok, dir_ok = (row["spread"] < 1e-6 for row in ef_rows)
 st.markdown(
     ("**The joint is one**: T = (v, h, v hᵀ), θ = (b, c, W), and the curvature is −Var(h_j) in every state. "
@@ -478,9 +476,12 @@ st.markdown(
       "with weight decay maximises log-likelihood + log prior: a MAP estimate, not maximum likelihood."
 )
 
-with st.expander("Show the code that computed this page's numbers"):
-    st.code(
-        """from pgmviz.models import bm_posterior
+# The code is drawn only once the expander is opened: a closed one would still load the browser's
+# 1.6 MB syntax highlighter for every student who opens the page.
+with st.expander("Show the code that computed this page's numbers", key=f"{P}show_code", on_change="rerun"):
+    if st.session_state.get(f"{P}show_code"):
+        st.code(
+            """from pgmviz.models import bm_posterior
 from pgmviz.models import boltzmann as bm
 from pgmviz.sampling.partition import log_Z_exact
 
@@ -492,8 +493,8 @@ Q2 = bm.add_lateral(Q, n_v, hh=L_hh, vv=L_vv)
 p = bm_posterior.conditional_h_given_v(Q2, n_v, v)   # exact p(h|v) over all 2^n_h states
 q = bm_posterior.product_of_marginals(p, n_h)
 bm_posterior.kl(p, q)                # 0 for an RBM, > 0 with hidden-hidden couplings""",
-        language="python",
-    )
+            language="python",
+        )
 
 notice(
     "Nothing but the energy was specified, yet every probability is fixed by it: move one weight "

@@ -80,8 +80,13 @@ def number(at: AppTest, label_start: str) -> float:
     return float(metric(at, label_start).split()[0])
 
 
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every table on the page: the joint's data grid (st.dataframe) and the small HTML ones (st.table)."""
+    return [d.value for d in [*at.dataframe, *at.table]]
+
+
 def table(at: AppTest, columns: list[str]) -> pd.DataFrame:
-    found = [d.value for d in at.dataframe if list(d.value.columns) == columns]
+    found = [d for d in tables(at) if list(d.columns) == columns]
     assert len(found) == 1, f"expected one table with columns {columns}"
     return found[0]
 
@@ -348,7 +353,7 @@ def check_exponential_families(at: AppTest) -> tuple[pd.DataFrame, str]:
     from pgmviz.models import expfam
 
     rbm = shown_rbm(at)
-    shown = next(d.value for d in at.dataframe if "exponential family in θ?" in d.value.columns)
+    shown = next(d for d in tables(at) if "exponential family in θ?" in d.columns)
     curvatures = [expfam.joint_curvature(rbm), expfam.marginal_curvature(rbm), expfam.directed_curvature(rbm.W, rbm.b)]
     for (_, row), c in zip(shown.iterrows(), curvatures):
         j = int(np.argmax(expfam.spread(c)))
@@ -374,3 +379,15 @@ def test_the_joint_is_an_exponential_family_the_marginal_and_directed_layers_are
     shown, text = check_exponential_families(at)
     assert list(shown["exponential family in θ?"].str[:3]) == ["yes", "yes", "yes"]
     assert "**The marginal p(v) is not**" not in text and "does not vary" in text
+
+
+def test_only_the_joint_table_is_a_data_grid_and_the_code_is_drawn_once_opened(at):
+    """The small read-only tables are plain HTML (the browser loads no data grid for them), and the
+    shown code is drawn only when its expander is opened (a closed one would load the highlighter)."""
+    assert [list(d.value.columns) for d in at.dataframe] == [JOINT]
+    assert len(at.table) == 5  # marginal, factors, Q, p(h|v), curvature
+    assert len(at.code) == 0
+    at.session_state["en_show_code"] = True  # what opening the expander does (on_change="rerun")
+    at.run()
+    assert len(at.code) == 1 and "bm.joint_table(rbm)" in at.code[0].value
+    assert_ok(at)
