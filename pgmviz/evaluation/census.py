@@ -8,6 +8,8 @@ Three censuses, each with a fixed seed so a page and a test see the same picture
 - `clamped_census`: a labelled DBN's drawings with one label clamped during T Gibbs steps in its
   top RBM, then one top-down pass; how many the reader files under the clamped class.
 - `free_census`: the same DBN with nothing clamped (labels free in the chain).
+- `round_trip_census`: real digits up the DBN and down the drawings' top-down pass: what the lower
+  layers can render.
 """
 
 from __future__ import annotations
@@ -78,6 +80,19 @@ def free_census(net: DBN, reader: Reader, n: int = 300, T: int = 1000, seed: int
     """n free samples (`DBN.generate`, labels free in the top chain), read."""
     X = net.generate(T, n, as_rng(seed))[0]
     return Census(X, reader.read(X))
+
+
+def round_trip_census(net: DBN, reader: Reader, X: np.ndarray, y: np.ndarray, seed: int = 0) -> Census:
+    """Real digits up and down again: h ~ p(h_{l+1} | h_l) to the top RBM's visible layer, then `DBN.down_pass`.
+
+    The drawings take the same top-down pass from the top RBM's states, so the share read right here
+    is about what the lower layers let a top RBM reach whose states look like real digits' posteriors
+    (a top that draws more typical states than the average digit's can do a little better).
+    """
+    rng = as_rng(seed)
+    H = net.up_pass(X, sample=True, rng=rng)
+    images = net.down_pass(H[-1], len(H) - 1, rng)[0].astype(np.float32)
+    return Census(images, reader.read(images), np.asarray(y).astype(np.int64).ravel())
 
 
 def compare_fantasies(models: dict[str, RBM], reader: Reader, X_test: np.ndarray, n_chains: int = 30,
