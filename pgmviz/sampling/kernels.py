@@ -255,6 +255,7 @@ def warm_up() -> None:
         W = np.zeros((2, 2), dtype)
         one = dtype(1.0)
         momentum_step(W, W.copy(), W.copy(), one, one, one)
+        momentum_step(W[0], W[0].copy(), W[0].copy(), one, one, one)  # the fused stream's biases
     Wt, b3, c2 = np.zeros((2, 3)), np.zeros(3), np.zeros(2)
     for kernel in (_log_Z_gray_serial, _log_Z_softplus_serial):
         kernel(Wt, b3, c2, 1)

@@ -239,6 +239,20 @@ def test_fused_trainer_keeps_the_model_when_a_step_diverges():
     assert np.array_equal(t.rbm.W, before.W) and np.array_equal(t.rbm.b, before.b)
 
 
+@pytest.mark.parametrize("stream", ["fused", "numpy"])
+@pytest.mark.parametrize("bias", ["b", "c"])
+def test_a_bias_step_that_overflows_is_refused_and_the_model_kept(stream, bias):
+    t = _trainer(stream)
+    big = np.finfo(np.float32).max
+    getattr(t.rbm, bias)[1] = big  # finite, and so is its velocity: b + (momentum db + lr grad) is not
+    getattr(t, "d" + bias)[1] = big
+    before = t.rbm.copy()
+    t.run(3, with_metrics=False)
+    assert t.diverged and "NaN or infinite" in t.diverged and t.step == 0
+    assert all(np.array_equal(getattr(t.rbm, k), getattr(before, k)) for k in ("W", "b", "c"))
+    assert not (t.dW.any() or t.db.any() or t.dc.any())  # the momenta cleared
+
+
 def test_fused_stream_is_refused_where_it_does_not_apply():
     with pytest.raises(ValueError, match="stream"):
         TrainSettings(stream="pcg")
