@@ -4,6 +4,7 @@ events where threads must meet."""
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -228,3 +229,59 @@ def test_a_waiting_frame_goes_on_when_the_page_run_ends():
     f.join(10)
     p.join(10)
     assert result == [True]  # woken by the end of the run, not by the 30 s bound
+
+
+# --- compute threads run nicer than the page scripts (Linux keeps a nice value per thread) ---------
+
+
+def _thread_niceness() -> tuple[int, int]:
+    """The calling thread's niceness, asked twice: from the kernel, and from /proc (field 19 of its stat)."""
+    import os
+
+    tid = threading.get_native_id()
+    with open(f"/proc/self/task/{tid}/stat") as f:
+        stat = f.read()
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 is fields[0]
+    return os.getpriority(os.PRIO_PROCESS, tid), int(fields[19 - 3])
+
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+
+
+@linux_only
+@pytest.mark.parametrize("steps", [0, 3, 40])
+def test_a_worker_thread_runs_steps_nicer_than_the_thread_that_started_it_and_no_one_else_does(steps):
+    here = _in_thread(lambda: _thread_niceness())  # a fresh thread of this process: what a worker starts at
+    s = Scheduler(slots=1, idle_after=1e9, nice=steps)
+    try:
+        in_worker = s.submit("a", _thread_niceness).result(timeout=30)
+        in_caller = _thread_niceness()
+    finally:
+        s.shutdown()
+    expected = min(19, here[0] + steps)
+    assert in_worker == (expected, expected)  # the kernel and /proc agree
+    assert in_caller == here  # the caller (a page's script thread) keeps the server's priority
+    assert list(s.niceness.values()) == [expected]
+
+
+@linux_only
+def test_lowering_priority_changes_only_the_calling_thread():
+    from pgmviz.ui.scheduler import lower_thread_priority
+
+    before = _thread_niceness()
+    lowered = _in_thread(lambda: (lower_thread_priority(2), _thread_niceness()))
+    assert lowered == (min(19, before[0] + 2), (min(19, before[0] + 2),) * 2)
+    assert _thread_niceness() == before
+
+
+def test_the_server_scheduler_takes_its_niceness_from_the_environment(monkeypatch):
+    from pgmviz.ui import scheduler
+
+    monkeypatch.setenv("PGMVIZ_COMPUTE_NICE", "0")
+    assert scheduler._nice_from_env() == 0
+    monkeypatch.setenv("PGMVIZ_COMPUTE_NICE", "4")
+    assert scheduler._nice_from_env() == 4
+    monkeypatch.setenv("PGMVIZ_COMPUTE_NICE", "lots")
+    assert scheduler._nice_from_env() == scheduler.COMPUTE_NICE
+    monkeypatch.delenv("PGMVIZ_COMPUTE_NICE")
+    assert scheduler._nice_from_env() == scheduler.COMPUTE_NICE
