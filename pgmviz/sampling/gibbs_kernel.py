@@ -1,7 +1,8 @@
 """The small-model Gibbs kernel: block-Gibbs chains of a tiny RBM (n_v * n_h <= SMALL_MODEL_SIZE) in Numba.
 
 `gibbs_chains` is what `RBM.gibbs` calls for small models; the comment block below says how a
-sweep costs no exp and about 16 random bits a unit.
+sweep costs no exp and about 16 random bits a unit. A layer whose input has at most 16 bits is
+drawn from a full threshold table instead (`pgmviz.sampling.gibbs_tables`), with the same bits.
 """
 
 from __future__ import annotations
@@ -9,7 +10,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from pgmviz.sampling.gibbs_tables import (
+    SMALL_LANES,
+    TABLE_H,
+    TABLE_V,
+    _draw_table,
+    _gibbs_lanes_tables,
+    _table_rows,
+    table_layers,
+)
 from pgmviz.sampling.parallel import run_parallel, twins
+from pgmviz.sampling.splitmix import _GOLDEN, _M1, _M2, _U16, _bit_from_16, _mix64  # noqa: F401  (fused.py's too)
 
 # ---------------------------------------------------------------------------- small-model Gibbs
 # Chains of a tiny RBM: no BLAS call is worth its overhead, so each chain runs in registers and L1.
@@ -30,23 +41,10 @@ from pgmviz.sampling.parallel import run_parallel, twins
 #   2^-16 (plain 16-bit uniforms would turn every p < 2^-16 into 2^-16), at ~16 bits a draw.
 # - The sampled bit is set without a branch (a branch on a coin flip is mispredicted half the
 #   time); the refinement's branch is almost never taken, so it is predicted.
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_U16 = np.uint64(0xFFFF)
-_TWO_M53 = 2.0**-53
 # Below this bound on |sum_g S_g| no partial product of exp(-S_g) over- or underflows float64.
 EXP_TABLE_LIMIT = 700.0
 # A parallel Gibbs call is worth its thread start-up from about this many chain-sweeps.
 GIBBS_PARALLEL_MIN_WORK = 200_000
-
-
-@njit(cache=True, inline="always")
-def _mix64(z):
-    """splitmix64's finaliser: a bijection of uint64 that scrambles every input bit into every output bit."""
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
 
 
 @njit(cache=True)
@@ -133,46 +131,56 @@ def _draw_layer(T, mult, codes_in, p, words, codes_out, state, l):
             codes_out[l, j >> 3] = byte
             byte = 0
     if undecided:  # rare, and outside the loop above so that loop stays branch-free
-        for j in range(n_out):
+        for j in range(n_out):  # decided units get their bit again; undecided ones draw 37 more bits
             hi = np.int64((words[l, j >> 2] >> np.uint64(16 * (j & 3))) & _U16)
-            s = 1.0 + p[l, j]
-            m = 65536.0 - hi * s - 0.5 * s
-            if abs(m) < 0.5 * s:  # 37 more bits make a 53-bit uniform u; the bit is u < 1/s
-                state += _GOLDEN
-                lo = np.int64(_mix64(state) >> np.uint64(27))
-                codes_out[l, j >> 3] |= np.int64(((hi << 37) | lo) * _TWO_M53 * s < 1.0) << (j & 7)
+            bit, state = _bit_from_16(hi, 1.0 + p[l, j], state)
+            codes_out[l, j >> 3] |= bit << (j & 7)
     return state
 
 
 # Chains advance LANES at a time, sweep by sweep: one chain's sweep is a chain of dependent
 # latencies (lookup, product, division, compare, next lookup), and interleaving independent
-# chains lets the CPU overlap them.
+# chains lets the CPU overlap them. All LANES lanes run, lanes past the block's end from v = 0,
+# discarded: the constant trip count lets LLVM unroll, and the dispatch between a layer's table
+# and byte path sits outside the lanes' loops (inside them it cost ~15%).
 LANES = 8
 
 
 @njit(cache=True, inline="always")
-def _gibbs_lanes(r0, r1, V, k, base, Th, Tv, mult_h, mult_v, V_out, H_out, vb, hb, ph, pv, wh, wv, state):
-    """Chains r0 .. r1-1 (at most LANES) together: pack V into bytes, k sweeps, a last h|v, unpack."""
+def _gibbs_lanes(r0, r1, V, k, base, tables, Th, Tv, mult_h, mult_v, tab_h, tab_v, V_out, H_out,
+                 vb, hb, ph, pv, wh, wv, wh8, wv8, state):
+    """Chains r0 .. r1-1 (at most LANES) together: pack V into bytes, k sweeps, a last h|v, unpack.
+
+    A layer in ``tables`` draws from its threshold table (`gibbs_tables._draw_table`), the other
+    from its byte tables; either way the same bits.
+    """
     n_v, n_h = V.shape[1], H_out.shape[1]
-    L = r1 - r0
-    for l in range(L):
+    for l in range(LANES):
         r = r0 + l
         state[l] = _mix64(base ^ (np.uint64(r) * _M2))
         for g in range(vb.shape[1]):
             byte = 0
             for t in range(8):
                 i = 8 * g + t
-                if i < n_v and V[r, i] > 0.5:
+                if r < r1 and i < n_v and V[r, i] > 0.5:
                     byte |= 1 << t
             vb[l, g] = byte
     for step in range(k + 1):
-        for l in range(L):
-            state[l] = _draw_layer(Th, mult_h, vb, ph, wh, hb, state[l], l)
+        if tables & TABLE_H:
+            for l in range(LANES):
+                state[l] = _draw_table(tab_h, Th, mult_h, vb, wh8, hb, state[l], l, n_h)
+        else:
+            for l in range(LANES):
+                state[l] = _draw_layer(Th, mult_h, vb, ph, wh, hb, state[l], l)
         if step == k:
             break
-        for l in range(L):
-            state[l] = _draw_layer(Tv, mult_v, hb, pv, wv, vb, state[l], l)
-    for l in range(L):
+        if tables & TABLE_V:
+            for l in range(LANES):
+                state[l] = _draw_table(tab_v, Tv, mult_v, hb, wv8, vb, state[l], l, n_v)
+        else:
+            for l in range(LANES):
+                state[l] = _draw_layer(Tv, mult_v, hb, pv, wv, vb, state[l], l)
+    for l in range(r1 - r0):
         for i in range(n_v):
             V_out[r0 + l, i] = (vb[l, i >> 3] >> (i & 7)) & 1
         for j in range(n_h):
@@ -184,13 +192,23 @@ def _gibbs_body(W, b, c, V, k, seed):
 
     One body, compiled serial and parallel (`twins`): the chains are split into blocks, and
     ``prange`` runs the blocks on threads in the parallel twin. Same samples bit for bit: each
-    chain's stream depends on the seed and its index only.
+    chain's stream depends on the seed and its index only, not on the path `table_layers`
+    chooses for the call's size (tables, both layers from tables, or byte tables).
     """
     n, n_v = V.shape
     n_h = W.shape[1]
     Gv, Gh = (n_v + 7) // 8, (n_h + 7) // 8
     Th, mult_h = _exp_tables(_byte_tables(W, c))  # input to h from v's bytes
     Tv, mult_v = _exp_tables(_byte_tables(np.ascontiguousarray(W.T), b))  # input to v from h's bytes
+    tables = table_layers(n_v, n_h, n, k)
+    tab_h = np.empty(((1 << n_v) if tables & TABLE_H else 1, 2 * Gh), np.uint64)
+    tab_v = np.empty(((1 << n_h) if tables & TABLE_V else 1, 2 * Gv), np.uint64)
+    n_tb = 64
+    for tb in prange(n_tb):  # the tables' rows, on threads in the parallel twin
+        if tables & TABLE_H:
+            _table_rows(tab_h, n_h, Th, mult_h, Gv, tb * tab_h.shape[0] // n_tb, (tb + 1) * tab_h.shape[0] // n_tb)
+        if tables & TABLE_V:
+            _table_rows(tab_v, n_v, Tv, mult_v, Gh, tb * tab_v.shape[0] // n_tb, (tb + 1) * tab_v.shape[0] // n_tb)
     V_out = np.empty_like(V)
     H_out = np.empty((n, n_h), dtype=V.dtype)
     base = _mix64(np.uint64(seed) * _GOLDEN + np.uint64(1))
@@ -202,11 +220,20 @@ def _gibbs_body(W, b, c, V, k, seed):
         pv = np.empty((LANES, n_v))
         wh = np.empty((LANES, (n_h + 3) // 4), np.uint64)
         wv = np.empty((LANES, (n_v + 3) // 4), np.uint64)
+        wh8 = np.zeros((LANES, 2 * Gh), np.uint64)  # a table draw's words, two a chunk
+        wv8 = np.zeros((LANES, 2 * Gv), np.uint64)
         state = np.empty(LANES, np.uint64)
-        end = (blk + 1) * n // n_blocks
-        for r0 in range(blk * n // n_blocks, end, LANES):
-            _gibbs_lanes(r0, min(r0 + LANES, end), V, k, base, Th, Tv, mult_h, mult_v, V_out, H_out,
-                         vb, hb, ph, pv, wh, wv, state)
+        vc = np.empty(SMALL_LANES, np.int64)
+        hc = np.empty(SMALL_LANES, np.int64)
+        start, end = blk * n // n_blocks, (blk + 1) * n // n_blocks
+        if tables == TABLE_H | TABLE_V:
+            for r0 in range(start, end, SMALL_LANES):
+                _gibbs_lanes_tables(r0, min(r0 + SMALL_LANES, end), V, k, base, tab_h, tab_v, Th, Tv, mult_h,
+                                    mult_v, V_out, H_out, state, vc, hc)
+        else:
+            for r0 in range(start, end, LANES):
+                _gibbs_lanes(r0, min(r0 + LANES, end), V, k, base, tables, Th, Tv, mult_h, mult_v, tab_h, tab_v,
+                             V_out, H_out, vb, hb, ph, pv, wh, wv, wh8, wv8, state)
     return V_out, H_out
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from pgmviz.sampling import gibbs_kernel, kernels
+from pgmviz.sampling import gibbs_kernel, gibbs_tables, kernels
+from pgmviz.sampling.gibbs_tables import TABLE_H, TABLE_V, table_layers
 
 
 def _model(n_v, n_h, dtype, seed=0, scale=1.0):
@@ -16,7 +17,7 @@ def _model(n_v, n_h, dtype, seed=0, scale=1.0):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n_v,n_h", [(16, 8), (20, 10), (5, 3), (9, 17)])
+@pytest.mark.parametrize("n_v,n_h", [(16, 8), (20, 10), (5, 3), (9, 17), (3, 40)])
 def test_one_sweep_matches_the_exact_conditionals(n_v, n_h, dtype):
     """From a fixed v0: h0 ~ p(h|v0) and E[v1] = sum_h p(h|v0) sigmoid(b + W h), both exactly known."""
     W, b, c = _model(n_v, n_h, dtype)
@@ -55,9 +56,11 @@ def test_long_chains_match_numpy_block_gibbs():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_deterministic_and_identical_serial_and_parallel(dtype):
+@pytest.mark.parametrize("n,tables", [(300, TABLE_V), (4000, TABLE_H | TABLE_V)])
+def test_deterministic_and_identical_serial_and_parallel(dtype, n, tables):
     W, b, c = _model(16, 8, dtype)
-    V0 = (np.random.default_rng(0).random((300, 16)) < 0.5).astype(dtype)
+    assert table_layers(16, 8, n, 20) == tables  # v|h from its table; with 4000 chains h|v too
+    V0 = (np.random.default_rng(0).random((n, 16)) < 0.5).astype(dtype)
     a = kernels.gibbs_chains(W, b, c, V0, 20, seed=5, parallel=False)
     p = kernels.gibbs_chains(W, b, c, V0, 20, seed=5, parallel=True)
     d = kernels.gibbs_chains(W, b, c, V0, 20, seed=6, parallel=False)
@@ -145,12 +148,20 @@ def _exact_p_v(W, b, c):
     return states, p / p.sum()
 
 
-@pytest.mark.parametrize("n_v,n_h,dtype", [(4, 3, np.float64), (9, 2, np.float32), (6, 10, np.float32)])
-def test_equilibrium_matches_exact_p_v(n_v, n_h, dtype):
-    """Total variation between the chains' final v and the exact p(v) (enumerated), fixed seed."""
+_BOTH = TABLE_H | TABLE_V
+
+
+@pytest.mark.parametrize("n_v,n_h,dtype,tables", [(4, 3, np.float64, _BOTH), (9, 2, np.float32, _BOTH),
+                                                  (6, 10, np.float32, _BOTH), (5, 20, np.float32, TABLE_H)])
+def test_equilibrium_matches_exact_p_v(n_v, n_h, dtype, tables):
+    """Total variation between the chains' final v and the exact p(v) (enumerated), fixed seed.
+
+    Both layers from full tables, or (5 x 20) h|v from its table and v|h from byte tables; the
+    byte path draws the same bits as the tables (test_every_path_draws_the_same_bits)."""
     W, b, c = _model(n_v, n_h, np.float64, seed=5)
     states, p = _exact_p_v(W, b, c)
     n = 200_000
+    assert table_layers(n_v, n_h, n, 50) == tables
     V0 = np.zeros((n, n_v), dtype)
     V, _ = kernels.gibbs_chains(W.astype(dtype), b.astype(dtype), c.astype(dtype), V0, 50, seed=9)
     idx = V.astype(np.int64) @ (1 << np.arange(n_v - 1, -1, -1))
@@ -243,3 +254,119 @@ print(numba.threading_layer())
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout
     assert proc.stdout.strip() in {"workqueue", "omp", "tbb"}
+
+
+# ---------------------------------------------------------------- full threshold tables (gibbs_tables)
+def test_thresholds_decide_every_16_bit_draw_as_the_byte_kernel_does():
+    """For each s = 1/p: hi < t exactly where the byte kernel's bit is surely 1, and only hi == min(t, 2^16 - 1)
+    can need its rule (equal, or undecided: refined), by brute force over all 2^16 values of hi."""
+    rng = np.random.default_rng(0)
+    grid = np.arange(1, 65536) / 65536.0  # p on the bucket edges, where t is exactly 2^16 p
+    p = np.concatenate([grid[::997], np.nextafter(grid[::1009], 0), np.nextafter(grid[::1013], 1),
+                        rng.random(300), [1.0, 1 - 1e-17, 1 - 2**-17, 2**-17, 1e-5, 1e-300, 1e-17]])
+    hi = np.arange(65536, dtype=np.int64)
+    s_values = list(1.0 / p) + [np.inf, np.nan]
+    for s in s_values:
+        with np.errstate(invalid="ignore"):  # 0 * inf: NaN, as in the kernel
+            m = 65536.0 - hi * s - 0.5 * s
+        sure_one, undecided = m >= 0.5 * s, np.abs(m) < 0.5 * s
+        t = gibbs_tables._threshold(s)
+        assert np.array_equal(sure_one, hi < t), s
+        stored = min(t, 65535)
+        assert not undecided[hi != stored].any(), s  # the fast compare never skips a refinement
+        assert not sure_one[hi > stored].any(), s
+    assert gibbs_tables._threshold(1.0) == 65536 and gibbs_tables._threshold(np.nan) == 0
+
+
+def test_table_choice_per_layer_and_its_boundaries():
+    """A layer takes its table when its input has <= 16 bits, the table <= 2 MiB, and the call draws it once a row."""
+    assert table_layers(16, 8, 16384, 3) == TABLE_H | TABLE_V  # 16384 * (3 + 1) = 2^16 h draws: the rows
+    assert table_layers(16, 8, 16383, 3) == TABLE_V
+    assert table_layers(16, 8, 85, 3) == 0 and table_layers(16, 8, 86, 3) == TABLE_V  # 3 * 86 >= 256
+    assert table_layers(17, 8, 10**9, 3) == TABLE_V  # 17 input bits: byte tables for h
+    assert table_layers(8, 17, 10**9, 3) == TABLE_H
+    assert table_layers(16, 16, 10**9, 3) == TABLE_H | TABLE_V  # 2^16 rows x 2 chunks x 16 B = 2 MiB
+    assert table_layers(16, 17, 10**9, 3) == 0  # a 3 MiB h-table is over FULL_TABLE_MAX_BYTES; v has 17 bits
+    assert table_layers(4, 4, 10**6, 0) == TABLE_H  # k = 0 never draws v
+
+
+@pytest.mark.parametrize("n_v,n_h,scale,k,sizes", [
+    (16, 8, 1.0, 3, (85, 300, 16384)),  # bytes, v|h tables, both
+    (16, 8, 1.0, 3, (16383, 16384)),  # the h-table boundary
+    (8, 100, 0.5, 3, (20, 100)),  # a wide layer from its table (13 chunks), v|h from bytes
+    (100, 8, 0.5, 3, (20, 100)),
+    (3, 16, 200.0, 3, (1, 3, 22000)),  # weights in the hundreds: the byte tables sum, no exp products
+    (13, 5, 20.0, 9, (3, 1001)),
+])
+def test_every_path_draws_the_same_bits(n_v, n_h, scale, k, sizes):
+    """Chain r's samples depend on the seed and r only: the first rows agree whichever path each call's size chose."""
+    W, b, c = _model(n_v, n_h, np.float64, seed=2, scale=scale)
+    V0 = (np.random.default_rng(3).random((max(sizes), n_v)) < 0.5).astype(np.float64)
+    paths = {table_layers(n_v, n_h, n, k) for n in sizes}
+    assert len(paths) == len(sizes)  # each size takes a different path
+    runs = [kernels.gibbs_chains(W, b, c, V0[:n], k, seed=4, parallel=False) for n in sizes]
+    m = min(sizes)
+    for V, H in runs[1:]:
+        assert np.array_equal(V[:m], runs[0][0]) and np.array_equal(H[:m], runs[0][1])
+
+
+def test_nan_weights_draw_the_same_bits_on_every_path():
+    """A NaN input draws 0 (the byte kernel's compares are false), an all-zero input sees only the bias."""
+    W = np.full((6, 4), np.nan)
+    assert table_layers(6, 4, 2, 3) == 0 and table_layers(6, 4, 500, 3) == TABLE_H | TABLE_V
+    V0 = np.ones((500, 6))
+    small, large = (kernels.gibbs_chains(W, np.zeros(6), np.zeros(4), V0[:n], 3, seed=1) for n in (2, 500))
+    assert all(np.array_equal(x, y[:2]) for x, y in zip(small, large))
+    V, H = large
+    assert H.any() and V.any()  # an all-zero h leaves p(v | h) = sigmoid(b) = 1/2
+    _, H1 = kernels.gibbs_chains(W, np.zeros(6), np.zeros(4), V0, 0, seed=1)
+    assert not H1.any()  # v all ones: every x_j is NaN
+
+
+def _replay_constant_p(seed, n, e_h, e_v, k):
+    """The stream replayed for W = 0 (p independent of the state), all n chains at once in numpy uint64 arithmetic."""
+    G, M1, M2 = (np.uint64(x) for x in (_G, _M1, _M2))
+
+    def mix(z):
+        z = (z ^ (z >> np.uint64(30))) * M1
+        z = (z ^ (z >> np.uint64(27))) * M2
+        return z ^ (z >> np.uint64(31))
+
+    def draw(e, state):
+        n_words = (len(e) + 3) // 4
+        words = mix(state[:, None] + np.arange(1, n_words + 1, dtype=np.uint64) * G)
+        j = np.arange(len(e))
+        hi = ((words[:, j >> 2] >> (np.uint64(16) * (j & 3).astype(np.uint64))) & np.uint64(0xFFFF)).astype(np.int64)
+        s = 1.0 + e
+        m = 65536.0 - hi * s - 0.5 * s
+        bits, undecided = m >= 0.5 * s, np.abs(m) < 0.5 * s
+        state = state + np.uint64(n_words * _G & _MASK)  # uint64 arrays wrap mod 2^64, as the kernel's do
+        order = np.cumsum(undecided, axis=1).astype(np.uint64)  # the i-th refinement uses state + i G
+        lo = (mix(state[:, None] + order * G) >> np.uint64(27)).astype(np.int64)
+        refined = ((hi << 37) | lo) * 2.0**-53 * s < 1.0
+        refinements[0] += int(undecided.sum())
+        return np.where(undecided, refined, bits).astype(float), state + order[:, -1] * G
+
+    refinements = [0]
+    base = np.uint64(_mix((seed * _G + 1) & _MASK))
+    state = mix(base ^ (np.arange(n, dtype=np.uint64) * M2))
+    V, (H, state) = None, draw(e_h, state)
+    for _ in range(k):
+        V, state = draw(e_v, state)
+        H, state = draw(e_h, state)
+    return V, H, refinements[0]
+
+
+@pytest.mark.parametrize("n_v,k,tables", [(1, 0, TABLE_H), (2, 1, TABLE_H | TABLE_V)])
+def test_tables_replay_exactly_through_hundreds_of_refinements(n_v, k, tables):
+    """p = 1e-5 (h) and 1 - 1e-5 (v): every draw whose 16 bits hit the threshold is refined (~2^-16 of them)."""
+    n, n_h = 1_000_000, 8
+    c = np.full(n_h, np.log(1e-5 / (1 - 1e-5)))
+    b = -np.full(n_v, np.log(1e-5 / (1 - 1e-5)))
+    assert table_layers(n_v, n_h, n, k) == tables
+    V, H = kernels.gibbs_chains(np.zeros((n_v, n_h)), b, c, np.zeros((n, n_v)), k, seed=6)
+    V_ref, H_ref, refinements = _replay_constant_p(6, n, np.exp(-c), np.exp(-b), k)
+    assert np.array_equal(H, H_ref)
+    if k:
+        assert np.array_equal(V, V_ref)
+    assert refinements > 60 * (2 * k + 1)  # ~122 an h draw of 8 M units, ~30 a v draw of 2 M
