@@ -57,7 +57,9 @@ from pgmviz.data import binarize, load_mnist_subset
 from pgmviz.models.rbm import RBM
 from pgmviz.rng import as_rng, kernel_seed
 from pgmviz.sampling import kernels
+from pgmviz.sampling.gibbs_tables import table_layers
 from pgmviz.sampling.partition import log_Z_exact
+from pgmviz.sampling.splitmix import _GOLDEN, _M2, _mix64
 from pgmviz.training.train import Trainer, TrainSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,6 +178,27 @@ def bench_logz(rows, quick, repeat):
 
 
 # ---------------------------------------------------------------------------- 3. small-model Gibbs
+@numba.njit(cache=True, parallel=True)
+def gibbs_stream_floor(n_chains, sweeps, n_v, n_h, seed):
+    """The Gibbs kernel's random words alone: per chain and sweep ceil(n_h/4) + ceil(n_v/4) splitmix64 outputs.
+
+    The floor of the small-Gibbs row: what drawing the sweeps' 16-bit uniforms costs with the
+    kernel's generator and threads, with no table, compare or bit packing (folded by xor so the
+    compiler keeps them).
+    """
+    n_words = (n_h + 3) // 4 + (n_v + 3) // 4
+    acc = np.zeros(n_chains, np.uint64)
+    for r in numba.prange(n_chains):
+        state = _mix64(np.uint64(seed) ^ (np.uint64(r) * _M2))
+        x = np.uint64(0)
+        for _ in range(sweeps):
+            for w in range(n_words):
+                x ^= _mix64(state + np.uint64(w + 1) * _GOLDEN)
+            state += np.uint64(n_words) * _GOLDEN
+        acc[r] = x
+    return acc
+
+
 def bench_gibbs(rows, quick, repeat, tag=""):
     n_v, n_h, n_chains = 16, 8, 1000
     sweeps = 200 if quick else 10_000
@@ -187,24 +210,32 @@ def bench_gibbs(rows, quick, repeat, tag=""):
         "pgmviz": (lambda _: rbm.gibbs(V0, k=sweeps, rng=seed), None),
         "serial": (lambda _: kernels.gibbs_chains(rbm.W, rbm.b, rbm.c, V0, sweeps, kernel_seed(as_rng(seed)),
                                                   parallel=False), None),
+        "floor": (lambda _: gibbs_stream_floor(n_chains, sweeps + 1, n_v, n_h, seed), None),
         "numpy": (lambda _: gibbs_numpy(rbm.W, rbm.b, rbm.c, V0, sweeps, seed), None),
         "plain": (lambda _: gibbs_numpy_plain(rbm.W, rbm.b, rbm.c, V0, sweeps, seed), None),
     }, repeat)
-    t_pg, t_se, t_np, t_pl = t["pgmviz"], t["serial"], t["numpy"], t["plain"]
+    t_pg, t_se, t_np, t_pl, t_fl = t["pgmviz"], t["serial"], t["numpy"], t["plain"], t["floor"]
     # Not the same random stream, so compare the chains' unit means, not the samples.
     mean_v = {name: out[name][0].mean(axis=0) for name in ("pgmviz", "numpy", "plain")}
     gap = max(float(np.abs(mean_v["pgmviz"] - mean_v[name]).max()) for name in ("numpy", "plain"))
     label = f"{n_v}x{n_h}, {n_chains} chains x {sweeps} sweeps"
     rows.append(("small Gibbs" + tag, f"numpy batched chains, the bench's baseline ({label})", t_np, None, ""))
     rows.append(("", "numpy plain loop (V @ W, 1/(1+exp(-x)), rng.random; float32)", t_pl, None, ""))
+    rows.append(("", "floor: the kernel's random words alone (splitmix64, same threads)", t_fl, None, ""))
     rows.append(("", "pgmviz RBM.gibbs, against the bench's baseline", t_pg, t_np / t_pg, "numpy / pgmviz (info)"))
     rows.append(("", "pgmviz RBM.gibbs, against the plain loop", t_pg, t_pl / t_pg, "plain / pgmviz >= 8"))
+    rows.append(("", "pgmviz RBM.gibbs, against the floor", t_pg, t_pg / t_fl, "pgmviz / floor (info)"))
     rows.append(("", "pgmviz kernel, one thread (Streamlit threads), against the plain loop", t_se, t_pl / t_se,
                  "plain / pgmviz 1 thread (info)"))
     same = all(np.array_equal(x, y) for x, y in zip(out["pgmviz"], out["serial"]))
+    per = 1e9 / (n_chains * (sweeps + 1))
+    tables = table_layers(n_v, n_h, n_chains, sweeps)
     print(f"Gibbs{tag}: parallel and one-thread kernels give identical samples: {same}")
     print(f"Gibbs{tag}: max |mean(v) pgmviz - mean(v) numpy| over units and both loops = {gap:.3f} "
           f"(sampling noise ~ {2/np.sqrt(n_chains):.3f})")
+    print(f"Gibbs{tag}: per chain-sweep (wall): pgmviz {per * t_pg:.1f} ns, one thread {per * t_se:.1f} ns, "
+          f"floor (random words alone) {per * t_fl:.1f} ns, plain loop {per * t_pl:.1f} ns; "
+          f"full threshold tables for {['no layer', 'h|v', 'v|h', 'both layers'][tables]}")
     return {f"gibbs_{name}{tag}": t[name] for name in t}
 
 
