@@ -130,7 +130,7 @@ class FusedDraws:
 
     Every call advances the call counter, so a sequence of calls from one seed is reproducible.
     Returned arrays are new (a page may keep them); only the pre-activations X = V W and
-    X = H W^T, the gradient's stacked operands and the gradient itself live in the buffers.
+    X = H W^T, the gradient's stacked operands and the gradients themselves live in the buffers.
     """
 
     def __init__(self, seed: int, parallel: bool | None = None) -> None:
