@@ -5,6 +5,7 @@ import streamlit as st
 from pgmviz.ui.graphs import graphviz_chart
 from pgmviz.ui.layout import lesson_link
 from pgmviz.ui.lessons import LESSONS, lessons_by_section
+from pgmviz.ui.prefetch import prefetch_chunks
 
 # --- the four model graphs -------------------------------------------------------------------
 # Shaded circles are visible (observed) units, white ones hidden. Lines without arrows are
@@ -201,3 +202,7 @@ st.caption(
     "pgmviz runs locally: `make run` starts it, `make test` checks it. Lesson content follows "
     "standard lecture material on Boltzmann machines, RBMs and deep belief nets."
 )
+
+# Plotly's and the data grid's code, loaded while the student reads Home (pgmviz.ui.prefetch): a lesson
+# opened from here finds it in the tab instead of waiting for 5 MB of JavaScript before its first chart.
+prefetch_chunks()

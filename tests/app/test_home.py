@@ -136,3 +136,11 @@ def test_layout_helpers_render():
     assert "A claim in one sentence." in at.markdown[0].value
     assert "What to notice" in at.info[0].value and "Something to notice." in at.info[0].value
     assert at.text[0].value == "warm-up ran: True"
+
+
+def test_home_prefetches_the_lessons_chart_code(home):
+    from pgmviz.ui.prefetch import CHUNKS, chunk_files
+
+    scripts = [h.proto.body for h in home.get("html") if "import(base + file)" in h.proto.body]
+    assert len(scripts) == 1
+    assert all(f in scripts[0] for f in chunk_files(CHUNKS)) and len(chunk_files(CHUNKS)) == len(CHUNKS)
