@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import streamlit as st
 from streamlit import runtime
 
 _LOG = logging.getLogger(__name__)
+OFF = "PGMVIZ_WARM_PAGES"  # set to 0 to skip the warm-up (a test server that starts many times)
 PAGE_TIMEOUT = 900.0  # s; a page not done by then ends the warm-up (Energy on a cold Numba cache: 5 min at load 20)
 
 
@@ -80,6 +82,9 @@ def warm_pages(pages: list[str], state: WarmUp) -> WarmUp:
     """Run every page of ``pages`` once in a session of the server's own, then close it."""
     t0 = time.monotonic()
     try:
+        if os.environ.get(OFF, "1") == "0":
+            state.stopped = f"{OFF}=0"
+            return state
         if not runtime.exists():
             state.stopped = "no Streamlit runtime (AppTest or a bare script)"
             return state

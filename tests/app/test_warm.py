@@ -39,3 +39,11 @@ def test_without_a_runtime_nothing_runs_and_the_reason_is_kept():
     assert state.done.is_set()
     assert state.pages == []
     assert "no Streamlit runtime" in state.stopped
+
+
+def test_it_can_be_turned_off(monkeypatch):
+    from pgmviz.ui import warm
+
+    monkeypatch.setenv(warm.OFF, "0")
+    state = warm_pages(["home"], WarmUp())
+    assert state.pages == [] and state.stopped == f"{warm.OFF}=0"
