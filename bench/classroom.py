@@ -19,8 +19,13 @@ app.py``; ``--workers n`` is ``scripts/serve.py --workers n`` behind nginx):
   fragment reruns the client asked for per second (both read from the websocket, for Chromium
   tabs too), and the time from the Train click to the first new picture;
 - the latecomer's page-ready times (navigation until the app is idle: connected, no script
-  running, pictures loaded; the browser tests' ``wait_idle``), in seconds, "-" for a visit that
-  was not ready within ``--late-timeout``; and, to tell the server's share from the browser's
+  running, pictures and charts drawn; the browser tests' ``wait_idle``, timed when the page's
+  answer comes back, since a long task can hold it for seconds), in seconds, "-" for a visit that
+  was not ready within ``--late-timeout``, Home's and Energy's apart. ``--latecomer fresh`` (the
+  default) opens each page in a fresh browser context (no cache: each page loads the whole
+  frontend); ``--latecomer tab`` opens Home, then Energy by its sidebar link in the same tab, as a
+  student does (Energy then finds the frontend, and the chart code Home prefetched, loaded);
+  and, to tell the server's share from the browser's
   (Chromium renders on the same 2 cores: Energy's charts and tables take seconds there even on
   an idle server), the same page's script run on the server alone (a ``LightSession``: request
   to ``script_finished``), measured just before each browser visit;
@@ -91,6 +96,9 @@ from classroom_ws import ExceptionBox, LightSession, LightStudent
 
 SETTLE_SAMPLE_S = 30.0  # --memory: the server's size is sampled this often while sessions are dropped
 PASSING_SAMPLE = 10  # --memory: and after every this many students who came and went
+WARM_STARTED, WARM_LINE = "pgmviz warm-up started", "pgmviz warm-up:"  # --memory: the server's own warm-up's log
+WARM_TIMEOUT_S = 600.0
+REAPED_S = 40.0  # pgmviz.ui.sessions.REAP_EVERY (30 s) and its collection
 
 
 def all_pages() -> list[str]:
@@ -122,7 +130,7 @@ def client_kind(clients: str, n: int) -> str:
 
 
 def run_training(server: Server, n: int, seconds: float, late_every: float, late_timeout: float,
-                 open_timeout: float, clients: str = "auto") -> dict:
+                 open_timeout: float, clients: str = "auto", late_mode: str = "fresh") -> dict:
     helpers = _load_browser_helpers()
     from playwright.sync_api import sync_playwright
 
@@ -141,7 +149,8 @@ def run_training(server: Server, n: int, seconds: float, late_every: float, late
             server_pids = set(server.pids())
             client_pids = [p for p in descendants(me) if p not in server_pids]  # Chromium, Playwright, this one
             cpu_s0, cpu_c0, wall0 = cpu_seconds(list(server_pids)), cpu_seconds(client_pids), time.monotonic()
-            visits, scripts, boxes = latecomer(browser, helpers, server.url, seconds, late_every, late_timeout)
+            visits, scripts, boxes = latecomer(browser, helpers, server.url, seconds, late_every, late_timeout,
+                                               late_mode)
             wall = time.monotonic() - wall0
             server_cores = (cpu_seconds(server.pids()) - cpu_s0) / wall
             client_cores = (cpu_seconds(client_pids) - cpu_c0) / wall
@@ -154,7 +163,7 @@ def run_training(server: Server, n: int, seconds: float, late_every: float, late
             stop.set()
             browser.close()
     return {
-        "config": server.label, "clients": kind, "students": n, "seconds": round(wall, 1),
+        "config": server.label, "clients": kind, "students": n, "seconds": round(wall, 1), "latecomer_mode": late_mode,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "fps": [round(f, 3) for f in fps], "fps_total": round(sum(fps), 2),
         "delivered_fps": [round(f, 3) for f in delivered], "asked_per_s": [round(f, 3) for f in asked],
@@ -176,6 +185,11 @@ def format_training(r: dict) -> str:
     shown = [f"{t:.1f}" if t is not None else "-" for t in ready]
     ok = [t for t in ready if t is not None]
     span = f"{min(ok):.1f}-{max(ok):.1f} s" if ok else "never"
+    by_page = {}  # Home's and Energy's spans apart: Energy is the heavier page
+    for page, t in r["latecomer"]:
+        by_page.setdefault(page, []).append(t)
+    span += "; " + ", ".join(f"{page} " + (f"{min(x):.1f}-{max(x):.1f}" if (x := [t for t in ts if t is not None])
+                                           else "never") for page, ts in by_page.items())
     first = [t for t in r["first_frame_s"] if t is not None]
     scripts = " ".join("-" if t is None else f"{t:.2f}" for t in r.get("latecomer_script_s", []))
     delivered, asked = sum(r["delivered_fps"]), sum(r["asked_per_s"])
@@ -225,6 +239,15 @@ def run_memory(server: Server, concurrent: int, students: int, parallel: int, se
     s.close()
     time.sleep(3)
     note("fresh_mib", round(server.memory_mib()))
+    # A server whose app.py warms every page in a session of its own (pgmviz.ui.warm) says so in its log
+    # when done; that warm size is its idle size. A tree without the warm-up: none comes, "fresh" stays idle.
+    t = time.monotonic()
+    while WARM_STARTED in server.log() and WARM_LINE not in server.log() and time.monotonic() - t < WARM_TIMEOUT_S:
+        time.sleep(2.0)
+    if WARM_LINE in server.log():
+        note("warm_up", next(line for line in server.log().splitlines() if WARM_LINE in line).strip())
+        time.sleep(REAPED_S)  # the warm-up's closed session is emptied by the reaper's next pass
+        note("idle_warmed_mib", round(server.memory_mib()))
     boxes: list[ExceptionBox] = []
     with ThreadPoolExecutor(parallel) as pool:
         t = time.monotonic()
@@ -277,6 +300,9 @@ def parse_args(argv=None):
     p.add_argument("--seconds", type=float, default=30.0, help="the measuring window per configuration")
     p.add_argument("--late-every", type=float, default=5.0, help="seconds between the latecomer's visits")
     p.add_argument("--late-timeout", type=float, default=60.0, help="a latecomer's visit not ready by then is '-'")
+    p.add_argument("--latecomer", choices=("fresh", "tab"), default="fresh",
+                   help="fresh: a fresh browser context per page (the default); tab: one tab opens Home, "
+                        "then Energy by its link, as a student does")
     p.add_argument("--open-timeout", type=float, default=240.0, help="how long students may take to start training")
     p.add_argument("--clients", default=None,
                    help="students' clients, comma-separated, each run in turn: light (websocket, "
@@ -330,7 +356,7 @@ def main(argv=None) -> int:
                     server.start()
                     try:
                         r = run_training(server, n, args.seconds, args.late_every, args.late_timeout,
-                                         args.open_timeout, clients)
+                                         args.open_timeout, clients, args.latecomer)
                     finally:
                         server.stop()
                     print(format_training(r), flush=True)

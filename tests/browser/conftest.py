@@ -19,7 +19,8 @@ tests get them through the same-named fixtures above):
         server, no script run in progress (``data-test-script-state == "notRunning"``), the
         status widget not showing "Running", no stale (greyed) elements, no loading skeletons,
         every <img> loaded, every graphviz/plotly chart drawn. Returns the monotonic time at which
-        the idle stretch began. Raises TimeoutError naming what was still busy.
+        the idle stretch began (when the page's first idle answer came back). Raises TimeoutError
+        naming what was still busy.
         After ``page.click(...)`` (e.g. on Train) just call it again: the quiet window covers the
         moment between the click and the rerun starting. A page whose fragment reruns itself
         (``st.fragment(run_every=...)``) may never be quiet; wait for a text or element instead.
@@ -126,8 +127,10 @@ def wait_idle(page, timeout: float = 60.0, quiet: float = 0.5) -> float:
     idle_since: float | None = None
     busy = "never checked"
     while True:
-        now = time.monotonic()
         busy = page.evaluate(_BUSY_JS)
+        # When the page answered, not when it was asked: a long task (Plotly's bundle on a loaded
+        # machine) holds the answer for seconds, all of them busy (bench/README.md, the latecomer).
+        now = time.monotonic()
         if busy:
             idle_since = None
         elif idle_since is None:

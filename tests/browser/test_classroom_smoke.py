@@ -40,6 +40,16 @@ def test_two_students_train_and_a_latecomer_visits(browser, tmp_path):  # `brows
         assert r["server_cores"] > 0 and r["peak_mib"] > 0, r
 
 
+def test_the_latecomer_as_one_tab_opens_home_then_energy(browser, tmp_path):
+    (r,) = _run(tmp_path, "--clients", "light", "--latecomer", "tab")
+    assert r["latecomer_mode"] == "tab"
+    pages = [page for page, _ in r["latecomer"]]
+    assert pages and pages == ["home", "energy after home"] * (len(pages) // 2), r
+    assert all(t is not None and t > 0 for _, t in r["latecomer"]), r  # both pages became ready
+    assert len(r["latecomer_script_s"]) == len(r["latecomer"]), r
+    assert r["exceptions"] == 0, r
+
+
 def test_memory_run_visits_every_page(tmp_path):
     (r,) = _run(tmp_path, "--memory")
     assert r["exceptions"] == 0 and r["exception_texts"] == [], r
