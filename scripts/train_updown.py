@@ -6,7 +6,9 @@ assets/dbn/<name>_updown.npz beside each.
 
 Starts from each file of scripts/train_dbn.py (greedy), unties its weights and runs
 `pgmviz.training.updown.UpDownTrainer` on the 4,000 training digits with fixed settings and seed (lr 0.02,
-PCD-3 in the top RBM with 100 persistent chains and the hybrid log p(y | x) term, 60 epochs). The
+PCD-3 in the top RBM with 100 persistent chains and the hybrid log p(y | x) term, 60 epochs); where
+the greedy net's top b_x were matched to the data's means (its meta's `finish`: the 28x28 net), the
+fine-tuned net's are matched again with the same settings. The
 file's meta records the per-epoch history (free-energy classification error on the training and the
 1,000 held-out digits; the wake and sleep phases' prediction errors), and the label-clamped drawings
 and free samples of the fine-tuned net as the independent reader reads them (`pgmviz.evaluation.census`, the
@@ -27,7 +29,7 @@ from pgmviz.data import ASSETS_DIR
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import bundled_reader
 from pgmviz.models import dbn_io
-from pgmviz.training import updown
+from pgmviz.training import label_balance, updown
 
 NETS = {  # name -> (greedy net, up-down net)
     "28": (ASSETS_DIR / "dbn" / "mnist_labels.npz", ASSETS_DIR / "dbn" / "mnist_labels_updown.npz"),
@@ -43,6 +45,7 @@ EPOCHS = 60
 
 
 def fine_tune(source: Path, out: Path) -> None:
+    """Up-down from ``source``; then, if the greedy net's b_x were matched (its meta's ``finish``), the same again."""
     greedy, greedy_meta = dbn_io.load_dbn(source)
     ds = datasets.load(greedy_meta["dataset"])
     t = updown.UpDownTrainer(greedy, ds.X_train, ds.y_train, ds.X_test, ds.y_test, SETTINGS)
@@ -54,18 +57,23 @@ def fine_tune(source: Path, out: Path) -> None:
               f"({time.perf_counter() - t0:.0f} s)", flush=True)
     if t.diverged:
         raise SystemExit("up-down diverged; nothing written")
-    r = census.judge_label_dbn(t.net, bundled_reader(tuple(greedy_meta["image_shape"])))
+    net, finish_log = t.net, []
+    for phase in [{k: v for k, v in p.items() if k != "log"} for p in greedy_meta.get("finish", [])]:
+        # up-down's persistent top phase moves b_x again: match them to the data once more, as the greedy net's
+        net, log = label_balance.match_visible_biases(net, net.up_pass(ds.X_train)[-1], **phase)
+        finish_log.append({**phase, "log": log})
+    r = census.judge_label_dbn(net, bundled_reader(tuple(greedy_meta["image_shape"])))
     h0, h = t.history[0], t.history[-1]
     before = greedy_meta.get("reader", {}).get("clamped", {}).get("accuracy", float("nan"))
     print(f"up-down: {t.seconds:.0f} s; held-out error {h0['held-out error']:.1%} -> {h['held-out error']:.1%}; "
           f"clamped drawings read right {before:.1%} -> {r['clamped']['accuracy']:.1%}; free samples "
           f"{r['free']['entropy_bits']:.2f} bits {r['free']['counts']}", flush=True)
-    dbn_io.save_dbn(out, t.net, {
+    dbn_io.save_dbn(out, net, {
         **{k: greedy_meta[k] for k in ("dataset", "image_shape", "sizes", "n_labels", "n_test", "samplers")
            if k in greedy_meta},
         "title": greedy_meta.get("title", "") + ", up-down fine-tuned",
         "made_by": "python scripts/train_updown.py", "source": source.name,
-        "updown": asdict(SETTINGS), "epochs": EPOCHS, "train_seconds": round(t.seconds, 1),
+        "updown": asdict(SETTINGS), "epochs": EPOCHS, "train_seconds": round(t.seconds, 1), "finish": finish_log,
         "test_error": h["held-out error"], "train_error": h["train error"],
         "greedy_test_error": h0["held-out error"], "greedy_train_error": h0["train error"],
         "history": [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
