@@ -114,8 +114,8 @@ def test_two_workers_sticky_restart_and_reset_message(served, browser, wait_idle
     contexts = []
     try:
         # two students: the proxy hands out the workers in turn and pins each browser by cookie
-        ctx_a, tab_a, seen_a = _student(browser, url, "home", wait_idle, assert_no_exception)
-        ctx_b, tab_b, seen_b = _student(browser, url, "home", wait_idle, assert_no_exception)
+        ctx_a, tab_a, seen_a = _student(browser, url, "", wait_idle, assert_no_exception)
+        ctx_b, tab_b, seen_b = _student(browser, url, "", wait_idle, assert_no_exception)
         contexts += [ctx_a, ctx_b]
         worker_a, worker_b = _cookie_worker(ctx_a), _cookie_worker(ctx_b)
         assert {worker_a, worker_b} == {"w0", "w1"}, (worker_a, worker_b)
