@@ -142,11 +142,13 @@ def _draw_layer(T, mult, codes_in, p, words, codes_out, state, l):
 # latencies (lookup, product, division, compare, next lookup), and interleaving independent
 # chains lets the CPU overlap them. All LANES lanes run, lanes past the block's end from v = 0,
 # discarded: the constant trip count lets LLVM unroll, and the dispatch between a layer's table
-# and byte path sits outside the lanes' loops (inside them it cost ~15%).
+# and byte path sits outside the lanes' loops (inside them it cost ~15%). The lanes functions
+# are calls, not inlined into the body (one call runs a block of chains through every sweep):
+# inlined, numba's parfor passes took ~170 s to compile the parallel twin cold (load 14).
 LANES = 8
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _gibbs_lanes(r0, r1, V, k, base, tables, Th, Tv, mult_h, mult_v, tab_h, tab_v, V_out, H_out,
                  vb, hb, ph, pv, wh, wv, wh8, wv8, state):
     """Chains r0 .. r1-1 (at most LANES) together: pack V into bytes, k sweeps, a last h|v, unpack.

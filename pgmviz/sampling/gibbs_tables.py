@@ -111,7 +111,7 @@ def _threshold(s):
     return t
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _table_rows(tab, n_out, T, mult, G, lo, hi):
     """Rows lo .. hi-1 of a threshold table from byte tables T (input of G bytes); see the comment above."""
     for code in range(lo, hi):
@@ -202,7 +202,7 @@ def _draw_row(tab, code, n_out, state, T, mult, G):
     return _draw_16(tab, code, n_out, state, T, mult, G)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _gibbs_lanes_tables(r0, r1, V, k, base, tab_h, tab_v, Th, Tv, mult_h, mult_v, V_out, H_out, state, vc, hc):
     """Chains r0 .. r1-1 (at most 4) with both layers from tables; each lane's bits and state in scalars.
 
