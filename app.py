@@ -17,6 +17,7 @@ from pgmviz.ui.lessons import lessons_by_section
 from pgmviz.ui.present import apply_style, present_mode
 from pgmviz.ui.scheduler import PAGE_RUNS
 from pgmviz.ui.sessions import reset_notice
+from pgmviz.ui.warm import start_page_warm_up
 
 # ?present=1: projector mode (pgmviz.ui.present): sidebar collapsed, larger type, main picture first
 present = present_mode()
@@ -35,6 +36,10 @@ if present:
 # Compile the Numba kernels in the background while the student reads; pages that need them
 # wait for it (pgmviz.ui.layout.warm_up_kernels). Runs once per server process.
 start_kernel_warm_up()
+
+# Then every page once at its defaults in a session of the server's own (pgmviz.ui.warm), so what
+# all students share is loaded before the first of them and the server's idle size is its warm size.
+start_page_warm_up()
 
 # A tab whose session the server lost (a restarted worker) is told so above whatever page it is on.
 reset_notice()
