@@ -107,8 +107,11 @@ def warm_pages(pages: list[str], state: WarmUp) -> WarmUp:
         state.stopped = repr(e)
     finally:
         state.seconds = time.monotonic() - t0
-        _LOG.warning("pgmviz warm-up: %d pages in %.0f s%s", len(state.pages), state.seconds,
-                     f" (stopped: {state.stopped})" if state.stopped else "")
+        # One line the tests and bench/classroom.py read: pages run, seconds, exception boxes shown.
+        _LOG.warning("pgmviz warm-up: %d pages in %.0f s, %d exception boxes%s", len(state.pages), state.seconds,
+                     len(state.exceptions), f" (stopped: {state.stopped})" if state.stopped else "")
+        for text in state.exceptions:
+            _LOG.warning("pgmviz warm-up exception box: %s", text)
         state.done.set()
     return state
 

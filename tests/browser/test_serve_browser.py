@@ -73,7 +73,8 @@ def served(tmp_path_factory):
     log = open(run_dir / "serve.out", "w")
     proc = subprocess.Popen([sys.executable, str(SERVE), "--workers", "2", "--port", str(port),
                              "--address", "127.0.0.1", "--run-dir", str(run_dir)],
-                            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "PGMVIZ_WARM_PAGES": "0"})  # warm-up: test_warm_up_browser
     try:
         deadline = time.monotonic() + 180
         while "behind nginx" not in (run_dir / "serve.out").read_text():  # printed once all are healthy
