@@ -87,11 +87,16 @@ K = net.n_labels
 sizes = net.sizes
 reader = reader_for((28, 28))
 samplers = meta.get("samplers") or []
-how_greedy = ("Trained greedily on the 4,000 training digits (28x28, thresholded), "
+shift = int(meta.get("max_shift", meta.get("greedy_max_shift", 0)))  # the greedy stage's data (scripts/train_dbn.py)
+digits = (f"the {len(ds.y_train):,} training digits" + (f" and their shifts by up to {shift} pixel{'s' * (shift > 1)} "
+                                                        f"({(2 * shift + 1) ** 2 * len(ds.y_train):,} images)"
+                                                        if shift else ""))
+how_greedy = (f"Trained greedily on {digits} (28x28, thresholded), "
               + (", ".join(f"RBM {i + 1} by {s.upper()}-1" for i, s in enumerate(samplers)) + ", " if samplers else "")
               + f"in {meta.get('train_seconds', 0):.0f} s by `scripts/train_dbn.py`.")
 how = (how_greedy if which == "greedy" else
-       f"The greedy net, then {meta.get('epochs', 0)} epochs of up-down fine-tuning on the same digits "
+       f"The greedy net ({digits}), then {meta.get('epochs', 0)} epochs of up-down fine-tuning on the "
+       f"{len(ds.y_train):,} training digits{' (unshifted)' * bool(shift)} "
        f"({meta.get('train_seconds', 0):.0f} s, `scripts/train_updown.py`): separate recognition and "
        "generative weights below the top RBM.")
 lecture = (" (the lecture's size)" if list(sizes) == [784, 500, 500, 2000]
@@ -228,7 +233,7 @@ m[2].metric("held-out digits", f"{len(ds.y_test):,}")
 ours = "greedily only" if which == "greedy" else f"with {meta.get('epochs', 0)} epochs of up-down"
 st.caption("Not a like-for-like comparison: the lecture's net (784-500-500-2000) learnt from 60,000 digits "
            f"with long up-down fine-tuning after the greedy stage; ours ({'-'.join(map(str, sizes))}) learnt from "
-           f"4,000 digits ({ours}).")
+           f"{len(ds.y_train):,} digits{' and their small shifts' * bool(shift)} ({ours}).")
 conf = recognition.confusion_matrix(ds.y_test, pred, K)
 cm = charts.confusion_figure(conf)
 if q_err.reveals("the error and the confusion matrix"):

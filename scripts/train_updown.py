@@ -73,6 +73,7 @@ def fine_tune(source: Path, out: Path) -> None:
            if k in greedy_meta},
         "title": greedy_meta.get("title", "") + ", up-down fine-tuned",
         "made_by": "python scripts/train_updown.py", "source": source.name,
+        "greedy_max_shift": greedy_meta.get("max_shift", 0),  # the greedy stage's data; up-down's are unshifted
         "updown": asdict(SETTINGS), "epochs": EPOCHS, "train_seconds": round(t.seconds, 1), "finish": finish_log,
         "test_error": h["held-out error"], "train_error": h["train error"],
         "greedy_test_error": h0["held-out error"], "greedy_train_error": h0["train error"],

@@ -51,6 +51,12 @@ def test_page_shows_the_library_numbers(at, lib):
     assert m["held-out error, this net"] == f"{err:.1%}"
     assert err == pytest.approx(meta["test_error"], abs=1e-9)  # the number recorded when it was trained
     assert m["the lecture: full MNIST, generative model + fine-tuning"] == "1.25%"
+    # the data the caption names are the ones the file says its RBMs learnt from
+    shift, n = meta.get("max_shift", 0), len(ds.y_train)
+    caption = next(c.value for c in at.caption if c.value.startswith("The net:"))
+    assert (f"Trained greedily on the {n:,} training digits and their shifts by up to {shift} pixel" in caption
+            and f"({meta['n_train']:,} images)" in caption) if shift else (
+        f"Trained greedily on the {n:,} training digits (28x28" in caption)
     # the movie: the recognised fraction of the last frame, for the default settings
     labels = np.tile(np.arange(10), 2)
     chain = net.top_chain(25, 20, n=20, rng=0, clamp_labels=labels)

@@ -94,9 +94,9 @@ def label_nets():
 
 
 # Per bundled label DBN: (clamped drawings read right, classes of free samples in bits) it must keep.
-# The targets are 90% and 3.1 bits: the 28x28 nets meet the first, the 16x16 nets the
-# second; the other figures are guarded where they stand (assets/README.md has them all).
-DRAWING_FLOORS = {"mnist_labels": (0.90, 2.9), "mnist_labels_updown": (0.90, 2.8),
+# The targets are 90% and 3.1 bits: the 28x28 nets meet both, the 16x16 nets the second;
+# the other figures are guarded where they stand (assets/README.md has them all).
+DRAWING_FLOORS = {"mnist_labels": (0.90, 3.1), "mnist_labels_updown": (0.90, 3.1),
                   "mnist16_labels": (0.80, 3.1), "mnist16_labels_updown": (0.80, 3.1)}
 
 
@@ -122,5 +122,5 @@ def test_label_dbn_recognition_error_is_its_own(label_nets):
             net, meta = label_nets[stem]
             err = float((net.classify(ds.X_test).argmax(axis=1) != ds.y_test).mean())
             assert err == pytest.approx(meta["test_error"], abs=1e-9)
-            # guards where the nets stand (28x28: 4.8-4.9%, above the CD-1-topped net's 3.8%; 16x16: 5.8-6.2%)
-            assert err <= (0.055 if side == "28" else 0.065), (stem, err)
+            # 28x28: the target, at most 3.8% (3.4-3.7%); 16x16: guarded where the nets stand (5.8-6.2%)
+            assert err <= (0.038 if side == "28" else 0.065), (stem, err)
