@@ -15,9 +15,9 @@ import streamlit as st
 from pgmviz.ui.layout import start_kernel_warm_up
 from pgmviz.ui.lessons import lessons_by_section
 from pgmviz.ui.present import apply_style, present_mode
-from pgmviz.ui.scheduler import PAGE_RUNS
+from pgmviz.ui.scheduler import PAGE_RUNS, lower_thread_priority
 from pgmviz.ui.sessions import reset_notice
-from pgmviz.ui.warm import start_page_warm_up
+from pgmviz.ui.warm import WARM_NICE, is_warm_session, start_page_warm_up
 
 # ?present=1: projector mode (pgmviz.ui.present): sidebar collapsed, larger type, main picture first
 present = present_mode()
@@ -52,5 +52,10 @@ sections = {
 }
 
 # Live frames of other sessions wait for this page run a little (pgmviz.ui.scheduler.PageRuns): pages first.
-with PAGE_RUNS.running():
+# The server's own warm-up session is no student: its runs yield the cores and nobody waits for them.
+if is_warm_session():
+    lower_thread_priority(WARM_NICE)
     st.navigation({"": [home], **sections}, position="sidebar", expanded=True).run()
+else:
+    with PAGE_RUNS.running():
+        st.navigation({"": [home], **sections}, position="sidebar", expanded=True).run()

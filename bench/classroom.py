@@ -219,6 +219,22 @@ def visit_every_page(url: str, pages: list[str], stay_open: bool = False) -> tup
     return s, s.boxes
 
 
+def wait_for_warm_up(server: Server) -> str | None:
+    """Open Home once (the app's first run starts its warm-up, pgmviz.ui.warm) and wait for the warm-up's log line.
+
+    A teacher starts the server before the class comes: students are measured on a warmed server.
+    With WORKERS=n only the worker that served this visit warms now; the others warm on their first
+    student (at a lower priority, uncounted as page runs). None if the tree has no warm-up.
+    """
+    s = LightSession(server.url)
+    s.run_page("home")
+    s.close()
+    t = time.monotonic()
+    while WARM_STARTED in server.log() and WARM_LINE not in server.log() and time.monotonic() - t < WARM_TIMEOUT_S:
+        time.sleep(2.0)
+    return next((line.strip() for line in server.log().splitlines() if WARM_LINE in line), None)
+
+
 def run_memory(server: Server, concurrent: int, students: int, parallel: int, settle: float) -> dict:
     """Idle size; ``concurrent`` sessions open at once; ``students`` coming and going; then settling.
 
@@ -355,6 +371,9 @@ def main(argv=None) -> int:
                     server = Server(w)
                     server.start()
                     try:
+                        warm = wait_for_warm_up(server)
+                        if warm:
+                            print(f"  server: {warm}", flush=True)
                         r = run_training(server, n, args.seconds, args.late_every, args.late_timeout,
                                          args.open_timeout, clients, args.latecomer)
                     finally:

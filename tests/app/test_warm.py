@@ -47,3 +47,17 @@ def test_it_can_be_turned_off(monkeypatch):
     monkeypatch.setenv(warm.OFF, "0")
     state = warm_pages(["home"], WarmUp())
     assert state.pages == [] and state.stopped == f"{warm.OFF}=0"
+
+
+def test_only_the_warm_up_s_own_session_is_a_warm_session(monkeypatch):
+    from types import SimpleNamespace
+
+    from streamlit.runtime.scriptrunner_utils import script_run_context
+
+    from pgmviz.ui import warm
+
+    assert not warm.is_warm_session()  # no script run here
+    monkeypatch.setattr(script_run_context, "get_script_run_ctx", lambda **_: SimpleNamespace(session_id="s1"))
+    assert not warm.is_warm_session()  # a student's session
+    monkeypatch.setattr(warm, "_SESSIONS", {"s1"})
+    assert warm.is_warm_session()
