@@ -235,9 +235,10 @@ def metric_value(at: AppTest, label: str) -> str:
 def test_energy_asks_the_most_probable_v():
     at = lesson("energy")
     hidden(at, "en_q_mode")
-    assert not any("Σ_h p(v,h)" in d.value.columns for d in at.dataframe)
+    # the marginal is a plain st.table (small, read-only), the joint a data grid: look in both
+    assert not any("Σ_h p(v,h)" in d.value.columns for d in (*at.dataframe, *at.table))
     text = commit(at, "en_q_mode")
-    table = next(d.value for d in at.dataframe if "Σ_h p(v,h)" in d.value.columns)
+    table = next(d.value for d in (*at.dataframe, *at.table) if "Σ_h p(v,h)" in d.value.columns)
     assert said_answer(text) == table["v"][int(np.argmax(table["Σ_h p(v,h)"]))]
 
 
