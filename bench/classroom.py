@@ -97,6 +97,7 @@ from classroom_ws import ExceptionBox, LightSession, LightStudent
 SETTLE_SAMPLE_S = 30.0  # --memory: the server's size is sampled this often while sessions are dropped
 PASSING_SAMPLE = 10  # --memory: and after every this many students who came and went
 WARM_STARTED, WARM_LINE = "pgmviz warm-up started", "pgmviz warm-up:"  # --memory: the server's own warm-up's log
+SERVE_WARMED = " warmed: "  # scripts/serve.py's line per worker: "pgmviz serve: worker w0 warmed: ..."
 WARM_TIMEOUT_S = 600.0
 REAPED_S = 40.0  # pgmviz.ui.sessions.REAP_EVERY (30 s) and its collection
 
@@ -223,13 +224,17 @@ def wait_for_warm_up(server: Server) -> str | None:
     """Open Home once (the app's first run starts its warm-up, pgmviz.ui.warm) and wait for the warm-up's log line.
 
     A teacher starts the server before the class comes: students are measured on a warmed server.
-    With WORKERS=n only the worker that served this visit warms now; the others warm on their first
-    student (at a lower priority, uncounted as page runs). None if the tree has no warm-up.
+    With WORKERS=n scripts/serve.py warms every worker itself: wait for its line per worker.
+    None if the tree has no warm-up.
     """
+    t = time.monotonic()
+    if server.workers:  # scripts/serve.py warms every worker itself, one after another, and says so
+        while server.log().count(SERVE_WARMED) < server.workers and time.monotonic() - t < WARM_TIMEOUT_S:
+            time.sleep(2.0)
+        return "; ".join(line.strip() for line in server.log().splitlines() if SERVE_WARMED in line) or None
     s = LightSession(server.url)
     s.run_page("home")
     s.close()
-    t = time.monotonic()
     while WARM_STARTED in server.log() and WARM_LINE not in server.log() and time.monotonic() - t < WARM_TIMEOUT_S:
         time.sleep(2.0)
     return next((line.strip() for line in server.log().splitlines() if WARM_LINE in line), None)

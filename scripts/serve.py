@@ -28,6 +28,13 @@ can. nginx (Debian's package; installed here with apt-get if it is missing) list
   temporary folder unless ``--run-dir`` is given, then kept). Ctrl-C or SIGTERM stops nginx and
   the workers and removes a temporary run dir.
 
+- **Warm before the class.** Each worker warms itself on its first session (pgmviz.ui.warm: every
+  page once at its defaults, so the first students do not wait for cold pages and the worker's
+  idle size is its warm size). serve opens that first session on every worker, one worker after
+  another, as soon as nginx is up (and again for a worker it restarts), and prints
+  ``pgmviz serve: worker w0 warmed: ...`` when the worker's log says its warm-up is done.
+  Students can come in meanwhile: the warm-up yields the cores to them.
+
 ``<run dir>/workers.json`` lists each worker's name, port, pid and how often it was started, for
 tests and benchmarks that need to find (or kill) one.
 """
@@ -45,6 +52,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -57,6 +65,8 @@ COOKIE = "pgmviz_worker"
 HEALTH = "/_stcore/health"
 START_TIMEOUT = 180.0  # s; a first start may compile the Numba kernels
 QUICK_DEATH = 10.0  # s; a worker that dies sooner than this after starting is restarted after a pause
+WARM_STARTED, WARM_DONE = "pgmviz warm-up started", "pgmviz warm-up:"  # pgmviz.ui.warm's log lines
+WARM_TIMEOUT = 1800.0  # s; a cold Numba cache at load makes a warm-up take minutes
 
 
 def find_nginx() -> str | None:
@@ -164,6 +174,48 @@ http {{
 """
 
 
+def first_run(url: str, timeout: float = 120.0) -> None:
+    """Open one session on a Streamlit server and run its first page once, as a browser's first visit does.
+
+    The cookies come from ``GET /`` (Streamlit's XSRF token travels as the websocket's second
+    subprotocol), then ``/_stcore/stream`` gets one ``BackMsg.rerun_script`` naming no page and the
+    replies are read until ``script_finished``. Raises TimeoutError if the run does not finish in time.
+    """
+    import http.cookiejar
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    jar = http.cookiejar.CookieJar()
+    urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)).open(url + "/", timeout=timeout).read()
+    xsrf = next((c.value for c in jar if c.name == "_streamlit_xsrf"), "")
+    msg = BackMsg()
+    msg.rerun_script.widget_states.SetInParent()
+    deadline = time.monotonic() + timeout
+    with connect(url.replace("http://", "ws://") + "/_stcore/stream",
+                 subprotocols=["streamlit", xsrf] if xsrf else ["streamlit"],
+                 additional_headers={"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar), "Origin": url},
+                 max_size=None, open_timeout=timeout) as ws:
+        ws.send(msg.SerializeToString())
+        while True:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if fwd.WhichOneof("type") == "script_finished":
+                return
+
+
+def log_line(path: Path, start: int, marker: str) -> str | None:
+    """The first line of ``path`` after byte ``start`` that contains ``marker`` (None if none yet)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return None
+    return next((line.strip() for line in text.splitlines() if marker in line), None)
+
+
 @dataclass
 class Worker:
     name: str
@@ -174,6 +226,7 @@ class Worker:
     started_at: float = 0.0
     quick_deaths: int = 0  # deaths in a row within QUICK_DEATH s of starting
     restart_at: float = 0.0
+    log_start: int = 0  # the log's size when this process started: its own lines come after
 
 
 @dataclass
@@ -199,6 +252,7 @@ class Supervisor:
         ]
 
     def start_worker(self, w: Worker) -> None:
+        w.log_start = w.log.stat().st_size if w.log.exists() else 0
         with open(w.log, "a") as log:
             w.proc = subprocess.Popen(self.worker_cmd(w), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                       stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -206,6 +260,36 @@ class Supervisor:
         w.starts += 1
         w.started_at = time.monotonic()
         self.write_state()
+
+    def warm(self, w: Worker) -> str:
+        """Start worker ``w``'s warm-up by its first session and wait until its log says it is done; what it said."""
+        proc = w.proc
+        if proc is None:
+            return "not warmed (the worker is not running)"
+        url = f"http://127.0.0.1:{w.port}"
+        self.wait_healthy(url, w)
+        first_run(url)
+        if not log_line(w.log, w.log_start, WARM_STARTED):
+            return "its first run did not start a warm-up (an app without pgmviz.ui.warm)"
+        deadline = time.monotonic() + WARM_TIMEOUT
+        while time.monotonic() < deadline and not self.stopping and proc.poll() is None:
+            done = log_line(w.log, w.log_start, WARM_DONE)
+            if done:
+                return done[done.index(WARM_DONE):]
+            time.sleep(1.0)
+        return "warm-up not finished (the worker stopped, or it took too long)"
+
+    def warm_all(self, workers: list[Worker]) -> None:
+        """Warm ``workers`` one after another (two at once would halve each one's cores), in the background."""
+        def run() -> None:
+            for w in workers:
+                try:
+                    said = self.warm(w)
+                except (Exception, SystemExit) as e:  # serving goes on; watch restarts a dead worker
+                    said = f"not warmed ({type(e).__name__}: {e})"
+                if not self.stopping:
+                    print(f"pgmviz serve: worker {w.name} warmed: {said}", flush=True)
+        threading.Thread(target=run, daemon=True, name="pgmviz-serve-warm").start()
 
     def write_state(self) -> None:
         state = [{"name": w.name, "port": w.port, "pid": w.proc.pid if w.proc else None, "starts": w.starts}
@@ -237,6 +321,7 @@ class Supervisor:
         shown = "localhost" if self.address in ("0.0.0.0", "127.0.0.1") else self.address
         print(f"pgmviz serve: {self.n_workers} workers behind nginx at http://{shown}:{self.port} "
               f"(run dir {self.run_dir}); Ctrl-C stops", flush=True)
+        self.warm_all(self.workers)
 
     def wait_healthy(self, url: str, w: Worker | None) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -268,6 +353,7 @@ class Supervisor:
                     if now >= w.restart_at:
                         print(f"pgmviz serve: restarting worker {w.name} on port {w.port}", flush=True)
                         self.start_worker(w)
+                        self.warm_all([w])
                 elif w.proc.poll() is not None:
                     quick = now - w.started_at < QUICK_DEATH
                     w.quick_deaths = w.quick_deaths + 1 if quick else 0

@@ -109,6 +109,29 @@ def _cookie_worker(context) -> str:
     return next(c["value"] for c in context.cookies() if c["name"] == COOKIE)
 
 
+def _warmed_lines(run_dir: Path, n: int, timeout: float = 120) -> list[str]:
+    """Wait until serve.py has said "worker wK warmed: ..." n times; those lines."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [ln for ln in (run_dir / "serve.out").read_text().splitlines() if " warmed: " in ln]
+        if len(lines) >= n or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.25)
+
+
+def test_serve_runs_a_first_session_on_every_worker(served):
+    """serve.py opens each worker's first session itself (which starts a worker's page warm-up, pgmviz.ui.warm).
+
+    The fixture's workers have the warm-up off, so each worker's log says its warm-up stopped at once:
+    that line exists only if app.py ran in the session serve.py opened (a failed first session would
+    say "not warmed" and why).
+    """
+    url, run_dir, proc = served
+    lines = _warmed_lines(run_dir, 2)
+    assert sorted(ln.split(" warmed: ")[0].split()[-1] for ln in lines) == ["w0", "w1"], lines
+    assert all(ln.endswith("pages in 0 s, 0 exception boxes (stopped: PGMVIZ_WARM_PAGES=0)") for ln in lines), lines
+
+
 def test_two_workers_sticky_restart_and_reset_message(served, browser, wait_idle, assert_no_exception,
                                                       save_screenshot):
     url, run_dir, proc = served
@@ -142,6 +165,9 @@ def test_two_workers_sticky_restart_and_reset_message(served, browser, wait_idle
             assert time.monotonic() < deadline, f"worker {worker_a} not restarted within 120 s: {now}"
             time.sleep(0.25)
         assert now["pid"] != before["pid"] and not _alive(before["pid"])
+        # the restarted worker gets its first session from serve.py too (a third "warmed" line, for it)
+        lines = _warmed_lines(run_dir, 3)
+        assert len(lines) == 3 and f"worker {worker_a} warmed: pgmviz warm-up:" in lines[-1], lines
 
         # A's tab reconnects by itself and says its session was reset (within the tick, 10 s)
         tab_a.get_by_text(RESET_TEXT).first.wait_for(state="visible", timeout=60_000)
