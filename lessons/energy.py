@@ -108,12 +108,22 @@ def param_slider(container, key: str, label: str, help: str | None = None) -> fl
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def chart(builder: str, *args):
-    """A figure of pgmviz.ui.charts.energy, built once per input (shared and never mutated).
+    """A chart of pgmviz.ui.charts.energy (SVG markup, or a Plotly figure), built once per input, never mutated.
 
-    Most reruns do not change the model (a pick, a toggle, a prediction), so its figures are kept by
-    their inputs; st.cache_data would unpickle a copy, which costs more than building the figure.
+    Most reruns do not change the model (a pick, a toggle, a prediction), so its charts are kept by
+    their inputs.
     """
     return getattr(charts, builder)(*args)
+
+
+def show_chart(where, name: str, *args, key: str):
+    """Chart ``name`` as server-drawn SVG (``charts.<name>_svg``); its Plotly twin is built for a download only.
+
+    No Plotly on this page: its 4.7 MB chunk was over half of a fresh browser's time to show the page
+    (bench/README.md, the latecomer).
+    """
+    figure = getattr(charts, f"{name}_figure")
+    return slides.svg_chart(where, chart(f"{name}_svg", *args), key=key, figure=lambda: figure(*args))
 
 
 def small_table(where, df: pd.DataFrame, formats: dict[str, str], *, hide_index: bool = True,
@@ -216,8 +226,7 @@ except ValueError as exc:  # cannot happen with the slider ranges, but never sho
     st.stop()
 
 with right:
-    slides.chart(st, chart("model_figure", Q, n_v, "The RBM as an undirected graph (an MRF)"), key=f"{P}graph",
-                 width="stretch")
+    show_chart(st, "model", Q, n_v, "The RBM as an undirected graph (an MRF)", key=f"{P}graph")
     st.caption("Red edges: W > 0 (the two units like to be on together); blue: W < 0; "
                "thickness grows with |W|; dotted: W = 0. Node colour is the bias.")
 
@@ -264,8 +273,7 @@ with t1:
     )
     st.caption("Click a column header to sort: the lowest energies have the highest probabilities.")
 with t2:
-    slides.chart(st, chart("joint_figure", v_labels, h_labels, table.p, table.E), key=f"{P}joint_bar",
-                 width="stretch")
+    show_chart(st, "joint", v_labels, h_labels, table.p, table.E, key=f"{P}joint_bar")
     st.caption("Bar colour is the energy: dark (low E) bars are the tall ones.")
 
 # --- 3. the marginal ---
@@ -293,8 +301,7 @@ if q_mode.reveals("p(v) and F(v) for every visible state"):
         st.metric("largest |Σ_h p(v,h) − exp(−F(v))/Z|", f"{marg.max_abs_diff:.2e}",
                   help="Two independent computations of p(v): summing the table, and the closed-form free energy.")
     with u2:
-        slides.chart(st, chart("marginal_figure", vis_labels, marg.p, marg.p_from_F), key=f"{P}marg_bar",
-                     width="stretch")
+        show_chart(st, "marginal", vis_labels, marg.p, marg.p_from_F, key=f"{P}marg_bar")
 
 # --- 4. two readings ---
 st.header("4 · Two readings of the same formula", divider="gray")
@@ -346,7 +353,7 @@ with f2:
 st.header("5 · The same model as one matrix: QUBO form", divider="gray")
 q1, q2 = st.columns([1.0, 1.0], gap="large")
 with q1:
-    slides.chart(st, chart("qubo_figure", Q, n_v), key=f"{P}qubo", width="stretch")
+    show_chart(st, "qubo", Q, n_v, key=f"{P}qubo")
 with q2:
     st.latex(r"E(\mathbf x)=-\mathbf x^\top Q\,\mathbf x=-\sum_{i\le j}x_i Q_{ij}x_j,\qquad "
              r"\mathbf x=(\mathbf v,\mathbf h)")
@@ -395,8 +402,7 @@ if lateral:
     L_vv = params["L_vv"][:n_v, :n_v].copy()
     Q_model = bm.add_lateral(Q, n_v, hh=L_hh, vv=L_vv)
     with k2:
-        slides.chart(st, chart("model_figure", Q_model, n_v, "A general Boltzmann machine"), key=f"{P}graph_lateral",
-                     width="stretch")
+        show_chart(st, "model", Q_model, n_v, "A general Boltzmann machine", key=f"{P}graph_lateral")
         st.latex(r"E(\mathbf v,\mathbf h)=E_{\mathrm{RBM}}(\mathbf v,\mathbf h)"
                  r"-\sum_{j<k}L^{hh}_{jk}h_jh_k-\sum_{i<k}L^{vv}_{ik}v_iv_k")
 
@@ -423,7 +429,7 @@ with c1:
     )
     st.caption("One-unit marginals p(h_j=1|v): " + ", ".join(f"h{j + 1}: {x:.4f}" for j, x in enumerate(m_h)))
 with c2:
-    slides.chart(st, chart("conditional_figure", hid_labels, p_h, q_h), key=f"{P}cond_bar", width="stretch")
+    show_chart(st, "conditional", hid_labels, p_h, q_h, key=f"{P}cond_bar")
 
 # --- 7. which of these are exponential families? ---
 st.header("7 · Which of these models are exponential families?", divider="gray")

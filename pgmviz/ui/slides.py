@@ -6,6 +6,7 @@ Every chart and picture a lesson shows goes through these two, in the container 
 
     chart(st, fig, key=P + "bars", width="stretch")        # st.plotly_chart(fig, key=..., width=...)
     chart(cols[1], fig, key=P + "curve")                   # cols[1].plotly_chart(...)
+    svg_chart(st, markup, key=P + "bars", figure=make_fig)  # pgmviz.ui.svg's markup inline; make_fig() on download
     picture(st, img, name=P + "filters", width="content")  # st.image(img, width=...)
 
 Under each, a small "Slides" popover offers the figure as PNG, SVG and PDF, redrawn by matplotlib
@@ -30,6 +31,19 @@ def chart(where, fig, *, key: str, **plotly_kwargs):
     """``where.plotly_chart(fig, key=key, ...)`` and the chart's PNG / SVG / PDF downloads below it."""
     shown = where.plotly_chart(fig, key=key, **plotly_kwargs)
     downloads(where, key, lambda fmt: figures.chart_file(fig, fmt))
+    return shown
+
+
+def svg_chart(where, markup: str, *, key: str, figure: Callable[[], object]):
+    """An SVG chart (``pgmviz.ui.svg``) inline in ``where.container(key=key)``, and its PNG / SVG / PDF downloads.
+
+    Inline (``st.markdown`` of one HTML block), so its ``<title>``s are hover tooltips; ``st.html`` would strip
+    the SVG and ``st.image`` shows no tooltips. ``figure()`` builds the chart's Plotly twin for the
+    downloads, only when one is clicked.
+    """
+    with where.container(key=key):
+        shown = st.markdown(f'<div class="pgmviz-svg">{markup}</div>', unsafe_allow_html=True)
+    downloads(where, key, lambda fmt: figures.chart_file(figure(), fmt))
     return shown
 
 

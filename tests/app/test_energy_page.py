@@ -6,6 +6,7 @@ sliders show and check each table and metric against pgmviz.models.boltzmann / p
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +92,62 @@ def table(at: AppTest, columns: list[str]) -> pd.DataFrame:
     return found[0]
 
 
+SVG_NS = "{http://www.w3.org/2000/svg}"
+SVG_START = '<div class="pgmviz-svg">'  # pgmviz.ui.slides.svg_chart's block
+
+
+def svg_charts(at: AppTest) -> list[ET.Element]:
+    """The page's charts (server-drawn SVG in st.markdown), parsed: a chart that is not valid XML fails here."""
+    return [ET.fromstring(m.value[len(SVG_START):-len("</div>")]) for m in at.markdown if m.value.startswith(SVG_START)]
+
+
+def of_class(root: ET.Element, cls: str) -> list[ET.Element]:
+    return [e for e in root.iter() if cls in (e.get("class") or "").split()]
+
+
+def values(root: ET.Element, cls: str) -> np.ndarray:
+    return np.array([float(e.get("data-value")) for e in of_class(root, cls)])
+
+
+def chart_texts(root: ET.Element, cls: str) -> list[str]:
+    return [e.text for e in root.iter(SVG_NS + "text") if e.get("class") == cls]
+
+
+def chart(at: AppTest, kind: str, legend: str | None = None, title: str | None = None) -> ET.Element:
+    """The one chart of a kind: "graph" (by its title), "heatmap", or "bars" (by its first legend entry)."""
+    found = [r for r in svg_charts(at)
+             if (kind == "graph" and chart_texts(r, "chart-title") == [title])
+             or (kind == "heatmap" and of_class(r, "cell"))
+             or (kind == "bars" and chart_texts(r, "legend")[:1] == [legend])]
+    assert len(found) == 1, f"expected one {kind} chart {legend or title or ''}; got {len(found)}"
+    return found[0]
+
+
+def check_charts(at: AppTest, rbm: RBM, lib, marg, Q: np.ndarray, Q_model: np.ndarray, p: np.ndarray,
+                 q: np.ndarray) -> None:
+    """Each chart's values (its bars, diamonds, cells and edges) against the library."""
+    n_v, n_h = rbm.n_v, rbm.n_h
+    graph = chart(at, "graph", title="The RBM as an undirected graph (an MRF)")
+    assert sorted(values(graph, "edge")) == sorted(rbm.W.ravel())  # every v-h pair, W = 0 drawn dotted
+    joint = chart(at, "bars", "p(v,h)")
+    np.testing.assert_allclose(values(joint, "bar"), lib.p, rtol=1e-12)
+    assert len(of_class(joint, "bar")) == 2 ** (n_v + n_h)
+    m = chart(at, "bars", "Σ_h p(v,h) (sum of the table)")
+    np.testing.assert_allclose(values(m, "bar"), marg.p, rtol=1e-12)
+    np.testing.assert_allclose(values(m, "marker"), marg.p_from_F, rtol=1e-12)
+    heat = chart(at, "heatmap")
+    for cell in of_class(heat, "cell"):
+        assert float(cell.get("data-value")) == Q[int(cell.get("data-row")), int(cell.get("data-col"))]
+    assert len(of_class(heat, "cell")) == (n_v + n_h) * (n_v + n_h + 1) // 2  # the upper triangle
+    cond = chart(at, "bars", "p(h|v), exact")
+    np.testing.assert_allclose(values(cond, "bar"), np.r_[p, q], rtol=1e-12)
+    if Q_model is not Q:  # the couplings shown: the general machine's graph too
+        general = chart(at, "graph", title="A general Boltzmann machine")
+        W, _, _, L_vv, L_hh = bm.split_qubo(Q_model, n_v)
+        couplings = [x for x in (*L_hh[np.triu_indices(n_h, 1)], *L_vv[np.triu_indices(n_v, 1)]) if x]
+        assert sorted(values(general, "edge")) == sorted([*W.ravel(), *couplings])
+
+
 def check_all_numbers(at: AppTest, Q_model: np.ndarray | None = None) -> None:
     """Every number on the page against the library, for the model the sliders show."""
     rbm = shown_rbm(at)
@@ -167,11 +224,14 @@ def check_all_numbers(at: AppTest, Q_model: np.ndarray | None = None) -> None:
     assert cond["Π_j p(h_j|v)"].sum() == pytest.approx(1.0, abs=1e-12)
     assert number(at, "KL( p(h|v)") == pytest.approx(bm_posterior.kl(p, q), rel=1e-3, abs=1e-12)  # shown to 4 digits
 
+    check_charts(at, rbm, lib, marg, Q, Q_model, p, q)
+
 
 # ------------------------------------------------------------------------------ tests
 def test_page_runs_and_every_number_matches_the_library(at):
     assert sizes(at) == (3, 2)
-    assert len(at.get("plotly_chart")) >= 5  # graph, joint bars, marginal bars, Q, p(h|v) bars
+    assert len(svg_charts(at)) == 5  # graph, joint bars, marginal bars, Q, p(h|v) bars: SVG, no Plotly
+    assert len(at.get("plotly_chart")) == 0
     assert any("What to notice" in i.value for i in at.info)
     check_all_numbers(at)
     assert number(at, "KL( p(h|v)") < 1e-12  # an RBM: the hidden units are independent given v

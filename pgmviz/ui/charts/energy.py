@@ -1,7 +1,10 @@
 """Charts of the Energy and probability lesson: the machine as a graph, Q as a heat map, probability bars.
 
-Each figure is built in one ``go.Figure(data=[...], layout=...)`` call: adding traces and annotations
-one at a time re-validates the figure each time and cost the page most of its script time.
+The page shows the ``*_svg`` charts (``pgmviz.ui.svg``, drawn on the server: no chart library for the
+browser to load, bench/README.md's latecomer); the Plotly ``*_figure`` twins of the same data are built
+only when a "Slides" download is clicked (``pgmviz.ui.figures`` redraws Plotly figures for slides). Each
+Plotly figure is built in one ``go.Figure(data=[...], layout=...)`` call: adding traces and annotations
+one at a time re-validates the figure each time.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from pgmviz.models import boltzmann as bm
+from pgmviz.ui import svg
 from pgmviz.ui.theme import BLUE, FONT, MUTED, RED
 
 ZERO = "#bdbdbd"  # a weight of exactly zero: a dotted grey edge
@@ -164,3 +168,88 @@ def conditional_figure(hid_labels: list[str], p_h: np.ndarray, q_h: np.ndarray) 
         dict(type="bar", x=hid_labels, y=q_h, name="Π_j p(h_j|v), product of marginals", marker_color=LIGHT_ORANGE),
     ], "hidden state h", "probability", height=360, barmode="group")
 
+
+
+# --- the same charts as SVG (what the page shows) ---------------------------------------------------
+def model_svg(Q: np.ndarray, n_v: int, title: str) -> str:
+    """The Boltzmann machine as a graph (as ``model_figure``): each edge's and node's value in its tooltip."""
+    W, b, c, L_vv, L_hh = bm.split_qubo(Q, n_v)
+    n_h = W.shape[1]
+    span = max(n_v, n_h)
+    pv, ph = node_positions(n_v, 0.0, span), node_positions(n_h, 1.0, span)
+    edges = []
+
+    def add_edge(points, w, name):
+        style = edge_style(w)
+        edges.append(svg.Edge(points, style["color"], style["width"], f"{name} = {svg.num(w, '+.1f')}",
+                              dashed=w == 0, value=float(w)))
+
+    for i in range(n_v):
+        for j in range(n_h):
+            add_edge([pv[i], ph[j]], W[i, j], f"W{i + 1}{j + 1}")
+    for j in range(n_h):
+        for k in range(j + 1, n_h):
+            if L_hh[j, k]:
+                add_edge(list(zip(*arc(ph[j], ph[k], 0.35))), L_hh[j, k], f"L(h{j + 1},h{k + 1})")
+    for i in range(n_v):
+        for k in range(i + 1, n_v):
+            if L_vv[i, k]:
+                add_edge(list(zip(*arc(pv[i], pv[k], -0.35))), L_vv[i, k], f"L(v{i + 1},v{k + 1})")
+    bias = np.concatenate([b, c])
+    cmax = max(1.0, float(np.abs(bias[np.isfinite(bias)]).max(initial=0)))
+    names = unit_labels(n_v, n_h)
+    bias_names = [f"b{i + 1}" for i in range(n_v)] + [f"c{j + 1}" for j in range(n_h)]
+    nodes = [svg.Node(x, y, name, svg.colour_at(svg.RDBU_R, (value + cmax) / (2 * cmax)),
+                      f"{name}: {bn} = {svg.num(value, '+.1f')}", note=f"{bn}={svg.num(value, '+.1f')}",
+                      note_dy=-0.34 if y == 0 else 0.34)
+             for (x, y), name, bn, value in zip(pv + ph, names, bias_names, bias)]
+    rows = [(row[0][0] - 0.55, y, label) for row, y, label in ((ph, 1.0, "hidden h"), (pv, 0.0, "visible v"))]
+    return svg.graph(nodes, edges, xrange=(-span / 2 - 1.3, span / 2 + 0.2), yrange=(-0.6, 1.6), height=430,
+                     node_px=float(np.clip(330 / (span + 1.5), 30, 54)), title=title, row_labels=rows,
+                     colourbar=(svg.RDBU_R, -cmax, cmax, "bias"))
+
+
+def qubo_svg(Q: np.ndarray, n_v: int) -> str:
+    """Q as a heat map (as ``qubo_figure``): lower triangle blank, the diagonal (biases) and W block outlined."""
+    N = Q.shape[0]
+    labels = unit_labels(n_v, N - n_v)
+    Z = np.where(np.tril(np.ones((N, N)), -1) == 1, np.nan, Q)
+    finite = np.abs(Q[np.isfinite(Q)])
+    zmax = max(1.0, float(finite.max(initial=0)))
+    boxes = [(k, k, k + 1, k + 1, "currentColor", False) for k in range(N)]  # black, or white when dark
+    if 0 < n_v < N:
+        boxes.append((0, n_v, n_v, N, ORANGE, True))
+    return svg.heatmap(Z, labels, lo=-zmax, hi=zmax, boxes=boxes, title="Q, the QUBO matrix",
+                       cell_text=[["" if np.isnan(z) else svg.num(z, ".1f") for z in row] for row in Z],
+                       hover=[[f"Q[{labels[i]}, {labels[j]}] = {svg.num(Z[i, j], '.2f')}" for j in range(N)]
+                              for i in range(N)])
+
+
+def joint_svg(v_labels: list[str], h_labels: list[str], p: np.ndarray, E: np.ndarray) -> str:
+    """p(v,h) for every joint state, each bar coloured by its energy (Viridis, as ``joint_figure``)."""
+    E = np.asarray(E, dtype=float)
+    finite = E[np.isfinite(E)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    scale = (lambda e: (e - lo) / (hi - lo)) if hi > lo else (lambda e: 0.5)
+    states = [f"{v}|{h}" for v, h in zip(v_labels, h_labels)]
+    bars = svg.Series("p(v,h)", p, colour=[svg.colour_at(svg.VIRIDIS, scale(e)) for e in E],
+                      hover=[f"v|h = {x}\np = {svg.num(q, '.5f')}\nE = {svg.num(e, '.3f')}"
+                             for x, q, e in zip(states, p, E)])
+    return svg.bar_chart(states, [bars], xtitle="joint state v|h", ytitle="p(v,h)", title=None,
+                         colourbar=(svg.VIRIDIS, lo, hi, "E"))
+
+
+def marginal_svg(vis_labels: list[str], p: np.ndarray, p_from_F: np.ndarray) -> str:
+    """p(v) twice (as ``marginal_figure``): the table summed over h (bars) and exp(−F(v))/Z (diamonds)."""
+    return svg.bar_chart(vis_labels, [
+        svg.Series("Σ_h p(v,h) (sum of the table)", p, colour=MUTED),
+        svg.Series("exp(−F(v))/Z (free energy)", p_from_F, colour=ORANGE, kind="diamond"),
+    ], xtitle="visible state v", ytitle="p(v)")
+
+
+def conditional_svg(hid_labels: list[str], p_h: np.ndarray, q_h: np.ndarray) -> str:
+    """The exact p(h|v) beside the product of its one-unit marginals (grouped bars, as ``conditional_figure``)."""
+    return svg.bar_chart(hid_labels, [
+        svg.Series("p(h|v), exact", p_h, colour=MUTED),
+        svg.Series("Π_j p(h_j|v), product of marginals", q_h, colour=LIGHT_ORANGE),
+    ], xtitle="hidden state h", ytitle="probability", height=360)
