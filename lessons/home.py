@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pgmviz.ui.graphs import graphviz_chart
+from pgmviz.ui.graphs import server_graphviz_chart
 from pgmviz.ui.layout import lesson_link
 from pgmviz.ui.lessons import LESSONS, lessons_by_section
 from pgmviz.ui.prefetch import prefetch_chunks
@@ -89,7 +89,7 @@ names, drawings, captions = (
 for i, (name, dot) in enumerate(DIAGRAMS.items()):
     names[i].markdown(f"**{name}**")
     with drawings[i]:
-        graphviz_chart(dot, key=f"home_map_{i}")  # readable when projected (pgmviz.ui.graphs)
+        server_graphviz_chart(dot, key=f"home_map_{i}")  # laid out on the server (pgmviz.ui.graphs)
     captions[i].caption(CAPTIONS[name])
 st.caption("Blue circles: visible units (the data). White circles: hidden units.")
 

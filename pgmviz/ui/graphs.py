@@ -17,11 +17,12 @@ offers the diagram as PNG, SVG and PDF, drawn from the same DOT by graphviz's ``
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import streamlit as st
 
 from pgmviz.ui import slides
-from pgmviz.ui.graph_files import MISSING, dot_program, graph_file
+from pgmviz.ui.graph_files import MISSING, GraphvizMissing, dot_program, graph_file
 
 GRAPHVIZ_DEFAULT_FONTSIZE = 14.0  # points: what graphviz uses where the DOT sets no fontsize
 HELP = "This diagram as PNG, SVG or PDF (drawn by graphviz from the same DOT when you click), to put on a slide."
@@ -44,3 +45,33 @@ def graphviz_chart(dot: str, key: str, width: str = "content") -> None:
         st.graphviz_chart(dot, width=width)
         slides.downloads(st, key, lambda fmt: graph_file(dot, fmt), help=HELP,
                          missing=None if dot_program() else MISSING)
+
+
+@lru_cache(maxsize=64)
+def dot_svg(dot: str) -> str | None:
+    """The DOT laid out by graphviz's ``dot -Tsvg`` on the server, as one line of inline SVG; None without ``dot``.
+
+    One line without the XML prolog, DOCTYPE or comments, so it stays one HTML block in ``st.markdown``.
+    """
+    try:
+        markup = graph_file(dot, "svg").decode("utf-8")
+    except (GraphvizMissing, RuntimeError, OSError):
+        return None
+    markup = re.sub(r"<!--.*?-->", "", markup[markup.index("<svg"):], flags=re.S)
+    return " ".join(line.strip() for line in markup.splitlines() if line.strip())
+
+
+def server_graphviz_chart(dot: str, key: str) -> None:
+    """``graphviz_chart``, laid out on the server: inline SVG, no graphviz code for the browser to load.
+
+    Streamlit's graphviz chart loads a 0.77 MB chunk and lays the DOT out in the browser (bench/README.md,
+    the latecomer's Home). For DOT without text (Home's map) the two look the same; without ``dot`` on the
+    server this falls back to ``graphviz_chart``.
+    """
+    markup = dot_svg(dot)
+    if markup is None:
+        graphviz_chart(dot, key)
+        return
+    with st.container(key=key):
+        st.markdown(f'<div class="pgmviz-graph">{markup}</div>', unsafe_allow_html=True)
+        slides.downloads(st, key, lambda fmt: graph_file(dot, fmt), help=HELP)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WIDTH = 640  # viewBox units; the SVG scales to its column (width 100%)
+WIDTH = 480  # viewBox units; the SVG scales to its column (width 100%): a lesson's half column is 400-520 px
 FONT_PX = 15  # theme.FONT's size
 MISSING = "#9e9e9e"  # a NaN cell or bar colour
 # plotly's RdBu reversed (blue low, white middle, red high) and Viridis: the scales the Plotly charts used
@@ -145,7 +145,8 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, xtitle: st
     top = max(ticks[-1], top) if top > 0 else ticks[-1]
     rotate = n > 8 or max((len(c) for c in categories), default=0) > 5
     left, right = 72, (86 if colourbar else 14)
-    top_px = 34 + (26 if title else 0)
+    legend = _legend_rows(series, left)
+    top_px = 12 + 22 * len(legend) + (26 if title else 0)
     bottom = 46 + (7.5 * max((len(c) for c in categories), default=1) if rotate else 18)
     plot_w, plot_h = WIDTH - left - right, height - top_px - bottom
     out = [text(left, 16, title, anchor="start", size=17, cls="chart-title")] if title else []
@@ -178,23 +179,37 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, xtitle: st
                            f'data-value="{v!r}"><title>{esc(tip)}</title></path>')
     base = y_of(0)
     out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{base:.1f}" y2="{base:.1f}" stroke="currentColor"/>')
-    every = max(1, math.ceil(n / max_labels))
+    every = max(1, math.ceil(n / min(max_labels, plot_w // (15 if rotate else 40))))  # labels must not overlap
     for k in range(0, n, every):
         x = left + slot * (k + 0.5)
         out.append(text(x, base + 10, categories[k], anchor="end", size=12, rotate=-60, cls="xtick") if rotate
                    else text(x, base + 14, categories[k], size=13, cls="xtick"))
     out.append(text(left + plot_w / 2, height - 12, xtitle, cls="xtitle"))
     out.append(text(18, top_px + plot_h / 2, ytitle, rotate=-90, cls="ytitle"))
-    x = left  # the legend, in one row above the plot
-    for s in series:
-        swatch = s.colour if isinstance(s.colour, str) else colour_at(colourbar[0], 0.5) if colourbar else MISSING
-        shape = (f'<rect x="{x:.1f}" y="{top_px - 22}" width="14" height="14" fill="{swatch}"/>' if s.kind == "bar"
-                 else f'<path d="M{x + 7:.1f} {top_px - 23}l7 7l-7 7l-7 -7Z" fill="{swatch}" stroke="black"/>')
-        out += [shape, text(x + 20, top_px - 15, s.name, anchor="start", size=13, cls="legend")]
-        x += 34 + 7.2 * len(s.name)
+    for row, items in enumerate(legend):  # the legend above the plot, as many rows as it needs
+        y = top_px - 22 * (len(legend) - row)
+        for x, s in items:
+            swatch = s.colour if isinstance(s.colour, str) else colour_at(colourbar[0], 0.5) if colourbar else MISSING
+            shape = (f'<rect x="{x:.1f}" y="{y:.1f}" width="14" height="14" fill="{swatch}"/>' if s.kind == "bar"
+                     else f'<path d="M{x + 7:.1f} {y - 1:.1f}l7 7l-7 7l-7 -7Z" fill="{swatch}" stroke="black"/>')
+            out += [shape, text(x + 20, y + 7, s.name, anchor="start", size=13, cls="legend")]
     if colourbar:
         out += colour_bar(WIDTH - right + 22, top_px + 16, plot_h - 16, *colourbar)
     return document(out, height, title or f"{ytitle} by {xtitle}")
+
+
+def _legend_rows(series: Sequence[Series], left: float) -> list[list[tuple[float, Series]]]:
+    """Legend entries (x, series) in rows that fit the width, from ``left``; about 7 units a character at 13 px."""
+    rows: list[list[tuple[float, Series]]] = [[]]
+    x = left
+    for s in series:
+        w = 34 + 7.0 * len(s.name)
+        if rows[-1] and x + w > WIDTH:
+            rows.append([])
+            x = left
+        rows[-1].append((x, s))
+        x += w
+    return rows
 
 
 # --- heat maps ------------------------------------------------------------------------------------
@@ -208,7 +223,8 @@ def heatmap(Z: np.ndarray, labels: Sequence[str], *, scale: Sequence[str] = RDBU
     """
     Z = np.asarray(Z, dtype=float)
     N = Z.shape[0]
-    left, top, cell = 48, 30, min(56.0, (WIDTH - 48 - 100) / max(N, 1))
+    left, top, cell = 48, 30, min(56.0, (WIDTH - 48 - 80) / max(N, 1))
+    size = 15 if cell >= 40 else 12  # the values must fit their cells (10 units: 35 px cells)
     out = []
     for k, name in enumerate(labels):
         out.append(text(left + cell * (k + 0.5), top - 12, name, size=16, cls="col"))
@@ -222,7 +238,7 @@ def heatmap(Z: np.ndarray, labels: Sequence[str], *, scale: Sequence[str] = RDBU
             out.append(f'<g class="cell" data-row="{i}" data-col="{j}" data-value="{float(Z[i, j])!r}">'
                        f'<title>{esc(hover[i][j])}</title><rect x="{x + 1:.1f}" y="{y + 1:.1f}" width="{cell - 2:.1f}" '
                        f'height="{cell - 2:.1f}" fill="{fill}"/>'
-                       + text(x + cell / 2, y + cell / 2, cell_text[i][j], size=15, fill=ink_on(fill)) + "</g>")
+                       + text(x + cell / 2, y + cell / 2, cell_text[i][j], size=size, fill=ink_on(fill)) + "</g>")
     for r0, c0, r1, c1, colour, dashed in boxes:
         dash = ' stroke-dasharray="8 5"' if dashed else ""
         out.append(f'<rect class="box" x="{left + cell * c0:.1f}" y="{top + cell * r0:.1f}" '

@@ -3,6 +3,7 @@ helpers. These run the scripts in-process (no browser); tests/browser drives the
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 HOME = str(REPO_ROOT / "lessons" / "home.py")
 APP = str(REPO_ROOT / "app.py")
 TIMEOUT = 120  # seconds: a page may wait for the Numba kernels to compile on first use
+SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 # --- the registry ----------------------------------------------------------------------------
@@ -63,7 +65,14 @@ def test_home_runs_without_exception(home):
 
 def test_home_shows_the_map(home):
     text = _all_text(home)
-    assert len(home.get("graphviz_chart")) == 4
+    # the four diagrams, laid out on the server (pgmviz.ui.graphs.server_graphviz_chart): one node per unit
+    diagrams = [ET.fromstring(m.value.removeprefix('<div class="pgmviz-graph">').removesuffix("</div>"))
+                for m in home.markdown if m.value.startswith('<div class="pgmviz-graph">')]
+    nodes = [sorted(g.find(SVG_NS + "title").text for g in d.iter() if g.get("class") == "node") for d in diagrams]
+    assert nodes == [["h1", "h2", "v1", "v2", "v3"], ["h1", "h2", "h3", "v1", "v2", "v3", "v4"],
+                     ["a1", "a2", "b1", "b2", "b3", "v1", "v2", "v3", "v4"],
+                     ["m1", "m2", "m3", "t1", "t2", "v1", "v2", "v3", "v4"]]
+    assert len(home.get("graphviz_chart")) == 0  # no graphviz code for the browser to load
     for phrase in ("Markov random field", "Bayesian network", "bipartite", "hybrid",
                    "exponential family", "sufficient statistics"):
         assert phrase in text, phrase

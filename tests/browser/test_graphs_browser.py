@@ -21,4 +21,7 @@ def test_graph_text_has_the_dots_size(page, open_app, url_path, key):
 
 def test_home_map_is_drawn_in_keyed_containers(page, open_app):
     open_app("")  # Home is the root: "/home" shows it under a "Page not found" dialog
-    assert page.locator('[class*="st-key-home_map_"] [data-testid="stGraphVizChart"] svg').count() == 4
+    # laid out on the server (pgmviz.ui.graphs.server_graphviz_chart): inline SVG, no graphviz chart to load
+    assert page.locator('[class*="st-key-home_map_"] .pgmviz-graph svg').count() == 4
+    assert page.locator('[class*="st-key-home_map_"] .pgmviz-graph svg g.node').count() == 5 + 7 + 9 + 9
+    assert page.locator('[data-testid="stGraphVizChart"]').count() == 0
