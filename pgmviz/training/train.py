@@ -189,14 +189,11 @@ class Trainer:
             grad_b = grad_b + s.discriminative * gb
             grad_c = grad_c + s.discriminative * gc
         lr, dt = self.lr_now, rbm.dtype.type
-        if self.draws is None:
-            db = s.momentum * self.db + lr * grad_b
-            dc = s.momentum * self.dc + lr * grad_c
-            biases_ok = np.isfinite(rbm.b + db).all() and np.isfinite(rbm.c + dc).all()
-        else:  # in place, by the weights' kernel without decay (a refused step clears the momenta): 2 calls, not 12
-            db, dc = self.db, self.dc
-            biases_ok = max(kernels.momentum_step(p, d, g, dt(lr), dt(s.momentum), dt(0.0))
-                            for p, d, g in ((rbm.b, db, grad_b), (rbm.c, dc, grad_c))) < np.inf
+        if self.draws is not None:
+            return self._apply_in_place(grad_W, grad_b, grad_c, dt(lr))
+        db = s.momentum * self.db + lr * grad_b
+        dc = s.momentum * self.dc + lr * grad_c
+        biases_ok = np.isfinite(rbm.b + db).all() and np.isfinite(rbm.c + dc).all()
         d_extra = {k: s.momentum * self.d_extra.get(k, 0.0) + lr * g for k, g in extra.items()}
         peak = kernels.momentum_step(rbm.W, self.dW, grad_W, dt(lr), dt(s.momentum), dt(s.weight_decay))
         if not (np.isfinite(peak) and biases_ok and all(np.isfinite(d).all() for d in d_extra.values())):
@@ -212,6 +209,37 @@ class Trainer:
         self.db, self.dc, self.d_extra = db, dc, d_extra
         if old is not None:
             self.negative_phase.after_update(old, rbm, self.rng)
+        self.step += 1
+        return None
+
+    def _apply_in_place(self, grad_W, grad_b, grad_c, lr) -> str | None:
+        """The fused stream's step: each parameter's momentum step and W += dW in one pass (`kernels.momentum_apply`).
+
+        The same arithmetic as the numpy stream's two passes, so the same bits. The passes write the
+        parameters before their peaks are known and leave the old values in the gradients' buffers
+        (workspace buffers of `FusedDraws`, rewritten next update), so a refused step is put back from
+        them bit for bit; W is not touched when a bias already overflowed.
+        """
+        s, rbm = self.settings, self.rbm
+        dt = rbm.dtype.type
+        steps = ((rbm.b, self.db, grad_b, dt(0.0)), (rbm.c, self.dc, grad_c, dt(0.0)),
+                 (rbm.W, self.dW, grad_W, dt(s.weight_decay)))
+        peaks = []
+        for p, d, g, decay in steps:
+            peaks.append(kernels.momentum_apply(p, d, g, lr, dt(s.momentum), decay))
+            if peaks[-1] == np.inf:
+                break
+        problem = None
+        if peaks[-1] == np.inf:
+            problem = "training diverged (the next step would make parameters NaN or infinite; lower the learning rate)"
+        elif peaks[-1] > s.max_abs_weight:
+            problem = f"training diverged (a weight would reach {peaks[-1]:.3g}; lower the learning rate)"
+        if problem:
+            for (p, _, g, _), _ in zip(steps, peaks):
+                p[...] = g
+            return problem
+        if type(self.negative_phase).after_update is not NegativePhase.after_update:  # the old model: in the buffers
+            self.negative_phase.after_update(RBM(grad_W, grad_b, grad_c), rbm, self.rng)
         self.step += 1
         return None
 

@@ -153,6 +153,32 @@ def test_momentum_step_kernel_matches_numpy_and_flags_non_finite():
         assert kernels.momentum_step(-big, zero.copy(), zero, dtype(0.1), dtype(0.0), dtype(0.0)) == np.finfo(dtype).max
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_momentum_apply_is_the_step_and_its_application_bit_for_bit_and_keeps_the_old_weights(dtype):
+    """momentum_apply = momentum_step then W += dW, same bits; grad's buffer ends holding the old W; peak as before."""
+    from pgmviz.sampling import kernels
+
+    rng = np.random.default_rng(5)
+    W, dW, g = (rng.normal(size=(9, 13)).astype(dtype) for _ in range(3))
+    W[4, 7] = -60.0  # the largest |W + dW|
+    args = (dtype(0.1), dtype(0.5), dtype(0.01))
+    W_ref, dW_ref = W.copy(), dW.copy()
+    peak_ref = kernels.momentum_step(W_ref, dW_ref, g, *args)
+    W_ref += dW_ref
+    W_new, dW_new, g_new = W.copy(), dW.copy(), g.copy()
+    peak = kernels.momentum_apply(W_new, dW_new, g_new, *args)
+    assert peak == peak_ref == np.abs(W_ref).max()
+    assert np.array_equal(W_new, W_ref) and np.array_equal(dW_new, dW_ref) and np.array_equal(g_new, W)
+    for bad in (np.nan, np.inf, -np.inf):  # a non-finite step reads inf, and the old weights are still there
+        g_bad = g.copy()
+        g_bad[2, 3] = bad
+        W_bad = W.copy()
+        assert kernels.momentum_apply(W_bad, dW.copy(), g_bad, *args) == np.inf
+        assert np.array_equal(g_bad, W) and not np.isfinite(W_bad[2, 3])
+    with pytest.raises(ValueError, match="C-contiguous"):  # it writes through flat views: a strided W would be lost
+        kernels.momentum_apply(W.T, dW.T.copy(), g.T.copy(), *args)
+
+
 def test_a_falling_rate_follows_the_documented_schedule():
     s = TrainSettings(lr=0.1, lr_floor=0.02)
     assert s.lr_at(0, 1000) == 0.1 and s.lr_at(500, 1000) == pytest.approx(0.05)
