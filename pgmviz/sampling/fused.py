@@ -130,14 +130,21 @@ class FusedDraws:
 
     Every call advances the call counter, so a sequence of calls from one seed is reproducible.
     Returned arrays are new (a page may keep them); only the pre-activations X = V W and
-    X = H W^T, the gradient's stacked operands and the gradients themselves live in the buffers.
+    X = H W^T, the gradient's stacked operands and the gradients themselves live in the buffers,
+    and, for a trainer's update, the batch (`gather`) and, with ``stack_negatives``, the
+    negative samples: both written straight into the stacked operand VV = [V_pos; V_neg], so
+    `stacked_gradient` need not copy them (CD's negatives only: PCD's chains outlive the update).
     """
 
-    def __init__(self, seed: int, parallel: bool | None = None) -> None:
+    def __init__(self, seed: int, parallel: bool | None = None, stack_negatives: bool = False) -> None:
         self.seed = int(seed) & (2**63 - 1)
         self.calls = 0
         self.parallel = parallel
+        self.stack_negatives = stack_negatives
         self._buffers: dict[str, np.ndarray] = {}
+        self._pos: tuple[np.ndarray, np.ndarray] | None = None  # (VV, VV[:n]) of the last `gather`
+        self._neg: tuple[np.ndarray, np.ndarray] | None = None  # (VV, VV[n:]) handed to `v_given_h`
+        self._neg_rows: int | None = None  # m of the last `stacked_gradient` (VV has n + m rows)
 
     def buffer(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
         """The workspace's array ``name`` with this shape and dtype (kept and reused while those stay the same)."""
@@ -158,10 +165,31 @@ class FusedDraws:
         self._run(X, rbm.c, P, H, SAMPLE if sample else PROB_ONLY)
         return P, (H if sample else None)
 
+    def gather(self, X, idx):
+        """X[idx] (a batch of rows) written into the top rows of the stacked operand VV; returns that view.
+
+        Valid until the next `gather`; `stacked_gradient` finds it in place and does not copy it.
+        """
+        n = idx.shape[0]
+        VV = self.buffer("vv", (n + (self._neg_rows or n), X.shape[1]), X.dtype)
+        # mode="clip": with out=, numpy's default "raise" copies through a temporary (idx: a permutation's slice)
+        V = np.take(X, idx, axis=0, out=VV[:n], mode="clip")
+        self._pos, self._neg = (VV, V), None
+        return V
+
+    def _negative_rows(self, m: int, X):
+        """Where `v_given_h` puts m samples: VV's bottom rows after a `gather` (``stack_negatives``), else a new one."""
+        if self.stack_negatives and self._pos is not None:
+            VV, V_pos = self._pos
+            if VV.shape[0] == V_pos.shape[0] + m and VV.dtype == X.dtype and VV.shape[1] == X.shape[1]:
+                self._neg = (VV, VV[V_pos.shape[0]:])
+                return self._neg[1]
+        return np.empty_like(X)
+
     def v_given_h(self, rbm, H):
         """V ~ Bernoulli(sigmoid(H W^T + b)), the sigmoid and the draw in one pass."""
         X = np.matmul(H, rbm.W.T, out=self.buffer("x_v", (H.shape[0], rbm.n_v), rbm.dtype))
-        V = np.empty_like(X)
+        V = self._negative_rows(H.shape[0], X)
         # The probabilities in a buffer of their own: written over X, the loop would not vectorise (aliasing).
         self._run(X, rbm.b, self.buffer("p_v", X.shape, X.dtype), V, SAMPLE)
         return V
@@ -191,23 +219,31 @@ class FusedDraws:
         n_v, n_h, dtype = V_pos.shape[1], P_pos.shape[1], V_pos.dtype
         VV, PP = self.buffer("vv", (n + m, n_v), dtype), self.buffer("pp", (n + m, n_h), dtype)
         grad_b, grad_c = self.buffer("grad_b", (n_v,), dtype), self.buffer("grad_c", (n_h,), dtype)
-        _stack_phases(V_pos, P_pos, V_neg, P_neg, w, dtype.type(1.0 / n), VV, PP, grad_b, grad_c)
+        # Rows `gather` and `v_given_h` already wrote into this VV are not copied again.
+        pos_in_place = self._pos is not None and self._pos[0] is VV and self._pos[1] is V_pos
+        neg_in_place = self._neg is not None and self._neg[0] is VV and self._neg[1] is V_neg
+        _stack_phases(V_pos, P_pos, V_neg, P_neg, w, dtype.type(1.0 / n), VV, PP, grad_b, grad_c,
+                      not pos_in_place, not neg_in_place)
+        self._pos, self._neg, self._neg_rows = None, None, m
         return np.matmul(VV.T, PP, out=self.buffer("grad_W", (n_v, n_h), dtype)), grad_b, grad_c
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _stack_phases(V_pos, P_pos, V_neg, P_neg, w, inv_n, VV, PP, grad_b, grad_c):
+def _stack_phases(V_pos, P_pos, V_neg, P_neg, w, inv_n, VV, PP, grad_b, grad_c, copy_pos, copy_neg):
     """VV = [V_pos; V_neg], PP = [P_pos inv_n; -w P_neg], grad_b = inv_n 1^T V_pos - w^T V_neg, grad_c = 1^T PP.
 
     One pass over the four arrays instead of numpy's ten calls (two copies, two scalings, two
     means, two products with w, two differences); rows are summed in order, in the model's dtype.
+    ``copy_pos`` / ``copy_neg`` False: that half of VV already is V_pos / V_neg (read, not rewritten).
     """
     n, m = V_pos.shape[0], V_neg.shape[0]
     grad_b[:] = 0
     grad_c[:] = 0
     for r in range(n):
+        if copy_pos:
+            for i in range(V_pos.shape[1]):
+                VV[r, i] = V_pos[r, i]
         for i in range(V_pos.shape[1]):
-            VV[r, i] = V_pos[r, i]
             grad_b[i] += V_pos[r, i]
         for j in range(P_pos.shape[1]):
             p = P_pos[r, j] * inv_n
@@ -216,8 +252,10 @@ def _stack_phases(V_pos, P_pos, V_neg, P_neg, w, inv_n, VV, PP, grad_b, grad_c):
     for i in range(V_pos.shape[1]):
         grad_b[i] *= inv_n
     for r in range(m):
+        if copy_neg:
+            for i in range(V_neg.shape[1]):
+                VV[n + r, i] = V_neg[r, i]
         for i in range(V_neg.shape[1]):
-            VV[n + r, i] = V_neg[r, i]
             grad_b[i] -= w[r] * V_neg[r, i]
         for j in range(P_neg.shape[1]):
             p = -w[r] * P_neg[r, j]
@@ -236,4 +274,4 @@ def warm_up() -> None:
         _fused_parallel.compile(tuple(numba.typeof(a) for a in args))
         V, P = np.zeros((1, 3), dtype), np.zeros((1, 2), dtype)
         _stack_phases(V, P, V, P, np.ones(1, dtype), dtype(1.0), np.zeros((2, 3), dtype), np.zeros((2, 2), dtype),
-                      np.zeros(3, dtype), np.zeros(2, dtype))
+                      np.zeros(3, dtype), np.zeros(2, dtype), True, True)

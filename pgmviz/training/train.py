@@ -141,7 +141,8 @@ class Trainer:
         phase = self.negative_phase
         if type(self.rbm) is not RBM or not isinstance(phase, (CD, PCD)) or getattr(phase, "mean_field_v", False):
             raise ValueError("the fused stream samples binary RBMs under CD or PCD; use stream='numpy'")
-        phase.draws = FusedDraws(self.settings.seed)
+        # CD's negative samples live for one update, so they are drawn straight into the gradient's stacked operand
+        phase.draws = FusedDraws(self.settings.seed, stack_negatives=isinstance(phase, CD))
         return phase.draws
 
     # ------------------------------------------------------------------ training
@@ -164,8 +165,12 @@ class Trainer:
         is not applied (the model keeps its parameters) and its reason is returned.
         """
         s, rbm = self.settings, self.rbm
-        V_pos = self._next_batch()
-        P_pos = rbm.p_h_given_v(V_pos) if self.draws is None else self.draws.h_given_v(rbm, V_pos, sample=False)[0]
+        if self.draws is None:
+            V_pos = self._next_batch()
+            P_pos = rbm.p_h_given_v(V_pos)
+        else:  # the batch gathered straight into the gradient's stacked operand
+            V_pos = self.draws.gather(self.X_train, self.batches.next())
+            P_pos = self.draws.h_given_v(rbm, V_pos, sample=False)[0]
         V_neg, P_neg = self.negative_phase.negative(rbm, V_pos, P_pos, self.rng)
         n, m = V_pos.shape[0], V_neg.shape[0]
         # Importance-weighted samplers (population annealing) average the negative phase with

@@ -231,6 +231,31 @@ def test_fused_trainer_is_reproducible_and_learns_like_numpys(sampler):
     assert ll_fused > start + 0.5 and abs(ll_fused - ll_numpy) < 0.1, (start, ll_fused, ll_numpy)
 
 
+@pytest.mark.parametrize("sampler,k", [("cd", 1), ("cd", 3), ("pcd", 1), ("pa", 1)])
+def test_operands_written_in_place_change_no_bit_and_chains_stay_their_own(sampler, k):
+    """The batch gathered into VV and CD's negatives drawn into it: the same parameters as copying them (30 updates)."""
+    a, b = _trainer("fused", sampler, k=k), _trainer("fused", sampler, k=k)
+    assert a.draws.stack_negatives == (sampler == "cd")
+    b.draws.stack_negatives = False
+    b.draws.gather = lambda X, idx: X[idx]  # a new array: stacked_gradient copies both halves
+    for t in (a, b):
+        t.run(30, with_metrics=False)
+    assert all(np.array_equal(getattr(a.rbm, p), getattr(b.rbm, p)) for p in ("W", "b", "c"))
+    assert np.array_equal(a.dW, b.dW) and a.draws.calls == b.draws.calls
+    VV = a.draws.buffer("vv", (50 + (40 if sampler != "cd" else 50), a.rbm.n_v), a.rbm.dtype)
+    assert np.isin(VV, (0, 1)).all() and not np.array_equal(VV[:50], VV[50:])
+    chains = a.negative_phase.particles
+    assert chains is None or not np.shares_memory(chains, VV)  # PCD's chains outlive the update: not the workspace
+
+
+def test_gather_writes_the_batch_into_the_stacked_operand():
+    X = np.random.default_rng(4).random((30, 5)).astype(np.float32)
+    draws = FusedDraws(0)
+    idx = np.array([7, 0, 29, 7])
+    V = draws.gather(X, idx)
+    assert np.array_equal(V, X[idx]) and np.shares_memory(V, draws.buffer("vv", (8, 5), np.float32))
+
+
 def test_fused_trainer_keeps_the_model_when_a_step_diverges():
     t = _trainer("fused", lr=1e6)
     before = t.rbm.copy()
