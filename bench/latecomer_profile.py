@@ -30,7 +30,8 @@ OBS_JS = """() => {
     .observe({type: 'longtask', buffered: true});
   const kinds = {dataframe: '[data-testid="stDataFrame"] canvas, [data-testid="stDataFrame"] .dvn-scroller',
                  table: '[data-testid="stTable"] table', plotly: '[data-testid="stPlotlyChart"] .main-svg',
-                 latex: '.katex', graphviz: '[data-testid="stGraphVizChart"] svg', header: 'h1'};
+                 latex: '.katex', graphviz: '[data-testid="stGraphVizChart"] svg', header: 'h1',
+                 svg: '.pgmviz-svg svg, .pgmviz-graph svg'};  // pgmviz.ui.svg's charts, server-laid graphviz
   const look = () => { for (const [k, s] of Object.entries(kinds))
       if (!(k in window.__first) && document.querySelector(s)) window.__first[k] = performance.now(); };
   new MutationObserver(look).observe(document, {subtree: true, childList: true});
@@ -43,7 +44,8 @@ COUNT_JS = """() => ({plotly: document.querySelectorAll('[data-testid="stPlotlyC
   frames_drawn: document.querySelectorAll('[data-testid="stDataFrame"] canvas').length,
   tables: document.querySelectorAll('[data-testid="stTable"]').length,
   katex: document.querySelectorAll('.katex').length,
-  graphviz: document.querySelectorAll('[data-testid="stGraphVizChart"] svg').length})"""
+  graphviz: document.querySelectorAll('[data-testid="stGraphVizChart"] svg').length,
+  svg: document.querySelectorAll('.pgmviz-svg svg, .pgmviz-graph svg').length})"""
 
 
 def wait_idle_page(page, timeout=60.0, quiet=0.5):

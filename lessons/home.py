@@ -204,5 +204,6 @@ st.caption(
 )
 
 # Plotly's and the data grid's code, loaded while the student reads Home (pgmviz.ui.prefetch): a lesson
-# opened from here finds it in the tab instead of waiting for 5 MB of JavaScript before its first chart.
+# opened from here finds it in the tab instead of waiting for 5 MB of JavaScript before its first chart
+# (Energy needs only the grid's: its charts are SVG drawn on the server).
 prefetch_chunks()

@@ -1,8 +1,11 @@
 """Load the next page's chart code while the student reads this one: Streamlit's lazy frontend chunks, imported early.
 
 Streamlit's frontend fetches, parses and runs a chart's JavaScript the first time a page shows such
-a chart. Plotly's chunk is 4.7 MB; a lesson page with charts pays for it before its first chart
-draws (bench/README.md, the classroom section: Energy and probability). A student opens Home first,
+a chart. Plotly's chunk is 4.7 MB; a lesson page with Plotly charts pays for it before its first chart
+draws (bench/README.md, the classroom section). Energy and probability, the first lesson, draws its
+charts as SVG on the server (pgmviz.ui.svg) and needs only the grid's chunk; the lessons after it use
+Plotly. Prefetching the grid alone did not make Energy readier in a tab (19:45, load 5-6: 2.6 s
+median against 2.4 with both), so both stay. A student opens Home first,
 and Home has no chart, so Home imports those chunks once it is drawn and the browser is idle. The
 modules land in the tab's module map under the URLs the frontend itself imports them from (next to
 its ``index.*.js``), so a lesson opened from Home's links or the sidebar finds them loaded. A page

@@ -1,5 +1,6 @@
 """Home loads the lessons' chart code while the student reads it (pgmviz.ui.prefetch): in the same tab,
-Energy and probability then draws its Plotly charts and data grid without fetching their chunks again."""
+Energy and probability then draws its data grid without fetching its chunk again (its charts are SVG drawn on
+the server, pgmviz.ui.svg; the Plotly chunk is for the lessons after it)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def test_home_imports_the_chart_chunks_and_energy_finds_them(page, open_app, wai
     page.wait_for_function(ENERGY_SHOWN_JS, timeout=60_000)
     wait_idle(page, timeout=120)
     assert_no_exception(page)
-    assert page.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 5  # the charts drew
+    assert page.locator('.pgmviz-svg svg').count() == 5  # the charts drew, as SVG
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
     assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the joint table's grid
     assert sorted(page.evaluate(CHUNKS_JS)) == fetched  # from the tab's module map: not fetched again
     assert not page.js_errors, page.js_errors

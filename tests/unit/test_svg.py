@@ -186,3 +186,17 @@ def test_nan_and_inf_values_in_a_heat_map_or_a_graph_draw(rbm):
     assert tip(by_class(root, "edge")[0]) == "W11 = ∞" and texts(root, "note") == ["b1=NaN"]
     with pytest.raises(ValueError):  # the library refuses such a model: the page stops with a message first
         charts.model_svg(Q, 3, "t")
+
+
+def test_each_chart_has_a_plotly_twin_for_the_slides_downloads(rbm):
+    """The page's "Slides" popover draws the chart's Plotly twin (the same data) with matplotlib, on click."""
+    from pgmviz.ui import figures
+
+    t, m, Q = bm.joint_table(rbm), bm.marginal_v(rbm), bm.qubo_from_rbm(rbm)
+    v, h = [bm.state_label(x) for x in t.V], [bm.state_label(x) for x in t.H]
+    twins = [charts.model_figure(Q, 3, "g"), charts.qubo_figure(Q, 3), charts.joint_figure(v, h, t.p, t.E),
+             charts.marginal_figure([bm.state_label(x) for x in m.V], m.p, m.p_from_F),
+             charts.conditional_figure(["00", "01", "10", "11"], np.full(4, 0.25), np.full(4, 0.25))]
+    np.testing.assert_allclose(twins[2].data[0].y, t.p)  # the same numbers as the SVG chart's bars
+    for fig in twins:
+        assert figures.chart_file(fig, "png").startswith(b"\x89PNG")

@@ -1,0 +1,45 @@
+"""Energy and probability in Chromium: its five charts are inline SVG drawn on the server (pgmviz.ui.svg), so the
+page loads no Plotly code, every bar carries its value as a hover tooltip, and the text follows the theme."""
+
+from __future__ import annotations
+
+CHARTS = ("en_graph", "en_joint_bar", "en_marg_bar", "en_qubo", "en_cond_bar")
+JS_FETCHED = "() => performance.getEntriesByType('resource').map(e => e.name.split('/').pop())"
+TABLE_P_JS = """() => {
+  const t = [...document.querySelectorAll('[data-testid="stTable"] table')]
+    .find(t => [...t.querySelectorAll('thead th')].some(th => th.innerText.trim() === 'Σ_h p(v,h)'));
+  if (!t) return [];
+  const col = [...t.querySelectorAll('thead tr:last-child > *')].findIndex(th => th.innerText.trim() === 'Σ_h p(v,h)');
+  return [...t.querySelectorAll('tbody tr')].map(r => r.children[col].innerText.trim());
+}"""
+
+
+def reveal_the_marginal(page, wait_idle) -> None:
+    """Section 3's table and chart are shown once the question is answered (pgmviz.ui.predict): answer it."""
+    if page.locator(".st-key-en_marg_bar").count():
+        return
+    box = page.locator(".st-key-en_q_mode__box")
+    box.locator('[data-testid="stRadio"] label').first.click()  # any guess, then Commit
+    wait_idle(page, timeout=60)
+    box.get_by_role("button", name="Commit").click()
+    wait_idle(page, timeout=60)
+
+
+def test_the_charts_are_inline_svg_with_tooltips_and_no_plotly(page, open_app, wait_idle):
+    page.add_init_script("performance.setResourceTimingBufferSize(5000)")
+    open_app("energy")
+    reveal_the_marginal(page, wait_idle)
+    for key in CHARTS:
+        assert page.locator(f".st-key-{key} .pgmviz-svg svg").count() == 1, key
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    assert not [f for f in page.evaluate(JS_FETCHED) if f.startswith("PlotlyChart.")]  # no Plotly code loaded
+    # each bar of p(v) carries the same value as section 3's table, in its tooltip
+    tips = page.locator(".st-key-en_marg_bar rect.bar title").all_text_contents()
+    shown = page.evaluate(TABLE_P_JS)
+    assert len(tips) == 8 and len(shown) == 8
+    assert [t.rsplit("= ", 1)[1] for t in tips] == [f"{float(x):.5f}" for x in shown]
+    # the axis text takes the page's text colour (currentColor), so it reads in a dark theme too
+    colours = page.evaluate("""() => [getComputedStyle(document.querySelector('.st-key-en_joint_bar text.xtitle')).fill,
+                                     getComputedStyle(document.querySelector('.st-key-en_joint_bar')).color]""")
+    assert colours[0] == colours[1]
+    assert not page.js_errors, page.js_errors
