@@ -1,14 +1,15 @@
 """Train the bundled labelled deep belief nets: 784-300-300 with 10 softmax label units beside the
 second hidden layer and 600 units on top (the lecture's 784-500-500-2000 + 10, scaled down: on
-4,000 digits the lecture's size drew worse, see below), and its 16x16 twin 256-200-200-400 + 10.
+4,000 digits the lecture's size drew worse, see below), and its 16x16 twin 256-500-500-1000 + 10 (wider: at
+200-200 its lower layers' round trip, and so its drawings, stayed near 85% read right; see LOWER16).
 
     python scripts/train_dbn.py            # both: assets/dbn/mnist_labels.npz
     python scripts/train_dbn.py 16         #       and assets/dbn/mnist16_labels.npz
 
 Fixed seeds. Data: the 4,000 training digits of the bundled MNIST subset (thresholded at 0.5); the
 28x28 net learns from them and each of their shifts by up to one pixel (36,000 images, `Net.max_shift`).
-Greedy, as in the lecture: RBM 1 on pixels, RBM 2 on p(h1 | v), the top RBM on
-[p(h2 | h1), one-hot label]. The two lower RBMs learn by CD-1; the top RBM, whose samples are
+Greedy, as in the lecture: RBM 1 on pixels, RBM 2 on p(h1 | v) (16x16: on fresh binary samples of it), the top
+RBM on [p(h2 | h1), one-hot label]. The two lower RBMs learn by CD-1 (16x16: CD-5); the top RBM, whose samples are
 the drawings, by PCD-1 with 100 persistent chains (28x28: 500), a learning rate falling linearly to 5% of its
 start, and the exact gradient of log p(y | x) added (hybrid training). Measured on the 28x28 net
 (drawings read by the independent reader, 1,000 Gibbs steps): a CD-1 top drew faint blobs (37% of
@@ -35,6 +36,7 @@ from pgmviz.data import ASSETS_DIR
 from pgmviz.evaluation import census
 from pgmviz.evaluation.reader import bundled_reader
 from pgmviz.models import dbn, dbn_io
+from pgmviz.models.rbm import bernoulli
 from pgmviz.training import greedy, label_balance
 from pgmviz.training.train import TrainSettings
 
@@ -52,6 +54,10 @@ class Layer:
     n_chains: int = 100
     seed: int = 1
     discriminative: float = 0.0  # hybrid training of the top RBM: + this x the exact grad of log p(y | x)
+    k: int = 1  # Gibbs steps per update (CD-k, PCD-k)
+    # Learn from a fresh binary sample of the layer below's p(h | v) each epoch (not the probabilities): the
+    # binary states the drawings' top-down pass hands this RBM's p(h_below | h). Not for the labelled top.
+    resample: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,16 +99,24 @@ FINISH28 = ({"rounds": 8, "n_chains": 200, "n_steps": 600, "burn": 200},
 # towards 1s (1.96 bits).
 LOWER28 = tuple(replace(layer, epochs=20) for layer in LOWER)
 TOP28 = replace(TOP, epochs=33, n_chains=500)
+# 16x16, the bundled recipe (issue 11, screened by the round trip `census.round_trip_census` first): the drawings'
+# top-down pass samples binary h1 from RBM 2's p(h1 | h2), so RBM 2 learns from fresh binary samples of p(h1 | v)
+# (`Layer.resample`); both lower RBMs by CD-5 for 100 epochs, 500 units each. Held-out round trip read right:
+# 85.0% / 84.7% (seeds 0, 1) for the 200-200 CD-1 layers before, 85.9-87.2% with resampling alone, 89.7-90.4% at
+# 500-500 with CD-5, 90.1-91.1% with 100 epochs. Then TOP16 with 1,000 units and FINISH28: 91.3% clamped, 3.26 bits,
+# held-out error 5.4% (the 200-200-400 net: 82.0%, 3.21 bits, 6.2%); without FINISH28 2.98 bits.
+LOWER16 = (Layer("cd", 0.05, 100, lr_floor=1.0, seed=1, k=5), Layer("cd", 0.05, 100, lr_floor=1.0, seed=2, k=5,
+                                                                     resample=True))
 NETS = {
     "28": Net("mnist", (784, 300, 300, 600), LOWER28 + (TOP28,), OUT_DIR / "mnist_labels.npz", finish=FINISH28,
               max_shift=1),
-    "16": Net("mnist16", (256, 200, 200, 400), LOWER + (TOP16,), OUT_DIR / "mnist16_labels.npz"),
+    "16": Net("mnist16", (256, 500, 500, 1000), LOWER16 + (TOP16,), OUT_DIR / "mnist16_labels.npz", finish=FINISH28),
 }
 
 
 def settings(layer: Layer) -> TrainSettings:
     return TrainSettings(lr=layer.lr, momentum=layer.momentum, weight_decay=layer.weight_decay, batch_size=100,
-                         sampler=layer.sampler, k=1, n_chains=layer.n_chains, seed=layer.seed,
+                         sampler=layer.sampler, k=layer.k, n_chains=layer.n_chains, seed=layer.seed,
                          discriminative=layer.discriminative)
 
 
@@ -123,7 +137,12 @@ def train(name: str) -> None:
     per_epoch = int(np.ceil(X.shape[0] / 100))
     while not g.done:
         layer = spec.layers[g.layer]
+        resample = np.random.default_rng(layer.seed + 7919) if layer.resample else None
+        if resample is not None and g.layer == len(spec.layers) - 1:
+            raise SystemExit("the labelled top RBM learns from p(h | v) and the labels, not resampled states")
         for epoch in range(layer.epochs):
+            if resample is not None:  # the states of the layer below, drawn again for every epoch
+                g.trainer.X_train = bernoulli(g.layer_data(g.layer), resample)
             g.trainer.settings.lr = layer.lr * max(1.0 - epoch / layer.epochs, layer.lr_floor)
             snap = g.run(per_epoch, with_metrics=False)
             if snap.diverged:

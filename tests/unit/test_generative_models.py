@@ -94,10 +94,9 @@ def label_nets():
 
 
 # Per bundled label DBN: (clamped drawings read right, classes of free samples in bits) it must keep.
-# The targets are 90% and 3.1 bits: the 28x28 nets meet both, the 16x16 nets the second;
-# the other figures are guarded where they stand (assets/README.md has them all).
+# The targets, 90% and 3.1 bits: every bundled net meets both (assets/README.md has the figures).
 DRAWING_FLOORS = {"mnist_labels": (0.90, 3.1), "mnist_labels_updown": (0.90, 3.1),
-                  "mnist16_labels": (0.80, 3.1), "mnist16_labels_updown": (0.80, 3.1)}
+                  "mnist16_labels": (0.90, 3.1), "mnist16_labels_updown": (0.90, 3.1)}
 
 
 @pytest.mark.parametrize("stem", sorted(DRAWING_FLOORS))
@@ -122,5 +121,6 @@ def test_label_dbn_recognition_error_is_its_own(label_nets):
             net, meta = label_nets[stem]
             err = float((net.classify(ds.X_test).argmax(axis=1) != ds.y_test).mean())
             assert err == pytest.approx(meta["test_error"], abs=1e-9)
-            # 28x28: the target, at most 3.8% (3.4-3.7%); 16x16: guarded where the nets stand (5.8-6.2%)
-            assert err <= (0.038 if side == "28" else 0.065), (stem, err)
+            # 28x28: the target, at most 3.8% (3.4-3.7%); 16x16: no worse than the 256-200-200-400 nets
+            # these replaced (5.8% after up-down; the 256-500-500-1000 nets: 5.3-5.4%)
+            assert err <= (0.038 if side == "28" else 0.058), (stem, err)
