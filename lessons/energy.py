@@ -359,7 +359,7 @@ with q2:
              r"\mathbf x=(\mathbf v,\mathbf h)")
     st.markdown(
         "- Binary units satisfy $x_i^2=x_i$, so a diagonal entry $Q_{ii}x_i^2=Q_{ii}x_i$ is a **bias** "
-        "(black boxes: b then c).\n"
+        "(the boxed cells of the diagonal: b then c).\n"
         "- An entry above the diagonal is a **coupling**, stored once (the lower triangle is empty).\n"
         "- An RBM fills only the visible–hidden block with W (dashed orange); the v–v and h–h blocks "
         "are zero. Filling them gives a general Boltzmann machine (section 6)."
