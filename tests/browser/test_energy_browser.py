@@ -43,3 +43,15 @@ def test_the_charts_are_inline_svg_with_tooltips_and_no_plotly(page, open_app, w
                                      getComputedStyle(document.querySelector('.st-key-en_joint_bar')).color]""")
     assert colours[0] == colours[1]
     assert not page.js_errors, page.js_errors
+
+
+def test_a_chart_downloads_for_slides_with_its_labels(page, open_app):
+    """The Slides popover under an SVG chart: its Plotly twin redrawn by matplotlib, with the chart's labels."""
+    from tests.browser.test_figures_browser import download
+    from tests.unit.test_figures import open_png, open_svg, svg_text
+
+    open_app("energy")
+    index = 0  # the model's graph is the page's first chart, its popover the first (the title below says so)
+    text = svg_text(open_svg(download(page, index, "svg")))
+    assert "The RBM as an undirected graph (an MRF)" in text and "visible v" in text and "h2" in text
+    assert open_png(download(page, index, "png")).size[0] > 300
