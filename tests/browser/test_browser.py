@@ -16,7 +16,8 @@ def test_home_loads(page, open_app, save_screenshot, record_timing):
 
     assert page.locator("h1", has_text="pgmviz").first.is_visible()
     assert page.get_by_text("The map: neural network").first.is_visible()
-    assert page.locator('[data-testid="stGraphVizChart"] svg').count() == 4
+    # the map's four diagrams, laid out on the server by dot (pgmviz.ui.graphs.server_graphviz_chart)
+    assert page.locator('[class*="st-key-home_map_"] .pgmviz-graph svg').count() == 4
     # through app.py the registered lessons are links
     for lesson in LESSONS:
         assert page.locator('[data-testid="stPageLink"]', has_text=lesson.title).count() >= 1
