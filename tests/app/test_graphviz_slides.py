@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -26,13 +27,23 @@ PAGES = {"home": 4, "perceptron": 1, "vae": 1, "full_bm": 1, "crf_hybrid": 1}
 _HEX = re.compile(r'color\s*=\s*"(#[0-9a-fA-F]{6})"')
 
 
+def is_diagram(element) -> bool:
+    """A graphviz chart, or one laid out on the server (graphs.server_graphviz_chart: inline SVG in markdown)."""
+    kind = getattr(element, "type", "")
+    return kind == "graphviz_chart" or (kind == "markdown" and 'class="pgmviz-graph"' in element.proto.body)
+
+
+def diagrams(at: AppTest) -> list:
+    return [*at.get("graphviz_chart"), *(m for m in at.markdown if is_diagram(m))]
+
+
 def graph_blocks(at: AppTest) -> list[Block]:
-    """The containers graphviz_chart draws in: the blocks holding a graphviz chart among their children."""
+    """The containers the diagrams draw in: the blocks holding a diagram among their children."""
     found = []
 
     def walk(node) -> None:
         children = list(getattr(node, "children", {}).values())
-        if isinstance(node, Block) and any(getattr(c, "type", "") == "graphviz_chart" for c in children):
+        if isinstance(node, Block) and any(is_diagram(c) for c in children):
             found.append(node)
         for c in children:
             walk(c)
@@ -59,11 +70,12 @@ def page(request) -> tuple[str, AppTest]:
 def test_each_graphviz_chart_has_its_slides_popover_with_lazy_downloads(page):
     name, at = page
     blocks = graph_blocks(at)
-    assert len(blocks) == len(at.get("graphviz_chart")) == PAGES[name]
+    assert len(blocks) == len(diagrams(at)) == PAGES[name]
     for block in blocks:
         key = block.proto.id.rsplit("-", 1)[-1]  # st.container(key=key): the block's id ends with the key
-        kinds = [c.type for c in block.children.values()]
-        assert kinds[kinds.index("graphviz_chart") + 1] == "popover", kinds  # right under the chart
+        children = list(block.children.values())
+        at_chart = next(i for i, c in enumerate(children) if is_diagram(c))
+        assert children[at_chart + 1].type == "popover", [c.type for c in children]  # right under the chart
         popover = next(c for c in block.children.values() if c.type == "popover")
         assert popover.proto.popover.label == LABEL and popover.proto.popover.help == HELP
         buttons = [c for c in popover.children.values() if c.type == "download_button"]
@@ -74,8 +86,21 @@ def test_each_graphviz_chart_has_its_slides_popover_with_lazy_downloads(page):
             assert b.proto.deferred_file_id and not b.proto.url and b.proto.ignore_rerun
 
 
+def test_server_laid_diagrams_are_graphviz_svg_of_the_pages_graph(page):
+    """Home's diagrams come laid out by dot on the server: each is graphviz's SVG, with its nodes and edges."""
+    name, at = page
+    laid = [m for m in at.markdown if is_diagram(m)]
+    assert len(laid) == (PAGES[name] if name == "home" else 0)
+    for m in laid:
+        markup = m.proto.body[m.proto.body.index("<svg"): m.proto.body.rindex("</svg>") + len("</svg>")]
+        root = ElementTree.fromstring(markup)
+        groups = [g.get("class") for g in root.iter(SVG_NS + "g")]
+        assert groups.count("node") >= 2 and groups.count("edge") >= 1, groups
+
+
 def test_each_page_dot_opens_as_png_svg_and_pdf_with_its_labels_and_colours(page):
-    _, at = page
+    name, at = page
+    assert len(at.get("graphviz_chart")) == (0 if name == "home" else PAGES[name])
     for chart in at.get("graphviz_chart"):
         dot = chart.proto.spec  # the DOT the page drew, which the popover's callable draws again
         png = open_png(graph_file(dot, "png"))
@@ -126,6 +151,24 @@ def test_without_dot_the_popover_says_so_and_the_page_runs(monkeypatch, tmp_path
     assert len(at.get("graphviz_chart")) == 1 and not at.get("download_button")
     popover = next(p for p in at.get("popover") if p.proto.popover.label == LABEL)
     assert [c.value for c in popover.children.values() if c.type == "caption"] == [MISSING]
+
+
+def _one_server_diagram():
+    from pgmviz.ui.graphs import server_graphviz_chart
+
+    server_graphviz_chart('digraph { a -> b }', key="tiny_graph")
+
+
+def test_a_server_laid_diagram_without_dot_falls_back_to_the_browsers_layout(monkeypatch, tmp_path):
+    from pgmviz.ui.graphs import dot_svg
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot to be found
+    dot_svg.cache_clear()  # a layout made earlier in this process would be reused
+    try:
+        at = run(AppTest.from_function(_one_server_diagram, default_timeout=60))
+    finally:
+        dot_svg.cache_clear()  # and the None made here must not reach the tests after this one
+    assert len(at.get("graphviz_chart")) == 1 and not [m for m in at.markdown if is_diagram(m)]
 
 
 def test_with_dot_the_same_diagram_offers_three_files():
