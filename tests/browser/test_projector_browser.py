@@ -18,8 +18,10 @@ from pgmviz.ui.present import HEADER_KEY, MAIN_KEY
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SCREEN = {"width": 1280, "height": 720}
 # a picture: an image, a chart, a drawing canvas (not the canvas a dataframe is drawn on)
+# pictures and charts: images, canvases, Plotly, graphviz in the browser, and the SVG drawn on the server
+# (pgmviz.ui.slides.svg_chart, graphs.server_graphviz_chart)
 PICTURES = ('img, canvas:not([data-testid="stDataFrame"] canvas), [data-testid="stPlotlyChart"], '
-            '[data-testid="stGraphVizChart"] svg')
+            '[data-testid="stGraphVizChart"] svg, .pgmviz-svg > svg, .pgmviz-graph > svg')
 
 _PROBE = f"""() => {{
   const sidebar = document.querySelector('[data-testid="stSidebar"]');
