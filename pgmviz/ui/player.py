@@ -30,9 +30,13 @@ def _keys(prefix: str, name: str) -> tuple[str, str]:
     return f"{prefix}{name}_pos", f"{prefix}{name}_playing"
 
 
-def _toggle(prefix: str, name: str, n_frames: int) -> None:
+def _toggle(prefix: str, name: str, n_frames: int, playing: bool) -> None:
+    """The Play/Pause button: ``playing`` is what the button offered when drawn (Pause: False, Play: True).
+
+    Not a flip of the current state: a Pause clicked as the animation reached its last frame (and
+    stopped itself) would otherwise start it again from the beginning.
+    """
     kpos, kplay = _keys(prefix, name)
-    playing = not ss[kplay]
     if playing and ss[kpos] >= n_frames - 1:
         ss[kpos] = 0  # play from the start again
     ss[kplay] = playing
@@ -87,7 +91,7 @@ def player(prefix: str, name: str, labels: list[str], signature: Hashable, draw:
     cols = st.columns([1.4, 1, 1, 1, 1, 3], vertical_alignment="center")
     cols[0].button("Pause" if playing else "Play", key=f"{prefix}{name}_play", type="primary", width="stretch",
                    icon=":material/pause:" if playing else ":material/play_arrow:", on_click=_toggle,
-                   args=(prefix, name, n), disabled=n < 2)
+                   args=(prefix, name, n, not playing), disabled=n < 2)
     cols[1].button("Start", key=f"{prefix}{name}_first", icon=":material/first_page:", width="stretch",
                    on_click=_step, args=(prefix, name, n), kwargs={"to": 0}, help=first_help)
     cols[2].button("Back", key=f"{prefix}{name}_back", icon=":material/chevron_left:", width="stretch",
