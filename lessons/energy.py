@@ -19,7 +19,7 @@ from pgmviz.sampling.partition import log_Z_exact
 from pgmviz.ui import predict, slides
 from pgmviz.ui import urlstate as url
 from pgmviz.ui.charts import energy as charts
-from pgmviz.ui.layout import lesson_header, notice
+from pgmviz.ui.layout import lesson_header, notice, on_demand
 from pgmviz.ui.memory import remember, remembered, saved
 from pgmviz.ui.present import main_picture
 
@@ -303,150 +303,6 @@ if q_mode.reveals("p(v) and F(v) for every visible state"):
     with u2:
         show_chart(st, "marginal", vis_labels, marg.p, marg.p_from_F, key=f"{P}marg_bar")
 
-# --- 4. two readings ---
-st.header("4 · Two readings of the same formula", divider="gray")
-r1, r2 = st.columns(2, gap="large")
-with r1:
-    st.subheader("A Markov random field")
-    st.markdown("One potential per node and per edge of the graph; the distribution is their "
-                "product, normalised.")
-    st.latex(r"p(\mathbf v,\mathbf h)=\frac1Z\prod_i e^{\,b_i v_i}\;\prod_j e^{\,c_j h_j}\;"
-             r"\prod_{i,j} e^{\,W_{ij} v_i h_j}")
-    st.markdown("An edge potential is 1 unless both of its units are on. Units that share no "
-                "edge (two hidden units) share no potential, which is why h is independent given v.")
-with r2:
-    st.subheader("An exponential family")
-    st.markdown("Sufficient statistics T, natural parameters θ, and log Z as the log-partition function.")
-    st.latex(r"T(\mathbf v,\mathbf h)=(\mathbf v,\;\mathbf h,\;\mathbf v\mathbf h^\top),\qquad "
-             r"\theta=(\mathbf b,\;\mathbf c,\;W)")
-    st.latex(r"-E(\mathbf v,\mathbf h)=\langle\theta,T(\mathbf v,\mathbf h)\rangle"
-             r"=\mathbf b^\top\mathbf v+\mathbf c^\top\mathbf h+\textstyle\sum_{ij}W_{ij}v_ih_j")
-    st.latex(r"p(\mathbf v,\mathbf h)=\exp\big(\langle\theta,T(\mathbf v,\mathbf h)\rangle-A(\theta)\big),"
-             r"\qquad A(\theta)=\log Z(\theta)")
-
-x_pick = st.selectbox(
-    "Check both readings on one joint state (v | h)", range(table.n_states),
-    index=int(np.argmax(table.p)), format_func=lambda k: f"v = {v_labels[k]}  |  h = {h_labels[k]}"
-    + f"   (p = {table.p[k]:.4f})", key=f"{P}x_pick_{n_v}_{n_h}",
-)
-terms = expfam.factor_terms(rbm, table.V[x_pick], table.H[x_pick])
-factor_df = pd.DataFrame({"term θₖ · Tₖ": terms.names, "θₖ": terms.theta, "Tₖ(v,h)": terms.T,
-                          "θₖTₖ = log potential": terms.log_potentials,
-                          "potential exp(θₖTₖ)": np.exp(terms.log_potentials)})
-f1, f2 = st.columns([1.3, 1.0], gap="large")
-with f1:
-    small_table(st, factor_df, dict.fromkeys(factor_df.columns[1:], "{:.3f}"), height=table_height(len(factor_df)))
-with f2:
-    inner, prod = terms.inner, terms.product
-    E_x = float(table.E[x_pick])
-    g = st.columns(2)
-    g[0].metric("⟨θ, T(v,h)⟩ = Σ log potentials", f"{inner:.6f}")
-    g[1].metric("−E(v,h)", f"{-E_x:.6f}")
-    g = st.columns(2)
-    g[0].metric("Π potentials / Z", f"{np.exp(inner - table.log_Z):.6g}")
-    g[1].metric("p(v,h) from the table", f"{table.p[x_pick]:.6g}")
-    g = st.columns(2)
-    g[0].metric("log p = ⟨θ,T⟩ − A(θ)", f"{inner - table.log_Z:.6f}")
-    g[1].metric("Π potentials = exp(−E)", f"{prod:.6g}" if np.isfinite(prod) else "overflows float64")
-
-# --- 5. QUBO ---
-st.header("5 · The same model as one matrix: QUBO form", divider="gray")
-q1, q2 = st.columns([1.0, 1.0], gap="large")
-with q1:
-    show_chart(st, "qubo", Q, n_v, key=f"{P}qubo")
-with q2:
-    st.latex(r"E(\mathbf x)=-\mathbf x^\top Q\,\mathbf x=-\sum_{i\le j}x_i Q_{ij}x_j,\qquad "
-             r"\mathbf x=(\mathbf v,\mathbf h)")
-    st.markdown(
-        "- Binary units satisfy $x_i^2=x_i$, so a diagonal entry $Q_{ii}x_i^2=Q_{ii}x_i$ is a **bias** "
-        "(the boxed cells of the diagonal: b then c).\n"
-        "- An entry above the diagonal is a **coupling**, stored once (the lower triangle is empty).\n"
-        "- An RBM fills only the visible–hidden block with W (dashed orange); the v–v and h–h blocks "
-        "are zero. Filling them gives a general Boltzmann machine (section 6)."
-    )
-    X_all = np.hstack([table.V, table.H])
-    st.metric("largest |−xᵀQx − E(v,h)| over all joint states",
-              f"{np.max(np.abs(bm.qubo_energy(Q, X_all) - table.E)):.2e}",
-              help="The QUBO energy and the RBM energy, compared on every state.")
-    units = charts.unit_labels(n_v, n_h)
-    small_table(st, pd.DataFrame(Q, index=units, columns=units), dict.fromkeys(units, "{:.1f}"), hide_index=False)
-
-# --- 6. lateral couplings ---
-st.header("6 · Beyond the RBM: couplings inside a layer", divider="gray")
-st.markdown("In an RBM the hidden units are independent once v is fixed, so the exact posterior "
-            "p(h|v) equals the product of its one-unit marginals. Couple two hidden units and that "
-            "breaks; the KL divergence between the two measures by how much.")
-lateral = st.toggle("Add hidden–hidden / visible–visible couplings", key=remembered(P, "lateral"))
-remember(P, "lateral")
-URL_SETTINGS.write()
-Q_model = Q
-if lateral:
-    k1, k2 = st.columns([1.0, 1.0], gap="large")
-    with k1:
-        st.markdown("**Hidden–hidden couplings** $L^{hh}_{jk}$: they change p(h|v).")
-        pairs = [(j, k) for j in range(n_h) for k in range(j + 1, n_h)]
-        if not pairs:
-            st.info("With one hidden unit there is nothing to couple: add a second one above.")
-        cols = st.columns(min(3, max(1, len(pairs))))
-        for n, (j, k) in enumerate(pairs):
-            param_slider(cols[n % len(cols)], f"{P}hh_{j}_{k}", f"$L^{{hh}}_{{{j + 1}{k + 1}}}$ (h{j + 1}–h{k + 1})")
-        st.markdown("**Visible–visible couplings** $L^{vv}_{ik}$: they change p(v) but not p(h|v), since with v "
-                    "fixed they only add a constant to E.")
-        pairs = [(i, k) for i in range(n_v) for k in range(i + 1, n_v)]
-        if not pairs:
-            st.info("With one visible unit there is nothing to couple.")
-        cols = st.columns(min(3, max(1, len(pairs))))
-        for n, (i, k) in enumerate(pairs):
-            param_slider(cols[n % len(cols)], f"{P}vv_{i}_{k}", f"$L^{{vv}}_{{{i + 1}{k + 1}}}$ (v{i + 1}–v{k + 1})")
-    L_hh = params["L_hh"][:n_h, :n_h].copy()
-    L_vv = params["L_vv"][:n_v, :n_v].copy()
-    Q_model = bm.add_lateral(Q, n_v, hh=L_hh, vv=L_vv)
-    with k2:
-        show_chart(st, "model", Q_model, n_v, "A general Boltzmann machine", key=f"{P}graph_lateral")
-        st.latex(r"E(\mathbf v,\mathbf h)=E_{\mathrm{RBM}}(\mathbf v,\mathbf h)"
-                 r"-\sum_{j<k}L^{hh}_{jk}h_jh_k-\sum_{i<k}L^{vv}_{ik}v_iv_k")
-
-v_pick = st.selectbox("Clamp the visible units to v =", range(2**n_v), format_func=lambda k: vis_labels[k],
-                      key=f"{P}v_pick_{n_v}")
-v_c = marg.V[v_pick]
-p_h = bm_posterior.conditional_h_given_v(Q_model, n_v, v_c)
-q_h = bm_posterior.product_of_marginals(p_h, n_h)
-kl_value = bm_posterior.kl(p_h, q_h)
-m_h = bm_posterior.hidden_marginals(p_h, n_h)
-hid_labels = [bm.state_label(h) for h in bm.all_states(n_h)]
-model_name = "this Boltzmann machine" if lateral else "the RBM"
-c1, c2 = st.columns([1.0, 1.4], gap="large")
-with c1:
-    small_table(st, pd.DataFrame({"h": hid_labels, "p(h|v) exact": p_h, "Π_j p(h_j|v)": q_h}),
-                dict.fromkeys(("p(h|v) exact", "Π_j p(h_j|v)"), "{:.5f}"), height=table_height(len(hid_labels)))
-    st.metric(f"KL( p(h|v) ‖ Π_j p(h_j|v) ) for {model_name}", f"{kl_value:.4g} nats",
-              help="Zero exactly when the hidden units are independent given v; values "
-                   "around 1e-16 are floating-point rounding.")
-    st.caption(
-        "Zero up to floating-point rounding: p(h|v) is exactly the product of its marginals."
-        if kl_value < 1e-12 else
-        "Not zero: p(h|v) is not a product, so the hidden units are dependent given v."
-    )
-    st.caption("One-unit marginals p(h_j=1|v): " + ", ".join(f"h{j + 1}: {x:.4f}" for j, x in enumerate(m_h)))
-with c2:
-    show_chart(st, "conditional", hid_labels, p_h, q_h, key=f"{P}cond_bar")
-
-# --- 7. which of these are exponential families? ---
-st.header("7 · Which of these models are exponential families?", divider="gray")
-st.markdown(
-    "In an exponential family with natural parameters θ, log p_θ(x) = ⟨θ, T(x)⟩ − A(θ) is linear in θ but "
-    "for A. So its curvature ∂²log p_θ(x)/∂θ² = −∂²A/∂θ² is **the same for every state x**, whatever the "
-    "statistics T are. Measure that curvature, state by state, on this page's model: one number means the "
-    "form fits, a spread of numbers rules it out."
-)
-WEIGHT_DECAY = 2e-4  # the coefficient the bundled models were trained with
-curv = {"joint": expfam.joint_curvature(rbm), "marginal": expfam.marginal_curvature(rbm),
-        "directed": expfam.directed_curvature(rbm.W, rbm.b)}
-per_x, over_x = expfam.conditional_sums(rbm, 0)
-penalty, log_prior, prior_const = expfam.weight_decay_as_prior(rbm.W, WEIGHT_DECAY)
-
-
-
 
 def curvature_row(model: str, theta: str, curvature: np.ndarray, states: str) -> dict:
     """The table row of the parameter whose curvature varies most across the states."""
@@ -456,31 +312,206 @@ def curvature_row(model: str, theta: str, curvature: np.ndarray, states: str) ->
             "yes: one curvature for every state" if x.is_family else "no: the curvature changes with the state"}
 
 
-ef_rows = [
-    curvature_row("RBM joint p(v, h)", "hidden bias c", curv["joint"], f"all {table.n_states} (v, h)"),
-    curvature_row("RBM marginal p(v) = Σ_h p(v, h)", "hidden bias c", curv["marginal"], f"all {2 ** n_v} v"),
-    curvature_row("sigmoid belief net p(v | h), W pointing down", "visible bias b", curv["directed"],
-                  f"all {2 ** n_h} h"),
-]
-small_table(st, pd.DataFrame(ef_rows), dict.fromkeys(("lowest", "highest", "spread"), "{:.3g}"))
-joint_ok, marg_ok, dir_ok = (row["spread"] < 1e-6 for row in ef_rows)
-st.markdown(
-    ("**The joint is one**: T = (v, h, v hᵀ), θ = (b, c, W), and the curvature is −Var(h_j) in every state. "
-     if joint_ok else "The joint's curvature varies here, against the theory: ")
-    + ("**The marginal p(v) is not**, not in θ = (b, c, W) with any statistics of v: its log is "
-       "b·v + Σ_j softplus(c_j + v·W_j) − log Z, and the softplus bends differently for each v "
-       f"(in {ef_rows[1]['curvature of']}: from {ef_rows[1]['lowest']:.3g} to {ef_rows[1]['highest']:.3g}). "
-       if not marg_ok else "With these weights the marginal's curvature does not vary (v tells nothing about h). ")
-    + ("**A directed sigmoid layer is not either**: each conditional carries its own normaliser "
-       "softplus(b_i + W_i·h), which bends with h; a deep belief net's directed layers, and so the DBN, "
-       "inherit that. " if not dir_ok else "With these weights the directed layer's curvature does not vary. ")
-    + f"**A feed-forward net** (or a CNN) defines only p(y | x): for the unit y = h₁ of this model, "
-      f"Σ_y p(y | x) = 1 for each of the {2 ** n_v} inputs (largest error {np.abs(per_x - 1).max():.1e}), "
-      f"but Σ_x p(y = 1 | x) = {over_x:.3f}: there is no distribution over x to be a family of. "
-    + f"**Weight decay** is a Gaussian prior: (λ/2)‖W‖² = {penalty:.4g} with λ = {WEIGHT_DECAY:g}, and "
-      f"log N(W; 0, I/λ) = {log_prior:.6g}; their sum {prior_const:.6g} does not depend on W, so training "
-      "with weight decay maximises log-likelihood + log prior: a MAP estimate, not maximum likelihood."
-)
+# Sections 4-7 read the model the page computed above (rbm, table, marg, Q and their labels).
+def two_readings() -> None:
+    """Section 4: the MRF's product of potentials and the exponential family's ⟨θ, T⟩ − A(θ), checked on one state."""
+    r1, r2 = st.columns(2, gap="large")
+    with r1:
+        st.subheader("A Markov random field")
+        st.markdown("One potential per node and per edge of the graph; the distribution is their "
+                    "product, normalised.")
+        st.latex(r"p(\mathbf v,\mathbf h)=\frac1Z\prod_i e^{\,b_i v_i}\;\prod_j e^{\,c_j h_j}\;"
+                 r"\prod_{i,j} e^{\,W_{ij} v_i h_j}")
+        st.markdown("An edge potential is 1 unless both of its units are on. Units that share no "
+                    "edge (two hidden units) share no potential, which is why h is independent given v.")
+    with r2:
+        st.subheader("An exponential family")
+        st.markdown("Sufficient statistics T, natural parameters θ, and log Z as the log-partition function.")
+        st.latex(r"T(\mathbf v,\mathbf h)=(\mathbf v,\;\mathbf h,\;\mathbf v\mathbf h^\top),\qquad "
+                 r"\theta=(\mathbf b,\;\mathbf c,\;W)")
+        st.latex(r"-E(\mathbf v,\mathbf h)=\langle\theta,T(\mathbf v,\mathbf h)\rangle"
+                 r"=\mathbf b^\top\mathbf v+\mathbf c^\top\mathbf h+\textstyle\sum_{ij}W_{ij}v_ih_j")
+        st.latex(r"p(\mathbf v,\mathbf h)=\exp\big(\langle\theta,T(\mathbf v,\mathbf h)\rangle-A(\theta)\big),"
+                 r"\qquad A(\theta)=\log Z(\theta)")
+
+    x_pick = st.selectbox(
+        "Check both readings on one joint state (v | h)", range(table.n_states),
+        index=int(np.argmax(table.p)), format_func=lambda k: f"v = {v_labels[k]}  |  h = {h_labels[k]}"
+        + f"   (p = {table.p[k]:.4f})", key=f"{P}x_pick_{n_v}_{n_h}",
+    )
+    terms = expfam.factor_terms(rbm, table.V[x_pick], table.H[x_pick])
+    factor_df = pd.DataFrame({"term θₖ · Tₖ": terms.names, "θₖ": terms.theta, "Tₖ(v,h)": terms.T,
+                              "θₖTₖ = log potential": terms.log_potentials,
+                              "potential exp(θₖTₖ)": np.exp(terms.log_potentials)})
+    f1, f2 = st.columns([1.3, 1.0], gap="large")
+    with f1:
+        small_table(st, factor_df, dict.fromkeys(factor_df.columns[1:], "{:.3f}"), height=table_height(len(factor_df)))
+    with f2:
+        inner, prod = terms.inner, terms.product
+        E_x = float(table.E[x_pick])
+        g = st.columns(2)
+        g[0].metric("⟨θ, T(v,h)⟩ = Σ log potentials", f"{inner:.6f}")
+        g[1].metric("−E(v,h)", f"{-E_x:.6f}")
+        g = st.columns(2)
+        g[0].metric("Π potentials / Z", f"{np.exp(inner - table.log_Z):.6g}")
+        g[1].metric("p(v,h) from the table", f"{table.p[x_pick]:.6g}")
+        g = st.columns(2)
+        g[0].metric("log p = ⟨θ,T⟩ − A(θ)", f"{inner - table.log_Z:.6f}")
+        g[1].metric("Π potentials = exp(−E)", f"{prod:.6g}" if np.isfinite(prod) else "overflows float64")
+
+
+def qubo_form() -> None:
+    """Section 5: E(x) = −xᵀQx with the biases on the diagonal, compared with E(v, h) on every state."""
+    q1, q2 = st.columns([1.0, 1.0], gap="large")
+    with q1:
+        show_chart(st, "qubo", Q, n_v, key=f"{P}qubo")
+    with q2:
+        st.latex(r"E(\mathbf x)=-\mathbf x^\top Q\,\mathbf x=-\sum_{i\le j}x_i Q_{ij}x_j,\qquad "
+                 r"\mathbf x=(\mathbf v,\mathbf h)")
+        st.markdown(
+            "- Binary units satisfy $x_i^2=x_i$, so a diagonal entry $Q_{ii}x_i^2=Q_{ii}x_i$ is a **bias** "
+            "(the boxed cells of the diagonal: b then c).\n"
+            "- An entry above the diagonal is a **coupling**, stored once (the lower triangle is empty).\n"
+            "- An RBM fills only the visible–hidden block with W (dashed orange); the v–v and h–h blocks "
+            "are zero. Filling them gives a general Boltzmann machine (section 6)."
+        )
+        X_all = np.hstack([table.V, table.H])
+        st.metric("largest |−xᵀQx − E(v,h)| over all joint states",
+                  f"{np.max(np.abs(bm.qubo_energy(Q, X_all) - table.E)):.2e}",
+                  help="The QUBO energy and the RBM energy, compared on every state.")
+        units = charts.unit_labels(n_v, n_h)
+        small_table(st, pd.DataFrame(Q, index=units, columns=units), dict.fromkeys(units, "{:.1f}"), hide_index=False)
+
+
+def lateral_couplings() -> None:
+    """Section 6: couplings inside a layer; the KL divergence of p(h|v) from the product of its marginals."""
+    st.markdown("In an RBM the hidden units are independent once v is fixed, so the exact posterior "
+                "p(h|v) equals the product of its one-unit marginals. Couple two hidden units and that "
+                "breaks; the KL divergence between the two measures by how much.")
+    lateral = st.toggle("Add hidden–hidden / visible–visible couplings", key=remembered(P, "lateral"))
+    remember(P, "lateral")
+    Q_model = Q
+    if lateral:
+        k1, k2 = st.columns([1.0, 1.0], gap="large")
+        with k1:
+            st.markdown("**Hidden–hidden couplings** $L^{hh}_{jk}$: they change p(h|v).")
+            pairs = [(j, k) for j in range(n_h) for k in range(j + 1, n_h)]
+            if not pairs:
+                st.info("With one hidden unit there is nothing to couple: add a second one above.")
+            cols = st.columns(min(3, max(1, len(pairs))))
+            for n, (j, k) in enumerate(pairs):
+                param_slider(cols[n % len(cols)], f"{P}hh_{j}_{k}",
+                             f"$L^{{hh}}_{{{j + 1}{k + 1}}}$ (h{j + 1}–h{k + 1})")
+            st.markdown("**Visible–visible couplings** $L^{vv}_{ik}$: they change p(v) but not p(h|v), since with v "
+                        "fixed they only add a constant to E.")
+            pairs = [(i, k) for i in range(n_v) for k in range(i + 1, n_v)]
+            if not pairs:
+                st.info("With one visible unit there is nothing to couple.")
+            cols = st.columns(min(3, max(1, len(pairs))))
+            for n, (i, k) in enumerate(pairs):
+                param_slider(cols[n % len(cols)], f"{P}vv_{i}_{k}",
+                             f"$L^{{vv}}_{{{i + 1}{k + 1}}}$ (v{i + 1}–v{k + 1})")
+        L_hh = params["L_hh"][:n_h, :n_h].copy()
+        L_vv = params["L_vv"][:n_v, :n_v].copy()
+        Q_model = bm.add_lateral(Q, n_v, hh=L_hh, vv=L_vv)
+        with k2:
+            show_chart(st, "model", Q_model, n_v, "A general Boltzmann machine", key=f"{P}graph_lateral")
+            st.latex(r"E(\mathbf v,\mathbf h)=E_{\mathrm{RBM}}(\mathbf v,\mathbf h)"
+                     r"-\sum_{j<k}L^{hh}_{jk}h_jh_k-\sum_{i<k}L^{vv}_{ik}v_iv_k")
+
+    v_pick = st.selectbox("Clamp the visible units to v =", range(2**n_v), format_func=lambda k: vis_labels[k],
+                          key=f"{P}v_pick_{n_v}")
+    v_c = marg.V[v_pick]
+    p_h = bm_posterior.conditional_h_given_v(Q_model, n_v, v_c)
+    q_h = bm_posterior.product_of_marginals(p_h, n_h)
+    kl_value = bm_posterior.kl(p_h, q_h)
+    m_h = bm_posterior.hidden_marginals(p_h, n_h)
+    hid_labels = [bm.state_label(h) for h in bm.all_states(n_h)]
+    model_name = "this Boltzmann machine" if lateral else "the RBM"
+    c1, c2 = st.columns([1.0, 1.4], gap="large")
+    with c1:
+        small_table(st, pd.DataFrame({"h": hid_labels, "p(h|v) exact": p_h, "Π_j p(h_j|v)": q_h}),
+                    dict.fromkeys(("p(h|v) exact", "Π_j p(h_j|v)"), "{:.5f}"), height=table_height(len(hid_labels)))
+        st.metric(f"KL( p(h|v) ‖ Π_j p(h_j|v) ) for {model_name}", f"{kl_value:.4g} nats",
+                  help="Zero exactly when the hidden units are independent given v; values "
+                       "around 1e-16 are floating-point rounding.")
+        st.caption(
+            "Zero up to floating-point rounding: p(h|v) is exactly the product of its marginals."
+            if kl_value < 1e-12 else
+            "Not zero: p(h|v) is not a product, so the hidden units are dependent given v."
+        )
+        st.caption("One-unit marginals p(h_j=1|v): " + ", ".join(f"h{j + 1}: {x:.4f}" for j, x in enumerate(m_h)))
+    with c2:
+        show_chart(st, "conditional", hid_labels, p_h, q_h, key=f"{P}cond_bar")
+
+
+def exponential_families() -> None:
+    """Section 7: the curvature of log p in θ state by state: one value for an exponential family."""
+    st.markdown(
+        "In an exponential family with natural parameters θ, log p_θ(x) = ⟨θ, T(x)⟩ − A(θ) is linear in θ but "
+        "for A. So its curvature ∂²log p_θ(x)/∂θ² = −∂²A/∂θ² is **the same for every state x**, whatever the "
+        "statistics T are. Measure that curvature, state by state, on this page's model: one number means the "
+        "form fits, a spread of numbers rules it out."
+    )
+    WEIGHT_DECAY = 2e-4  # the coefficient the bundled models were trained with
+    curv = {"joint": expfam.joint_curvature(rbm), "marginal": expfam.marginal_curvature(rbm),
+            "directed": expfam.directed_curvature(rbm.W, rbm.b)}
+    per_x, over_x = expfam.conditional_sums(rbm, 0)
+    penalty, log_prior, prior_const = expfam.weight_decay_as_prior(rbm.W, WEIGHT_DECAY)
+    ef_rows = [
+        curvature_row("RBM joint p(v, h)", "hidden bias c", curv["joint"], f"all {table.n_states} (v, h)"),
+        curvature_row("RBM marginal p(v) = Σ_h p(v, h)", "hidden bias c", curv["marginal"], f"all {2 ** n_v} v"),
+        curvature_row("sigmoid belief net p(v | h), W pointing down", "visible bias b", curv["directed"],
+                      f"all {2 ** n_h} h"),
+    ]
+    small_table(st, pd.DataFrame(ef_rows), dict.fromkeys(("lowest", "highest", "spread"), "{:.3g}"))
+    joint_ok, marg_ok, dir_ok = (row["spread"] < 1e-6 for row in ef_rows)
+    st.markdown(
+        ("**The joint is one**: T = (v, h, v hᵀ), θ = (b, c, W), and the curvature is −Var(h_j) in every state. "
+         if joint_ok else "The joint's curvature varies here, against the theory: ")
+        + ("**The marginal p(v) is not**, not in θ = (b, c, W) with any statistics of v: its log is "
+           "b·v + Σ_j softplus(c_j + v·W_j) − log Z, and the softplus bends differently for each v "
+           f"(in {ef_rows[1]['curvature of']}: from {ef_rows[1]['lowest']:.3g} to {ef_rows[1]['highest']:.3g}). "
+           if not marg_ok else "With these weights the marginal's curvature does not vary (v tells nothing about h). ")
+        + ("**A directed sigmoid layer is not either**: each conditional carries its own normaliser "
+           "softplus(b_i + W_i·h), which bends with h; a deep belief net's directed layers, and so the DBN, "
+           "inherit that. " if not dir_ok else "With these weights the directed layer's curvature does not vary. ")
+        + f"**A feed-forward net** (or a CNN) defines only p(y | x): for the unit y = h₁ of this model, "
+          f"Σ_y p(y | x) = 1 for each of the {2 ** n_v} inputs (largest error {np.abs(per_x - 1).max():.1e}), "
+          f"but Σ_x p(y = 1 | x) = {over_x:.3f}: there is no distribution over x to be a family of. "
+        + f"**Weight decay** is a Gaussian prior: (λ/2)‖W‖² = {penalty:.4g} with λ = {WEIGHT_DECAY:g}, and "
+          f"log N(W; 0, I/λ) = {log_prior:.6g}; their sum {prior_const:.6g} does not depend on W, so training "
+          "with weight decay maximises log-likelihood + log prior: a MAP estimate, not maximum likelihood."
+    )
+
+
+# --- 4-7: drawn on demand (layout.on_demand): the first screen stays light for a latecomer's browser ---
+st.header("4 · Two readings of the same formula", divider="gray")
+with on_demand(P, "readings", "The same p(v, h) as a product of potentials and as an exponential family, "
+               "checked on one state") as shown:
+    if shown:
+        two_readings()
+
+st.header("5 · The same model as one matrix: QUBO form", divider="gray")
+with on_demand(P, "qubo", "The whole energy as one matrix Q, checked on every state") as shown:
+    if shown:
+        qubo_form()
+
+st.header("6 · Beyond the RBM: couplings inside a layer", divider="gray")
+# A shared link that turns the couplings on opens this section.
+with on_demand(P, "lateral", "Couple two hidden units and p(h|v) stops being a product: the KL divergence "
+               "measures by how much", open_if=first_visit and bool(st.session_state[f"{P}lateral"])) as shown:
+    if shown:
+        lateral_couplings()
+    else:  # a key set for a toggle that is not drawn would linger stale; the saved value comes back on opening
+        st.session_state.pop(f"{P}lateral", None)
+URL_SETTINGS.write()  # after the couplings' toggle, which section 6 draws only when open
+
+st.header("7 · Which of these models are exponential families?", divider="gray")
+with on_demand(P, "families", "The curvature of log p in θ, state by state, for the joint, the marginal and "
+               "a directed layer") as shown:
+    if shown:
+        exponential_families()
 
 # The code is drawn only once the expander is opened: a closed one would still load the browser's
 # 1.6 MB syntax highlighter for every student who opens the page.

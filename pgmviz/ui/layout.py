@@ -14,6 +14,8 @@ A lesson page reads, top to bottom::
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -22,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from pgmviz.sampling import kernels
 from pgmviz.ui import predict
 from pgmviz.ui.lessons import Lesson
+from pgmviz.ui.memory import remember, remembered
 from pgmviz.ui.present import HEADER_KEY, present_mode
 
 WARM_UP_MESSAGE = "Compiling numerical kernels (first start only)..."
@@ -55,6 +58,23 @@ def lesson_header(title: str, claim: str) -> None:
 def notice(text: str) -> None:
     """The "what to notice" box that closes a lesson."""
     st.info(f"**What to notice.** {text}", icon=":material/visibility:")
+
+
+@contextmanager
+def on_demand(prefix: str, name: str, label: str, *, open_if: bool = False) -> Iterator[bool]:
+    """A section's body in an expander that runs only while it is open: ``with on_demand(...) as shown: if shown: ...``.
+
+    A closed expander would still send its content to the browser; with ``on_change="rerun"`` the
+    page draws the body only when the student opens it, so a long lesson's first screen stays light
+    (bench/README.md, the latecomer). Whether it is open is remembered across visits to other pages;
+    ``open_if`` opens it (e.g. a shared link that names one of its settings).
+    """
+    key = remembered(prefix, f"open_{name}", default=False)
+    if open_if:
+        st.session_state[key] = True
+    with st.expander(label, key=key, on_change="rerun"):
+        yield bool(st.session_state[key])
+    remember(prefix, f"open_{name}")
 
 
 def lesson_link(lesson: Lesson) -> None:

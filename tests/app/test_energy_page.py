@@ -31,10 +31,21 @@ FACTORS = ["term θₖ · Tₖ", "θₖ", "Tₖ(v,h)", "θₖTₖ = log potentia
 CONDITIONAL = ["h", "p(h|v) exact", "Π_j p(h_j|v)"]
 
 
+# Sections 4-7 are drawn on demand (pgmviz.ui.layout.on_demand): their expanders' keys.
+SECTIONS = ("en_open_readings", "en_open_qubo", "en_open_lateral", "en_open_families")
+
+
 # ------------------------------------------------------------------------------ helpers
+def open_sections(app: AppTest) -> AppTest:
+    """Open every on-demand section, as a student clicking each expander does (on_change="rerun")."""
+    for key in SECTIONS:
+        app.session_state[key] = True
+    return app
+
+
 @pytest.fixture
 def at() -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    app = open_sections(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
     app.run()
     assert_ok(app)
     return app
@@ -372,6 +383,7 @@ def test_settings_survive_visiting_another_page():
     assert_ok(app)
     app.slider(key="en_n_v").set_value(4).run()
     app.slider(key="en_W_3_1").set_value(-6.6).run()
+    open_sections(app).run()  # the student opens sections 4-7 ...
     app.toggle(key="en_lateral").set_value(True).run()
     app.switch_page("lessons/home.py").run()
     assert "en_W_3_1" not in app.session_state  # the widget state really was dropped
@@ -379,6 +391,7 @@ def test_settings_survive_visiting_another_page():
     assert_ok(app)
     assert app.slider(key="en_n_v").value == 4
     assert app.slider(key="en_W_3_1").value == pytest.approx(-6.6)
+    assert app.session_state["en_open_lateral"] is True  # ... and finds it open again: its toggle is drawn
     assert app.toggle(key="en_lateral").value is True
     L_hh, L_vv = shown_lateral(app)
     check_all_numbers(app, bm.add_lateral(bm.qubo_from_rbm(shown_rbm(app)), 4, hh=L_hh, vv=L_vv))
@@ -451,3 +464,30 @@ def test_only_the_joint_table_is_a_data_grid_and_the_code_is_drawn_once_opened(a
     at.run()
     assert len(at.code) == 1 and "bm.joint_table(rbm)" in at.code[0].value
     assert_ok(at)
+
+
+def test_sections_four_to_seven_are_drawn_only_once_opened():
+    """A first visit draws sections 1-3 and the headers of 4-7; each section's body (its tables, charts,
+    widgets) comes only when its expander is opened, and closing it again takes the body away."""
+    app = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert_ok(app)
+    headers = [h.value for h in app.header]
+    assert [h[:1] for h in headers] == list("1234567")
+    assert len(svg_charts(app)) == 3  # the graph, the joint bars and the marginal's (sections 1-3)
+    assert len(app.table) == 1  # the marginal's table; none of sections 4-7
+    assert not [s for s in app.selectbox if s.key.startswith(("en_x_pick", "en_v_pick"))]
+    assert not [t for t in app.toggle if t.key == "en_lateral"]
+    bodies = {"en_open_readings": (FACTORS, "en_x_pick"), "en_open_qubo": (None, None),
+              "en_open_lateral": (CONDITIONAL, "en_v_pick"), "en_open_families": (None, None)}
+    for key, (columns, select) in bodies.items():
+        app.session_state[key] = True  # the student opens this one section
+        app.run()
+        assert_ok(app)
+        assert len(app.table) == 2, key  # the marginal's and this section's
+        if columns:
+            assert list(app.table[1].value.columns) == columns
+        assert bool(select) == any(s.key.startswith(select or "-") for s in app.selectbox)
+        assert len(svg_charts(app)) == 3 + (key in ("en_open_qubo", "en_open_lateral")), key
+        app.session_state[key] = False
+        app.run()
+        assert len(app.table) == 1, key

@@ -25,10 +25,19 @@ def reveal_the_marginal(page, wait_idle) -> None:
     wait_idle(page, timeout=60)
 
 
+def open_section(page, wait_idle, label: str) -> None:
+    """Open one of sections 4-7 (drawn on demand, pgmviz.ui.layout.on_demand) by clicking its expander."""
+    page.locator('[data-testid="stExpander"] summary', has_text=label).first.click()
+    wait_idle(page, timeout=60)
+
+
 def test_the_charts_are_inline_svg_with_tooltips_and_no_plotly(page, open_app, wait_idle):
     page.add_init_script("performance.setResourceTimingBufferSize(5000)")
     open_app("energy")
     reveal_the_marginal(page, wait_idle)
+    assert page.locator(".st-key-en_qubo, .st-key-en_cond_bar").count() == 0  # sections 5 and 6: not drawn yet
+    open_section(page, wait_idle, "The whole energy as one matrix Q")
+    open_section(page, wait_idle, "Couple two hidden units")
     for key in CHARTS:
         assert page.locator(f".st-key-{key} .pgmviz-svg svg").count() == 1, key
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0

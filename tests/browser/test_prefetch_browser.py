@@ -21,7 +21,7 @@ def test_home_imports_the_chart_chunks_and_energy_finds_them(page, open_app, wai
     page.wait_for_function(ENERGY_SHOWN_JS, timeout=60_000)
     wait_idle(page, timeout=120)
     assert_no_exception(page)
-    assert page.locator('.pgmviz-svg svg').count() == 5  # the charts drew, as SVG
+    assert page.locator('.pgmviz-svg svg').count() == 3  # sections 1-3's charts drew, as SVG (4-7 open on demand)
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
     assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the joint table's grid
     assert sorted(page.evaluate(CHUNKS_JS)) == fetched  # from the tab's module map: not fetched again
