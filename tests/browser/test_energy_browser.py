@@ -64,3 +64,29 @@ def test_a_chart_downloads_for_slides_with_its_labels(page, open_app):
     text = svg_text(open_svg(download(page, index, "svg")))
     assert "The RBM as an undirected graph (an MRF)" in text and "visible v" in text and "h2" in text
     assert open_png(download(page, index, "png")).size[0] > 300
+
+
+SECTIONS = ("The same p(v, h) as a product of potentials", "The whole energy as one matrix Q",
+            "Couple two hidden units", "The curvature of log p in θ")
+
+
+def test_every_section_opens_and_stays_open(page, open_app, wait_idle, assert_no_exception, save_screenshot):
+    """Sections 4-7 come closed (drawn on demand); each opens with its tables and charts, and an opened
+    section is still open after a visit to another page (the README's screenshot of the whole lesson)."""
+    open_app("energy")
+    reveal_the_marginal(page, wait_idle)
+    tables = page.locator('[data-testid="stTable"]').count()
+    for label in SECTIONS:
+        open_section(page, wait_idle, label)
+        assert_no_exception(page)
+    assert page.locator('[data-testid="stTable"]').count() == tables + 4  # factors, Q, p(h|v), curvature
+    assert page.locator(".st-key-en_qubo .pgmviz-svg svg, .st-key-en_cond_bar .pgmviz-svg svg").count() == 2
+    save_screenshot(page, "energy_open")
+    page.locator('[data-testid="stSidebarNav"] a[href$="/filters"]').first.click()
+    page.wait_for_function("() => location.pathname.endsWith('/filters')", timeout=60_000)
+    wait_idle(page, timeout=120)
+    page.locator('[data-testid="stSidebarNav"] a[href$="/energy"]').first.click()
+    page.wait_for_function("() => location.pathname.endsWith('/energy')", timeout=60_000)
+    wait_idle(page, timeout=120)
+    assert page.locator(".st-key-en_cond_bar .pgmviz-svg svg").count() == 1
+    assert not page.js_errors, page.js_errors
