@@ -24,6 +24,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from pgmviz.ui.scheduler import PAGE_RUNS, SCHEDULER, Scheduler
+from pgmviz.ui.sessions import session_id
 
 POLL_S = 0.1  # the page's thread looks at the computation (and draws its progress) this often
 
@@ -59,13 +60,6 @@ class Relay:
             self.show(*args)
 
 
-def _session_id() -> str:
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "no-session"
-
-
 def run(key: str, fn: Callable[..., Any], *args: Any, relay: Relay | None = None,
         scheduler: Scheduler | None = None, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` as one slice of this session through the scheduler; its result.
@@ -76,7 +70,7 @@ def run(key: str, fn: Callable[..., Any], *args: Any, relay: Relay | None = None
     raised here; an interrupted wait stops ``fn`` (through ``relay``) or drops it if it is queued.
     """
     sched = scheduler or SCHEDULER
-    session = (_session_id(), key)
+    session = (session_id(), key)
     earlier = sched.pending(session)
     if earlier is not None:
         _wait(sched, session, earlier, None)

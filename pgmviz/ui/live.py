@@ -40,6 +40,7 @@ import streamlit as st
 from pgmviz.training.protocol import Budget, Progress
 from pgmviz.ui import pacing
 from pgmviz.ui.scheduler import PAGE_RUNS, SCHEDULER, Scheduler
+from pgmviz.ui.sessions import session_id
 
 ss = st.session_state
 
@@ -139,10 +140,7 @@ class LiveRun:
 
     def _session(self) -> tuple:
         """The scheduler's name for this page's run in this browser session."""
-        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-        ctx = get_script_run_ctx()
-        return (ctx.session_id if ctx is not None else "no-session", self.prefix + self.key)
+        return (session_id(), self.prefix + self.key)
 
     # ------------------------------------------------------------------ building
     def reset(self) -> bool:
@@ -351,9 +349,10 @@ class LiveRun:
     def pages_first() -> None:
         """Let other sessions' page runs (a page opened, a click) finish first, a little (`PageRuns`).
 
-        Every frame does it; a page's other live fragments (curves, diagnostics) call it too.
+        Every frame does it; a page's other live fragments (curves, diagnostics) call it too. A
+        newcomer's browser building its first page is waited for too, but not by the newcomer itself.
         """
-        PAGE_RUNS.wait(pacing.PAGES_FIRST_S)
+        PAGE_RUNS.wait(pacing.PAGES_FIRST_S, who=session_id())
 
     def paced(self, seconds: float) -> float:
         """A page's other redraw interval (curves, diagnostics), slowed as much as the frames are."""

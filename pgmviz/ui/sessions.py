@@ -79,6 +79,12 @@ _IDLE = "sessions_idle"  # set by the tick when the session has been idle too lo
 _MESSAGES = {"restarted": RESET_MESSAGE, "idle": IDLE_MESSAGE}
 
 
+def session_id() -> str:
+    """This browser session's id (Streamlit's), or "no-session" outside a script run."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else "no-session"
+
+
 def previous_session_id(protocol_header: str | None) -> str | None:
     """The session id a reconnecting tab names in its ``Sec-WebSocket-Protocol`` header, or None.
 
