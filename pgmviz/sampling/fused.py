@@ -73,41 +73,34 @@ def _sigmoid_impl(x):
     return lambda x: 1.0 / (1.0 + np.exp(-x))
 
 
-def _fused_body(X, bias, P, S, seed, call, mode, row0, col0, col1):
+def _fused_body(X, bias, P, S, seed, call, mode):
     """Rows in parallel: P = sigmoid(X + bias) and S = [u < P] (mode SAMPLE); S = [u < X] (DRAW_ONLY); P only.
 
     u is row r's uniform stream of this call: two 24-bit uniforms per splitmix64 output when X is
-    float32, one 53-bit uniform otherwise; row r of X is row ``row0 + r`` of the batch, and only
-    columns [col0, col1) are computed (col0 even), so a block of rows or columns run alone draws the
-    bits it draws in the whole batch (bench/fused_split.py).
-    P should not be X (it would work, but the aliasing stops LLVM vectorising).
+    float32, one 53-bit uniform otherwise. P should not be X (it would work, but the aliasing stops LLVM vectorising).
     """
-    n = X.shape[0]
-    # unsigned column bounds: numba then drops the negative-index wraparound that stopped the loops vectorising
-    col0, col1 = np.uint64(col0), np.uint64(col1)
+    n, m = X.shape
     two = X.itemsize == 4  # two uniforms per 64-bit word in float32
     base = _mix64(np.uint64(seed) * _GOLDEN + np.uint64(call) * _M1 + np.uint64(1))
     for r in prange(n):
-        state = _mix64(base ^ (np.uint64(r + row0) * _M2))
+        state = _mix64(base ^ (np.uint64(r) * _M2))
         if mode != DRAW_ONLY:
-            for j in range(col0, col1):  # branch-free: vectorises
+            for j in range(m):  # branch-free: vectorises
                 P[r, j] = _sigmoid(X[r, j] + bias[j])
         if mode == PROB_ONLY:
             continue
         Q = X if mode == DRAW_ONLY else P
         if two:
-            one, two_ = np.uint64(1), np.uint64(2)
-            for w in range(col0 // two_, col1 // two_):
-                z = _mix64(state + (w + one) * _GOLDEN)
-                S[r, two_ * w] = np.float32(np.float32(z >> np.uint64(40)) * _TWO_M24 < Q[r, two_ * w])
-                S[r, two_ * w + one] = np.float32(np.float32((z >> np.uint64(8)) & _U24) * _TWO_M24
-                                                  < Q[r, two_ * w + one])
-            if col1 % two_:
-                z = _mix64(state + (col1 // two_ + one) * _GOLDEN)
-                S[r, col1 - one] = np.float32(np.float32(z >> np.uint64(40)) * _TWO_M24 < Q[r, col1 - one])
+            for w in range(m // 2):
+                z = _mix64(state + np.uint64(w + 1) * _GOLDEN)
+                S[r, 2 * w] = np.float32(np.float32(z >> np.uint64(40)) * _TWO_M24 < Q[r, 2 * w])
+                S[r, 2 * w + 1] = np.float32(np.float32((z >> np.uint64(8)) & _U24) * _TWO_M24 < Q[r, 2 * w + 1])
+            if m % 2:
+                z = _mix64(state + np.uint64(m // 2 + 1) * _GOLDEN)
+                S[r, m - 1] = np.float32(np.float32(z >> np.uint64(40)) * _TWO_M24 < Q[r, m - 1])
         else:
-            for j in range(col0, col1):
-                z = _mix64(state + (j + np.uint64(1)) * _GOLDEN)
+            for j in range(m):
+                z = _mix64(state + np.uint64(j + 1) * _GOLDEN)
                 S[r, j] = (z >> np.uint64(11)) * _TWO_M53 < Q[r, j]
 
 
@@ -116,17 +109,14 @@ for _kernel in (_fused_serial, _fused_parallel):  # error_model numpy: no zero-d
     _kernel.targetoptions["error_model"] = "numpy"
 
 
-def fused_layer(X, bias, P, S, seed, call, mode=SAMPLE, parallel=None, row0=0, cols=None):
+def fused_layer(X, bias, P, S, seed, call, mode=SAMPLE, parallel=None):
     """Run the fused kernel (see `_fused_body`) on C-contiguous X, P, S of one dtype; in place, returns None.
 
     ``parallel=None`` splits the rows over threads when the batch is large enough and no other
     thread is in a parallel kernel; the bits do not depend on it.
     """
     # Python ints, not numpy scalars: building three np.uint64 cost 3 us a call, more than the dispatch (1.4 us).
-    col0, col1 = (0, X.shape[1]) if cols is None else cols
-    if col0 % 2:
-        raise ValueError(f"a column block starts at an even column (two float32 uniforms a word); got {col0}")
-    args = (X, bias, P, S, int(seed), int(call), int(mode), int(row0), int(col0), int(col1))
+    args = (X, bias, P, S, int(seed), int(call), int(mode))
     if parallel is None:
         parallel = X.shape[0] > 1 and X.size >= FUSED_PARALLEL_MIN_WORK
     if parallel:
@@ -279,7 +269,7 @@ def warm_up() -> None:
 
     for dtype in (np.float32, np.float64):
         X = np.zeros((2, 3), dtype)
-        args = (X, np.zeros(3, dtype), X.copy(), X.copy(), 0, 0, 0, 0, 0, 3)  # the ints fused_layer passes
+        args = (X, np.zeros(3, dtype), X.copy(), X.copy(), 0, 0, 0)  # the ints fused_layer passes
         _fused_serial(*args)
         _fused_parallel.compile(tuple(numba.typeof(a) for a in args))
         V, P = np.zeros((1, 3), dtype), np.zeros((1, 2), dtype)

@@ -83,34 +83,6 @@ def test_serial_and_parallel_twins_give_identical_bits(dtype, mode):
     assert all(np.array_equal(serial[i], parallel[i]) for i in which)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("mode", [SAMPLE, DRAW_ONLY, PROB_ONLY])
-def test_a_block_of_rows_or_columns_draws_the_bits_of_the_whole_call(dtype, mode):
-    # bench/fused_split.py's two-thread update runs the kernel on blocks: row0 and cols place a block in the batch
-    rng = np.random.default_rng(4)
-    X = rng.random((9, 13)).astype(dtype) if mode == DRAW_ONLY else rng.normal(0, 2, (9, 13)).astype(dtype)
-    bias = rng.normal(0, 1, 13).astype(dtype)
-    P, S = _run(X, bias, mode, seed=5, call=2)
-    for rows, cols in (((0, 4), None), ((4, 9), None), ((0, 9), (0, 6)), ((0, 9), (6, 13)), ((3, 9), (2, 11))):
-        P2, S2 = np.full_like(X, -1), np.full_like(X, -1)
-        r0, r1 = rows
-        fused_layer(X[r0:r1], bias, P2[r0:r1], S2[r0:r1], 5, 2, mode, False, row0=r0, cols=cols)
-        c0, c1 = cols or (0, 13)
-        if mode != PROB_ONLY:
-            assert np.array_equal(S2[r0:r1, c0:c1], S[r0:r1, c0:c1])
-        if mode != DRAW_ONLY:
-            assert np.array_equal(P2[r0:r1, c0:c1], P[r0:r1, c0:c1])
-        untouched = np.ones(X.shape, bool)
-        untouched[r0:r1, c0:c1] = False
-        assert (S2[untouched] == -1).all() and (P2[untouched] == -1).all()  # nothing outside the block written
-    if mode != PROB_ONLY:  # without its offset a block draws other bits
-        S3 = np.empty_like(X[4:])
-        fused_layer(X[4:], bias, np.empty_like(S3), S3, 5, 2, mode, False)
-        assert not np.array_equal(S3, S[4:])
-    with pytest.raises(ValueError, match="even column"):
-        fused_layer(X, bias, P, S, 5, 2, mode, False, cols=(3, 13))
-
-
 def test_seeded_calls_repeat_and_calls_differ():
     P = np.full((50, 40), 0.5, np.float32)
     a, b = FusedDraws(4), FusedDraws(4)
