@@ -63,5 +63,5 @@ else:
         with PAGE_RUNS.running():
             st.navigation({"": [home], **sections}, position="sidebar", expanded=True).run()
     finally:  # also when the page stopped or asked for a rerun
-        if first_visit:  # a newcomer: its browser now builds the page, and frames let it (PageRuns.arrived)
+        if first_visit:  # a newcomer: with PGMVIZ_ARRIVAL_S set, frames let its browser build the page first
             PAGE_RUNS.arrived(session_id())

@@ -53,7 +53,11 @@ from dataclasses import dataclass
 from typing import Any
 
 IDLE_AFTER_S = 5.0  # a session silent this long wants no more compute
-ARRIVAL_S = 2.5  # live frames wait this long after a newcomer's first page run (PageRuns.arrived)
+# Seconds live frames wait after a newcomer's first page run (PageRuns.arrived); off by default: with a
+# newcomer every 5 s, 2.5 s made the latecomer's pages quicker (10 students: Home 2.3-2.7 s against 2.7-3.9)
+# but cost the students most of their frames (2.7/s together against 14.3, one at 0.13/s), and with 30 the
+# frames all came at once after each window and the latecomer's pages got slower (bench/README.md, 00:39).
+ARRIVAL_S = 0.0
 # Steps of niceness the compute threads take below the server's (see bench/README.md, the classroom
 # section: the latecomer's Chromium shares the cores with them); PGMVIZ_COMPUTE_NICE overrides, 0 = off.
 COMPUTE_NICE = 10
