@@ -350,7 +350,8 @@ class LiveRun:
         """Let other sessions' page runs (a page opened, a click) finish first, a little (`PageRuns`).
 
         Every frame does it; a page's other live fragments (curves, diagnostics) call it too. A
-        newcomer's browser building its first page is waited for too, but not by the newcomer itself.
+        newcomer's browser building its first page is waited for too when PGMVIZ_ARRIVAL_S is set
+        (`PageRuns.arrived`; off by default), but not by the newcomer itself.
         """
         PAGE_RUNS.wait(pacing.PAGES_FIRST_S, who=session_id())
 
