@@ -16,7 +16,7 @@ from pgmviz.ui.layout import start_kernel_warm_up
 from pgmviz.ui.lessons import lessons_by_section
 from pgmviz.ui.present import apply_style, present_mode
 from pgmviz.ui.scheduler import PAGE_RUNS, lower_thread_priority
-from pgmviz.ui.sessions import reset_notice, session_id
+from pgmviz.ui.sessions import reset_notice
 from pgmviz.ui.warm import WARM_NICE, is_warm_session, start_page_warm_up
 
 # ?present=1: projector mode (pgmviz.ui.present): sidebar collapsed, larger type, main picture first
@@ -57,11 +57,5 @@ if is_warm_session():
     lower_thread_priority(WARM_NICE)
     st.navigation({"": [home], **sections}, position="sidebar", expanded=True).run()
 else:
-    first_visit = "pgmviz_arrived" not in st.session_state
-    st.session_state["pgmviz_arrived"] = True
-    try:
-        with PAGE_RUNS.running():
-            st.navigation({"": [home], **sections}, position="sidebar", expanded=True).run()
-    finally:  # also when the page stopped or asked for a rerun
-        if first_visit:  # a newcomer: with PGMVIZ_ARRIVAL_S set, frames let its browser build the page first
-            PAGE_RUNS.arrived(session_id())
+    with PAGE_RUNS.running():
+        st.navigation({"": [home], **sections}, position="sidebar", expanded=True).run()

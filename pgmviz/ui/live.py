@@ -349,11 +349,9 @@ class LiveRun:
     def pages_first() -> None:
         """Let other sessions' page runs (a page opened, a click) finish first, a little (`PageRuns`).
 
-        Every frame does it; a page's other live fragments (curves, diagnostics) call it too. A
-        newcomer's browser building its first page is waited for too when PGMVIZ_ARRIVAL_S is set
-        (`PageRuns.arrived`; off by default), but not by the newcomer itself.
+        Every frame does it; a page's other live fragments (curves, diagnostics) call it too.
         """
-        PAGE_RUNS.wait(pacing.PAGES_FIRST_S, who=session_id())
+        PAGE_RUNS.wait(pacing.PAGES_FIRST_S)
 
     def paced(self, seconds: float) -> float:
         """A page's other redraw interval (curves, diagnostics), slowed as much as the frames are."""

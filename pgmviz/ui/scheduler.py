@@ -53,11 +53,6 @@ from dataclasses import dataclass
 from typing import Any
 
 IDLE_AFTER_S = 5.0  # a session silent this long wants no more compute
-# Seconds live frames wait after a newcomer's first page run (PageRuns.arrived); off by default: with a
-# newcomer every 5 s, 2.5 s made the latecomer's pages quicker (10 students: Home 2.3-2.7 s against 2.7-3.9)
-# but cost the students most of their frames (2.7/s together against 14.3, one at 0.13/s), and with 30 the
-# frames all came at once after each window and the latecomer's pages got slower (bench/README.md, 00:39).
-ARRIVAL_S = 0.0
 # Steps of niceness the compute threads take below the server's (see bench/README.md, the classroom
 # section: the latecomer's Chromium shares the cores with them); PGMVIZ_COMPUTE_NICE overrides, 0 = off.
 COMPUTE_NICE = 10
@@ -302,14 +297,6 @@ def _nice_from_env() -> int:
     return int(value) if value.isdigit() else COMPUTE_NICE
 
 
-def _arrival_from_env() -> float:
-    """PGMVIZ_ARRIVAL_S overrides ARRIVAL_S (0: frames do not wait for a newcomer's browser)."""
-    try:
-        return max(0.0, float(os.environ.get("PGMVIZ_ARRIVAL_S", ARRIVAL_S)))
-    except ValueError:
-        return ARRIVAL_S
-
-
 def _slots_from_env() -> int | None:
     """PGMVIZ_COMPUTE_SLOTS overrides the number of cores (e.g. a server shared with other work)."""
     value = os.environ.get("PGMVIZ_COMPUTE_SLOTS", "").strip()
@@ -325,28 +312,10 @@ class PageRuns:
     that is itself waiting for compute (`aside`: a click's slice, an AIS run) does not count.
     """
 
-    def __init__(self, arrival_s: float = 0.0) -> None:
+    def __init__(self) -> None:
         self._cond = threading.Condition()
         self._runs: set[int] = set()  # threads in a full page run, not waiting for compute
-        self.waits = 0  # frames that found a page run in progress (or a newcomer) and waited
-        self.arrival_s = arrival_s  # after a newcomer's first page run, frames wait this long for its browser
-        self._arrivals: dict[Hashable, float] = {}  # newcomer -> until when other sessions' frames wait for it
-
-    def arrived(self, who: Hashable) -> None:
-        """Session ``who``'s first page run has finished: its browser now builds the page; frames let it, `arrival_s`.
-
-        The script of a first visit takes a tenth of a second; the browser then loads the whole
-        frontend and draws every element, seconds of work that live frames delay where they share
-        the machine (bench/README.md, the latecomer). The next frame simply comes later.
-        """
-        if self.arrival_s > 0:
-            with self._cond:
-                now = time.monotonic()
-                self._arrivals = {k: t for k, t in self._arrivals.items() if t > now}  # bounded: the live ones
-                self._arrivals[who] = now + self.arrival_s
-
-    def _quiet_until(self, who: Hashable | None) -> float:
-        return max((t for k, t in self._arrivals.items() if k != who), default=0.0)
+        self.waits = 0  # frames that found a page run in progress and waited
 
     @contextmanager
     def running(self) -> Iterator[None]:
@@ -380,30 +349,19 @@ class PageRuns:
     def count(self) -> int:
         return len(self._runs)
 
-    def wait(self, max_s: float, who: Hashable | None = None) -> bool:
-        """Wait until no other page run is in progress and no other newcomer's window is open; True if so.
+    def wait(self, max_s: float) -> bool:
+        """Wait until no other page run is in progress, at most ``max_s`` s; True if none is (any more).
 
-        A page run is waited for at most ``max_s`` s, a newcomer (`arrived`) until its window ends. A
-        frame drawn inside its own page's full run does not wait for that run, nor session ``who``
-        for its own arrival.
+        A frame drawn inside its own page's full run does not wait for that run.
         """
         me = threading.get_ident()
         with self._cond:
-            now, quiet = time.monotonic(), self._quiet_until(who)
-            if not self._runs - {me} and now >= quiet:
+            if not self._runs - {me}:
                 return True
             self.waits += 1
-            deadline = max(now + max_s, quiet)
-            while True:
-                runs = bool(self._runs - {me})
-                if not runs and now >= quiet:
-                    return True
-                if now >= deadline:
-                    return False
-                self._cond.wait(timeout=max((deadline if runs else min(deadline, quiet)) - now, 0.001))
-                now, quiet = time.monotonic(), self._quiet_until(who)
+            return self._cond.wait_for(lambda: not self._runs - {me}, timeout=max_s)
 
 
 # the server's: one per process, shared by every session
 SCHEDULER = Scheduler(slots=_slots_from_env(), nice=_nice_from_env())
-PAGE_RUNS = PageRuns(arrival_s=_arrival_from_env())  # the server's: app.py's full runs, waited for by live frames
+PAGE_RUNS = PageRuns()  # the server's: app.py's full runs, waited for by live frames

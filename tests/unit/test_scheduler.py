@@ -231,30 +231,6 @@ def test_a_waiting_frame_goes_on_when_the_page_run_ends():
     assert result == [True]  # woken by the end of the run, not by the 30 s bound
 
 
-def test_frames_wait_for_a_newcomers_window_but_not_the_newcomer_itself():
-    import time
-
-    from pgmviz.ui.scheduler import PageRuns
-
-    runs = PageRuns(arrival_s=0.2)
-    runs.arrived("ann")
-    assert runs.wait(0.0, who="ann") is True and runs.waits == 0  # her own frames do not wait for her
-    t0 = time.monotonic()
-    assert runs.wait(0.0, who="bob") is True and runs.waits == 1  # another student's frame waits ...
-    assert time.monotonic() - t0 >= 0.19  # ... her window out (a page run would bound it by max_s = 0)
-    assert runs.wait(0.0, who="bob") is True and runs.waits == 1  # the window is over: no more waiting
-    runs.arrived("cy")
-    assert list(runs._arrivals) == ["cy"]  # ann's ended window was dropped: only live ones are kept
-
-
-def test_no_window_when_arrivals_are_switched_off():
-    from pgmviz.ui.scheduler import PageRuns
-
-    runs = PageRuns(arrival_s=0.0)
-    runs.arrived("ann")
-    assert runs.wait(0.0, who="bob") is True and runs.waits == 0 and not runs._arrivals
-
-
 # --- compute threads run nicer than the page scripts (Linux keeps a nice value per thread) ---------
 
 
