@@ -383,6 +383,17 @@ def qubo_form() -> None:
         small_table(st, pd.DataFrame(Q, index=units, columns=units), dict.fromkeys(units, "{:.1f}"), hide_index=False)
 
 
+def coupling_sliders(layer: str, n: int, if_none: str) -> None:
+    """One slider per pair of units of a layer ("h" or "v"): the couplings L^hh_jk or L^vv_ik, three to a row."""
+    pairs = [(j, k) for j in range(n) for k in range(j + 1, n)]
+    if not pairs:
+        st.info(if_none)
+    cols = st.columns(min(3, max(1, len(pairs))))
+    for m, (j, k) in enumerate(pairs):
+        param_slider(cols[m % len(cols)], f"{P}{layer * 2}_{j}_{k}",
+                     f"$L^{{{layer * 2}}}_{{{j + 1}{k + 1}}}$ ({layer}{j + 1}–{layer}{k + 1})")
+
+
 def lateral_couplings() -> None:
     """Section 6: couplings inside a layer; the KL divergence of p(h|v) from the product of its marginals."""
     st.markdown("In an RBM the hidden units are independent once v is fixed, so the exact posterior "
@@ -395,22 +406,10 @@ def lateral_couplings() -> None:
         k1, k2 = st.columns([1.0, 1.0], gap="large")
         with k1:
             st.markdown("**Hidden–hidden couplings** $L^{hh}_{jk}$: they change p(h|v).")
-            pairs = [(j, k) for j in range(n_h) for k in range(j + 1, n_h)]
-            if not pairs:
-                st.info("With one hidden unit there is nothing to couple: add a second one above.")
-            cols = st.columns(min(3, max(1, len(pairs))))
-            for n, (j, k) in enumerate(pairs):
-                param_slider(cols[n % len(cols)], f"{P}hh_{j}_{k}",
-                             f"$L^{{hh}}_{{{j + 1}{k + 1}}}$ (h{j + 1}–h{k + 1})")
+            coupling_sliders("h", n_h, "With one hidden unit there is nothing to couple: add a second one above.")
             st.markdown("**Visible–visible couplings** $L^{vv}_{ik}$: they change p(v) but not p(h|v), since with v "
                         "fixed they only add a constant to E.")
-            pairs = [(i, k) for i in range(n_v) for k in range(i + 1, n_v)]
-            if not pairs:
-                st.info("With one visible unit there is nothing to couple.")
-            cols = st.columns(min(3, max(1, len(pairs))))
-            for n, (i, k) in enumerate(pairs):
-                param_slider(cols[n % len(cols)], f"{P}vv_{i}_{k}",
-                             f"$L^{{vv}}_{{{i + 1}{k + 1}}}$ (v{i + 1}–v{k + 1})")
+            coupling_sliders("v", n_v, "With one visible unit there is nothing to couple.")
         L_hh = params["L_hh"][:n_h, :n_h].copy()
         L_vv = params["L_vv"][:n_v, :n_v].copy()
         Q_model = bm.add_lateral(Q, n_v, hh=L_hh, vv=L_vv)
@@ -500,11 +499,10 @@ with on_demand(P, "qubo", "The whole energy as one matrix Q, checked on every st
 st.header("6 · Beyond the RBM: couplings inside a layer", divider="gray")
 # A shared link that turns the couplings on opens this section.
 with on_demand(P, "lateral", "Couple two hidden units and p(h|v) stops being a product: the KL divergence "
-               "measures by how much", open_if=first_visit and bool(st.session_state[f"{P}lateral"])) as shown:
+               "measures by how much", open_if=first_visit and bool(st.session_state[f"{P}lateral"]),
+               forget=(f"{P}lateral",)) as shown:
     if shown:
         lateral_couplings()
-    else:  # a key set for a toggle that is not drawn would linger stale; the saved value comes back on opening
-        st.session_state.pop(f"{P}lateral", None)
 URL_SETTINGS.write()  # after the couplings' toggle, which section 6 draws only when open
 
 st.header("7 · Which of these models are exponential families?", divider="gray")

@@ -61,19 +61,27 @@ def notice(text: str) -> None:
 
 
 @contextmanager
-def on_demand(prefix: str, name: str, label: str, *, open_if: bool = False) -> Iterator[bool]:
+def on_demand(prefix: str, name: str, label: str, *, open_if: bool = False,
+              forget: tuple[str, ...] = ()) -> Iterator[bool]:
     """A section's body in an expander that runs only while it is open: ``with on_demand(...) as shown: if shown: ...``.
 
     A closed expander would still send its content to the browser; with ``on_change="rerun"`` the
     page draws the body only when the student opens it, so a long lesson's first screen stays light
     (bench/README.md, the latecomer). Whether it is open is remembered across visits to other pages;
-    ``open_if`` opens it (e.g. a shared link that names one of its settings).
+    ``open_if`` opens it (e.g. a shared link that names one of its settings). ``forget``: keys of
+    widgets in the body that the page restores before it (`memory.remembered`, a URL binding); while
+    the section is closed they are dropped, since a key set for a widget no run draws goes stale in
+    Streamlit's state and would override the saved value once the section opens again.
     """
     key = remembered(prefix, f"open_{name}", default=False)
     if open_if:
         st.session_state[key] = True
     with st.expander(label, key=key, on_change="rerun"):
-        yield bool(st.session_state[key])
+        shown = bool(st.session_state[key])
+        yield shown
+    if not shown:
+        for stale in forget:
+            st.session_state.pop(stale, None)
     remember(prefix, f"open_{name}")
 
 
